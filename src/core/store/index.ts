@@ -1,0 +1,140 @@
+import type {
+  AgentRecord,
+  AgentStatus,
+  AuditCheckpointRecord,
+  AuditEventInput,
+  AuditEventRecord,
+  CaRecord,
+  CredentialRecord,
+  JoinTokenRecord,
+  KeyPurpose,
+  SigningKeyRecord,
+  TrustedIssuerRecord,
+} from './records.js';
+
+export type * from './records.js';
+
+/**
+ * The storage port. One repository per aggregate; every method is async so that a network
+ * database implements the same interface. SQL lives only under src/storage/<dialect>/.
+ *
+ * Writes happen inside `transaction`, which also appends the audit events of that change:
+ * a state change and its event commit together or not at all.
+ */
+export interface Store {
+  readonly dialect: string;
+  /** Reads outside a transaction see the last committed state. */
+  readonly read: StoreReader;
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** Cheap liveness probe for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StoreReader {
+  agents: AgentReader;
+  joinTokens: JoinTokenReader;
+  keys: KeyReader;
+  cas: CaReader;
+  credentials: CredentialReader;
+  issuers: IssuerReader;
+  audit: AuditReader;
+  meta: MetaReader;
+}
+
+export interface StoreTx {
+  agents: AgentReader & AgentWriter;
+  joinTokens: JoinTokenReader & JoinTokenWriter;
+  keys: KeyReader & KeyWriter;
+  cas: CaReader & CaWriter;
+  credentials: CredentialReader & CredentialWriter;
+  issuers: IssuerReader & IssuerWriter;
+  audit: AuditReader & AuditWriter;
+  meta: MetaReader & MetaWriter;
+}
+
+export interface AgentListFilter {
+  status?: AgentStatus;
+  owner?: string;
+}
+
+export interface AgentReader {
+  get(name: string): Promise<AgentRecord | undefined>;
+  getBySpiffeId(spiffeId: string): Promise<AgentRecord | undefined>;
+  list(filter?: AgentListFilter): Promise<AgentRecord[]>;
+}
+export interface AgentWriter {
+  /** Throws `conflict` when the name or SPIFFE ID exists. */
+  insert(agent: AgentRecord): Promise<void>;
+  update(agent: AgentRecord): Promise<void>;
+}
+
+export interface JoinTokenReader {
+  get(hash: string): Promise<JoinTokenRecord | undefined>;
+}
+export interface JoinTokenWriter {
+  insert(token: JoinTokenRecord): Promise<void>;
+  /**
+   * Marks an unused, unexpired token used, atomically. Returns the token when this call
+   * consumed it, undefined when it was unknown, used or expired.
+   */
+  consume(hash: string, now: number): Promise<JoinTokenRecord | undefined>;
+  /** Deletes tokens that expired before `before`; returns how many. */
+  deleteExpired(before: number): Promise<number>;
+}
+
+export interface KeyReader {
+  list(purpose?: KeyPurpose): Promise<SigningKeyRecord[]>;
+  get(kid: string): Promise<SigningKeyRecord | undefined>;
+}
+export interface KeyWriter {
+  insert(key: SigningKeyRecord): Promise<void>;
+  update(key: SigningKeyRecord): Promise<void>;
+  delete(kid: string): Promise<void>;
+}
+
+export interface CaReader {
+  list(): Promise<CaRecord[]>;
+}
+export interface CaWriter {
+  insert(ca: CaRecord): Promise<void>;
+  update(ca: CaRecord): Promise<void>;
+}
+
+export interface CredentialReader {
+  /** The latest `expiresAt` among credentials signed by `signer`, or undefined. */
+  lastExpiry(signer: string): Promise<number | undefined>;
+  count(kind?: CredentialRecord['kind']): Promise<number>;
+}
+export interface CredentialWriter {
+  insert(credential: CredentialRecord): Promise<void>;
+  deleteExpired(before: number): Promise<number>;
+}
+
+export interface IssuerReader {
+  get(issuer: string): Promise<TrustedIssuerRecord | undefined>;
+  list(): Promise<TrustedIssuerRecord[]>;
+}
+export interface IssuerWriter {
+  upsert(issuer: TrustedIssuerRecord): Promise<void>;
+  delete(issuer: string): Promise<boolean>;
+}
+
+export interface AuditReader {
+  /** Events with seq > afterSeq (and time >= sinceTime when given), in seq order. */
+  list(opts?: { afterSeq?: number; sinceTime?: number; limit?: number }): Promise<AuditEventRecord[]>;
+  head(): Promise<AuditEventRecord | undefined>;
+  checkpoints(): Promise<AuditCheckpointRecord[]>;
+}
+export interface AuditWriter {
+  /** Appends one event to the hash chain in this transaction; returns it as stored. */
+  append(event: AuditEventInput): Promise<AuditEventRecord>;
+  addCheckpoint(checkpoint: AuditCheckpointRecord): Promise<void>;
+}
+
+export interface MetaReader {
+  get(key: string): Promise<string | undefined>;
+}
+export interface MetaWriter {
+  set(key: string, value: string): Promise<void>;
+}

@@ -1,0 +1,137 @@
+/**
+ * The persisted shape of every aggregate. Plain data: no methods, no SQL. Times are epoch
+ * milliseconds. These are the ports' vocabulary: domains read and write them through the
+ * repository interfaces in ./index.ts, and each storage dialect maps them to its tables.
+ */
+
+export type AgentStatus = 'active' | 'suspended' | 'retired';
+
+export interface AgentLimits {
+  /** Longest task token this agent may hold, in seconds. */
+  maxTaskTtlSeconds: number;
+  /** Deepest delegation chain this agent may take part in. */
+  maxDelegationDepth: number;
+}
+
+export interface AgentRecord {
+  name: string;
+  spiffeId: string;
+  owner: string;
+  purpose: string;
+  labels: Record<string, string>;
+  status: AgentStatus;
+  limits: AgentLimits;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface JoinTokenRecord {
+  /** SHA-256 (hex) of the token; the token itself is never stored. */
+  hash: string;
+  agentName: string;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+}
+
+export type KeyPurpose = 'jwt-svid' | 'token';
+/** `next`: published, not signing yet. `active`: signs. `retired`: published until `publishUntil`. */
+export type KeyState = 'next' | 'active' | 'retired';
+
+export interface SigningKeyRecord {
+  kid: string;
+  purpose: KeyPurpose;
+  alg: string;
+  state: KeyState;
+  publicJwk: Record<string, unknown>;
+  /** The private key, encrypted (see identity/keys/encryption.ts). */
+  sealedPrivateKey: string;
+  createdAt: number;
+  activatedAt: number | null;
+  retiredAt: number | null;
+  /** For retired keys: when the last token it signed expires; it leaves the JWKS after this. */
+  publishUntil: number | null;
+}
+
+export interface CaRecord {
+  id: string;
+  /** The CA certificate (PEM) that signs SVIDs. */
+  certPem: string;
+  /** Certificates above it up to (not including) the trust anchor, PEM, nearest first. */
+  chainPems: string[];
+  /** The trust anchors published in the bundle (the CA itself when self-signed). */
+  rootPems: string[];
+  sealedPrivateKey: string;
+  notBefore: number;
+  notAfter: number;
+  state: 'active' | 'retired';
+  createdAt: number;
+}
+
+export type CredentialKind = 'jwt-svid' | 'x509-svid' | 'task-token';
+
+/** A credential Mandate issued; kept for inventory, key retirement and revocation. */
+export interface CredentialRecord {
+  id: string;
+  kind: CredentialKind;
+  subject: string;
+  audience: string[];
+  /** Signing key id (JWT) or CA id (X.509). */
+  signer: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+export interface ClaimRule {
+  /** Claim path (dot-separated) → required value. All must match. */
+  match: Record<string, string | number | boolean>;
+  /** The agent the matching tokens attest as. */
+  agent: string;
+}
+
+export interface TrustedIssuerRecord {
+  issuer: string;
+  /** Exactly one of jwksUri / jwks is set. */
+  jwksUri: string | null;
+  jwks: { keys: Record<string, unknown>[] } | null;
+  /** The audience an attestation JWT must carry. */
+  audience: string;
+  rules: ClaimRule[];
+  createdAt: number;
+}
+
+export type AuditOutcome = 'success' | 'failure' | 'denied';
+
+/** What a caller supplies to append an event. */
+export interface AuditEventInput {
+  actor: string;
+  action: string;
+  target: string;
+  outcome: AuditOutcome;
+  requestId: string | null;
+  details?: Record<string, unknown>;
+  /** Epoch ms; the store fills it from its clock when absent. */
+  time?: number;
+}
+
+/** A stored, chained audit event. `hash` covers every other field (see audit/chain.ts). */
+export interface AuditEventRecord {
+  seq: number;
+  time: number;
+  actor: string;
+  action: string;
+  target: string;
+  outcome: AuditOutcome;
+  requestId: string | null;
+  details: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditCheckpointRecord {
+  seq: number;
+  hash: string;
+  time: number;
+  /** Compact JWS over {seq, hash, time, trust_domain}, signed by a trust-domain key. */
+  signature: string;
+}
