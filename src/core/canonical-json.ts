@@ -1,5 +1,9 @@
-import canonicalize from 'canonicalize';
+import canonicalizeModule from 'canonicalize';
 import { createHash } from 'node:crypto';
+
+// The package is CommonJS whose module.exports is the function; its typings claim an ES
+// default export, so under NodeNext the default import is typed as the namespace.
+const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
 
 /** RFC 8785 (JSON Canonicalization Scheme) serialization. */
 export function canonicalJson(value: unknown): string {
