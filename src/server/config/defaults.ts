@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { JWT_SVID_ALGS, TOKEN_ALGS } from '../../identity/keys/algorithms.js';
+import { parseTrustDomain } from '../../core/spiffe-id.js';
+
+/**
+ * Every setting of `mandate serve`, the single source of truth: its default, what it
+ * accepts, and what it does. Precedence: command-line flag (`--kebab-case`) > environment
+ * (`MANDATE_UPPER_SNAKE`) > config file (`--config`, JSON with these camelCase keys) > default.
+ * docs/configuration.md is generated from this table (scripts/gen-config-docs.ts) and a test
+ * keeps the two in step.
+ */
+export interface Setting<T> {
+  default: T | undefined;
+  schema: z.ZodType<T>;
+  /** What a valid value looks like, for error messages. */
+  expected: string;
+  doc: string;
+  /** Secrets are read from the environment or the config file only, never from a flag. */
+  secret?: boolean;
+}
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const seconds = (max: number) => int(1, max);
+const trustDomain = z.string().refine((v) => {
+  try {
+    parseTrustDomain(v);
+    return true;
+  } catch {
+    return false;
+  }
+});
+const httpUrl = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash;
+  } catch {
+    return false;
+  }
+});
+
+function setting<T>(s: Setting<T>): Setting<T> {
+  return s;
+}
+
+export const settings = {
+  host: setting({ default: '127.0.0.1', schema: z.string().min(1), expected: 'a host name or IP address to listen on', doc: 'Address the HTTP server binds. Use 0.0.0.0 to accept connections from other hosts.' }),
+  port: setting({ default: 8080, schema: int(0, 65535), expected: 'an integer from 0 to 65535', doc: 'TCP port of the HTTP server (0 picks a free port).' }),
+  dataDir: setting({ default: './.mandate', schema: z.string().min(1), expected: 'a directory path', doc: 'Directory for the SQLite database, the generated master key and the generated admin token.' }),
+  trustDomain: setting({ default: 'mandate.local', schema: trustDomain, expected: 'a lowercase trust domain name (a-z 0-9 . - _), e.g. example.org', doc: 'The SPIFFE trust domain: agents are spiffe://<trust-domain>/agent/<name>.' }),
+  issuer: setting({ default: undefined, schema: httpUrl, expected: 'an http(s) URL without query or fragment, e.g. https://mandate.example.org', doc: 'The public base URL of this server; JWT `iss` and metadata URLs derive from it. Default: http://localhost:<port>.' }),
+  logLevel: setting({ default: 'info', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), expected: 'one of fatal, error, warn, info, debug, trace, silent', doc: 'pino log level.' }),
+  jwtAlg: setting({ default: 'ES256', schema: z.enum(TOKEN_ALGS), expected: `one of ${TOKEN_ALGS.join(', ')}`, doc: 'Algorithm of the keys that sign access tokens and audit checkpoints.' }),
+  jwtSvidAlg: setting({ default: 'ES256', schema: z.enum(JWT_SVID_ALGS), expected: `one of ${JWT_SVID_ALGS.join(', ')} (the JWT-SVID spec forbids EdDSA)`, doc: 'Algorithm of the keys that sign JWT-SVIDs.' }),
+  jwtSvidTtl: setting({ default: 300, schema: seconds(86_400), expected: 'seconds, 1 to 86400', doc: 'Default lifetime of a JWT-SVID.' }),
+  jwtSvidMaxTtl: setting({ default: 3600, schema: seconds(86_400), expected: 'seconds, 1 to 86400', doc: 'Longest JWT-SVID a caller may ask for.' }),
+  x509SvidTtl: setting({ default: 3600, schema: seconds(7 * 86_400), expected: 'seconds, 1 to 604800', doc: 'Default lifetime of an X.509-SVID.' }),
+  x509SvidMaxTtl: setting({ default: 86_400, schema: seconds(7 * 86_400), expected: 'seconds, 1 to 604800', doc: 'Longest X.509-SVID a caller may ask for.' }),
+  caTtl: setting({ default: 365 * 86_400, schema: seconds(10 * 365 * 86_400), expected: 'seconds, up to ten years', doc: 'Lifetime of the X.509 CA created at first start.' }),
+  caUpstreamCert: setting({ default: undefined, schema: z.string().min(1), expected: 'a path to a PEM certificate', doc: 'Operator CA certificate: when set (with caUpstreamKey), Mandate\'s CA is an intermediate under it.' }),
+  caUpstreamKey: setting({ default: undefined, schema: z.string().min(1), expected: 'a path to a PKCS#8 PEM private key', doc: 'Private key of the operator CA (read once at first start to sign Mandate\'s intermediate).' }),
+  caUpstreamChain: setting({ default: undefined, schema: z.string().min(1), expected: 'a path to PEM certificates', doc: 'Certificates above the operator CA, up to its root.' }),
+  joinTokenTtl: setting({ default: 600, schema: seconds(86_400), expected: 'seconds, 1 to 86400', doc: 'Lifetime of a join token.' }),
+  bundleRefreshHint: setting({ default: 300, schema: seconds(86_400), expected: 'seconds, 1 to 86400', doc: '`spiffe_refresh_hint` of the published SPIFFE bundle.' }),
+  auditCheckpointInterval: setting({ default: 60, schema: seconds(86_400), expected: 'seconds, 1 to 86400', doc: 'How often the audit log head is sealed with a signed checkpoint.' }),
+  agentMaxTaskTtl: setting({ default: 3600, schema: seconds(86_400), expected: 'seconds, 1 to 86400', doc: 'Default task-token lifetime limit for agents registered without one.' }),
+  agentMaxDelegationDepth: setting({ default: 3, schema: int(0, 16), expected: 'an integer from 0 to 16', doc: 'Default delegation depth limit for agents registered without one.' }),
+  masterKey: setting({ default: undefined, schema: z.string().min(1), expected: '32 bytes as base64, base64url or hex', doc: 'Key that seals private keys at rest (AES-256-GCM). Default: generated into <dataDir>/master.key (0600).', secret: true }),
+  adminToken: setting({ default: undefined, schema: z.string().min(16), expected: 'at least 16 characters', doc: 'Bearer token for the admin API. Default: generated into <dataDir>/admin-token (0600) at first start.', secret: true }),
+};
+
+export type SettingKey = keyof typeof settings;
+export type Config = { [K in SettingKey]: (typeof settings)[K] extends Setting<infer T> ? T : never } & { issuer: string };
+
+export const envName = (key: string): string => `MANDATE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+export const flagName = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

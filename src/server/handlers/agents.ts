@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import type { AgentRecord } from '../../core/store/index.js';
+import { route } from '../route.js';
+
+/** The HTTP (snake_case) form of an agent. */
+export function agentJson(a: AgentRecord) {
+  return {
+    name: a.name,
+    spiffe_id: a.spiffeId,
+    owner: a.owner,
+    purpose: a.purpose,
+    labels: a.labels,
+    status: a.status,
+    limits: { max_task_ttl_seconds: a.limits.maxTaskTtlSeconds, max_delegation_depth: a.limits.maxDelegationDepth },
+    created_at: new Date(a.createdAt).toISOString(),
+    updated_at: new Date(a.updatedAt).toISOString(),
+  };
+}
+
+const nameParams = z.object({ name: z.string().max(63) });
+
+const registerBody = z.object({
+  name: z.string(),
+  owner: z.string(),
+  purpose: z.string(),
+  labels: z.record(z.string(), z.string()).optional(),
+  limits: z.object({ max_task_ttl_seconds: z.number().optional(), max_delegation_depth: z.number().optional() }).strict().optional(),
+}).strict();
+
+export const registerAgent = route({
+  method: 'POST',
+  url: '/v1/agents',
+  auth: 'admin',
+  audit: 'agent.register',
+  summary: 'Register an agent; its SPIFFE ID is spiffe://<trust-domain>/agent/<name>',
+  tag: 'agents',
+  body: registerBody,
+  responses: { 201: 'The registered agent', 400: 'Invalid input', 409: 'An agent with that name exists' },
+  async handler({ mandate, body, ctx, reply }) {
+    const agent = await mandate.agents.register(
+      {
+        name: body.name,
+        owner: body.owner,
+        purpose: body.purpose,
+        labels: body.labels ?? {},
+        limits: { maxTaskTtlSeconds: body.limits?.max_task_ttl_seconds, maxDelegationDepth: body.limits?.max_delegation_depth },
+      },
+      ctx,
+    );
+    reply.status(201);
+    return agentJson(agent);
+  },
+});
+
+export const listAgents = route({
+  method: 'GET',
+  url: '/v1/agents',
+  auth: 'admin',
+  audit: null,
+  summary: 'List agents',
+  tag: 'agents',
+  query: z.object({ status: z.enum(['active', 'suspended', 'retired']).optional(), owner: z.string().optional() }),
+  responses: { 200: 'Agents, by name' },
+  async handler({ mandate, query }) {
+    const agents = await mandate.agents.list({ ...(query.status ? { status: query.status } : {}), ...(query.owner ? { owner: query.owner } : {}) });
+    return { agents: agents.map(agentJson) };
+  },
+});
+
+export const showAgent = route({
+  method: 'GET',
+  url: '/v1/agents/:name',
+  auth: 'admin',
+  audit: null,
+  summary: 'Show one agent',
+  tag: 'agents',
+  params: nameParams,
+  responses: { 200: 'The agent', 404: 'No such agent' },
+  async handler({ mandate, params }) {
+    return agentJson(await mandate.agents.get(params.name));
+  },
+});
+
+export const suspendAgent = route({
+  method: 'POST',
+  url: '/v1/agents/:name/suspend',
+  auth: 'admin',
+  audit: 'agent.suspend',
+  summary: 'Suspend an agent: it can no longer attest or get credentials',
+  tag: 'agents',
+  params: nameParams,
+  responses: { 200: 'The agent', 404: 'No such agent', 409: 'The agent is retired' },
+  async handler({ mandate, params, ctx }) {
+    return agentJson(await mandate.agents.suspend(params.name, ctx));
+  },
+});
+
+export const resumeAgent = route({
+  method: 'POST',
+  url: '/v1/agents/:name/resume',
+  auth: 'admin',
+  audit: 'agent.resume',
+  summary: 'Reactivate a suspended agent',
+  tag: 'agents',
+  params: nameParams,
+  responses: { 200: 'The agent', 404: 'No such agent', 409: 'The agent is retired' },
+  async handler({ mandate, params, ctx }) {
+    return agentJson(await mandate.agents.resume(params.name, ctx));
+  },
+});
+
+export const retireAgent = route({
+  method: 'POST',
+  url: '/v1/agents/:name/retire',
+  auth: 'admin',
+  audit: 'agent.retire',
+  summary: 'Retire an agent for good',
+  tag: 'agents',
+  params: nameParams,
+  responses: { 200: 'The agent', 404: 'No such agent' },
+  async handler({ mandate, params, ctx }) {
+    return agentJson(await mandate.agents.retire(params.name, ctx));
+  },
+});

@@ -1,0 +1,31 @@
+import { buildOpenApi } from '../openapi.js';
+import { route } from '../route.js';
+
+export const metrics = route({
+  method: 'GET',
+  url: '/metrics',
+  auth: 'none',
+  audit: null,
+  summary: 'Prometheus metrics',
+  tag: 'operations',
+  responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' } },
+  async handler({ mandate, reply }) {
+    reply.type(mandate.metrics.registry.contentType);
+    return reply.send(await mandate.metrics.registry.metrics());
+  },
+});
+
+export const openapi = route({
+  method: 'GET',
+  url: '/openapi.json',
+  auth: 'none',
+  audit: null,
+  summary: 'This API as an OpenAPI 3.1 document',
+  tag: 'operations',
+  hidden: true,
+  responses: { 200: 'OpenAPI document' },
+  async handler({ mandate }) {
+    const { routes } = await import('../routes.js');
+    return buildOpenApi(routes, mandate.config.issuer);
+  },
+});

@@ -1,0 +1,55 @@
+import { route } from '../route.js';
+
+export const JWKS_PATH = '/.well-known/jwks.json';
+export const BUNDLE_PATH = '/.well-known/spiffe-bundle';
+
+export const authorizationServerMetadata = route({
+  method: 'GET',
+  url: '/.well-known/oauth-authorization-server',
+  auth: 'none',
+  audit: null,
+  summary: 'OAuth 2.0 Authorization Server Metadata (RFC 8414)',
+  tag: 'discovery',
+  responses: { 200: 'Metadata' },
+  async handler({ mandate, reply }) {
+    const issuer = mandate.config.issuer;
+    reply.header('cache-control', 'public, max-age=300');
+    return {
+      issuer,
+      jwks_uri: `${issuer}${JWKS_PATH}`,
+      spiffe_bundle_endpoint: `${issuer}${BUNDLE_PATH}`,
+      spiffe_trust_domain: mandate.config.trustDomain,
+      attestation_endpoint: `${issuer}/v1/attest`,
+      grant_types_supported: [],
+      response_types_supported: [],
+    };
+  },
+});
+
+export const jwks = route({
+  method: 'GET',
+  url: JWKS_PATH,
+  auth: 'none',
+  audit: null,
+  summary: 'JSON Web Key Set: every key that signs or will sign tokens and JWT-SVIDs',
+  tag: 'discovery',
+  responses: { 200: 'JWKS' },
+  async handler({ mandate, reply }) {
+    const keys = await mandate.keys.published();
+    reply.header('cache-control', 'public, max-age=60');
+    return { keys: keys.map((k) => ({ ...k.jwk, kid: k.kid, alg: k.alg, use: 'sig' })) };
+  },
+});
+
+export const spiffeBundle = route({
+  method: 'GET',
+  url: BUNDLE_PATH,
+  auth: 'none',
+  audit: null,
+  summary: 'SPIFFE bundle endpoint: the trust bundle (x509-svid and jwt-svid keys) of this trust domain',
+  tag: 'discovery',
+  responses: { 200: 'SPIFFE bundle' },
+  async handler({ mandate }) {
+    return mandate.bundle.current();
+  },
+});

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { MandateError } from '../core/errors.js';
+import { invalidRequest } from '../core/validation.js';
+import type { RequestContext } from '../core/context.js';
+import { checkAdminToken } from './admin-token.js';
+import type { Mandate } from './mandate.js';
+import { sendProblem } from './problem.js';
+import type { RouteDef } from './route.js';
+import { routes as allRoutes } from './routes.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Fields that must never reach a log line (tokens, keys, credentials). */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers.dpop',
+  'req.headers["x-mandate-token"]',
+  'res.headers["set-cookie"]',
+];
+
+export interface HttpServerOptions {
+  logger?: boolean | Record<string, unknown>;
+  routes?: RouteDef[];
+}
+
+/** Builds the Fastify app over a composed Mandate. Transport only: parse, call, map. */
+export function buildHttpServer(mandate: Mandate, options: HttpServerOptions = {}): FastifyInstance {
+  const app = Fastify({
+    logger: options.logger ?? { level: mandate.config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 256 * 1024,
+    disableRequestLogging: false,
+    return503OnClosing: true,
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('cache-control', 'no-store');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    mandate.metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  app.setErrorHandler((err, request, reply) => {
+    const status = (err as { statusCode?: number }).statusCode;
+    if (!(err instanceof MandateError) && !(status && status < 500)) request.log.error({ err }, 'unhandled error');
+    return sendProblem(reply, request, err);
+  });
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, request, new MandateError('not_found', `no route for \`${request.method} ${request.url.split('?')[0]}\``)));
+
+  for (const def of options.routes ?? allRoutes) {
+    app.route({
+      method: def.method,
+      url: def.url,
+      handler: async (request, reply) => {
+        const ctx: RequestContext = { actor: 'anonymous', requestId: String(request.id) };
+        if (def.auth === 'admin') {
+          await requireAdmin(mandate, request);
+          ctx.actor = 'admin';
+        }
+        const body = parse(def.body, request.body, 'body');
+        const query = parse(def.query, request.query, 'query');
+        const params = parse(def.params, request.params, 'params');
+        const result = await def.handler({ mandate, body, query, params, ctx, request, reply });
+        if (reply.sent) return reply;
+        if (result === undefined) return reply.send();
+        return result;
+      },
+    });
+  }
+  return app;
+}
+
+function parse(schema: RouteDef['body'], value: unknown, where: string): unknown {
+  if (!schema) return value;
+  const parsed = schema.safeParse(value ?? undefined);
+  if (parsed.success) return parsed.data;
+  const err = invalidRequest(parsed.error);
+  throw where === 'body' ? err : new MandateError(err.code, `${where} ${err.message}`, err.details);
+}
+
+async function requireAdmin(mandate: Mandate, request: FastifyRequest): Promise<void> {
+  const header = request.headers.authorization;
+  const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  if (!match?.[1]) throw new MandateError('unauthorized', 'admin token required: send `Authorization: Bearer <token>`');
+  if (!(await checkAdminToken(mandate.store, match[1]))) throw new MandateError('unauthorized', 'admin token is not valid');
+}

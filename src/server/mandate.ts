@@ -1,0 +1,99 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { AgentRegistry } from '../agents/registry.js';
+import { AuditCheckpointer } from '../audit/checkpoint.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { systemContext } from '../core/context.js';
+import type { Store } from '../core/store/index.js';
+import { Attestation } from '../identity/attestation/attest.js';
+import { JwtAttestor } from '../identity/attestation/jwt-attestor.js';
+import { BundlePublisher } from '../identity/bundle.js';
+import { CaManager } from '../identity/ca-manager.js';
+import { KeyManager } from '../identity/keys/key-manager.js';
+import { createSealer, loadMasterKey } from '../identity/keys/sealing.js';
+import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
+import { setupAdminToken, type AdminTokenSetup } from './admin-token.js';
+import type { Config } from './config/defaults.js';
+import { Metrics } from './metrics.js';
+
+/** Everything a running Mandate holds, composed once at start. */
+export interface Mandate {
+  config: Config;
+  clock: Clock;
+  store: Store;
+  keys: KeyManager;
+  ca: CaManager;
+  bundle: BundlePublisher;
+  agents: AgentRegistry;
+  attestation: Attestation;
+  checkpointer: AuditCheckpointer;
+  adminToken: AdminTokenSetup;
+  metrics: Metrics;
+  masterKey: { source: 'env' | 'file'; path?: string | undefined; created: boolean };
+  close(): Promise<void>;
+}
+
+export interface MandateDeps {
+  clock?: Clock;
+  fetch?: typeof fetch;
+}
+
+export const DATABASE_FILE = 'mandate.db';
+
+/** Opens the store, creates or loads keys and the CA, and wires the domains together. */
+export async function createMandate(config: Config, deps: MandateDeps = {}): Promise<Mandate> {
+  const clock = deps.clock ?? systemClock;
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const master = loadMasterKey(config.dataDir, config.masterKey);
+  const sealer = createSealer(master.key);
+  const store = SqliteStore.open({ path: join(config.dataDir, DATABASE_FILE), clock });
+  try {
+    const keys = new KeyManager(store, sealer, clock, {
+      'jwt-svid': { alg: config.jwtSvidAlg, maxTokenTtlSeconds: config.jwtSvidMaxTtl },
+      token: { alg: config.jwtAlg, maxTokenTtlSeconds: config.agentMaxTaskTtl },
+    });
+    await keys.initialize(systemContext);
+    const ca = new CaManager(store, sealer, clock, {
+      trustDomain: config.trustDomain,
+      caTtlSeconds: config.caTtl,
+      upstream: config.caUpstreamCert && config.caUpstreamKey ? { certFile: config.caUpstreamCert, keyFile: config.caUpstreamKey, chainFile: config.caUpstreamChain } : undefined,
+    });
+    await ca.initialize(systemContext);
+    const agents = new AgentRegistry(store, clock, {
+      trustDomain: config.trustDomain,
+      defaultLimits: { maxTaskTtlSeconds: config.agentMaxTaskTtl, maxDelegationDepth: config.agentMaxDelegationDepth },
+    });
+    const jwtAttestor = new JwtAttestor({ clock, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+    const attestation = new Attestation(store, clock, keys, ca, jwtAttestor, {
+      issuer: config.issuer,
+      jwtSvidTtlSeconds: config.jwtSvidTtl,
+      jwtSvidMaxTtlSeconds: config.jwtSvidMaxTtl,
+      x509SvidTtlSeconds: config.x509SvidTtl,
+      x509SvidMaxTtlSeconds: config.x509SvidMaxTtl,
+    });
+    const bundle = new BundlePublisher(store, keys, ca, config.bundleRefreshHint);
+    const checkpointer = new AuditCheckpointer(store, keys, clock, config.trustDomain);
+    const adminToken = await setupAdminToken(store, config.dataDir, config.adminToken);
+    return {
+      config,
+      clock,
+      store,
+      keys,
+      ca,
+      bundle,
+      agents,
+      attestation,
+      checkpointer,
+      adminToken,
+      metrics: new Metrics(),
+      masterKey: { source: master.source, path: master.path, created: master.created },
+      async close() {
+        await checkpointer.checkpoint().catch(() => undefined);
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}

@@ -1,0 +1,45 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { RequestContext } from '../core/context.js';
+import type { Mandate } from './mandate.js';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** `admin`: the admin bearer token. `none`: public, or authenticated by the body itself. */
+export type Auth = 'admin' | 'none';
+
+export interface HandlerInput<B, Q, P> {
+  mandate: Mandate;
+  body: B;
+  query: Q;
+  params: P;
+  ctx: RequestContext;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+/** A handler returns the JSON body, or `undefined` after writing the reply itself. */
+export type Handler<B, Q, P> = (input: HandlerInput<B, Q, P>) => Promise<unknown>;
+
+export interface RouteDef<B = unknown, Q = unknown, P = unknown> {
+  method: Method;
+  url: string;
+  auth: Auth;
+  /** The audit event the operation writes, or null for reads. Documentation; the domain writes it. */
+  audit: string | null;
+  summary: string;
+  tag: string;
+  body?: z.ZodType<B>;
+  query?: z.ZodType<Q>;
+  params?: z.ZodType<P>;
+  /** Status → description (and content type when not JSON). */
+  responses: Record<number, string | { description: string; contentType: string }>;
+  handler: Handler<B, Q, P>;
+  /** Left out of /openapi.json (the spec endpoints themselves). */
+  hidden?: boolean;
+}
+
+/** Declares a route; the schemas type the handler's input. */
+export function route<B = undefined, Q = undefined, P = undefined>(def: RouteDef<B, Q, P>): RouteDef {
+  return def as unknown as RouteDef;
+}

@@ -1,0 +1,45 @@
+import { listAgents, registerAgent, resumeAgent, retireAgent, showAgent, suspendAgent } from './handlers/agents.js';
+import { attest, createJoinTokenRoute } from './handlers/attestation.js';
+import { checkpointAudit, exportAudit, verifyAudit } from './handlers/audit.js';
+import { healthz, readyz } from './handlers/health.js';
+import { deleteIssuer, listIssuers, putIssuer } from './handlers/issuers.js';
+import { listKeys, rotateKeys } from './handlers/keys.js';
+import { authorizationServerMetadata, jwks, spiffeBundle } from './handlers/well-known.js';
+import { metrics, openapi } from './handlers/operations.js';
+import type { RouteDef } from './route.js';
+
+/**
+ * Every route of the server, in one table. Each entry names its handler, its auth
+ * requirement (`auth`) and the audit event it writes (`audit`); /openapi.json is built from it.
+ */
+export const routes: RouteDef[] = [
+  // discovery
+  authorizationServerMetadata,
+  jwks,
+  spiffeBundle,
+  // attestation and SVIDs
+  attest,
+  createJoinTokenRoute,
+  putIssuer,
+  listIssuers,
+  deleteIssuer,
+  // agent registry
+  registerAgent,
+  listAgents,
+  showAgent,
+  suspendAgent,
+  resumeAgent,
+  retireAgent,
+  // keys
+  listKeys,
+  rotateKeys,
+  // audit
+  verifyAudit,
+  exportAudit,
+  checkpointAudit,
+  // operations
+  healthz,
+  readyz,
+  metrics,
+  openapi,
+];

@@ -1,0 +1,114 @@
+import Database from 'better-sqlite3';
+import type { Clock } from '../../core/clock.js';
+import type { Store, StoreReader, StoreTx } from '../../core/store/index.js';
+import { migrations } from './migrations.js';
+import {
+  SqliteAgents,
+  SqliteAudit,
+  SqliteCas,
+  SqliteCredentials,
+  SqliteIssuers,
+  SqliteJoinTokens,
+  SqliteKeys,
+  SqliteMeta,
+} from './repositories.js';
+import { Statements } from './statements.js';
+
+export interface SqliteStoreOptions {
+  /** Path of the database file. */
+  path: string;
+  clock: Clock;
+}
+
+function repositories(s: Statements, clock: Clock): StoreTx {
+  return {
+    agents: new SqliteAgents(s),
+    joinTokens: new SqliteJoinTokens(s),
+    keys: new SqliteKeys(s),
+    cas: new SqliteCas(s),
+    credentials: new SqliteCredentials(s),
+    issuers: new SqliteIssuers(s),
+    audit: new SqliteAudit(s, clock),
+    meta: new SqliteMeta(s),
+  };
+}
+
+/**
+ * The embedded store: one SQLite file in WAL mode. Writes go through one connection, one
+ * transaction at a time (an async queue, since a transaction's body awaits); reads outside a
+ * transaction use a second connection, which in WAL mode sees the last committed state and
+ * never waits for the writer.
+ */
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite';
+  readonly read: StoreReader;
+  private readonly writer: Database.Database;
+  private readonly readerDb: Database.Database;
+  private readonly tx: StoreTx;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(options: SqliteStoreOptions) {
+    this.writer = new Database(options.path);
+    this.writer.pragma('journal_mode = WAL');
+    this.writer.pragma('synchronous = NORMAL');
+    this.writer.pragma('foreign_keys = ON');
+    this.writer.pragma('busy_timeout = 5000');
+    migrate(this.writer);
+    this.readerDb = new Database(options.path, { readonly: true });
+    this.readerDb.pragma('busy_timeout = 5000');
+    this.tx = repositories(new Statements(this.writer), options.clock);
+    this.read = repositories(new Statements(this.readerDb), options.clock);
+  }
+
+  /** Opens (creating and migrating when needed) the database at `options.path`. */
+  static open(options: SqliteStoreOptions): SqliteStore {
+    return new SqliteStore(options);
+  }
+
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      if (this.closed) throw new Error('store is closed');
+      this.writer.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.tx);
+        this.writer.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+        throw err;
+      }
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async ping(): Promise<void> {
+    this.readerDb.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    if (this.closed) return;
+    this.closed = true;
+    this.readerDb.close();
+    this.writer.close();
+  }
+}
+
+/** Applies pending migrations in version order, each in its own transaction. */
+export function migrate(db: Database.Database): number[] {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  const applied = new Set(db.prepare('SELECT version FROM schema_migrations').all().map((r) => (r as { version: number }).version));
+  const done: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+    })();
+    done.push(m.version);
+  }
+  return done;
+}
