@@ -34,7 +34,6 @@ export function buildHttpServer(mandate: Mandate, options: HttpServerOptions = {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     bodyLimit: 256 * 1024,
-    disableRequestLogging: false,
     return503OnClosing: true,
   });
 

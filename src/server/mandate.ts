@@ -11,6 +11,7 @@ import { BundlePublisher } from '../identity/bundle.js';
 import { CaManager } from '../identity/ca-manager.js';
 import { KeyManager } from '../identity/keys/key-manager.js';
 import { createSealer, loadMasterKey } from '../identity/keys/sealing.js';
+import { MandateError } from '../core/errors.js';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { setupAdminToken, type AdminTokenSetup } from './admin-token.js';
 import type { Config } from './config/defaults.js';
@@ -48,6 +49,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
   const sealer = createSealer(master.key);
   const store = SqliteStore.open({ path: join(config.dataDir, DATABASE_FILE), clock });
   try {
+    await bindTrustDomain(store, config);
     const keys = new KeyManager(store, sealer, clock, {
       'jwt-svid': { alg: config.jwtSvidAlg, maxTokenTtlSeconds: config.jwtSvidMaxTtl },
       token: { alg: config.jwtAlg, maxTokenTtlSeconds: config.agentMaxTaskTtl },
@@ -96,4 +98,17 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     await store.close();
     throw err;
   }
+}
+
+/** A data directory belongs to one trust domain: its keys, CA and identities are that domain's. */
+async function bindTrustDomain(store: Store, config: Config): Promise<void> {
+  const bound = await store.read.meta.get('trust_domain');
+  if (bound === config.trustDomain) return;
+  if (bound !== undefined) {
+    throw new MandateError('invalid_config', `invalid configuration: \`trustDomain\` is \`${config.trustDomain}\` but ${config.dataDir} belongs to \`${bound}\`; use --trust-domain ${bound} or another --data-dir`, { key: 'trustDomain' });
+  }
+  await store.transaction(async (tx) => {
+    await tx.meta.set('trust_domain', config.trustDomain);
+    await tx.audit.append({ actor: 'system', action: 'trust_domain.create', target: `spiffe://${config.trustDomain}`, outcome: 'success', requestId: null, details: { issuer: config.issuer } });
+  });
 }

@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { MandateAdminClient } from '../sdk/admin-client.js';
+
+export interface ClientOptions {
+  url?: string;
+  token?: string;
+  json?: boolean;
+}
+
+/** Adds the options every client command takes: --url, --token, --json. */
+export function clientOptions(cmd: Command, opts: { token?: boolean } = { token: true }): Command {
+  cmd.option('--url <url>', 'Mandate server URL (env MANDATE_URL)', process.env.MANDATE_URL ?? 'http://127.0.0.1:8080');
+  if (opts.token !== false) cmd.option('--token <token>', 'admin token (env MANDATE_ADMIN_TOKEN)');
+  return cmd.option('--json', 'print JSON instead of text');
+}
+
+export function adminClient(opts: ClientOptions): MandateAdminClient {
+  const token = opts.token ?? process.env.MANDATE_ADMIN_TOKEN;
+  if (!token) {
+    throw new CliError('no admin token: pass --token or set MANDATE_ADMIN_TOKEN (the server printed where it wrote one, by default ./.mandate/admin-token)');
+  }
+  return new MandateAdminClient({ url: opts.url ?? 'http://127.0.0.1:8080', token });
+}
+
+/** A user-facing error; the message says what to do next. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+/** Prints `value` as JSON with --json, else as the text `text` renders. */
+export function output<T>(opts: ClientOptions, value: T, text: (v: T) => string): void {
+  process.stdout.write(opts.json ? `${JSON.stringify(value, null, 2)}\n` : `${text(value)}\n`);
+}
+
+/** Fixed-width columns for list output. */
+export function table(rows: string[][]): string {
+  if (rows.length === 0) return '';
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+}

@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import { MandateError } from '../core/errors.js';
+import type { Config } from './config/defaults.js';
+import { buildHttpServer, type HttpServerOptions } from './http-server.js';
+import { createMandate, type Mandate, type MandateDeps } from './mandate.js';
+
+export interface RunningServer {
+  mandate: Mandate;
+  app: FastifyInstance;
+  /** The URL the server listens on (with the actual port). */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Composes Mandate, starts HTTP, and runs the periodic jobs (audit checkpoints, cleanup). */
+export async function startServer(config: Config, deps: MandateDeps & HttpServerOptions = {}): Promise<RunningServer> {
+  const mandate = await createMandate(config, deps);
+  const app = buildHttpServer(mandate, deps);
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (cause) {
+    await mandate.close();
+    const code = (cause as { code?: string }).code;
+    if (code === 'EADDRINUSE') throw new MandateError('invalid_config', `port ${config.port} is in use; pick another with --port or MANDATE_PORT`, { key: 'port' }, { cause });
+    if (code === 'EACCES') throw new MandateError('invalid_config', `not allowed to listen on port ${config.port}; use a port above 1023`, { key: 'port' }, { cause });
+    throw cause;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+
+  const timer = setInterval(() => {
+    void housekeeping(mandate).catch((err: unknown) => app.log.error({ err }, 'housekeeping failed'));
+  }, config.auditCheckpointInterval * 1000);
+  timer.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    mandate,
+    app,
+    url,
+    close() {
+      closing ??= (async () => {
+        clearInterval(timer);
+        await app.close();
+        await mandate.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Periodic work: seal the audit log, drop spent join tokens and long-expired credential records. */
+async function housekeeping(mandate: Mandate): Promise<void> {
+  await mandate.checkpointer.checkpoint();
+  const dayAgo = mandate.clock.now() - 86_400_000;
+  await mandate.store.transaction(async (tx) => {
+    await tx.joinTokens.deleteExpired(dayAgo);
+  });
+  await mandate.bundle.current();
+}
