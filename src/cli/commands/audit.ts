@@ -2,6 +2,7 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Command } from 'commander';
 import { auditEvents } from '../../audit/export.js';
 import { verifyAuditLog } from '../../audit/verify.js';
@@ -44,7 +45,7 @@ export function register(program: Command): void {
     async (opts: ClientOptions & { since?: string; out?: string }) => {
       const stream = await adminClient(opts).exportAudit(opts.since ? { since: opts.since } : {});
       const sink = opts.out ? createWriteStream(opts.out) : new Writable({ write: (chunk, _enc, cb) => (process.stdout.write(chunk) ? cb() : process.stdout.once('drain', cb)) });
-      await pipeline(Readable.fromWeb(stream as import('node:stream/web').ReadableStream<Uint8Array>), sink);
+      await pipeline(Readable.fromWeb(stream as WebReadableStream<Uint8Array>), sink);
       if (opts.out) process.stderr.write(`wrote ${opts.out}\n`);
     },
   );

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Clock } from '../../core/clock.js';
+import { MandateError } from '../../core/errors.js';
 import type { Store, StoreReader, StoreTx } from '../../core/store/index.js';
 import { migrations } from './migrations.js';
 import {
@@ -54,7 +55,12 @@ export class SqliteStore implements Store {
     this.writer.pragma('synchronous = NORMAL');
     this.writer.pragma('foreign_keys = ON');
     this.writer.pragma('busy_timeout = 5000');
-    migrate(this.writer);
+    try {
+      migrate(this.writer);
+    } catch (err) {
+      this.writer.close();
+      throw err;
+    }
     this.readerDb = new Database(options.path, { readonly: true });
     this.readerDb.pragma('busy_timeout = 5000');
     this.tx = repositories(new Statements(this.writer), options.clock);
@@ -101,6 +107,11 @@ export class SqliteStore implements Store {
 export function migrate(db: Database.Database): number[] {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
   const applied = new Set(db.prepare('SELECT version FROM schema_migrations').all().map((r) => (r as { version: number }).version));
+  const known = Math.max(...migrations.map((m) => m.version));
+  const newest = Math.max(0, ...applied);
+  if (newest > known) {
+    throw new MandateError('invalid_config', `the database schema is version ${newest}, newer than this Mandate knows (${known}); upgrade Mandate instead of downgrading`);
+  }
   const done: number[] = [];
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;

@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { GENESIS_HASH, hashAuditEvent } from '../../audit/chain.js';
+import { MandateError } from '../../core/errors.js';
+import type { AgentRecord, SigningKeyRecord, Store, TrustedIssuerRecord } from '../../core/store/index.js';
+
+/**
+ * The behaviour every Store implementation must show. Each dialect's test file calls this
+ * with a factory that opens a fresh, empty store.
+ */
+export function storeConformance(dialect: string, open: () => Promise<Store>): void {
+  const agent = (name: string, over: Partial<AgentRecord> = {}): AgentRecord => ({
+    name,
+    spiffeId: `spiffe://example.org/agent/${name}`,
+    owner: 'alice',
+    purpose: 'test',
+    labels: { team: 'a' },
+    status: 'active',
+    limits: { maxTaskTtlSeconds: 600, maxDelegationDepth: 2 },
+    createdAt: 1,
+    updatedAt: 1,
+    ...over,
+  });
+  const audit = { actor: 'test', action: 'test.write', target: 't', outcome: 'success' as const, requestId: null };
+
+  async function withStore(fn: (s: Store) => Promise<void>): Promise<void> {
+    const s = await open();
+    try {
+      await fn(s);
+    } finally {
+      await s.close();
+    }
+  }
+
+  describe(`store conformance: ${dialect}`, () => {
+    test('agents: insert, get, by SPIFFE ID, list with filters, update', () =>
+      withStore(async (s) => {
+        await s.transaction(async (tx) => {
+          await tx.agents.insert(agent('b'));
+          await tx.agents.insert(agent('a', { owner: 'bob', status: 'suspended' }));
+        });
+        assert.deepEqual(await s.read.agents.get('b'), agent('b'));
+        assert.equal((await s.read.agents.getBySpiffeId('spiffe://example.org/agent/a'))?.name, 'a');
+        assert.deepEqual((await s.read.agents.list()).map((a) => a.name), ['a', 'b']);
+        assert.deepEqual((await s.read.agents.list({ status: 'active' })).map((a) => a.name), ['b']);
+        assert.deepEqual((await s.read.agents.list({ owner: 'bob' })).map((a) => a.name), ['a']);
+        await s.transaction((tx) => tx.agents.update({ ...agent('b'), status: 'retired', labels: { x: 'y' }, updatedAt: 2 }));
+        const b = await s.read.agents.get('b');
+        assert.equal(b?.status, 'retired');
+        assert.deepEqual(b?.labels, { x: 'y' });
+        assert.equal(await s.read.agents.get('missing'), undefined);
+      }));
+
+    test('agents: a duplicate name or SPIFFE ID is a conflict and changes nothing', () =>
+      withStore(async (s) => {
+        await s.transaction((tx) => tx.agents.insert(agent('a')));
+        await assert.rejects(
+          s.transaction(async (tx) => {
+            await tx.audit.append(audit);
+            await tx.agents.insert(agent('a', { spiffeId: 'spiffe://example.org/agent/other' }));
+          }),
+          (err: unknown) => err instanceof MandateError && err.code === 'conflict',
+        );
+        await assert.rejects(s.transaction((tx) => tx.agents.insert(agent('z', { spiffeId: 'spiffe://example.org/agent/a' }))), (err: unknown) => err instanceof MandateError && err.code === 'conflict');
+        assert.equal((await s.read.audit.list()).length, 0, 'the audit event of the failed transaction was rolled back');
+      }));
+
+    test('transactions: a throw rolls back every write, reads outside see only committed state', () =>
+      withStore(async (s) => {
+        await assert.rejects(
+          s.transaction(async (tx) => {
+            await tx.agents.insert(agent('a'));
+            await tx.meta.set('k', 'v');
+            await tx.audit.append(audit);
+            assert.equal(await s.read.agents.get('a'), undefined, 'uncommitted write invisible outside');
+            throw new Error('boom');
+          }),
+          /boom/,
+        );
+        assert.equal(await s.read.agents.get('a'), undefined);
+        assert.equal(await s.read.meta.get('k'), undefined);
+        assert.equal(await s.read.audit.head(), undefined);
+      }));
+
+    test('transactions run one at a time, in order, even when their bodies await', () =>
+      withStore(async (s) => {
+        const order: string[] = [];
+        await Promise.all(
+          ['a', 'b', 'c'].map((n) =>
+            s.transaction(async (tx) => {
+              order.push(`start ${n}`);
+              await new Promise((r) => setImmediate(r));
+              await tx.audit.append({ ...audit, target: n });
+              order.push(`end ${n}`);
+            }),
+          ),
+        );
+        assert.deepEqual(order, ['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
+        assert.deepEqual((await s.read.audit.list()).map((e) => [e.seq, e.target]), [[1, 'a'], [2, 'b'], [3, 'c']]);
+      }));
+
+    test('join tokens: consume once, never when expired or unknown', () =>
+      withStore(async (s) => {
+        await s.transaction(async (tx) => {
+          await tx.agents.insert(agent('a'));
+          await tx.joinTokens.insert({ hash: 'h1', agentName: 'a', createdAt: 0, expiresAt: 1000, usedAt: null });
+          await tx.joinTokens.insert({ hash: 'h2', agentName: 'a', createdAt: 0, expiresAt: 1000, usedAt: null });
+        });
+        const results = await Promise.all([1, 2, 3].map(() => s.transaction((tx) => tx.joinTokens.consume('h1', 500))));
+        assert.equal(results.filter(Boolean).length, 1, 'exactly one consumer wins');
+        assert.equal((await s.read.joinTokens.get('h1'))?.usedAt, 500);
+        assert.equal(await s.transaction((tx) => tx.joinTokens.consume('h2', 1000)), undefined, 'expired at expiresAt');
+        assert.equal(await s.transaction((tx) => tx.joinTokens.consume('nope', 1)), undefined);
+        assert.equal(await s.transaction((tx) => tx.joinTokens.deleteExpired(2000)), 2);
+      }));
+
+    test('keys, CAs and credentials round-trip; lastExpiry is per signer', () =>
+      withStore(async (s) => {
+        const key: SigningKeyRecord = { kid: 'k1', purpose: 'token', alg: 'ES256', state: 'next', publicJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }, sealedPrivateKey: 'v1.a.b.c', createdAt: 1, activatedAt: null, retiredAt: null, publishUntil: null };
+        await s.transaction(async (tx) => {
+          await tx.keys.insert(key);
+          await tx.keys.insert({ ...key, kid: 'k2', purpose: 'jwt-svid', createdAt: 2 });
+          await tx.cas.insert({ id: 'ca1', certPem: 'C', chainPems: ['I'], rootPems: ['R'], sealedPrivateKey: 's', notBefore: 0, notAfter: 10, state: 'active', createdAt: 0 });
+          await tx.credentials.insert({ id: 'c1', kind: 'jwt-svid', subject: 'spiffe://example.org/agent/a', audience: ['x'], signer: 'k1', issuedAt: 0, expiresAt: 100 });
+          await tx.credentials.insert({ id: 'c2', kind: 'jwt-svid', subject: 'spiffe://example.org/agent/a', audience: ['x'], signer: 'k1', issuedAt: 0, expiresAt: 300 });
+          await tx.credentials.insert({ id: 'c3', kind: 'x509-svid', subject: 'spiffe://example.org/agent/a', audience: [], signer: 'ca1', issuedAt: 0, expiresAt: 50 });
+        });
+        assert.deepEqual(await s.read.keys.get('k1'), key);
+        assert.deepEqual((await s.read.keys.list('jwt-svid')).map((k) => k.kid), ['k2']);
+        await s.transaction((tx) => tx.keys.update({ ...key, state: 'retired', retiredAt: 5, publishUntil: 9 }));
+        assert.equal((await s.read.keys.get('k1'))?.publishUntil, 9);
+        assert.deepEqual((await s.read.cas.list())[0]?.chainPems, ['I']);
+        assert.equal(await s.read.credentials.lastExpiry('k1'), 300);
+        assert.equal(await s.read.credentials.lastExpiry('nobody'), undefined);
+        assert.equal(await s.read.credentials.count('jwt-svid'), 2);
+        assert.equal(await s.read.credentials.count(), 3);
+      }));
+
+    test('trusted issuers: upsert replaces, delete reports whether it removed', () =>
+      withStore(async (s) => {
+        const issuer: TrustedIssuerRecord = { issuer: 'https://issuer.example', jwksUri: 'https://issuer.example/jwks', jwks: null, audience: 'mandate', rules: [{ match: { 'kubernetes.io.namespace': 'prod' }, agent: 'a' }], createdAt: 1 };
+        await s.transaction((tx) => tx.issuers.upsert(issuer));
+        await s.transaction((tx) => tx.issuers.upsert({ ...issuer, jwksUri: null, jwks: { keys: [{ kty: 'EC' }] } }));
+        const got = await s.read.issuers.get(issuer.issuer);
+        assert.equal(got?.jwksUri, null);
+        assert.deepEqual(got?.jwks, { keys: [{ kty: 'EC' }] });
+        assert.equal((await s.read.issuers.list()).length, 1);
+        assert.equal(await s.transaction((tx) => tx.issuers.delete(issuer.issuer)), true);
+        assert.equal(await s.transaction((tx) => tx.issuers.delete(issuer.issuer)), false);
+      }));
+
+    test('audit: append chains events; list pages by seq and filters by time', () =>
+      withStore(async (s) => {
+        for (let i = 0; i < 5; i++) await s.transaction((tx) => tx.audit.append({ ...audit, time: i * 10, details: { i, nested: { ok: true } } }));
+        const events = await s.read.audit.list();
+        assert.deepEqual(events.map((e) => e.seq), [1, 2, 3, 4, 5]);
+        assert.equal(events[0]?.prevHash, GENESIS_HASH);
+        for (const [i, e] of events.entries()) {
+          assert.equal(e.hash, hashAuditEvent(e));
+          if (i > 0) assert.equal(e.prevHash, events[i - 1]?.hash);
+        }
+        assert.deepEqual((await s.read.audit.list({ afterSeq: 2, limit: 2 })).map((e) => e.seq), [3, 4]);
+        assert.deepEqual((await s.read.audit.list({ sinceTime: 30 })).map((e) => e.seq), [4, 5]);
+        assert.equal((await s.read.audit.head())?.seq, 5);
+        await s.transaction((tx) => tx.audit.addCheckpoint({ seq: 5, hash: events[4]!.hash, time: 60, signature: 'sig' }));
+        assert.deepEqual(await s.read.audit.checkpoints(), [{ seq: 5, hash: events[4]!.hash, time: 60, signature: 'sig' }]);
+      }));
+
+    test('meta: set overwrites', () =>
+      withStore(async (s) => {
+        await s.transaction((tx) => tx.meta.set('a', '1'));
+        await s.transaction((tx) => tx.meta.set('a', '2'));
+        assert.equal(await s.read.meta.get('a'), '2');
+        await s.ping();
+      }));
+  });
+}
