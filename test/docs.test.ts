@@ -1,8 +1,27 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { renderConfigDocs } from '../scripts/gen-config-docs.js';
 
 test('docs/configuration.md matches the settings table (run: node --import tsx scripts/gen-config-docs.ts)', () => {
   assert.equal(readFileSync('docs/configuration.md', 'utf8'), renderConfigDocs());
 });
+
+test('every audit action written in src/ is documented in docs/audit.md', () => {
+  const doc = readFileSync('docs/audit.md', 'utf8');
+  const actions = new Set<string>();
+  for (const file of sourceFiles('src')) {
+    for (const m of readFileSync(file, 'utf8').matchAll(/action: '([a-z_]+\.[a-z_]+)'|'(agent\.(?:suspend|resume|retire))'/g)) actions.add((m[1] ?? m[2])!);
+  }
+  const missing = [...actions].filter((a) => !doc.includes(`\`${a}\``));
+  assert.deepEqual(missing, []);
+});
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return p.includes('conformance') ? [] : sourceFiles(p);
+    return p.endsWith('.ts') && !p.endsWith('.test.ts') ? [p] : [];
+  });
+}
