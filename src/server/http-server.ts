@@ -28,7 +28,7 @@ export interface HttpServerOptions {
 /** Builds the Fastify app over a composed Mandate. Transport only: parse, call, map. */
 export function buildHttpServer(mandate: Mandate, options: HttpServerOptions = {}): FastifyInstance {
   const app = Fastify({
-    logger: options.logger ?? { level: mandate.config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    logger: loggerOptions(options.logger, mandate.config.logLevel),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -75,6 +75,15 @@ export function buildHttpServer(mandate: Mandate, options: HttpServerOptions = {
     });
   }
   return app;
+}
+
+/** Logger options with REDACT_PATHS always applied: logger options given by a caller add to the redaction, never drop it. */
+function loggerOptions(given: HttpServerOptions['logger'], level: string): false | Record<string, unknown> {
+  if (given === false) return false;
+  const base: Record<string, unknown> = typeof given === 'object' ? given : { level };
+  const theirs = base.redact as string[] | { paths?: string[] } | undefined;
+  const extra = Array.isArray(theirs) ? theirs : (theirs?.paths ?? []);
+  return { ...base, redact: { paths: [...REDACT_PATHS, ...extra], censor: '[redacted]' } };
 }
 
 function parse(schema: RouteDef['body'], value: unknown, where: string): unknown {
