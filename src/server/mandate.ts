@@ -55,6 +55,12 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       token: { alg: config.jwtAlg, maxTokenTtlSeconds: config.agentMaxTaskTtl },
     });
     await keys.initialize(systemContext);
+    // A master key other than the one the keys were sealed with would otherwise only fail at the first signature, as a 500.
+    await keys.signingKey('token').catch((cause: unknown) => {
+      if (!(cause instanceof MandateError && cause.code === 'internal')) throw cause;
+      const from = master.source === 'env' ? 'MANDATE_MASTER_KEY' : master.path;
+      throw new MandateError('invalid_config', `invalid configuration: \`masterKey\` from ${from} cannot open the private keys in ${config.dataDir}; use the master key this data dir was created with`, { key: 'masterKey' }, { cause });
+    });
     const ca = new CaManager(store, sealer, clock, {
       trustDomain: config.trustDomain,
       caTtlSeconds: config.caTtl,

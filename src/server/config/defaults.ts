@@ -19,7 +19,9 @@ export interface Setting<T> {
   secret?: boolean;
 }
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+// A number, or a string of digits (flags and env are strings): z.coerce alone reads ' ', null, false and [] as 0.
+const int = (min: number, max: number) =>
+  z.union([z.number(), z.string().trim().regex(/^\d+$/).transform(Number)]).pipe(z.number().int().min(min).max(max));
 const seconds = (max: number) => int(1, max);
 const trustDomain = z.string().refine((v) => {
   try {

@@ -20,6 +20,7 @@ export function loadConfig(sources: ConfigSources): Config {
   const filePath = sources.file ?? env.MANDATE_CONFIG;
   const fromFile = filePath ? readConfigFile(filePath) : {};
   const out: Record<string, unknown> = {};
+  const origin: Partial<Record<SettingKey, string>> = {};
   for (const [key, s] of Object.entries(settings) as [SettingKey, (typeof settings)[SettingKey]][]) {
     const candidates: [unknown, string][] = [
       [s.secret ? undefined : flags[key], `--${flagName(key)}`],
@@ -32,6 +33,7 @@ export function loadConfig(sources: ConfigSources): Config {
       continue;
     }
     const [raw, source] = found;
+    origin[key] = source;
     const parsed = (s.schema as { safeParse(v: unknown): { success: boolean; data?: unknown } }).safeParse(raw);
     if (!parsed.success) {
       const shown = s.secret ? '<hidden>' : `\`${String(raw)}\``;
@@ -44,14 +46,17 @@ export function loadConfig(sources: ConfigSources): Config {
   }
   const config = out as Config;
   config.issuer = (config.issuer ?? `http://localhost:${config.port}`).replace(/\/+$/, '');
-  crossCheck(config);
+  crossCheck(config, (key) => `\`${key}\` (${String(config[key])} from ${origin[key] ?? 'the default'})`);
   return config;
 }
 
-function crossCheck(c: Config): void {
-  if (c.jwtSvidTtl > c.jwtSvidMaxTtl) throw new MandateError('invalid_config', 'invalid configuration: `jwtSvidTtl` must not exceed `jwtSvidMaxTtl`', { key: 'jwtSvidTtl' });
-  if (c.x509SvidTtl > c.x509SvidMaxTtl) throw new MandateError('invalid_config', 'invalid configuration: `x509SvidTtl` must not exceed `x509SvidMaxTtl`', { key: 'x509SvidTtl' });
-  if (Boolean(c.caUpstreamCert) !== Boolean(c.caUpstreamKey)) throw new MandateError('invalid_config', 'invalid configuration: `caUpstreamCert` and `caUpstreamKey` go together; set both or neither', { key: 'caUpstreamCert' });
+function crossCheck(c: Config, shown: (key: SettingKey) => string): void {
+  if (c.jwtSvidTtl > c.jwtSvidMaxTtl) throw new MandateError('invalid_config', `invalid configuration: ${shown('jwtSvidTtl')} must not exceed ${shown('jwtSvidMaxTtl')}`, { key: 'jwtSvidTtl' });
+  if (c.x509SvidTtl > c.x509SvidMaxTtl) throw new MandateError('invalid_config', `invalid configuration: ${shown('x509SvidTtl')} must not exceed ${shown('x509SvidMaxTtl')}`, { key: 'x509SvidTtl' });
+  if (Boolean(c.caUpstreamCert) !== Boolean(c.caUpstreamKey)) {
+    const set = c.caUpstreamCert ? 'caUpstreamCert' : 'caUpstreamKey';
+    throw new MandateError('invalid_config', `invalid configuration: ${shown(set)} is set without \`${set === 'caUpstreamCert' ? 'caUpstreamKey' : 'caUpstreamCert'}\`; they go together: set both or neither`, { key: set });
+  }
 }
 
 function readConfigFile(path: string): Record<string, unknown> {
