@@ -14,6 +14,8 @@ export const agentInputSchema = z.object({
   owner: z.string().min(1).max(256),
   purpose: z.string().min(1).max(1024),
   labels: z.record(z.string().regex(/^[A-Za-z0-9._/-]{1,63}$/, 'label keys are 1-63 characters of A-Z a-z 0-9 . _ / -'), z.string().max(256)).default({}),
+  allowedScopes: z.array(z.string().regex(/^[!#-[\]-~]{1,256}$/, 'scopes are 1-256 printable characters without spaces, quotes or backslashes')).max(256).default([]),
+  requireDpop: z.boolean().default(false),
   limits: z
     .object({
       maxTaskTtlSeconds: z.number().int().positive().max(86_400).optional(),
@@ -44,7 +46,7 @@ export class AgentRegistry {
   }
 
   async register(input: AgentInput, ctx: RequestContext): Promise<AgentRecord> {
-    const { name, owner, purpose, labels, limits } = parseInput(agentInputSchema, input);
+    const { name, owner, purpose, labels, limits, allowedScopes, requireDpop } = parseInput(agentInputSchema, input);
     const now = this.clock.now();
     const agent: AgentRecord = {
       name,
@@ -57,13 +59,15 @@ export class AgentRegistry {
         maxTaskTtlSeconds: limits.maxTaskTtlSeconds ?? this.options.defaultLimits.maxTaskTtlSeconds,
         maxDelegationDepth: limits.maxDelegationDepth ?? this.options.defaultLimits.maxDelegationDepth,
       },
+      allowedScopes: [...new Set(allowedScopes)].sort(),
+      requireDpop,
       createdAt: now,
       updatedAt: now,
     };
     return this.store.transaction(async (tx) => {
       if (await tx.agents.get(name)) throw new MandateError('conflict', `agent \`${name}\` already exists`);
       await tx.agents.insert(agent);
-      await tx.audit.append({ actor: ctx.actor, action: 'agent.register', target: agent.spiffeId, outcome: 'success', requestId: ctx.requestId, details: { owner, purpose, labels, limits: agent.limits } });
+      await tx.audit.append({ actor: ctx.actor, action: 'agent.register', target: agent.spiffeId, outcome: 'success', requestId: ctx.requestId, details: { owner, purpose, labels, limits: agent.limits, allowedScopes: agent.allowedScopes, requireDpop } });
       return agent;
     });
   }

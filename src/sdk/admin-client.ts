@@ -8,6 +8,8 @@ export interface Agent {
   labels: Record<string, string>;
   status: 'active' | 'suspended' | 'retired';
   limits: { max_task_ttl_seconds: number; max_delegation_depth: number };
+  allowed_scopes: string[];
+  require_dpop: boolean;
   created_at: string;
   updated_at: string;
 }
@@ -17,6 +19,9 @@ export interface RegisterAgentInput {
   owner: string;
   purpose: string;
   labels?: Record<string, string>;
+  /** Scopes (tools) the agent's tasks may be granted, e.g. `tool:github/*`. */
+  allowed_scopes?: string[];
+  require_dpop?: boolean;
   limits?: { max_task_ttl_seconds?: number; max_delegation_depth?: number };
 }
 

@@ -6,6 +6,11 @@ import type {
   AuditEventRecord,
   CaRecord,
   CredentialRecord,
+  FederatedDomainRecord,
+  GrantRecord,
+  TaskRecord,
+  TaskTokenRecord,
+  TrustRuleRecord,
   JoinTokenRecord,
   KeyPurpose,
   SigningKeyRecord,
@@ -40,6 +45,11 @@ export interface StoreReader {
   issuers: IssuerReader;
   audit: AuditReader;
   meta: MetaReader;
+  tasks: TaskReader;
+  tokens: TaskTokenReader;
+  trustRules: TrustRuleReader;
+  grants: GrantReader;
+  federation: FederationReader;
 }
 
 export interface StoreTx {
@@ -51,6 +61,12 @@ export interface StoreTx {
   issuers: IssuerReader & IssuerWriter;
   audit: AuditReader & AuditWriter;
   meta: MetaReader & MetaWriter;
+  tasks: TaskReader & TaskWriter;
+  tokens: TaskTokenReader & TaskTokenWriter;
+  replay: ReplayWriter;
+  trustRules: TrustRuleReader & TrustRuleWriter;
+  grants: GrantReader & GrantWriter;
+  federation: FederationReader & FederationWriter;
 }
 
 export interface AgentListFilter {
@@ -137,4 +153,62 @@ export interface MetaReader {
 }
 export interface MetaWriter {
   set(key: string, value: string): Promise<void>;
+}
+
+export interface TaskReader {
+  get(id: string): Promise<TaskRecord | undefined>;
+  list(filter?: { agent?: string; status?: TaskRecord['status']; limit?: number }): Promise<TaskRecord[]>;
+}
+export interface TaskWriter {
+  insert(task: TaskRecord): Promise<void>;
+  /** Marks an active task ended or expired; returns false when it was not active. */
+  finish(id: string, status: 'ended' | 'expired', at: number, by: string): Promise<boolean>;
+  /** Active tasks whose expiry has passed. */
+  listExpired(now: number, limit: number): Promise<TaskRecord[]>;
+}
+
+export interface TaskTokenReader {
+  get(jti: string): Promise<TaskTokenRecord | undefined>;
+  listByTask(taskId: string): Promise<TaskTokenRecord[]>;
+  /** Revoked tokens that have not expired yet (to load the in-memory revocation set). */
+  listRevokedUnexpired(now: number): Promise<TaskTokenRecord[]>;
+}
+export interface TaskTokenWriter {
+  insert(token: TaskTokenRecord): Promise<void>;
+  /** Revokes a token and every descendant (tokens whose ancestors include it); returns the jtis newly revoked. */
+  revokeSubtree(jti: string, at: number, by: string): Promise<string[]>;
+  /** Revokes every token of a task; returns the jtis newly revoked. */
+  revokeTask(taskId: string, at: number, by: string): Promise<string[]>;
+}
+
+export interface ReplayWriter {
+  /** Records `key` until `expiresAt`; false when it is already recorded and unexpired (a replay). */
+  checkAndRecord(key: string, expiresAt: number, now: number): Promise<boolean>;
+  deleteExpired(now: number): Promise<number>;
+}
+
+export interface TrustRuleReader {
+  list(): Promise<TrustRuleRecord[]>;
+}
+export interface TrustRuleWriter {
+  insert(rule: TrustRuleRecord): Promise<void>;
+  delete(id: string): Promise<boolean>;
+}
+
+export interface GrantReader {
+  get(id: string): Promise<GrantRecord | undefined>;
+  list(filter?: { human?: string; agent?: string; status?: GrantRecord['status'] }): Promise<GrantRecord[]>;
+}
+export interface GrantWriter {
+  insert(grant: GrantRecord): Promise<void>;
+  update(grant: GrantRecord): Promise<void>;
+}
+
+export interface FederationReader {
+  get(trustDomain: string): Promise<FederatedDomainRecord | undefined>;
+  list(): Promise<FederatedDomainRecord[]>;
+}
+export interface FederationWriter {
+  upsert(domain: FederatedDomainRecord): Promise<void>;
+  delete(trustDomain: string): Promise<boolean>;
 }

@@ -21,6 +21,10 @@ export interface AgentRecord {
   labels: Record<string, string>;
   status: AgentStatus;
   limits: AgentLimits;
+  /** Scopes (tools) this agent's tasks may be granted; `*` suffix for a prefix wildcard. */
+  allowedScopes: string[];
+  /** When true, task tokens for this agent must be DPoP-bound (RFC 9449). */
+  requireDpop: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -134,4 +138,86 @@ export interface AuditCheckpointRecord {
   time: number;
   /** Compact JWS over {seq, hash, time, trust_domain}, signed by a trust-domain key. */
   signature: string;
+}
+
+export type TaskStatus = 'active' | 'ended' | 'expired';
+
+/** A unit of work: owns its token tree and, later, its session state. */
+export interface TaskRecord {
+  id: string;
+  /** The agent that started it (SPIFFE ID). */
+  agent: string;
+  /** `sub` of its tokens: the agent, or the human for on-behalf-of tasks. */
+  subject: string;
+  purpose: string;
+  scopes: string[];
+  authorizationDetails: Record<string, unknown>[];
+  audience: string[];
+  grantId: string | null;
+  status: TaskStatus;
+  createdAt: number;
+  expiresAt: number;
+  endedAt: number | null;
+  endedBy: string | null;
+  /** jti of the task's root token. */
+  rootJti: string;
+}
+
+/** One issued task token (a node of a task's delegation tree). */
+export interface TaskTokenRecord {
+  jti: string;
+  taskId: string;
+  parentJti: string | null;
+  /** jtis of every ancestor, root first. */
+  ancestors: string[];
+  depth: number;
+  subject: string;
+  /** The agent holding this token (the current actor, or the subject at the root). */
+  holder: string;
+  clientId: string;
+  scopes: string[];
+  audience: string[];
+  cnfJkt: string | null;
+  issuedAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+  revokedBy: string | null;
+}
+
+/** A trust rule: who may delegate to whom (see delegation/trust-rules.ts). */
+export interface TrustRuleRecord {
+  id: string;
+  from: string;
+  to: string;
+  maxDepth: number | null;
+  crossDomain: boolean;
+  createdAt: number;
+}
+
+export type GrantStatus = 'active' | 'revoked' | 'expired';
+
+/** A human's delegation to an agent (on-behalf-of). Created by an admin until the approval flow lands. */
+export interface GrantRecord {
+  id: string;
+  /** The human (an identifier from the organisation's identity provider, e.g. an email). */
+  human: string;
+  /** The agent's SPIFFE ID. */
+  agent: string;
+  scopes: string[];
+  purpose: string;
+  status: GrantStatus;
+  createdAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+/** Another trust domain whose JWT-SVIDs Mandate accepts (SPIFFE federation). */
+export interface FederatedDomainRecord {
+  trustDomain: string;
+  /** SPIFFE bundle endpoint to poll, or null for a static bundle. */
+  bundleEndpoint: string | null;
+  /** The current bundle (JWKS with spiffe_sequence/refresh_hint). */
+  bundle: { keys: Record<string, unknown>[]; spiffe_sequence?: number; spiffe_refresh_hint?: number };
+  refreshedAt: number;
+  createdAt: number;
 }

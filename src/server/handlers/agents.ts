@@ -12,6 +12,8 @@ export function agentJson(a: AgentRecord) {
     labels: a.labels,
     status: a.status,
     limits: { max_task_ttl_seconds: a.limits.maxTaskTtlSeconds, max_delegation_depth: a.limits.maxDelegationDepth },
+    allowed_scopes: a.allowedScopes,
+    require_dpop: a.requireDpop,
     created_at: new Date(a.createdAt).toISOString(),
     updated_at: new Date(a.updatedAt).toISOString(),
   };
@@ -24,6 +26,8 @@ const registerBody = z.object({
   owner: z.string(),
   purpose: z.string(),
   labels: z.record(z.string(), z.string()).optional(),
+  allowed_scopes: z.array(z.string()).optional(),
+  require_dpop: z.boolean().optional(),
   limits: z.object({ max_task_ttl_seconds: z.number().optional(), max_delegation_depth: z.number().optional() }).strict().optional(),
 }).strict();
 
@@ -43,6 +47,8 @@ export const registerAgent = route({
         owner: body.owner,
         purpose: body.purpose,
         labels: body.labels ?? {},
+        allowedScopes: body.allowed_scopes ?? [],
+        requireDpop: body.require_dpop ?? false,
         limits: { maxTaskTtlSeconds: body.limits?.max_task_ttl_seconds, maxDelegationDepth: body.limits?.max_delegation_depth },
       },
       ctx,

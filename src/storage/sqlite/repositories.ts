@@ -41,6 +41,8 @@ const agentFromRow = (r: Row): AgentRecord => ({
   labels: parse(r.labels as string),
   status: r.status as AgentRecord['status'],
   limits: { maxTaskTtlSeconds: r.max_task_ttl_seconds as number, maxDelegationDepth: r.max_delegation_depth as number },
+  allowedScopes: parse(r.allowed_scopes as string),
+  requireDpop: r.require_dpop === 1,
   createdAt: r.created_at as number,
   updatedAt: r.updated_at as number,
 });
@@ -64,14 +66,14 @@ export class SqliteAgents implements AgentReader, AgentWriter {
   }
   async insert(a: AgentRecord) {
     this.s.run(
-      'INSERT INTO agents (name, spiffe_id, owner, purpose, labels, status, max_task_ttl_seconds, max_delegation_depth, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      a.name, a.spiffeId, a.owner, a.purpose, json(a.labels), a.status, a.limits.maxTaskTtlSeconds, a.limits.maxDelegationDepth, a.createdAt, a.updatedAt,
+      'INSERT INTO agents (name, spiffe_id, owner, purpose, labels, status, max_task_ttl_seconds, max_delegation_depth, allowed_scopes, require_dpop, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      a.name, a.spiffeId, a.owner, a.purpose, json(a.labels), a.status, a.limits.maxTaskTtlSeconds, a.limits.maxDelegationDepth, json(a.allowedScopes), a.requireDpop ? 1 : 0, a.createdAt, a.updatedAt,
     );
   }
   async update(a: AgentRecord) {
     this.s.run(
-      'UPDATE agents SET owner = ?, purpose = ?, labels = ?, status = ?, max_task_ttl_seconds = ?, max_delegation_depth = ?, updated_at = ? WHERE name = ?',
-      a.owner, a.purpose, json(a.labels), a.status, a.limits.maxTaskTtlSeconds, a.limits.maxDelegationDepth, a.updatedAt, a.name,
+      'UPDATE agents SET owner = ?, purpose = ?, labels = ?, status = ?, max_task_ttl_seconds = ?, max_delegation_depth = ?, allowed_scopes = ?, require_dpop = ?, updated_at = ? WHERE name = ?',
+      a.owner, a.purpose, json(a.labels), a.status, a.limits.maxTaskTtlSeconds, a.limits.maxDelegationDepth, json(a.allowedScopes), a.requireDpop ? 1 : 0, a.updatedAt, a.name,
     );
   }
 }

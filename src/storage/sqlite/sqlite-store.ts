@@ -14,6 +14,7 @@ import {
   SqliteMeta,
 } from './repositories.js';
 import { Statements } from './statements.js';
+import { SqliteFederation, SqliteGrants, SqliteReplay, SqliteTasks, SqliteTaskTokens, SqliteTrustRules } from './task-repositories.js';
 
 export interface SqliteStoreOptions {
   /** Path of the database file. */
@@ -31,6 +32,12 @@ function repositories(s: Statements, clock: Clock): StoreTx {
     issuers: new SqliteIssuers(s),
     audit: new SqliteAudit(s, clock),
     meta: new SqliteMeta(s),
+    tasks: new SqliteTasks(s),
+    tokens: new SqliteTaskTokens(s),
+    replay: new SqliteReplay(s),
+    trustRules: new SqliteTrustRules(s),
+    grants: new SqliteGrants(s),
+    federation: new SqliteFederation(s),
   };
 }
 
