@@ -7,3 +7,5 @@ export type { Agent, AuditVerifyResult, RegisterAgentInput, SigningKey, TrustedI
 export { attest } from './agent-client.js';
 export type { AttestRequest, AttestResponse } from './agent-client.js';
 export { MandateApiError } from './errors.js';
+export { TokenVerifier, TokenVerificationError } from './token-verifier.js';
+export type { Principal, RevocationCheck, TokenVerificationReason, TokenVerifierOptions } from './token-verifier.js';
