@@ -35,11 +35,18 @@ export interface AgentRegistryOptions {
  * `spiffe://<trust-domain>/agent/<name>`, fixed at registration.
  */
 export class AgentRegistry {
+  private readonly listeners: ((agent: AgentRecord) => void)[] = [];
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly options: AgentRegistryOptions,
   ) {}
+
+  /** Called after an agent's status change commits (revocation follows suspensions). */
+  onStatusChange(listener: (agent: AgentRecord) => void): void {
+    this.listeners.push(listener);
+  }
 
   spiffeIdOf(name: string): string {
     return spiffeIdFrom(this.options.trustDomain, 'agent', name).id;
@@ -95,8 +102,8 @@ export class AgentRegistry {
     return this.setStatus(name, 'retired', ctx);
   }
 
-  private setStatus(name: string, status: AgentStatus, ctx: RequestContext): Promise<AgentRecord> {
-    return this.store.transaction(async (tx) => {
+  private async setStatus(name: string, status: AgentStatus, ctx: RequestContext): Promise<AgentRecord> {
+    const updated = await this.store.transaction(async (tx) => {
       const agent = await tx.agents.get(name);
       if (!agent) throw new MandateError('not_found', `agent \`${name}\` does not exist`);
       if (agent.status === 'retired' && status !== 'retired') {
@@ -109,5 +116,7 @@ export class AgentRegistry {
       await tx.audit.append({ actor: ctx.actor, action, target: agent.spiffeId, outcome: 'success', requestId: ctx.requestId, details: { from: agent.status, to: status } });
       return updated;
     });
+    for (const l of this.listeners) l(updated);
+    return updated;
   }
 }

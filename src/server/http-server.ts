@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { MandateError } from '../core/errors.js';
 import { invalidRequest } from '../core/validation.js';
 import type { RequestContext } from '../core/context.js';
 import { checkAdminToken } from './admin-token.js';
 import type { Mandate } from './mandate.js';
-import { sendProblem } from './problem.js';
+import { sendOAuthError, sendProblem } from './problem.js';
 import type { RouteDef } from './route.js';
 import { routes as allRoutes } from './routes.js';
 
@@ -37,6 +37,9 @@ export function buildHttpServer(mandate: Mandate, options: HttpServerOptions = {
     return503OnClosing: true,
   });
 
+  // OAuth endpoints take forms (RFC 6749 §3.2); URLSearchParams keeps repeated keys (resource, audience).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, new URLSearchParams(body as string)));
+
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     reply.header('cache-control', 'no-store');
@@ -50,29 +53,28 @@ export function buildHttpServer(mandate: Mandate, options: HttpServerOptions = {
   app.setErrorHandler((err, request, reply) => {
     const status = (err as { statusCode?: number }).statusCode;
     if (!(err instanceof MandateError) && !(status && status < 500)) request.log.error({ err }, 'unhandled error');
-    return sendProblem(reply, request, err);
+    const errors = (request.routeOptions.config as { errors?: string } | undefined)?.errors;
+    return errors === 'oauth' ? sendOAuthError(reply, request, err) : sendProblem(reply, request, err);
   });
   app.setNotFoundHandler((request, reply) => sendProblem(reply, request, new MandateError('not_found', `no route for \`${request.method} ${request.url.split('?')[0]}\``)));
 
   for (const def of options.routes ?? allRoutes) {
-    app.route({
-      method: def.method,
-      url: def.url,
-      handler: async (request, reply) => {
-        const ctx: RequestContext = { actor: 'anonymous', requestId: String(request.id) };
-        if (def.auth === 'admin') {
-          await requireAdmin(mandate, request);
-          ctx.actor = 'admin';
-        }
-        const body = parse(def.body, request.body, 'body');
-        const query = parse(def.query, request.query, 'query');
-        const params = parse(def.params, request.params, 'params');
-        const result = await def.handler({ mandate, body, query, params, ctx, request, reply });
-        if (reply.sent) return reply;
-        if (result === undefined) return reply.send();
-        return result;
-      },
-    });
+    const run = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+      const ctx: RequestContext = { actor: 'anonymous', requestId: String(request.id) };
+      if (def.form && !(request.body instanceof URLSearchParams)) throw new MandateError('invalid_request', 'send the parameters as application/x-www-form-urlencoded');
+      if (def.auth === 'admin') {
+        await requireAdmin(mandate, request);
+        ctx.actor = 'admin';
+      }
+      const body = def.form ? request.body : parse(def.body, request.body, 'body');
+      const query = parse(def.query, request.query, 'query');
+      const params = parse(def.params, request.params, 'params');
+      const result = await def.handler({ mandate, body, query, params, ctx, request, reply });
+      if (reply.sent) return reply;
+      if (result === undefined) return reply.send();
+      return result;
+    };
+    app.route({ method: def.method, url: def.url, config: { errors: def.errors ?? 'problem' }, handler: run });
   }
   return app;
 }

@@ -16,6 +16,15 @@ import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { setupAdminToken, type AdminTokenSetup } from './admin-token.js';
 import type { Config } from './config/defaults.js';
 import { Metrics } from './metrics.js';
+import { hkdfSync } from 'node:crypto';
+import { JwtSvidVerifier } from '../identity/jwt-svid-verifier.js';
+import { ClientAuthenticator } from '../oauth/client-auth.js';
+import { createDpopNonces, DpopVerifier, MemoryReplayCache } from '../oauth/dpop.js';
+import { OwnTokenVerifier } from '../oauth/task-token.js';
+import type { ExchangeDeps } from '../oauth/token-exchange/index.js';
+import { RevocationRegistry } from '../revocation/registry.js';
+import { TaskService } from '../tasks/task-service.js';
+import { FederationService } from '../identity/federation.js';
 
 /** Everything a running Mandate holds, composed once at start. */
 export interface Mandate {
@@ -30,6 +39,16 @@ export interface Mandate {
   checkpointer: AuditCheckpointer;
   adminToken: AdminTokenSetup;
   metrics: Metrics;
+  svids: JwtSvidVerifier;
+  ownTokens: OwnTokenVerifier;
+  revocations: RevocationRegistry;
+  clientAuth: ClientAuthenticator;
+  dpop: DpopVerifier;
+  tasks: TaskService;
+  federation: FederationService;
+  exchange: ExchangeDeps;
+  /** Public URLs of the OAuth endpoints. */
+  endpoints: { token: string; introspection: string; revocation: string };
   masterKey: { source: 'env' | 'file'; path?: string | undefined; created: boolean };
   close(): Promise<void>;
 }
@@ -52,7 +71,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     await bindTrustDomain(store, config);
     const keys = new KeyManager(store, sealer, clock, {
       'jwt-svid': { alg: config.jwtSvidAlg, maxTokenTtlSeconds: config.jwtSvidMaxTtl },
-      token: { alg: config.jwtAlg, maxTokenTtlSeconds: config.agentMaxTaskTtl },
+      token: { alg: config.jwtAlg, maxTokenTtlSeconds: Math.max(config.taskTokenMaxTtl, config.agentMaxTaskTtl) },
     });
     await keys.initialize(systemContext);
     // A master key other than the one the keys were sealed with would otherwise only fail at the first signature, as a 500.
@@ -82,7 +101,30 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     const bundle = new BundlePublisher(store, keys, ca, config.bundleRefreshHint);
     const checkpointer = new AuditCheckpointer(store, keys, clock, config.trustDomain);
     const adminToken = await setupAdminToken(store, config.dataDir, config.adminToken);
+    const svids = new JwtSvidVerifier(store.read, keys, clock, config.trustDomain);
+    const ownTokens = new OwnTokenVerifier(keys, clock, config.issuer);
+    const revocations = new RevocationRegistry(clock);
+    await revocations.load(store.read);
+    agents.onStatusChange((a) => revocations.setAgentActive(a.spiffeId, a.status === 'active'));
+    const clientAuth = new ClientAuthenticator(store, svids, clock, { issuer: config.issuer, maxAssertionLifetimeSeconds: config.clientAssertionMaxLifetime });
+    const dpop = new DpopVerifier({
+      clock,
+      replay: new MemoryReplayCache(clock),
+      nonces: createDpopNonces({ secret: Buffer.from(hkdfSync('sha256', master.key, Buffer.alloc(0), 'mandate dpop nonce', 32)), clock }),
+    });
+    const tasks = new TaskService(store, clock, revocations);
+    const federation = new FederationService(store, clock, deps.fetch ?? fetch);
+    const exchange: ExchangeDeps = { store, clock, keys, svids, ownTokens, revocations, issuer: config.issuer, trustDomain: config.trustDomain, taskTokenMaxTtlSeconds: config.taskTokenMaxTtl, dpopRequired: config.dpopRequired };
     return {
+      svids,
+      ownTokens,
+      revocations,
+      clientAuth,
+      dpop,
+      tasks,
+      federation,
+      exchange,
+      endpoints: { token: `${config.issuer}/oauth/token`, introspection: `${config.issuer}/oauth/introspect`, revocation: `${config.issuer}/oauth/revoke` },
       config,
       clock,
       store,

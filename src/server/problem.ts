@@ -59,3 +59,18 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: u
   if (problem.code === 'unauthorized') reply.header('www-authenticate', 'Bearer realm="mandate-admin"');
   return reply.status(problem.status).type('application/problem+json').send(problem);
 }
+
+const OAUTH_CODES = new Set(['invalid_request', 'invalid_client', 'invalid_grant', 'invalid_scope', 'invalid_target', 'unauthorized_client', 'unsupported_grant_type', 'unsupported_token_type', 'invalid_dpop_proof', 'use_dpop_nonce', 'invalid_token']);
+
+/** RFC 6749 §5.2 error response for the OAuth endpoints. */
+export function sendOAuthError(reply: FastifyReply, request: FastifyRequest, err: unknown): FastifyReply {
+  const e = normalize(err);
+  const override = typeof e.details?.oauthError === 'string' ? e.details.oauthError : undefined;
+  let error = override ?? (OAUTH_CODES.has(e.code) ? e.code : e.code === 'unavailable' ? 'temporarily_unavailable' : e.code === 'internal' ? 'server_error' : 'invalid_request');
+  if (e.code === 'unauthorized' || e.code === 'forbidden') error = 'invalid_client';
+  const status = error === 'invalid_client' || error === 'invalid_token' ? 401 : error === 'server_error' ? 500 : error === 'temporarily_unavailable' ? 503 : 400;
+  if (e.code === 'use_dpop_nonce' && typeof e.details?.nonce === 'string') reply.header('dpop-nonce', e.details.nonce);
+  if (status === 503) reply.header('retry-after', '1');
+  reply.header('pragma', 'no-cache');
+  return reply.status(status).type('application/json').send({ error, error_description: e.message, request_id: String(request.id) });
+}

@@ -37,6 +37,10 @@ export interface RouteDef<B = unknown, Q = unknown, P = unknown> {
   handler: Handler<B, Q, P>;
   /** Left out of /openapi.json (the spec endpoints themselves). */
   hidden?: boolean;
+  /** `oauth`: errors as RFC 6749 §5.2 JSON (`error`, `error_description`) instead of problem+json. */
+  errors?: 'problem' | 'oauth';
+  /** The request body is `application/x-www-form-urlencoded`, handed over as URLSearchParams. */
+  form?: boolean;
 }
 
 /** Declares a route; the schemas type the handler's input. */

@@ -7,6 +7,9 @@ import { listKeys, rotateKeys } from './handlers/keys.js';
 import { authorizationServerMetadata, jwks, spiffeBundle } from './handlers/well-known.js';
 import { metrics, openapi } from './handlers/operations.js';
 import type { RouteDef } from './route.js';
+import { introspection, revocation, token } from './handlers/oauth.js';
+import { endTask, listTasks, showTask } from './handlers/tasks.js';
+import { addTrustRule, createGrant, deleteTrustRule, listFederatedDomains, listGrants, listTrustRules, putFederatedDomain, revokeGrant } from './handlers/delegation.js';
 
 /**
  * Every route of the server, in one table. Each entry names its handler, its auth
@@ -23,6 +26,22 @@ export const routes: RouteDef[] = [
   putIssuer,
   listIssuers,
   deleteIssuer,
+  // OAuth: task tokens
+  token,
+  introspection,
+  revocation,
+  // tasks and delegation
+  listTasks,
+  showTask,
+  endTask,
+  addTrustRule,
+  listTrustRules,
+  deleteTrustRule,
+  createGrant,
+  listGrants,
+  revokeGrant,
+  putFederatedDomain,
+  listFederatedDomains,
   // agent registry
   registerAgent,
   listAgents,

@@ -58,4 +58,8 @@ async function housekeeping(mandate: Mandate): Promise<void> {
     await tx.joinTokens.deleteExpired(dayAgo);
   });
   await mandate.bundle.current();
+  await mandate.tasks.expireDue();
+  await mandate.federation.refreshDue();
+  await mandate.store.transaction((tx) => tx.replay.deleteExpired(mandate.clock.now()));
+  mandate.revocations.compact();
 }

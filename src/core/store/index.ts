@@ -158,13 +158,13 @@ export interface MetaWriter {
 export interface TaskReader {
   get(id: string): Promise<TaskRecord | undefined>;
   list(filter?: { agent?: string; status?: TaskRecord['status']; limit?: number }): Promise<TaskRecord[]>;
+  /** Active tasks whose expiry has passed. */
+  listExpired(now: number, limit: number): Promise<TaskRecord[]>;
 }
 export interface TaskWriter {
   insert(task: TaskRecord): Promise<void>;
   /** Marks an active task ended or expired; returns false when it was not active. */
   finish(id: string, status: 'ended' | 'expired', at: number, by: string): Promise<boolean>;
-  /** Active tasks whose expiry has passed. */
-  listExpired(now: number, limit: number): Promise<TaskRecord[]>;
 }
 
 export interface TaskTokenReader {

@@ -66,6 +66,10 @@ export const settings = {
   auditCheckpointInterval: setting({ default: 60, schema: seconds(86_400), expected: 'seconds, 1 to 86400', doc: 'How often the audit log head is sealed with a signed checkpoint.' }),
   agentMaxTaskTtl: setting({ default: 3600, schema: seconds(86_400), expected: 'seconds, 1 to 86400', doc: 'Default task-token lifetime limit for agents registered without one.' }),
   agentMaxDelegationDepth: setting({ default: 3, schema: int(0, 16), expected: 'an integer from 0 to 16', doc: 'Default delegation depth limit for agents registered without one.' }),
+  taskTokenMaxTtl: setting({ default: 900, schema: seconds(86_400), expected: 'seconds, 1 to 86400', doc: 'Longest task token the token endpoint issues, whatever the agent\'s own limit.' }),
+  clientAssertionMaxLifetime: setting({ default: 300, schema: seconds(3600), expected: 'seconds, 1 to 3600', doc: 'A JWT-SVID client assertion must expire within this many seconds from now.' }),
+  dpopRequired: setting({ default: false, schema: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]), expected: 'true or false', doc: 'Require DPoP-bound task tokens for every agent (agents can also require it one by one).' }),
+  dpopNonce: setting({ default: false, schema: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]), expected: 'true or false', doc: 'Require a server-issued DPoP nonce in proofs at the token endpoint (RFC 9449 §8).' }),
   masterKey: setting({ default: undefined, schema: z.string().min(1), expected: '32 bytes as base64, base64url or hex', doc: 'Key that seals private keys at rest (AES-256-GCM). Default: generated into <dataDir>/master.key (0600).', secret: true }),
   adminToken: setting({ default: undefined, schema: z.string().min(16), expected: 'at least 16 characters', doc: 'Bearer token for the admin API. Default: generated into <dataDir>/admin-token (0600) at first start.', secret: true }),
 };

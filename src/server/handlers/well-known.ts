@@ -1,3 +1,5 @@
+import { TOOL_ACCESS_TYPE } from '../../delegation/authorization-details.js';
+import { TOKEN_EXCHANGE_GRANT } from '../../oauth/token-exchange/index.js';
 import { route } from '../route.js';
 
 export const JWKS_PATH = '/.well-known/jwks.json';
@@ -20,8 +22,19 @@ export const authorizationServerMetadata = route({
       spiffe_bundle_endpoint: `${issuer}${BUNDLE_PATH}`,
       spiffe_trust_domain: mandate.config.trustDomain,
       attestation_endpoint: `${issuer}/v1/attest`,
-      grant_types_supported: [],
-      response_types_supported: [],
+      token_endpoint: mandate.endpoints.token,
+      introspection_endpoint: mandate.endpoints.introspection,
+      revocation_endpoint: mandate.endpoints.revocation,
+      grant_types_supported: [TOKEN_EXCHANGE_GRANT],
+      // draft-ietf-oauth-spiffe-client-auth-02 §4: JWT-SVID client authentication.
+      token_endpoint_auth_methods_supported: ['spiffe_jwt'],
+      token_endpoint_auth_signing_alg_values_supported: ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512'],
+      introspection_endpoint_auth_methods_supported: ['spiffe_jwt', 'bearer'],
+      revocation_endpoint_auth_methods_supported: ['spiffe_jwt', 'bearer'],
+      dpop_signing_alg_values_supported: [...mandate.dpop.algorithms],
+      authorization_details_types_supported: [TOOL_ACCESS_TYPE],
+      // No authorization endpoint: tokens come only from token exchange, so there are no
+      // response types; RFC 8414 §3.2 omits zero-element members (docs/tokens.md).
     };
   },
 });

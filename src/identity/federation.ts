@@ -1,0 +1,76 @@
+import type { Clock } from '../core/clock.js';
+import type { RequestContext } from '../core/context.js';
+import { MandateError } from '../core/errors.js';
+import type { FederatedDomainRecord, Store } from '../core/store/index.js';
+
+type Bundle = FederatedDomainRecord['bundle'];
+
+/**
+ * SPIFFE federation: other trust domains whose JWT-SVIDs Mandate accepts (where trust rules
+ * allow). Each domain's bundle is kept apart, keyed by trust domain; a bundle endpoint is
+ * polled at its `spiffe_refresh_hint`, and a bundle whose `spiffe_sequence` goes backwards
+ * is refused.
+ */
+export class FederationService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly fetchImpl: typeof fetch = fetch,
+    private readonly defaultRefreshSeconds = 300,
+  ) {}
+
+  async put(trustDomain: string, endpoint: string | null, bundle: Bundle | null, ctx: RequestContext): Promise<FederatedDomainRecord> {
+    const fetched = endpoint ? await this.fetchBundle(endpoint) : checkBundle(bundle);
+    const now = this.clock.now();
+    const existing = await this.store.read.federation.get(trustDomain);
+    const record: FederatedDomainRecord = { trustDomain, bundleEndpoint: endpoint, bundle: fetched, refreshedAt: now, createdAt: existing?.createdAt ?? now };
+    await this.store.transaction(async (tx) => {
+      await tx.federation.upsert(record);
+      await tx.audit.append({ actor: ctx.actor, action: 'federation.put', target: `spiffe://${trustDomain}`, outcome: 'success', requestId: ctx.requestId, details: { endpoint, keys: fetched.keys.length, sequence: fetched.spiffe_sequence ?? null } });
+    });
+    return record;
+  }
+
+  /** Re-fetches bundles whose refresh hint has passed. Returns how many changed. */
+  async refreshDue(): Promise<number> {
+    let changed = 0;
+    for (const d of await this.store.read.federation.list()) {
+      if (!d.bundleEndpoint) continue;
+      const hint = (d.bundle.spiffe_refresh_hint ?? this.defaultRefreshSeconds) * 1000;
+      if (this.clock.now() - d.refreshedAt < hint) continue;
+      try {
+        const bundle = await this.fetchBundle(d.bundleEndpoint);
+        if ((bundle.spiffe_sequence ?? 0) < (d.bundle.spiffe_sequence ?? 0)) continue;
+        await this.store.transaction(async (tx) => {
+          await tx.federation.upsert({ ...d, bundle, refreshedAt: this.clock.now() });
+          await tx.audit.append({ actor: 'system', action: 'federation.refresh', target: `spiffe://${d.trustDomain}`, outcome: 'success', requestId: null, details: { keys: bundle.keys.length, sequence: bundle.spiffe_sequence ?? null } });
+        });
+        changed++;
+      } catch {
+        // Keep the last good bundle; the next tick tries again.
+      }
+    }
+    return changed;
+  }
+
+  private async fetchBundle(endpoint: string): Promise<Bundle> {
+    let res: Response;
+    try {
+      res = await this.fetchImpl(endpoint, { headers: { accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(5000) });
+    } catch (cause) {
+      throw new MandateError('unavailable', `cannot fetch the SPIFFE bundle from \`${endpoint}\``, undefined, { cause });
+    }
+    if (!res.ok) throw new MandateError('unavailable', `the SPIFFE bundle endpoint \`${endpoint}\` answered ${res.status}`);
+    return checkBundle((await res.json().catch(() => null)) as Bundle | null);
+  }
+}
+
+function checkBundle(bundle: Bundle | null): Bundle {
+  if (!bundle || !Array.isArray(bundle.keys)) throw new MandateError('invalid_request', 'a SPIFFE bundle is a JWKS object with a `keys` array');
+  for (const k of bundle.keys) {
+    if (typeof k !== 'object' || k === null || typeof k.kty !== 'string') throw new MandateError('invalid_request', 'every bundle key needs a `kty`');
+    if ('d' in k) throw new MandateError('invalid_request', 'a bundle must not contain private keys');
+    if (k.use === 'jwt-svid' && typeof k.kid !== 'string') throw new MandateError('invalid_request', 'every `jwt-svid` bundle key needs a `kid`');
+  }
+  return bundle;
+}

@@ -1,0 +1,100 @@
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
+import type { Clock } from '../core/clock.js';
+import { MandateError } from '../core/errors.js';
+import { parseSpiffeId } from '../core/spiffe-id.js';
+import type { StoreReader } from '../core/store/index.js';
+import type { KeyManager } from './keys/key-manager.js';
+
+/** A verified JWT-SVID. */
+export interface VerifiedSvid {
+  spiffeId: string;
+  trustDomain: string;
+  /** True when it was issued by this server's trust domain. */
+  local: boolean;
+  claims: JWTPayload;
+  expiresAt: number;
+}
+
+/** RS/ES/PS 256–512 (JWT-SVID spec §3); never none, HMAC or EdDSA. */
+const SVID_ALGS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512'];
+
+/**
+ * Verifies JWT-SVIDs of this trust domain and of federated ones. The key set is chosen by the
+ * trust domain of `sub` and only that one: two trust domains' keys are never mixed.
+ */
+export class JwtSvidVerifier {
+  constructor(
+    private readonly read: StoreReader,
+    private readonly keys: KeyManager,
+    private readonly clock: Clock,
+    private readonly localTrustDomain: string,
+    private readonly clockToleranceSeconds = 30,
+  ) {}
+
+  /**
+   * @param audience the value that must be among `aud`
+   * @param what how the token is called in error messages (`client assertion`, `subject_token`…)
+   */
+  async verify(token: string, audience: string, what: string, code: 'invalid_client' | 'invalid_request'): Promise<VerifiedSvid> {
+    const fail = (message: string, reason: string): never => {
+      throw new MandateError(code, `${what} ${message}`, { reason });
+    };
+    if (typeof token !== 'string' || token.length === 0 || token.length > 16_384) fail('is missing or too long', 'malformed');
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    let unverified: JWTPayload;
+    try {
+      header = decodeProtectedHeader(token);
+      unverified = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as JWTPayload;
+    } catch {
+      return fail('is not a JWT', 'malformed');
+    }
+    if (token.split('.').length !== 3) fail('is not a compact JWS', 'malformed');
+    if (!header.alg || !SVID_ALGS.includes(header.alg)) fail(`uses algorithm \`${String(header.alg)}\`; a jwt-svid is signed with RS, ES or PS`, 'alg_not_allowed');
+    if (header.typ !== undefined && header.typ !== 'JWT' && header.typ !== 'JOSE') fail(`has type \`${String(header.typ)}\`; it is not a jwt-svid`, 'wrong_type');
+    if (typeof unverified.sub !== 'string') fail('has no `sub`', 'missing_claim');
+    let trustDomain: string;
+    try {
+      trustDomain = parseSpiffeId(unverified.sub as string).trustDomain;
+    } catch {
+      return fail('`sub` is not a SPIFFE ID', 'malformed');
+    }
+    const local = trustDomain === this.localTrustDomain;
+    const jwks = local ? await this.localKeys() : await this.federatedKeys(trustDomain);
+    if (!jwks) return fail(`comes from trust domain \`${trustDomain}\`, which is not trusted`, 'untrusted_domain');
+    try {
+      const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
+        algorithms: SVID_ALGS,
+        audience,
+        currentDate: new Date(this.clock.now()),
+        clockTolerance: this.clockToleranceSeconds,
+        requiredClaims: ['exp', 'sub', 'aud'],
+      });
+      return { spiffeId: payload.sub!, trustDomain, local, claims: payload, expiresAt: payload.exp! };
+    } catch (err) {
+      const c = (err as { code?: string }).code;
+      if (c === 'ERR_JWT_EXPIRED') return fail('has expired', 'expired');
+      if (c === 'ERR_JWT_CLAIM_VALIDATION_FAILED') {
+        const claim = (err as { claim?: string }).claim;
+        if (claim === 'aud') return fail(`is not for audience \`${audience}\``, 'wrong_audience');
+        if (claim === 'nbf' || claim === 'iat') return fail('is not valid yet', 'not_yet_valid');
+        return fail(`has an invalid \`${claim}\` claim`, 'missing_claim');
+      }
+      if (c === 'ERR_JWKS_NO_MATCHING_KEY' || c === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') return fail(`is signed with a key \`${String(header.kid)}\` that trust domain \`${trustDomain}\` does not publish`, 'unknown_kid');
+      if (c === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return fail('has an invalid signature', 'bad_signature');
+      return fail('cannot be verified', 'malformed');
+    }
+  }
+
+  private async localKeys(): Promise<JSONWebKeySet> {
+    const published = await this.keys.published('jwt-svid');
+    return { keys: published.map((k) => ({ ...k.jwk, kid: k.kid, alg: k.alg, use: 'sig' })) };
+  }
+
+  /** A federated domain's `jwt-svid` keys, with `use` normalised so that jose selects them. */
+  private async federatedKeys(trustDomain: string): Promise<JSONWebKeySet | undefined> {
+    const domain = await this.read.federation.get(trustDomain);
+    if (!domain) return undefined;
+    const keys = (domain.bundle.keys as JWK[]).filter((k) => k.use === 'jwt-svid' && typeof k.kid === 'string').map(({ use: _use, ...k }) => k);
+    return { keys };
+  }
+}

@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { MandateError } from '../../core/errors.js';
+import { newId } from '../../core/random.js';
+import { parseSpiffeId } from '../../core/spiffe-id.js';
+import type { GrantRecord, TrustRuleRecord } from '../../core/store/index.js';
+import { validateTrustRule } from '../../delegation/trust-rules.js';
+import { parseScope } from '../../delegation/scope.js';
+import { route } from '../route.js';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const ruleJson = (r: TrustRuleRecord) => ({ id: r.id, from: r.from, to: r.to, max_depth: r.maxDepth, cross_domain: r.crossDomain, created_at: iso(r.createdAt) });
+const grantJson = (g: GrantRecord) => ({ id: g.id, human: g.human, agent: g.agent, scopes: g.scopes, purpose: g.purpose, status: g.status, created_at: iso(g.createdAt), expires_at: iso(g.expiresAt), revoked_at: iso(g.revokedAt) });
+
+export const addTrustRule = route({
+  method: 'POST',
+  url: '/v1/trust-rules',
+  auth: 'admin',
+  audit: 'trust_rule.add',
+  summary: 'Allow agents matching `from` to delegate to agents matching `to` (SPIFFE IDs, `…/*` prefixes or `*`)',
+  tag: 'delegation',
+  body: z.object({ from: z.string(), to: z.string(), max_depth: z.number().int().optional(), cross_domain: z.boolean().optional() }).strict(),
+  responses: { 201: 'The rule', 400: 'Invalid pattern' },
+  async handler({ mandate, body, ctx, reply }) {
+    const id = newId();
+    const rule = validateTrustRule({ id, from: body.from, to: body.to, ...(body.max_depth !== undefined ? { maxDepth: body.max_depth } : {}), ...(body.cross_domain !== undefined ? { crossDomain: body.cross_domain } : {}) });
+    const record: TrustRuleRecord = { id, from: rule.from, to: rule.to, maxDepth: rule.maxDepth ?? null, crossDomain: rule.crossDomain ?? false, createdAt: mandate.clock.now() };
+    await mandate.store.transaction(async (tx) => {
+      await tx.trustRules.insert(record);
+      await tx.audit.append({ actor: ctx.actor, action: 'trust_rule.add', target: `trust_rule:${id}`, outcome: 'success', requestId: ctx.requestId, details: ruleJson(record) });
+    });
+    reply.status(201);
+    return ruleJson(record);
+  },
+});
+
+export const listTrustRules = route({
+  method: 'GET',
+  url: '/v1/trust-rules',
+  auth: 'admin',
+  audit: null,
+  summary: 'List delegation trust rules',
+  tag: 'delegation',
+  responses: { 200: 'Rules' },
+  async handler({ mandate }) {
+    return { rules: (await mandate.store.read.trustRules.list()).map(ruleJson) };
+  },
+});
+
+export const deleteTrustRule = route({
+  method: 'DELETE',
+  url: '/v1/trust-rules/:id',
+  auth: 'admin',
+  audit: 'trust_rule.delete',
+  summary: 'Remove a trust rule',
+  tag: 'delegation',
+  params: z.object({ id: z.string().max(64) }),
+  responses: { 204: 'Removed', 404: 'No such rule' },
+  async handler({ mandate, params, ctx, reply }) {
+    await mandate.store.transaction(async (tx) => {
+      if (!(await tx.trustRules.delete(params.id))) throw new MandateError('not_found', `trust rule \`${params.id}\` does not exist`);
+      await tx.audit.append({ actor: ctx.actor, action: 'trust_rule.delete', target: `trust_rule:${params.id}`, outcome: 'success', requestId: ctx.requestId });
+    });
+    reply.status(204);
+    return undefined;
+  },
+});
+
+export const createGrant = route({
+  method: 'POST',
+  url: '/v1/grants',
+  auth: 'admin',
+  audit: 'grant.create',
+  summary: 'Record a human\'s delegation to an agent (on-behalf-of); the agent exchanges the grant id for task tokens',
+  tag: 'delegation',
+  body: z.object({ human: z.string().min(1).max(256), agent: z.string().min(1), scopes: z.array(z.string()).min(1), purpose: z.string().min(1).max(1024), ttl: z.number().int().positive().max(30 * 86_400) }).strict(),
+  responses: { 201: 'The grant', 400: 'Invalid input', 404: 'No such agent' },
+  async handler({ mandate, body, ctx, reply }) {
+    const agent = body.agent.startsWith('spiffe://') ? await mandate.store.read.agents.getBySpiffeId(body.agent) : await mandate.store.read.agents.get(body.agent);
+    if (!agent) throw new MandateError('not_found', `agent \`${body.agent}\` does not exist`);
+    const scopes = parseScope(body.scopes.join(' '));
+    const now = mandate.clock.now();
+    const grant: GrantRecord = { id: newId(), human: body.human, agent: agent.spiffeId, scopes, purpose: body.purpose, status: 'active', createdAt: now, expiresAt: now + body.ttl * 1000, revokedAt: null };
+    await mandate.store.transaction(async (tx) => {
+      await tx.grants.insert(grant);
+      await tx.audit.append({ actor: ctx.actor, action: 'grant.create', target: `grant:${grant.id}`, outcome: 'success', requestId: ctx.requestId, details: { human: grant.human, agent: grant.agent, scopes, expiresAt: grant.expiresAt } });
+    });
+    reply.status(201);
+    return grantJson(grant);
+  },
+});
+
+export const listGrants = route({
+  method: 'GET',
+  url: '/v1/grants',
+  auth: 'admin',
+  audit: null,
+  summary: 'List delegation grants',
+  tag: 'delegation',
+  query: z.object({ human: z.string().optional(), agent: z.string().optional() }),
+  responses: { 200: 'Grants' },
+  async handler({ mandate, query }) {
+    return { grants: (await mandate.store.read.grants.list({ ...(query.human ? { human: query.human } : {}), ...(query.agent ? { agent: query.agent } : {}) })).map(grantJson) };
+  },
+});
+
+export const revokeGrant = route({
+  method: 'POST',
+  url: '/v1/grants/:id/revoke',
+  auth: 'admin',
+  audit: 'grant.revoke',
+  summary: 'Revoke a delegation grant: every token derived from it stops working',
+  tag: 'delegation',
+  params: z.object({ id: z.string().max(64) }),
+  responses: { 200: 'The grant', 404: 'No such grant' },
+  async handler({ mandate, params, ctx }) {
+    const grant = await mandate.store.transaction(async (tx) => {
+      const g = await tx.grants.get(params.id);
+      if (!g) throw new MandateError('not_found', `grant \`${params.id}\` does not exist`);
+      if (g.status !== 'active') return g;
+      const updated: GrantRecord = { ...g, status: 'revoked', revokedAt: mandate.clock.now() };
+      await tx.grants.update(updated);
+      await tx.audit.append({ actor: ctx.actor, action: 'grant.revoke', target: `grant:${g.id}`, outcome: 'success', requestId: ctx.requestId });
+      return updated;
+    });
+    mandate.revocations.revokeGrant(grant.id);
+    return grantJson(grant);
+  },
+});
+
+export const putFederatedDomain = route({
+  method: 'POST',
+  url: '/v1/federation',
+  auth: 'admin',
+  audit: 'federation.put',
+  summary: 'Trust another trust domain\'s JWT-SVIDs: a static SPIFFE bundle, or its bundle endpoint (polled)',
+  tag: 'delegation',
+  body: z.object({ trust_domain: z.string(), bundle_endpoint: z.url().optional(), bundle: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).passthrough().optional() }).strict(),
+  responses: { 200: 'The federated domain', 400: 'Invalid input', 503: 'The bundle endpoint could not be fetched' },
+  async handler({ mandate, body, ctx }) {
+    const td = parseSpiffeId(`spiffe://${body.trust_domain}`).trustDomain;
+    if (td === mandate.config.trustDomain) throw new MandateError('invalid_request', 'a trust domain cannot federate with itself');
+    if (Boolean(body.bundle) === Boolean(body.bundle_endpoint)) throw new MandateError('invalid_request', 'give exactly one of `bundle` and `bundle_endpoint`');
+    const record = await mandate.federation.put(td, body.bundle_endpoint ?? null, body.bundle ?? null, ctx);
+    return { trust_domain: record.trustDomain, bundle_endpoint: record.bundleEndpoint, keys: record.bundle.keys.length, spiffe_sequence: record.bundle.spiffe_sequence ?? null, refreshed_at: iso(record.refreshedAt) };
+  },
+});
+
+export const listFederatedDomains = route({
+  method: 'GET',
+  url: '/v1/federation',
+  auth: 'admin',
+  audit: null,
+  summary: 'List federated trust domains',
+  tag: 'delegation',
+  responses: { 200: 'Federated domains' },
+  async handler({ mandate }) {
+    return { domains: (await mandate.store.read.federation.list()).map((d) => ({ trust_domain: d.trustDomain, bundle_endpoint: d.bundleEndpoint, keys: d.bundle.keys.length, spiffe_sequence: d.bundle.spiffe_sequence ?? null, refreshed_at: iso(d.refreshedAt) })) };
+  },
+});

@@ -1,0 +1,60 @@
+import type { Clock } from '../core/clock.js';
+import type { RequestContext } from '../core/context.js';
+import { MandateError } from '../core/errors.js';
+import type { Store, TaskRecord, TaskTokenRecord } from '../core/store/index.js';
+import type { RevocationRegistry } from '../revocation/registry.js';
+
+export interface TaskTree {
+  task: TaskRecord;
+  tokens: TaskTokenRecord[];
+}
+
+/**
+ * The task lifecycle: a task ends when its agent or an admin says so, or when it expires;
+ * either way every token issued under it is revoked in the same transaction.
+ */
+export class TaskService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly revocations: RevocationRegistry,
+  ) {}
+
+  async get(id: string): Promise<TaskTree> {
+    const task = await this.store.read.tasks.get(id);
+    if (!task) throw new MandateError('not_found', `task \`${id}\` does not exist`);
+    return { task, tokens: await this.store.read.tokens.listByTask(id) };
+  }
+
+  list(filter: { agent?: string; status?: TaskRecord['status']; limit?: number } = {}): Promise<TaskRecord[]> {
+    return this.store.read.tasks.list(filter);
+  }
+
+  /** Ends a task and revokes its tokens. `by` is `admin` or the agent's SPIFFE ID. */
+  async end(id: string, by: string, ctx: RequestContext): Promise<TaskRecord> {
+    return this.finish(id, 'ended', by, ctx);
+  }
+
+  /** Marks due tasks expired (and their tokens revoked); returns how many. */
+  async expireDue(limit = 500): Promise<number> {
+    const due = await this.store.read.tasks.listExpired(this.clock.now(), limit);
+    for (const t of due) await this.finish(t.id, 'expired', 'system', { actor: 'system', requestId: null }).catch(() => undefined);
+    return due.length;
+  }
+
+  private async finish(id: string, status: 'ended' | 'expired', by: string, ctx: RequestContext): Promise<TaskRecord> {
+    const now = this.clock.now();
+    const result = await this.store.transaction(async (tx) => {
+      const task = await tx.tasks.get(id);
+      if (!task) throw new MandateError('not_found', `task \`${id}\` does not exist`);
+      if (task.status !== 'active') return { task, revoked: [] as string[] };
+      await tx.tasks.finish(id, status, now, by);
+      const revoked = await tx.tokens.revokeTask(id, now, by);
+      await tx.audit.append({ actor: ctx.actor, action: status === 'ended' ? 'task.end' : 'task.expire', target: `task:${id}`, outcome: 'success', requestId: ctx.requestId, details: { by, revokedTokens: revoked.length } });
+      return { task: { ...task, status, endedAt: now, endedBy: by }, revoked };
+    });
+    this.revocations.endTask(id, result.task.expiresAt);
+    this.revocations.revokeTokens(result.revoked, result.task.expiresAt);
+    return result.task;
+  }
+}
