@@ -1,5 +1,5 @@
 import { listAgents, registerAgent, resumeAgent, retireAgent, showAgent, suspendAgent } from './handlers/agents.js';
-import { attest, createJoinTokenRoute } from './handlers/attestation.js';
+import { attest, createJoinTokenRoute, renewJwtSvid } from './handlers/attestation.js';
 import { checkpointAudit, exportAudit, verifyAudit } from './handlers/audit.js';
 import { healthz, readyz } from './handlers/health.js';
 import { deleteIssuer, listIssuers, putIssuer } from './handlers/issuers.js';
@@ -22,6 +22,7 @@ export const routes: RouteDef[] = [
   spiffeBundle,
   // attestation and SVIDs
   attest,
+  renewJwtSvid,
   createJoinTokenRoute,
   putIssuer,
   listIssuers,

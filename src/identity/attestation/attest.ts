@@ -106,6 +106,29 @@ export class Attestation {
     return { agent, method: evidence.method, ...(jwtSvid ? { jwtSvid } : {}), ...(x509Svid ? { x509Svid } : {}) };
   }
 
+  /**
+   * A fresh JWT-SVID for an agent that proved itself with a current one (the caller spent it
+   * as a single-use client assertion). Like SPIRE's SVID rotation: identity continues while
+   * the agent stays active, and a stolen SVID raced against its owner shows up as a replay.
+   */
+  async renewJwtSvid(agent: AgentRecord, audience: unknown, ttlSeconds: number | undefined, ctx: RequestContext): Promise<SignedJwtSvid> {
+    const aud = checkAudience(audience);
+    const svid = await signJwtSvid(await this.keys.signingKey('jwt-svid'), {
+      spiffeId: agent.spiffeId,
+      audience: aud,
+      ttlSeconds: capTtl(ttlSeconds, this.options.jwtSvidTtlSeconds, this.options.jwtSvidMaxTtlSeconds),
+      now: this.clock.now(),
+      issuer: this.options.issuer,
+    });
+    await this.store.transaction(async (tx) => {
+      const current = await tx.agents.get(agent.name);
+      if (current?.status !== 'active') throw new MandateError('agent_inactive', `agent \`${agent.name}\` is ${current?.status ?? 'gone'}`);
+      await tx.credentials.insert({ id: svid.jti, kind: 'jwt-svid', subject: agent.spiffeId, audience: aud, signer: svid.kid, issuedAt: svid.issuedAt, expiresAt: svid.expiresAt });
+      await tx.audit.append({ actor: agent.spiffeId, action: 'svid.renew', target: agent.spiffeId, outcome: 'success', requestId: ctx.requestId, details: { jti: svid.jti, audience: aud, expiresAt: svid.expiresAt } });
+    });
+    return svid;
+  }
+
   /** Checks a join token without spending it; it is consumed in the issuing transaction. */
   private async peekJoinToken(token: string): Promise<string> {
     if (typeof token !== 'string' || token.length === 0 || token.length > 256) throw new MandateError('attestation_failed', 'join token is malformed', { reason: 'malformed' });

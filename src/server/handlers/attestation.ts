@@ -76,3 +76,25 @@ export const attest = route({
     };
   },
 });
+
+export const renewJwtSvid = route<URLSearchParams>({
+  method: 'POST',
+  url: '/v1/svid/jwt',
+  auth: 'none',
+  audit: 'svid.renew',
+  summary: 'Fresh JWT-SVIDs for an attested agent, authenticated by a current JWT-SVID client assertion (jwt-spiffe; spent on use, like at the token endpoint)',
+  tag: 'attestation',
+  form: true,
+  errors: 'oauth',
+  responses: { 200: 'The JWT-SVID', 401: 'invalid_client' },
+  async handler({ mandate, body, ctx }) {
+    const client = await mandate.clientAuth.authenticate(body);
+    if (!client.agent) throw new MandateError('invalid_client', 'only agents of this trust domain renew their SVIDs here');
+    await mandate.clientAuth.consumeAssertion(client);
+    const audience = body.getAll('audience').filter(Boolean);
+    const ttl = body.get('ttl');
+    const svid = await mandate.attestation.renewJwtSvid(client.agent, audience, ttl ? Number(ttl) : undefined, { ...ctx, actor: client.clientId });
+    mandate.metrics.svidsIssued.inc({ kind: 'jwt' });
+    return { spiffe_id: client.clientId, jwt_svid: { token: svid.token, expires_at: new Date(svid.expiresAt).toISOString() } };
+  },
+});
