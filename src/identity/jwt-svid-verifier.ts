@@ -23,6 +23,9 @@ const SVID_ALGS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256'
  * trust domain of `sub` and only that one: two trust domains' keys are never mixed.
  */
 export class JwtSvidVerifier {
+  /** Imported key sets per trust domain; jose keeps imported keys inside a key-set function. */
+  private readonly keySets = new Map<string, { getKey: ReturnType<typeof createLocalJWKSet>; kids: Set<string>; at: number }>();
+
   constructor(
     private readonly read: StoreReader,
     private readonly keys: KeyManager,
@@ -59,10 +62,10 @@ export class JwtSvidVerifier {
       return fail('`sub` is not a SPIFFE ID', 'malformed');
     }
     const local = trustDomain === this.localTrustDomain;
-    const jwks = local ? await this.localKeys() : await this.federatedKeys(trustDomain);
-    if (!jwks) return fail(`comes from trust domain \`${trustDomain}\`, which is not trusted`, 'untrusted_domain');
+    const getKey = await this.keySet(trustDomain, local, header.kid);
+    if (!getKey) return fail(`comes from trust domain \`${trustDomain}\`, which is not trusted`, 'untrusted_domain');
     try {
-      const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
+      const { payload } = await jwtVerify(token, getKey, {
         algorithms: SVID_ALGS,
         audience,
         currentDate: new Date(this.clock.now()),
@@ -83,6 +86,24 @@ export class JwtSvidVerifier {
       if (c === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return fail('has an invalid signature', 'bad_signature');
       return fail('cannot be verified', 'malformed');
     }
+  }
+
+  /**
+   * The key set of one trust domain, reused while fresh (10 s) and reloaded at once when a
+   * token names a `kid` it lacks, so a rotation is picked up immediately.
+   */
+  private async keySet(trustDomain: string, local: boolean, kid: string | undefined): Promise<ReturnType<typeof createLocalJWKSet> | undefined> {
+    const now = this.clock.now();
+    const cached = this.keySets.get(trustDomain);
+    if (cached && now - cached.at < 10_000 && (kid === undefined || cached.kids.has(kid))) return cached.getKey;
+    const jwks = local ? await this.localKeys() : await this.federatedKeys(trustDomain);
+    if (!jwks) {
+      this.keySets.delete(trustDomain);
+      return undefined;
+    }
+    const entry = { getKey: createLocalJWKSet(jwks), kids: new Set(jwks.keys.map((k) => String(k.kid))), at: now };
+    this.keySets.set(trustDomain, entry);
+    return entry.getKey;
   }
 
   private async localKeys(): Promise<JSONWebKeySet> {

@@ -49,7 +49,7 @@ export async function signTaskToken(key: ActiveKey, claims: TaskTokenClaims): Pr
  * Revocation is the caller's next step.
  */
 export class OwnTokenVerifier {
-  private cache: { jwks: JSONWebKeySet; kids: Set<string>; at: number } | undefined;
+  private cache: { jwks: JSONWebKeySet; getKey: ReturnType<typeof createLocalJWKSet>; kids: Set<string>; at: number } | undefined;
 
   constructor(
     private readonly keys: KeyManager,
@@ -71,9 +71,9 @@ export class OwnTokenVerifier {
       return fail('token is not a JWT', 'malformed');
     }
     if (typeof header.typ !== 'string' || !/^(application\/)?at\+jwt$/i.test(header.typ)) fail('token is not a task token (typ must be at+jwt)', 'wrong_type');
-    const jwks = await this.keySet(header.kid);
+    const { jwks, getKey } = await this.keySet(header.kid);
     try {
-      const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
+      const { payload } = await jwtVerify(token, getKey, {
         algorithms: [...new Set(jwks.keys.map((k) => k.alg!))],
         issuer: this.issuer,
         currentDate: new Date(this.clock.now()),
@@ -98,12 +98,12 @@ export class OwnTokenVerifier {
   }
 
   /** The published token keys, cached briefly and reloaded when an unknown `kid` shows up. */
-  private async keySet(kid: string | undefined): Promise<JSONWebKeySet> {
+  private async keySet(kid: string | undefined): Promise<{ jwks: JSONWebKeySet; getKey: ReturnType<typeof createLocalJWKSet> }> {
     const now = this.clock.now();
-    if (this.cache && now - this.cache.at < 10_000 && (!kid || this.cache.kids.has(kid))) return this.cache.jwks;
+    if (this.cache && now - this.cache.at < 10_000 && (!kid || this.cache.kids.has(kid))) return this.cache;
     const published = await this.keys.published('token');
     const jwks = { keys: published.map((k) => ({ ...k.jwk, kid: k.kid, alg: k.alg, use: 'sig' })) };
-    this.cache = { jwks, kids: new Set(published.map((k) => k.kid)), at: now };
-    return jwks;
+    this.cache = { jwks, getKey: createLocalJWKSet(jwks), kids: new Set(published.map((k) => k.kid)), at: now };
+    return this.cache;
   }
 }
