@@ -10,6 +10,8 @@ export function describeAgent(a: Agent): string {
     `owner       ${a.owner}`,
     `purpose     ${a.purpose}`,
     `labels      ${Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '-'}`,
+    `scopes      ${a.allowed_scopes.join(' ') || '- (no task scopes: add with --scope)'}`,
+    `dpop        ${a.require_dpop ? 'required' : 'optional'}`,
     `limits      max task ttl ${a.limits.max_task_ttl_seconds}s, max delegation depth ${a.limits.max_delegation_depth}`,
     `created     ${a.created_at}`,
   ].join('\n');
@@ -37,14 +39,16 @@ export function register(program: Command): void {
       .requiredOption('--owner <owner>', 'who owns the agent (a person or team)')
       .requiredOption('--purpose <text>', 'what the agent is for')
       .option('--label <key=value>', 'a label (repeatable)', collect, [])
+      .option('--scope <scope>', 'a scope its tasks may hold, e.g. tool:github/* (repeatable)', collect, [])
+      .option('--require-dpop', 'its task tokens must be DPoP-bound')
       .option('--max-task-ttl <seconds>', 'longest task token it may hold')
       .option('--max-delegation-depth <n>', 'deepest delegation chain it may take part in'),
-  ).action(async (name: string, opts: ClientOptions & { owner: string; purpose: string; label: string[]; maxTaskTtl?: string; maxDelegationDepth?: string }) => {
+  ).action(async (name: string, opts: ClientOptions & { owner: string; purpose: string; label: string[]; scope: string[]; requireDpop?: boolean; maxTaskTtl?: string; maxDelegationDepth?: string }) => {
     const limits = {
       ...(opts.maxTaskTtl ? { max_task_ttl_seconds: Number(opts.maxTaskTtl) } : {}),
       ...(opts.maxDelegationDepth ? { max_delegation_depth: Number(opts.maxDelegationDepth) } : {}),
     };
-    const a = await adminClient(opts).registerAgent({ name, owner: opts.owner, purpose: opts.purpose, labels: parseLabels(opts.label), limits });
+    const a = await adminClient(opts).registerAgent({ name, owner: opts.owner, purpose: opts.purpose, labels: parseLabels(opts.label), allowed_scopes: opts.scope, require_dpop: Boolean(opts.requireDpop), limits });
     output(opts, a, (v) => `registered ${v.spiffe_id}\nnext: mandate join-token create ${v.name}`);
   });
 
