@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { RequestContext } from '../core/context.js';
 import { MandateError } from '../core/errors.js';
 import type { Store } from '../core/store/index.js';
-import type { ClientAuthenticator } from './client-auth.js';
+import type { ClientAuthenticator, PeerVerifier } from './client-auth.js';
 import type { DpopVerifier } from './dpop.js';
 import { exchange, parseTokenExchange, TOKEN_EXCHANGE_GRANT, type ExchangeDeps, type IssuedTaskToken } from './token-exchange/index.js';
 
@@ -22,14 +22,14 @@ export interface TokenEndpointDeps {
  * (which may ask for a nonce), only then spend the single-use client assertion, then run the
  * grant. Every issuance and every refusal is audited; a refusal changes nothing else.
  */
-export async function tokenEndpoint(deps: TokenEndpointDeps, form: URLSearchParams, dpopHeader: string | string[] | undefined, ctx: RequestContext): Promise<IssuedTaskToken> {
+export async function tokenEndpoint(deps: TokenEndpointDeps, form: URLSearchParams, dpopHeader: string | string[] | undefined, ctx: RequestContext, peer?: PeerVerifier): Promise<IssuedTaskToken> {
   let clientId: string | null = null;
   try {
     const grantType = form.get('grant_type');
     if (!grantType) throw new MandateError('invalid_request', '`grant_type` is required');
     if (form.getAll('grant_type').length > 1) throw new MandateError('invalid_request', 'parameter `grant_type` must not repeat');
     if (grantType !== TOKEN_EXCHANGE_GRANT) throw new MandateError('unsupported_grant_type', `grant type \`${grantType.slice(0, 100)}\` is not supported; use ${TOKEN_EXCHANGE_GRANT}`);
-    const client = await deps.clientAuth.authenticate(form);
+    const client = await deps.clientAuth.authenticate(form, peer);
     clientId = client.clientId;
     const request = parseTokenExchange(form);
     const proof = dpopHeader === undefined ? null : await deps.dpop.verify({ proof: dpopHeader, method: 'POST', url: deps.url, requireNonce: deps.dpopNonce });

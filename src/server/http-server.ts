@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { MandateError } from '../core/errors.js';
 import { invalidRequest } from '../core/validation.js';
@@ -27,7 +28,12 @@ export interface HttpServerOptions {
 
 /** Builds the Fastify app over a composed Mandate. Transport only: parse, call, map. */
 export function buildHttpServer(mandate: Mandate, options: HttpServerOptions = {}): FastifyInstance {
+  const tls = mandate.config.tlsCert && mandate.config.tlsKey
+    ? // Client certificates are requested but not required: X.509-SVIDs are checked against the trust bundle per request.
+      { https: { cert: readFileSync(mandate.config.tlsCert), key: readFileSync(mandate.config.tlsKey), requestCert: true, rejectUnauthorized: false } }
+    : {};
   const app = Fastify({
+    ...tls,
     logger: loggerOptions(options.logger, mandate.config.logLevel),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -57,6 +57,8 @@ function normalize(err: unknown): MandateError {
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: unknown): FastifyReply {
   const problem = toProblem(err, String(request.id));
   if (problem.code === 'unauthorized') reply.header('www-authenticate', 'Bearer realm="mandate-admin"');
+  // RFC 9449 §9: the nonce travels in the DPoP-Nonce header at resource endpoints too.
+  if (problem.code === 'use_dpop_nonce' && typeof problem.nonce === 'string') reply.header('dpop-nonce', problem.nonce);
   return reply.status(problem.status).type('application/problem+json').send(problem);
 }
 

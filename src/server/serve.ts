@@ -27,7 +27,7 @@ export async function startServer(config: Config, deps: MandateDeps & HttpServer
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const url = `${config.tlsCert ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
   const timer = setInterval(() => {
     void housekeeping(mandate).catch((err: unknown) => app.log.error({ err }, 'housekeeping failed'));

@@ -50,6 +50,8 @@ export const settings = {
   dataDir: setting({ default: './.mandate', schema: z.string().min(1), expected: 'a directory path', doc: 'Directory for the SQLite database, the generated master key and the generated admin token.' }),
   trustDomain: setting({ default: 'mandate.local', schema: trustDomain, expected: 'a lowercase trust domain name (a-z 0-9 . - _), e.g. example.org', doc: 'The SPIFFE trust domain: agents are spiffe://<trust-domain>/agent/<name>.' }),
   issuer: setting({ default: undefined, schema: httpUrl, expected: 'an http(s) URL without query or fragment, e.g. https://mandate.example.org', doc: 'The public base URL of this server; JWT `iss` and metadata URLs derive from it. Default: http://localhost:<port>.' }),
+  tlsCert: setting({ default: undefined, schema: z.string().min(1), expected: 'a path to a PEM certificate (chain)', doc: 'Serve HTTPS with this certificate; clients may then authenticate with their X.509-SVID (mutual TLS).' }),
+  tlsKey: setting({ default: undefined, schema: z.string().min(1), expected: 'a path to a PEM private key', doc: 'Private key of `tlsCert`.' }),
   logLevel: setting({ default: 'info', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), expected: 'one of fatal, error, warn, info, debug, trace, silent', doc: 'pino log level.' }),
   jwtAlg: setting({ default: 'ES256', schema: z.enum(TOKEN_ALGS), expected: `one of ${TOKEN_ALGS.join(', ')}`, doc: 'Algorithm of the keys that sign access tokens and audit checkpoints.' }),
   jwtSvidAlg: setting({ default: 'ES256', schema: z.enum(JWT_SVID_ALGS), expected: `one of ${JWT_SVID_ALGS.join(', ')} (the JWT-SVID spec forbids EdDSA)`, doc: 'Algorithm of the keys that sign JWT-SVIDs.' }),

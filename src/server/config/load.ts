@@ -53,6 +53,7 @@ export function loadConfig(sources: ConfigSources): Config {
 function crossCheck(c: Config, shown: (key: SettingKey) => string): void {
   if (c.jwtSvidTtl > c.jwtSvidMaxTtl) throw new MandateError('invalid_config', `invalid configuration: ${shown('jwtSvidTtl')} must not exceed ${shown('jwtSvidMaxTtl')}`, { key: 'jwtSvidTtl' });
   if (c.x509SvidTtl > c.x509SvidMaxTtl) throw new MandateError('invalid_config', `invalid configuration: ${shown('x509SvidTtl')} must not exceed ${shown('x509SvidMaxTtl')}`, { key: 'x509SvidTtl' });
+  if (Boolean(c.tlsCert) !== Boolean(c.tlsKey)) throw new MandateError('invalid_config', 'invalid configuration: `tlsCert` and `tlsKey` go together; set both or neither', { key: c.tlsCert ? 'tlsKey' : 'tlsCert' });
   if (Boolean(c.caUpstreamCert) !== Boolean(c.caUpstreamKey)) {
     const set = c.caUpstreamCert ? 'caUpstreamCert' : 'caUpstreamKey';
     throw new MandateError('invalid_config', `invalid configuration: ${shown(set)} is set without \`${set === 'caUpstreamCert' ? 'caUpstreamKey' : 'caUpstreamCert'}\`; they go together: set both or neither`, { key: set });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MandateError } from '../../core/errors.js';
 import { createJoinToken } from '../../identity/attestation/join-token.js';
 import { route } from '../route.js';
+import { peerVerifier } from './oauth.js';
 
 export const createJoinTokenRoute = route({
   method: 'POST',
@@ -82,19 +83,24 @@ export const renewJwtSvid = route<URLSearchParams>({
   url: '/v1/svid/jwt',
   auth: 'none',
   audit: 'svid.renew',
-  summary: 'Fresh JWT-SVIDs for an attested agent, authenticated by a current JWT-SVID client assertion (jwt-spiffe; spent on use, like at the token endpoint)',
+  summary: 'Fresh JWT-SVIDs for an attested agent, authenticated by a current JWT-SVID client assertion (jwt-spiffe; spent on use, like at the token endpoint); `next=true` adds the SVID to renew with next time',
   tag: 'attestation',
   form: true,
   errors: 'oauth',
   responses: { 200: 'The JWT-SVID', 401: 'invalid_client' },
-  async handler({ mandate, body, ctx }) {
-    const client = await mandate.clientAuth.authenticate(body);
+  async handler({ mandate, body, ctx, request }) {
+    const client = await mandate.clientAuth.authenticate(body, peerVerifier(mandate, request));
     if (!client.agent) throw new MandateError('invalid_client', 'only agents of this trust domain renew their SVIDs here');
     await mandate.clientAuth.consumeAssertion(client);
     const audience = body.getAll('audience').filter(Boolean);
     const ttl = body.get('ttl');
     const svid = await mandate.attestation.renewJwtSvid(client.agent, audience, ttl ? Number(ttl) : undefined, { ...ctx, actor: client.clientId });
     mandate.metrics.svidsIssued.inc({ kind: 'jwt' });
-    return { spiffe_id: client.clientId, jwt_svid: { token: svid.token, expires_at: new Date(svid.expiresAt).toISOString() } };
+    // `next=true`: also the SVID to renew with next time (aud = the issuer). Every assertion is
+    // spent on use, so an agent that spends one per token request needs two out of each renewal.
+    const next = body.get('next') === 'true' ? await mandate.attestation.renewJwtSvid(client.agent, [mandate.config.issuer], undefined, { ...ctx, actor: client.clientId }) : undefined;
+    if (next) mandate.metrics.svidsIssued.inc({ kind: 'jwt' });
+    const json = (s: { token: string; expiresAt: number }) => ({ token: s.token, expires_at: new Date(s.expiresAt).toISOString() });
+    return { spiffe_id: client.clientId, jwt_svid: json(svid), ...(next ? { next_jwt_svid: json(next) } : {}) };
   },
 });

@@ -1,4 +1,7 @@
 import type { FastifyRequest } from 'fastify';
+import type { TLSSocket } from 'node:tls';
+import type { PeerVerifier } from '../../oauth/client-auth.js';
+import { verifyX509Svid } from '../../identity/x509-svid-verifier.js';
 import { MandateError } from '../../core/errors.js';
 import { introspect } from '../../oauth/introspection.js';
 import { revokeToken, type Revoker } from '../../oauth/revocation.js';
@@ -24,6 +27,7 @@ export const token = route<URLSearchParams>({
       body,
       request.headers.dpop,
       ctx,
+      peerVerifier(mandate, request),
     );
     reply.header('pragma', 'no-cache');
     return {
@@ -49,9 +53,26 @@ async function caller(mandate: Mandate, request: FastifyRequest, form: URLSearch
     if (m?.[1] && (await checkAdminToken(mandate.store, m[1]))) return { kind: 'admin' };
     throw new MandateError('invalid_client', 'the Authorization header does not carry a valid admin token');
   }
-  const client = await mandate.clientAuth.authenticate(form);
+  const client = await mandate.clientAuth.authenticate(form, peerVerifier(mandate, request));
   await mandate.clientAuth.consumeAssertion(client);
   return { kind: 'agent', spiffeId: client.clientId };
+}
+
+/** The X.509-SVID a TLS client presented, verified against this trust domain's roots. */
+export function peerVerifier(mandate: Mandate, request: FastifyRequest): PeerVerifier {
+  return async () => {
+    const socket = request.raw.socket as Partial<TLSSocket>;
+    if (typeof socket.getPeerCertificate !== 'function') return null;
+    let cert = socket.getPeerCertificate(true);
+    if (!cert?.raw) return null;
+    const chain: Buffer[] = [];
+    while (cert?.raw && chain.length < 8) {
+      chain.push(cert.raw);
+      if (!cert.issuerCertificate || cert.issuerCertificate === cert) break;
+      cert = cert.issuerCertificate;
+    }
+    return verifyX509Svid(chain, await mandate.ca.roots(), mandate.config.trustDomain, mandate.clock);
+  };
 }
 
 function tokenParam(form: URLSearchParams): string {

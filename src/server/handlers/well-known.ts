@@ -27,7 +27,7 @@ export const authorizationServerMetadata = route({
       revocation_endpoint: mandate.endpoints.revocation,
       grant_types_supported: [TOKEN_EXCHANGE_GRANT],
       // draft-ietf-oauth-spiffe-client-auth-02 §4: JWT-SVID client authentication.
-      token_endpoint_auth_methods_supported: ['spiffe_jwt'],
+      token_endpoint_auth_methods_supported: mandate.config.tlsCert ? ['spiffe_jwt', 'spiffe_x509'] : ['spiffe_jwt'],
       token_endpoint_auth_signing_alg_values_supported: ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512'],
       introspection_endpoint_auth_methods_supported: ['spiffe_jwt', 'bearer'],
       revocation_endpoint_auth_methods_supported: ['spiffe_jwt', 'bearer'],
