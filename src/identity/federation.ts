@@ -67,9 +67,15 @@ export class FederationService {
 
 function checkBundle(bundle: Bundle | null): Bundle {
   if (!bundle || !Array.isArray(bundle.keys)) throw new MandateError('invalid_request', 'a SPIFFE bundle is a JWKS object with a `keys` array');
+  // The refresh compares sequences and waits for the hint: a non-number would defeat both.
+  const seq: unknown = bundle.spiffe_sequence;
+  const hint: unknown = bundle.spiffe_refresh_hint;
+  if (seq !== undefined && !(Number.isSafeInteger(seq) && (seq as number) >= 0)) throw new MandateError('invalid_request', '`spiffe_sequence` must be a non-negative integer');
+  if (hint !== undefined && !(Number.isSafeInteger(hint) && (hint as number) > 0)) throw new MandateError('invalid_request', '`spiffe_refresh_hint` must be a positive integer (seconds)');
   for (const k of bundle.keys) {
     if (typeof k !== 'object' || k === null || typeof k.kty !== 'string') throw new MandateError('invalid_request', 'every bundle key needs a `kty`');
-    if ('d' in k) throw new MandateError('invalid_request', 'a bundle must not contain private keys');
+    // `d`: an asymmetric private key; `k`: a symmetric secret. A bundle holds public keys only.
+    if ('d' in k || 'k' in k) throw new MandateError('invalid_request', 'a bundle must not contain private keys');
     if (k.use === 'jwt-svid' && typeof k.kid !== 'string') throw new MandateError('invalid_request', 'every `jwt-svid` bundle key needs a `kid`');
   }
   return bundle;
