@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { RequestContext } from '../core/context.js';
 import { MandateError } from '../core/errors.js';
 import type { FederatedDomainRecord, Store } from '../core/store/index.js';
+import { canonicalDigest } from '../core/canonical-json.js';
 
 type Bundle = FederatedDomainRecord['bundle'];
 
@@ -36,16 +37,19 @@ export class FederationService {
     let changed = 0;
     for (const d of await this.store.read.federation.list()) {
       if (!d.bundleEndpoint) continue;
-      const hint = (d.bundle.spiffe_refresh_hint ?? this.defaultRefreshSeconds) * 1000;
+      // A hint is the publisher's wish; poll at least daily so a bad hint cannot stop refreshes.
+      const hint = Math.min(d.bundle.spiffe_refresh_hint ?? this.defaultRefreshSeconds, 86_400) * 1000;
       if (this.clock.now() - d.refreshedAt < hint) continue;
       try {
         const bundle = await this.fetchBundle(d.bundleEndpoint);
         if ((bundle.spiffe_sequence ?? 0) < (d.bundle.spiffe_sequence ?? 0)) continue;
+        const same = canonicalDigest(bundle) === canonicalDigest(d.bundle);
         await this.store.transaction(async (tx) => {
           await tx.federation.upsert({ ...d, bundle, refreshedAt: this.clock.now() });
+          if (same) return;
           await tx.audit.append({ actor: 'system', action: 'federation.refresh', target: `spiffe://${d.trustDomain}`, outcome: 'success', requestId: null, details: { keys: bundle.keys.length, sequence: bundle.spiffe_sequence ?? null } });
         });
-        changed++;
+        if (!same) changed++;
       } catch {
         // Keep the last good bundle; the next tick tries again.
       }
@@ -53,7 +57,19 @@ export class FederationService {
     return changed;
   }
 
+  async remove(trustDomain: string, ctx: RequestContext): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      if (!(await tx.federation.delete(trustDomain))) throw new MandateError('not_found', `trust domain \`${trustDomain}\` is not federated`);
+      await tx.audit.append({ actor: ctx.actor, action: 'federation.delete', target: `spiffe://${trustDomain}`, outcome: 'success', requestId: ctx.requestId });
+    });
+  }
+
   private async fetchBundle(endpoint: string): Promise<Bundle> {
+    const url = new URL(endpoint);
+    // SPIFFE federation §5.2.1: bundle endpoints are authenticated with WebPKI; plain http only on loopback.
+    if (url.protocol !== 'https:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+      throw new MandateError('invalid_request', 'a SPIFFE bundle endpoint must be https (plain http is allowed only on loopback)');
+    }
     let res: Response;
     try {
       res = await this.fetchImpl(endpoint, { headers: { accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(5000) });
@@ -61,7 +77,15 @@ export class FederationService {
       throw new MandateError('unavailable', `cannot fetch the SPIFFE bundle from \`${endpoint}\``, undefined, { cause });
     }
     if (!res.ok) throw new MandateError('unavailable', `the SPIFFE bundle endpoint \`${endpoint}\` answered ${res.status}`);
-    return checkBundle((await res.json().catch(() => null)) as Bundle | null);
+    const text = await res.text();
+    if (text.length > 1_000_000) throw new MandateError('unavailable', `the SPIFFE bundle at \`${endpoint}\` is larger than 1 MB`);
+    let parsed: Bundle | null = null;
+    try {
+      parsed = JSON.parse(text) as Bundle;
+    } catch {
+      // reported by checkBundle
+    }
+    return checkBundle(parsed);
   }
 }
 

@@ -72,8 +72,11 @@ export class JwtSvidVerifier {
         clockTolerance: this.clockToleranceSeconds,
         requiredClaims: ['exp', 'sub', 'aud'],
       });
+      // jose checks `iat` only with maxTokenAge, which would make it required (it is optional in a JWT-SVID): one issued in the future is not valid yet.
+      if (typeof payload.iat === 'number' && payload.iat > this.clock.now() / 1000 + this.clockToleranceSeconds) fail('is not valid yet', 'not_yet_valid');
       return { spiffeId: payload.sub!, trustDomain, local, claims: payload, expiresAt: payload.exp! };
     } catch (err) {
+      if (err instanceof MandateError) throw err;
       const c = (err as { code?: string }).code;
       if (c === 'ERR_JWT_EXPIRED') return fail('has expired', 'expired');
       if (c === 'ERR_JWT_CLAIM_VALIDATION_FAILED') {
@@ -86,6 +89,11 @@ export class JwtSvidVerifier {
       if (c === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return fail('has an invalid signature', 'bad_signature');
       return fail('cannot be verified', 'malformed');
     }
+  }
+
+  /** Drops a trust domain's cached keys (after federation with it ends). */
+  forget(trustDomain: string): void {
+    this.keySets.delete(trustDomain);
   }
 
   /**

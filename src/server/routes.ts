@@ -9,7 +9,7 @@ import { metrics, openapi } from './handlers/operations.js';
 import type { RouteDef } from './route.js';
 import { introspection, revocation, token } from './handlers/oauth.js';
 import { endTask, listTasks, showTask } from './handlers/tasks.js';
-import { addTrustRule, createGrant, deleteTrustRule, listFederatedDomains, listGrants, listTrustRules, putFederatedDomain, revokeGrant } from './handlers/delegation.js';
+import { addTrustRule, createGrant, deleteFederatedDomain, deleteTrustRule, listFederatedDomains, listGrants, listTrustRules, putFederatedDomain, revokeGrant } from './handlers/delegation.js';
 
 /**
  * Every route of the server, in one table. Each entry names its handler, its auth
@@ -43,6 +43,7 @@ export const routes: RouteDef[] = [
   revokeGrant,
   putFederatedDomain,
   listFederatedDomains,
+  deleteFederatedDomain,
   // agent registry
   registerAgent,
   listAgents,

@@ -157,3 +157,20 @@ export const listFederatedDomains = route({
     return { domains: (await mandate.store.read.federation.list()).map((d) => ({ trust_domain: d.trustDomain, bundle_endpoint: d.bundleEndpoint, keys: d.bundle.keys.length, spiffe_sequence: d.bundle.spiffe_sequence ?? null, refreshed_at: iso(d.refreshedAt) })) };
   },
 });
+
+export const deleteFederatedDomain = route({
+  method: 'DELETE',
+  url: '/v1/federation/:trustDomain',
+  auth: 'admin',
+  audit: 'federation.delete',
+  summary: 'Stop trusting another trust domain: its SVIDs are refused from now on',
+  tag: 'delegation',
+  params: z.object({ trustDomain: z.string().max(255) }),
+  responses: { 204: 'Removed', 404: 'Not federated' },
+  async handler({ mandate, params, ctx, reply }) {
+    await mandate.federation.remove(params.trustDomain, ctx);
+    mandate.svids.forget(params.trustDomain);
+    reply.status(204);
+    return undefined;
+  },
+});
