@@ -5,10 +5,12 @@ import { MandateApiError } from '../sdk/errors.js';
 import { CliError } from './common.js';
 import { register as agent } from './commands/agent/index.js';
 import { register as audit } from './commands/audit.js';
+import { register as delegation } from './commands/delegation.js';
 import { register as identity } from './commands/identity.js';
 import { register as issuer } from './commands/issuer.js';
 import { register as keys } from './commands/keys.js';
 import { register as serve } from './commands/serve.js';
+import { register as task } from './commands/task.js';
 
 const HINTS: Record<string, string> = {
   unauthorized: 'check --token / MANDATE_ADMIN_TOKEN (the server wrote one to <data-dir>/admin-token)',
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   issuer(program);
   keys(program);
   audit(program);
+  task(program);
+  delegation(program);
   return program;
 }
 

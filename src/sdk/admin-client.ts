@@ -54,6 +54,80 @@ export interface TrustedIssuer {
   rules: { match: Record<string, string | number | boolean>; agent: string }[];
 }
 
+/** A task as `GET /v1/tasks` lists it. */
+export interface Task {
+  id: string;
+  /** The SPIFFE ID of the agent that started it. */
+  agent: string;
+  /** Whom it acts for: the agent itself, or a human (on-behalf-of). */
+  subject: string;
+  purpose: string;
+  scopes: string[];
+  authorization_details: Record<string, unknown>[];
+  audience: string[];
+  grant_id: string | null;
+  status: 'active' | 'ended' | 'expired';
+  created_at: string;
+  expires_at: string;
+  ended_at: string | null;
+  ended_by: string | null;
+}
+
+/** One token issued under a task; `parent` links form the delegation tree. */
+export interface TaskTokenInfo {
+  jti: string;
+  parent: string | null;
+  depth: number;
+  /** The SPIFFE ID of the agent the token was issued to. */
+  holder: string;
+  client_id: string;
+  scopes: string[];
+  audience: string[];
+  dpop_bound: boolean;
+  issued_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  revoked_by: string | null;
+}
+
+export interface TaskDetail extends Task {
+  tokens: TaskTokenInfo[];
+}
+
+/** Agents matching `from` may delegate to agents matching `to` (SPIFFE IDs, `…/*` prefixes or `*`). */
+export interface TrustRule {
+  id: string;
+  from: string;
+  to: string;
+  max_depth: number | null;
+  cross_domain: boolean;
+  created_at: string;
+}
+
+/** A human's delegation to an agent, for on-behalf-of tasks. */
+export interface Grant {
+  id: string;
+  human: string;
+  /** The agent's SPIFFE ID. */
+  agent: string;
+  scopes: string[];
+  purpose: string;
+  status: 'active' | 'revoked';
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+export interface CreateGrantInput {
+  human: string;
+  /** Agent name or SPIFFE ID. */
+  agent: string;
+  scopes: string[];
+  purpose: string;
+  /** Lifetime in seconds. */
+  ttl: number;
+}
+
 /**
  * The admin API of a Mandate server, as the CLI and dashboard use it.
  *
@@ -105,6 +179,35 @@ export class MandateAdminClient {
   async rotateKeys(purpose?: 'jwt-svid' | 'token'): Promise<{ purpose: string; activated: string; retired: string | null; next: string }[]> {
     return (await this.http.json<{ rotated: { purpose: string; activated: string; retired: string | null; next: string }[] }>('POST', '/v1/keys/rotate', purpose ? { purpose } : {})).rotated;
   }
+  async listTasks(filter: { agent?: string; status?: Task['status']; limit?: number } = {}): Promise<Task[]> {
+    return (await this.http.json<{ tasks: Task[] }>('GET', `/v1/tasks${query(filter)}`)).tasks;
+  }
+  /** A task with every token issued under it. */
+  getTask(id: string): Promise<TaskDetail> {
+    return this.http.json('GET', `/v1/tasks/${encodeURIComponent(id)}`);
+  }
+  /** Ends any task: every token issued under it is revoked. */
+  endTask(id: string): Promise<Task> {
+    return this.http.json('POST', `/v1/tasks/${encodeURIComponent(id)}/end`);
+  }
+  addTrustRule(rule: { from: string; to: string; max_depth?: number; cross_domain?: boolean }): Promise<TrustRule> {
+    return this.http.json('POST', '/v1/trust-rules', rule);
+  }
+  async listTrustRules(): Promise<TrustRule[]> {
+    return (await this.http.json<{ rules: TrustRule[] }>('GET', '/v1/trust-rules')).rules;
+  }
+  async removeTrustRule(id: string): Promise<void> {
+    await this.http.json('DELETE', `/v1/trust-rules/${encodeURIComponent(id)}`);
+  }
+  createGrant(input: CreateGrantInput): Promise<Grant> {
+    return this.http.json('POST', '/v1/grants', input);
+  }
+  async listGrants(filter: { human?: string; agent?: string } = {}): Promise<Grant[]> {
+    return (await this.http.json<{ grants: Grant[] }>('GET', `/v1/grants${query(filter)}`)).grants;
+  }
+  revokeGrant(id: string): Promise<Grant> {
+    return this.http.json('POST', `/v1/grants/${encodeURIComponent(id)}/revoke`);
+  }
   verifyAudit(): Promise<AuditVerifyResult> {
     return this.http.json('POST', '/v1/audit/verify');
   }
@@ -120,4 +223,10 @@ export class MandateAdminClient {
     if (!res.body) throw new Error('the server sent no body');
     return res.body as ReadableStream<Uint8Array>;
   }
+}
+
+function query(filter: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(filter)) if (v !== undefined) q.set(k, String(v));
+  return q.size ? `?${q}` : '';
 }
