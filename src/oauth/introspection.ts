@@ -18,7 +18,7 @@ export async function introspect(tokens: OwnTokenVerifier, revocations: Revocati
   } catch {
     return { active: false };
   }
-  if (revocations.check({ jti: c.jti, task_id: c.task_id, ancestors: c.ancestors, agents: chainAgents(c), grant_id: c.grant_id })) return { active: false };
+  if (revocations.check({ jti: c.jti, task_id: c.task_id, ancestors: c.ancestors, agents: chainAgents(c), grant_id: c.grant_id, iat: c.iat })) return { active: false };
   return {
     active: true,
     token_type: c.cnf ? 'DPoP' : 'Bearer',

@@ -9,6 +9,8 @@ export interface RevocableToken {
   /** Agents on the chain: the subject (if an agent) and every actor. */
   agents: string[];
   grant_id?: string | undefined;
+  /** `iat`, epoch seconds: tokens issued before an agent's last status change are dead. */
+  iat: number;
 }
 
 /**
@@ -20,7 +22,10 @@ export interface RevocableToken {
 export class RevocationRegistry {
   private readonly tokens = new Map<string, number>();
   private readonly tasks = new Map<string, number>();
+  /** Suspended or retired agents. */
   private readonly agents = new Set<string>();
+  /** Per agent, the last status change (ms): tokens issued before it stay dead after a resume. */
+  private readonly cutoffs = new Map<string, number>();
   private readonly grants = new Set<string>();
 
   constructor(private readonly clock: Clock) {}
@@ -31,7 +36,11 @@ export class RevocationRegistry {
     for (const status of ['ended', 'expired'] as const) {
       for (const t of await read.tasks.list({ status, limit: 100_000 })) if (t.expiresAt > now) this.tasks.set(t.id, t.expiresAt);
     }
-    for (const a of await read.agents.list()) if (a.status !== 'active') this.agents.add(a.spiffeId);
+    for (const a of await read.agents.list()) {
+      if (a.status !== 'active') this.agents.add(a.spiffeId);
+      // updatedAt is the agent's last status change (registration for untouched agents).
+      this.cutoffs.set(a.spiffeId, a.updatedAt);
+    }
     for (const g of await read.grants.list()) if (g.status !== 'active') this.grants.add(g.id);
   }
 
@@ -41,9 +50,11 @@ export class RevocationRegistry {
   endTask(taskId: string, expiresAt: number): void {
     this.tasks.set(taskId, expiresAt);
   }
-  setAgentActive(spiffeId: string, active: boolean): void {
+  /** Records a status change at `at` (ms); resuming an agent does not revive its older tokens. */
+  setAgentActive(spiffeId: string, active: boolean, at: number): void {
     if (active) this.agents.delete(spiffeId);
     else this.agents.add(spiffeId);
+    this.cutoffs.set(spiffeId, at);
   }
   revokeGrant(grantId: string): void {
     this.grants.add(grantId);
@@ -54,7 +65,10 @@ export class RevocationRegistry {
     if (this.tokens.has(t.jti)) return 'token revoked';
     for (const a of t.ancestors) if (this.tokens.has(a)) return 'an ancestor token was revoked';
     if (this.tasks.has(t.task_id)) return 'task ended';
-    for (const a of t.agents) if (this.agents.has(a)) return `agent \`${a}\` is not active`;
+    for (const a of t.agents) {
+      if (this.agents.has(a)) return `agent \`${a}\` is not active`;
+      if (t.iat * 1000 < (this.cutoffs.get(a) ?? 0)) return `agent \`${a}\` was suspended after this token was issued`;
+    }
     if (t.grant_id && this.grants.has(t.grant_id)) return 'delegation grant revoked';
     return null;
   }

@@ -105,7 +105,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     const ownTokens = new OwnTokenVerifier(keys, clock, config.issuer);
     const revocations = new RevocationRegistry(clock);
     await revocations.load(store.read);
-    agents.onStatusChange((a) => revocations.setAgentActive(a.spiffeId, a.status === 'active'));
+    agents.onStatusChange((a) => revocations.setAgentActive(a.spiffeId, a.status === 'active', a.updatedAt));
     const clientAuth = new ClientAuthenticator(store, svids, clock, { issuer: config.issuer, maxAssertionLifetimeSeconds: config.clientAssertionMaxLifetime });
     const dpop = new DpopVerifier({
       clock,

@@ -73,6 +73,8 @@ export function sendOAuthError(reply: FastifyReply, request: FastifyRequest, err
   const status = error === 'invalid_client' || error === 'invalid_token' ? 401 : error === 'server_error' ? 500 : error === 'temporarily_unavailable' ? 503 : 400;
   if (e.code === 'use_dpop_nonce' && typeof e.details?.nonce === 'string') reply.header('dpop-nonce', e.details.nonce);
   if (status === 503) reply.header('retry-after', '1');
+  // RFC 6750 §3: a rejected bearer credential is answered with a challenge.
+  if (error === 'invalid_token') reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${e.message.replace(/["\\]/g, '')}"`);
   reply.header('pragma', 'no-cache');
   return reply.status(status).type('application/json').send({ error, error_description: e.message, request_id: String(request.id) });
 }

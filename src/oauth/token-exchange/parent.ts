@@ -13,7 +13,7 @@ export async function verifyParent(deps: ExchangeDeps, token: string): Promise<T
     throw err;
   }
   const agents = [...(parent.grant_id ? [] : [parent.sub]), ...actorsOf(parent.act)];
-  const revoked = deps.revocations.check({ jti: parent.jti, task_id: parent.task_id, ancestors: parent.ancestors, agents, grant_id: parent.grant_id });
+  const revoked = deps.revocations.check({ jti: parent.jti, task_id: parent.task_id, ancestors: parent.ancestors, agents, grant_id: parent.grant_id, iat: parent.iat });
   if (revoked) throw new MandateError('invalid_request', `subject_token is no longer valid: ${revoked}`, { reason: 'revoked' });
   return parent;
 }

@@ -51,7 +51,7 @@ async function caller(mandate: Mandate, request: FastifyRequest, form: URLSearch
   if (typeof header === 'string') {
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (m?.[1] && (await checkAdminToken(mandate.store, m[1]))) return { kind: 'admin' };
-    throw new MandateError('invalid_client', 'the Authorization header does not carry a valid admin token');
+    throw new MandateError('invalid_token', 'the Authorization header does not carry a valid admin token');
   }
   const client = await mandate.clientAuth.authenticate(form, peerVerifier(mandate, request));
   await mandate.clientAuth.consumeAssertion(client);

@@ -81,7 +81,7 @@ export const endTask = route({
     } catch (err) {
       throw new MandateError('unauthorized', err instanceof MandateError ? err.message : 'invalid token');
     }
-    if (mandate.revocations.check({ jti: claims.jti, task_id: claims.task_id, ancestors: claims.ancestors, agents: chainAgents(claims), grant_id: claims.grant_id })) {
+    if (mandate.revocations.check({ jti: claims.jti, task_id: claims.task_id, ancestors: claims.ancestors, agents: chainAgents(claims), grant_id: claims.grant_id, iat: claims.iat })) {
       throw new MandateError('unauthorized', 'the task token is no longer valid');
     }
     if (claims.cnf) {

@@ -105,8 +105,10 @@ describe('adversarial: client authentication and forged tokens', () => {
     for (const path of ['/oauth/introspect', '/oauth/revoke']) {
       assertOAuthError(await postForm(server, path, [['token', task.access_token]]), 401, 'invalid_client');
       const bad = await postForm(server, path, [['token', task.access_token]], { authorization: 'Bearer not-the-admin-token' });
+      // RFC 6750 §3: a rejected bearer credential is invalid_token with a challenge.
       assert.equal(bad.status, 401, bad.text);
-      assert.equal(bad.body.error, 'invalid_client');
+      assert.equal(bad.body.error, 'invalid_token');
+      assert.match(String(bad.headers.get('www-authenticate')), /^Bearer error="invalid_token"/);
       assertOAuthError(await postForm(server, path, [['token', task.access_token], ...clientAuth(alpha.id, await svid(server, 'alpha', { audience: 'https://elsewhere.example.org' }))]), 401, 'invalid_client');
     }
     // beta is neither the holder nor the client of alpha's token: 200, nothing revoked, audited as denied.
