@@ -1,11 +1,8 @@
 import { MandateError } from '../../core/errors.js';
-import { newId } from '../../core/random.js';
-import type { TaskRecord } from '../../core/store/index.js';
 import { detailsToScopes } from '../../delegation/authorization-details.js';
-import { formatScope, isSubset, narrow } from '../../delegation/scope.js';
-import type { TaskTokenClaims } from '../task-token.js';
+import { isSubset, narrow } from '../../delegation/scope.js';
 import type { Exchange, ExchangeDeps, IssuedTaskToken } from './context.js';
-import { issueTaskToken } from './issue.js';
+import { issueRootTask } from './root-task.js';
 import { requireTargets } from './targets.js';
 
 /**
@@ -30,57 +27,21 @@ export async function onBehalfOf(deps: ExchangeDeps, x: Exchange): Promise<Issue
   if (!isSubset(detailsToScopes(details), grant.scopes)) throw new MandateError('invalid_request', 'authorization_details name tools the grant does not cover', { oauthError: 'invalid_authorization_details' });
   const notAllowed = [...scopes, ...detailsToScopes(details)].filter((s) => !isSubset([s], agent.allowedScopes));
   if (notAllowed.length) throw new MandateError('invalid_scope', `agent \`${agent.name}\` may not hold ${notAllowed.map((s) => `\`${s}\``).join(', ')} even on behalf of a human`);
-  if ((deps.dpopRequired || agent.requireDpop) && !x.dpopJkt) throw new MandateError('invalid_dpop_proof', `agent \`${agent.name}\` must use dpop-bound tokens: send a DPoP proof`);
-
-  const iat = Math.floor(now / 1000);
-  const ttl = Math.min(request.ttlSeconds ?? deps.taskTokenMaxTtlSeconds, agent.limits.maxTaskTtlSeconds, deps.taskTokenMaxTtlSeconds);
-  // INVARIANT: an on-behalf-of token never outlives the human's grant.
-  const exp = Math.min(iat + ttl, Math.floor(grant.expiresAt / 1000));
-  const taskId = newId();
-  const jti = newId();
-  const claims: TaskTokenClaims = {
-    iss: deps.issuer,
-    sub: grant.human,
-    aud: targets,
-    exp,
-    iat,
-    nbf: iat,
-    jti,
-    client_id: client.clientId,
-    scope: formatScope(scopes),
-    ...(details.length ? { authorization_details: details } : {}),
-    act: { sub: agent.spiffeId },
-    task_id: taskId,
-    depth: 0,
-    max_depth: agent.limits.maxDelegationDepth,
-    ancestors: [],
-    grant_id: grant.id,
-    ...(x.dpopJkt ? { cnf: { jkt: x.dpopJkt } } : {}),
-  };
-  const task: TaskRecord = {
-    id: taskId,
-    agent: agent.spiffeId,
+  return issueRootTask(deps, x, {
+    agent,
     subject: grant.human,
-    purpose: request.purpose ?? grant.purpose,
-    scopes,
-    authorizationDetails: details as unknown as Record<string, unknown>[],
-    audience: targets,
+    act: { sub: agent.spiffeId },
     grantId: grant.id,
-    status: 'active',
-    createdAt: now,
-    expiresAt: exp * 1000,
-    endedAt: null,
-    endedBy: null,
-    rootJti: jti,
-  };
-  return issueTaskToken(
-    deps,
-    claims,
-    { task, parentJti: null, holder: agent.spiffeId },
-    { actor: client.clientId, action: 'task.start', target: `task:${taskId}`, outcome: 'success', requestId: x.ctx.requestId, details: { jti, onBehalfOf: grant.human, grant: grant.id, scopes, audience: targets, expiresAt: task.expiresAt } },
-    async (tx) => {
+    scopes,
+    details,
+    targets,
+    purpose: request.purpose ?? grant.purpose,
+    // INVARIANT: an on-behalf-of token never outlives the human's grant.
+    expCap: Math.floor(grant.expiresAt / 1000),
+    auditDetails: { onBehalfOf: grant.human, grant: grant.id },
+    async beforeCommit(tx) {
       const current = await tx.grants.get(grant.id);
       if (current?.status !== 'active') throw new MandateError('invalid_request', 'the delegation grant was revoked');
     },
-  );
+  });
 }

@@ -87,44 +87,23 @@ export const showAgent = route({
   },
 });
 
-export const suspendAgent = route({
-  method: 'POST',
-  url: '/v1/agents/:name/suspend',
-  auth: 'admin',
-  audit: 'agent.suspend',
-  summary: 'Suspend an agent: it can no longer attest or get credentials',
-  tag: 'agents',
-  params: nameParams,
-  responses: { 200: 'The agent', 404: 'No such agent', 409: 'The agent is retired' },
-  async handler({ mandate, params, ctx }) {
-    return agentJson(await mandate.agents.suspend(params.name, ctx));
-  },
-});
+/** POST /v1/agents/:name/{verb}: the three status changes differ only in verb and wording. */
+function statusRoute(verb: 'suspend' | 'resume' | 'retire', summary: string, responses: Record<number, string>) {
+  return route({
+    method: 'POST',
+    url: `/v1/agents/:name/${verb}`,
+    auth: 'admin',
+    audit: `agent.${verb}`,
+    summary,
+    tag: 'agents',
+    params: nameParams,
+    responses: { 200: 'The agent', 404: 'No such agent', ...responses },
+    async handler({ mandate, params, ctx }) {
+      return agentJson(await mandate.agents[verb](params.name, ctx));
+    },
+  });
+}
 
-export const resumeAgent = route({
-  method: 'POST',
-  url: '/v1/agents/:name/resume',
-  auth: 'admin',
-  audit: 'agent.resume',
-  summary: 'Reactivate a suspended agent',
-  tag: 'agents',
-  params: nameParams,
-  responses: { 200: 'The agent', 404: 'No such agent', 409: 'The agent is retired' },
-  async handler({ mandate, params, ctx }) {
-    return agentJson(await mandate.agents.resume(params.name, ctx));
-  },
-});
-
-export const retireAgent = route({
-  method: 'POST',
-  url: '/v1/agents/:name/retire',
-  auth: 'admin',
-  audit: 'agent.retire',
-  summary: 'Retire an agent for good',
-  tag: 'agents',
-  params: nameParams,
-  responses: { 200: 'The agent', 404: 'No such agent' },
-  async handler({ mandate, params, ctx }) {
-    return agentJson(await mandate.agents.retire(params.name, ctx));
-  },
-});
+export const suspendAgent = statusRoute('suspend', 'Suspend an agent: it can no longer attest or get credentials, and its tokens stop working', { 409: 'The agent is retired' });
+export const resumeAgent = statusRoute('resume', 'Reactivate a suspended agent (tokens issued before the suspension stay dead)', { 409: 'The agent is retired' });
+export const retireAgent = statusRoute('retire', 'Retire an agent for good', {});
