@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const alpha = await mandate.agents.register({ name: 'alpha', owner: 'bench', purpose: 'bench', allowedScopes: ['tool:*'] }, systemContext);
   const beta = await mandate.agents.register({ name: 'beta', owner: 'bench', purpose: 'bench', allowedScopes: ['tool:*'] }, systemContext);
   await fetch(`${server.url}/v1/trust-rules`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminToken}` }, body: JSON.stringify({ from: alpha.spiffeId, to: beta.spiffeId }) });
-  const svids = async (agent: typeof alpha, n: number) => Promise.all(Array.from({ length: n }, () => mandate.attestation.renewJwtSvid(agent, [mandate.config.issuer], 300, systemContext).then((s) => s.token)));
+  const svids = async (agent: typeof alpha, n: number, audience = [mandate.config.issuer]) => Promise.all(Array.from({ length: n }, () => mandate.attestation.renewJwtSvid(agent, audience, 300, systemContext).then((s) => s.token)));
   const deps: TokenEndpointDeps = { store: mandate.store, clock: mandate.clock, clientAuth: mandate.clientAuth, dpop: mandate.dpop, exchange: mandate.exchange, url: mandate.endpoints.token, dpopNonce: false };
   const startForm = (svid: string) => new URLSearchParams({ grant_type: GRANT, client_assertion_type: JWT_SPIFFE, client_assertion: svid, subject_token: svid, subject_token_type: 'urn:ietf:params:oauth:token-type:jwt', resource: 'https://gateway.example/mcp', scope: 'tool:github/read tool:github/write' });
   const samples: Sample[] = [];
@@ -53,7 +53,8 @@ async function main(): Promise<void> {
   );
 
   const alphaSvids = await svids(alpha, N);
-  const betaSvids = await svids(beta, N);
+  // alpha, the holder, delegates: beta's actor tokens must name alpha besides the issuer.
+  const betaSvids = await svids(beta, N, [mandate.config.issuer, alpha.spiffeId]);
   samples.push(
     await measure('delegate to another agent (token exchange, in process)', N, 1, (i) =>
       tokenEndpoint(deps, new URLSearchParams({ grant_type: GRANT, client_assertion_type: JWT_SPIFFE, client_assertion: alphaSvids[i]!, subject_token: starts[i]!, subject_token_type: 'urn:ietf:params:oauth:token-type:access_token', actor_token: betaSvids[i]!, actor_token_type: 'urn:ietf:params:oauth:token-type:jwt', scope: 'tool:github/read' }), undefined, systemContext),

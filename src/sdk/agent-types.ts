@@ -30,7 +30,11 @@ export interface StartTaskInput {
 }
 
 export interface DelegateInput {
-  /** The delegate's JWT-SVID whose audience includes the server's issuer (the delegate's `svidFor`). */
+  /**
+   * The delegate's JWT-SVID for `[issuer, the delegator's SPIFFE ID]` (the delegate's
+   * `delegationSvidFor(delegator)`); one for the issuer alone works only when the delegate itself
+   * asks for the delegation.
+   */
   delegateSvid: string;
   /** A subset of the parent's scope; default all of it. */
   scope?: string[];

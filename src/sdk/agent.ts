@@ -110,7 +110,10 @@ export class MandateAgent {
     });
   }
 
-  /** Hands a narrower part of `parent` to another agent (RFC 8693: actor_token = the delegate's JWT-SVID). */
+  /**
+   * Hands a narrower part of `parent` to another agent (RFC 8693: actor_token = the delegate's
+   * JWT-SVID, which must name this agent: the delegate's `delegationSvidFor(thisAgent.spiffeId)`).
+   */
   async delegate(parent: TaskToken | string, input: DelegateInput): Promise<TaskToken> {
     const assertion = await this.assertion();
     return this.exchange(assertion, {
@@ -146,13 +149,24 @@ export class MandateAgent {
   }
 
   /**
-   * A fresh JWT-SVID of this agent for `audience`, e.g. the server's issuer to hand to a
-   * delegator as `delegateSvid`. An SVID whose only audience is the issuer also works as this
-   * agent's client assertion; give a second audience (the delegator's SPIFFE ID) so it can only
-   * serve as an actor token.
+   * A fresh JWT-SVID of this agent for `audience`. To be delegated to, hand the delegator an
+   * SVID for `[issuer, delegatorSpiffeId]` (see `delegationSvidFor`): when the parent token's
+   * holder delegates, the server requires the delegator among the actor token's audiences, and
+   * such an SVID cannot serve as this agent's client assertion (that needs the issuer as its only
+   * audience). An SVID for the issuer alone is an actor token only when this agent asks for the
+   * delegation itself.
    */
   svidFor(audience: string | string[]): Promise<string> {
     return this.renew(list(audience));
+  }
+
+  /**
+   * A fresh JWT-SVID of this agent for `[issuer, delegator]`: what `delegator` (a SPIFFE ID)
+   * passes as `delegateSvid` to delegate a task token it holds to this agent.
+   */
+  async delegationSvidFor(delegator: string): Promise<string> {
+    const { issuer } = await this.discover();
+    return this.renew([issuer, delegator]);
   }
 
   /** One single-use client assertion (aud = the issuer), from a renewal. */

@@ -30,6 +30,15 @@ export async function delegateTask(deps: ExchangeDeps, x: Exchange): Promise<Iss
   if (!callerIsHolder && client.clientId !== actor.spiffeId) {
     throw new MandateError('invalid_request', 'only the parent token\'s holder or the delegate may ask for this delegation');
   }
+  if (callerIsHolder && client.clientId !== actor.spiffeId) {
+    // INVARIANT: the delegate consents to this delegator. Its SVID names the delegator as an
+    // audience, so it is not a bearer credential for the delegate's own identity: a client
+    // assertion must have the issuer as its only audience.
+    const aud = actor.claims.aud;
+    if (!Array.isArray(aud) || !aud.includes(holder)) {
+      throw new MandateError('invalid_request', `actor_token must name the delegator: ask the delegate for a jwt-svid with audience [${deps.issuer}, ${holder}]`, { reason: 'actor_not_bound' });
+    }
+  }
   if (callerIsHolder && parent.cnf && x.dpopJkt !== parent.cnf.jkt) {
     throw new MandateError('invalid_dpop_proof', 'the parent token is dpop-bound: prove possession of its key with a DPoP proof');
   }

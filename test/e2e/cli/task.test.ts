@@ -36,11 +36,10 @@ describe('mandate task, trust-rule, grant (child process)', () => {
 
   /** alpha → beta (read) → gamma (read), and alpha → gamma (write), revoked. */
   async function delegatedTask(purpose: string): Promise<{ root: TaskToken; toBeta: TaskToken; toGammaViaBeta: TaskToken; toGamma: TaskToken }> {
-    const issuer = server.config.issuer;
     const root = await alpha.startTask({ resource: GATEWAY, scope: [READ, WRITE], purpose });
-    const toBeta = await alpha.delegate(root, { delegateSvid: await beta.svidFor(issuer), scope: [READ] });
-    const toGamma = await alpha.delegate(root, { delegateSvid: await gamma.svidFor(issuer), scope: [WRITE] });
-    const toGammaViaBeta = await beta.delegate(toBeta, { delegateSvid: await gamma.svidFor(issuer) });
+    const toBeta = await alpha.delegate(root, { delegateSvid: await beta.delegationSvidFor(id('alpha')), scope: [READ] });
+    const toGamma = await alpha.delegate(root, { delegateSvid: await gamma.delegationSvidFor(id('alpha')), scope: [WRITE] });
+    const toGammaViaBeta = await beta.delegate(toBeta, { delegateSvid: await gamma.delegationSvidFor(id('beta')) });
     await alpha.revoke(toGamma);
     return { root, toBeta, toGammaViaBeta, toGamma };
   }

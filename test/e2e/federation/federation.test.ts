@@ -60,7 +60,8 @@ describe('federation of trust domains', () => {
 
   it('lets b1 of b.example act in a1\'s task only under a trust rule with cross_domain: true', async () => {
     const parent = await startTask(a, 'a1', 'tool:github/read tool:github/write');
-    const actor = await svid(b, 'b1', a.config.issuer);
+    // b1's SVID for A's issuer that names a1, the delegator (a1 asks as the parent's holder).
+    const actor = await svid(b, 'b1', [a.config.issuer, a1]);
 
     const sameDomainOnly = await addRule(a, { from: a1, to: B_AGENT });
     const refused = await delegate(a, 'a1', parent, actor, 'tool:github/read');
@@ -81,7 +82,7 @@ describe('federation of trust domains', () => {
     // A rule that would allow c.example: only the missing federation can refuse.
     await addRule(a, { from: a1, to: 'spiffe://c.example/agent/*', cross_domain: true });
     const parent = await startTask(a, 'a1', 'tool:github/read');
-    const asActor = await delegate(a, 'a1', parent, await svid(c, 'c1', a.config.issuer));
+    const asActor = await delegate(a, 'a1', parent, await svid(c, 'c1', [a.config.issuer, a1]));
     assertOAuthError(asActor, 400, 'invalid_request', /actor_token comes from trust domain `c\.example`, which is not trusted/);
 
     const asClient = await tokenRequest(a, { grant_type: TOKEN_EXCHANGE, ...clientAuth(await svid(c, 'c1', a.config.issuer)), subject_token: await svid(c, 'c1', a.config.issuer), subject_token_type: JWT_TYPE, resource: RESOURCE });
@@ -90,6 +91,8 @@ describe('federation of trust domains', () => {
 
   it('never checks one trust domain\'s SVIDs with another domain\'s keys', async () => {
     const aud = a.config.issuer;
+    // Actor tokens name a1, the delegator, besides A's issuer; client assertions only the issuer.
+    const actorAud = [aud, a1];
     const jwtSvidKid = async (server: TestServer) => (await admin<{ keys: { kid: string; purpose: string; state: string }[] }>(server, 'GET', '/v1/keys')).keys.find((k) => k.purpose === 'jwt-svid' && k.state === 'active')!.kid;
     // d.example's static bundle: a key of its own, and two keys that reuse A's and B's kids.
     const dKey = await forgeKey('d-key');
@@ -101,18 +104,18 @@ describe('federation of trust domains', () => {
     await addRule(a, { from: a1, to: B_AGENT, cross_domain: true });
     const parent = await startTask(a, 'a1', 'tool:github/read');
 
-    const accepted = await delegate(a, 'a1', parent, await forgeSvid(dKey, 'spiffe://d.example/agent/x', aud));
+    const accepted = await delegate(a, 'a1', parent, await forgeSvid(dKey, 'spiffe://d.example/agent/x', actorAud));
     assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
     assert.deepEqual(decodePayload(accepted.body.access_token!).act, { sub: 'spiffe://d.example/agent/x' });
 
     // The same key, claiming another trust domain: checked with that domain's keys only.
-    const asB = await delegate(a, 'a1', parent, await forgeSvid(dKey, 'spiffe://b.example/agent/x', aud));
+    const asB = await delegate(a, 'a1', parent, await forgeSvid(dKey, 'spiffe://b.example/agent/x', actorAud));
     assertOAuthError(asB, 400, 'invalid_request', /signed with a key `d-key` that trust domain `b\.example` does not publish/);
-    const asA = await delegate(a, 'a1', parent, await forgeSvid(dKey, 'spiffe://a.example/agent/a2', aud));
+    const asA = await delegate(a, 'a1', parent, await forgeSvid(dKey, 'spiffe://a.example/agent/a2', actorAud));
     assertOAuthError(asA, 400, 'invalid_request', /signed with a key `d-key` that trust domain `a\.example` does not publish/);
     // Same kid as A's and B's real keys, different key material: the signature does not verify.
-    assertOAuthError(await delegate(a, 'a1', parent, await forgeSvid(likeA, 'spiffe://a.example/agent/a2', aud)), 400, 'invalid_request', /actor_token has an invalid signature/);
-    assertOAuthError(await delegate(a, 'a1', parent, await forgeSvid(likeB, 'spiffe://b.example/agent/x', aud)), 400, 'invalid_request', /actor_token has an invalid signature/);
+    assertOAuthError(await delegate(a, 'a1', parent, await forgeSvid(likeA, 'spiffe://a.example/agent/a2', actorAud)), 400, 'invalid_request', /actor_token has an invalid signature/);
+    assertOAuthError(await delegate(a, 'a1', parent, await forgeSvid(likeB, 'spiffe://b.example/agent/x', actorAud)), 400, 'invalid_request', /actor_token has an invalid signature/);
     const forgedClient = await tokenRequest(a, { grant_type: TOKEN_EXCHANGE, ...clientAuth(await forgeSvid(likeA, a1, aud)), subject_token: await forgeSvid(likeA, a1, aud), subject_token_type: JWT_TYPE, resource: RESOURCE });
     assertOAuthError(forgedClient, 401, 'invalid_client', /client assertion has an invalid signature/);
 
@@ -121,9 +124,9 @@ describe('federation of trust domains', () => {
     const bBundle = await admin<{ keys: Record<string, unknown>[] }>(b, 'GET', '/.well-known/spiffe-bundle');
     await federate(a, { trust_domain: 'b.example', bundle: { keys: [...bBundle.keys, bKey.bundleJwk] } });
     try {
-      const forB = await delegate(a, 'a1', parent, await forgeSvid(bKey, 'spiffe://b.example/agent/x', aud));
+      const forB = await delegate(a, 'a1', parent, await forgeSvid(bKey, 'spiffe://b.example/agent/x', actorAud));
       assert.equal(forB.status, 200, JSON.stringify(forB.body));
-      const forA = await delegate(a, 'a1', parent, await forgeSvid(bKey, 'spiffe://a.example/agent/a2', aud));
+      const forA = await delegate(a, 'a1', parent, await forgeSvid(bKey, 'spiffe://a.example/agent/a2', actorAud));
       assertOAuthError(forA, 400, 'invalid_request', /signed with a key `b-forged` that trust domain `a\.example` does not publish/);
     } finally {
       await federate(a, { trust_domain: 'b.example', bundle_endpoint: bundleUrl });

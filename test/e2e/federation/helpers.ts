@@ -27,8 +27,11 @@ export interface FederatedDomain {
   spiffe_sequence: number | null;
 }
 
-/** A JWT-SVID of `agent` from `server`, for `audience` (a fresh join token each time). */
-export function svid(server: TestServer, agent: string, audience: string): Promise<string> {
+/**
+ * A JWT-SVID of `agent` from `server`, for `audience` (a fresh join token each time). An actor
+ * token for a delegation the holder asks for names the holder too: [issuer, holder].
+ */
+export function svid(server: TestServer, agent: string, audience: string | string[]): Promise<string> {
   return issueJwtSvid(server, agent, audience, 120);
 }
 
@@ -58,7 +61,10 @@ export async function startTask(server: TestServer, agent: string, scope: string
   return res.body.access_token;
 }
 
-/** The holder (`agent`, local to `server`) delegates `parent` to the owner of `actorToken`. */
+/**
+ * The holder (`agent`, local to `server`) delegates `parent` to the owner of `actorToken`, whose
+ * audience must be [server's issuer, the holder's SPIFFE ID].
+ */
 export async function delegate(server: TestServer, agent: string, parent: string, actorToken: string, scope?: string): Promise<TokenAnswer> {
   return tokenRequest(server, {
     grant_type: TOKEN_EXCHANGE,
@@ -105,7 +111,7 @@ export async function forgeKey(kid: string): Promise<ForgeKey> {
 }
 
 /** A JWT-SVID for `sub` and `aud`, signed by `key` (header kid = `kid`, the key's own by default). */
-export function forgeSvid(key: ForgeKey, sub: string, aud: string, kid = key.kid): Promise<string> {
+export function forgeSvid(key: ForgeKey, sub: string, aud: string | string[], kid = key.kid): Promise<string> {
   return new SignJWT({})
     .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid })
     .setSubject(sub)

@@ -20,7 +20,8 @@ async function delegateToB(parent: string): Promise<{ status: number; body: Reco
     ...clientAuth(await svid(a, 'a1', a.config.issuer)),
     subject_token: parent,
     subject_token_type: ACCESS_TOKEN_TYPE,
-    actor_token: await svid(b, 'b1', a.config.issuer),
+    // b1's SVID names a1, the delegator, besides A's issuer.
+    actor_token: await svid(b, 'b1', [a.config.issuer, 'spiffe://a.example/agent/a1']),
     actor_token_type: JWT_TYPE,
   });
   return { status: answer.status, body: answer.body as Record<string, unknown> };

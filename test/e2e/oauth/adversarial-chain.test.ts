@@ -1,12 +1,14 @@
 // Issue 3 adversarial tests, part 2: what a delegation chain may not do (widen scope or
-// audience, outlive its parent, go too deep, skip the trust rules, reuse a revoked parent),
-// and DPoP proofs that must be refused (replay, wrong htu). Each refusal changes nothing and is
-// audited (assertRefusedUnchanged).
+// audience, outlive its parent, go too deep, skip the trust rules, reuse a revoked parent, take
+// an actor token that does not name the delegator), and DPoP proofs that must be refused
+// (replay, wrong htu). Each refusal changes nothing and is audited (assertRefusedUnchanged).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
+import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
-import { addTrustRule, assertRefusedUnchanged, claimsOf, delegate, delegateParams, dpopProof, exchange, RESOURCE, registerAgent, revoke, startTask, svid, TOKEN_TYPE, tokenOk } from './helpers.js';
+import {
+  addTrustRule, assertRefusedUnchanged, auditEvents, claimsOf, delegate, delegateParams, delegationSvid, dpopProof, exchange, lastAuditSeq, RESOURCE, registerAgent, revoke, startTask, svid, TOKEN_TYPE, tokenOk,
+} from './helpers.js';
 
 describe('adversarial: delegation chains and dpop proofs', () => {
   let server: TestServer;
@@ -17,6 +19,8 @@ describe('adversarial: delegation chains and dpop proofs', () => {
   const outsider = { name: 'outsider', id: '' };
   let depthRule = '';
   const startParams = async (agent: string, extra: [string, string][]): Promise<[string, string][]> => [['subject_token', await svid(server, agent)], ['subject_token_type', TOKEN_TYPE.jwt], ...extra];
+  /** Delegation params with exactly this actor token. */
+  const withActor = (parent: string, actor: string): [string, string][] => [['subject_token', parent], ['subject_token_type', TOKEN_TYPE.accessToken], ['actor_token', actor], ['actor_token_type', TOKEN_TYPE.jwt]];
 
   before(async () => {
     server = await startTestServer();
@@ -92,6 +96,54 @@ describe('adversarial: delegation chains and dpop proofs', () => {
     await revoke(server, parent.access_token);
     await assertRefusedUnchanged(server, async () => exchange(server, alpha, await delegateParams(server, parent.access_token, 'beta')), 400, 'invalid_request', /no longer valid: token revoked/);
     await assertRefusedUnchanged(server, async () => exchange(server, beta, await delegateParams(server, child.access_token, 'gamma')), 400, 'invalid_request', /no longer valid/);
+  });
+
+  it('refuses a delegation by the holder whose actor_token does not name the delegator', async () => {
+    const parent = await startTask(server, alpha, [['scope', 'tool:search']]);
+    // beta's SVID for the issuer alone: a bearer credential of beta, not beta's consent to alpha.
+    const issuerOnly = await svid(server, 'beta');
+    assert.equal(decodeJwt(issuerOnly).aud, server.config.issuer);
+    const seq = await lastAuditSeq(server);
+    const why = await assertRefusedUnchanged(server, async () => exchange(server, alpha, withActor(parent.access_token, issuerOnly)), 400, 'invalid_request', /actor_token must name the delegator/);
+    assert.ok(why.includes(`[${server.config.issuer}, ${alpha.id}]`), `the description names the audience to ask for: ${why}`);
+    const denied = (await auditEvents(server, seq)).filter((e) => e.action === 'token.exchange');
+    assert.equal(denied[0]?.details?.reason, 'actor_not_bound');
+    // Naming another agent than the holder is no better.
+    await assertRefusedUnchanged(server, async () => exchange(server, alpha, withActor(parent.access_token, await delegationSvid(server, 'beta', gamma.id))), 400, 'invalid_request', /actor_token must name the delegator/);
+    // Down the chain the delegator is the current holder (act.sub), not the task's subject.
+    const child = await delegate(server, alpha, parent.access_token, 'beta');
+    await assertRefusedUnchanged(server, async () => exchange(server, beta, withActor(child.access_token, await delegationSvid(server, 'gamma', alpha.id))), 400, 'invalid_request', new RegExp(`must name the delegator.*${beta.id}`));
+    await assertRefusedUnchanged(server, async () => exchange(server, beta, withActor(child.access_token, await svid(server, 'gamma'))), 400, 'invalid_request', /must name the delegator/);
+    // Bound to the holder, the same delegations go through.
+    const named = tokenOk(await exchange(server, alpha, withActor(parent.access_token, await delegationSvid(server, 'beta', alpha.id))));
+    assert.deepEqual(claimsOf(named.access_token).act, { sub: beta.id });
+    const grandchild = tokenOk(await exchange(server, beta, withActor(child.access_token, await delegationSvid(server, 'gamma', beta.id))));
+    assert.deepEqual(claimsOf(grandchild.access_token).act, { sub: gamma.id, act: { sub: beta.id } });
+  });
+
+  it('accepts the delegate\'s issuer-only jwt-svid as actor_token when the delegate itself asks', async () => {
+    const parent = await startTask(server, alpha, [['scope', 'tool:search']]);
+    const own = await svid(server, 'beta');
+    assert.equal(decodeJwt(own).aud, server.config.issuer);
+    const child = tokenOk(await exchange(server, beta, withActor(parent.access_token, own)));
+    const c = claimsOf(child.access_token);
+    assert.deepEqual(c.act, { sub: beta.id });
+    assert.equal(c.client_id, beta.id);
+    assert.equal(c.depth, 1);
+    assert.equal(c.scope, 'tool:search');
+  });
+
+  it('refuses a jwt-svid that names a delegator as a client assertion (invalid_client); it serves only as actor_token', async () => {
+    const bound = await delegationSvid(server, 'beta', alpha.id);
+    assert.deepEqual(decodeJwt(bound).aud, [server.config.issuer, alpha.id]);
+    const parent = await startTask(server, alpha, [['scope', 'tool:search']]);
+    // Whoever holds it cannot pass for beta: not to start a task, nor to delegate to beta as beta.
+    await assertRefusedUnchanged(server, async () => exchange(server, beta, await startParams('beta', [['scope', 'tool:search'], ['resource', RESOURCE]]), { assertion: bound }), 401, 'invalid_client', /issuer as its only audience/);
+    await assertRefusedUnchanged(server, async () => exchange(server, beta, withActor(parent.access_token, bound), { assertion: bound }), 401, 'invalid_client', /issuer as its only audience/);
+    // What it was made for still works: alpha delegates to beta with it.
+    const child = tokenOk(await exchange(server, alpha, withActor(parent.access_token, bound)));
+    assert.deepEqual(claimsOf(child.access_token).act, { sub: beta.id });
+    assert.equal(claimsOf(child.access_token).client_id, alpha.id);
   });
 
   it('refuses a replayed dpop proof (invalid_dpop_proof)', async () => {

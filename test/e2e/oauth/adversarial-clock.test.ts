@@ -62,7 +62,8 @@ describe('adversarial: expired and not-yet-valid tokens', () => {
   });
 
   it('refuses an expired actor token', async () => {
-    const actor = await svid(server, 'beta', { ttl: 60 });
+    // Bound to alpha, the delegator, as the holder's delegation needs: only its expiry is wrong.
+    const actor = await svid(server, 'beta', { audience: [server.config.issuer, alpha.id], ttl: 60 });
     clock.advance(60_000 + SKEW + 5_000);
     const parent = await startTask(server, alpha, [['scope', 'tool:search']]);
     await assertRefusedUnchanged(

@@ -14,6 +14,7 @@ import {
   claimsOf,
   clientAuth,
   delegateParams,
+  delegationSvid,
   exchange,
   hs256WithPublicKey,
   isActive,
@@ -196,7 +197,7 @@ describe('adversarial: client authentication and forged tokens', () => {
     await assertRefusedUnchanged(server, async () => exchange(server, alpha, [...(await start()), ['scope', 'tool:search'], ['scope', 'tool:fetch']]), 400, 'invalid_request', /`scope` must not repeat/);
     await assertRefusedUnchanged(server, async () => exchange(server, alpha, [...(await start()), ['subject_token_type', TOKEN_TYPE.jwt]]), 400, 'invalid_request', /`subject_token_type` must not repeat/);
     const parent = await startTask(server, alpha);
-    await assertRefusedUnchanged(server, async () => exchange(server, alpha, [['subject_token', parent.access_token], ['subject_token_type', TOKEN_TYPE.accessToken], ['actor_token', await svid(server, 'beta')]]), 400, 'invalid_request', /actor_token_type/);
+    await assertRefusedUnchanged(server, async () => exchange(server, alpha, [['subject_token', parent.access_token], ['subject_token_type', TOKEN_TYPE.accessToken], ['actor_token', await delegationSvid(server, 'beta', alpha.id)]]), 400, 'invalid_request', /actor_token_type/);
     await assertRefusedUnchanged(server, async () => exchange(server, alpha, [...(await start()), ['actor_token_type', TOKEN_TYPE.jwt]]), 400, 'invalid_request', /actor_token_type/);
     await assertRefusedUnchanged(server, async () => exchange(server, alpha, [['subject_token', 'x'], ['subject_token_type', 'urn:example:unknown'], ['resource', RESOURCE]]), 400, 'invalid_request', /subject_token_type/);
   });

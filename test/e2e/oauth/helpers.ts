@@ -157,9 +157,28 @@ export async function startTask(server: TestServer, agent: { name: string; id: s
   return tokenOk(await exchange(server, agent, [['subject_token', subject], ['subject_token_type', TOKEN_TYPE.jwt], ['resource', RESOURCE], ...extra]));
 }
 
-/** Delegation params: subject_token = the parent, actor_token = the delegate's JWT-SVID. */
+/** The current holder of a task token: the agent that may delegate it (`act.sub`, or `sub` at the root). */
+export function holderOf(token: string): string {
+  const claims = claimsOf(token);
+  return claims.act?.sub ?? claims.sub;
+}
+
+/**
+ * The JWT-SVID a delegate hands to its delegator: audience [issuer, the delegator's SPIFFE ID].
+ * The server requires the delegator among the audiences when the parent's holder delegates, so
+ * the SVID cannot double as the delegate's client assertion (issuer as the only audience).
+ */
+export function delegationSvid(server: TestServer, delegate: string, delegator: string): Promise<string> {
+  return svid(server, delegate, { audience: [server.config.issuer, delegator] });
+}
+
+/**
+ * Delegation params: subject_token = the parent, actor_token = the delegate's JWT-SVID for
+ * [issuer, the parent's holder] (delegationSvid), which serves whether the holder or the delegate
+ * asks.
+ */
 export async function delegateParams(server: TestServer, parent: string, delegate: string, extra: [string, string][] = []): Promise<[string, string][]> {
-  return [['subject_token', parent], ['subject_token_type', TOKEN_TYPE.accessToken], ['actor_token', await svid(server, delegate)], ['actor_token_type', TOKEN_TYPE.jwt], ...extra];
+  return [['subject_token', parent], ['subject_token_type', TOKEN_TYPE.accessToken], ['actor_token', await delegationSvid(server, delegate, holderOf(parent))], ['actor_token_type', TOKEN_TYPE.jwt], ...extra];
 }
 
 /** The parent's holder delegates to `delegate`; must succeed. */

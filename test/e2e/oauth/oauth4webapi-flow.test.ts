@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { calculateJwkThumbprint, createRemoteJWKSet, exportJWK, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
-import { addTrustRule, adminOk, claimsOf, JWT_SPIFFE, RESOURCE, registerAgent, svid, TOKEN_EXCHANGE, TOKEN_TYPE } from './helpers.js';
+import { addTrustRule, adminOk, claimsOf, delegationSvid, JWT_SPIFFE, RESOURCE, registerAgent, svid, TOKEN_EXCHANGE, TOKEN_TYPE } from './helpers.js';
 
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
 
@@ -96,8 +96,8 @@ describe('oauth4webapi against a running server', () => {
     assert.equal(parent.act, undefined);
     assert.equal(parent.exp - parent.iat, root.expires_in);
 
-    // Delegate to beta: subject_token = the parent, actor_token = beta's JWT-SVID.
-    const hop = new URLSearchParams({ subject_token: root.access_token, subject_token_type: TOKEN_TYPE.accessToken, actor_token: await svid(server, 'beta'), actor_token_type: TOKEN_TYPE.jwt, scope: 'tool:search' });
+    // Delegate to beta: subject_token = the parent, actor_token = beta's JWT-SVID naming alpha, the delegator.
+    const hop = new URLSearchParams({ subject_token: root.access_token, subject_token_type: TOKEN_TYPE.accessToken, actor_token: await delegationSvid(server, 'beta', alpha.client_id), actor_token_type: TOKEN_TYPE.jwt, scope: 'tool:search' });
     const child = await exchange(as, alpha, asAlpha, hop);
     assert.equal(child.token_type, 'bearer');
     assert.equal(child.issued_token_type, TOKEN_TYPE.accessToken);
@@ -116,7 +116,7 @@ describe('oauth4webapi against a running server', () => {
 
     // Beta (the current holder) hands a part on to alpha again: `act` nests.
     await addTrustRule(server, beta.client_id, alpha.client_id);
-    const back = await exchange(as, beta, asBeta, new URLSearchParams({ subject_token: child.access_token, subject_token_type: TOKEN_TYPE.accessToken, actor_token: await svid(server, 'alpha'), actor_token_type: TOKEN_TYPE.jwt }));
+    const back = await exchange(as, beta, asBeta, new URLSearchParams({ subject_token: child.access_token, subject_token_type: TOKEN_TYPE.accessToken, actor_token: await delegationSvid(server, 'alpha', beta.client_id), actor_token_type: TOKEN_TYPE.jwt }));
     const g = claimsOf(back.access_token);
     assert.equal(g.sub, parent.sub);
     assert.deepEqual(g.act, { sub: alpha.client_id, act: { sub: beta.client_id } }, 'RFC 8693 §4.1: the outermost act is the current actor');
@@ -233,7 +233,7 @@ describe('oauth4webapi with DPoP and a server nonce', () => {
       return exchange(as, alpha, auth, start, dpop);
     });
     await addTrustRule(server, alpha.client_id, '*');
-    const hop = async () => new URLSearchParams({ subject_token: root.access_token, subject_token_type: TOKEN_TYPE.accessToken, actor_token: await svid(server, 'beta'), actor_token_type: TOKEN_TYPE.jwt });
+    const hop = async () => new URLSearchParams({ subject_token: root.access_token, subject_token_type: TOKEN_TYPE.accessToken, actor_token: await delegationSvid(server, 'beta', alpha.client_id), actor_token_type: TOKEN_TYPE.jwt });
     const boundKey = (err: unknown) => err instanceof oauth.ResponseBodyError && err.error === 'invalid_dpop_proof' && /dpop-bound/.test(err.error_description ?? '');
     await assert.rejects(exchange(as, alpha, auth, await hop()), boundKey);
     const other = oauth.DPoP(alpha, await oauth.generateKeyPair('ES256'));

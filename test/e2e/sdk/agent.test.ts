@@ -40,7 +40,7 @@ describe('MandateAgent, bearer tokens', () => {
     assert.equal(claims.sub, alpha.spiffeId);
     assert.deepEqual(claims.aud, [GATEWAY]);
 
-    const child = await alpha.delegate(task, { delegateSvid: await beta.svidFor(issuer), scope: [READ] });
+    const child = await alpha.delegate(task, { delegateSvid: await beta.delegationSvidFor(alpha.spiffeId!), scope: [READ] });
     assert.equal(child.taskId, task.taskId);
     assert.deepEqual(child.scope, [READ]);
     const active = await introspect(server, child.accessToken);
@@ -62,14 +62,14 @@ describe('MandateAgent, bearer tokens', () => {
 
   test('delegate accepts the parent as a raw token string and narrows ttl', async () => {
     const task = await alpha.startTask({ resource: GATEWAY, scope: [READ] });
-    const child = await alpha.delegate(task.accessToken, { delegateSvid: await beta.svidFor(issuer), ttlSeconds: 30 });
+    const child = await alpha.delegate(task.accessToken, { delegateSvid: await beta.delegationSvidFor(alpha.spiffeId!), ttlSeconds: 30 });
     assert.ok(child.expiresAt.getTime() <= Date.now() + 31_000);
     assert.deepEqual(child.scope, [READ]);
   });
 
   test('revoke takes a delegated token and its subtree down, not the parent', async () => {
     const task = await alpha.startTask({ resource: GATEWAY, scope: [READ] });
-    const child = await alpha.delegate(task, { delegateSvid: await beta.svidFor(issuer) });
+    const child = await alpha.delegate(task, { delegateSvid: await beta.delegationSvidFor(alpha.spiffeId!) });
     await alpha.revoke(child);
     assert.deepEqual(await introspect(server, child.accessToken), { active: false });
     assert.equal((await introspect(server, task.accessToken)).active, true);
@@ -91,15 +91,22 @@ describe('MandateAgent, bearer tokens', () => {
     const gamma = await attestedAgent(server, 'gamma', [READ]);
     const task = await alpha.startTask({ resource: GATEWAY, scope: [READ] });
     // No trust rule lets alpha delegate to gamma.
-    await assert.rejects(alpha.delegate(task, { delegateSvid: await gamma.svidFor(issuer) }), (err: unknown) => err instanceof MandateApiError && err.code === 'invalid_request' && /trust rule/i.test(err.detail));
+    await assert.rejects(alpha.delegate(task, { delegateSvid: await gamma.delegationSvidFor(alpha.spiffeId!) }), (err: unknown) => err instanceof MandateApiError && err.code === 'invalid_request' && /trust rule/i.test(err.detail));
     // A delegation may only narrow.
-    await assert.rejects(alpha.delegate(task, { delegateSvid: await beta.svidFor(issuer), scope: [WRITE] }), (err: unknown) => err instanceof MandateApiError && err.code === 'invalid_scope');
+    await assert.rejects(alpha.delegate(task, { delegateSvid: await beta.delegationSvidFor(alpha.spiffeId!), scope: [WRITE] }), (err: unknown) => err instanceof MandateApiError && err.code === 'invalid_scope');
+    // The holder delegating needs an actor svid that names it: the issuer alone is refused.
+    await assert.rejects(
+      alpha.delegate(task, { delegateSvid: await beta.svidFor(issuer) }),
+      (err: unknown) => err instanceof MandateApiError && err.code === 'invalid_request' && err.status === 400 && /must name the delegator/.test(err.detail),
+    );
     // Refusals spend no more than their own assertion: the agent keeps working.
     assert.ok((await alpha.startTask({ resource: GATEWAY, scope: [READ] })).taskId);
   });
 
-  test('an actor svid with a second audience delegates but is no client assertion', async () => {
-    const actorSvid = await beta.svidFor([issuer, alpha.spiffeId!]);
+  test('a delegation svid names the delegator: it delegates but is no client assertion', async () => {
+    const actorSvid = await beta.delegationSvidFor(alpha.spiffeId!);
+    assert.deepEqual(decodeJwt(actorSvid).aud, [issuer, alpha.spiffeId]);
+    assert.equal(decodeJwt(actorSvid).sub, beta.spiffeId);
     const task = await alpha.startTask({ resource: GATEWAY, scope: [READ] });
     const child = await alpha.delegate(task, { delegateSvid: actorSvid });
     assert.equal((await introspect(server, child.accessToken)).active, true);
@@ -174,7 +181,7 @@ describe('MandateAgent, dpop with server nonces', () => {
     assert.equal(root.token_type, 'DPoP');
     assert.deepEqual(root.cnf, { jkt: await alpha.dpopJkt() });
 
-    const child = await alpha.delegate(task, { delegateSvid: await beta.svidFor(server.config.issuer), scope: [READ], dpopJkt: (await beta.dpopJkt())! });
+    const child = await alpha.delegate(task, { delegateSvid: await beta.delegationSvidFor(alpha.spiffeId!), scope: [READ], dpopJkt: (await beta.dpopJkt())! });
     assert.equal(child.tokenType, 'DPoP');
     assert.deepEqual((await introspect(server, child.accessToken)).cnf, { jkt: await beta.dpopJkt() });
 
