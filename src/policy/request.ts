@@ -1,0 +1,263 @@
+import type { CedarValueJson, EntityJson, TypeAndId } from '@cedar-policy/cedar-wasm/nodejs';
+import { MandateError } from '../core/errors.js';
+import { flattenArguments } from './arguments.js';
+import { classificationRank, type Classification } from './classification.js';
+import { grantScopes, toolScope } from './scopes.js';
+
+/**
+ * What the decision point decides on, and its translation into a Cedar request against
+ * `schema/mandate.cedarschema`. The gateway builds a `DecisionRequest` from the verified task
+ * token, the tool catalog, the call's arguments and the task's session state.
+ */
+
+export const POLICY_ACTIONS = ['call_tool', 'list_tools', 'read_resource', 'start_task', 'delegate'] as const;
+export type PolicyAction = (typeof POLICY_ACTIONS)[number];
+export type SideEffect = 'read' | 'write' | 'destructive';
+export type { Classification } from './classification.js';
+
+export interface AgentFacts {
+  /** SPIFFE ID. */
+  id: string;
+  owner: string;
+  labels: string[];
+  trustDomain: string;
+  /** Standing risk score, 0..100. */
+  risk: number;
+}
+
+export interface ChainFacts {
+  /** 0 at the task's root token, +1 per delegation hop. */
+  depth: number;
+  /** Every agent on the chain (SPIFFE IDs). */
+  actors: string[];
+  /** The agent acting now; must be the request's agent. */
+  currentActor: string;
+  /** The human, for an on-behalf-of task. */
+  onBehalfOf: string | null;
+}
+
+/** A tool as the catalog knows it. */
+export interface ToolFacts {
+  cataloged: true;
+  /** `<server>/<tool>`, e.g. `github/create_issue`. */
+  name: string;
+  server: string;
+  serverLabels?: string[];
+  /** Default `tool:<name>`. */
+  scope?: string;
+  sideEffect: SideEffect;
+  /** Classification of the data the tool returns. */
+  classification: Classification;
+  destinations: string[];
+  labels: string[];
+}
+
+/** A tool the catalog does not know; Cedar sees it with the most restrictive attributes. */
+export interface UnknownTool {
+  cataloged: false;
+  name: string;
+  server: string;
+}
+
+export interface ToolServerFacts {
+  name: string;
+  labels: string[];
+}
+
+export interface TaskFacts {
+  id: string;
+  purpose: string;
+}
+
+/** The task's session state at the moment of the call (before it is recorded). */
+export interface SessionSnapshot {
+  toolsCalled: string[];
+  /** Taint: the highest classification a tool returned in this task. */
+  highestClassification: Classification;
+  externalDestinations: string[];
+  denials: number;
+  callCount: number;
+}
+
+export interface Destination {
+  host: string;
+  external: boolean;
+}
+
+interface RequestCommon {
+  principal: { agent: AgentFacts; chain: ChainFacts };
+  /** The task token's scopes, as issued. */
+  scopes: string[];
+  /** The call's arguments (a JSON object); default none. */
+  arguments?: Record<string, unknown>;
+  /** Where the call goes, as the catalog's argument extractors found it; default none. */
+  destination?: Destination | null;
+  /** The data this call touches; default the tool's classification (`public` for other actions). */
+  classification?: Classification;
+  session: SessionSnapshot;
+  now: Date;
+  /** This call's risk score, 0..100. */
+  risk: number;
+  /** A human approval bound to exactly this call is present. */
+  approved: boolean;
+}
+
+export type DecisionRequest = RequestCommon &
+  (
+    | { action: 'call_tool'; tool: ToolFacts | UnknownTool }
+    | { action: 'list_tools' | 'read_resource'; server: ToolServerFacts }
+    | { action: 'start_task'; task: TaskFacts }
+    | { action: 'delegate'; delegate: AgentFacts }
+  );
+
+/** A Cedar request in cedar-wasm's JSON forms. */
+export interface CedarRequest {
+  principal: TypeAndId;
+  action: TypeAndId;
+  resource: TypeAndId;
+  context: Record<string, CedarValueJson>;
+  entities: EntityJson[];
+}
+
+/** The claims of a verified task token that the chain is built from (the SDK's `Principal` has them). */
+export interface TokenFacts {
+  subject: string;
+  actors: string[];
+  actor: string;
+  depth: number;
+  onBehalfOf: string | null;
+}
+
+/** A session with nothing in it yet. */
+export const EMPTY_SESSION: SessionSnapshot = Object.freeze({ toolsCalled: [], highestClassification: 'public', externalDestinations: [], denials: 0, callCount: 0 });
+
+const NS = 'Mandate::';
+const ARGUMENTS_ID = 'arguments';
+
+/**
+ * The chain facts of a verified task token: every actor, plus the subject when it is the root
+ * agent (an on-behalf-of token's subject is the human, who becomes `onBehalfOf`).
+ *
+ * @example chainFromToken(principal) // { depth: 1, actors: ['spiffe://td/agent/beta', 'spiffe://td/agent/alpha'], currentActor: 'spiffe://td/agent/beta', onBehalfOf: null }
+ */
+export function chainFromToken(t: TokenFacts): ChainFacts {
+  const actors = new Set(t.actors);
+  if (t.onBehalfOf === null) actors.add(t.subject);
+  return { depth: t.depth, actors: [...actors], currentActor: t.actor, onBehalfOf: t.onBehalfOf };
+}
+
+function refuse(message: string): MandateError {
+  return new MandateError('invalid_request', message);
+}
+
+function uid(type: string, id: unknown): TypeAndId {
+  if (typeof id !== 'string') throw refuse(`the ${type} id must be a string`);
+  return { type: NS + type, id };
+}
+
+function agentEntity(a: AgentFacts): EntityJson {
+  return { uid: uid('Agent', a.id), attrs: { owner: a.owner, labels: a.labels, trust_domain: a.trustDomain, risk: a.risk }, parents: [] };
+}
+
+function toolEntities(t: ToolFacts | UnknownTool): EntityJson[] {
+  const server = uid('ToolServer', t.server);
+  const known = t.cataloged === true;
+  const scope = (known ? t.scope : undefined) ?? toolScope(t.name);
+  if (typeof scope !== 'string') throw refuse('the tool scope must be a string');
+  // An unknown tool gets the most restrictive attributes, so no rule can mistake it for a safe one.
+  const classification = known ? t.classification : 'restricted';
+  const attrs: Record<string, CedarValueJson> = {
+    server: { __entity: server },
+    name: t.name,
+    scope,
+    grant_scopes: grantScopes(scope),
+    side_effect: known ? t.sideEffect : 'destructive',
+    classification,
+    classification_rank: classificationRank(classification),
+    destinations: known ? t.destinations : [],
+    labels: known ? t.labels : [],
+    cataloged: known,
+  };
+  return [
+    { uid: uid('Tool', t.name), attrs, parents: [server] },
+    { uid: server, attrs: { labels: (known ? t.serverLabels : undefined) ?? [] }, parents: [] },
+  ];
+}
+
+/** The resource uid and entities for the request's action. */
+function resourceOf(req: DecisionRequest): { resource: TypeAndId; entities: EntityJson[]; classification: Classification } {
+  switch (req.action) {
+    case 'call_tool': {
+      if (typeof req.tool !== 'object' || req.tool === null) throw refuse('a `call_tool` request needs a `tool`');
+      const entities = toolEntities(req.tool);
+      return { resource: entities[0]!.uid as TypeAndId, entities, classification: req.tool.cataloged === true ? req.tool.classification : 'restricted' };
+    }
+    case 'list_tools':
+    case 'read_resource': {
+      if (typeof req.server !== 'object' || req.server === null) throw refuse(`a \`${req.action}\` request needs a \`server\``);
+      const resource = uid('ToolServer', req.server.name);
+      return { resource, entities: [{ uid: resource, attrs: { labels: req.server.labels }, parents: [] }], classification: 'public' };
+    }
+    case 'start_task': {
+      if (typeof req.task !== 'object' || req.task === null) throw refuse('a `start_task` request needs a `task`');
+      const resource = uid('Task', req.task.id);
+      return { resource, entities: [{ uid: resource, attrs: { purpose: req.task.purpose }, parents: [] }], classification: 'public' };
+    }
+    case 'delegate': {
+      if (typeof req.delegate !== 'object' || req.delegate === null) throw refuse('a `delegate` request needs a `delegate` agent');
+      const entity = agentEntity(req.delegate);
+      return { resource: entity.uid as TypeAndId, entities: [entity], classification: 'public' };
+    }
+    default:
+      throw refuse(`unknown action \`${String((req as { action: unknown }).action).slice(0, 40)}\`; expected one of ${POLICY_ACTIONS.join(', ')}`);
+  }
+}
+
+/**
+ * Builds the Cedar request for a decision request. Throws `MandateError('invalid_request')` for
+ * what cannot be expressed at all (unknown action or classification, arguments that are not a
+ * JSON object, an invalid `now`, a principal that is not the chain's current actor); values of
+ * the wrong type are passed through as they are, so that Cedar's request validation against the
+ * schema refuses them with its own reason.
+ */
+export function toCedar(req: DecisionRequest): CedarRequest {
+  if (typeof req !== 'object' || req === null) throw refuse('the request must be an object');
+  const { agent, chain } = req.principal ?? {};
+  if (typeof agent !== 'object' || agent === null || typeof chain !== 'object' || chain === null) throw refuse('the request needs `principal.agent` and `principal.chain`');
+  if (chain.currentActor !== agent.id) throw refuse('the principal agent is not the chain\'s current actor');
+  if (!(req.now instanceof Date) || Number.isNaN(req.now.getTime())) throw refuse('`now` must be a valid Date');
+  const session = req.session;
+  if (typeof session !== 'object' || session === null) throw refuse('the request needs a `session` snapshot');
+  const { resource, entities, classification: defaultClassification } = resourceOf(req);
+  const classification = req.classification ?? defaultClassification;
+  const destination = req.destination ?? { host: '', external: false };
+  const principal = agentEntity(agent);
+  const args: EntityJson = { uid: uid('Arguments', ARGUMENTS_ID), attrs: {}, parents: [], tags: flattenArguments(req.arguments ?? {}) };
+  const context: Record<string, CedarValueJson> = {
+    scopes: req.scopes,
+    arguments: { __entity: args.uid as TypeAndId },
+    destination: { host: destination.host, external: destination.external },
+    classification,
+    classification_rank: classificationRank(classification),
+    session: {
+      tools_called: session.toolsCalled,
+      highest_classification: session.highestClassification,
+      highest_classification_rank: classificationRank(session.highestClassification),
+      external_destinations: session.externalDestinations,
+      denials: session.denials,
+      call_count: session.callCount,
+    },
+    chain: {
+      depth: chain.depth,
+      actors: chain.actors,
+      current_actor: chain.currentActor,
+      ...(chain.onBehalfOf === null || chain.onBehalfOf === undefined ? {} : { on_behalf_of: chain.onBehalfOf }),
+    },
+    now: { __extn: { fn: 'datetime', arg: req.now.toISOString() } },
+    risk: req.risk,
+    approved: req.approved,
+  };
+  // A delegate may be the principal itself; Cedar refuses duplicate entities.
+  const all = [principal, args, ...entities.filter((e) => !(req.action === 'delegate' && (e.uid as TypeAndId).id === agent.id))];
+  return { principal: principal.uid as TypeAndId, action: { type: `${NS}Action`, id: req.action }, resource, context, entities: all };
+}

@@ -1,0 +1,26 @@
+/**
+ * How scopes reach Cedar. A task token's scopes go into `context.scopes` as issued; a tool gets
+ * `grant_scopes`: every scope token that would grant it. Mandate's wildcard `p*` covers every
+ * token starting with `p` (src/delegation/scope.ts `covers`), so the tokens covering
+ * `tool:github/x` are the token itself and `p*` for each prefix `p` of it, from `*` up to
+ * `tool:github/x*`. Then "the task's scopes grant this tool" is one Cedar expression:
+ * `context.scopes.containsAny(resource.grant_scopes)`.
+ */
+
+/** The scope that names a tool in task tokens: `tool:<server>/<tool>`. */
+export function toolScope(toolName: string): string {
+  return `tool:${toolName}`;
+}
+
+/**
+ * Every scope token that grants `scope`: the token and each prefix wildcard covering it.
+ *
+ * @example grantScopes('tool:a') // ['tool:a', '*', 't*', 'to*', 'too*', 'tool*', 'tool:*', 'tool:a*']
+ */
+export function grantScopes(scope: string): string[] {
+  const out = [scope];
+  // INVARIANT: `covers(p + '*', scope)` holds exactly when `scope.startsWith(p)`, i.e. for
+  // every prefix, including the empty one and the whole token.
+  for (let i = 0; i <= scope.length; i++) out.push(`${scope.slice(0, i)}*`);
+  return out;
+}
