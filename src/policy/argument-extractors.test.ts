@@ -1,0 +1,193 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { MandateError } from '../core/errors.js';
+import { defaultExtractors, emailHosts, extractContext, INVALID_HOST, isExternal, MAX_VALUES_PER_EXTRACTOR, parseExtractorPath, urlHosts, type ArgumentExtractor } from './argument-extractors.js';
+
+const INTERNAL = ['example.org'];
+const hostsOf = (extractors: ArgumentExtractor[], args: unknown, defaulted?: string[]) =>
+  extractContext({ extractors, defaulted }, args, INTERNAL).destinations.map((d) => d.host);
+
+describe('parseExtractorPath', () => {
+  test('keys, indexes and wildcards', () => {
+    assert.deepEqual(parseExtractorPath('to'), [{ key: 'to' }]);
+    assert.deepEqual(parseExtractorPath('headers.Host'), [{ key: 'headers' }, { key: 'Host' }]);
+    assert.deepEqual(parseExtractorPath('messages[*].to[0]'), [{ key: 'messages' }, { each: true }, { key: 'to' }, { index: 0 }]);
+  });
+
+  test('refuses malformed paths with invalid_request naming the path', () => {
+    for (const bad of ['', '.to', 'to.', 'a..b', '[*]', 'a[x]', 'a[*]b', 'a.[0]', 'a[', 'a]', Array.from({ length: 17 }, () => 'a').join('.')]) {
+      assert.throws(() => parseExtractorPath(bad), (e: unknown) => e instanceof MandateError && e.code === 'invalid_request' && e.message.includes('invalid argument path'), bad);
+    }
+  });
+});
+
+describe('destination kinds', () => {
+  test('email: domain of each address, display names, lists, ip literals', () => {
+    assert.deepEqual(emailHosts('bob@Partner.COM'), ['partner.com']);
+    assert.deepEqual(emailHosts('"Doe, John" <j@a.com>, b@b.com; c@mail.example.org'), ['a.com', 'b.com', 'mail.example.org']);
+    assert.deepEqual(emailHosts('"odd@local"@c.com'), ['c.com']);
+    assert.deepEqual(emailHosts('x@[10.0.0.1]'), ['10.0.0.1']);
+    assert.deepEqual(emailHosts('x@[IPv6:::1]'), ['::1']);
+    assert.deepEqual(emailHosts('no-at-sign'), [INVALID_HOST]);
+    assert.deepEqual(emailHosts('@nolocal.com'), [INVALID_HOST]);
+    assert.deepEqual(emailHosts('a@'), [INVALID_HOST]);
+    assert.deepEqual(emailHosts('  '), [INVALID_HOST]);
+  });
+
+  test('url: the host the url reaches; no host is invalid', () => {
+    assert.deepEqual(urlHosts('https://API.github.com:443/repos'), ['api.github.com']);
+    assert.deepEqual(urlHosts('http://good.example.org@evil.com/'), ['evil.com']);
+    assert.deepEqual(urlHosts('http://[::1]:80/'), ['::1']);
+    assert.deepEqual(urlHosts('http://0x7f.1/'), ['127.0.0.1']);
+    assert.deepEqual(urlHosts('ssh://Git.Example.ORG/x'), ['git.example.org']);
+    assert.deepEqual(urlHosts('mailto:a@x.com,b@example.org'), ['x.com', 'example.org']);
+    for (const bad of ['not a url', 'example.com/path', '//evil.com/x', 'file:///etc/passwd', 'data:text/plain,hi', 'javascript:alert(1)', '']) {
+      assert.deepEqual(urlHosts(bad), [INVALID_HOST], bad);
+    }
+  });
+
+  test('host: with or without a port', () => {
+    assert.deepEqual(hostsOf([{ path: 'headers.Host', kind: 'host' }], { headers: { Host: 'Evil.com:8443' } }), ['evil.com']);
+    assert.deepEqual(hostsOf([{ path: 'h', kind: 'host' }], { h: 'evil.com/path' }), [INVALID_HOST]);
+  });
+});
+
+describe('extractContext', () => {
+  test('arrays, nested paths and indexes', () => {
+    const args = { recipients: ['a@x.com', 'b@example.org'], messages: [{ to: 'c@y.com' }, { to: ['d@z.com', 'e@x.com'] }] };
+    assert.deepEqual(hostsOf([{ path: 'recipients[*]', kind: 'email' }], args), ['x.com', 'example.org']);
+    assert.deepEqual(hostsOf([{ path: 'recipients', kind: 'email' }], args), ['x.com', 'example.org']);
+    assert.deepEqual(hostsOf([{ path: 'recipients[1]', kind: 'email' }], args), ['example.org']);
+    assert.deepEqual(hostsOf([{ path: 'messages[*].to', kind: 'email' }], args), ['y.com', 'z.com', 'x.com']);
+    assert.deepEqual(hostsOf([{ path: 'messages.to', kind: 'email' }], args), ['y.com', 'z.com', 'x.com']);
+  });
+
+  test('marks each destination internal or external and dedupes', () => {
+    const ctx = extractContext({ extractors: [{ path: 'to', kind: 'email' }, { path: 'url', kind: 'url' }] }, { to: 'a@mail.example.org, b@evil.com', url: 'https://evil.com/x' }, INTERNAL);
+    assert.deepEqual(ctx.destinations, [
+      { host: 'mail.example.org', external: false },
+      { host: 'evil.com', external: true },
+    ]);
+    assert.deepEqual(ctx.strings, { to: 'a@mail.example.org, b@evil.com', url: 'https://evil.com/x' });
+  });
+
+  test('keys match case-insensitively, all of them', () => {
+    assert.deepEqual(hostsOf([{ path: 'headers.Host', kind: 'host' }], { headers: { host: 'a.com', HOST: 'b.com' } }), ['a.com', 'b.com']);
+  });
+
+  test('strings by concrete path; path kind normalized', () => {
+    const ctx = extractContext({ extractors: [{ path: 'file', kind: 'path' }, { path: 'tags[*]', kind: 'string' }, { path: 'n', kind: 'string' }] }, { file: '/safe/../etc/passwd', tags: ['a', 'b'], n: 3 }, INTERNAL);
+    assert.deepEqual(ctx.strings, { file: '/etc/passwd', 'tags[0]': 'a', 'tags[1]': 'b', n: '3' });
+    assert.deepEqual(ctx.destinations, []);
+  });
+
+  test('fails closed: wrong shapes and non-strings are <invalid>, external', () => {
+    const invalid = [{ host: INVALID_HOST, external: true }];
+    const url: ArgumentExtractor[] = [{ path: 'url', kind: 'url' }];
+    assert.deepEqual(extractContext({ extractors: url }, { url: 'not a url' }, INTERNAL).destinations, invalid);
+    assert.deepEqual(extractContext({ extractors: url }, { url: 42 }, INTERNAL).destinations, invalid);
+    assert.deepEqual(extractContext({ extractors: url }, { url: { href: 'https://a.com' } }, INTERNAL).destinations, invalid);
+    assert.deepEqual(extractContext({ extractors: [{ path: 'to.address', kind: 'email' }] }, { to: 'a@b.com' }, INTERNAL).destinations, invalid);
+    assert.deepEqual(extractContext({ extractors: [{ path: 'to[0]', kind: 'email' }] }, { to: 'a@b.com' }, INTERNAL).destinations, invalid);
+    assert.deepEqual(extractContext({ extractors: [{ path: 'bad..path', kind: 'url' }] }, {}, INTERNAL).destinations, invalid);
+  });
+
+  test('absent and null values are no destination', () => {
+    assert.deepEqual(hostsOf([{ path: 'url', kind: 'url' }], {}), []);
+    assert.deepEqual(hostsOf([{ path: 'url', kind: 'url' }], { url: null }), []);
+    assert.deepEqual(hostsOf([{ path: 'a.b', kind: 'url' }], { a: null }), []);
+    assert.deepEqual(hostsOf([{ path: 'url', kind: 'url' }], null), []);
+  });
+
+  test('too many values: the excess is one <invalid>', () => {
+    const many = Array.from({ length: MAX_VALUES_PER_EXTRACTOR + 5 }, (_, i) => `u${i}@example.org`);
+    const hosts = hostsOf([{ path: 'to', kind: 'email' }], { to: many });
+    assert.deepEqual(hosts, ['example.org', INVALID_HOST]);
+  });
+
+  test('defaulted extractors also read default-named top-level arguments', () => {
+    assert.deepEqual(hostsOf([], { URL: 'https://a.com', Email: 'x@b.com', other: 'https://c.com' }, ['extractors']), ['a.com', 'b.com']);
+    assert.deepEqual(hostsOf([], { url: 'https://a.com' }), [], 'operator extractors (none) are taken as given');
+    assert.deepEqual(hostsOf([{ path: 'url', kind: 'url' }], { url: 'https://a.com' }, ['extractors']), ['a.com'], 'no double extraction');
+    assert.deepEqual(hostsOf([], { constructor: 'x', __proto__: 'y' }, ['extractors']), []);
+  });
+
+  test('never throws on arbitrary json arguments', () => {
+    const extractors = fc.array(
+      fc.record({ path: fc.oneof(fc.constantFrom('to', 'url', 'a.b', 'a[*]', 'a[*].b', 'a[0]', 'headers.Host'), fc.string()), kind: fc.constantFrom('email', 'url', 'host', 'path', 'string') as fc.Arbitrary<ArgumentExtractor['kind']> }),
+      { maxLength: 5 },
+    );
+    fc.assert(
+      fc.property(extractors, fc.jsonValue(), fc.boolean(), fc.array(fc.string(), { maxLength: 3 }), (ex, args, defaulted, internal) => {
+        const ctx = extractContext({ extractors: ex, defaulted: defaulted ? ['extractors'] : [] }, args, internal);
+        for (const d of ctx.destinations) assert.equal(typeof d.external, 'boolean');
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('never throws on deeply nested arguments', () => {
+    let deep: unknown = 'a@b.com';
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    assert.deepEqual(hostsOf([{ path: 'to', kind: 'email' }], { to: deep }), [INVALID_HOST]);
+  });
+});
+
+describe('isExternal', () => {
+  test('internal domains and their subdomains only', () => {
+    assert.equal(isExternal('example.org', INTERNAL), false);
+    assert.equal(isExternal('a.b.example.org', INTERNAL), false);
+    assert.equal(isExternal('EXAMPLE.ORG.', INTERNAL), false);
+    assert.equal(isExternal('badexample.org', INTERNAL), true);
+    assert.equal(isExternal('example.org.evil.com', INTERNAL), true);
+    assert.equal(isExternal('corp.example.org', ['*.corp.example.org', '.other.net']), false);
+    assert.equal(isExternal('x.other.net', ['*.corp.example.org', '.other.net']), false);
+  });
+
+  test('empty or unusable entries never make everything internal', () => {
+    for (const entries of [[''], ['.'], ['*'], ['*.'], [' ']]) assert.equal(isExternal('evil.com', entries), true, JSON.stringify(entries));
+  });
+
+  test('ip literals: private and loopback ranges are internal, others unless listed', () => {
+    for (const h of ['10.0.0.1', '192.168.0.5', '127.0.0.1', '[::1]', '::1', 'fd00::1']) assert.equal(isExternal(h, []), false, h);
+    assert.equal(isExternal('8.8.8.8', []), true);
+    assert.equal(isExternal('8.8.8.8', ['8.8.8.8']), false);
+    assert.equal(isExternal('8.8.8.8', ['8.8.0.0']), true);
+    assert.equal(isExternal('8.8.8.8', ['8.8.8']), true, 'a partial ip is no domain');
+  });
+
+  test('localhost is internal; <invalid> and * are external', () => {
+    assert.equal(isExternal('localhost', []), false);
+    assert.equal(isExternal('app.localhost', []), false);
+    assert.equal(isExternal(INVALID_HOST, ['example.org']), true);
+    assert.equal(isExternal('*', ['example.org']), true);
+    assert.equal(isExternal('', ['example.org']), true);
+  });
+});
+
+describe('defaultExtractors', () => {
+  test('url and email names from the input schema', () => {
+    const schema = { type: 'object', properties: { url: {}, Endpoint: {}, to: {}, cc: {}, bcc: {}, recipients: {}, email: {}, uri: {}, host: {}, body: {}, constructor: {} } };
+    assert.deepEqual(defaultExtractors(schema), [
+      { path: 'url', kind: 'url' },
+      { path: 'Endpoint', kind: 'url' },
+      { path: 'to', kind: 'email' },
+      { path: 'cc', kind: 'email' },
+      { path: 'bcc', kind: 'email' },
+      { path: 'recipients', kind: 'email' },
+      { path: 'email', kind: 'email' },
+      { path: 'uri', kind: 'url' },
+      { path: 'host', kind: 'host' },
+    ]);
+    assert.deepEqual(defaultExtractors({ type: 'object' }), []);
+    assert.deepEqual(defaultExtractors(null), []);
+  });
+});
+
+describe('bounds', () => {
+  test('values cut off mid-path still count as an unknown destination', () => {
+    const items = Array.from({ length: MAX_VALUES_PER_EXTRACTOR + 10 }, (_, i) => (i < MAX_VALUES_PER_EXTRACTOR + 5 ? {} : { to: 'x@evil.com' }));
+    assert.deepEqual(hostsOf([{ path: 'items[*].to', kind: 'email' }], { items }), [INVALID_HOST]);
+  });
+});

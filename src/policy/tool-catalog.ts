@@ -1,0 +1,295 @@
+import { z } from 'zod';
+import { canonicalDigest, canonicalJson } from '../core/canonical-json.js';
+import { MandateError } from '../core/errors.js';
+import { normalizeHost } from '../core/host.js';
+import { defaultExtractors, EXTRACTOR_KINDS, parseExtractorPath, type ArgumentExtractor } from './argument-extractors.js';
+
+/**
+ * The tool catalog: what each MCP server's `tools/list` says a tool is, plus what the operator
+ * says about it. The server's word (name, description, schemas, MCP `annotations` hints) is
+ * untrusted and only digested, so a changed definition shows up as a supply-chain signal; the
+ * attributes policy relies on (side effect, classification, destinations) come from the operator,
+ * and where the operator said nothing they take the most restrictive reading (see DEFAULTS).
+ */
+
+export type SideEffect = 'read' | 'write' | 'destructive';
+export const SIDE_EFFECTS = ['read', 'write', 'destructive'] as const satisfies readonly SideEffect[];
+
+/** Classification of the data a tool returns, lowest first. */
+export type Classification = 'public' | 'internal' | 'confidential' | 'restricted';
+export const CLASSIFICATIONS = ['public', 'internal', 'confidential', 'restricted'] as const satisfies readonly Classification[];
+
+/** A classification's rank: public 0, internal 1, confidential 2, restricted 3. */
+export function classificationRank(c: Classification): 0 | 1 | 2 | 3 {
+  return CLASSIFICATIONS.indexOf(c) as 0 | 1 | 2 | 3;
+}
+
+/**
+ * Attributes of an unannotated tool. Each is the reading under which a mistake costs an
+ * approval or a denial rather than a leak:
+ * - `sideEffect: 'destructive'`: MCP itself assumes `destructiveHint: true` when a server says
+ *   nothing, and a server's hints are untrusted; so an unannotated tool meets the rules for
+ *   destructive tools (the default pack asks for approval) until an operator says otherwise.
+ * - `classification: 'confidential'`: data of unknown sensitivity taints the task as
+ *   confidential, so the default pack's "no external send after reading confidential data" holds
+ *   for it. `restricted` stays reserved for data an operator designates as such.
+ * - `destinations: ['*']`: it may reach any host (`*` is always external).
+ * - extractors: derived from the input schema's argument names (`defaultExtractors`).
+ */
+export const DEFAULTS = Object.freeze({
+  sideEffect: 'destructive' as SideEffect,
+  classification: 'confidential' as Classification,
+  destinations: Object.freeze(['*']) as readonly string[],
+});
+
+export const MAX_TOOLS_PER_SERVER = 5000;
+/** Canonical JSON size limit of one tool's definition. */
+export const MAX_DEFINITION_BYTES = 256 * 1024;
+
+const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/u;
+// Printable ASCII without space, `"`, `\` (RFC 6749 §3.3 scope characters) and `*` (a scope wildcard).
+const TOOL_NAME = /^[\x21\x23-\x29\x2b-\x5b\x5d-\x7e]{1,128}$/u;
+const SERVER_NAME_RULE = 'must be 1-64 characters of letters, digits, `.`, `_` or `-`, starting with a letter or digit';
+const TOOL_NAME_RULE = 'must be 1-128 printable ascii characters without space, `"`, `\\` or `*`';
+
+const jsonObject = z.record(z.string(), z.unknown());
+const mcpToolSchema = z.object({
+  name: z.string().regex(TOOL_NAME, TOOL_NAME_RULE),
+  title: z.string().max(1024).optional(),
+  description: z.string().max(64 * 1024).optional(),
+  inputSchema: z.looseObject({ type: z.literal('object'), properties: jsonObject.optional() }),
+  outputSchema: jsonObject.optional(),
+  // MCP ToolAnnotations: hints only, untrusted (MCP spec, "Tool annotations").
+  annotations: z.looseObject({ title: z.string().optional(), readOnlyHint: z.boolean().optional(), destructiveHint: z.boolean().optional(), idempotentHint: z.boolean().optional(), openWorldHint: z.boolean().optional() }).optional(),
+});
+
+/** A tool as an MCP server's `tools/list` describes it (fields other than these are ignored). */
+export type McpToolDescription = z.input<typeof mcpToolSchema>;
+
+const destination = z.string().transform((d, ctx) => {
+  const wildcard = d.startsWith('*.');
+  const host = d === '*' ? '*' : normalizeHost(wildcard ? d.slice(2) : d);
+  if (host === undefined) {
+    ctx.addIssue({ code: 'custom', message: `\`${d.slice(0, 80)}\` must be a host name, an ip address, \`*\` or \`*.domain\`` });
+    return z.NEVER;
+  }
+  return wildcard ? `*.${host}` : host;
+});
+const extractorPath = z.string().superRefine((p, ctx) => {
+  try {
+    parseExtractorPath(p);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be keys joined by `.`, with `[*]` or `[n]` for arrays' });
+  }
+});
+const annotationSchema = z.strictObject({
+  sideEffect: z.enum(SIDE_EFFECTS).optional(),
+  classification: z.enum(CLASSIFICATIONS).optional(),
+  destinations: z.array(destination).max(256).optional(),
+  labels: z.record(z.string().min(1).max(128), z.string().max(1024)).refine((l) => Object.keys(l).length <= 64, 'must have at most 64 labels').optional(),
+  extractors: z.array(z.strictObject({ path: extractorPath, kind: z.enum(EXTRACTOR_KINDS) })).max(64).optional(),
+});
+
+/** What an operator says about a tool. Every field is optional; absent fields keep their value. */
+export type ToolAnnotation = z.input<typeof annotationSchema>;
+type ParsedAnnotation = z.output<typeof annotationSchema>;
+
+const DEFINITION_FIELDS = ['title', 'description', 'inputSchema', 'outputSchema', 'annotations'] as const;
+export type ToolField = (typeof DEFINITION_FIELDS)[number];
+
+const DEFAULTED_FIELDS = ['sideEffect', 'classification', 'destinations', 'extractors'] as const;
+
+/** A tool as policy sees it. Frozen. */
+export interface CatalogTool {
+  /** `<server>/<tool>`. */
+  readonly id: string;
+  readonly server: string;
+  readonly name: string;
+  /** The scope that grants it: `tool:<server>/<tool>`. */
+  readonly scope: string;
+  readonly title: string | undefined;
+  readonly description: string;
+  readonly inputSchema: Readonly<Record<string, unknown>>;
+  readonly outputSchema: Readonly<Record<string, unknown>> | undefined;
+  /** The server's MCP annotations (readOnlyHint, destructiveHint, ...): untrusted, shown, never used. */
+  readonly serverHints: Readonly<Record<string, unknown>> | undefined;
+  readonly sideEffect: SideEffect;
+  readonly classification: Classification;
+  readonly destinations: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly extractors: readonly ArgumentExtractor[];
+  /** Attributes that hold DEFAULTS because the operator has not set them. */
+  readonly defaulted: readonly (typeof DEFAULTED_FIELDS)[number][];
+  /** Lowercase hex SHA-256 of the RFC 8785 canonical JSON of the server's definition. */
+  readonly digest: string;
+}
+
+/**
+ * One difference a `tools/list` made. `fields` names the definition fields that changed and
+ * `operator` when the change was to the operator's annotation; a changed description or
+ * schema of an existing tool is the signature of a rug pull or tool poisoning.
+ */
+export interface ToolChange {
+  readonly type: 'added' | 'removed' | 'changed';
+  readonly toolId: string;
+  readonly digest: string | null;
+  readonly previousDigest: string | null;
+  readonly fields: readonly (ToolField | 'operator')[];
+}
+
+type Definition = z.output<typeof mcpToolSchema>;
+interface Entry {
+  readonly definition: Definition;
+  readonly operator: ParsedAnnotation;
+  readonly tool: CatalogTool;
+}
+
+/** Parses or throws `invalid_request` naming the first bad field as `prefix.key[index]...`. */
+function parseField<S extends z.ZodType>(schema: S, input: unknown, prefix: string): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = [...(issue?.path ?? []), ...(issue?.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [])];
+  const field = path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${String(p)}`), prefix);
+  throw invalid(field, issue?.code === 'unrecognized_keys' ? 'is not a known field' : (issue?.message.toLowerCase() ?? 'is invalid'));
+}
+
+function invalid(field: string, message: string): MandateError {
+  return new MandateError('invalid_request', `\`${field}\` ${message}`, { field });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** Splits `<server>/<tool>`, or undefined when it is not a valid tool id. */
+export function parseToolId(toolId: string): { server: string; name: string } | undefined {
+  const slash = toolId.indexOf('/');
+  const server = toolId.slice(0, slash);
+  const name = toolId.slice(slash + 1);
+  return slash > 0 && SERVER_NAME.test(server) && TOOL_NAME.test(name) ? { server, name } : undefined;
+}
+
+function build(server: string, def: Definition, op: ParsedAnnotation, digest: string): CatalogTool {
+  const id = `${server}/${def.name}`;
+  return deepFreeze({
+    id,
+    server,
+    name: def.name,
+    scope: `tool:${id}`,
+    title: def.title,
+    description: def.description ?? '',
+    inputSchema: def.inputSchema,
+    outputSchema: def.outputSchema,
+    serverHints: def.annotations,
+    sideEffect: op.sideEffect ?? DEFAULTS.sideEffect,
+    classification: op.classification ?? DEFAULTS.classification,
+    destinations: op.destinations ?? [...DEFAULTS.destinations],
+    labels: { ...op.labels },
+    extractors: op.extractors ?? defaultExtractors(def.inputSchema),
+    defaulted: DEFAULTED_FIELDS.filter((k) => op[k] === undefined),
+    digest,
+  });
+}
+
+/**
+ * The catalog of every server's tools, keyed `<server>/<tool>`. In memory; the owner persists
+ * what it needs and replays it through `upsertServerTools`.
+ *
+ * @example
+ * const catalog = new ToolCatalog();
+ * catalog.upsertServerTools('mail', [{ name: 'send', inputSchema: { type: 'object', properties: { to: { type: 'string' } } } }], { send: { sideEffect: 'write', classification: 'internal' } });
+ * catalog.get('mail/send')?.extractors // [{ path: 'to', kind: 'email' }]
+ */
+export class ToolCatalog {
+  readonly #servers = new Map<string, Map<string, Entry>>();
+
+  /**
+   * Replaces everything known about `server`'s tools with its current `tools/list`, applying
+   * `annotations` (by tool name) over the operator annotations already held, field by field
+   * (a given `labels` or `extractors` replaces the old one whole). Atomic: any invalid
+   * tool or annotation throws `invalid_request` naming the field and changes nothing.
+   * Returns the differences, sorted by tool id; an empty list removes the server.
+   */
+  upsertServerTools(server: string, tools: readonly McpToolDescription[], annotations: Record<string, ToolAnnotation> = {}): ToolChange[] {
+    if (typeof server !== 'string' || !SERVER_NAME.test(server)) throw invalid('server', SERVER_NAME_RULE);
+    if (!Array.isArray(tools)) throw invalid('tools', 'must be an array');
+    if (typeof annotations !== 'object' || annotations === null || Array.isArray(annotations)) throw invalid('annotations', 'must be an object keyed by tool name');
+    if (tools.length > MAX_TOOLS_PER_SERVER) throw invalid('tools', `must have at most ${MAX_TOOLS_PER_SERVER} tools`);
+    const previous = this.#servers.get(server) ?? new Map<string, Entry>();
+    const next = new Map<string, Entry>();
+    const changes: ToolChange[] = [];
+    tools.forEach((input, i) => {
+      const def = detach(parseField(mcpToolSchema, input, `tools[${i}]`), `tools[${i}]`);
+      if (next.has(def.name)) throw invalid(`tools[${i}].name`, `duplicates \`${def.name}\``);
+      const digest = canonicalDigest(def);
+      const before = previous.get(def.name);
+      const given = Object.hasOwn(annotations, def.name) ? parseField(annotationSchema, annotations[def.name], `annotations.${def.name}`) : {};
+      const operator = { ...before?.operator, ...given };
+      next.set(def.name, { definition: def, operator, tool: build(server, def, operator, digest) });
+      const fields: ToolChange['fields'][number][] = before ? DEFINITION_FIELDS.filter((f) => canonicalJson(before.definition[f] ?? null) !== canonicalJson(def[f] ?? null)) : [];
+      if (before && canonicalJson(before.operator) !== canonicalJson(operator)) fields.push('operator');
+      if (!before) changes.push({ type: 'added', toolId: `${server}/${def.name}`, digest, previousDigest: null, fields: [] });
+      else if (fields.length > 0) changes.push({ type: 'changed', toolId: `${server}/${def.name}`, digest, previousDigest: before.tool.digest, fields });
+    });
+    const stray = Object.keys(annotations).find((name) => !next.has(name));
+    if (stray !== undefined) throw invalid(`annotations.${stray}`, `names no tool in \`${server}\`'s list`);
+    for (const [name, entry] of previous) {
+      if (!next.has(name)) changes.push({ type: 'removed', toolId: `${server}/${name}`, digest: null, previousDigest: entry.tool.digest, fields: [] });
+    }
+    if (next.size === 0) this.#servers.delete(server);
+    else this.#servers.set(server, next);
+    return changes.sort((a, b) => (a.toolId < b.toolId ? -1 : a.toolId > b.toolId ? 1 : 0));
+  }
+
+  /**
+   * Merges an operator annotation into a listed tool and returns the tool as it now is. Throws
+   * `invalid_request` for a bad annotation, `not_found` for a tool not in the catalog.
+   */
+  annotate(toolId: string, annotation: ToolAnnotation): CatalogTool {
+    const id = parseToolId(toolId);
+    const entry = id && this.#servers.get(id.server)?.get(id.name);
+    if (!id || !entry) throw new MandateError('not_found', `no tool \`${toolId.slice(0, 80)}\` in the catalog`, { toolId });
+    const operator = { ...entry.operator, ...parseField(annotationSchema, annotation, 'annotation') };
+    const tool = build(id.server, entry.definition, operator, entry.tool.digest);
+    this.#servers.get(id.server)?.set(id.name, { ...entry, operator, tool });
+    return tool;
+  }
+
+  get(toolId: string): CatalogTool | undefined {
+    const id = parseToolId(toolId);
+    return id && this.#servers.get(id.server)?.get(id.name)?.tool;
+  }
+
+  /** Every tool, or one server's, sorted by id. */
+  list(server?: string): CatalogTool[] {
+    const maps = server === undefined ? [...this.#servers.values()] : [this.#servers.get(server) ?? new Map<string, Entry>()];
+    return maps.flatMap((m) => [...m.values()].map((e) => e.tool)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /**
+   * The scope that grants a tool, `tool:<server>/<tool>`; the tool need not be listed. Throws
+   * `invalid_request` for a malformed id. Example: `scopeOf('github/create_issue')` is
+   * `tool:github/create_issue`.
+   */
+  scopeOf(toolId: string): string {
+    if (!parseToolId(toolId)) throw invalid('toolId', `\`${toolId.slice(0, 80)}\` is not \`<server>/<tool>\``);
+    return `tool:${toolId}`;
+  }
+}
+
+/** A detached copy of a parsed definition (zod keeps the caller's nested objects), size-checked. */
+function detach(def: Definition, field: string): Definition {
+  let json: string;
+  try {
+    json = canonicalJson(def);
+  } catch {
+    throw invalid(field, 'is not json');
+  }
+  if (Buffer.byteLength(json) > MAX_DEFINITION_BYTES) throw invalid(field, `definition exceeds ${MAX_DEFINITION_BYTES} bytes`);
+  return JSON.parse(json) as Definition;
+}
