@@ -1,4 +1,4 @@
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 
 export interface Sample {
@@ -48,7 +48,7 @@ export const TABLE_HEAD = ['| operation | concurrency | ops | throughput | p50 |
 
 export function machine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown cpu';
-  return `${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}/${process.arch}`;
+  return `${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}/${process.arch}, load average ${loadavg()[0]!.toFixed(1)} at the start (other work was running: absolute numbers are pessimistic, ratios are measured in the same run)`;
 }
 
 /** Replaces the section between `<!-- bench:<id> -->` markers in docs/BENCHMARKS.md. */
