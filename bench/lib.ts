@@ -38,9 +38,10 @@ export async function measure(name: string, count: number, concurrency: number, 
 }
 
 export function row(s: Sample, reference?: Sample): string {
-  const f = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(0)} µs`);
+  const f = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : us >= 10 ? `${us.toFixed(0)} µs` : `${us.toFixed(1)} µs`);
   const rate = s.ops / s.seconds;
-  const ratio = reference ? ` | ${(reference.ops / reference.seconds / rate).toFixed(1)}×` : ' | —';
+  const r = reference ? reference.ops / reference.seconds / rate : NaN;
+  const ratio = reference ? ` | ${r >= 0.1 ? r.toFixed(1) : r.toPrecision(2)}×` : ' | —';
   return `| ${s.name} | ${s.concurrency} | ${s.ops} | ${rate.toFixed(0)}/s | ${f(percentile(s.latencies, 50))} | ${f(percentile(s.latencies, 95))} | ${f(percentile(s.latencies, 99))}${ratio} |`;
 }
 
