@@ -15,6 +15,7 @@ import type {
   KeyPurpose,
   SigningKeyRecord,
   TrustedIssuerRecord,
+  PolicySetRecord,
 } from './records.js';
 
 export type * from './records.js';
@@ -50,6 +51,7 @@ export interface StoreReader {
   trustRules: TrustRuleReader;
   grants: GrantReader;
   federation: FederationReader;
+  policySets: PolicySetReader;
 }
 
 export interface StoreTx {
@@ -67,6 +69,7 @@ export interface StoreTx {
   trustRules: TrustRuleReader & TrustRuleWriter;
   grants: GrantReader & GrantWriter;
   federation: FederationReader & FederationWriter;
+  policySets: PolicySetReader & PolicySetWriter;
 }
 
 export interface AgentListFilter {
@@ -211,4 +214,19 @@ export interface FederationReader {
 export interface FederationWriter {
   upsert(domain: FederatedDomainRecord): Promise<void>;
   delete(trustDomain: string): Promise<boolean>;
+}
+
+export interface PolicySetReader {
+  get(version: number): Promise<PolicySetRecord | undefined>;
+  /** Every version, oldest first. */
+  list(): Promise<PolicySetRecord[]>;
+  active(): Promise<PolicySetRecord | undefined>;
+  /** The highest version stored, 0 when none. */
+  latestVersion(): Promise<number>;
+}
+export interface PolicySetWriter {
+  /** Throws `conflict` when the version exists. */
+  insert(set: PolicySetRecord): Promise<void>;
+  /** Makes `version` the only active set (the previous one becomes inactive); false when it does not exist. */
+  setActive(version: number, at: number): Promise<boolean>;
 }

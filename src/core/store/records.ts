@@ -221,3 +221,19 @@ export interface FederatedDomainRecord {
   refreshedAt: number;
   createdAt: number;
 }
+
+export type PolicySetStatus = 'active' | 'inactive';
+
+/** A versioned set of Cedar policy files; at most one is `active` (see policy/policy-store.ts). */
+export interface PolicySetRecord {
+  /** 1, 2, 3, … in creation order. */
+  version: number;
+  files: { name: string; text: string }[];
+  /** SHA-256 (hex) of the canonical JSON of `files`. */
+  digest: string;
+  createdAt: number;
+  createdBy: string;
+  /** When it last became active; null if it never has. */
+  activatedAt: number | null;
+  status: PolicySetStatus;
+}

@@ -13,6 +13,7 @@ import {
   SqliteKeys,
   SqliteMeta,
 } from './repositories.js';
+import { SqlitePolicySets } from './policy-repositories.js';
 import { Statements } from './statements.js';
 import { SqliteFederation, SqliteGrants, SqliteReplay, SqliteTasks, SqliteTaskTokens, SqliteTrustRules } from './task-repositories.js';
 
@@ -38,6 +39,7 @@ function repositories(s: Statements, clock: Clock): StoreTx {
     trustRules: new SqliteTrustRules(s),
     grants: new SqliteGrants(s),
     federation: new SqliteFederation(s),
+    policySets: new SqlitePolicySets(s),
   };
 }
 
