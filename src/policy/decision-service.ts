@@ -1,0 +1,191 @@
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
+import { canonicalDigest } from '../core/canonical-json.js';
+import { newId } from '../core/random.js';
+import type { AuditEventInput } from '../core/store/index.js';
+import type { Principal } from '../sdk/token-verifier.js';
+import { emptySession, recordDecision, snapshot, type SessionState } from '../session/session-state.js';
+import { extractContext } from './argument-extractors.js';
+import type { DecisionError, DecisionPoint, Outcome } from './decision-point.js';
+import { chainFromToken, type AgentFacts, type DecisionRequest, type Destination, type SessionSnapshot, type ToolFacts, type UnknownTool } from './request.js';
+import { parseToolId, type CatalogTool, type ToolCatalog } from './tool-catalog.js';
+
+/**
+ * The decision service: one tool call by the holder of a verified task token, decided by the
+ * active decision point against the tool catalog and the task's session state, recorded in the
+ * session and (when an audit sink is given) audited before the answer is returned. No HTTP here:
+ * `POST /v1/authorize`, the AuthZEN endpoints and in-process callers all come through
+ * `authorize`.
+ */
+
+export interface AuthorizeInput {
+  principal: Principal;
+  /** `<server>/<tool>`. */
+  toolId: string;
+  arguments?: Record<string, unknown>;
+  /** A human approval bound to exactly this call is present. */
+  approved?: boolean;
+  now?: Date;
+  /** Correlates the audit event with the HTTP request. */
+  requestId?: string | null;
+}
+
+export interface AuthorizeResult {
+  decisionId: string;
+  outcome: Outcome;
+  reasons: string[];
+  errors: DecisionError[];
+  policySetVersion: string;
+  /** SHA-256 (hex) of the RFC 8785 canonical JSON of the decision request (`now` as ISO 8601). */
+  inputsDigest: string;
+}
+
+export interface DecisionServiceOptions {
+  catalog: ToolCatalog;
+  /** The active decision point, asked on every call (so an activation takes effect at once). */
+  decisionPoint: () => DecisionPoint;
+  /** Domains whose hosts are not external (see `isExternal`). */
+  internalDomains: readonly string[];
+  /** The agent's registry facts (owner, labels, standing risk); default: none known. */
+  agentFacts?: (spiffeId: string) => Promise<Partial<Omit<AgentFacts, 'id'>>>;
+  /** Writes the `decision` audit event; resolves once it is durable. */
+  audit?: (event: AuditEventInput) => Promise<unknown>;
+  clock?: Clock;
+  /** Tasks whose session state is kept; the least recently used is dropped beyond. Default 10,000. */
+  maxSessions?: number;
+}
+
+const trustDomainOf = (spiffeId: string): string => /^spiffe:\/\/([^/]+)/u.exec(spiffeId)?.[1] ?? '';
+
+/** The camelCase snapshot `DecisionRequest.session` takes, from the session state's Cedar record. */
+export function sessionSnapshotOf(state: SessionState): SessionSnapshot {
+  const s = snapshot(state);
+  return { toolsCalled: s.tools_called, highestClassification: s.highest_classification, externalDestinations: s.external_destinations, denials: s.denials, callCount: s.call_count };
+}
+
+/** Catalog labels `{ k: v }` as Cedar's `Set<String>`: `k:v`, or `k` alone for an empty value. */
+export function labelStrings(labels: Readonly<Record<string, string>>): string[] {
+  return Object.entries(labels).map(([k, v]) => (v === '' ? k : `${k}:${v}`));
+}
+
+function toolFacts(tool: CatalogTool | undefined, toolId: string): ToolFacts | UnknownTool {
+  if (!tool) {
+    const id = parseToolId(toolId);
+    return { cataloged: false, name: toolId, server: id?.server ?? (toolId.split('/')[0] || 'unknown') };
+  }
+  return {
+    cataloged: true,
+    name: tool.id,
+    server: tool.server,
+    scope: tool.scope,
+    sideEffect: tool.sideEffect,
+    classification: tool.classification,
+    destinations: [...tool.destinations],
+    labels: labelStrings(tool.labels),
+  };
+}
+
+/** The destination Cedar sees: the first external one, else the first one, else none. */
+function pickDestination(destinations: readonly Destination[]): Destination | null {
+  return destinations.find((d) => d.external) ?? destinations[0] ?? null;
+}
+
+export class DecisionService {
+  readonly #opts: DecisionServiceOptions;
+  readonly #clock: Clock;
+  readonly #max: number;
+  readonly #sessions = new Map<string, SessionState>();
+
+  constructor(opts: DecisionServiceOptions) {
+    this.#opts = opts;
+    this.#clock = opts.clock ?? systemClock;
+    this.#max = opts.maxSessions ?? 10_000;
+  }
+
+  get catalog(): ToolCatalog {
+    return this.#opts.catalog;
+  }
+
+  /** Decides one tool call, records it in the task's session and audits it. */
+  async authorize(input: AuthorizeInput): Promise<AuthorizeResult> {
+    const { principal, toolId } = input;
+    const now = input.now ?? new Date(this.#clock.now());
+    const facts = (await this.#opts.agentFacts?.(principal.actor)) ?? {};
+    const agent: AgentFacts = { id: principal.actor, owner: facts.owner ?? '', labels: facts.labels ?? [], trustDomain: facts.trustDomain ?? trustDomainOf(principal.actor), risk: facts.risk ?? 0 };
+    const catalogTool = this.#opts.catalog.get(toolId);
+    const tool = toolFacts(catalogTool, toolId);
+    const args = input.arguments ?? {};
+    const destinations = catalogTool ? extractContext(catalogTool, args, this.#opts.internalDomains).destinations : [];
+    // From here to `recordDecision` nothing awaits, so concurrent calls of one task see each other in order.
+    const state = this.#session(principal.taskId);
+    const request: DecisionRequest = {
+      action: 'call_tool',
+      tool,
+      principal: { agent, chain: chainFromToken(principal) },
+      scopes: [...principal.scopes],
+      arguments: args,
+      destination: pickDestination(destinations),
+      session: sessionSnapshotOf(state),
+      now,
+      risk: 0,
+      approved: input.approved === true,
+    };
+    const inputsDigest = canonicalDigest({ ...request, now: now.toISOString() });
+    const decision = this.#opts.decisionPoint().authorize(request);
+    const recorded = recordDecision(state, {
+      toolId,
+      outcome: decision.outcome,
+      at: now.getTime(),
+      destinations,
+      ...(tool.cataloged ? { classificationReturned: tool.classification } : {}),
+    });
+    this.#remember(principal.taskId, recorded);
+    const result: AuthorizeResult = { decisionId: newId(), outcome: decision.outcome, reasons: decision.reasons, errors: decision.errors, policySetVersion: decision.policySetVersion, inputsDigest };
+    await this.#opts.audit?.({
+      actor: principal.actor,
+      action: 'decision',
+      target: toolId,
+      outcome: decision.outcome === 'allow' ? 'success' : 'denied',
+      requestId: input.requestId ?? null,
+      details: {
+        decision_id: result.decisionId,
+        outcome: result.outcome,
+        policy_set_version: result.policySetVersion,
+        reasons: result.reasons,
+        errors: result.errors,
+        inputs_digest: inputsDigest,
+        tool: toolId,
+        task: principal.taskId,
+        chain: request.principal.chain.actors,
+      },
+    });
+    return result;
+  }
+
+  /** The task's session state (empty when none is held). */
+  session(taskId: string): SessionState {
+    return this.#sessions.get(taskId) ?? emptySession(taskId);
+  }
+
+  /** Drops a task's session state (call when the task ends). */
+  forget(taskId: string): void {
+    this.#sessions.delete(taskId);
+  }
+
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  #session(taskId: string): SessionState {
+    return this.#sessions.get(taskId) ?? emptySession(taskId);
+  }
+
+  #remember(taskId: string, state: SessionState): void {
+    this.#sessions.delete(taskId); // re-insert: Map order is least recently used first
+    this.#sessions.set(taskId, state);
+    while (this.#sessions.size > this.#max) {
+      const oldest = this.#sessions.keys().next().value as string;
+      this.#sessions.delete(oldest);
+    }
+  }
+}
