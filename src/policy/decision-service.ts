@@ -3,11 +3,10 @@ import { systemClock } from '../core/clock.js';
 import { canonicalDigest } from '../core/canonical-json.js';
 import { newId } from '../core/random.js';
 import type { AuditEventInput } from '../core/store/index.js';
-import type { Principal } from '../sdk/token-verifier.js';
 import { emptySession, recordDecision, snapshot, type SessionState } from '../session/session-state.js';
 import { extractContext } from './argument-extractors.js';
 import type { DecisionError, DecisionPoint, Outcome } from './decision-point.js';
-import { chainFromToken, type AgentFacts, type DecisionRequest, type Destination, type SessionSnapshot, type ToolFacts, type UnknownTool } from './request.js';
+import { chainFromToken, type AgentFacts, type DecisionRequest, type Destination, type SessionSnapshot, type TokenFacts, type ToolFacts, type UnknownTool } from './request.js';
 import { parseToolId, type CatalogTool, type ToolCatalog } from './tool-catalog.js';
 
 /**
@@ -18,8 +17,17 @@ import { parseToolId, type CatalogTool, type ToolCatalog } from './tool-catalog.
  * `authorize`.
  */
 
+/**
+ * What the service needs of a verified task token. The SDK's `Principal` (src/sdk/token-verifier.ts)
+ * has all of it; the domain names the fields rather than importing the SDK.
+ */
+export interface VerifiedTaskToken extends TokenFacts {
+  taskId: string;
+  scopes: readonly string[];
+}
+
 export interface AuthorizeInput {
-  principal: Principal;
+  principal: VerifiedTaskToken;
   /** `<server>/<tool>`. */
   toolId: string;
   arguments?: Record<string, unknown>;

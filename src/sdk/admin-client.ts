@@ -128,6 +128,39 @@ export interface CreateGrantInput {
   ttl: number;
 }
 
+/** A policy-set version as `GET /v1/policies` lists it. */
+export interface PolicySet {
+  version: number;
+  status: 'active' | 'inactive';
+  digest: string;
+  files: string[];
+  created_at: string;
+  created_by: string;
+  activated_at: string | null;
+}
+
+export interface PolicyFile {
+  name: string;
+  text: string;
+}
+
+/** A parse or validation problem in a policy file. */
+export interface PolicyError {
+  file: string;
+  line?: number;
+  column?: number;
+  policy?: string;
+  message: string;
+  help?: string;
+}
+
+export interface PolicyDiff {
+  from: number;
+  to: number;
+  files: { name: string; status: 'added' | 'removed' | 'changed'; diff: string }[];
+  policies: { added: string[]; removed: string[]; changed: string[] };
+}
+
 /**
  * The admin API of a Mandate server, as the CLI and dashboard use it.
  *
@@ -207,6 +240,31 @@ export class MandateAdminClient {
   }
   revokeGrant(id: string): Promise<Grant> {
     return this.http.json('POST', `/v1/grants/${encodeURIComponent(id)}/revoke`);
+  }
+  /** Validates policy files on the server without storing them. */
+  validatePolicies(files: PolicyFile[]): Promise<{ valid: boolean; errors: PolicyError[] }> {
+    return this.http.json('POST', '/v1/policies/validate', { files });
+  }
+  /** Stores policy files as a new (inactive) policy-set version. */
+  createPolicySet(files: PolicyFile[]): Promise<PolicySet> {
+    return this.http.json('POST', '/v1/policies', { files });
+  }
+  listPolicySets(): Promise<{ active: number; policy_sets: PolicySet[] }> {
+    return this.http.json('GET', '/v1/policies');
+  }
+  getPolicySet(version: number): Promise<Omit<PolicySet, 'files'> & { files: PolicyFile[] }> {
+    return this.http.json('GET', `/v1/policies/${version}`);
+  }
+  activatePolicySet(version: number): Promise<PolicySet> {
+    return this.http.json('POST', `/v1/policies/${version}/activate`);
+  }
+  /** Activates the version before the active one. */
+  rollbackPolicySet(): Promise<PolicySet> {
+    return this.http.json('POST', '/v1/policies/rollback');
+  }
+  /** From one version to another; version 0 is the default pack. */
+  diffPolicySets(from: number, to: number): Promise<PolicyDiff> {
+    return this.http.json('GET', `/v1/policies/diff${query({ from, to })}`);
   }
   verifyAudit(): Promise<AuditVerifyResult> {
     return this.http.json('POST', '/v1/audit/verify');

@@ -25,6 +25,7 @@ import type { ExchangeDeps } from '../oauth/token-exchange/index.js';
 import { RevocationRegistry } from '../revocation/registry.js';
 import { TaskService } from '../tasks/task-service.js';
 import { FederationService } from '../identity/federation.js';
+import { PolicyStore } from '../policy/policy-store.js';
 
 /** Everything a running Mandate holds, composed once at start. */
 export interface Mandate {
@@ -47,6 +48,8 @@ export interface Mandate {
   tasks: TaskService;
   federation: FederationService;
   exchange: ExchangeDeps;
+  /** Versioned policy sets; `policyStore.active()` is the decision point that decides now. */
+  policyStore: PolicyStore;
   /** Public URLs of the OAuth endpoints. */
   endpoints: { token: string; introspection: string; revocation: string };
   masterKey: { source: 'env' | 'file'; path?: string | undefined; created: boolean };
@@ -114,6 +117,8 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     });
     const tasks = new TaskService(store, clock, revocations);
     const federation = new FederationService(store, clock, deps.fetch ?? fetch);
+    const policyStore = new PolicyStore(store, clock);
+    await policyStore.initialize(systemContext);
     const exchange: ExchangeDeps = { store, clock, keys, svids, ownTokens, revocations, issuer: config.issuer, trustDomain: config.trustDomain, taskTokenMaxTtlSeconds: config.taskTokenMaxTtl, dpopRequired: config.dpopRequired };
     return {
       svids,
@@ -124,6 +129,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       tasks,
       federation,
       exchange,
+      policyStore,
       endpoints: { token: `${config.issuer}/oauth/token`, introspection: `${config.issuer}/oauth/introspect`, revocation: `${config.issuer}/oauth/revoke` },
       config,
       clock,

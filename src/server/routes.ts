@@ -7,6 +7,7 @@ import { listKeys, rotateKeys } from './handlers/keys.js';
 import { authorizationServerMetadata, jwks, spiffeBundle } from './handlers/well-known.js';
 import { metrics, openapi } from './handlers/operations.js';
 import type { RouteDef } from './route.js';
+import { activatePolicySet, createPolicySet, diffPolicySets, listPolicySets, rollbackPolicySet, showPolicySet, validatePolicies } from './handlers/policies.js';
 import { introspection, revocation, token } from './handlers/oauth.js';
 import { endTask, listTasks, showTask } from './handlers/tasks.js';
 import { addTrustRule, createGrant, deleteFederatedDomain, deleteTrustRule, listFederatedDomains, listGrants, listTrustRules, putFederatedDomain, revokeGrant } from './handlers/delegation.js';
@@ -58,6 +59,14 @@ export const routes: RouteDef[] = [
   verifyAudit,
   exportAudit,
   checkpointAudit,
+  // policy sets
+  validatePolicies,
+  createPolicySet,
+  listPolicySets,
+  diffPolicySets,
+  rollbackPolicySet,
+  showPolicySet,
+  activatePolicySet,
   // operations
   healthz,
   readyz,
