@@ -26,6 +26,9 @@ import { RevocationRegistry } from '../revocation/registry.js';
 import { TaskService } from '../tasks/task-service.js';
 import { FederationService } from '../identity/federation.js';
 import { PolicyStore } from '../policy/policy-store.js';
+import { BatchedAuditAppender } from '../audit/batched-appender.js';
+import { DecisionService } from '../policy/decision-service.js';
+import { ToolCatalog } from '../policy/tool-catalog.js';
 
 /** Everything a running Mandate holds, composed once at start. */
 export interface Mandate {
@@ -50,6 +53,8 @@ export interface Mandate {
   exchange: ExchangeDeps;
   /** Versioned policy sets; `policyStore.active()` is the decision point that decides now. */
   policyStore: PolicyStore;
+  /** Tool-call decisions (POST /v1/authorize, AuthZEN), with the in-memory tool catalog and per-task session state. */
+  decisions: DecisionService;
   /** Public URLs of the OAuth endpoints. */
   endpoints: { token: string; introspection: string; revocation: string };
   masterKey: { source: 'env' | 'file'; path?: string | undefined; created: boolean };
@@ -119,6 +124,20 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     const federation = new FederationService(store, clock, deps.fetch ?? fetch);
     const policyStore = new PolicyStore(store, clock);
     await policyStore.initialize(systemContext);
+    const decisionAudit = new BatchedAuditAppender(store);
+    const decisions = new DecisionService({
+      catalog: new ToolCatalog(),
+      // The policy store's active set decides; an activation takes effect at the next call.
+      decisionPoint: () => policyStore.active(),
+      internalDomains: [config.trustDomain],
+      agentFacts: async (spiffeId) => {
+        const name = spiffeId.startsWith(`spiffe://${config.trustDomain}/agent/`) ? spiffeId.slice(`spiffe://${config.trustDomain}/agent/`.length) : undefined;
+        const a = name === undefined ? undefined : await store.read.agents.get(name);
+        return a ? { owner: a.owner, labels: Object.entries(a.labels).map(([k, v]) => (v === '' ? k : `${k}:${v}`)) } : {};
+      },
+      audit: (event) => decisionAudit.append(event),
+      clock,
+    });
     const exchange: ExchangeDeps = { store, clock, keys, svids, ownTokens, revocations, issuer: config.issuer, trustDomain: config.trustDomain, taskTokenMaxTtlSeconds: config.taskTokenMaxTtl, dpopRequired: config.dpopRequired };
     return {
       svids,
@@ -130,6 +149,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       federation,
       exchange,
       policyStore,
+      decisions,
       endpoints: { token: `${config.issuer}/oauth/token`, introspection: `${config.issuer}/oauth/introspect`, revocation: `${config.issuer}/oauth/revoke` },
       config,
       clock,
@@ -144,6 +164,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       metrics: new Metrics(),
       masterKey: { source: master.source, path: master.path, created: master.created },
       async close() {
+        await decisionAudit.flush();
         await checkpointer.checkpoint().catch(() => undefined);
         await store.close();
       },

@@ -8,6 +8,7 @@ import { authorizationServerMetadata, jwks, spiffeBundle } from './handlers/well
 import { metrics, openapi } from './handlers/operations.js';
 import type { RouteDef } from './route.js';
 import { activatePolicySet, createPolicySet, diffPolicySets, listPolicySets, rollbackPolicySet, showPolicySet, validatePolicies } from './handlers/policies.js';
+import { accessEvaluation, accessEvaluations, authorize, authzenConfiguration, listTools, putServerTools } from './handlers/authorize.js';
 import { introspection, revocation, token } from './handlers/oauth.js';
 import { endTask, listTasks, showTask } from './handlers/tasks.js';
 import { addTrustRule, createGrant, deleteFederatedDomain, deleteTrustRule, listFederatedDomains, listGrants, listTrustRules, putFederatedDomain, revokeGrant } from './handlers/delegation.js';
@@ -67,6 +68,13 @@ export const routes: RouteDef[] = [
   rollbackPolicySet,
   showPolicySet,
   activatePolicySet,
+  // decisions: Mandate's API, AuthZEN 1.0, the tool catalog
+  authorize,
+  accessEvaluation,
+  accessEvaluations,
+  authzenConfiguration,
+  putServerTools,
+  listTools,
   // operations
   healthz,
   readyz,
