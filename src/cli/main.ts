@@ -9,6 +9,7 @@ import { register as delegation } from './commands/delegation.js';
 import { register as identity } from './commands/identity.js';
 import { register as issuer } from './commands/issuer.js';
 import { register as keys } from './commands/keys.js';
+import { register as policy } from './commands/policy.js';
 import { register as serve } from './commands/serve.js';
 import { register as task } from './commands/task.js';
 
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   audit(program);
   task(program);
   delegation(program);
+  policy(program);
   return program;
 }
 

@@ -76,16 +76,7 @@ export class PolicyStore {
 
   /** Validates files against the schema; never throws for invalid input. */
   validate(files: readonly PolicyFileText[]): PolicyValidation {
-    const shape = checkFiles(files);
-    if (shape.length > 0) return { valid: false, errors: shape };
-    try {
-      this.build(files, 0);
-      return { valid: true, errors: [] };
-    } catch (err) {
-      const errors = err instanceof MandateError && err.code === 'invalid_request' ? (err.details?.errors as PolicyProblem[] | undefined) : undefined;
-      if (!errors) throw err;
-      return { valid: false, errors };
-    }
+    return validatePolicyFiles(files, this.schema);
   }
 
   /** Stores a new version (inactive). Invalid files are refused with `invalid_request` whose `details.errors` place each problem. */
@@ -189,6 +180,25 @@ export class PolicyStore {
     const set = await this.store.read.policySets.get(version);
     if (!set) throw new MandateError('not_found', `policy set \`${version}\` does not exist`);
     return set.files;
+  }
+}
+
+/**
+ * Validates policy files strictly against a schema (Mandate's by default), without a store: the
+ * CLI validates offline with it. Never throws for invalid input.
+ *
+ * @example validatePolicyFiles([{ name: 'a.cedar', text }]) // { valid: false, errors: [{ file: 'a.cedar', line: 3, column: 7, message }] }
+ */
+export function validatePolicyFiles(files: readonly PolicyFileText[], schema: PolicySource = loadSchema()): PolicyValidation {
+  const shape = checkFiles(files);
+  if (shape.length > 0) return { valid: false, errors: shape };
+  try {
+    new CedarWasmEngine({ policies: files.map((f) => ({ file: f.name, text: f.text })), schema });
+    return { valid: true, errors: [] };
+  } catch (err) {
+    const errors = err instanceof MandateError && err.code === 'invalid_request' ? (err.details?.errors as PolicyProblem[] | undefined) : undefined;
+    if (!errors) throw err;
+    return { valid: false, errors };
   }
 }
 
