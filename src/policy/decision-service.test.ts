@@ -1,0 +1,88 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AuditEventInput } from '../core/store/index.js';
+import { canonicalDigest } from '../core/canonical-json.js';
+import { emptySession, recordDecision, snapshot } from '../session/session-state.js';
+import type { DecisionPoint } from './decision-point.js';
+import { DecisionService, labelStrings, sessionSnapshotOf, type VerifiedTaskToken } from './decision-service.js';
+import { createDefaultDecisionPoint } from './engines/wasm.js';
+import type { DecisionRequest } from './request.js';
+import { ToolCatalog } from './tool-catalog.js';
+
+const ALPHA = 'spiffe://example.org/agent/alpha';
+const token = (taskId: string, scopes: string[] = ['tool:docs/*', 'tool:mail/send']): VerifiedTaskToken => ({ subject: ALPHA, actors: [], actor: ALPHA, depth: 0, onBehalfOf: null, taskId, scopes });
+
+function catalog(): ToolCatalog {
+  const c = new ToolCatalog();
+  const s = { type: 'object' as const, properties: {} };
+  c.upsertServerTools('docs', [{ name: 'read', inputSchema: s }, { name: 'secret', inputSchema: s }], {
+    read: { sideEffect: 'read', classification: 'public', destinations: [] },
+    secret: { sideEffect: 'read', classification: 'confidential', destinations: [] },
+  });
+  c.upsertServerTools('mail', [{ name: 'send', inputSchema: { type: 'object', properties: { to: { type: 'string' } } } }], { send: { sideEffect: 'write', classification: 'public', extractors: [{ path: 'to', kind: 'email' }] } });
+  return c;
+}
+
+describe('DecisionService', () => {
+  const point = createDefaultDecisionPoint();
+
+  it('maps the session state to the camelCase snapshot one way, field for field', () => {
+    let s = emptySession('t');
+    s = recordDecision(s, { toolId: 'docs/secret', outcome: 'allow', at: 1, destinations: [{ host: 'x.example', external: true }], classificationReturned: 'confidential' });
+    s = recordDecision(s, { toolId: 'mail/send', outcome: 'deny', at: 2, destinations: [] });
+    const cedar = snapshot(s);
+    assert.deepEqual(sessionSnapshotOf(s), { toolsCalled: cedar.tools_called, highestClassification: cedar.highest_classification, externalDestinations: cedar.external_destinations, denials: cedar.denials, callCount: cedar.call_count });
+    assert.deepEqual(labelStrings({ prod: '', team: 'billing' }), ['prod', 'team:billing']);
+  });
+
+  it('decides, records in the task session, audits, and digests the request it decided', async () => {
+    const events: AuditEventInput[] = [];
+    const seen: DecisionRequest[] = [];
+    const spy: DecisionPoint = { version: point.version, authorize: (r) => (seen.push(r), point.authorize(r)) };
+    const svc = new DecisionService({ catalog: catalog(), decisionPoint: () => spy, internalDomains: ['example.org'], audit: async (e) => void events.push(e) });
+    const now = new Date('2026-03-02T10:00:00Z');
+    assert.equal((await svc.authorize({ principal: token('t1'), toolId: 'docs/secret', now })).outcome, 'allow');
+    const send = await svc.authorize({ principal: token('t1'), toolId: 'mail/send', arguments: { to: 'a@partner.example' }, now });
+    assert.equal(send.outcome, 'deny');
+    assert.deepEqual(send.reasons, ['mandate.no-external-after-confidential']);
+    assert.equal(send.inputsDigest, canonicalDigest({ ...seen[1], now: now.toISOString() }));
+    assert.deepEqual(seen[1]!.destination, { host: 'partner.example', external: true });
+    assert.deepEqual(seen[1]!.session.toolsCalled, ['docs/secret']);
+    // Another task is untainted.
+    assert.equal((await svc.authorize({ principal: token('t2'), toolId: 'mail/send', arguments: { to: 'a@partner.example' }, now })).outcome, 'allow');
+    assert.equal((await svc.authorize({ principal: token('t2'), toolId: 'mail/send', arguments: { to: 'b@mail.example.org' }, now })).outcome, 'allow');
+    assert.equal(svc.session('t1').callCount, 2);
+    assert.equal(svc.session('t1').denials, 1);
+    assert.deepEqual(events.map((e) => [e.action, e.target, e.outcome, (e.details as Record<string, unknown>).task]), [
+      ['decision', 'docs/secret', 'success', 't1'],
+      ['decision', 'mail/send', 'denied', 't1'],
+      ['decision', 'mail/send', 'success', 't2'],
+      ['decision', 'mail/send', 'success', 't2'],
+    ]);
+  });
+
+  it('denies an unknown or malformed tool id', async () => {
+    const svc = new DecisionService({ catalog: catalog(), decisionPoint: () => point, internalDomains: [] });
+    assert.equal((await svc.authorize({ principal: token('t', ['*']), toolId: 'nope/tool' })).outcome, 'deny');
+    assert.equal((await svc.authorize({ principal: token('t', ['*']), toolId: 'not a tool id' })).outcome, 'deny');
+  });
+
+  it('asks the provider on every call, so a new active set applies at once', async () => {
+    let calls = 0;
+    const svc = new DecisionService({ catalog: catalog(), decisionPoint: () => (calls++, point), internalDomains: [] });
+    await svc.authorize({ principal: token('t'), toolId: 'docs/read' });
+    await svc.authorize({ principal: token('t'), toolId: 'docs/read' });
+    assert.equal(calls, 2);
+  });
+
+  it('keeps a bounded number of task sessions (least recently used dropped) and forgets a task', async () => {
+    const svc = new DecisionService({ catalog: catalog(), decisionPoint: () => point, internalDomains: [], maxSessions: 2 });
+    for (const t of ['a', 'b', 'a', 'c']) await svc.authorize({ principal: token(t), toolId: 'docs/read' });
+    assert.equal(svc.sessionCount, 2);
+    assert.equal(svc.session('b').callCount, 0, 'b was least recently used');
+    assert.equal(svc.session('a').callCount, 2);
+    svc.forget('a');
+    assert.equal(svc.session('a').callCount, 0);
+    assert.equal(svc.sessionCount, 1);
+  });
+});
