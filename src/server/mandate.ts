@@ -138,6 +138,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       audit: (event) => decisionAudit.append(event),
       clock,
     });
+    tasks.onFinish((taskId) => decisions.forget(taskId));
     const exchange: ExchangeDeps = { store, clock, keys, svids, ownTokens, revocations, issuer: config.issuer, trustDomain: config.trustDomain, taskTokenMaxTtlSeconds: config.taskTokenMaxTtl, dpopRequired: config.dpopRequired };
     return {
       svids,

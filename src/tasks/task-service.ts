@@ -14,6 +14,8 @@ export interface TaskTree {
  * either way every token issued under it is revoked in the same transaction.
  */
 export class TaskService {
+  private readonly finishedListeners: ((taskId: string) => void)[] = [];
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
@@ -28,6 +30,11 @@ export class TaskService {
 
   list(filter: { agent?: string; status?: TaskRecord['status']; limit?: number } = {}): Promise<TaskRecord[]> {
     return this.store.read.tasks.list(filter);
+  }
+
+  /** Calls `listener(taskId)` after a task ends or expires, for per-task state held in memory elsewhere. */
+  onFinish(listener: (taskId: string) => void): void {
+    this.finishedListeners.push(listener);
   }
 
   /** Ends a task and revokes its tokens. `by` is `admin` or the agent's SPIFFE ID. */
@@ -55,6 +62,7 @@ export class TaskService {
     });
     this.revocations.endTask(id, result.task.expiresAt);
     this.revocations.revokeTokens(result.revoked, result.task.expiresAt);
+    for (const listener of this.finishedListeners) listener(id);
     return result.task;
   }
 }

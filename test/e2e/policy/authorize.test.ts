@@ -126,6 +126,17 @@ describe('decision service over HTTP', () => {
     assert.equal(noAdmin.status, 401);
   });
 
+  test('ending the task drops its session state', async () => {
+    const t = await agent.startTask({ resource: GATEWAY, scope: SCOPES, purpose: 'policy e2e', ttlSeconds: 600 });
+    assert.equal((await authorize(t.accessToken, 'docs/secret')).decision, 'allow');
+    assert.equal(server.mandate.decisions.session(t.taskId).highestClassification, 'confidential');
+    await agent.endTask(t);
+    assert.equal(server.mandate.decisions.session(t.taskId).callCount, 0);
+    const after = await authorize(t.accessToken, 'docs/read');
+    assert.equal(after.decision, 'deny', 'the ended task\'s token no longer verifies');
+    assert.equal(after.decision_id, null);
+  });
+
   describe('AuthZEN 1.0', () => {
     test('PDP metadata', async () => {
       const res = await fetch(`${server.url}/.well-known/authzen-configuration`);
