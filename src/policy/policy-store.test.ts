@@ -141,3 +141,16 @@ test('diff reports per-file line changes and added, removed and changed policy i
     assert.deepEqual(d.policies.changed, ['mandate.no-external-after-confidential']);
     assert.deepEqual(await p.diff(0, 1), { files: [], policies: { added: [], removed: [], changed: [] } });
   }));
+
+test('concurrent creates get distinct, consecutive versions; a restart loads the active set', () =>
+  withPolicyStore(async (p, store) => {
+    await p.initialize();
+    const made = await Promise.all([1, 2, 3, 4].map(() => p.create([permitAll], admin)));
+    assert.deepEqual(made.map((s) => s.version).sort(), [2, 3, 4, 5]);
+    await p.activate(4, admin);
+    const restarted = new PolicyStore(store, new ManualClock());
+    assert.equal(restarted.active().version, '0', 'the default pack until initialized');
+    await restarted.initialize();
+    assert.equal(restarted.active().version, '4');
+    assert.equal(restarted.activeSet()?.version, 4);
+  }));
