@@ -108,7 +108,7 @@ export class PolicyStore {
     if (!current) throw new MandateError('conflict', 'no policy set is active, so there is nothing to roll back');
     const previous = (await this.store.read.policySets.list()).filter((s) => s.version < current.version).pop();
     if (!previous) throw new MandateError('conflict', `policy set ${current.version} is the first version; there is none to roll back to`);
-    return this.switch(previous.version, ctx, 'policy.rollback');
+    return this.switch(previous.version, ctx, 'policy.rollback', current.version);
   }
 
   /** The active decision point (built once per activation); the default pack as version `0` when no set is active. */
@@ -140,13 +140,15 @@ export class PolicyStore {
     return () => this.listeners.delete(listener);
   }
 
-  private async switch(version: number, ctx: RequestContext, action: 'policy.activate' | 'policy.rollback'): Promise<PolicySetRecord> {
+  /** `expectActive`: refuse with `conflict` when another activation changed the active set meanwhile (a rollback chose its target from it). */
+  private async switch(version: number, ctx: RequestContext, action: 'policy.activate' | 'policy.rollback', expectActive?: number): Promise<PolicySetRecord> {
     const target = await this.store.read.policySets.get(version);
     if (!target) throw new MandateError('not_found', `policy set \`${version}\` does not exist`);
     // Built before the switch: a stored set that no longer validates (a newer schema) is refused, and the active one stays.
     const point = this.build(target.files, version);
     const set = await this.store.transaction(async (tx) => {
       const previous = (await tx.policySets.active())?.version ?? null;
+      if (expectActive !== undefined && previous !== expectActive) throw new MandateError('conflict', `the active policy set changed to ${previous ?? 'none'} during the rollback; try again`);
       const at = this.clock.now();
       if (!(await tx.policySets.setActive(version, at))) throw new MandateError('not_found', `policy set \`${version}\` does not exist`);
       const details = action === 'policy.rollback' ? { version, from: previous, digest: target.digest } : { version, previous, digest: target.digest };
