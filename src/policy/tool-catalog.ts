@@ -1,3 +1,4 @@
+import { CLASSIFICATIONS, classificationRank, type Classification } from './classification.js';
 import { z } from 'zod';
 import { canonicalDigest, canonicalJson } from '../core/canonical-json.js';
 import { MandateError } from '../core/errors.js';
@@ -15,14 +16,8 @@ import { defaultExtractors, EXTRACTOR_KINDS, parseExtractorPath, type ArgumentEx
 export type SideEffect = 'read' | 'write' | 'destructive';
 export const SIDE_EFFECTS = ['read', 'write', 'destructive'] as const satisfies readonly SideEffect[];
 
-/** Classification of the data a tool returns, lowest first. */
-export type Classification = 'public' | 'internal' | 'confidential' | 'restricted';
-export const CLASSIFICATIONS = ['public', 'internal', 'confidential', 'restricted'] as const satisfies readonly Classification[];
-
-/** A classification's rank: public 0, internal 1, confidential 2, restricted 3. */
-export function classificationRank(c: Classification): 0 | 1 | 2 | 3 {
-  return CLASSIFICATIONS.indexOf(c) as 0 | 1 | 2 | 3;
-}
+/** Classification of the data a tool returns, lowest first (one definition: ./classification.ts). */
+export { CLASSIFICATIONS, classificationRank, type Classification };
 
 /**
  * Attributes of an unannotated tool. Each is the reading under which a mistake costs an

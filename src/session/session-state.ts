@@ -33,7 +33,7 @@ export interface LastDecision {
   /** External hosts this call contacted for the first time in the task. */
   readonly newExternalDestinations: readonly string[];
   /** The taint rank before this call. */
-  readonly previousClassificationRank: 0 | 1 | 2 | 3;
+  readonly previousClassificationRank: number;
 }
 
 export interface SessionState {
@@ -44,7 +44,7 @@ export interface SessionState {
   readonly recentTools: readonly string[];
   /** Taint: the highest classification a tool allowed in this task returned; only ever rises. */
   readonly highestClassification: Classification;
-  readonly highestClassificationRank: 0 | 1 | 2 | 3;
+  readonly highestClassificationRank: number;
   /** Distinct external hosts allowed calls have reached, in first-contact order. */
   readonly externalDestinations: AppendOnlySet;
   /** When an allowed call first reached an external host, or null. */
@@ -131,7 +131,7 @@ export function recordDecision(state: SessionState, decision: DecisionRecord): S
   let externalDestinations = state.externalDestinations;
   let firstExternalAt = state.firstExternalAt;
   let highestClassification = state.highestClassification;
-  let highestClassificationRank = state.highestClassificationRank;
+  let highestClassificationRank: number = state.highestClassificationRank;
   const newExternalDestinations: string[] = [];
   if (allowed) {
     toolsCalled = toolsCalled.with(toolId);
