@@ -61,6 +61,22 @@ export interface DecisionServiceOptions {
   clock?: Clock;
   /** Tasks whose session state is kept; the least recently used is dropped beyond. Default 10,000. */
   maxSessions?: number;
+  /** Shadow disagreements kept in memory; the oldest is dropped beyond. Default 1,000. */
+  maxShadowDisagreements?: number;
+}
+
+/** A decision on which the shadow (candidate) set disagreed with the active one (issue 4, item 8). */
+export interface ShadowDisagreement {
+  decisionId: string;
+  time: number;
+  toolId: string;
+  taskId: string;
+  live: Outcome;
+  shadow: Outcome;
+  liveReasons: string[];
+  shadowReasons: string[];
+  liveVersion: string;
+  shadowVersion: string;
 }
 
 const trustDomainOf = (spiffeId: string): string => /^spiffe:\/\/([^/]+)/u.exec(spiffeId)?.[1] ?? '';
@@ -103,6 +119,8 @@ export class DecisionService {
   readonly #clock: Clock;
   readonly #max: number;
   readonly #sessions = new Map<string, SessionState>();
+  #shadow: DecisionPoint | null = null;
+  #disagreements: ShadowDisagreement[] = [];
 
   constructor(opts: DecisionServiceOptions) {
     this.#opts = opts;
@@ -149,6 +167,7 @@ export class DecisionService {
     });
     this.#remember(principal.taskId, recorded);
     const result: AuthorizeResult = { decisionId: newId(), outcome: decision.outcome, reasons: decision.reasons, errors: decision.errors, policySetVersion: decision.policySetVersion, inputsDigest };
+    if (this.#shadow) this.#compareShadow(this.#shadow, request, result, toolId, principal.taskId);
     await this.#opts.audit?.({
       actor: principal.actor,
       action: 'decision',
@@ -165,9 +184,44 @@ export class DecisionService {
         tool: toolId,
         task: principal.taskId,
         chain: request.principal.chain.actors,
+        // The full request, so the decision can be replayed against a candidate policy set (src/policy/replay.ts).
+        request: { ...request, now: now.toISOString() },
       },
     });
     return result;
+  }
+
+  /**
+   * Sets (or clears, with null) a candidate decision point evaluated beside the active one on
+   * every call. It never changes the answer; where its outcome differs, the disagreement is kept
+   * in memory (bounded) for `shadowDisagreements`. Setting or clearing it drops those kept.
+   */
+  setShadow(point: DecisionPoint | null): void {
+    this.#shadow = point;
+    this.#disagreements = [];
+  }
+
+  /** The shadow decision point, or null. */
+  get shadow(): DecisionPoint | null {
+    return this.#shadow;
+  }
+
+  /** Disagreements of the shadow set with the active one, oldest first. */
+  shadowDisagreements(): ShadowDisagreement[] {
+    return [...this.#disagreements];
+  }
+
+  #compareShadow(shadow: DecisionPoint, request: DecisionRequest, live: AuthorizeResult, toolId: string, taskId: string): void {
+    let other;
+    try {
+      other = shadow.authorize(request);
+    } catch {
+      return; // a shadow set must never affect the live path
+    }
+    if (other.outcome === live.outcome) return;
+    this.#disagreements.push({ decisionId: live.decisionId, time: request.now.getTime(), toolId, taskId, live: live.outcome, shadow: other.outcome, liveReasons: live.reasons, shadowReasons: other.reasons, liveVersion: live.policySetVersion, shadowVersion: other.policySetVersion });
+    const max = this.#opts.maxShadowDisagreements ?? 1_000;
+    if (this.#disagreements.length > max) this.#disagreements.splice(0, this.#disagreements.length - max);
   }
 
   /** The task's session state (empty when none is held). */
