@@ -81,13 +81,7 @@ export class PolicyStore {
 
   /** Stores a new version (inactive). Invalid files are refused with `invalid_request` whose `details.errors` place each problem. */
   async create(files: readonly PolicyFileText[], ctx: RequestContext): Promise<PolicySetRecord> {
-    const result = this.validate(files);
-    if (!result.valid) {
-      const first = result.errors[0]!;
-      const where = first.line === undefined ? first.file : `${first.file}:${first.line}:${first.column ?? 1}`;
-      const more = result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : '';
-      throw new MandateError('invalid_request', `policy set is invalid: ${where}: ${first.message}${more}`, { errors: result.errors });
-    }
+    this.refuseInvalid(files);
     const copy = files.map((f) => ({ name: f.name, text: f.text }));
     return this.store.transaction(async (tx) => {
       const record = this.record((await tx.policySets.latestVersion()) + 1, copy, ctx);
@@ -95,6 +89,20 @@ export class PolicyStore {
       await this.auditCreate(tx, record, ctx);
       return record;
     });
+  }
+
+  /**
+   * A decision point over files that are not stored (a replay candidate), reporting `version`.
+   * Invalid files are refused like `create` refuses them.
+   */
+  candidate(files: readonly PolicyFileText[], version = 'candidate'): DecisionPoint {
+    this.refuseInvalid(files);
+    return new CedarWasmEngine({ policies: files.map((f) => ({ file: f.name, text: f.text })), schema: this.schema, version });
+  }
+
+  /** A decision point over a stored version (0: the default pack), not activated (a shadow set). */
+  async pointOf(version: number): Promise<DecisionPoint> {
+    return this.build(await this.filesOf(version), version);
   }
 
   /** Makes `version` the active set, atomically; the previous active set becomes inactive. */
@@ -157,6 +165,15 @@ export class PolicyStore {
     });
     this.switchTo(point, set);
     return set;
+  }
+
+  private refuseInvalid(files: readonly PolicyFileText[]): void {
+    const result = this.validate(files);
+    if (result.valid) return;
+    const first = result.errors[0]!;
+    const where = first.line === undefined ? first.file : `${first.file}:${first.line}:${first.column ?? 1}`;
+    const more = result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : '';
+    throw new MandateError('invalid_request', `policy set is invalid: ${where}: ${first.message}${more}`, { errors: result.errors });
   }
 
   private switchTo(point: DecisionPoint, set: PolicySetRecord): void {

@@ -161,6 +161,15 @@ export interface PolicyDiff {
   policies: { added: string[]; removed: string[]; changed: string[] };
 }
 
+export type DecisionOutcome = 'allow' | 'deny' | 'approval_required';
+
+/** `POST /v1/policies/replay`: the recorded decisions a candidate set would change. */
+export interface PolicyReplay {
+  since: string;
+  total: number;
+  changed: { decision_id: string; time: string; before: DecisionOutcome; after: DecisionOutcome; reasons_before: string[]; reasons_after: string[] }[];
+}
+
 /**
  * The admin API of a Mandate server, as the CLI and dashboard use it.
  *
@@ -261,6 +270,10 @@ export class MandateAdminClient {
   /** Activates the version before the active one. */
   rollbackPolicySet(): Promise<PolicySet> {
     return this.http.json('POST', '/v1/policies/rollback');
+  }
+  /** Re-decides the decisions recorded since `since` (ISO 8601 or a duration such as `24h`) with candidate files. */
+  replayPolicies(files: PolicyFile[], since: string): Promise<PolicyReplay> {
+    return this.http.json('POST', '/v1/policies/replay', { files, since });
   }
   /** From one version to another; version 0 is the default pack. */
   diffPolicySets(from: number, to: number): Promise<PolicyDiff> {

@@ -7,7 +7,7 @@ import { listKeys, rotateKeys } from './handlers/keys.js';
 import { authorizationServerMetadata, jwks, spiffeBundle } from './handlers/well-known.js';
 import { metrics, openapi } from './handlers/operations.js';
 import type { RouteDef } from './route.js';
-import { activatePolicySet, createPolicySet, diffPolicySets, listPolicySets, rollbackPolicySet, showPolicySet, validatePolicies } from './handlers/policies.js';
+import { activatePolicySet, clearShadowPolicySet, createPolicySet, diffPolicySets, listPolicySets, listShadowDisagreements, replayPolicies, rollbackPolicySet, setShadowPolicySet, showPolicySet, validatePolicies } from './handlers/policies.js';
 import { accessEvaluation, accessEvaluations, authorize, authzenConfiguration, listTools, putServerTools } from './handlers/authorize.js';
 import { introspection, revocation, token } from './handlers/oauth.js';
 import { endTask, listTasks, showTask } from './handlers/tasks.js';
@@ -68,6 +68,10 @@ export const routes: RouteDef[] = [
   rollbackPolicySet,
   showPolicySet,
   activatePolicySet,
+  replayPolicies,
+  setShadowPolicySet,
+  clearShadowPolicySet,
+  listShadowDisagreements,
   // decisions: Mandate's API, AuthZEN 1.0, the tool catalog
   authorize,
   accessEvaluation,

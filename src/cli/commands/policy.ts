@@ -93,6 +93,23 @@ export function register(program: Command): void {
     output(opts, active, (s) => `rolled back: policy set ${s.version} is active`);
   });
 
+  clientOptions(
+    policy
+      .command('replay')
+      .description('re-decide the decisions recorded on a server with candidate policies; prints exactly those that would change and the determining policies before and after')
+      .requiredOption('--candidate <dir>', 'directory of .cedar files')
+      .option('--since <when>', 'ISO 8601 time or a duration back from now (e.g. 24h, 7d)', '24h'),
+  ).action(async (opts: ClientOptions & { candidate: string; since: string }) => {
+    const { files } = readPolicyFiles([opts.candidate]);
+    const report = await adminClient(opts).replayPolicies(files, opts.since);
+    output(opts, report, (r) =>
+      [
+        ...r.changed.map((c) => `${c.decision_id}  ${c.time}  ${c.before} -> ${c.after}  (before: ${c.reasons_before.join(', ') || '-'}; after: ${c.reasons_after.join(', ') || '-'})`),
+        `${r.changed.length} of ${r.total} decision(s) since ${r.since} would change`,
+      ].join('\n'),
+    );
+  });
+
   clientOptions(policy.command('list').description('list policy-set versions')).action(async (opts: ClientOptions) => {
     const list = await adminClient(opts).listPolicySets();
     output(opts, list, (l) => l.policy_sets.map((s) => `${s.status === 'active' ? '*' : ' '} ${s.version}  ${s.created_at}  ${s.created_by}  ${s.files.join(', ')}`).join('\n'));

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { MandateError } from '../../core/errors.js';
+import { parseSince } from '../../audit/export.js';
+import type { ShadowDisagreement } from '../../policy/decision-service.js';
+import { recordedDecisions, replay, type ReplayChange } from '../../policy/replay.js';
 import type { PolicySetRecord } from '../../core/store/index.js';
 import { route } from '../route.js';
 
@@ -105,5 +108,71 @@ export const activatePolicySet = route({
   responses: { 200: 'The version now active', 404: 'No such version' },
   async handler({ mandate, params, ctx }) {
     return summary(await mandate.policyStore.activate(params.version, ctx));
+  },
+});
+
+const change = (c: ReplayChange) => ({ decision_id: c.decisionId, time: iso(c.time), before: c.before, after: c.after, reasons_before: c.reasonsBefore, reasons_after: c.reasonsAfter });
+const disagreement = (d: ShadowDisagreement) => ({ decision_id: d.decisionId, time: iso(d.time), tool: d.toolId, task: d.taskId, live: d.live, shadow: d.shadow, live_reasons: d.liveReasons, shadow_reasons: d.shadowReasons, live_version: d.liveVersion, shadow_version: d.shadowVersion });
+
+export const replayPolicies = route({
+  method: 'POST',
+  url: '/v1/policies/replay',
+  auth: 'admin',
+  audit: null,
+  summary: 'Re-decide the decisions recorded since a time with candidate policy files; lists exactly those whose outcome would change, with the determining policies before and after',
+  tag: 'policies',
+  body: z.object({ files, since: z.string().max(64).default('24h') }).strict(),
+  responses: { 200: '{ total, changed: [{ decision_id, time, before, after, reasons_before, reasons_after }] }', 400: 'Invalid policies or `since`' },
+  async handler({ mandate, body }) {
+    const sinceTime = parseSince(body.since, mandate.clock.now());
+    if (sinceTime === undefined) throw new MandateError('invalid_request', `\`since\` must be an ISO 8601 time or a duration such as 24h, got \`${body.since}\``);
+    const candidate = mandate.policyStore.candidate(body.files);
+    const report = replay(await recordedDecisions(mandate.store.read, sinceTime), candidate);
+    return { since: iso(sinceTime), total: report.total, changed: report.changed.map(change) };
+  },
+});
+
+export const setShadowPolicySet = route({
+  method: 'POST',
+  url: '/v1/policies/:version/shadow',
+  auth: 'admin',
+  audit: 'policy.shadow',
+  summary: 'Evaluate a stored version beside the active one on every decision (never affecting the answer); disagreements are kept in memory',
+  tag: 'policies',
+  params: version,
+  responses: { 200: '{ shadow: version }', 404: 'No such version' },
+  async handler({ mandate, params, ctx }) {
+    mandate.decisions.setShadow(await mandate.policyStore.pointOf(params.version));
+    await mandate.store.transaction((tx) => tx.audit.append({ actor: ctx.actor, action: 'policy.shadow', target: `policy_set:${params.version}`, outcome: 'success', requestId: ctx.requestId, details: { version: params.version } }));
+    return { shadow: params.version };
+  },
+});
+
+export const clearShadowPolicySet = route({
+  method: 'DELETE',
+  url: '/v1/policies/shadow',
+  auth: 'admin',
+  audit: 'policy.shadow',
+  summary: 'Stop evaluating a shadow policy set (its disagreements are dropped)',
+  tag: 'policies',
+  responses: { 200: '{ shadow: null }' },
+  async handler({ mandate, ctx }) {
+    const previous = mandate.decisions.shadow?.version ?? null;
+    mandate.decisions.setShadow(null);
+    await mandate.store.transaction((tx) => tx.audit.append({ actor: ctx.actor, action: 'policy.shadow', target: 'policy_set:shadow', outcome: 'success', requestId: ctx.requestId, details: { version: null, previous } }));
+    return { shadow: null };
+  },
+});
+
+export const listShadowDisagreements = route({
+  method: 'GET',
+  url: '/v1/policies/shadow/disagreements',
+  auth: 'admin',
+  audit: null,
+  summary: 'Decisions on which the shadow policy set disagreed with the active one, oldest first (in memory, bounded)',
+  tag: 'policies',
+  responses: { 200: '{ shadow, disagreements }' },
+  async handler({ mandate }) {
+    return { shadow: mandate.decisions.shadow?.version ?? null, disagreements: mandate.decisions.shadowDisagreements().map(disagreement) };
   },
 });
