@@ -4,7 +4,7 @@ import type { AuditEventInput } from '../core/store/index.js';
 import { canonicalDigest } from '../core/canonical-json.js';
 import { emptySession, recordDecision, snapshot } from '../session/session-state.js';
 import type { DecisionPoint } from './decision-point.js';
-import { DecisionService, labelStrings, sessionSnapshotOf, type VerifiedTaskToken } from './decision-service.js';
+import { DecisionService, labelStrings, redactSecrets, sessionSnapshotOf, type VerifiedTaskToken } from './decision-service.js';
 import { createDefaultDecisionPoint } from './engines/wasm.js';
 import type { DecisionRequest } from './request.js';
 import { ToolCatalog } from './tool-catalog.js';
@@ -84,5 +84,13 @@ describe('DecisionService', () => {
     svc.forget('a');
     assert.equal(svc.session('a').callCount, 0);
     assert.equal(svc.sessionCount, 1);
+  });
+});
+
+it('keeps secret-looking argument values out of the audit log', () => {
+  assert.deepEqual(redactSecrets({ to: 'a@example.org', api_key: 'k', nested: { Password: 'p', list: [{ token: 't', ok: 1 }] } }), {
+    to: 'a@example.org',
+    api_key: '[redacted]',
+    nested: { Password: '[redacted]', list: [{ token: '[redacted]', ok: 1 }] },
   });
 });

@@ -185,7 +185,7 @@ export class DecisionService {
         task: principal.taskId,
         chain: request.principal.chain.actors,
         // The full request, so the decision can be replayed against a candidate policy set (src/policy/replay.ts).
-        request: { ...request, now: now.toISOString() },
+        request: { ...request, ...(request.arguments ? { arguments: redactSecrets(request.arguments) as Record<string, unknown> } : {}), now: now.toISOString() },
       },
     });
     return result;
@@ -250,4 +250,14 @@ export class DecisionService {
       this.#sessions.delete(oldest);
     }
   }
+}
+
+/** Argument keys whose values never reach the audit log (replay sees `[redacted]` there). */
+const SECRET_KEY = /pass(word|phrase)?|secret|token|api[-_]?key|authorization|credential|private[-_]?key|cookie/i;
+
+/** A copy of `value` with the values of secret-looking keys replaced, at any depth. */
+export function redactSecrets(value: unknown, depth = 0): unknown {
+  if (depth > 32 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redactSecrets(v, depth + 1)]));
 }
