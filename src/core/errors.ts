@@ -31,7 +31,9 @@ export type ErrorCode =
   | 'unsupported_token_type'
   | 'invalid_dpop_proof'
   | 'use_dpop_nonce'
-  | 'invalid_token';
+  | 'invalid_token'
+  // credential broker: an upstream credential could not be obtained (never carries secret material)
+  | 'credential_unavailable';
 
 export class MandateError extends Error {
   readonly code: ErrorCode;
@@ -70,6 +72,7 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_dpop_proof: 400,
   use_dpop_nonce: 400,
   invalid_token: 401,
+  credential_unavailable: 502,
 };
 
 /** The HTTP status for an error code. */

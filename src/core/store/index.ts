@@ -16,6 +16,8 @@ import type {
   SigningKeyRecord,
   TrustedIssuerRecord,
   PolicySetRecord,
+  SecretRecord,
+  SecretVersionRecord,
 } from './records.js';
 
 export type * from './records.js';
@@ -52,6 +54,7 @@ export interface StoreReader {
   grants: GrantReader;
   federation: FederationReader;
   policySets: PolicySetReader;
+  secrets: SecretReader;
 }
 
 export interface StoreTx {
@@ -70,6 +73,7 @@ export interface StoreTx {
   grants: GrantReader & GrantWriter;
   federation: FederationReader & FederationWriter;
   policySets: PolicySetReader & PolicySetWriter;
+  secrets: SecretReader & SecretWriter;
 }
 
 export interface AgentListFilter {
@@ -229,4 +233,22 @@ export interface PolicySetWriter {
   insert(set: PolicySetRecord): Promise<void>;
   /** Makes `version` the only active set (the previous one becomes inactive); false when it does not exist. */
   setActive(version: number, at: number): Promise<boolean>;
+}
+
+export interface SecretReader {
+  /** Deleted secrets too (their metadata stays so that version numbers are never reused). */
+  get(id: string): Promise<SecretRecord | undefined>;
+  /** By id; deleted secrets only when asked. */
+  list(filter?: { includeDeleted?: boolean }): Promise<SecretRecord[]>;
+  getVersion(id: string, version: number): Promise<SecretVersionRecord | undefined>;
+  /** The versions still stored, oldest first. */
+  listVersions(id: string): Promise<SecretVersionRecord[]>;
+}
+export interface SecretWriter {
+  /** Inserts or replaces the metadata row. */
+  upsert(secret: SecretRecord): Promise<void>;
+  /** Throws `conflict` when that version exists. */
+  insertVersion(version: SecretVersionRecord): Promise<void>;
+  /** Destroys every stored version of a secret (the ciphertexts); returns how many. */
+  deleteVersions(id: string): Promise<number>;
 }

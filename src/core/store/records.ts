@@ -237,3 +237,36 @@ export interface PolicySetRecord {
   activatedAt: number | null;
   status: PolicySetStatus;
 }
+
+export type SecretStatus = 'active' | 'disabled' | 'deleted';
+
+/**
+ * A brokered secret's metadata (see broker/secret-store.ts). The value lives only in its
+ * versions, encrypted; nothing here is secret.
+ */
+export interface SecretRecord {
+  id: string;
+  description: string;
+  /** An operator's label for what the value is (`api_key`, `basic_auth`, `oauth_client_secret`, …). */
+  type: string;
+  status: SecretStatus;
+  /** The version the broker uses; versions are 1, 2, 3, … and never reused, even after a delete. */
+  currentVersion: number;
+  createdAt: number;
+  createdBy: string;
+  /** The last change (rotation, disable, enable, delete). */
+  updatedAt: number;
+  updatedBy: string;
+}
+
+/** One version of a secret's value under envelope encryption (broker/envelope.ts). */
+export interface SecretVersionRecord {
+  secretId: string;
+  version: number;
+  /** The version's data key, wrapped (AES-256-GCM) by the key-encryption key derived from the master key. */
+  wrappedKey: string;
+  /** The value, AES-256-GCM under the data key; AAD binds it to secret id and version. */
+  ciphertext: string;
+  createdAt: number;
+  createdBy: string;
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { GENESIS_HASH, hashAuditEvent } from '../../audit/chain.js';
 import { MandateError } from '../../core/errors.js';
-import type { AgentRecord, PolicySetRecord, SigningKeyRecord, Store, TrustedIssuerRecord } from '../../core/store/index.js';
+import type { AgentRecord, PolicySetRecord, SecretRecord, SigningKeyRecord, Store, TrustedIssuerRecord } from '../../core/store/index.js';
 
 /**
  * The behaviour every Store implementation must show. Each dialect's test file calls this
@@ -260,6 +260,33 @@ export function storeConformance(dialect: string, open: () => Promise<Store>): v
         );
         assert.equal((await s.read.policySets.active())?.version, 2, 'a rolled-back switch leaves the previous set active');
         assert.deepEqual((await s.read.policySets.list()).filter((p) => p.status === 'active').map((p) => p.version), [2]);
+      }));
+    test('secrets: upsert metadata, versions in order, a duplicate version is a conflict, delete destroys the versions', () =>
+      withStore(async (s) => {
+        const secret = (id: string, over: Partial<SecretRecord> = {}): SecretRecord => ({ id, description: 'd', type: 'api_key', status: 'active', currentVersion: 1, createdAt: 1, createdBy: 'admin', updatedAt: 1, updatedBy: 'admin', ...over });
+        const version = (secretId: string, v: number) => ({ secretId, version: v, wrappedKey: `wk${v}`, ciphertext: `ct${v}`, createdAt: v, createdBy: 'admin' });
+        await s.transaction(async (tx) => {
+          await tx.secrets.upsert(secret('b'));
+          await tx.secrets.insertVersion(version('b', 1));
+          await tx.secrets.upsert(secret('a'));
+          await tx.secrets.insertVersion(version('a', 2));
+          await tx.secrets.insertVersion(version('a', 1));
+        });
+        assert.deepEqual(await s.read.secrets.get('a'), secret('a'));
+        assert.equal(await s.read.secrets.get('missing'), undefined);
+        assert.deepEqual((await s.read.secrets.list()).map((x) => x.id), ['a', 'b']);
+        assert.deepEqual(await s.read.secrets.getVersion('a', 2), version('a', 2));
+        assert.equal(await s.read.secrets.getVersion('a', 3), undefined);
+        assert.deepEqual((await s.read.secrets.listVersions('a')).map((v) => v.version), [1, 2]);
+        await assert.rejects(s.transaction((tx) => tx.secrets.insertVersion(version('a', 2))), (err: unknown) => err instanceof MandateError && err.code === 'conflict');
+        await s.transaction((tx) => tx.secrets.upsert(secret('a', { currentVersion: 2, status: 'disabled', updatedAt: 5, updatedBy: 'ops' })));
+        assert.deepEqual(await s.read.secrets.get('a'), secret('a', { currentVersion: 2, status: 'disabled', updatedAt: 5, updatedBy: 'ops' }));
+        assert.equal(await s.transaction((tx) => tx.secrets.deleteVersions('a')), 2);
+        await s.transaction((tx) => tx.secrets.upsert(secret('a', { currentVersion: 2, status: 'deleted' })));
+        assert.deepEqual(await s.read.secrets.listVersions('a'), []);
+        assert.deepEqual(await s.read.secrets.listVersions('b'), [version('b', 1)], 'only that secret\'s versions are destroyed');
+        assert.deepEqual((await s.read.secrets.list()).map((x) => x.id), ['b'], 'deleted secrets are not listed by default');
+        assert.deepEqual((await s.read.secrets.list({ includeDeleted: true })).map((x) => x.id), ['a', 'b']);
       }));
   });
 }

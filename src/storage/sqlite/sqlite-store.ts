@@ -14,6 +14,7 @@ import {
   SqliteMeta,
 } from './repositories.js';
 import { SqlitePolicySets } from './policy-repositories.js';
+import { SqliteSecrets } from './secret-repositories.js';
 import { Statements } from './statements.js';
 import { SqliteFederation, SqliteGrants, SqliteReplay, SqliteTasks, SqliteTaskTokens, SqliteTrustRules } from './task-repositories.js';
 
@@ -40,6 +41,7 @@ function repositories(s: Statements, clock: Clock): StoreTx {
     grants: new SqliteGrants(s),
     federation: new SqliteFederation(s),
     policySets: new SqlitePolicySets(s),
+    secrets: new SqliteSecrets(s),
   };
 }
 
@@ -64,6 +66,8 @@ export class SqliteStore implements Store {
     this.writer.pragma('synchronous = NORMAL');
     this.writer.pragma('foreign_keys = ON');
     this.writer.pragma('busy_timeout = 5000');
+    // Deleted rows (a deleted secret's ciphertexts) are overwritten, not left in free pages.
+    this.writer.pragma('secure_delete = ON');
     try {
       migrate(this.writer);
     } catch (err) {
