@@ -61,6 +61,46 @@ describe('DecisionService', () => {
     ]);
   });
 
+  it('previews a call without recording it in the session or the audit log', async () => {
+    const events: AuditEventInput[] = [];
+    const svc = new DecisionService({ catalog: catalog(), decisionPoint: () => point, internalDomains: ['example.org'], audit: async (e) => void events.push(e) });
+    const p = await svc.preview({ principal: token('t'), toolId: 'docs/secret' });
+    assert.equal(p.outcome, 'allow');
+    assert.equal('decisionId' in p, false);
+    assert.equal((await svc.preview({ principal: token('t'), toolId: 'other/tool' })).outcome, 'deny');
+    assert.equal(svc.session('t').callCount, 0);
+    assert.equal(events.length, 0);
+    // The preview sees the session as it is: after a confidential read, an external send previews as denied.
+    await svc.authorize({ principal: token('t'), toolId: 'docs/secret' });
+    assert.equal((await svc.preview({ principal: token('t'), toolId: 'mail/send', arguments: { to: 'x@partner.example' } })).outcome, 'deny');
+    assert.equal(svc.session('t').callCount, 1);
+  });
+
+  it('decides resources and prompts by their scopes; a resource read taints the session with its classification', async () => {
+    const events: AuditEventInput[] = [];
+    const svc = new DecisionService({ catalog: catalog(), decisionPoint: () => point, internalDomains: ['example.org'], audit: async (e) => void events.push(e) });
+    const principal = token('t', ['resource:docs/*', 'prompt:docs/summarize', 'tool:mail/send']);
+    const read = await svc.authorizeServerAction({ principal, action: 'read_resource', server: 'docs', uri: 'file:///handbook.md', classification: 'internal' });
+    assert.deepEqual([read.outcome, read.reasons], ['allow', ['mandate.allow-scoped-resources']]);
+    assert.equal(svc.session('t').highestClassification, 'internal');
+    assert.equal((await svc.authorizeServerAction({ principal, action: 'read_resource', server: 'wiki', uri: 'file:///x' })).outcome, 'deny');
+    assert.equal((await svc.authorizeServerAction({ principal, action: 'get_prompt', server: 'docs', name: 'summarize', arguments: { topic: 'q3' } })).outcome, 'allow');
+    assert.equal((await svc.authorizeServerAction({ principal, action: 'get_prompt', server: 'docs', name: 'other' })).outcome, 'deny');
+    // An unclassified resource counts as confidential, so an external send after it is denied.
+    await svc.authorizeServerAction({ principal, action: 'read_resource', server: 'docs', uri: 'file:///unknown.md' });
+    assert.equal(svc.session('t').highestClassification, 'confidential');
+    assert.equal((await svc.authorize({ principal, toolId: 'mail/send', arguments: { to: 'x@partner.example' } })).outcome, 'deny');
+    // An external http resource is an external destination for the taint rule.
+    const t2 = token('t2', ['resource:*']);
+    await svc.authorizeServerAction({ principal: t2, action: 'read_resource', server: 'docs', uri: 'file:///secret.md' });
+    assert.deepEqual((await svc.authorizeServerAction({ principal: t2, action: 'read_resource', server: 'web', uri: 'https://collector.evil.example/x', classification: 'public' })).reasons, ['mandate.no-external-after-confidential']);
+    assert.deepEqual(events.slice(0, 3).map((e) => [e.target, (e.details as Record<string, unknown>).action]), [
+      ['resource:docs/file:///handbook.md', 'read_resource'],
+      ['resource:wiki/file:///x', 'read_resource'],
+      ['prompt:docs/summarize', 'get_prompt'],
+    ]);
+  });
+
   it('denies an unknown or malformed tool id', async () => {
     const svc = new DecisionService({ catalog: catalog(), decisionPoint: () => point, internalDomains: [] });
     assert.equal((await svc.authorize({ principal: token('t', ['*']), toolId: 'nope/tool' })).outcome, 'deny');

@@ -3,10 +3,11 @@ import { systemClock } from '../core/clock.js';
 import { canonicalDigest } from '../core/canonical-json.js';
 import { newId } from '../core/random.js';
 import type { AuditEventInput } from '../core/store/index.js';
-import { emptySession, recordDecision, snapshot, type SessionState } from '../session/session-state.js';
-import { extractContext } from './argument-extractors.js';
+import { emptySession, recordDecision, snapshot, type DecisionRecord, type SessionState } from '../session/session-state.js';
+import { extractContext, isExternal, urlHosts } from './argument-extractors.js';
+import type { Classification } from './classification.js';
 import type { DecisionError, DecisionPoint, Outcome } from './decision-point.js';
-import { chainFromToken, type AgentFacts, type DecisionRequest, type Destination, type SessionSnapshot, type TokenFacts, type ToolFacts, type UnknownTool } from './request.js';
+import { chainFromToken, promptScope, resourceScope, type AgentFacts, type DecisionRequest, type Destination, type RequestCommon, type SessionSnapshot, type TokenFacts, type ToolFacts, type UnknownTool } from './request.js';
 import { parseToolId, type CatalogTool, type ToolCatalog } from './tool-catalog.js';
 
 /**
@@ -63,6 +64,22 @@ export interface DecisionServiceOptions {
   maxSessions?: number;
   /** Shadow disagreements kept in memory; the oldest is dropped beyond. Default 1,000. */
   maxShadowDisagreements?: number;
+}
+
+/** Reading an MCP resource or getting a prompt, by the holder of a verified task token. */
+export type ServerActionInput = {
+  principal: VerifiedTaskToken;
+  server: string;
+  approved?: boolean;
+  now?: Date;
+  requestId?: string | null;
+} & ({ action: 'read_resource'; uri: string; classification?: Classification } | { action: 'get_prompt'; name: string; arguments?: Record<string, unknown> });
+
+const digestOf = (request: DecisionRequest): string => canonicalDigest({ ...request, now: request.now.toISOString() });
+
+/** The destination of an http(s) resource URI: its host; other schemes reach none. */
+function resourceDestinations(uri: string, internalDomains: readonly string[]): Destination[] {
+  return /^https?:/iu.test(uri) ? urlHosts(uri).map((host) => ({ host, external: isExternal(host, internalDomains) })) : [];
 }
 
 /** A decision on which the shadow (candidate) set disagreed with the active one (issue 4, item 8). */
@@ -134,54 +151,91 @@ export class DecisionService {
 
   /** Decides one tool call, records it in the task's session and audits it. */
   async authorize(input: AuthorizeInput): Promise<AuthorizeResult> {
-    const { principal, toolId } = input;
+    const call = await this.#toolCall(input);
+    return this.#decide(input, call.target, call.build, call.record);
+  }
+
+  /**
+   * What `authorize` would answer for this call now, without recording it in the session or
+   * the audit log (the gateway filters `tools/list` with it). No decision id.
+   */
+  async preview(input: AuthorizeInput): Promise<Omit<AuthorizeResult, 'decisionId'>> {
+    const call = await this.#toolCall(input);
+    const state = this.#session(input.principal.taskId);
+    const request = call.build(sessionSnapshotOf(state));
+    const decision = this.#opts.decisionPoint().authorize(request);
+    return { outcome: decision.outcome, reasons: decision.reasons, errors: decision.errors, policySetVersion: decision.policySetVersion, inputsDigest: digestOf(request) };
+  }
+
+  /**
+   * Decides reading an MCP resource (`read_resource`) or getting a prompt (`get_prompt`),
+   * records it in the task's session (a resource taints it with its classification, default
+   * `confidential`) and audits it. The session records it as `resource:<server>/<uri>` or
+   * `prompt:<server>/<name>`.
+   */
+  async authorizeServerAction(input: ServerActionInput): Promise<AuthorizeResult> {
+    const { principal } = input;
     const now = input.now ?? new Date(this.#clock.now());
+    const base = await this.#requestBase(principal, now, input.approved === true);
+    if (input.action === 'read_resource') {
+      const classification = input.classification ?? 'confidential';
+      const destinations = resourceDestinations(input.uri, this.#opts.internalDomains);
+      const target = resourceScope(input.server, input.uri);
+      return this.#decide(input, target, (session) => ({ ...base, session, action: 'read_resource', resource: { server: input.server, uri: input.uri, classification }, arguments: {}, destination: pickDestination(destinations) }), { destinations, classificationReturned: classification });
+    }
+    const target = promptScope(input.server, input.name);
+    const args = input.arguments ?? {};
+    return this.#decide(input, target, (session) => ({ ...base, session, action: 'get_prompt', prompt: { server: input.server, name: input.name }, arguments: args, destination: null }), { destinations: [] });
+  }
+
+  async #requestBase(principal: VerifiedTaskToken, now: Date, approved: boolean): Promise<Omit<RequestCommon, 'session'>> {
     const facts = (await this.#opts.agentFacts?.(principal.actor)) ?? {};
     const agent: AgentFacts = { id: principal.actor, owner: facts.owner ?? '', labels: facts.labels ?? [], trustDomain: facts.trustDomain ?? trustDomainOf(principal.actor), risk: facts.risk ?? 0 };
-    const catalogTool = this.#opts.catalog.get(toolId);
-    const tool = toolFacts(catalogTool, toolId);
+    return { principal: { agent, chain: chainFromToken(principal) }, scopes: [...principal.scopes], now, risk: 0, approved };
+  }
+
+  async #toolCall(input: AuthorizeInput): Promise<{ target: string; build: (session: SessionSnapshot) => DecisionRequest; record: Pick<DecisionRecord, 'destinations' | 'classificationReturned'> }> {
+    const now = input.now ?? new Date(this.#clock.now());
+    const base = await this.#requestBase(input.principal, now, input.approved === true);
+    const catalogTool = this.#opts.catalog.get(input.toolId);
+    const tool = toolFacts(catalogTool, input.toolId);
     const args = input.arguments ?? {};
     const destinations = catalogTool ? extractContext(catalogTool, args, this.#opts.internalDomains).destinations : [];
+    return {
+      target: input.toolId,
+      build: (session) => ({ ...base, session, action: 'call_tool', tool, arguments: args, destination: pickDestination(destinations) }),
+      record: { destinations, ...(tool.cataloged ? { classificationReturned: tool.classification } : {}) },
+    };
+  }
+
+  /** Decides `build(session)` for `target`, records it in the task's session and audits it. */
+  async #decide(input: { principal: VerifiedTaskToken; requestId?: string | null | undefined }, target: string, build: (session: SessionSnapshot) => DecisionRequest, record: Pick<DecisionRecord, 'destinations' | 'classificationReturned'>): Promise<AuthorizeResult> {
+    const { principal } = input;
     // From here to `recordDecision` nothing awaits, so concurrent calls of one task see each other in order.
     const state = this.#session(principal.taskId);
-    const request: DecisionRequest = {
-      action: 'call_tool',
-      tool,
-      principal: { agent, chain: chainFromToken(principal) },
-      scopes: [...principal.scopes],
-      arguments: args,
-      destination: pickDestination(destinations),
-      session: sessionSnapshotOf(state),
-      now,
-      risk: 0,
-      approved: input.approved === true,
-    };
-    const inputsDigest = canonicalDigest({ ...request, now: now.toISOString() });
+    const request = build(sessionSnapshotOf(state));
+    const now = request.now;
+    const inputsDigest = digestOf(request);
     const decision = this.#opts.decisionPoint().authorize(request);
-    const recorded = recordDecision(state, {
-      toolId,
-      outcome: decision.outcome,
-      at: now.getTime(),
-      destinations,
-      ...(tool.cataloged ? { classificationReturned: tool.classification } : {}),
-    });
+    const recorded = recordDecision(state, { toolId: target, outcome: decision.outcome, at: now.getTime(), ...record });
     this.#remember(principal.taskId, recorded);
     const result: AuthorizeResult = { decisionId: newId(), outcome: decision.outcome, reasons: decision.reasons, errors: decision.errors, policySetVersion: decision.policySetVersion, inputsDigest };
-    if (this.#shadow) this.#compareShadow(this.#shadow, request, result, toolId, principal.taskId);
+    if (this.#shadow) this.#compareShadow(this.#shadow, request, result, target, principal.taskId);
     await this.#opts.audit?.({
       actor: principal.actor,
       action: 'decision',
-      target: toolId,
+      target,
       outcome: decision.outcome === 'allow' ? 'success' : 'denied',
       requestId: input.requestId ?? null,
       details: {
         decision_id: result.decisionId,
+        action: request.action,
         outcome: result.outcome,
         policy_set_version: result.policySetVersion,
         reasons: result.reasons,
         errors: result.errors,
         inputs_digest: inputsDigest,
-        tool: toolId,
+        tool: target,
         task: principal.taskId,
         chain: request.principal.chain.actors,
         // The full request, so the decision can be replayed against a candidate policy set (src/policy/replay.ts).

@@ -113,12 +113,19 @@ test('no approval is asked for what nothing permits', () => {
   assert.deepEqual(outcome(defaults.authorize(callRequest({ tool: outside }))), ['deny', ['mandate.destructive-needs-approval']]);
 });
 
-test('other actions: listing tools is allowed; reading resources, starting tasks and delegating have no default permit', () => {
+test('other actions: listing tools is allowed; resources and prompts need a granting scope; starting tasks and delegating have no default permit', () => {
   const base = callRequest();
   const { tool: _tool, ...common } = base;
   assert.deepEqual(outcome(defaults.authorize({ ...common, action: 'list_tools', server: { name: 'github', labels: [] } })), ['allow', ['mandate.allow-list-tools']]);
   assert.equal(defaults.authorize({ ...common, action: 'list_tools', server: { name: 'github', labels: [] }, risk: 80 }).outcome, 'deny');
-  assert.deepEqual(outcome(defaults.authorize({ ...common, action: 'read_resource', server: { name: 'github', labels: [] } })), ['deny', []]);
+  const read = { ...common, action: 'read_resource' as const, resource: { server: 'docs', uri: 'file:///handbook.md' } };
+  assert.deepEqual(outcome(defaults.authorize(read)), ['deny', []]);
+  assert.deepEqual(outcome(defaults.authorize({ ...read, scopes: ['resource:docs/*'] })), ['allow', ['mandate.allow-scoped-resources']]);
+  assert.deepEqual(outcome(defaults.authorize({ ...read, scopes: ['resource:docs/file:///handbook.md'], destination: EXTERNAL })), ['deny', ['mandate.no-external-after-confidential']], 'an unclassified resource counts as confidential');
+  assert.deepEqual(outcome(defaults.authorize({ ...read, scopes: ['resource:other/*'] })), ['deny', []]);
+  const prompt = { ...common, action: 'get_prompt' as const, prompt: { server: 'docs', name: 'summarize' } };
+  assert.deepEqual(outcome(defaults.authorize(prompt)), ['deny', []]);
+  assert.deepEqual(outcome(defaults.authorize({ ...prompt, scopes: ['prompt:docs/summarize'] })), ['allow', ['mandate.allow-scoped-prompts']]);
   assert.deepEqual(outcome(defaults.authorize({ ...common, action: 'start_task', task: { id: 't1', purpose: 'triage' } })), ['deny', []]);
   const delegate = { id: BETA, owner: 'bob@example.org', labels: [], trustDomain: 'example.org', risk: 0 };
   assert.deepEqual(outcome(defaults.authorize({ ...common, action: 'delegate', delegate })), ['deny', []]);

@@ -10,7 +10,7 @@ import { grantScopes, toolScope } from './scopes.js';
  * token, the tool catalog, the call's arguments and the task's session state.
  */
 
-export const POLICY_ACTIONS = ['call_tool', 'list_tools', 'read_resource', 'start_task', 'delegate'] as const;
+export const POLICY_ACTIONS = ['call_tool', 'list_tools', 'read_resource', 'get_prompt', 'start_task', 'delegate'] as const;
 export type PolicyAction = (typeof POLICY_ACTIONS)[number];
 export type SideEffect = 'read' | 'write' | 'destructive';
 export type { Classification } from './classification.js';
@@ -64,6 +64,25 @@ export interface ToolServerFacts {
   labels: string[];
 }
 
+/** An MCP resource as the gateway knows it. */
+export interface ResourceFacts {
+  server: string;
+  uri: string;
+  /** Of the data it holds; default `confidential` (unknown sensitivity). */
+  classification?: Classification;
+}
+
+/** An MCP prompt. */
+export interface PromptFacts {
+  server: string;
+  name: string;
+}
+
+/** The scope that names a resource: `resource:<server>/<uri>`. */
+export const resourceScope = (server: string, uri: string): string => `resource:${server}/${uri}`;
+/** The scope that names a prompt: `prompt:<server>/<name>`. */
+export const promptScope = (server: string, name: string): string => `prompt:${server}/${name}`;
+
 export interface TaskFacts {
   id: string;
   purpose: string;
@@ -84,7 +103,7 @@ export interface Destination {
   external: boolean;
 }
 
-interface RequestCommon {
+export interface RequestCommon {
   principal: { agent: AgentFacts; chain: ChainFacts };
   /** The task token's scopes, as issued. */
   scopes: string[];
@@ -105,7 +124,9 @@ interface RequestCommon {
 export type DecisionRequest = RequestCommon &
   (
     | { action: 'call_tool'; tool: ToolFacts | UnknownTool }
-    | { action: 'list_tools' | 'read_resource'; server: ToolServerFacts }
+    | { action: 'list_tools'; server: ToolServerFacts }
+    | { action: 'read_resource'; resource: ResourceFacts }
+    | { action: 'get_prompt'; prompt: PromptFacts }
     | { action: 'start_task'; task: TaskFacts }
     | { action: 'delegate'; delegate: AgentFacts }
   );
@@ -192,11 +213,28 @@ function resourceOf(req: DecisionRequest): { resource: TypeAndId; entities: Enti
       const entities = toolEntities(req.tool);
       return { resource: entities[0]!.uid as TypeAndId, entities, classification: req.tool.cataloged === true ? req.tool.classification : 'restricted' };
     }
-    case 'list_tools':
-    case 'read_resource': {
-      if (typeof req.server !== 'object' || req.server === null) throw refuse(`a \`${req.action}\` request needs a \`server\``);
+    case 'list_tools': {
+      if (typeof req.server !== 'object' || req.server === null) throw refuse('a `list_tools` request needs a `server`');
       const resource = uid('ToolServer', req.server.name);
       return { resource, entities: [{ uid: resource, attrs: { labels: req.server.labels }, parents: [] }], classification: 'public' };
+    }
+    case 'read_resource': {
+      const r = req.resource;
+      if (typeof r !== 'object' || r === null) throw refuse('a `read_resource` request needs a `resource`');
+      const server = uid('ToolServer', r.server);
+      const scope = resourceScope(r.server, r.uri);
+      const classification = r.classification ?? 'confidential';
+      const attrs: Record<string, CedarValueJson> = { server: { __entity: server }, uri: r.uri, scope, grant_scopes: grantScopes(scope), classification, classification_rank: classificationRank(classification) };
+      const resource = uid('Resource', `${r.server}/${r.uri}`);
+      return { resource, entities: [{ uid: resource, attrs, parents: [server] }, { uid: server, attrs: { labels: [] }, parents: [] }], classification };
+    }
+    case 'get_prompt': {
+      const p = req.prompt;
+      if (typeof p !== 'object' || p === null) throw refuse('a `get_prompt` request needs a `prompt`');
+      const server = uid('ToolServer', p.server);
+      const scope = promptScope(p.server, p.name);
+      const resource = uid('Prompt', `${p.server}/${p.name}`);
+      return { resource, entities: [{ uid: resource, attrs: { server: { __entity: server }, name: p.name, scope, grant_scopes: grantScopes(scope) }, parents: [server] }, { uid: server, attrs: { labels: [] }, parents: [] }], classification: 'public' };
     }
     case 'start_task': {
       if (typeof req.task !== 'object' || req.task === null) throw refuse('a `start_task` request needs a `task`');
