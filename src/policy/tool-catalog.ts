@@ -255,6 +255,21 @@ export class ToolCatalog {
     return tool;
   }
 
+  /**
+   * What the catalog holds for `server`, in the form `upsertServerTools` takes back: the
+   * definitions as listed and the operator annotations by tool name (for persistence).
+   */
+  exportServer(server: string): { tools: McpToolDescription[]; annotations: Record<string, ToolAnnotation> } {
+    const entries = [...(this.#servers.get(server)?.values() ?? [])];
+    const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+    return { tools: entries.map((e) => copy(e.definition)), annotations: Object.fromEntries(entries.filter((e) => Object.keys(e.operator).length > 0).map((e) => [e.definition.name, copy(e.operator)])) };
+  }
+
+  /** Names of the servers with tools in the catalog, sorted. */
+  servers(): string[] {
+    return [...this.#servers.keys()].sort();
+  }
+
   get(toolId: string): CatalogTool | undefined {
     const id = parseToolId(toolId);
     return id && this.#servers.get(id.server)?.get(id.name)?.tool;

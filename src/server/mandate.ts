@@ -28,7 +28,7 @@ import { FederationService } from '../identity/federation.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { BatchedAuditAppender } from '../audit/batched-appender.js';
 import { DecisionService } from '../policy/decision-service.js';
-import { ToolCatalog } from '../policy/tool-catalog.js';
+import { CatalogService } from '../policy/catalog-service.js';
 
 /** Everything a running Mandate holds, composed once at start. */
 export interface Mandate {
@@ -53,7 +53,9 @@ export interface Mandate {
   exchange: ExchangeDeps;
   /** Versioned policy sets; `policyStore.active()` is the decision point that decides now. */
   policyStore: PolicyStore;
-  /** Tool-call decisions (POST /v1/authorize, AuthZEN), with the in-memory tool catalog and per-task session state. */
+  /** The tool catalog (persisted, audited); `catalog.catalog` is the in-memory index decisions read. */
+  catalog: CatalogService;
+  /** Tool-call decisions (POST /v1/authorize, AuthZEN, the gateway), with per-task session state. */
   decisions: DecisionService;
   /** Public URLs of the OAuth endpoints. */
   endpoints: { token: string; introspection: string; revocation: string };
@@ -125,8 +127,10 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     const policyStore = new PolicyStore(store, clock);
     await policyStore.initialize(systemContext);
     const decisionAudit = new BatchedAuditAppender(store);
+    const catalog = new CatalogService(store, clock);
+    await catalog.load();
     const decisions = new DecisionService({
-      catalog: new ToolCatalog(),
+      catalog: catalog.catalog,
       // The policy store's active set decides; an activation takes effect at the next call.
       decisionPoint: () => policyStore.active(),
       internalDomains: [config.trustDomain],
@@ -150,6 +154,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       federation,
       exchange,
       policyStore,
+      catalog,
       decisions,
       endpoints: { token: `${config.issuer}/oauth/token`, introspection: `${config.issuer}/oauth/introspect`, revocation: `${config.issuer}/oauth/revoke` },
       config,

@@ -8,7 +8,7 @@ import { authorizationServerMetadata, jwks, spiffeBundle } from './handlers/well
 import { metrics, openapi } from './handlers/operations.js';
 import type { RouteDef } from './route.js';
 import { activatePolicySet, clearShadowPolicySet, createPolicySet, diffPolicySets, listPolicySets, listShadowDisagreements, replayPolicies, rollbackPolicySet, setShadowPolicySet, showPolicySet, validatePolicies } from './handlers/policies.js';
-import { accessEvaluation, accessEvaluations, authorize, authzenConfiguration, listTools, putServerTools } from './handlers/authorize.js';
+import { accessEvaluation, accessEvaluations, authorize, authzenConfiguration, annotateTool, listTools, putServerTools } from './handlers/authorize.js';
 import { introspection, revocation, token } from './handlers/oauth.js';
 import { endTask, listTasks, showTask } from './handlers/tasks.js';
 import { addTrustRule, createGrant, deleteFederatedDomain, deleteTrustRule, listFederatedDomains, listGrants, listTrustRules, putFederatedDomain, revokeGrant } from './handlers/delegation.js';
@@ -78,6 +78,7 @@ export const routes: RouteDef[] = [
   accessEvaluations,
   authzenConfiguration,
   putServerTools,
+  annotateTool,
   listTools,
   // operations
   healthz,

@@ -16,6 +16,7 @@ import type {
   SigningKeyRecord,
   TrustedIssuerRecord,
   PolicySetRecord,
+  ToolServerRecord,
   SecretRecord,
   SecretVersionRecord,
 } from './records.js';
@@ -54,6 +55,7 @@ export interface StoreReader {
   grants: GrantReader;
   federation: FederationReader;
   policySets: PolicySetReader;
+  toolServers: ToolServerReader;
   secrets: SecretReader;
 }
 
@@ -73,6 +75,7 @@ export interface StoreTx {
   grants: GrantReader & GrantWriter;
   federation: FederationReader & FederationWriter;
   policySets: PolicySetReader & PolicySetWriter;
+  toolServers: ToolServerReader & ToolServerWriter;
   secrets: SecretReader & SecretWriter;
 }
 
@@ -251,4 +254,14 @@ export interface SecretWriter {
   insertVersion(version: SecretVersionRecord): Promise<void>;
   /** Destroys every stored version of a secret (the ciphertexts); returns how many. */
   deleteVersions(id: string): Promise<number>;
+}
+
+export interface ToolServerReader {
+  get(server: string): Promise<ToolServerRecord | undefined>;
+  /** Every server, sorted by name. */
+  list(): Promise<ToolServerRecord[]>;
+}
+export interface ToolServerWriter {
+  upsert(record: ToolServerRecord): Promise<void>;
+  delete(server: string): Promise<boolean>;
 }

@@ -225,6 +225,17 @@ export interface FederatedDomainRecord {
 export type PolicySetStatus = 'active' | 'inactive';
 
 /** A versioned set of Cedar policy files; at most one is `active` (see policy/policy-store.ts). */
+/** What the tool catalog knows of one MCP server: its last `tools/list` and the operator's annotations. */
+export interface ToolServerRecord {
+  server: string;
+  /** The server's tool definitions, as `tools/list` gave them (validated by the catalog). */
+  tools: unknown[];
+  /** Operator annotations by tool name. */
+  annotations: Record<string, unknown>;
+  updatedAt: number;
+  updatedBy: string;
+}
+
 export interface PolicySetRecord {
   /** 1, 2, 3, … in creation order. */
   version: number;

@@ -8,7 +8,7 @@ import { route } from '../route.js';
 /**
  * The decision endpoints: Mandate's own `POST /v1/authorize`, the OpenID AuthZEN Authorization
  * API 1.0 (`POST /access/v1/evaluation`, `POST /access/v1/evaluations`, the PDP metadata at
- * `/.well-known/authzen-configuration`), and the in-memory tool catalog's admin API. Callers are
+ * `/.well-known/authzen-configuration`), and the tool catalog's admin API. Callers are
  * enforcement points authenticated with the admin token; the agent's task token travels in the
  * body and is verified here for the audience the caller enforces for.
  */
@@ -171,7 +171,7 @@ export const authzenConfiguration = route({
   },
 });
 
-// --- tool catalog (in memory) --------------------------------------------------------------
+// --- tool catalog --------------------------------------------------------------
 
 const toolJson = (t: CatalogTool) => ({
   id: t.id,
@@ -194,15 +194,30 @@ export const putServerTools = route({
   method: 'PUT',
   url: '/v1/tools/:server',
   auth: 'admin',
-  audit: null,
+  audit: 'tool_catalog.sync',
   summary: 'Replace a tool server\'s tools with its MCP `tools/list` result, plus operator `annotations` by tool name; returns the changes',
   tag: 'policy',
   params: z.object({ server: z.string().max(64) }),
   body: z.looseObject({ tools: z.array(z.unknown()), annotations: z.record(z.string(), z.unknown()).optional() }),
   responses: { 200: 'The changes, sorted by tool id', 400: 'An invalid tool or annotation (the field is named); nothing changed' },
-  async handler({ mandate, params, body }) {
-    const changes = mandate.decisions.catalog.upsertServerTools(params.server, body.tools as McpToolDescription[], (body.annotations ?? {}) as Record<string, ToolAnnotation>);
+  async handler({ mandate, params, body, ctx }) {
+    const changes = await mandate.catalog.sync(params.server, body.tools as McpToolDescription[], { annotations: (body.annotations ?? {}) as Record<string, ToolAnnotation>, actor: 'admin', requestId: ctx.requestId });
     return { changes: changes.map(changeJson) };
+  },
+});
+
+export const annotateTool = route({
+  method: 'PUT',
+  url: '/v1/tools/:server/:tool/annotation',
+  auth: 'admin',
+  audit: 'tool_catalog.annotate',
+  summary: 'Merge an operator annotation (`sideEffect`, `classification`, `destinations`, `labels`, `extractors`, as in `PUT /v1/tools/:server`) into a listed tool',
+  tag: 'policy',
+  params: z.object({ server: z.string().max(64), tool: z.string().max(128) }),
+  body: z.looseObject({}),
+  responses: { 200: 'The tool as it now is', 400: 'An invalid annotation (the field is named); nothing changed', 404: 'No such tool in the catalog' },
+  async handler({ mandate, params, body, ctx }) {
+    return toolJson(await mandate.catalog.annotate(`${params.server}/${params.tool}`, body as ToolAnnotation, { actor: 'admin', requestId: ctx.requestId }));
   },
 });
 
@@ -216,6 +231,6 @@ export const listTools = route({
   query: z.object({ server: z.string().max(64).optional() }),
   responses: { 200: 'Tools' },
   async handler({ mandate, query }) {
-    return { tools: mandate.decisions.catalog.list(query.server).map(toolJson) };
+    return { tools: mandate.catalog.list(query.server).map(toolJson) };
   },
 });

@@ -261,6 +261,20 @@ export function storeConformance(dialect: string, open: () => Promise<Store>): v
         assert.equal((await s.read.policySets.active())?.version, 2, 'a rolled-back switch leaves the previous set active');
         assert.deepEqual((await s.read.policySets.list()).filter((p) => p.status === 'active').map((p) => p.version), [2]);
       }));
+    test('tool servers: upsert replaces, list sorted by name, delete', () =>
+      withStore(async (s) => {
+        const server = (name: string, n: number) => ({ server: name, tools: Array.from({ length: n }, (_, i) => ({ name: `t${i}`, inputSchema: { type: 'object' } })), annotations: { t0: { sideEffect: 'read' } }, updatedAt: n, updatedBy: 'gateway' });
+        await s.transaction(async (tx) => {
+          await tx.toolServers.upsert(server('mail', 1));
+          await tx.toolServers.upsert(server('docs', 2));
+        });
+        await s.transaction((tx) => tx.toolServers.upsert(server('mail', 3)));
+        assert.deepEqual(await s.read.toolServers.get('mail'), server('mail', 3));
+        assert.deepEqual((await s.read.toolServers.list()).map((r) => r.server), ['docs', 'mail']);
+        assert.equal(await s.transaction((tx) => tx.toolServers.delete('docs')), true);
+        assert.equal(await s.transaction((tx) => tx.toolServers.delete('docs')), false);
+        assert.equal(await s.read.toolServers.get('docs'), undefined);
+      }));
     test('secrets: upsert metadata, versions in order, a duplicate version is a conflict, delete destroys the versions', () =>
       withStore(async (s) => {
         const secret = (id: string, over: Partial<SecretRecord> = {}): SecretRecord => ({ id, description: 'd', type: 'api_key', status: 'active', currentVersion: 1, createdAt: 1, createdBy: 'admin', updatedAt: 1, updatedBy: 'admin', ...over });

@@ -204,6 +204,20 @@ migrations.push({
 });
 
 migrations.push({
+  version: 4,
+  name: 'tool catalog',
+  sql: `
+    CREATE TABLE tool_servers (
+      server TEXT PRIMARY KEY,
+      tools TEXT NOT NULL,
+      annotations TEXT NOT NULL,
+      updated_at INTEGER NOT NULL,
+      updated_by TEXT NOT NULL
+    );
+  `,
+});
+
+migrations.push({
   version: 5,
   name: 'secrets',
   sql: `

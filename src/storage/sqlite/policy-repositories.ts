@@ -1,4 +1,4 @@
-import type { PolicySetReader, PolicySetRecord, PolicySetWriter } from '../../core/store/index.js';
+import type { PolicySetReader, PolicySetRecord, PolicySetWriter, ToolServerReader, ToolServerRecord, ToolServerWriter } from '../../core/store/index.js';
 import { json, parse, type Statements } from './statements.js';
 
 type Row = Record<string, unknown>;
@@ -41,5 +41,33 @@ export class SqlitePolicySets implements PolicySetReader, PolicySetWriter {
     this.s.run("UPDATE policy_sets SET status = 'inactive' WHERE status = 'active' AND version <> ?", version);
     this.s.run("UPDATE policy_sets SET status = 'active', activated_at = ? WHERE version = ?", at, version);
     return true;
+  }
+}
+
+const serverFromRow = (r: Row): ToolServerRecord => ({
+  server: r.server as string,
+  tools: parse(r.tools as string),
+  annotations: parse(r.annotations as string),
+  updatedAt: r.updated_at as number,
+  updatedBy: r.updated_by as string,
+});
+
+export class SqliteToolServers implements ToolServerReader, ToolServerWriter {
+  constructor(private readonly s: Statements) {}
+  async get(server: string) {
+    const r = this.s.one<Row>('SELECT * FROM tool_servers WHERE server = ?', server);
+    return r && serverFromRow(r);
+  }
+  async list() {
+    return this.s.all<Row>('SELECT * FROM tool_servers ORDER BY server').map(serverFromRow);
+  }
+  async upsert(t: ToolServerRecord) {
+    this.s.run(
+      'INSERT INTO tool_servers (server, tools, annotations, updated_at, updated_by) VALUES (?, ?, ?, ?, ?) ON CONFLICT (server) DO UPDATE SET tools = excluded.tools, annotations = excluded.annotations, updated_at = excluded.updated_at, updated_by = excluded.updated_by',
+      t.server, json(t.tools), json(t.annotations), t.updatedAt, t.updatedBy,
+    );
+  }
+  async delete(server: string) {
+    return this.s.run('DELETE FROM tool_servers WHERE server = ?', server).changes > 0;
   }
 }

@@ -13,7 +13,7 @@ import {
   SqliteKeys,
   SqliteMeta,
 } from './repositories.js';
-import { SqlitePolicySets } from './policy-repositories.js';
+import { SqlitePolicySets, SqliteToolServers } from './policy-repositories.js';
 import { SqliteSecrets } from './secret-repositories.js';
 import { Statements } from './statements.js';
 import { SqliteFederation, SqliteGrants, SqliteReplay, SqliteTasks, SqliteTaskTokens, SqliteTrustRules } from './task-repositories.js';
@@ -41,6 +41,7 @@ function repositories(s: Statements, clock: Clock): StoreTx {
     grants: new SqliteGrants(s),
     federation: new SqliteFederation(s),
     policySets: new SqlitePolicySets(s),
+    toolServers: new SqliteToolServers(s),
     secrets: new SqliteSecrets(s),
   };
 }
