@@ -1,8 +1,12 @@
 import { DpopKey } from './dpop-proof.js';
 import type { DelegateInput, StartTaskInput, TaskToken, ToolAccessDetail } from './agent-types.js';
 import { apiError, MandateAgentError, MandateApiError } from './errors.js';
+import { requestDecision, ToolCallDeniedError, type AuthorizeInput, type Decision } from './self-authorize.js';
+import { createTaskFetch, type DpopSigner, type TaskFetchOptions } from './task-fetch.js';
 
 export type { DelegateInput, StartTaskInput, TaskToken, ToolAccessDetail } from './agent-types.js';
+export type { AuthorizeInput, Decision } from './self-authorize.js';
+export type { TaskFetchOptions } from './task-fetch.js';
 
 const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const TOKEN_TYPE_JWT = 'urn:ietf:params:oauth:token-type:jwt';
@@ -65,6 +69,8 @@ export class MandateAgent {
   // INVARIANT: every renewal chains on this promise, so `current` is spent by one call at a time.
   private renewals: Promise<unknown> = Promise.resolve();
   private nonce: string | undefined;
+  /** DPoP nonces resource servers gave this agent's task requests, by origin. */
+  private readonly resourceNonces = new Map<string, string>();
 
   constructor(options: MandateAgentOptions) {
     this.base = options.url.replace(/\/+$/, '');
@@ -140,6 +146,80 @@ export class MandateAgent {
     }
   }
 
+  /**
+   * A `fetch` that presents `task`'s token on every request: Bearer, or DPoP with a fresh proof
+   * (`ath`, the server's nonce, one retry on `use_dpop_nonce`). It is the MCP client transport
+   * wrapper: the MCP SDK's transports take a `fetch` option.
+   *
+   * @example
+   * import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+   * import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+   * const task = await agent.startTask({ resource: 'https://gateway.example.org/mcp', scope: ['tool:github/read'] });
+   * const client = new Client({ name: 'triage', version: '1.0.0' });
+   * await client.connect(new StreamableHTTPClientTransport(new URL('https://gateway.example.org/mcp'), { fetch: agent.taskFetch(task) }));
+   */
+  taskFetch(task: TaskToken, options: TaskFetchOptions = {}): typeof fetch {
+    return createTaskFetch(task, { signer: this.signer(), nonces: this.resourceNonces }, { fetch: options.fetch ?? this.fetchImpl });
+  }
+
+  /**
+   * The options for an MCP SDK client transport that carries `task`'s token.
+   *
+   * @example
+   * const transport = new StreamableHTTPClientTransport(new URL(gatewayUrl), agent.mcpTransportOptions(task));
+   */
+  mcpTransportOptions(task: TaskToken, options: TaskFetchOptions = {}): { fetch: typeof fetch } {
+    return { fetch: this.taskFetch(task, options) };
+  }
+
+  /**
+   * Asks Mandate whether this agent may make one tool call now (`POST /v1/authorize/self`, the
+   * task token as the credential), for tools that run in the agent's own process. Never throws
+   * for a deny: see `authorize` for that. The task must have been started with `resource` =
+   * the server's issuer URL.
+   *
+   * @example
+   * const d = await agent.decide({ task, tool: 'crm/lookup', arguments: { email } });
+   * if (d.decision !== 'allow') console.error(d.reasons);
+   */
+  async decide(input: AuthorizeInput): Promise<Decision> {
+    const { issuer } = await this.discover();
+    const path = '/v1/authorize/self';
+    const send = createTaskFetch(input.task, { signer: this.signer(), nonces: this.resourceNonces, htu: () => `${issuer}${path}` }, { fetch: this.fetchImpl });
+    return requestDecision(send, `${this.base}${path}`, input);
+  }
+
+  /**
+   * Like `decide`, but resolves only when the call is allowed; a deny or `approval_required`
+   * throws `ToolCallDeniedError` carrying the decision, so a tool can just await it first.
+   *
+   * @example
+   * async function lookup(args: { email: string }) {
+   *   await agent.authorize({ task, tool: 'crm/lookup', arguments: args });
+   *   return crm.find(args.email);
+   * }
+   */
+  async authorize(input: AuthorizeInput): Promise<Decision> {
+    const decision = await this.decide(input);
+    if (decision.decision !== 'allow') throw new ToolCallDeniedError(input.tool, decision);
+    return decision;
+  }
+
+  /**
+   * Wraps a local tool function so that every call is authorized first with its arguments
+   * (`authorize`); extra parameters (an AI SDK `execute`'s options) pass through.
+   *
+   * @example
+   * const lookup = agent.guard(task, 'crm/lookup', async (args: { email: string }) => crm.find(args.email));
+   * await lookup({ email: 'a@example.org' }); // throws ToolCallDeniedError when denied
+   */
+  guard<A extends Record<string, unknown>, Rest extends unknown[], R>(task: TaskToken, tool: string, fn: (args: A, ...rest: Rest) => R | Promise<R>): (args: A, ...rest: Rest) => Promise<R> {
+    return async (args, ...rest) => {
+      await this.authorize({ task, tool, arguments: args });
+      return fn(args, ...rest);
+    };
+  }
+
   /** Revokes a token this agent holds or issued, and every token delegated from it (RFC 7009). */
   async revoke(token: TaskToken | string): Promise<void> {
     const assertion = await this.assertion();
@@ -167,6 +247,11 @@ export class MandateAgent {
   async delegationSvidFor(delegator: string): Promise<string> {
     const { issuer } = await this.discover();
     return this.renew([issuer, delegator]);
+  }
+
+  private signer(): DpopSigner | undefined {
+    const key = this.dpopKey;
+    return key && { proof: async (htm, htu, opts) => (await key).proof(htm, htu, opts) };
   }
 
   /** One single-use client assertion (aud = the issuer), from a renewal. */
