@@ -11,6 +11,9 @@ import { BundlePublisher } from '../identity/bundle.js';
 import { CaManager } from '../identity/ca-manager.js';
 import { KeyManager } from '../identity/keys/key-manager.js';
 import { createSealer, loadMasterKey } from '../identity/keys/sealing.js';
+import { CredentialBroker } from '../broker/broker.js';
+import { Envelope } from '../broker/envelope.js';
+import { SecretStore } from '../broker/secret-store.js';
 import { MandateError } from '../core/errors.js';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { setupAdminToken, type AdminTokenSetup } from './admin-token.js';
@@ -57,6 +60,10 @@ export interface Mandate {
   catalog: CatalogService;
   /** Tool-call decisions (POST /v1/authorize, AuthZEN, the gateway), with per-task session state. */
   decisions: DecisionService;
+  /** The broker's secrets: write-only, versioned, envelope-encrypted under the master key. */
+  secrets: SecretStore;
+  /** Upstream credentials and identity assertions for the enforcement points (docs/broker.md). */
+  broker: CredentialBroker;
   /** Public URLs of the OAuth endpoints. */
   endpoints: { token: string; introspection: string; revocation: string };
   masterKey: { source: 'env' | 'file'; path?: string | undefined; created: boolean };
@@ -143,6 +150,9 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       clock,
     });
     tasks.onFinish((taskId) => decisions.forget(taskId));
+    const secrets = new SecretStore(store, new Envelope(master.key), clock);
+    const broker = new CredentialBroker({ secrets, keys, clock, issuer: config.issuer, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+    tasks.onFinish((taskId) => broker.forgetTask(taskId));
     const exchange: ExchangeDeps = { store, clock, keys, svids, ownTokens, revocations, issuer: config.issuer, trustDomain: config.trustDomain, taskTokenMaxTtlSeconds: config.taskTokenMaxTtl, dpopRequired: config.dpopRequired };
     return {
       svids,
@@ -153,6 +163,8 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       tasks,
       federation,
       exchange,
+      secrets,
+      broker,
       policyStore,
       catalog,
       decisions,

@@ -12,6 +12,7 @@ import { accessEvaluation, accessEvaluations, authorize, authzenConfiguration, a
 import { introspection, revocation, token } from './handlers/oauth.js';
 import { endTask, listTasks, showTask } from './handlers/tasks.js';
 import { addTrustRule, createGrant, deleteFederatedDomain, deleteTrustRule, listFederatedDomains, listGrants, listTrustRules, putFederatedDomain, revokeGrant } from './handlers/delegation.js';
+import { deleteSecret, disableSecret, enableSecret, listSecrets, putSecret, showSecret } from './handlers/secrets.js';
 
 /**
  * Every route of the server, in one table. Each entry names its handler, its auth
@@ -80,6 +81,13 @@ export const routes: RouteDef[] = [
   putServerTools,
   annotateTool,
   listTools,
+  // broker secrets (write-only: metadata out, never a value)
+  putSecret,
+  listSecrets,
+  showSecret,
+  disableSecret,
+  enableSecret,
+  deleteSecret,
   // operations
   healthz,
   readyz,
