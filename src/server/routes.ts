@@ -11,6 +11,7 @@ import { activatePolicySet, clearShadowPolicySet, createPolicySet, diffPolicySet
 import { accessEvaluation, accessEvaluations, authorize, authzenConfiguration, annotateTool, listTools, putServerTools } from './handlers/authorize.js';
 import { introspection, revocation, token } from './handlers/oauth.js';
 import { endTask, listTasks, showTask } from './handlers/tasks.js';
+import { mcpDelete, mcpGet, mcpPost, mcpProtectedResource } from './handlers/gateway.js';
 import { addTrustRule, createGrant, deleteFederatedDomain, deleteTrustRule, listFederatedDomains, listGrants, listTrustRules, putFederatedDomain, revokeGrant } from './handlers/delegation.js';
 import { deleteSecret, disableSecret, enableSecret, listSecrets, putSecret, showSecret } from './handlers/secrets.js';
 
@@ -88,6 +89,11 @@ export const routes: RouteDef[] = [
   disableSecret,
   enableSecret,
   deleteSecret,
+  // the MCP gateway (Streamable HTTP; authenticated by task token in the gateway itself)
+  mcpProtectedResource,
+  mcpPost,
+  mcpGet,
+  mcpDelete,
   // operations
   healthz,
   readyz,
