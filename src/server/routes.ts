@@ -9,6 +9,7 @@ import { metrics, openapi } from './handlers/operations.js';
 import type { RouteDef } from './route.js';
 import { activatePolicySet, clearShadowPolicySet, createPolicySet, diffPolicySets, listPolicySets, listShadowDisagreements, replayPolicies, rollbackPolicySet, setShadowPolicySet, showPolicySet, validatePolicies } from './handlers/policies.js';
 import { accessEvaluation, accessEvaluations, authorize, authzenConfiguration, annotateTool, listTools, putServerTools } from './handlers/authorize.js';
+import { selfAuthorize } from './handlers/self-authorize.js';
 import { introspection, revocation, token } from './handlers/oauth.js';
 import { endTask, listTasks, showTask } from './handlers/tasks.js';
 import { mcpDelete, mcpGet, mcpPost, mcpProtectedResource } from './handlers/gateway.js';
@@ -76,6 +77,7 @@ export const routes: RouteDef[] = [
   listShadowDisagreements,
   // decisions: Mandate's API, AuthZEN 1.0, the tool catalog
   authorize,
+  selfAuthorize,
   accessEvaluation,
   accessEvaluations,
   authzenConfiguration,
