@@ -32,7 +32,7 @@ import { PolicyStore } from '../policy/policy-store.js';
 import { BatchedAuditAppender } from '../audit/batched-appender.js';
 import { DecisionService } from '../policy/decision-service.js';
 import { CatalogService } from '../policy/catalog-service.js';
-import { McpGateway } from '../gateway/mcp/gateway.js';
+import { ApprovalService } from '../delegation/approvals.js';
 
 /** Everything a running Mandate holds, composed once at start. */
 export interface Mandate {
@@ -61,8 +61,8 @@ export interface Mandate {
   catalog: CatalogService;
   /** Tool-call decisions (POST /v1/authorize, AuthZEN, the gateway), with per-task session state. */
   decisions: DecisionService;
-  /** The MCP gateway at /mcp, or null when no `gateway` is configured. */
-  gateway: McpGateway | null;
+  /** Per-call approvals: bound to one call, single use, expiring. */
+  approvals: ApprovalService;
   /** The broker's secrets: write-only, versioned, envelope-encrypted under the master key. */
   secrets: SecretStore;
   /** Upstream credentials and identity assertions for the enforcement points (docs/broker.md). */
@@ -153,12 +153,12 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       clock,
     });
     tasks.onFinish((taskId) => decisions.forget(taskId));
+    const approvals = new ApprovalService(store, clock, { issuer: config.issuer, ttlSeconds: config.approvalTtl });
     const secrets = new SecretStore(store, new Envelope(master.key), clock);
     const broker = new CredentialBroker({ secrets, keys, clock, issuer: config.issuer, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
     tasks.onFinish((taskId) => broker.forgetTask(taskId));
     const exchange: ExchangeDeps = { store, clock, keys, svids, ownTokens, revocations, issuer: config.issuer, trustDomain: config.trustDomain, taskTokenMaxTtlSeconds: config.taskTokenMaxTtl, dpopRequired: config.dpopRequired };
-    const mandate: Mandate = {
-      gateway: null,
+    return {
       svids,
       ownTokens,
       revocations,
@@ -172,6 +172,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       policyStore,
       catalog,
       decisions,
+      approvals,
       endpoints: { token: `${config.issuer}/oauth/token`, introspection: `${config.issuer}/oauth/introspect`, revocation: `${config.issuer}/oauth/revoke` },
       config,
       clock,
@@ -186,15 +187,11 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       metrics: new Metrics(),
       masterKey: { source: master.source, path: master.path, created: master.created },
       async close() {
-        await mandate.gateway?.close();
         await decisionAudit.flush();
         await checkpointer.checkpoint().catch(() => undefined);
         await store.close();
       },
     };
-    // After the rest is composed: the gateway lists its upstreams' tools into the catalog and reads services (approvals, broker) from `mandate` at each call.
-    if (config.gateway) mandate.gateway = await McpGateway.start({ issuer: config.issuer, dpopRequired: config.dpopRequired, gateway: config.gateway }, mandate);
-    return mandate;
   } catch (err) {
     await store.close();
     throw err;

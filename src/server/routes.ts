@@ -9,10 +9,9 @@ import { metrics, openapi } from './handlers/operations.js';
 import type { RouteDef } from './route.js';
 import { activatePolicySet, clearShadowPolicySet, createPolicySet, diffPolicySets, listPolicySets, listShadowDisagreements, replayPolicies, rollbackPolicySet, setShadowPolicySet, showPolicySet, validatePolicies } from './handlers/policies.js';
 import { accessEvaluation, accessEvaluations, authorize, authzenConfiguration, annotateTool, listTools, putServerTools } from './handlers/authorize.js';
-import { selfAuthorize } from './handlers/self-authorize.js';
 import { introspection, revocation, token } from './handlers/oauth.js';
+import { approvalStatus, approveApproval, denyApproval, listApprovals, showApproval } from './handlers/approvals.js';
 import { endTask, listTasks, showTask } from './handlers/tasks.js';
-import { mcpDelete, mcpGet, mcpPost, mcpProtectedResource } from './handlers/gateway.js';
 import { addTrustRule, createGrant, deleteFederatedDomain, deleteTrustRule, listFederatedDomains, listGrants, listTrustRules, putFederatedDomain, revokeGrant } from './handlers/delegation.js';
 import { deleteSecret, disableSecret, enableSecret, listSecrets, putSecret, showSecret } from './handlers/secrets.js';
 
@@ -77,12 +76,17 @@ export const routes: RouteDef[] = [
   listShadowDisagreements,
   // decisions: Mandate's API, AuthZEN 1.0, the tool catalog
   authorize,
-  selfAuthorize,
   accessEvaluation,
   accessEvaluations,
   authzenConfiguration,
   putServerTools,
   annotateTool,
+  // approvals
+  listApprovals,
+  showApproval,
+  approveApproval,
+  denyApproval,
+  approvalStatus,
   listTools,
   // broker secrets (write-only: metadata out, never a value)
   putSecret,
@@ -91,11 +95,6 @@ export const routes: RouteDef[] = [
   disableSecret,
   enableSecret,
   deleteSecret,
-  // the MCP gateway (Streamable HTTP; authenticated by task token in the gateway itself)
-  mcpProtectedResource,
-  mcpPost,
-  mcpGet,
-  mcpDelete,
   // operations
   healthz,
   readyz,

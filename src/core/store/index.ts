@@ -17,6 +17,8 @@ import type {
   TrustedIssuerRecord,
   PolicySetRecord,
   ToolServerRecord,
+  ApprovalRecord,
+  ApprovalStatus,
   SecretRecord,
   SecretVersionRecord,
 } from './records.js';
@@ -56,6 +58,7 @@ export interface StoreReader {
   federation: FederationReader;
   policySets: PolicySetReader;
   toolServers: ToolServerReader;
+  approvals: ApprovalReader;
   secrets: SecretReader;
 }
 
@@ -76,6 +79,7 @@ export interface StoreTx {
   federation: FederationReader & FederationWriter;
   policySets: PolicySetReader & PolicySetWriter;
   toolServers: ToolServerReader & ToolServerWriter;
+  approvals: ApprovalReader & ApprovalWriter;
   secrets: SecretReader & SecretWriter;
 }
 
@@ -264,4 +268,20 @@ export interface ToolServerReader {
 export interface ToolServerWriter {
   upsert(record: ToolServerRecord): Promise<void>;
   delete(server: string): Promise<boolean>;
+}
+
+export interface ApprovalReader {
+  get(id: string): Promise<ApprovalRecord | undefined>;
+  /** Newest first. */
+  list(filter?: { status?: ApprovalStatus; agent?: string; taskId?: string; limit?: number }): Promise<ApprovalRecord[]>;
+  /** Approvals of `status` bound to exactly this call, newest first. */
+  findBound(binding: { agent: string; taskId: string; target: string; argumentsDigest: string }, status: ApprovalStatus): Promise<ApprovalRecord[]>;
+}
+export interface ApprovalWriter {
+  insert(approval: ApprovalRecord): Promise<void>;
+  /**
+   * Moves an approval from `from` to `to.status` with the given fields, only if it is still in
+   * `from`; false otherwise (so single use holds under concurrency).
+   */
+  transition(id: string, from: ApprovalStatus, to: Pick<ApprovalRecord, 'status'> & Partial<Pick<ApprovalRecord, 'decidedAt' | 'decidedBy' | 'usedAt' | 'note'>>): Promise<boolean>;
 }

@@ -225,6 +225,36 @@ export interface FederatedDomainRecord {
 export type PolicySetStatus = 'active' | 'inactive';
 
 /** A versioned set of Cedar policy files; at most one is `active` (see policy/policy-store.ts). */
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'used' | 'expired';
+
+/**
+ * A request for a human's explicit yes to exactly one call: bound to the agent, the task, the
+ * target (tool id, or `resource:`/`prompt:` scope), the RFC 8785 digest of the arguments and the
+ * policy-set version that asked for it. Single use, expiring.
+ */
+export interface ApprovalRecord {
+  id: string;
+  agent: string;
+  taskId: string;
+  target: string;
+  /** SHA-256 (hex) of the RFC 8785 canonical JSON of the call's arguments. */
+  argumentsDigest: string;
+  policySetVersion: string;
+  decisionId: string;
+  /** The approval policies that asked for it. */
+  reasons: string[];
+  /** The resource the call was made to (the enforcement point's audience): status polls must present a task token for it. */
+  audience: string;
+  status: ApprovalStatus;
+  createdAt: number;
+  expiresAt: number;
+  decidedAt: number | null;
+  decidedBy: string | null;
+  usedAt: number | null;
+  /** What the approver said, if anything. */
+  note: string | null;
+}
+
 /** What the tool catalog knows of one MCP server: its last `tools/list` and the operator's annotations. */
 export interface ToolServerRecord {
   server: string;

@@ -30,8 +30,9 @@ export interface FastifyReplyLike {
  * `request.mandate`, add `declare module 'fastify' { interface FastifyRequest { mandate?: MandateRequestContext } }`.
  *
  * @example
- * import { mandateFastify } from 'mandate/sdk';
- * const app = Fastify(); // from the fastify package
+ * import Fastify from 'fastify';
+ * import { mandateFastify, TokenVerifier } from 'mandate/sdk';
+ * const app = Fastify();
  * app.decorateRequest('mandate', null);
  * app.addHook('preHandler', mandateFastify({ verifier, origin: 'https://tools.example.org' }));
  * app.get('/tickets', async (request) => ({ caller: request.mandate!.principal.actor }));

@@ -20,8 +20,9 @@ export interface HonoContextLike {
  * Other errors are thrown to Hono's error handler.
  *
  * @example
+ * import { Hono } from 'hono';
  * import { mandateHono, type MandateHonoEnv } from 'mandate/sdk';
- * const app = new Hono<MandateHonoEnv>(); // Hono from the hono package
+ * const app = new Hono<MandateHonoEnv>();
  * app.use('/tools/*', mandateHono({ verifier, origin: 'https://tools.example.org' }));
  * app.get('/tools/tickets', (c) => c.json({ caller: c.get('mandate').principal.actor }));
  */

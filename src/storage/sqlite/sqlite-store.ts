@@ -14,6 +14,7 @@ import {
   SqliteMeta,
 } from './repositories.js';
 import { SqlitePolicySets, SqliteToolServers } from './policy-repositories.js';
+import { SqliteApprovals } from './approval-repositories.js';
 import { SqliteSecrets } from './secret-repositories.js';
 import { Statements } from './statements.js';
 import { SqliteFederation, SqliteGrants, SqliteReplay, SqliteTasks, SqliteTaskTokens, SqliteTrustRules } from './task-repositories.js';
@@ -42,6 +43,7 @@ function repositories(s: Statements, clock: Clock): StoreTx {
     federation: new SqliteFederation(s),
     policySets: new SqlitePolicySets(s),
     toolServers: new SqliteToolServers(s),
+    approvals: new SqliteApprovals(s),
     secrets: new SqliteSecrets(s),
   };
 }

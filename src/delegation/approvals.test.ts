@@ -1,0 +1,105 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { ManualClock } from '../core/clock.js';
+import { MandateError } from '../core/errors.js';
+import type { ApprovalRecord } from '../core/store/index.js';
+import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
+import { ApprovalService, type ApprovalRequest } from './approvals.js';
+
+const AGENT = 'spiffe://example.org/agent/alpha';
+
+async function withService(fn: (svc: ApprovalService, store: SqliteStore, clock: ManualClock, changes: ApprovalRecord[]) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'mandate-approvals-'));
+  const clock = new ManualClock(Date.parse('2026-03-01T10:00:00Z'));
+  const store = SqliteStore.open({ path: join(dir, 'mandate.db'), clock });
+  const changes: ApprovalRecord[] = [];
+  try {
+    await fn(new ApprovalService(store, clock, { issuer: 'https://mandate.example.org', ttlSeconds: 600, onChange: (a) => changes.push(a) }), store, clock, changes);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const call = { agent: AGENT, taskId: 'task-1', target: 'files/delete_file', arguments: { path: '/tmp/a', options: { force: true } } };
+const ask = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({ ...call, policySetVersion: 'v1', decisionId: 'd1', reasons: ['mandate.destructive-needs-approval'], audience: 'https://mandate.example.org/mcp', ...over });
+
+const rejectsWith = (code: string) => (err: unknown) => err instanceof MandateError && err.code === code;
+
+describe('ApprovalService', () => {
+  it('approves exactly one call, once; key order of the arguments does not matter (RFC 8785)', async () => {
+    await withService(async (svc, store, _clock, changes) => {
+      const ticket = await svc.request(ask());
+      assert.equal(ticket.status, 'pending');
+      assert.equal(ticket.statusUrl, `https://mandate.example.org/v1/approvals/${ticket.id}/status`);
+      assert.equal((await svc.request(ask({ decisionId: 'd2' }))).id, ticket.id, 'an identical pending call reuses the approval');
+      assert.equal(await svc.consume(call), false, 'pending is not approved');
+      await svc.decide(ticket.id, { approve: true, by: 'alice@example.org', note: 'ok once' });
+      assert.equal(await svc.consume({ ...call, arguments: { path: '/tmp/b', options: { force: true } } }), false, 'a changed argument needs a new approval');
+      assert.equal(await svc.consume({ ...call, taskId: 'task-2' }), false, 'another task');
+      assert.equal(await svc.consume({ ...call, target: 'files/read_file' }), false, 'another tool');
+      assert.equal(await svc.consume({ ...call, agent: 'spiffe://example.org/agent/beta' }), false, 'another agent');
+      assert.equal(await svc.consume({ ...call, arguments: { options: { force: true }, path: '/tmp/a' } }), true);
+      assert.equal(await svc.consume(call), false, 'single use');
+      assert.equal((await svc.get(ticket.id))?.status, 'used');
+      await assert.rejects(svc.decide(ticket.id, { approve: false, by: 'bob' }), rejectsWith('conflict'));
+      const events = (await store.read.audit.list({})).filter((e) => e.action.startsWith('approval.'));
+      assert.deepEqual(events.map((e) => [e.action, e.actor]), [['approval.request', AGENT], ['approval.approve', 'alice@example.org'], ['approval.use', AGENT]]);
+      assert.deepEqual(changes.map((a) => a.status), ['pending', 'approved', 'used']);
+    });
+  });
+
+  it('a denied or expired approval is never usable', async () => {
+    await withService(async (svc, _store, clock) => {
+      const denied = await svc.request(ask());
+      await svc.decide(denied.id, { approve: false, by: 'alice' });
+      assert.equal(await svc.consume(call), false);
+      const later = await svc.request(ask());
+      assert.notEqual(later.id, denied.id, 'a denied approval is not reused');
+      await svc.decide(later.id, { approve: true, by: 'alice' });
+      clock.advance(601_000);
+      assert.equal(await svc.consume(call), false, 'approved but expired');
+      assert.equal((await svc.get(later.id))?.status, 'expired');
+      const stale = await svc.request(ask());
+      clock.advance(601_000);
+      await assert.rejects(svc.decide(stale.id, { approve: true, by: 'alice' }), rejectsWith('conflict'));
+      await assert.rejects(svc.decide('apr_nope', { approve: true, by: 'alice' }), rejectsWith('not_found'));
+      assert.deepEqual((await svc.list({ status: 'expired' })).map((a) => a.id).sort(), [later.id, stale.id].sort());
+    });
+  });
+
+  it('concurrent identical calls spend one approval once', async () => {
+    await withService(async (svc) => {
+      const t = await svc.request(ask());
+      await svc.decide(t.id, { approve: true, by: 'alice' });
+      const results = await Promise.all(Array.from({ length: 8 }, () => svc.consume(call)));
+      assert.equal(results.filter(Boolean).length, 1);
+    });
+  });
+
+  it('property: an approval is spent only by a call whose canonical arguments are equal', async () => {
+    await withService(async (svc) => {
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }), fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }), async (a, b) => {
+          const taskId = `t${n++}`;
+          const t = await svc.request(ask({ taskId, arguments: a }));
+          await svc.decide(t.id, { approve: true, by: 'alice' });
+          const same = JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+          assert.equal(await svc.consume({ ...call, taskId, arguments: b }), same);
+        }),
+        { numRuns: 60 },
+      );
+    });
+  });
+});
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+  return Object.is(v, -0) ? 0 : v;
+}
