@@ -46,6 +46,11 @@ export function buildHttpServer(mandate: Mandate, options: HttpServerOptions = {
   // OAuth endpoints take forms (RFC 6749 §3.2); URLSearchParams keeps repeated keys (resource, audience).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, new URLSearchParams(body as string)));
 
+  // The MCP gateway's SSE streams would keep the server from closing: end its sessions first.
+  mandate.gateway?.useLogger(app.log);
+  app.addHook('preClose', async () => {
+    await mandate.gateway?.closeSessions();
+  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     reply.header('cache-control', 'no-store');

@@ -43,8 +43,8 @@ export interface NodeResponseLike {
  * body `{error, error_description}`. Any other error goes to `next(err)`.
  *
  * @example
- * import express from 'express';
  * import { mandateExpress, TokenVerifier } from 'mandate/sdk';
+ * // express from the express package
  * const verifier = new TokenVerifier({ issuer, audience: 'https://tools.example.org', jwksUri: `${issuer}/.well-known/jwks.json` });
  * const app = express();
  * app.use('/tools', mandateExpress({ verifier, origin: 'https://tools.example.org', requiredScopes: ['tool:tickets/read'] }));

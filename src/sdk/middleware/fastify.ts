@@ -30,9 +30,8 @@ export interface FastifyReplyLike {
  * `request.mandate`, add `declare module 'fastify' { interface FastifyRequest { mandate?: MandateRequestContext } }`.
  *
  * @example
- * import Fastify from 'fastify';
- * import { mandateFastify, TokenVerifier } from 'mandate/sdk';
- * const app = Fastify();
+ * import { mandateFastify } from 'mandate/sdk';
+ * const app = Fastify(); // from the fastify package
  * app.decorateRequest('mandate', null);
  * app.addHook('preHandler', mandateFastify({ verifier, origin: 'https://tools.example.org' }));
  * app.get('/tickets', async (request) => ({ caller: request.mandate!.principal.actor }));

@@ -20,9 +20,8 @@ export interface HonoContextLike {
  * Other errors are thrown to Hono's error handler.
  *
  * @example
- * import { Hono } from 'hono';
  * import { mandateHono, type MandateHonoEnv } from 'mandate/sdk';
- * const app = new Hono<MandateHonoEnv>();
+ * const app = new Hono<MandateHonoEnv>(); // Hono from the hono package
  * app.use('/tools/*', mandateHono({ verifier, origin: 'https://tools.example.org' }));
  * app.get('/tools/tickets', (c) => c.json({ caller: c.get('mandate').principal.actor }));
  */

@@ -203,6 +203,9 @@ const TOOLS: ToolDef[] = [
   },
 ];
 
+/** The names of the tools above, e.g. to annotate them for the gateway's catalog. */
+export const TOOL_NAMES: readonly string[] = TOOLS.map((t) => t.tool.name);
+
 const RESOURCES = [
   { uri: 'test://static-text', name: 'static-text', description: 'a static text resource', mimeType: 'text/plain' },
   { uri: 'test://static-binary', name: 'static-binary', description: 'a static binary resource (a PNG)', mimeType: 'image/png' },

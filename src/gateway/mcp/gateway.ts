@@ -1,0 +1,341 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Clock } from '../../core/clock.js';
+import type { Store } from '../../core/store/index.js';
+import type { PublishedKey } from '../../identity/keys/key-manager.js';
+import type { DpopVerifier } from '../../oauth/dpop.js';
+import type { RevocableToken } from '../../revocation/registry.js';
+import type { AuthorizeResult } from '../../policy/decision-service.js';
+import type { McpToolDescription, ToolAnnotation } from '../../policy/tool-catalog.js';
+import { LocalTaskTokenVerifiers, type Principal } from '../task-token-verifier.js';
+import type { PipelineDeps } from '../pipeline/context.js';
+import { DECISION_META, POLICY_REFUSED, type DecisionFacts } from '../pipeline/results.js';
+import { authorizeServerAction, grantedByScopes, serverActionScope } from '../pipeline/server-action.js';
+import { GatewayAuthenticator, revocableOf } from './auth.js';
+import type { GatewayConfig } from './config.js';
+import { exposeToolResult } from './expose.js';
+import { downstreamCapabilities, registerHandlers, type HandlerDeps } from './handlers.js';
+import { GatewayMetrics, type MetricsRegistry } from './metrics.js';
+import { Namer } from './naming.js';
+import type { ApprovalPort, BrokerPort, CatalogPort, DecisionPort, GatewayLog } from './ports.js';
+import { silentLog } from './ports.js';
+import { METADATA_PATH, protectedResourceMetadata, type ProtectedResourceMetadata } from './protected-resource.js';
+import { GatewaySession, type SessionEndReason } from './session.js';
+import { Upstream } from './upstreams.js';
+
+/**
+ * The MCP gateway: Streamable HTTP at /mcp in front, the configured upstream MCP servers
+ * behind, every request authenticated, every tool call through the pipeline
+ * (../pipeline/call-tool.ts). The HTTP route hands it the raw request and response
+ * (src/server/handlers/gateway.ts).
+ */
+
+/** What the gateway needs of a running Mandate (the composition passes itself). */
+export interface GatewayHost {
+  readonly clock: Clock;
+  readonly store: Store;
+  readonly decisions: DecisionPort;
+  readonly revocations: { check(t: RevocableToken): string | null };
+  readonly keys: { published(purpose: 'token'): Promise<PublishedKey[]> };
+  readonly dpop: DpopVerifier;
+  readonly tasks: { onFinish(listener: (taskId: string) => void): void };
+  readonly approvals?: ApprovalPort | undefined;
+  readonly broker?: BrokerPort | undefined;
+  readonly catalog?: CatalogPort | undefined;
+  readonly metrics?: { registry: MetricsRegistry } | undefined;
+}
+
+export interface GatewaySettings {
+  issuer: string;
+  /** The server-wide `dpopRequired`, the default of `gateway.dpopRequired`. */
+  dpopRequired: boolean;
+  gateway: GatewayConfig;
+}
+
+const DEFAULT_MAX_SESSIONS = 1000;
+const DEFAULT_IDLE_SECONDS = 1800;
+const SWEEP_MS = 5000;
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+type Json = Record<string, unknown>;
+
+function writeJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+const rpcError = (code: number, message: string, id: unknown = null, data?: unknown) => ({ jsonrpc: '2.0', id, error: { code, message, ...(data === undefined ? {} : { data }) } });
+
+export class McpGateway {
+  readonly resource: string;
+  /** The public URL of /mcp. */
+  readonly endpoint: string;
+  readonly metadataUrl: string;
+  readonly #settings: GatewaySettings;
+  readonly #host: GatewayHost;
+  readonly #upstreams: Upstream[];
+  readonly #namer: Namer;
+  readonly #auth: GatewayAuthenticator;
+  readonly #sessions = new Map<string, GatewaySession>();
+  readonly #pipeline: PipelineDeps;
+  readonly #handlerDeps: HandlerDeps;
+  readonly #metrics: GatewayMetrics | undefined;
+  readonly #dpopRequired: boolean;
+  readonly #origins: Set<string>;
+  #sweep: NodeJS.Timeout | undefined;
+  #log: GatewayLog = silentLog;
+  #closing = false;
+
+  private constructor(settings: GatewaySettings, host: GatewayHost) {
+    const g = settings.gateway;
+    this.#settings = settings;
+    this.#host = host;
+    this.endpoint = `${settings.issuer}/mcp`;
+    this.resource = g.resource ?? this.endpoint;
+    this.metadataUrl = `${settings.issuer}${METADATA_PATH}`;
+    this.#dpopRequired = g.dpopRequired ?? settings.dpopRequired;
+    this.#origins = new Set(g.allowedOrigins ?? [new URL(settings.issuer).origin]);
+    this.#namer = new Namer(g.upstreams.map((u) => ({ name: u.name, namespaced: u.namespace !== false })));
+    this.#upstreams = g.upstreams.map(
+      (config) =>
+        new Upstream(config, {
+          broker: () => host.broker,
+          nowSeconds: () => host.clock.now() / 1000,
+          log: () => this.#log,
+          onTools: (u) => this.#toolsChanged(u),
+        }),
+    );
+    const verifiers = new LocalTaskTokenVerifiers({ issuer: settings.issuer, clock: host.clock, publishedKeys: () => host.keys.published('token'), revoked: (t) => host.revocations.check(t) });
+    this.#auth = new GatewayAuthenticator({ verifiers, dpop: host.dpop, resource: this.resource, endpoint: this.endpoint, resourceMetadataUrl: this.metadataUrl, dpopRequired: this.#dpopRequired });
+    this.#metrics = host.metrics ? new GatewayMetrics(host.metrics.registry) : undefined;
+    const log = () => this.#log;
+    this.#pipeline = {
+      decisions: () => host.decisions,
+      approvals: () => host.approvals,
+      revoked: (p) => host.revocations.check(revocableOf(p)),
+      namer: this.#namer,
+      hasUpstream: (s) => this.#upstreams.some((u) => u.name === s),
+      timeoutMs: (s) => this.#upstreams.find((u) => u.name === s)?.config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      get log() {
+        return log();
+      },
+      exposeResult: (server, r: CallToolResult) => exposeToolResult(this.#namer, server, r),
+    };
+    this.#handlerDeps = {
+      namer: this.#namer,
+      upstreams: () => this.#upstreams,
+      pipeline: this.#pipeline,
+      visibleTools: (p) => this.visibleTools(p),
+      mayList: (p, kind, server, target) => grantedByScopes(p.scopes, serverActionScope(kind, server, target)),
+      authorizeServerAction: (principal, action, server, target, requestId, args) =>
+        authorizeServerAction(this.#pipeline, { principal, action, server, target, requestId, ...(args ? { arguments: args } : {}), exposed: (action === 'read_resource' ? this.#namer.exposeUri(server, target) : this.#namer.exposeName(server, target)) ?? target }),
+      onToolCall: (outcome, seconds) => this.#metrics?.toolCall(outcome, seconds),
+    };
+  }
+
+  /** Builds the gateway and lists every upstream's tools into the catalog (an unreachable upstream is retried in the background). */
+  static async start(settings: GatewaySettings, host: GatewayHost): Promise<McpGateway> {
+    const gw = new McpGateway(settings, host);
+    await Promise.all(gw.#upstreams.map((u) => u.start()));
+    host.tasks.onFinish((taskId) => void gw.#closeWhere((s) => s.taskId === taskId, 'task_ended'));
+    gw.#sweep = setInterval(() => void gw.#sweepSessions(), SWEEP_MS);
+    gw.#sweep.unref();
+    return gw;
+  }
+
+  /** Logs through `log` from now on (the HTTP server's logger). */
+  useLogger(log: GatewayLog): void {
+    this.#log = log;
+  }
+
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  upstreamStatus(): Record<string, { ready: boolean; error: string | null; tools: number }> {
+    return Object.fromEntries(this.#upstreams.map((u) => [u.name, { ...u.status, tools: u.tools.length }]));
+  }
+
+  metadata(): ProtectedResourceMetadata {
+    const scopes = this.#upstreams.flatMap((u) => u.tools.map((t) => `tool:${u.name}/${t.name}`));
+    return protectedResourceMetadata({ resource: this.resource, issuer: this.#settings.issuer, scopes, dpopRequired: this.#dpopRequired, dpopAlgs: this.#host.dpop.algorithms });
+  }
+
+  /** The tools `principal` may call now (allow or approval_required), in their exposed form. */
+  async visibleTools(principal: Principal): Promise<Tool[]> {
+    const decisions = this.#host.decisions;
+    const out: Tool[] = [];
+    for (const u of this.#upstreams) {
+      for (const t of u.tools) {
+        const name = this.#namer.exposeName(u.name, t.name);
+        if (name === undefined) continue;
+        const toolId = `${u.name}/${t.name}`;
+        // A tool the catalog left out is unknown to policy, so it is never callable: not listed.
+        if (!decisions.catalog.get(toolId)) continue;
+        // A preview failing hides the tool: the list never shows more than a decision would allow.
+        const d = await decisions.preview({ principal, toolId, arguments: {} }).catch(() => undefined);
+        if (d !== undefined && d.outcome !== 'deny') out.push({ ...t, name });
+      }
+    }
+    return out;
+  }
+
+  /** Serves one HTTP request to /mcp (POST, GET or DELETE). `body` is the parsed JSON of a POST. */
+  async handle(req: IncomingMessage, res: ServerResponse, body: unknown, requestId: string): Promise<void> {
+    if (this.#closing) return writeJson(res, 503, rpcError(-32000, 'the gateway is shutting down'));
+    // MCP transport security: refuse browser requests from other origins (DNS rebinding).
+    const origin = req.headers.origin;
+    if (typeof origin === 'string' && !this.#origins.has(origin)) return writeJson(res, 403, rpcError(-32000, `origin \`${origin.slice(0, 200)}\` is not allowed`));
+    const authn = await this.#auth.authenticate(req.method ?? 'GET', req.headers);
+    if ('refusal' in authn) {
+      const r = authn.refusal;
+      return writeJson(res, r.status, { error: r.error ?? 'unauthorized', error_description: r.description }, r.headers);
+    }
+    const principal = authn.principal;
+    const now = this.#host.clock.now();
+    const sid = req.headers['mcp-session-id'];
+    let session: GatewaySession | undefined;
+    if (typeof sid === 'string') {
+      session = this.#sessions.get(sid);
+      if (!session) return writeJson(res, 404, rpcError(-32001, 'session not found; initialize a new session'));
+      if (!session.admits(principal)) return writeJson(res, 403, rpcError(-32000, 'this session is bound to another task or agent; initialize a new session with this token'));
+    } else if (req.method === 'POST' && isInitializeRequest(body)) {
+      if (this.#sessions.size >= (this.#settings.gateway.maxSessions ?? DEFAULT_MAX_SESSIONS)) return writeJson(res, 503, rpcError(-32000, 'too many mcp sessions; try again later'), { 'retry-after': '30' });
+      session = this.#newSession(principal, body.params.clientInfo, requestId);
+    } else {
+      return writeJson(res, 400, rpcError(-32000, 'bad request: an mcp-session-id header is required (initialize first)'));
+    }
+    const predecided = req.method === 'POST' ? await this.#scopeChallenge(principal, body, requestId) : undefined;
+    if (predecided && 'refused' in predecided) {
+      const { scope, facts, id } = predecided.refused;
+      return writeJson(res, 403, rpcError(POLICY_REFUSED, `mandate denied \`${scope.slice(5)}\`: the task token's scopes do not grant it (decision ${facts.decision_id ?? 'none'})`, id, { [DECISION_META]: facts }), {
+        'www-authenticate': `${this.#dpopRequired ? 'DPoP' : 'Bearer'} error="insufficient_scope", scope="${scope}", resource_metadata="${this.metadataUrl}", error_description="the token's scopes do not grant this tool"`,
+      });
+    }
+    session.touch(principal, requestId, now);
+    const auth = { token: '', clientId: principal.clientId, scopes: principal.scopes, expiresAt: principal.expiresAt, extra: { principal, requestId, predecided: predecided?.decided } };
+    await session.transport.handleRequest(Object.assign(req, { auth }), res, body);
+  }
+
+  /**
+   * MCP "scope challenge": a `tools/call` for a tool the token's scopes do not grant is decided
+   * (and audited) here; a refusal is answered 403 `insufficient_scope` naming the scope, so the
+   * client can ask for a token with it. When a policy allows it anyway, the decision is handed to
+   * the pipeline instead of deciding twice.
+   */
+  async #scopeChallenge(principal: Principal, body: unknown, requestId: string): Promise<{ refused: { scope: string; facts: DecisionFacts; id: unknown } } | { decided: Map<unknown, AuthorizeResult> } | undefined> {
+    const m = body as Json | null;
+    if (typeof m !== 'object' || m === null || Array.isArray(m) || m.method !== 'tools/call') return undefined;
+    const params = m.params as Json | undefined;
+    const name = typeof params?.name === 'string' ? params.name : undefined;
+    const r = name === undefined ? undefined : this.#namer.resolveName(name);
+    if (!r || !this.#pipeline.hasUpstream(r.server)) return undefined;
+    const toolId = `${r.server}/${r.name}`;
+    const scope = `tool:${toolId}`;
+    if (grantedByScopes(principal.scopes, scope)) return undefined;
+    const args = typeof params?.arguments === 'object' && params.arguments !== null ? (params.arguments as Record<string, unknown>) : {};
+    let d: AuthorizeResult;
+    try {
+      d = await this.#host.decisions.authorize({ principal, toolId, arguments: args, requestId });
+    } catch {
+      return undefined; // the pipeline decides again and fails closed
+    }
+    if (d.outcome !== 'deny') return { decided: new Map([[m.id, d]]) };
+    return { refused: { scope, id: m.id ?? null, facts: { outcome: 'deny', decision_id: d.decisionId, reasons: d.reasons, policy_set_version: d.policySetVersion, error: 'insufficient_scope' } } };
+  }
+
+  #newSession(principal: Principal, clientInfo: { name?: string; version?: string } | undefined, requestId: string): GatewaySession {
+    const id = randomUUID();
+    const caps = downstreamCapabilities(this.#upstreams);
+    const server = new Server({ name: 'mandate-gateway', version: '0.1.0' }, { capabilities: caps, instructions: 'Tools of several MCP servers, each named `<server>__<tool>`. Every call is authorized by Mandate; a refused call returns an error result saying why.' });
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => id,
+      onsessioninitialized: async () => {
+        this.#sessions.set(id, session);
+        this.#metrics?.sessions.set(this.#sessions.size);
+        await this.#audit('gateway.session_start', principal, id, requestId, { client: clientInfo ? { name: clientInfo.name ?? null, version: clientInfo.version ?? null } : null });
+      },
+      onsessionclosed: async () => {
+        await this.#end(session, 'client');
+      },
+    });
+    const session = new GatewaySession({ id, principal, server, transport, now: this.#host.clock.now(), deps: { upstream: (n) => this.#upstreams.find((u) => u.name === n), namer: this.#namer, log: () => this.#log } });
+    registerHandlers(server, session, this.#handlerDeps, caps);
+    transport.onclose = () => void this.#end(session, 'client');
+    void server.connect(transport);
+    return session;
+  }
+
+  async #end(session: GatewaySession, reason: SessionEndReason): Promise<void> {
+    if (this.#sessions.get(session.id) !== session) return;
+    this.#sessions.delete(session.id);
+    this.#metrics?.sessions.set(this.#sessions.size);
+    await session.close();
+    await this.#audit('gateway.session_end', session.principal, session.id, null, { reason, upstreams: session.connectedUpstreams, seconds: Math.round((this.#host.clock.now() - session.startedAt) / 1000) }).catch((err: unknown) => this.#log.error({ err: String(err) }, 'gateway session audit failed'));
+  }
+
+  async #audit(action: 'gateway.session_start' | 'gateway.session_end', p: Principal, sessionId: string, requestId: string | null, extra: Json): Promise<void> {
+    await this.#host.store.transaction(async (tx) => {
+      await tx.audit.append({ actor: p.actor, action, target: `mcp_session:${sessionId}`, outcome: 'success', requestId, details: { session: sessionId, task: p.taskId, jti: p.jti, ...extra } });
+    });
+  }
+
+  async #closeWhere(match: (s: GatewaySession) => boolean, reason: SessionEndReason): Promise<void> {
+    await Promise.all([...this.#sessions.values()].filter(match).map((s) => this.#end(s, reason)));
+  }
+
+  /** Closes sessions idle too long or whose latest token was revoked (with their upstream connections). */
+  async #sweepSessions(): Promise<void> {
+    const now = this.#host.clock.now();
+    const idleMs = (this.#settings.gateway.sessionIdleSeconds ?? DEFAULT_IDLE_SECONDS) * 1000;
+    await this.#closeWhere((s) => now - s.lastSeen > idleMs, 'idle');
+    await this.#closeWhere((s) => this.#pipeline.revoked(s.principal) !== null, 'revoked');
+  }
+
+  async #toolsChanged(u: Upstream): Promise<void> {
+    const tools = u.tools as unknown as McpToolDescription[];
+    const annotations = (u.config.annotations ?? {}) as Record<string, ToolAnnotation>;
+    await this.#syncCatalog(u.name, tools, annotations);
+    for (const s of this.#sessions.values()) void s.server.sendToolListChanged().catch(() => undefined);
+  }
+
+  /**
+   * Puts an upstream's tools into the catalog. A tool the catalog refuses (a name or schema it
+   * does not accept) is left out, logged, and the rest go in; annotations for tools not listed
+   * are dropped the same way.
+   */
+  async #syncCatalog(server: string, tools: McpToolDescription[], annotations: Record<string, ToolAnnotation>): Promise<void> {
+    let list = [...tools];
+    let notes = { ...annotations };
+    for (let attempt = 0; attempt <= tools.length + Object.keys(annotations).length; attempt++) {
+      try {
+        if (this.#host.catalog) await this.#host.catalog.sync(server, list, { annotations: notes, actor: 'system' });
+        else this.#host.decisions.catalog.upsertServerTools(server, list, notes);
+        return;
+      } catch (err) {
+        const field = String((err as { details?: { field?: unknown } }).details?.field ?? '');
+        const bad = /^tools\[(\d+)\]/.exec(field);
+        const note = /^annotations\.(.+?)(\.|$)/.exec(field);
+        this.#log.warn({ upstream: server, field, err: err instanceof Error ? err.message : String(err) }, 'mcp upstream tool left out of the catalog');
+        if (bad) list = list.filter((_, i) => i !== Number(bad[1]));
+        else if (note && note[1] !== undefined && Object.hasOwn(notes, note[1])) notes = Object.fromEntries(Object.entries(notes).filter(([k]) => k !== note[1]));
+        else throw err;
+      }
+    }
+  }
+
+  /** Ends every session (their SSE streams included), so the HTTP server can close. */
+  async closeSessions(reason: SessionEndReason = 'shutdown'): Promise<void> {
+    this.#closing = true;
+    await this.#closeWhere(() => true, reason);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#sweep);
+    await this.closeSessions();
+    await Promise.all(this.#upstreams.map((u) => u.close()));
+  }
+}

@@ -1,0 +1,66 @@
+import type { AuthorizeInput, AuthorizeResult, ServerActionInput } from '../../policy/decision-service.js';
+import type { McpToolDescription, ToolAnnotation, ToolCatalog } from '../../policy/tool-catalog.js';
+
+/**
+ * What the gateway needs of the rest of Mandate, named by the gateway so that it can be built
+ * against services that land separately (the approvals service, the credential broker, the
+ * catalog service). Mandate's composition passes itself; each is read at the call, so a service
+ * attached later is used from then on.
+ */
+
+/** The decision service (src/policy/decision-service.ts) as the gateway uses it. */
+export interface DecisionPort {
+  authorize(input: AuthorizeInput): Promise<AuthorizeResult>;
+  /** What `authorize` would answer now, recording nothing (neither session nor audit): filters tools/list. */
+  preview(input: AuthorizeInput): Promise<Omit<AuthorizeResult, 'decisionId'>>;
+  /** `read_resource` / `get_prompt`, recorded and audited like a tool call. */
+  authorizeServerAction(input: ServerActionInput): Promise<AuthorizeResult>;
+  readonly catalog: Pick<ToolCatalog, 'upsertServerTools' | 'get'>;
+}
+
+/** The persisted, audited tool catalog (src/policy/catalog-service.ts). */
+export interface CatalogPort {
+  sync(server: string, tools: readonly McpToolDescription[], opts?: { annotations?: Record<string, ToolAnnotation>; actor?: string; requestId?: string | null }): Promise<unknown>;
+}
+
+/** The approvals service (src/delegation/approvals.ts). */
+export interface ApprovalPort {
+  request(input: { agent: string; taskId: string; toolId: string; arguments: Record<string, unknown>; policySetVersion: string; decisionId: string; reasons: string[] }): Promise<{ id: string; approveUrl: string; statusUrl: string; expiresAt: number | string | Date }>;
+  /** True once, for an approved, unexpired, unused approval bound to exactly this call. */
+  consume(input: { agent: string; taskId: string; toolId: string; arguments: Record<string, unknown> }): Promise<boolean>;
+}
+
+/** Who is calling, as the broker needs it (src/broker/broker.ts `CallerContext`). */
+export interface CallerContext {
+  agent: string;
+  subject: string;
+  actors: string[];
+  taskId: string;
+  grantId?: string | null;
+  scopes: string[];
+  tokenExp: number;
+  requestId?: string | null;
+}
+
+export interface InjectedCredential {
+  headers: Record<string, string>;
+  query?: Record<string, string>;
+  secretRef?: { id: string; version: number };
+  expiresAt?: number;
+}
+
+/** The credential broker (src/broker/broker.ts). */
+export interface BrokerPort {
+  credentialFor(service: string, binding: never, caller: CallerContext): Promise<InjectedCredential>;
+  identityAssertion(audience: string, caller: CallerContext): Promise<string>;
+}
+
+/** The pino subset the gateway logs through (Fastify's logger in `mandate serve`). */
+export interface GatewayLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+export const silentLog: GatewayLog = { info() {}, warn() {}, error() {}, debug() {} };

@@ -1,0 +1,161 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { ResultSchema, type ClientCapabilities, type LoggingLevel, type Notification, type Result } from '@modelcontextprotocol/sdk/types.js';
+import type { Principal } from '../task-token-verifier.js';
+import type { CallSession, InflightRoute } from '../pipeline/context.js';
+import type { Namer } from './naming.js';
+import type { CallerContext, GatewayLog } from './ports.js';
+import type { SessionLink, Upstream } from './upstreams.js';
+
+/**
+ * One downstream MCP session: a low-level SDK `Server` on its own Streamable HTTP transport,
+ * bound for its whole life to the task and acting agent of the token that initialized it, and
+ * its connections to the upstreams it has used (opened on first use with the caller's
+ * credential, closed with the session).
+ */
+
+export type SessionEndReason = 'client' | 'idle' | 'revoked' | 'task_ended' | 'shutdown' | 'upstream_error';
+
+export interface SessionDeps {
+  upstream(name: string): Upstream | undefined;
+  namer: Namer;
+  log: () => GatewayLog;
+}
+
+export class GatewaySession implements CallSession {
+  readonly id: string;
+  readonly taskId: string;
+  readonly agent: string;
+  readonly server: Server;
+  readonly transport: StreamableHTTPServerTransport;
+  readonly startedAt: number;
+  /** The token of the latest request: the caller whose credential new upstream requests carry. */
+  principal: Principal;
+  requestId: string | null = null;
+  lastSeen: number;
+  readonly #deps: SessionDeps;
+  readonly #clients = new Map<string, Promise<Client>>();
+  readonly #inflight = new Map<string, InflightRoute[]>();
+  #logLevel: LoggingLevel | undefined;
+  #closed = false;
+
+  constructor(opts: { id: string; principal: Principal; server: Server; transport: StreamableHTTPServerTransport; now: number; deps: SessionDeps }) {
+    this.id = opts.id;
+    this.principal = opts.principal;
+    this.taskId = opts.principal.taskId;
+    this.agent = opts.principal.actor;
+    this.server = opts.server;
+    this.transport = opts.transport;
+    this.startedAt = opts.now;
+    this.lastSeen = opts.now;
+    this.#deps = opts.deps;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** True when `p` may use this session: same task, same acting agent. */
+  admits(p: Principal): boolean {
+    return p.taskId === this.taskId && p.actor === this.agent;
+  }
+
+  touch(p: Principal, requestId: string | null, now: number): void {
+    this.principal = p;
+    this.requestId = requestId;
+    this.lastSeen = now;
+  }
+
+  /** Upstreams this session has a connection to (or is opening one to). */
+  get connectedUpstreams(): string[] {
+    return [...this.#clients.keys()];
+  }
+
+  client(upstream: string): Promise<Client> {
+    if (this.#closed) return Promise.reject(new Error('the session is closed'));
+    let c = this.#clients.get(upstream);
+    if (!c) {
+      const u = this.#deps.upstream(upstream);
+      if (!u) return Promise.reject(new Error(`no upstream \`${upstream}\``));
+      c = u.connect(this.#link()).then(async (client) => {
+        if (this.#closed) {
+          await client.close();
+          throw new Error('the session is closed');
+        }
+        if (this.#logLevel && client.getServerCapabilities()?.logging) await client.setLoggingLevel(this.#logLevel).catch(() => undefined);
+        return client;
+      });
+      // A failed connection is forgotten, so the next call tries again.
+      c.catch(() => this.#clients.get(upstream) === c && this.#clients.delete(upstream));
+      this.#clients.set(upstream, c);
+    }
+    return c;
+  }
+
+  async inflight<T>(upstream: string, route: InflightRoute, fn: () => Promise<T>): Promise<T> {
+    const routes = this.#inflight.get(upstream) ?? [];
+    routes.push(route);
+    this.#inflight.set(upstream, routes);
+    try {
+      return await fn();
+    } finally {
+      routes.splice(routes.indexOf(route), 1);
+      if (routes.length === 0) this.#inflight.delete(upstream);
+    }
+  }
+
+  /** `logging/setLevel` from the agent: applied to every upstream connection, now and later. */
+  async setLogLevel(level: LoggingLevel): Promise<void> {
+    this.#logLevel = level;
+    await Promise.all(
+      [...this.#clients.values()].map(async (c) => {
+        const client = await c.catch(() => undefined);
+        if (client?.getServerCapabilities()?.logging) await client.setLoggingLevel(level).catch(() => undefined);
+      }),
+    );
+  }
+
+  caller(): CallerContext {
+    const p = this.principal;
+    return { agent: p.actor, subject: p.subject, actors: p.actors, taskId: p.taskId, grantId: p.grantId, scopes: p.scopes, tokenExp: p.expiresAt, requestId: this.requestId };
+  }
+
+  #link(): SessionLink {
+    return {
+      caller: () => this.caller(),
+      clientCapabilities: (): ClientCapabilities => this.server.getClientCapabilities() ?? {},
+      // On the stream of the call in flight to that upstream (the latest, when several are), else on the session's own stream.
+      forwardRequest: async (upstream, request, signal): Promise<Result> => {
+        const route = this.#inflight.get(upstream)?.at(-1);
+        if (route) return route.sendRequest(request, signal) as Promise<Result>;
+        return this.server.request(request as never, ResultSchema, { signal });
+      },
+      forwardNotification: async (upstream, notification) => {
+        const n = this.#exposeNotification(upstream, notification);
+        const route = this.#inflight.get(upstream)?.at(-1);
+        if (route) return route.sendNotification(n as { method: string; params?: Record<string, unknown> });
+        return this.server.notification(n as never);
+      },
+      closed: (upstream) => {
+        this.#clients.delete(upstream);
+      },
+    };
+  }
+
+  #exposeNotification(upstream: string, n: Notification): Notification {
+    const uri = n.params?.uri;
+    if (n.method === 'notifications/resources/updated' && typeof uri === 'string') return { ...n, params: { ...n.params, uri: this.#deps.namer.exposeUri(upstream, uri) ?? uri } };
+    return n;
+  }
+
+  /** Closes the upstream connections (ending stdio children) and the downstream transport. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const clients = [...this.#clients.values()];
+    this.#clients.clear();
+    await Promise.all(clients.map((c) => c.then((client) => client.close()).catch(() => undefined)));
+    await this.transport.close().catch(() => undefined);
+  }
+}
