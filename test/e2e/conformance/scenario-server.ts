@@ -4,7 +4,7 @@
 //
 // Why a fixture of our own: the suite's example "everything" server lives in the conformance
 // repository but is not in the npm package, and @modelcontextprotocol/server-everything
-// implements a different set of tools (echo, get-sum, ...), so 19 of the 32 scenarios fail
+// implements a different set of tools (echo, get-sum, ...), so 21 of the 32 scenarios fail
 // against it directly (docs/mcp-conformance.md).
 //
 // Built on the low-level `Server` of @modelcontextprotocol/sdk so that every schema goes out
