@@ -32,6 +32,7 @@ import { PolicyStore } from '../policy/policy-store.js';
 import { BatchedAuditAppender } from '../audit/batched-appender.js';
 import { DecisionService } from '../policy/decision-service.js';
 import { CatalogService } from '../policy/catalog-service.js';
+import { McpGateway } from '../gateway/mcp/gateway.js';
 import { ApprovalService } from '../delegation/approvals.js';
 
 /** Everything a running Mandate holds, composed once at start. */
@@ -61,6 +62,8 @@ export interface Mandate {
   catalog: CatalogService;
   /** Tool-call decisions (POST /v1/authorize, AuthZEN, the gateway), with per-task session state. */
   decisions: DecisionService;
+  /** The MCP gateway at /mcp, or null when no `gateway` is configured. */
+  gateway: McpGateway | null;
   /** Per-call approvals: bound to one call, single use, expiring. */
   approvals: ApprovalService;
   /** The broker's secrets: write-only, versioned, envelope-encrypted under the master key. */
@@ -158,7 +161,8 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     const broker = new CredentialBroker({ secrets, keys, clock, issuer: config.issuer, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
     tasks.onFinish((taskId) => broker.forgetTask(taskId));
     const exchange: ExchangeDeps = { store, clock, keys, svids, ownTokens, revocations, issuer: config.issuer, trustDomain: config.trustDomain, taskTokenMaxTtlSeconds: config.taskTokenMaxTtl, dpopRequired: config.dpopRequired };
-    return {
+    const mandate: Mandate = {
+      gateway: null,
       svids,
       ownTokens,
       revocations,
@@ -187,11 +191,15 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       metrics: new Metrics(),
       masterKey: { source: master.source, path: master.path, created: master.created },
       async close() {
+        await mandate.gateway?.close();
         await decisionAudit.flush();
         await checkpointer.checkpoint().catch(() => undefined);
         await store.close();
       },
     };
+    // After the rest is composed: the gateway lists its upstreams' tools into the catalog and reads services (approvals, broker) from `mandate` at each call.
+    if (config.gateway) mandate.gateway = await McpGateway.start({ issuer: config.issuer, dpopRequired: config.dpopRequired, gateway: config.gateway }, mandate);
+    return mandate;
   } catch (err) {
     await store.close();
     throw err;

@@ -12,6 +12,7 @@ import { accessEvaluation, accessEvaluations, authorize, authzenConfiguration, a
 import { introspection, revocation, token } from './handlers/oauth.js';
 import { approvalStatus, approveApproval, denyApproval, listApprovals, showApproval } from './handlers/approvals.js';
 import { endTask, listTasks, showTask } from './handlers/tasks.js';
+import { mcpDelete, mcpGet, mcpPost, mcpProtectedResource } from './handlers/gateway.js';
 import { addTrustRule, createGrant, deleteFederatedDomain, deleteTrustRule, listFederatedDomains, listGrants, listTrustRules, putFederatedDomain, revokeGrant } from './handlers/delegation.js';
 import { deleteSecret, disableSecret, enableSecret, listSecrets, putSecret, showSecret } from './handlers/secrets.js';
 
@@ -95,6 +96,11 @@ export const routes: RouteDef[] = [
   disableSecret,
   enableSecret,
   deleteSecret,
+  // the MCP gateway (Streamable HTTP; authenticated by task token in the gateway itself)
+  mcpProtectedResource,
+  mcpPost,
+  mcpGet,
+  mcpDelete,
   // operations
   healthz,
   readyz,

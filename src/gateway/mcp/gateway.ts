@@ -113,6 +113,7 @@ export class McpGateway {
     this.#metrics = host.metrics ? new GatewayMetrics(host.metrics.registry) : undefined;
     const log = () => this.#log;
     this.#pipeline = {
+      resource: this.resource,
       decisions: () => host.decisions,
       approvals: () => host.approvals,
       revoked: (p) => host.revocations.check(revocableOf(p)),

@@ -1,3 +1,4 @@
+import type { ApprovalService } from '../../delegation/approvals.js';
 import type { AuthorizeInput, AuthorizeResult, ServerActionInput } from '../../policy/decision-service.js';
 import type { McpToolDescription, ToolAnnotation, ToolCatalog } from '../../policy/tool-catalog.js';
 
@@ -23,12 +24,8 @@ export interface CatalogPort {
   sync(server: string, tools: readonly McpToolDescription[], opts?: { annotations?: Record<string, ToolAnnotation>; actor?: string; requestId?: string | null }): Promise<unknown>;
 }
 
-/** The approvals service (src/delegation/approvals.ts). */
-export interface ApprovalPort {
-  request(input: { agent: string; taskId: string; toolId: string; arguments: Record<string, unknown>; policySetVersion: string; decisionId: string; reasons: string[] }): Promise<{ id: string; approveUrl: string; statusUrl: string; expiresAt: number | string | Date }>;
-  /** True once, for an approved, unexpired, unused approval bound to exactly this call. */
-  consume(input: { agent: string; taskId: string; toolId: string; arguments: Record<string, unknown> }): Promise<boolean>;
-}
+/** The approvals service (src/delegation/approvals.ts): `request` asks for one, `consume` spends one bound to exactly this call. */
+export type ApprovalPort = Pick<ApprovalService, 'request' | 'consume'>;
 
 /** Who is calling, as the broker needs it (src/broker/broker.ts `CallerContext`). */
 export interface CallerContext {

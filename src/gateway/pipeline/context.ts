@@ -48,6 +48,8 @@ export interface InflightRoute {
 }
 
 export interface PipelineDeps {
+  /** The gateway's resource identifier (the audience of the tokens it accepts). */
+  resource: string;
   decisions(): DecisionPort;
   approvals(): ApprovalPort | undefined;
   /** A reason when the token (or its task, agent, grant, an ancestor) is revoked, else null. */

@@ -15,7 +15,7 @@ export const enforce: Step = async (call, deps) => {
   if (d.outcome === 'deny') return { done: deniedResult(toolId, d) };
   const approvals = deps.approvals();
   if (!approvals) return { done: approvalUnavailableResult(toolId, d) };
-  const binding = { agent: call.principal.actor, taskId: call.principal.taskId, toolId, arguments: call.arguments };
+  const binding = { agent: call.principal.actor, taskId: call.principal.taskId, target: toolId, arguments: call.arguments, requestId: call.requestId };
   let consumed: boolean;
   try {
     consumed = await approvals.consume(binding);
@@ -30,7 +30,7 @@ export const enforce: Step = async (call, deps) => {
     return again.outcome === 'allow' ? undefined : { done: deniedResult(toolId, again) };
   }
   try {
-    const approval = await approvals.request({ ...binding, policySetVersion: d.policySetVersion, decisionId: d.decisionId, reasons: d.reasons });
+    const approval = await approvals.request({ ...binding, policySetVersion: d.policySetVersion, decisionId: d.decisionId, reasons: d.reasons, audience: deps.resource });
     return { done: approvalResult(toolId, d, approval) };
   } catch (err) {
     deps.log.error({ err: String(err), tool: toolId }, 'approval request failed; refusing the call');

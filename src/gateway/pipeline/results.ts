@@ -37,8 +37,8 @@ export function deniedResult(toolId: string, d: AuthorizeResult): CallToolResult
   return result(`mandate denied \`${toolId}\` ${because(d.reasons)} (decision ${d.decisionId}). do not retry this call as is.`, facts(d));
 }
 
-export function approvalResult(toolId: string, d: AuthorizeResult, approval: { id: string; approveUrl: string; statusUrl: string; expiresAt: number | string | Date }): CallToolResult {
-  const expires = new Date(typeof approval.expiresAt === 'number' && approval.expiresAt < 1e12 ? approval.expiresAt * 1000 : approval.expiresAt).toISOString();
+export function approvalResult(toolId: string, d: AuthorizeResult, approval: { id: string; approveUrl: string; statusUrl: string; expiresAt: number }): CallToolResult {
+  const expires = new Date(approval.expiresAt).toISOString();
   return result(
     `mandate needs a human's approval for \`${toolId}\` ${because(d.reasons)} (decision ${d.decisionId}, approval ${approval.id}). ask the user to approve at ${approval.approveUrl}, then make the same call again with the same arguments before ${expires}.`,
     { ...facts(d), approval: { id: approval.id, approve_url: approval.approveUrl, status_url: approval.statusUrl, expires_at: expires } },
