@@ -1,7 +1,9 @@
 /**
  * Mandate SDK (`mandate/sdk`): the agent side (`MandateAgent`: attest, start, delegate and end
- * tasks), the tool-server side (`TokenVerifier`) and the admin client the CLI uses.
- * Depends only on the platform (`fetch`, Web Crypto) and `jose`.
+ * tasks, `taskFetch` for MCP and HTTP tools, in-process `authorize`), the tool-server side
+ * (`TokenVerifier`, `verifyRequest` with RFC 9449 DPoP, and Fastify / Express / Hono middleware)
+ * and the admin client the CLI uses. Depends only on the platform (`fetch`, Web Crypto) and `jose`;
+ * the middleware is typed structurally, so no web framework is imported. See docs/sdk.md.
  *
  * @example
  * ```ts
@@ -15,10 +17,27 @@
 export { MandateAdminClient } from './admin-client.js';
 export type { Agent, AuditVerifyResult, CreateGrantInput, Grant, RegisterAgentInput, SigningKey, Task, TaskDetail, TaskTokenInfo, TrustedIssuer, TrustRule } from './admin-client.js';
 export { MandateAgent } from './agent.js';
-export type { AgentEvidence, DelegateInput, MandateAgentOptions, StartTaskInput, TaskToken, ToolAccessDetail } from './agent.js';
+export type { AgentEvidence, AuthorizeInput, Decision, DelegateInput, MandateAgentOptions, StartTaskInput, TaskFetchOptions, TaskToken, ToolAccessDetail } from './agent.js';
+export { ToolCallDeniedError } from './self-authorize.js';
 export { attest } from './agent-client.js';
 export type { AttestRequest, AttestResponse } from './agent-client.js';
 export { MandateAgentError, MandateApiError } from './errors.js';
 export type { MandateAgentErrorCode } from './errors.js';
 export { TokenVerifier, TokenVerificationError } from './token-verifier.js';
 export type { Principal, RevocationCheck, TokenVerificationReason, TokenVerifierOptions } from './token-verifier.js';
+export { verifyRequest, authenticateChallenge } from './verify-request.js';
+export type { HttpRequestLike, MandateRequestContext, VerifyRequestOptions } from './verify-request.js';
+export { RequestVerificationError } from './request-verification-error.js';
+export type { RequestVerificationCode } from './request-verification-error.js';
+export { DPOP_ALGORITHMS } from './dpop-verify.js';
+export { DpopReplayCache } from './dpop-replay-cache.js';
+export type { DpopReplayStore } from './dpop-replay-cache.js';
+export { RotatingDpopNonces } from './dpop-nonce.js';
+export type { DpopNonceSource } from './dpop-nonce.js';
+export { mandateExpress } from './middleware/express.js';
+export type { NodeRequestLike, NodeResponseLike } from './middleware/express.js';
+export { mandateFastify } from './middleware/fastify.js';
+export type { FastifyReplyLike, FastifyRequestLike } from './middleware/fastify.js';
+export { mandateHono } from './middleware/hono.js';
+export type { HonoContextLike, MandateHonoEnv } from './middleware/hono.js';
+export type { MandateMiddlewareOptions } from './middleware/options.js';
