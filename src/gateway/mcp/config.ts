@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { credentialBindingSchema } from '../../broker/binding.js';
 import { MandateError } from '../../core/errors.js';
 
 /**
@@ -18,12 +19,14 @@ export const UPSTREAM_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/, 'must be an http header name');
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name');
 
-/**
- * How the broker obtains an upstream credential. Validated in full by the broker when it is
- * asked; here only its provider is checked, so a binding that names an unknown provider stops
- * the start.
- */
-const credentialBinding = z.looseObject({ provider: z.enum(['static', 'oauth_client_credentials', 'oauth_token_exchange', 'mandate_jwt']) });
+/** How the broker obtains an upstream credential (docs/broker.md), checked in full by the broker's own schema. */
+const credentialBinding = credentialBindingSchema;
+
+const stdioCredential = z.looseObject({ env: z.record(envName, headerName) }).superRefine((v, ctx) => {
+  const { env: _env, ...binding } = v;
+  const issue = credentialBinding.safeParse(binding).error?.issues[0];
+  if (issue) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+});
 
 /** Operator annotations by tool name, validated by the tool catalog when the upstream's tools are listed. */
 const annotations = z.record(z.string().min(1).max(128), z.record(z.string(), z.unknown()));
@@ -55,8 +58,8 @@ const stdioUpstream = z.strictObject({
   args: z.array(z.string()).max(256).optional(),
   env: z.record(envName, z.string()).optional(),
   cwd: z.string().min(1).optional(),
-  /** `env` maps an environment variable of the child to a header of the injected credential. */
-  credential: credentialBinding.and(z.object({ env: z.record(envName, headerName) })).optional(),
+  /** A binding plus `env`: an environment variable of the child for each header of the injected credential it needs. */
+  credential: stdioCredential.optional(),
   /** Puts the caller's identity assertion (audience: `audience` or `mcp:<name>`) into this environment variable of the child. */
   identity: z.strictObject({ env: envName, audience: z.string().min(1).optional() }).optional(),
 });

@@ -1,6 +1,6 @@
 import { MandateError } from '../../core/errors.js';
 import type { HttpUpstreamConfig, StdioUpstreamConfig } from './config.js';
-import type { BrokerPort, CallerContext } from './ports.js';
+import type { BrokerPort, CallerContext, CredentialBinding } from './ports.js';
 
 /**
  * What an upstream request carries besides MCP itself: the operator's fixed headers, the
@@ -28,7 +28,7 @@ export async function httpUpstreamAuth(u: HttpUpstreamConfig, broker: BrokerPort
   const headers: Record<string, string> = { ...u.headers };
   const query: Record<string, string> = {};
   if (u.credential) {
-    const injected = await brokerOf(u.name, broker).credentialFor(u.name, u.credential as never, caller);
+    const injected = await brokerOf(u.name, broker).credentialFor(u.name, u.credential, caller);
     Object.assign(headers, injected.headers);
     Object.assign(query, injected.query ?? {});
   }
@@ -41,7 +41,7 @@ export async function stdioUpstreamEnv(u: StdioUpstreamConfig, broker: BrokerPor
   const env: Record<string, string> = { ...u.env };
   if (u.credential) {
     const { env: mapping, ...binding } = u.credential;
-    const injected = await brokerOf(u.name, broker).credentialFor(u.name, binding as never, caller);
+    const injected = await brokerOf(u.name, broker).credentialFor(u.name, binding as unknown as CredentialBinding /* checked by config.ts */, caller);
     const byName = new Map(Object.entries(injected.headers).map(([k, v]) => [k.toLowerCase(), v]));
     for (const [variable, header] of Object.entries(mapping)) {
       const value = byName.get(header.toLowerCase());

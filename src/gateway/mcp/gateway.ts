@@ -274,8 +274,9 @@ export class McpGateway {
     if (this.#sessions.get(session.id) !== session) return;
     this.#sessions.delete(session.id);
     this.#metrics?.sessions.set(this.#sessions.size);
+    const upstreams = session.connectedUpstreams;
     await session.close();
-    await this.#audit('gateway.session_end', session.principal, session.id, null, { reason, upstreams: session.connectedUpstreams, seconds: Math.round((this.#host.clock.now() - session.startedAt) / 1000) }).catch((err: unknown) => this.#log.error({ err: String(err) }, 'gateway session audit failed'));
+    await this.#audit('gateway.session_end', session.principal, session.id, null, { reason, upstreams, seconds: Math.round((this.#host.clock.now() - session.startedAt) / 1000) }).catch((err: unknown) => this.#log.error({ err: String(err) }, 'gateway session audit failed'));
   }
 
   async #audit(action: 'gateway.session_start' | 'gateway.session_end', p: Principal, sessionId: string, requestId: string | null, extra: Json): Promise<void> {

@@ -1,3 +1,4 @@
+import type { CallerContext, CredentialBinding, CredentialBroker, InjectedCredential } from '../../broker/broker.js';
 import type { ApprovalService } from '../../delegation/approvals.js';
 import type { AuthorizeInput, AuthorizeResult, ServerActionInput } from '../../policy/decision-service.js';
 import type { McpToolDescription, ToolAnnotation, ToolCatalog } from '../../policy/tool-catalog.js';
@@ -27,30 +28,9 @@ export interface CatalogPort {
 /** The approvals service (src/delegation/approvals.ts): `request` asks for one, `consume` spends one bound to exactly this call. */
 export type ApprovalPort = Pick<ApprovalService, 'request' | 'consume'>;
 
-/** Who is calling, as the broker needs it (src/broker/broker.ts `CallerContext`). */
-export interface CallerContext {
-  agent: string;
-  subject: string;
-  actors: string[];
-  taskId: string;
-  grantId?: string | null;
-  scopes: string[];
-  tokenExp: number;
-  requestId?: string | null;
-}
-
-export interface InjectedCredential {
-  headers: Record<string, string>;
-  query?: Record<string, string>;
-  secretRef?: { id: string; version: number };
-  expiresAt?: number;
-}
-
-/** The credential broker (src/broker/broker.ts). */
-export interface BrokerPort {
-  credentialFor(service: string, binding: never, caller: CallerContext): Promise<InjectedCredential>;
-  identityAssertion(audience: string, caller: CallerContext): Promise<string>;
-}
+/** The credential broker (src/broker/broker.ts): upstream credentials and identity assertions for a caller. */
+export type BrokerPort = Pick<CredentialBroker, 'credentialFor' | 'identityAssertion'>;
+export type { CallerContext, CredentialBinding, InjectedCredential };
 
 /** The pino subset the gateway logs through (Fastify's logger in `mandate serve`). */
 export interface GatewayLog {

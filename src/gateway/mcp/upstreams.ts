@@ -95,7 +95,7 @@ export class Upstream {
       this.#deps.log().warn({ upstream: this.name }, 'mcp upstream discovery connection closed; reconnecting');
       this.#scheduleRetry();
     };
-    await client.connect(await this.#transport(() => systemCaller(this.#deps.nowSeconds())), { timeout: this.config.timeoutMs ?? 30_000 });
+    await client.connect(await this.#transport(() => systemCaller(this.#deps.nowSeconds()), true), { timeout: this.config.timeoutMs ?? 30_000 });
     if (this.#closed) {
       await client.close();
       return;
@@ -148,10 +148,25 @@ export class Upstream {
     return client;
   }
 
-  async #transport(caller: () => CallerContext): Promise<Transport> {
+  /**
+   * `discovery`: the connection that lists tools at start, with no caller. It asks the broker as
+   * `system` and goes on without the credential when the broker has none to give (a secret not
+   * stored yet, a provider that needs a real caller), so listing does not wait on the operator.
+   */
+  async #transport(caller: () => CallerContext, discovery = false): Promise<Transport> {
     const u = this.config;
+    const withFallback = async <T>(withCredential: () => Promise<T>, without: () => Promise<T>): Promise<T> => {
+      if (!discovery) return withCredential();
+      try {
+        return await withCredential();
+      } catch (err) {
+        this.#deps.log().warn({ upstream: u.name, err: err instanceof Error ? err.message : String(err) }, 'mcp upstream discovery goes on without its credential');
+        return without();
+      }
+    };
     if (u.transport === 'stdio') {
-      const env = await stdioUpstreamEnv(u, this.#deps.broker(), caller());
+      const { credential: _c, identity: _i, ...bare } = u;
+      const env = await withFallback(() => stdioUpstreamEnv(u, this.#deps.broker(), caller()), () => stdioUpstreamEnv(bare, undefined, caller()));
       const t = new StdioClientTransport({ command: u.command, args: u.args ?? [], env, ...(u.cwd ? { cwd: u.cwd } : {}), stderr: 'pipe' });
       // The child's stderr goes to the debug log only: it may print what it was given.
       t.stderr?.on('data', (chunk: Buffer) => this.#deps.log().debug({ upstream: u.name, stderr: chunk.toString('utf8').slice(0, 2000) }, 'mcp upstream stderr'));
@@ -160,8 +175,9 @@ export class Upstream {
     const broker = this.#deps.broker;
     // Every upstream HTTP request gets the caller's credential afresh (the broker caches); the
     // SDK builds the request from MCP's own headers only, so nothing of the agent's request is in it.
+    const { credential: _c, identity: _i, ...bare } = u;
     const injecting: FetchLike = async (url, init) => {
-      const auth = await httpUpstreamAuth(u, broker(), caller());
+      const auth = await withFallback(() => httpUpstreamAuth(u, broker(), caller()), () => httpUpstreamAuth(bare, undefined, caller()));
       const target = new URL(url);
       for (const [k, v] of Object.entries(auth.query)) target.searchParams.set(k, v);
       const headers = new Headers(init?.headers);

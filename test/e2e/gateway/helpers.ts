@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { MandateAgent } from '../../../src/sdk/agent.js';
@@ -26,9 +27,10 @@ export interface GatewayEnv {
 }
 
 /** A mail fixture and a real Mandate whose gateway fronts it (plus whatever `upstreams` adds). */
-export async function startGateway(opts: { upstreams?: Json[]; gateway?: Json; flags?: Json; mailUpstream?: Json } = {}): Promise<GatewayEnv> {
+export async function startGateway(opts: { upstreams?: Json[]; gateway?: Json; flags?: Json; mailUpstream?: Json; logger?: Record<string, unknown> } = {}): Promise<GatewayEnv> {
   const mail = await startMailServer();
   const server = await startTestServer({
+    ...(opts.logger ? { logger: opts.logger } : {}),
     flags: {
       ...opts.flags,
       gateway: {
@@ -74,3 +76,37 @@ export async function rawPost(env: GatewayEnv, body: unknown, headers: Record<st
 }
 
 export const INITIALIZE = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+
+export const FILES_FIXTURE = 'test/fixtures/mcp-servers/files.ts';
+
+/** The stdio `files` upstream: the fixture run by the gateway as a child process in `root`. */
+export function filesUpstream(root: string, extra: Json = {}): Json {
+  return {
+    name: 'files',
+    transport: 'stdio',
+    command: process.execPath,
+    args: ['--import', 'tsx', FILES_FIXTURE],
+    cwd: process.cwd(),
+    env: { FILES_ROOT: root },
+    annotations: {
+      read_file: { sideEffect: 'read', classification: 'internal', destinations: [] },
+      delete_file: { sideEffect: 'destructive', classification: 'internal', destinations: [] },
+      env_digest: { sideEffect: 'read', classification: 'public', destinations: [] },
+    },
+    ...extra,
+  };
+}
+
+/** Polls `check` until it holds (a state change made elsewhere), failing after `ms`. Not a timing assertion. */
+export async function eventually(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`never happened: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function logCapture(): { stream: Writable; text: () => string } {
+  const chunks: string[] = [];
+  return { stream: new Writable({ write: (c: Buffer | string, _e, done) => (chunks.push(c.toString()), done()) }), text: () => chunks.join('') };
+}
