@@ -41,8 +41,10 @@ describe('mcp gateway: enforcement', () => {
       mailUpstream: { headers: {}, credential: { provider: 'static', secret: 'mail-key', as: 'bearer' } },
       upstreams: [filesUpstream(root, { credential: { provider: 'static', secret: 'files-token', as: 'header', header: 'x-files-token', env: { FILES_TOKEN: 'x-files-token' } } })],
     });
-    await env.server.admin.putSecret('mail-key', { value: MAIL_SECRET });
-    await env.server.admin.putSecret('files-token', { value: FILES_SECRET });
+    for (const [id, value] of [['mail-key', MAIL_SECRET], ['files-token', FILES_SECRET]] as const) {
+      const res = await fetch(`${env.server.url}/v1/secrets/${id}`, { method: 'PUT', headers: { authorization: `Bearer ${env.server.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ value }) });
+      assert.equal(res.status, 201);
+    }
     agent = await attestedAgent(env.server, 'alpha', SCOPES);
   });
   after(async () => {
