@@ -47,8 +47,8 @@ const httpUpstream = z.strictObject({
   /** Fixed, non-secret headers sent on every upstream request. */
   headers: z.record(headerName, z.string().max(8192)).optional(),
   credential: credentialBinding.optional(),
-  /** Sends a short-lived Mandate-signed assertion of the caller in this header (audience: `audience` or the upstream URL). */
-  identity: z.strictObject({ header: headerName, audience: z.string().min(1).optional() }).optional(),
+  /** Sends a short-lived Mandate-signed assertion of the caller (`mandate-id+jwt`) in `header` (default `mandate-identity`; audience: `audience` or the upstream URL). */
+  identity: z.strictObject({ header: headerName.optional(), audience: z.string().min(1).optional() }).optional(),
 });
 
 const stdioUpstream = z.strictObject({

@@ -1,3 +1,4 @@
+import { IDENTITY_ASSERTION_HEADER } from '../../broker/identity-assertion.js';
 import { MandateError } from '../../core/errors.js';
 import type { HttpUpstreamConfig, StdioUpstreamConfig } from './config.js';
 import type { BrokerPort, CallerContext, CredentialBinding } from './ports.js';
@@ -32,7 +33,7 @@ export async function httpUpstreamAuth(u: HttpUpstreamConfig, broker: BrokerPort
     Object.assign(headers, injected.headers);
     Object.assign(query, injected.query ?? {});
   }
-  if (u.identity) headers[u.identity.header] = await brokerOf(u.name, broker).identityAssertion(u.identity.audience ?? u.url, caller);
+  if (u.identity) headers[u.identity.header ?? IDENTITY_ASSERTION_HEADER] = await brokerOf(u.name, broker).identityAssertion(u.identity.audience ?? u.url, caller);
   return { headers, query };
 }
 

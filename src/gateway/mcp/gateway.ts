@@ -263,7 +263,7 @@ export class McpGateway {
         await this.#end(session, 'client');
       },
     });
-    const session = new GatewaySession({ id, principal, server, transport, now: this.#host.clock.now(), deps: { upstream: (n) => this.#upstreams.find((u) => u.name === n), namer: this.#namer, log: () => this.#log } });
+    const session = new GatewaySession({ id, principal, server, transport, now: this.#host.clock.now(), deps: { upstream: (n) => this.#upstreams.find((u) => u.name === n), toolsChanged: (n) => this.#refreshTools(n), namer: this.#namer, log: () => this.#log } });
     registerHandlers(server, session, this.#handlerDeps, caps);
     transport.onclose = () => void this.#end(session, 'client');
     void server.connect(transport);
@@ -295,6 +295,11 @@ export class McpGateway {
     const idleMs = (this.#settings.gateway.sessionIdleSeconds ?? DEFAULT_IDLE_SECONDS) * 1000;
     await this.#closeWhere((s) => now - s.lastSeen > idleMs, 'idle');
     await this.#closeWhere((s) => this.#pipeline.revoked(s.principal) !== null, 'revoked');
+  }
+
+  #refreshTools(name: string): void {
+    const u = this.#upstreams.find((x) => x.name === name);
+    void u?.refreshTools().catch((err: unknown) => this.#log.warn({ upstream: name, err: String(err) }, 'mcp upstream tools refresh failed'));
   }
 
   async #toolsChanged(u: Upstream): Promise<void> {

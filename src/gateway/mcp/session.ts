@@ -19,6 +19,8 @@ export type SessionEndReason = 'client' | 'idle' | 'revoked' | 'task_ended' | 's
 
 export interface SessionDeps {
   upstream(name: string): Upstream | undefined;
+  /** An upstream said its tools changed: the gateway lists them again and tells every session once the catalog has them. */
+  toolsChanged(upstream: string): void;
   namer: Namer;
   log: () => GatewayLog;
 }
@@ -132,6 +134,7 @@ export class GatewaySession implements CallSession {
         return this.server.request(request as never, ResultSchema, { signal });
       },
       forwardNotification: async (upstream, notification) => {
+        if (notification.method === 'notifications/tools/list_changed') return this.#deps.toolsChanged(upstream);
         const n = this.#exposeNotification(upstream, notification);
         const route = this.#inflight.get(upstream)?.at(-1);
         if (route) return route.sendNotification(n as { method: string; params?: Record<string, unknown> });

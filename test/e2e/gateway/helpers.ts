@@ -14,6 +14,7 @@ export const MAIL_ANNOTATIONS = {
   count: { sideEffect: 'read', classification: 'public', destinations: [] },
   ask_name: { sideEffect: 'read', classification: 'public', destinations: [] },
   summarize: { sideEffect: 'read', classification: 'public', destinations: [] },
+  wait: { sideEffect: 'read', classification: 'public', destinations: [] },
 };
 
 /** Sent by the gateway to the mail upstream on every request (the static-header path of `headers`). */
