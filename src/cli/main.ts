@@ -10,6 +10,7 @@ import { register as identity } from './commands/identity.js';
 import { register as issuer } from './commands/issuer.js';
 import { register as keys } from './commands/keys.js';
 import { register as policy } from './commands/policy.js';
+import { register as secret } from './commands/secret/index.js';
 import { register as serve } from './commands/serve.js';
 import { register as task } from './commands/task.js';
 
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   task(program);
   delegation(program);
   policy(program);
+  secret(program);
   return program;
 }
 

@@ -170,6 +170,29 @@ export interface PolicyReplay {
   changed: { decision_id: string; time: string; before: DecisionOutcome; after: DecisionOutcome; reasons_before: string[]; reasons_after: string[] }[];
 }
 
+/** A broker secret's metadata; the API never returns a value. */
+export interface Secret {
+  id: string;
+  description: string;
+  type: string;
+  status: 'active' | 'disabled';
+  /** The version the broker uses. */
+  version: number;
+  versions: { version: number; created_at: string; created_by: string }[];
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+export interface PutSecretInput {
+  /** The value (write-only); an object is stored as its JSON text (e.g. `{ username, password }` for basic auth). */
+  value: string | Record<string, string>;
+  description?: string;
+  /** A label such as `api_key`, `basic_auth`, `oauth_client_secret`. */
+  type?: string;
+}
+
 /**
  * The admin API of a Mandate server, as the CLI and dashboard use it.
  *
@@ -278,6 +301,26 @@ export class MandateAdminClient {
   /** From one version to another; version 0 is the default pack. */
   diffPolicySets(from: number, to: number): Promise<PolicyDiff> {
     return this.http.json('GET', `/v1/policies/diff${query({ from, to })}`);
+  }
+  /** Creates a secret (version 1) or rotates it (the next version); answers with metadata only. */
+  putSecret(id: string, input: PutSecretInput): Promise<Secret> {
+    return this.http.json('PUT', `/v1/secrets/${encodeURIComponent(id)}`, input);
+  }
+  async listSecrets(): Promise<Secret[]> {
+    return (await this.http.json<{ secrets: Secret[] }>('GET', '/v1/secrets')).secrets;
+  }
+  getSecret(id: string): Promise<Secret> {
+    return this.http.json('GET', `/v1/secrets/${encodeURIComponent(id)}`);
+  }
+  disableSecret(id: string): Promise<Secret> {
+    return this.http.json('POST', `/v1/secrets/${encodeURIComponent(id)}/disable`);
+  }
+  enableSecret(id: string): Promise<Secret> {
+    return this.http.json('POST', `/v1/secrets/${encodeURIComponent(id)}/enable`);
+  }
+  /** Destroys every stored version of a secret. */
+  async deleteSecret(id: string): Promise<void> {
+    await this.http.json('DELETE', `/v1/secrets/${encodeURIComponent(id)}`);
   }
   verifyAudit(): Promise<AuditVerifyResult> {
     return this.http.json('POST', '/v1/audit/verify');
