@@ -170,6 +170,16 @@ describe('credential broker, end to end', () => {
     assert.equal(bad.status, 400);
     const unknownField = await call(server, 'PUT', '/v1/secrets/x', { value: 'v', reveal: true });
     assert.equal(unknownField.status, 400);
+    // A malformed body holding a value: refused, and (below) neither the answer nor the log repeats it.
+    const MALFORMED = 'malformed-body-secret-0123456789';
+    secrets.push(MALFORMED);
+    const malformed = await fetch(`${server.url}/v1/secrets/x`, { method: 'PUT', headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' }, body: `{"value": "${MALFORMED}` });
+    const malformedText = await malformed.text();
+    assert.equal(malformed.status, 400);
+    assert.ok(!malformedText.includes(MALFORMED));
+    const tooLong = await call(server, 'PUT', '/v1/secrets/x', { value: `${MALFORMED}${'z'.repeat(70_000)}` });
+    assert.equal(tooLong.status, 400);
+    assert.ok(!tooLong.text.includes(MALFORMED));
   });
 
   test('disable, enable and delete over HTTP; a deleted secret is gone for the broker', async () => {
