@@ -2,6 +2,8 @@
 // request needs a task token for the gateway's audience; refusals name the resource metadata.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { MandateAgent } from '../../../src/sdk/agent.js';
 import { attestedAgent, GATEWAY } from '../helpers/agents.js';
@@ -108,6 +110,45 @@ describe('mcp gateway: authentication', () => {
     const { token } = await gatewayTask(env, agent, ['tool:mail/send_email']);
     const res = await rawPost(env, INITIALIZE, { authorization: `Bearer ${token}`, origin: 'https://evil.example' });
     assert.equal(res.status, 403);
+  });
+});
+
+describe('mcp gateway: DPoP-bound tokens', () => {
+  let env: GatewayEnv;
+  let agent: MandateAgent;
+
+  before(async () => {
+    env = await startGateway();
+    agent = await attestedAgent(env.server, 'dpop-agent', ['tool:mail/*'], { dpop: true });
+  });
+  after(() => env.stop());
+
+  test('with the DPoP scheme and a fresh proof per request (MandateAgent.mcpTransportOptions), the session works', async () => {
+    const task = await agent.startTask({ resource: env.mcpUrl.href, scope: ['tool:mail/send_email'], purpose: 'dpop' });
+    assert.equal(task.tokenType, 'DPoP');
+    const client = new Client({ name: 'dpop-agent', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(env.mcpUrl, agent.mcpTransportOptions(task)));
+    assert.deepEqual((await client.listTools()).tools.map((t) => t.name), ['mail__send_email']);
+    const r = (await client.callTool({ name: 'mail__send_email', arguments: { to: 'f@partner.example', subject: 's', body: 'b' } })) as CallToolResult;
+    assert.equal(r.isError, undefined);
+    await client.close();
+  });
+
+  test('a DPoP-bound token sent as Bearer, or without a proof, or with a proof for another request, is refused', async () => {
+    const task = await agent.startTask({ resource: env.mcpUrl.href, scope: ['tool:mail/send_email'], purpose: 'dpop' });
+    const asBearer = await rawPost(env, INITIALIZE, { authorization: `Bearer ${task.accessToken}` });
+    assert.equal(asBearer.status, 401);
+    assert.match(asBearer.headers.get('www-authenticate') ?? '', /^DPoP .*error="invalid_token"/);
+    const noProof = await rawPost(env, INITIALIZE, { authorization: `DPoP ${task.accessToken}` });
+    assert.equal(noProof.status, 401);
+    assert.match(noProof.headers.get('www-authenticate') ?? '', /error="invalid_dpop_proof"/);
+    // A proof made for GET cannot be used for a POST.
+    let proof = '';
+    const capture = agent.taskFetch(task, { fetch: async (input) => ((proof = new Request(input).headers.get('dpop') ?? ''), new Response('{}')) });
+    await capture(env.mcpUrl, { method: 'GET' });
+    const wrongMethod = await rawPost(env, INITIALIZE, { authorization: `DPoP ${task.accessToken}`, dpop: proof });
+    assert.equal(wrongMethod.status, 401);
+    assert.match(wrongMethod.headers.get('www-authenticate') ?? '', /error="invalid_dpop_proof"/);
   });
 });
 
