@@ -1,9 +1,9 @@
 // The HTTP client side of a benchmark, in its own thread so that the client's own CPU use does
 // not run on the server's event loop. Plain JavaScript: worker threads do not inherit the tsx
-// loader. Receives { url, bodies, concurrency, name }, posts back a Sample (see lib.ts).
+// loader. Receives { url, bodies, concurrency, name, contentType?, headers? }, posts back a Sample (see lib.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { url, bodies, concurrency, name, contentType = 'application/json' } = workerData;
+const { url, bodies, concurrency, name, contentType = 'application/json', headers = {} } = workerData;
 const latencies = [];
 let next = 0;
 const start = process.hrtime.bigint();
@@ -13,7 +13,7 @@ await Promise.all(
       const i = next++;
       if (i >= bodies.length) return;
       const t0 = process.hrtime.bigint();
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body: bodies[i] });
+      const res = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': contentType }, body: bodies[i] });
       if (res.status !== 200) throw new Error(`request failed: ${res.status} ${await res.text()}`);
       await res.arrayBuffer();
       latencies.push(Number(process.hrtime.bigint() - t0) / 1000);
