@@ -101,6 +101,18 @@ describe('DecisionService', () => {
     ]);
   });
 
+  it('takes the call risk from the risk source, clamped to 0..100; the default pack denies at 80', async () => {
+    let risk = 79.6;
+    const svc = new DecisionService({ catalog: catalog(), decisionPoint: () => point, internalDomains: [], risk: ({ taskId }) => (taskId === 't' ? risk : 0) });
+    const r = await svc.authorize({ principal: token('t'), toolId: 'docs/read' });
+    assert.deepEqual([r.outcome, r.reasons], ['deny', ['mandate.risk-threshold']], '79.6 rounds to 80');
+    risk = 12;
+    assert.equal((await svc.authorize({ principal: token('t'), toolId: 'docs/read' })).outcome, 'allow');
+    risk = 1e9;
+    assert.equal((await svc.preview({ principal: token('t'), toolId: 'docs/read' })).outcome, 'deny');
+    assert.equal((await svc.authorize({ principal: token('other'), toolId: 'docs/read' })).outcome, 'allow');
+  });
+
   it('denies an unknown or malformed tool id', async () => {
     const svc = new DecisionService({ catalog: catalog(), decisionPoint: () => point, internalDomains: [] });
     assert.equal((await svc.authorize({ principal: token('t', ['*']), toolId: 'nope/tool' })).outcome, 'deny');

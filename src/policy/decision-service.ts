@@ -55,6 +55,11 @@ export interface DecisionServiceOptions {
   decisionPoint: () => DecisionPoint;
   /** Domains whose hosts are not external (see `isExternal`). */
   internalDomains: readonly string[];
+  /**
+   * This call's risk score, 0..100, as the risk detectors and signals see the task now
+   * (`context.risk`; the default pack denies at 80). Default: 0, no signal.
+   */
+  risk?: (call: { agent: string; taskId: string }) => number;
   /** The agent's registry facts (owner, labels, standing risk); default: none known. */
   agentFacts?: (spiffeId: string) => Promise<Partial<Omit<AgentFacts, 'id'>>>;
   /** Writes the `decision` audit event; resolves once it is durable. */
@@ -191,7 +196,10 @@ export class DecisionService {
   async #requestBase(principal: VerifiedTaskToken, now: Date, approved: boolean): Promise<Omit<RequestCommon, 'session'>> {
     const facts = (await this.#opts.agentFacts?.(principal.actor)) ?? {};
     const agent: AgentFacts = { id: principal.actor, owner: facts.owner ?? '', labels: facts.labels ?? [], trustDomain: facts.trustDomain ?? trustDomainOf(principal.actor), risk: facts.risk ?? 0 };
-    return { principal: { agent, chain: chainFromToken(principal) }, scopes: [...principal.scopes], now, risk: 0, approved };
+    const raw = this.#opts.risk?.({ agent: principal.actor, taskId: principal.taskId }) ?? 0;
+    // A risk source that answers nonsense counts as the highest risk: fail closed.
+    const risk = Number.isFinite(raw) ? Math.max(0, Math.min(100, Math.round(raw))) : 100;
+    return { principal: { agent, chain: chainFromToken(principal) }, scopes: [...principal.scopes], now, risk, approved };
   }
 
   async #toolCall(input: AuthorizeInput): Promise<{ target: string; build: (session: SessionSnapshot) => DecisionRequest; record: Pick<DecisionRecord, 'destinations' | 'classificationReturned'> }> {
