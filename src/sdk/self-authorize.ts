@@ -1,12 +1,7 @@
 import type { TaskToken } from './agent-types.js';
 import { apiError } from './errors.js';
 
-/**
- * One tool call to decide, for an agent whose tools run in its own process.
- *
- * @example
- * const input: AuthorizeInput = { task, tool: 'crm/lookup', arguments: { email: 'a@example.org' } };
- */
+/** One tool call to decide, for an agent whose tools run in its own process. */
 export interface AuthorizeInput {
   /** The task the call is made for; started with `resource` = the Mandate server's issuer URL. */
   task: TaskToken;
@@ -16,12 +11,7 @@ export interface AuthorizeInput {
   arguments?: Record<string, unknown>;
 }
 
-/**
- * Mandate's answer for one tool call.
- *
- * @example
- * const { decision, reasons } = await agent.decide(input); // 'deny', ['mandate.no-external-after-confidential']
- */
+/** Mandate's answer for one tool call. */
 export interface Decision {
   decision: 'allow' | 'deny' | 'approval_required';
   /** The audited decision's id (null when the call never reached the decision point). */
@@ -68,7 +58,7 @@ interface DecisionJson {
   policy_set_version: string | null;
 }
 
-/** Internal (use `MandateAgent.decide`): POST /v1/authorize/self with the task's credential (`taskFetch` adds it); the decision as Mandate answered it. */
+/** POST /v1/authorize/self with the task's credential (`taskFetch` adds it); the decision as Mandate answered it. */
 export async function requestDecision(taskFetch: typeof fetch, url: string, input: AuthorizeInput): Promise<Decision> {
   let res: Response;
   try {

@@ -2,13 +2,7 @@ import { RequestVerificationError } from '../request-verification-error.js';
 import { verifyRequest, type MandateRequestContext } from '../verify-request.js';
 import { absoluteUrl, buildOptions, type MandateMiddlewareOptions } from './options.js';
 
-/**
- * Hono environment with the `mandate` variable.
- *
- * @example
- * const app = new Hono<MandateHonoEnv>();
- * app.get('/x', (c) => c.json({ actor: c.get('mandate').principal.actor }));
- */
+/** Hono environment with the `mandate` variable: `new Hono<MandateHonoEnv>()`, then `c.get('mandate')`. */
 export interface MandateHonoEnv {
   Variables: { mandate: MandateRequestContext };
 }
