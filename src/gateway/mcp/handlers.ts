@@ -14,6 +14,7 @@ import {
   ReadResourceRequestSchema,
   ReadResourceResultSchema,
   ResultSchema,
+  RootsListChangedNotificationSchema,
   SetLevelRequestSchema,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
@@ -148,6 +149,8 @@ export function registerHandlers(server: Server, session: GatewaySession, deps: 
       deps.onToolCall?.(outcome, Number(process.hrtime.bigint() - started) / 1e9);
     }
   });
+
+  server.setNotificationHandler(RootsListChangedNotificationSchema, () => session.notifyUpstreams({ method: 'notifications/roots/list_changed' }));
 
   server.setRequestHandler(SetLevelRequestSchema, async (req) => {
     await session.setLogLevel(req.params.level);

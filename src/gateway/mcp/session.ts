@@ -118,6 +118,16 @@ export class GatewaySession implements CallSession {
     );
   }
 
+  /** A notification from the agent's client (roots/list_changed) to every upstream connection of the session. */
+  async notifyUpstreams(notification: Notification): Promise<void> {
+    await Promise.all(
+      [...this.#clients.values()].map(async (c) => {
+        const client = await c.catch(() => undefined);
+        await client?.notification(notification as never).catch(() => undefined);
+      }),
+    );
+  }
+
   caller(): CallerContext {
     const p = this.principal;
     return { agent: p.actor, subject: p.subject, actors: p.actors, taskId: p.taskId, grantId: p.grantId, scopes: p.scopes, tokenExp: p.expiresAt, requestId: this.requestId };

@@ -56,7 +56,7 @@ describe('mcp gateway: enforcement', () => {
     const { token } = await gatewayTask(env, agent, SCOPES);
     const { client } = await mcpClient(env, token);
     const names = (await client.listTools()).tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['files__delete_file', 'files__env_digest', 'files__read_file', 'mail__ask_name', 'mail__count', 'mail__read_inbox', 'mail__send_email', 'mail__summarize', 'mail__wait']);
+    assert.deepEqual(names, ['files__delete_file', 'files__env_digest', 'files__read_file', 'mail__ask_name', 'mail__count', 'mail__list_roots', 'mail__read_inbox', 'mail__send_email', 'mail__summarize', 'mail__wait']);
     await client.close();
   });
 

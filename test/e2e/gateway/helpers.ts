@@ -15,6 +15,7 @@ export const MAIL_ANNOTATIONS = {
   ask_name: { sideEffect: 'read', classification: 'public', destinations: [] },
   summarize: { sideEffect: 'read', classification: 'public', destinations: [] },
   wait: { sideEffect: 'read', classification: 'public', destinations: [] },
+  list_roots: { sideEffect: 'read', classification: 'public', destinations: [] },
 };
 
 /** Sent by the gateway to the mail upstream on every request (the static-header path of `headers`). */

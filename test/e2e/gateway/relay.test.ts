@@ -3,7 +3,7 @@
 // call, cancellation, tools/list_changed; resources and prompts go through policy, namespaced.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CreateMessageRequestSchema, ElicitRequestSchema, LoggingMessageNotificationSchema, ToolListChangedNotificationSchema, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema, LoggingMessageNotificationSchema, ToolListChangedNotificationSchema, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import type { MandateAgent } from '../../../src/sdk/agent.js';
 import { attestedAgent } from '../helpers/agents.js';
 import { auditEvents, eventually, gatewayTask, mcpClient, startGateway, type GatewayEnv, type Json } from './helpers.js';
@@ -58,6 +58,16 @@ describe('mcp gateway: relay', () => {
     });
     const r = (await client.callTool({ name: 'mail__summarize', arguments: { text: 'long story' } })) as CallToolResult;
     assert.equal(text(r), 'summary: short(summarize: long story)');
+    await client.close();
+  });
+
+  test('roots/list from the upstream is answered by the agent\'s client', async () => {
+    const { token } = await gatewayTask(env, agent, SCOPES);
+    const { client } = await mcpClient(env, token, { capabilities: { roots: { listChanged: true } } });
+    client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: 'file:///work/project', name: 'project' }] }));
+    const r = (await client.callTool({ name: 'mail__list_roots', arguments: {} })) as CallToolResult;
+    assert.equal(text(r), 'file:///work/project');
+    await client.sendRootsListChanged();
     await client.close();
   });
 

@@ -23,7 +23,7 @@ describe('mcp gateway: tools', () => {
   test('the upstream\'s tools are in the catalog, under `<server>/<tool>`', async () => {
     const res = await fetch(`${env.server.url}/v1/tools?server=mail`, { headers: { authorization: `Bearer ${env.server.adminToken}` } });
     const tools = ((await res.json()) as { tools: Json[] }).tools;
-    assert.deepEqual(tools.map((t) => t.id), ['mail/ask_name', 'mail/count', 'mail/read_inbox', 'mail/send_email', 'mail/summarize', 'mail/wait']);
+    assert.deepEqual(tools.map((t) => t.id), ['mail/ask_name', 'mail/count', 'mail/list_roots', 'mail/read_inbox', 'mail/send_email', 'mail/summarize', 'mail/wait']);
     assert.equal(tools.find((t) => t.id === 'mail/read_inbox')?.classification, 'confidential');
   });
 
