@@ -2,7 +2,12 @@ import { base64url, calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, 
 import type { DpopNonceSource } from './dpop-nonce.js';
 import type { DpopReplayStore } from './dpop-replay-cache.js';
 
-/** Asymmetric JWS algorithms a DPoP proof may use (RFC 9449 §4.2); `Ed25519` is the fully specified name. */
+/**
+ * Asymmetric JWS algorithms a DPoP proof may use (RFC 9449 §4.2); `Ed25519` is the fully specified name.
+ *
+ * @example
+ * mandateExpress({ verifier, dpopAlgorithms: DPOP_ALGORITHMS.filter((a) => a.startsWith('ES')) });
+ */
 export const DPOP_ALGORITHMS: readonly string[] = ['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512', 'EdDSA', 'Ed25519'];
 
 /** A refused proof; verify-request turns it into a `RequestVerificationError`. Internal to the SDK. */
@@ -46,7 +51,8 @@ const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'
 const invalid = (message: string): DpopProofError => new DpopProofError('invalid_dpop_proof', message);
 
 /**
- * Verifies a DPoP proof for a bound access token at a resource server (RFC 9449 §4.3 and §7.1).
+ * Internal to the SDK (use `verifyRequest`): verifies a DPoP proof for a bound access token at a
+ * resource server (RFC 9449 §4.3 and §7.1).
  * The `jti` is recorded only once every other check passed, so a refused proof (a missing nonce
  * included) can be fixed and sent again without counting as a replay.
  */
@@ -146,6 +152,8 @@ async function checkSignature(proof: string, alg: string, now: number): Promise<
  * §4.3 step 9); undefined when the value is not one. WHATWG parsing lowercases scheme and host,
  * drops a default port, removes dot segments and turns an empty path into `/`; percent escapes
  * of unreserved characters are decoded and the others uppercased here.
+ *
+ * @example normalizeHtu('HTTPS://Tools.Example.org:443/a/../mcp?x=1') // 'https://tools.example.org/mcp'
  */
 export function normalizeHtu(value: string): string | undefined {
   // WHATWG parsing would silently strip these; a URI cannot contain them.

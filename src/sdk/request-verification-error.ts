@@ -6,6 +6,9 @@
  * - `invalid_dpop_proof`: the DPoP proof is missing or fails an RFC 9449 §4.3 check;
  * - `use_dpop_nonce`: the resource wants a fresh server nonce in the proof (RFC 9449 §9); `dpopNonce` holds it;
  * - `insufficient_scope`: the token verifies but lacks a required scope (403).
+ *
+ * @example
+ * if (err instanceof RequestVerificationError && err.code === 'use_dpop_nonce') retryWith(err.dpopNonce);
  */
 export type RequestVerificationCode = 'missing_token' | 'invalid_request' | 'invalid_token' | 'invalid_dpop_proof' | 'use_dpop_nonce' | 'insufficient_scope';
 
@@ -85,6 +88,9 @@ export interface ChallengeError {
  * The `WWW-Authenticate` value: a Bearer challenge (unless DPoP is required) and a DPoP
  * challenge with `algs`; the error goes in the challenge of the scheme the request used.
  * RFC 6750 §3.1: a request without credentials gets challenges without an error code.
+ *
+ * @example
+ * challenge({ dpopAlgorithms: ['ES256'], requireDpop: false }) // 'Bearer, DPoP algs="ES256"'
  */
 export function challenge(opts: ChallengeOptions, error?: ChallengeError): string {
   const schemes: ('Bearer' | 'DPoP')[] = opts.requireDpop ? ['DPoP'] : ['Bearer', 'DPoP'];

@@ -1,7 +1,12 @@
 import type { TaskToken } from './agent-types.js';
 import { apiError } from './errors.js';
 
-/** One tool call to decide, for an agent whose tools run in its own process. */
+/**
+ * One tool call to decide, for an agent whose tools run in its own process.
+ *
+ * @example
+ * const input: AuthorizeInput = { task, tool: 'crm/lookup', arguments: { email: 'a@example.org' } };
+ */
 export interface AuthorizeInput {
   /** The task the call is made for; started with `resource` = the Mandate server's issuer URL. */
   task: TaskToken;
@@ -11,7 +16,12 @@ export interface AuthorizeInput {
   arguments?: Record<string, unknown>;
 }
 
-/** Mandate's answer for one tool call. */
+/**
+ * Mandate's answer for one tool call.
+ *
+ * @example
+ * const { decision, reasons } = await agent.decide(input); // 'deny', ['mandate.no-external-after-confidential']
+ */
 export interface Decision {
   decision: 'allow' | 'deny' | 'approval_required';
   /** The audited decision's id (null when the call never reached the decision point). */
@@ -58,7 +68,7 @@ interface DecisionJson {
   policy_set_version: string | null;
 }
 
-/** POST /v1/authorize/self with the task's credential (`taskFetch` adds it); the decision as Mandate answered it. */
+/** Internal (use `MandateAgent.decide`): POST /v1/authorize/self with the task's credential (`taskFetch` adds it); the decision as Mandate answered it. */
 export async function requestDecision(taskFetch: typeof fetch, url: string, input: AuthorizeInput): Promise<Decision> {
   let res: Response;
   try {

@@ -1,11 +1,17 @@
 import type { TaskToken } from './agent-types.js';
 import { MandateAgentError } from './errors.js';
 
-/** Signs DPoP proofs (the agent's `DpopKey`). */
+/** Internal: signs DPoP proofs (the agent's `DpopKey`). */
 export interface DpopSigner {
   proof(htm: string, htu: string, opts: { accessToken?: string | undefined; nonce?: string | undefined }): Promise<string>;
 }
 
+/**
+ * Options of `MandateAgent.taskFetch`.
+ *
+ * @example
+ * const send = agent.taskFetch(task, { fetch: undiciFetchWithProxy });
+ */
 export interface TaskFetchOptions {
   /** The fetch to wrap. Default the global `fetch`. */
   fetch?: typeof fetch;
@@ -26,7 +32,7 @@ const MAX_NONCES = 256;
  * A `fetch` that presents `task`'s token on every request: `Authorization: Bearer <token>`, or for
  * a DPoP-bound token `Authorization: DPoP <token>` and a fresh proof (RFC 9449 §7.1: its own
  * `jti`, `htm`, `htu`, `ath`, and the server's last nonce). A 401 `use_dpop_nonce` with a
- * `DPoP-Nonce` header is retried once with the new nonce (RFC 9449 §9). Built by `MandateAgent.taskFetch`.
+ * `DPoP-Nonce` header is retried once with the new nonce (RFC 9449 §9). Internal: use `MandateAgent.taskFetch`.
  */
 export function createTaskFetch(task: TaskToken, deps: TaskFetchDeps, options: TaskFetchOptions = {}): typeof fetch {
   const fetchImpl = options.fetch ?? globalThis.fetch;

@@ -6,7 +6,12 @@ import { TokenVerificationError, type Principal, type TokenVerifier } from './to
 
 export { RequestVerificationError, type RequestVerificationCode } from './request-verification-error.js';
 
-/** The parts of an HTTP request that `verifyRequest` reads. */
+/**
+ * The parts of an HTTP request that `verifyRequest` reads.
+ *
+ * @example
+ * const request: HttpRequestLike = { method: req.method, url: `https://tools.example.org${req.url}`, headers: req.headersDistinct };
+ */
 export interface HttpRequestLike {
   method: string;
   /** The absolute URL the client addressed (the DPoP `htu` is checked against it), e.g. `https://tools.example.org/mcp?x=1`. */
@@ -15,6 +20,12 @@ export interface HttpRequestLike {
   headers: Headers | Record<string, string | readonly string[] | undefined>;
 }
 
+/**
+ * How `verifyRequest` checks a request; every field is optional.
+ *
+ * @example
+ * const options: VerifyRequestOptions = { requiredScopes: ['tool:tickets/read'], requireDpop: true, nonce: new RotatingDpopNonces() };
+ */
 export interface VerifyRequestOptions {
   /** Scopes the token must all carry; otherwise 403 `insufficient_scope`. */
   requiredScopes?: readonly string[];
@@ -38,7 +49,12 @@ export interface VerifyRequestOptions {
   now?: () => number;
 }
 
-/** A verified request: who is calling, through which chain, and how. */
+/**
+ * A verified request: who is calling, through which chain, and how.
+ *
+ * @example
+ * const { principal, chain } = req.mandate!; // chain: ['spiffe://td/agent/helper', 'spiffe://td/agent/planner']
+ */
 export interface MandateRequestContext {
   principal: Principal;
   /**
@@ -68,7 +84,14 @@ const defaultCaches = new WeakMap<TokenVerifier, DpopReplayCache>();
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 const AUTHORIZATION = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(?: +(.*))?$/;
 
-/** Checks `VerifyRequestOptions` for `verifier`; throws a TypeError naming the bad option. */
+/**
+ * Checks `VerifyRequestOptions` for `verifier` once (the middleware does it when built); throws a
+ * TypeError naming the bad option.
+ *
+ * @example
+ * const resolved = resolveVerifyOptions(verifier, { requireDpop: true });
+ * await verifyRequest(request, verifier, resolved);
+ */
 export function resolveVerifyOptions(verifier: TokenVerifier, options: VerifyRequestOptions = {}): ResolvedVerifyOptions {
   const algorithms = options.dpopAlgorithms ?? DPOP_ALGORITHMS;
   if (algorithms.length === 0 || !algorithms.every((a) => DPOP_ALGORITHMS.includes(a))) throw new TypeError(`dpopAlgorithms must be a non-empty subset of ${DPOP_ALGORITHMS.join(', ')}`);

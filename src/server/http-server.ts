@@ -69,6 +69,7 @@ export function buildHttpServer(mandate: Mandate, options: HttpServerOptions = {
   });
   app.setNotFoundHandler((request, reply) => sendProblem(reply, request, new MandateError('not_found', `no route for \`${request.method} ${request.url.split('?')[0]}\``)));
 
+  const streamed: Parameters<FastifyInstance['route']>[0][] = [];
   for (const def of options.routes ?? allRoutes) {
     const run = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
       const ctx: RequestContext = { actor: 'anonymous', requestId: String(request.id) };
@@ -85,7 +86,17 @@ export function buildHttpServer(mandate: Mandate, options: HttpServerOptions = {
       if (result === undefined) return reply.send();
       return result;
     };
-    app.route({ method: def.method, url: def.url, config: { errors: def.errors ?? 'problem' }, handler: run });
+    const opts = { method: def.method, url: def.url, config: { errors: def.errors ?? 'problem' }, handler: run };
+    if (def.stream) streamed.push(opts);
+    else app.route(opts);
+  }
+  // Streamed routes (the HTTP proxy) get a scope whose only content-type parser reads nothing, so the handler streams `request.raw` itself.
+  if (streamed.length > 0) {
+    void app.register(async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+      for (const opts of streamed) scope.route(opts);
+    });
   }
   return app;
 }

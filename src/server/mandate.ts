@@ -32,8 +32,9 @@ import { PolicyStore } from '../policy/policy-store.js';
 import { BatchedAuditAppender } from '../audit/batched-appender.js';
 import { DecisionService } from '../policy/decision-service.js';
 import { CatalogService } from '../policy/catalog-service.js';
-import { McpGateway } from '../gateway/mcp/gateway.js';
 import { ApprovalService } from '../delegation/approvals.js';
+import { McpGateway } from '../gateway/mcp/gateway.js';
+import { HttpProxy } from '../gateway/http-proxy/proxy.js';
 
 /** Everything a running Mandate holds, composed once at start. */
 export interface Mandate {
@@ -62,10 +63,12 @@ export interface Mandate {
   catalog: CatalogService;
   /** Tool-call decisions (POST /v1/authorize, AuthZEN, the gateway), with per-task session state. */
   decisions: DecisionService;
-  /** The MCP gateway at /mcp, or null when no `gateway` is configured. */
-  gateway: McpGateway | null;
   /** Per-call approvals: bound to one call, single use, expiring. */
   approvals: ApprovalService;
+  /** The MCP gateway at /mcp, or null when no `gateway` is configured. */
+  gateway: McpGateway | null;
+  /** The HTTP proxy for plain APIs at /proxy/<service>, or null when no `proxy` is configured. */
+  proxy: HttpProxy | null;
   /** The broker's secrets: write-only, versioned, envelope-encrypted under the master key. */
   secrets: SecretStore;
   /** Upstream credentials and identity assertions for the enforcement points (docs/broker.md). */
@@ -163,6 +166,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     const exchange: ExchangeDeps = { store, clock, keys, svids, ownTokens, revocations, issuer: config.issuer, trustDomain: config.trustDomain, taskTokenMaxTtlSeconds: config.taskTokenMaxTtl, dpopRequired: config.dpopRequired };
     const mandate: Mandate = {
       gateway: null,
+      proxy: null,
       svids,
       ownTokens,
       revocations,
@@ -192,6 +196,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       masterKey: { source: master.source, path: master.path, created: master.created },
       async close() {
         await mandate.gateway?.close();
+        await mandate.proxy?.close();
         await decisionAudit.flush();
         await checkpointer.checkpoint().catch(() => undefined);
         await store.close();
@@ -199,6 +204,8 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     };
     // After the rest is composed: the gateway lists its upstreams' tools into the catalog and reads services (approvals, broker) from `mandate` at each call.
     if (config.gateway) mandate.gateway = await McpGateway.start({ issuer: config.issuer, dpopRequired: config.dpopRequired, gateway: config.gateway }, mandate);
+    // The proxy's routes go into the catalog as tools `<service>/<tool>`; a service may not share its name with a gateway upstream.
+    if (config.proxy) mandate.proxy = await HttpProxy.start({ issuer: config.issuer, dpopRequired: config.dpopRequired, proxy: config.proxy, reservedNames: config.gateway?.upstreams.map((u) => u.name) ?? [] }, mandate);
     return mandate;
   } catch (err) {
     await store.close();

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { RequestContext } from '../core/context.js';
 import type { Mandate } from './mandate.js';
 
-export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** `admin`: the admin bearer token. `none`: public, or authenticated by the body itself. */
 export type Auth = 'admin' | 'none';
@@ -41,6 +41,8 @@ export interface RouteDef<B = unknown, Q = unknown, P = unknown> {
   errors?: 'problem' | 'oauth';
   /** The request body is `application/x-www-form-urlencoded`, handed over as URLSearchParams. */
   form?: boolean;
+  /** The request body is left unread, of any content type, for the handler to stream from `request.raw` (the HTTP proxy). */
+  stream?: boolean;
 }
 
 /** Declares a route; the schemas type the handler's input. */

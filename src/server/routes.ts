@@ -9,10 +9,12 @@ import { metrics, openapi } from './handlers/operations.js';
 import type { RouteDef } from './route.js';
 import { activatePolicySet, clearShadowPolicySet, createPolicySet, diffPolicySets, listPolicySets, listShadowDisagreements, replayPolicies, rollbackPolicySet, setShadowPolicySet, showPolicySet, validatePolicies } from './handlers/policies.js';
 import { accessEvaluation, accessEvaluations, authorize, authzenConfiguration, annotateTool, listTools, putServerTools } from './handlers/authorize.js';
+import { selfAuthorize } from './handlers/self-authorize.js';
 import { introspection, revocation, token } from './handlers/oauth.js';
 import { approvalStatus, approveApproval, denyApproval, listApprovals, showApproval } from './handlers/approvals.js';
 import { endTask, listTasks, showTask } from './handlers/tasks.js';
 import { mcpDelete, mcpGet, mcpPost, mcpProtectedResource } from './handlers/gateway.js';
+import { proxyDelete, proxyGet, proxyPatch, proxyPost, proxyProtectedResource, proxyPut } from './handlers/proxy.js';
 import { addTrustRule, createGrant, deleteFederatedDomain, deleteTrustRule, listFederatedDomains, listGrants, listTrustRules, putFederatedDomain, revokeGrant } from './handlers/delegation.js';
 import { deleteSecret, disableSecret, enableSecret, listSecrets, putSecret, showSecret } from './handlers/secrets.js';
 
@@ -77,6 +79,7 @@ export const routes: RouteDef[] = [
   listShadowDisagreements,
   // decisions: Mandate's API, AuthZEN 1.0, the tool catalog
   authorize,
+  selfAuthorize,
   accessEvaluation,
   accessEvaluations,
   authzenConfiguration,
@@ -101,6 +104,13 @@ export const routes: RouteDef[] = [
   mcpPost,
   mcpGet,
   mcpDelete,
+  // the HTTP proxy for plain APIs (authenticated by task token in the proxy itself; the body is streamed, not parsed)
+  proxyProtectedResource,
+  proxyGet,
+  proxyPost,
+  proxyPut,
+  proxyPatch,
+  proxyDelete,
   // operations
   healthz,
   readyz,

@@ -2,7 +2,13 @@ import { RequestVerificationError } from '../request-verification-error.js';
 import { verifyRequest, type MandateRequestContext } from '../verify-request.js';
 import { absoluteUrl, buildOptions, type MandateMiddlewareOptions } from './options.js';
 
-/** Hono environment with the `mandate` variable: `new Hono<MandateHonoEnv>()`, then `c.get('mandate')`. */
+/**
+ * Hono environment with the `mandate` variable.
+ *
+ * @example
+ * const app = new Hono<MandateHonoEnv>();
+ * app.get('/x', (c) => c.json({ actor: c.get('mandate').principal.actor }));
+ */
 export interface MandateHonoEnv {
   Variables: { mandate: MandateRequestContext };
 }

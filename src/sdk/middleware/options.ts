@@ -1,7 +1,12 @@
 import type { TokenVerifier } from '../token-verifier.js';
 import { resolveVerifyOptions, type ResolvedVerifyOptions, type VerifyRequestOptions } from '../verify-request.js';
 
-/** What every Mandate middleware takes: the token verifier, `verifyRequest`'s options, and this server's public origin. */
+/**
+ * What every Mandate middleware takes: the token verifier, `verifyRequest`'s options, and this server's public origin.
+ *
+ * @example
+ * const options: MandateMiddlewareOptions = { verifier, origin: 'https://tools.example.org', requiredScopes: ['tool:tickets/read'] };
+ */
 export interface MandateMiddlewareOptions extends VerifyRequestOptions {
   /** Verifies the task tokens; its `audience` is this resource. */
   verifier: TokenVerifier;
@@ -14,13 +19,14 @@ export interface MandateMiddlewareOptions extends VerifyRequestOptions {
   origin?: string;
 }
 
-/** Options checked once, when a middleware is built. */
+/** Internal: options checked once, when a middleware is built. */
 export interface BuiltMiddlewareOptions {
   verifier: TokenVerifier;
   verify: ResolvedVerifyOptions;
   origin: string | undefined;
 }
 
+/** Internal: checks middleware options; throws a TypeError naming the bad one. */
 export function buildOptions(options: MandateMiddlewareOptions): BuiltMiddlewareOptions {
   if (typeof options?.verifier?.verify !== 'function') throw new TypeError('verifier must be a TokenVerifier');
   let origin: string | undefined;
@@ -39,7 +45,7 @@ export function buildOptions(options: MandateMiddlewareOptions): BuiltMiddleware
   return { verifier: options.verifier, verify: resolveVerifyOptions(options.verifier, options), origin };
 }
 
-/** The absolute URL of a request: the configured origin, or the one the request names, plus its path and query. */
+/** Internal: the absolute URL of a request: the configured origin, or the one the request names, plus its path and query. */
 export function absoluteUrl(built: BuiltMiddlewareOptions, pathAndQuery: string, fromRequest: () => string): string {
   const path = pathAndQuery.startsWith('/') ? pathAndQuery : `/${pathAndQuery}`;
   return `${built.origin ?? fromRequest()}${path}`;

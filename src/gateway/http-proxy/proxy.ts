@@ -1,0 +1,191 @@
+import { Agent as HttpAgent, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { performance } from 'node:perf_hooks';
+import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
+import type { Registry } from 'prom-client';
+import type { Clock } from '../../core/clock.js';
+import { MandateError } from '../../core/errors.js';
+import type { PublishedKey } from '../../identity/keys/key-manager.js';
+import type { McpToolDescription, ToolAnnotation } from '../../policy/tool-catalog.js';
+import type { RevocableToken } from '../../revocation/registry.js';
+import { DpopReplayCache } from '../../sdk/dpop-replay-cache.js';
+import { DPOP_ALGORITHMS } from '../../sdk/dpop-verify.js';
+import { TokenVerifier } from '../../sdk/token-verifier.js';
+import { resolveVerifyOptions } from '../../sdk/verify-request.js';
+import { revocableOf } from '../mcp/auth.js';
+import { serviceTools } from './catalog.js';
+import type { ProxyConfig, ServiceConfig } from './config.js';
+import type { ApprovalPort, BrokerPort, CompiledRoute, ProxyDeps, ProxyLog, ProxyService } from './context.js';
+import { ProxyMetrics } from './metrics.js';
+import { proxyRequest } from './pipeline.js';
+import { writeProblem } from './problem.js';
+import { TokenBuckets } from './rate-limit.js';
+import { serviceOf } from './request-target.js';
+import { parseTemplate } from './template.js';
+import type { AuthorizeInput, AuthorizeResult } from '../../policy/decision-service.js';
+
+/**
+ * The HTTP proxy for plain APIs at `/proxy/<service>/...`: the compensating control for legacy
+ * APIs with static keys. Each service is an OAuth protected resource of its own
+ * (`<issuer>/proxy/<service>`, RFC 9728 metadata at
+ * `/.well-known/oauth-protected-resource/proxy/<service>`); each request goes through the steps
+ * of ./pipeline.ts. The HTTP route hands it the raw request and response
+ * (src/server/handlers/proxy.ts). See docs/proxy.md.
+ */
+
+/** What the proxy needs of a running Mandate (the composition passes itself); services are read at each request. */
+export interface ProxyHost {
+  readonly clock: Clock;
+  readonly decisions: { authorize(input: AuthorizeInput): Promise<AuthorizeResult> };
+  readonly revocations: { check(t: RevocableToken): string | null };
+  readonly keys: { published(purpose: 'token'): Promise<PublishedKey[]> };
+  readonly approvals?: ApprovalPort | undefined;
+  readonly broker?: BrokerPort | undefined;
+  readonly catalog?: { sync(server: string, tools: readonly McpToolDescription[], opts?: { annotations?: Record<string, ToolAnnotation>; actor?: string }): Promise<unknown> } | undefined;
+  readonly metrics?: { registry: Registry } | undefined;
+}
+
+export interface ProxySettings {
+  issuer: string;
+  /** The server-wide `dpopRequired`, the default of `proxy.dpopRequired`. */
+  dpopRequired: boolean;
+  proxy: ProxyConfig;
+  /** Catalog server names taken by others (the MCP gateway's upstreams): a service may not reuse one. */
+  reservedNames?: readonly string[];
+}
+
+export interface ProtectedResourceMetadata {
+  resource: string;
+  authorization_servers: string[];
+  bearer_methods_supported: string[];
+  scopes_supported: string[];
+  dpop_bound_access_tokens_required: boolean;
+  dpop_signing_alg_values_supported: string[];
+  resource_name: string;
+}
+
+export const METADATA_PREFIX = '/.well-known/oauth-protected-resource/proxy/';
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_JSON_BYTES = 1024 * 1024;
+const silent: ProxyLog = { info() {}, warn() {}, error() {} };
+
+export class HttpProxy {
+  readonly #settings: ProxySettings;
+  readonly #host: ProxyHost;
+  readonly #services = new Map<string, ProxyService>();
+  readonly #buckets: TokenBuckets;
+  readonly #metrics: ProxyMetrics | undefined;
+  readonly #dpopRequired: boolean;
+
+  private constructor(settings: ProxySettings, host: ProxyHost) {
+    this.#settings = settings;
+    this.#host = host;
+    this.#buckets = new TokenBuckets(host.clock);
+    this.#metrics = host.metrics ? new ProxyMetrics(host.metrics.registry) : undefined;
+    this.#dpopRequired = settings.proxy.dpopRequired ?? settings.dpopRequired;
+    const keys: JWTVerifyGetKey = async (header, token) => {
+      const published = await host.keys.published('token');
+      return createLocalJWKSet({ keys: published.map((k) => ({ ...k.jwk, kid: k.kid, alg: k.alg })) })(header, token);
+    };
+    // One replay cache for every service: a proof's jti is spent wherever it was first used.
+    const replayCache = new DpopReplayCache({ now: () => host.clock.now() });
+    for (const config of settings.proxy.services) this.#services.set(config.name, this.#compile(config, keys, replayCache));
+  }
+
+  /** Builds the proxy and puts every service's routes into the tool catalog. Throws `invalid_config` naming the service. */
+  static async start(settings: ProxySettings, host: ProxyHost): Promise<HttpProxy> {
+    settings.proxy.services.forEach((s, i) => {
+      if (settings.reservedNames?.includes(s.name)) throw new MandateError('invalid_config', `invalid configuration: \`proxy.services[${i}].name\` \`${s.name}\` is also an mcp gateway upstream; tool ids \`${s.name}/...\` must name one server`, { key: 'proxy', field: `proxy.services[${i}].name` });
+    });
+    const proxy = new HttpProxy(settings, host);
+    for (const [i, s] of settings.proxy.services.entries()) {
+      const { tools, annotations } = serviceTools(s);
+      try {
+        await host.catalog?.sync(s.name, tools, { annotations, actor: 'proxy' });
+      } catch (err) {
+        if (!(err instanceof MandateError)) throw err;
+        throw new MandateError('invalid_config', `invalid configuration: \`proxy.services[${i}]\` (\`${s.name}\`): ${err.message}`, { key: 'proxy', field: `proxy.services[${i}]` }, { cause: err });
+      }
+    }
+    return proxy;
+  }
+
+  get services(): string[] {
+    return [...this.#services.keys()];
+  }
+
+  /** RFC 9728 metadata of one service, or undefined when there is no such service. */
+  metadata(service: string): ProtectedResourceMetadata | undefined {
+    const s = this.#services.get(service);
+    if (!s) return undefined;
+    return {
+      resource: s.resource,
+      authorization_servers: [this.#settings.issuer],
+      bearer_methods_supported: ['header'],
+      scopes_supported: [...new Set(s.routes.map((r) => `tool:${r.toolId}`))],
+      dpop_bound_access_tokens_required: this.#dpopRequired,
+      dpop_signing_alg_values_supported: [...s.verifyOptions.dpopAlgorithms],
+      resource_name: `Mandate HTTP proxy: ${s.name}`,
+    };
+  }
+
+  /** Serves one request to `/proxy/<service>/...`; always answers (a problem document when refused). */
+  async handle(req: IncomingMessage, res: ServerResponse, opts: { requestId: string; log?: ProxyLog }): Promise<void> {
+    const startedAt = performance.now();
+    const name = serviceOf(req.url ?? '');
+    const service = name === undefined ? undefined : this.#services.get(name);
+    if (!service) {
+      writeProblem(res, opts.requestId, { status: 404, code: 'not_found', detail: `no proxy service \`${(name ?? '').slice(0, 64)}\`` });
+      return;
+    }
+    const host = this.#host;
+    const deps: ProxyDeps = {
+      issuer: this.#settings.issuer,
+      clock: host.clock,
+      decisions: host.decisions,
+      approvals: host.approvals,
+      broker: host.broker,
+      revoked: (p) => host.revocations.check(revocableOf(p)),
+      buckets: this.#buckets,
+      metrics: this.#metrics,
+      log: opts.log ?? silent,
+    };
+    await proxyRequest({ req, res, requestId: opts.requestId, startedAt, service }, deps);
+  }
+
+  /** Closes the upstream connections kept alive. */
+  async close(): Promise<void> {
+    for (const s of this.#services.values()) s.agent.destroy();
+  }
+
+  #compile(config: ServiceConfig, keys: JWTVerifyGetKey, replayCache: DpopReplayCache): ProxyService {
+    const { issuer } = this.#settings;
+    const host = this.#host;
+    const resource = `${issuer}/proxy/${config.name}`;
+    const metadataUrl = `${issuer}${METADATA_PREFIX}${config.name}`;
+    const upstream = new URL(config.upstream);
+    const verifier = new TokenVerifier({ issuer, audience: resource, keys, now: () => host.clock.now(), revocation: (p) => host.revocations.check(revocableOf(p)) });
+    const verifyOptions = resolveVerifyOptions(verifier, { requireDpop: this.#dpopRequired, resourceMetadata: metadataUrl, replayCache, dpopAlgorithms: DPOP_ALGORITHMS, now: () => host.clock.now() });
+    const routes: CompiledRoute[] = config.routes.map((r) => {
+      const template = parseTemplate(r.path);
+      // INVARIANT: the config schema refused every template that does not parse.
+      if ('error' in template) throw new MandateError('invalid_config', `invalid configuration: route \`${r.path}\` of \`${config.name}\` ${template.error}`);
+      return { method: r.method, template, tool: r.tool, toolId: `${config.name}/${r.tool}`, label: `${r.method} ${r.path}` };
+    });
+    const agentOptions = { keepAlive: true, maxSockets: 256 };
+    return {
+      name: config.name,
+      config,
+      resource,
+      metadataUrl,
+      upstream,
+      routes,
+      verifier,
+      verifyOptions,
+      agent: upstream.protocol === 'https:' ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions),
+      timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      maxJsonBytes: config.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES,
+      rateLimit: config.rateLimit ? { perMinute: config.rateLimit.perAgentPerMinute, burst: config.rateLimit.burst ?? config.rateLimit.perAgentPerMinute } : undefined,
+    };
+  }
+}

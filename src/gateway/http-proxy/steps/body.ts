@@ -1,0 +1,45 @@
+import type { Step } from '../context.js';
+
+/**
+ * Step 5: a JSON request body (`application/json` or `application/*+json`) is read, up to the
+ * service's `maxJsonBytes`, so that the decision sees it (`body`) and the upstream gets exactly
+ * those bytes. Any other body is not read here: it streams to the upstream once the request is
+ * allowed, and the decision sees no `body`. A JSON body that does not parse, or that is
+ * content-encoded (the decision could not read it), is refused rather than forwarded unseen.
+ */
+
+const JSON_MEDIA = /^application\/(?:[A-Za-z0-9!#$&^_.+-]+\+)?json$/i;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function isJson(contentType: string | undefined): boolean {
+  return contentType !== undefined && JSON_MEDIA.test(contentType.split(';', 1)[0]!.trim());
+}
+
+export const body: Step = async (call) => {
+  const { req, service } = call;
+  if (!isJson(req.headers['content-type'])) return undefined;
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    return { refuse: { status: 415, code: 'unsupported_content_encoding', detail: 'send json request bodies without a content-encoding: the decision reads them', outcome: 'bad_request', reason: 'body' } };
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > service.maxJsonBytes) {
+      return { refuse: { status: 413, code: 'body_too_large', detail: `json request bodies to \`${service.name}\` are limited to ${service.maxJsonBytes} bytes`, outcome: 'bad_request', reason: 'body', headers: { connection: 'close' } } };
+    }
+    chunks.push(chunk);
+  }
+  const bytes = Buffer.concat(chunks, size);
+  if (size === 0) {
+    call.json = { bytes, value: undefined };
+    return undefined;
+  }
+  try {
+    call.json = { bytes, value: JSON.parse(utf8.decode(bytes)) as unknown };
+  } catch {
+    return { refuse: { status: 400, code: 'invalid_json', detail: 'the request says it is json but its body does not parse as utf-8 json', outcome: 'bad_request', reason: 'body' } };
+  }
+  return undefined;
+};
