@@ -1,4 +1,5 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { ResultSchema, type ClientCapabilities, type LoggingLevel, type Notification, type Result } from '@modelcontextprotocol/sdk/types.js';
@@ -14,6 +15,13 @@ import type { SessionLink, Upstream } from './upstreams.js';
  * its connections to the upstreams it has used (opened on first use with the caller's
  * credential, closed with the session).
  */
+
+/** Ends the upstream's own session too (HTTP DELETE), so it does not wait for its idle timeout; a stdio child is stopped. */
+async function closeUpstream(client: Client): Promise<void> {
+  const t = client.transport;
+  if (t instanceof StreamableHTTPClientTransport) await t.terminateSession().catch(() => undefined);
+  await client.close();
+}
 
 export type SessionEndReason = 'client' | 'idle' | 'revoked' | 'task_ended' | 'shutdown' | 'upstream_error';
 
@@ -168,7 +176,7 @@ export class GatewaySession implements CallSession {
     this.#closed = true;
     const clients = [...this.#clients.values()];
     this.#clients.clear();
-    await Promise.all(clients.map((c) => c.then((client) => client.close()).catch(() => undefined)));
+    await Promise.all(clients.map((c) => c.then(closeUpstream).catch(() => undefined)));
     await this.transport.close().catch(() => undefined);
   }
 }

@@ -192,6 +192,8 @@ export class Upstream {
     clearTimeout(this.#retry);
     const client = this.#discovery;
     this.#discovery = null;
+    const t = client?.transport;
+    if (t instanceof StreamableHTTPClientTransport) await t.terminateSession().catch(() => undefined);
     await client?.close().catch(() => undefined);
   }
 }

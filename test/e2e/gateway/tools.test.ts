@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { MandateAgent } from '../../../src/sdk/agent.js';
 import { attestedAgent, spiffeIdOf } from '../helpers/agents.js';
-import { auditEvents, gatewayTask, mcpClient, startGateway, type GatewayEnv, type Json } from './helpers.js';
+import { auditEvents, eventually, gatewayTask, mcpClient, startGateway, type GatewayEnv, type Json } from './helpers.js';
 
 const MAIL = ['tool:mail/send_email', 'tool:mail/read_inbox'];
 
@@ -69,6 +69,20 @@ describe('mcp gateway: tools', () => {
     assert.equal(event.target, 'mail/send_email');
     assert.equal(event.actor, spiffeIdOf(env.server, 'alpha'));
     assert.equal((event.details as Json).task, taskId);
+    await client.close();
+  });
+
+  test('ending the agent\'s session ends the gateway\'s upstream session too, and is audited', async () => {
+    const { token } = await gatewayTask(env, agent, MAIL);
+    const { client, transport } = await mcpClient(env, token);
+    const before = env.mail.sessionCount();
+    await client.callTool({ name: 'mail__send_email', arguments: { to: 'g@partner.example', subject: 's', body: 'b' } });
+    assert.equal(env.mail.sessionCount(), before + 1, 'the session opened its own upstream connection');
+    const sessionId = transport.sessionId!;
+    await transport.terminateSession();
+    await eventually(() => env.mail.sessionCount() === before, 'the upstream session is ended');
+    const end = (await auditEvents(env.server)).find((e) => e.action === 'gateway.session_end' && (e.details as Json).session === sessionId);
+    assert.equal((end?.details as Json).reason, 'client');
     await client.close();
   });
 
