@@ -21,6 +21,9 @@ import type {
   ApprovalStatus,
   SecretRecord,
   SecretVersionRecord,
+  GrantRequestRecord,
+  GrantRequestStatus,
+  HumanSessionRecord,
 } from './records.js';
 
 export type * from './records.js';
@@ -60,6 +63,8 @@ export interface StoreReader {
   toolServers: ToolServerReader;
   approvals: ApprovalReader;
   secrets: SecretReader;
+  grantRequests: GrantRequestReader;
+  humanSessions: HumanSessionReader;
 }
 
 export interface StoreTx {
@@ -81,6 +86,8 @@ export interface StoreTx {
   toolServers: ToolServerReader & ToolServerWriter;
   approvals: ApprovalReader & ApprovalWriter;
   secrets: SecretReader & SecretWriter;
+  grantRequests: GrantRequestReader & GrantRequestWriter;
+  humanSessions: HumanSessionReader & HumanSessionWriter;
 }
 
 export interface AgentListFilter {
@@ -284,4 +291,26 @@ export interface ApprovalWriter {
    * `from`; false otherwise (so single use holds under concurrency).
    */
   transition(id: string, from: ApprovalStatus, to: Pick<ApprovalRecord, 'status'> & Partial<Pick<ApprovalRecord, 'decidedAt' | 'decidedBy' | 'usedAt' | 'note'>>): Promise<boolean>;
+}
+
+export interface GrantRequestReader {
+  get(id: string): Promise<GrantRequestRecord | undefined>;
+  /** Newest first. */
+  list(filter?: { human?: string; agent?: string; status?: GrantRequestStatus; limit?: number }): Promise<GrantRequestRecord[]>;
+}
+export interface GrantRequestWriter {
+  insert(request: GrantRequestRecord): Promise<void>;
+  /** Moves a request from `from` to `to.status` with the given fields, only if it is still in `from`; false otherwise. */
+  transition(id: string, from: GrantRequestStatus, to: Pick<GrantRequestRecord, 'status'> & Partial<Pick<GrantRequestRecord, 'decidedAt' | 'decidedBy' | 'note'>>): Promise<boolean>;
+}
+
+export interface HumanSessionReader {
+  get(idHash: string): Promise<HumanSessionRecord | undefined>;
+}
+export interface HumanSessionWriter {
+  insert(session: HumanSessionRecord): Promise<void>;
+  /** True when it existed. */
+  delete(idHash: string): Promise<boolean>;
+  /** Deletes sessions that expired at or before `now`; returns how many. */
+  deleteExpired(now: number): Promise<number>;
 }

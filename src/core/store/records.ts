@@ -311,3 +311,43 @@ export interface SecretVersionRecord {
   createdAt: number;
   createdBy: string;
 }
+
+export type GrantRequestStatus = 'pending' | 'approved' | 'denied' | 'expired';
+
+/**
+ * An agent's request to act for a human (see delegation/grant-requests.ts): pending until the
+ * human approves it (possibly narrowed) or denies it, or until it expires. An approved request's
+ * grant carries the request's id.
+ */
+export interface GrantRequestRecord {
+  id: string;
+  /** The requesting agent's SPIFFE ID. */
+  agent: string;
+  /** The human asked: the owner of the resources. */
+  human: string;
+  scopes: string[];
+  purpose: string;
+  /** How long the grant would last from its approval, in seconds. */
+  durationSeconds: number;
+  status: GrantRequestStatus;
+  createdAt: number;
+  /** Unanswered until then, the request expires. */
+  expiresAt: number;
+  decidedAt: number | null;
+  decidedBy: string | null;
+  /** What the human said, if anything. */
+  note: string | null;
+}
+
+/** A signed-in human's server-side session: the cookie holds a random id, the store only its hash. */
+export interface HumanSessionRecord {
+  /** SHA-256 (hex) of the session id. */
+  idHash: string;
+  /** The human's id (the configured claim of their ID token), or `admin` for the local sign-in. */
+  human: string;
+  /** Their groups at sign-in (the configured groups claim). */
+  groups: string[];
+  method: 'oidc' | 'local';
+  createdAt: number;
+  expiresAt: number;
+}
