@@ -2,6 +2,8 @@
 // the upstream sees (never the agent's task token), bodies stream both ways, and neither the
 // secret nor the token ends up in a response, a log line or an audit row.
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
@@ -154,7 +156,7 @@ describe('http proxy: forwarding with a brokered static secret', () => {
     assert.equal(r.headers['content-type'], 'application/problem+json');
   });
 
-  test('the secrets and the agent\'s tokens are in no response, log line or audit row', async () => {
+  test('the secrets and the agent\'s tokens are in no response, log line or audit row, and the secrets nowhere in the store in clear', async () => {
     const logs = env.logs();
     assert.match(logs, /"msg":"proxy request"/, 'the proxy logged its requests');
     const audit = JSON.stringify(await auditEvents(env));
@@ -163,6 +165,13 @@ describe('http proxy: forwarding with a brokered static secret', () => {
       assert.ok(!seen.some((s) => s.includes(secret)), 'not in any response');
       assert.ok(!logs.includes(secret), 'not in the logs');
       assert.ok(!audit.includes(secret), 'not in the audit trail');
+    }
+    // The store on disk: secrets are only there envelope-encrypted, and nothing else holds them.
+    const files = readdirSync(env.server.dataDir).filter((f) => f.startsWith('mandate.db'));
+    assert.ok(files.length > 0);
+    for (const f of files) {
+      const bytes = readFileSync(join(env.server.dataDir, f));
+      for (const secret of [ITEMS_SECRET, API_KEY_SECRET]) assert.ok(!bytes.includes(secret), `not in ${f}`);
     }
     for (const t of tokens) {
       const signature = t.split('.')[2]!;
