@@ -44,6 +44,9 @@ describe('mcp gateway: tools', () => {
     assert.equal(r.isError, undefined);
     assert.deepEqual(r.content, [{ type: 'text', text: 'sent to bob@partner.example' }]);
     assert.deepEqual(env.mail.calls.slice(before).map((c) => [c.tool, c.arguments.to]), [['send_email', 'bob@partner.example']]);
+    const metrics = await (await fetch(`${env.server.url}/metrics`)).text();
+    assert.match(metrics, /mandate_gateway_tool_calls_total\{outcome="forwarded"\} [1-9]/);
+    assert.match(metrics, /mandate_gateway_sessions [1-9]/);
     await client.close();
   });
 
