@@ -111,6 +111,20 @@ describe('DecisionService', () => {
     risk = 1e9;
     assert.equal((await svc.preview({ principal: token('t'), toolId: 'docs/read' })).outcome, 'deny');
     assert.equal((await svc.authorize({ principal: token('other'), toolId: 'docs/read' })).outcome, 'allow');
+    const failing = new DecisionService({ catalog: catalog(), decisionPoint: () => point, internalDomains: [], risk: () => { throw new Error('detector down'); } });
+    assert.deepEqual((await failing.authorize({ principal: token('t'), toolId: 'docs/read' })).reasons, ['mandate.risk-threshold'], 'a failing risk source counts as the highest risk');
+  });
+
+  it('refuses a resource uri with more than one reading, and a huge one, quickly and with the reason', async () => {
+    const svc = new DecisionService({ catalog: catalog(), decisionPoint: () => point, internalDomains: [] });
+    const principal = token('t', ['resource:fs/file:///public/*']);
+    assert.equal((await svc.authorizeServerAction({ principal, action: 'read_resource', server: 'fs', uri: 'file:///public/readme.md' })).outcome, 'allow');
+    for (const uri of ['file:///public/../etc/passwd', 'file:///public/%2e%2e/etc/passwd', 'file:///public/..%2fetc/passwd', 'file:///public/a%2Fb', 'file:///public/.\\..\\x', 'file:///public/./x', 'file:///public/x\u0000', `file:///public/${'a'.repeat(200_000)}`]) {
+      const d = await svc.authorizeServerAction({ principal, action: 'read_resource', server: 'fs', uri });
+      assert.equal(d.outcome, 'deny', uri.slice(0, 60));
+      assert.match(d.errors[0]?.message ?? '', /resource uri/);
+    }
+    assert.equal((await svc.authorizeServerAction({ principal: token('t', ['prompt:fs/*']), action: 'get_prompt', server: 'fs', name: 'x'.repeat(5000) })).outcome, 'deny');
   });
 
   it('denies an unknown or malformed tool id', async () => {

@@ -7,7 +7,7 @@ import { emptySession, recordDecision, snapshot, type DecisionRecord, type Sessi
 import { extractContext, isExternal, urlHosts } from './argument-extractors.js';
 import type { Classification } from './classification.js';
 import type { DecisionError, DecisionPoint, Outcome } from './decision-point.js';
-import { chainFromToken, promptScope, resourceScope, type AgentFacts, type DecisionRequest, type Destination, type RequestCommon, type SessionSnapshot, type TokenFacts, type ToolFacts, type UnknownTool } from './request.js';
+import { chainFromToken, MAX_TARGET_LENGTH, promptScope, resourceScope, type AgentFacts, type DecisionRequest, type Destination, type RequestCommon, type SessionSnapshot, type TokenFacts, type ToolFacts, type UnknownTool } from './request.js';
 import { parseToolId, type CatalogTool, type ToolCatalog } from './tool-catalog.js';
 
 /**
@@ -60,6 +60,17 @@ export interface DecisionServiceOptions {
    * (`context.risk`; the default pack denies at 80). Default: 0, no signal.
    */
   risk?: (call: { agent: string; taskId: string }) => number;
+  /**
+   * The restrictions in force for this call (`context.restrictions`: `require_approval`,
+   * `read_only`), from the responses to live signals (src/session/signal-service.ts). Default: none.
+   */
+  restrictions?: (call: { agent: string; taskId: string }) => readonly string[];
+  /**
+   * Called after each decision is recorded in the task's session and audited, with the task's new
+   * session state (the built-in risk detectors run here). It cannot change the answer: it gets a
+   * copy of the result, must not block, and whatever it throws is ignored.
+   */
+  onDecision?: (taskId: string, state: SessionState, result: AuthorizeResult, call: { agent: string; requestId: string | null }) => void;
   /** The agent's registry facts (owner, labels, standing risk); default: none known. */
   agentFacts?: (spiffeId: string) => Promise<Partial<Omit<AgentFacts, 'id'>>>;
   /** Writes the `decision` audit event; resolves once it is durable. */
@@ -79,6 +90,9 @@ export type ServerActionInput = {
   now?: Date;
   requestId?: string | null;
 } & ({ action: 'read_resource'; uri: string; classification?: Classification } | { action: 'get_prompt'; name: string; arguments?: Record<string, unknown> });
+
+/** At most one character over MAX_TARGET_LENGTH: still refused as too long, but small in the audit log. */
+const capped = (s: string): string => (typeof s === 'string' && s.length > MAX_TARGET_LENGTH ? `${s.slice(0, MAX_TARGET_LENGTH)}…` : s);
 
 const digestOf = (request: DecisionRequest): string => canonicalDigest({ ...request, now: request.now.toISOString() });
 
@@ -184,22 +198,32 @@ export class DecisionService {
     const base = await this.#requestBase(principal, now, input.approved === true);
     if (input.action === 'read_resource') {
       const classification = input.classification ?? 'confidential';
-      const destinations = resourceDestinations(input.uri, this.#opts.internalDomains);
-      const target = resourceScope(input.server, input.uri);
-      return this.#decide(input, target, (session) => ({ ...base, session, action: 'read_resource', resource: { server: input.server, uri: input.uri, classification }, arguments: {}, destination: pickDestination(destinations) }), { destinations, classificationReturned: classification });
+      // An over-long uri is refused by the decision point; only its start is kept for the audit log.
+      const uri = capped(input.uri);
+      const destinations = resourceDestinations(uri, this.#opts.internalDomains);
+      const target = resourceScope(input.server, uri);
+      return this.#decide(input, target, (session) => ({ ...base, session, action: 'read_resource', resource: { server: input.server, uri, classification }, arguments: {}, destination: pickDestination(destinations) }), { destinations, classificationReturned: classification });
     }
-    const target = promptScope(input.server, input.name);
+    const name = capped(input.name);
+    const target = promptScope(input.server, name);
     const args = input.arguments ?? {};
-    return this.#decide(input, target, (session) => ({ ...base, session, action: 'get_prompt', prompt: { server: input.server, name: input.name }, arguments: args, destination: null }), { destinations: [] });
+    return this.#decide(input, target, (session) => ({ ...base, session, action: 'get_prompt', prompt: { server: input.server, name }, arguments: args, destination: null }), { destinations: [] });
   }
 
   async #requestBase(principal: VerifiedTaskToken, now: Date, approved: boolean): Promise<Omit<RequestCommon, 'session'>> {
     const facts = (await this.#opts.agentFacts?.(principal.actor)) ?? {};
     const agent: AgentFacts = { id: principal.actor, owner: facts.owner ?? '', labels: facts.labels ?? [], trustDomain: facts.trustDomain ?? trustDomainOf(principal.actor), risk: facts.risk ?? 0 };
-    const raw = this.#opts.risk?.({ agent: principal.actor, taskId: principal.taskId }) ?? 0;
+    let raw: number;
+    try {
+      raw = this.#opts.risk?.({ agent: principal.actor, taskId: principal.taskId }) ?? 0;
+    } catch {
+      raw = Number.NaN; // a failing risk source must not make the call look safe
+    }
     // A risk source that answers nonsense counts as the highest risk: fail closed.
     const risk = Number.isFinite(raw) ? Math.max(0, Math.min(100, Math.round(raw))) : 100;
-    return { principal: { agent, chain: chainFromToken(principal) }, scopes: [...principal.scopes], now, risk, approved };
+    const restrictions = this.#opts.restrictions?.({ agent: principal.actor, taskId: principal.taskId }) ?? [];
+    // Left out when none, so that requests (and their digests) without signals are as before.
+    return { principal: { agent, chain: chainFromToken(principal) }, scopes: [...principal.scopes], now, risk, approved, ...(restrictions.length > 0 ? { restrictions: [...restrictions] } : {}) };
   }
 
   async #toolCall(input: AuthorizeInput): Promise<{ target: string; build: (session: SessionSnapshot) => DecisionRequest; record: Pick<DecisionRecord, 'destinations' | 'classificationReturned'> }> {
@@ -250,6 +274,11 @@ export class DecisionService {
         request: { ...request, ...(request.arguments ? { arguments: redactSecrets(request.arguments) as Record<string, unknown> } : {}), now: now.toISOString() },
       },
     });
+    try {
+      this.#opts.onDecision?.(principal.taskId, recorded, { ...result, reasons: [...result.reasons], errors: [...result.errors] }, { agent: principal.actor, requestId: input.requestId ?? null });
+    } catch {
+      // the answer is decided and audited; a failing observer must not turn it into an error
+    }
     return result;
   }
 

@@ -119,6 +119,11 @@ export interface RequestCommon {
   risk: number;
   /** A human approval bound to exactly this call is present. */
   approved: boolean;
+  /**
+   * The responses to live risk signals that restrict this task's calls: `require_approval`,
+   * `read_only` (docs/signals.md); default none.
+   */
+  restrictions?: string[];
 }
 
 export type DecisionRequest = RequestCommon &
@@ -205,6 +210,23 @@ function toolEntities(t: ToolFacts | UnknownTool): EntityJson[] {
   ];
 }
 
+export const MAX_TARGET_LENGTH = 2048;
+
+/**
+ * Why a resource URI cannot be matched against scopes as written, or null. A wildcard scope
+ * `resource:fs/file:///public/*` must not grant `file:///public/../etc/passwd`, so dot
+ * segments, encoded dots, slashes and backslashes, and backslashes are refused rather than
+ * normalized (the upstream may normalize differently).
+ */
+export function ambiguousUri(uri: unknown): string | null {
+  if (typeof uri !== 'string' || uri.length === 0) return 'must be a non-empty string';
+  if (uri.length > MAX_TARGET_LENGTH) return `exceeds ${MAX_TARGET_LENGTH} characters`;
+  if ([...uri].some((c) => c === '\\' || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return 'contains a backslash or a control character';
+  if (/%(2e|2f|5c|00)/iu.test(uri)) return 'contains an encoded `.`, `/`, `\\` or NUL';
+  if (/(^|\/)\.{1,2}(\/|$|\?|#)/u.test(uri.replace(/^[a-z][a-z0-9+.-]*:\/\//iu, '/'))) return 'contains a `.` or `..` path segment';
+  return null;
+}
+
 /** The resource uid and entities for the request's action. */
 function resourceOf(req: DecisionRequest): { resource: TypeAndId; entities: EntityJson[]; classification: Classification } {
   switch (req.action) {
@@ -221,6 +243,8 @@ function resourceOf(req: DecisionRequest): { resource: TypeAndId; entities: Enti
     case 'read_resource': {
       const r = req.resource;
       if (typeof r !== 'object' || r === null) throw refuse('a `read_resource` request needs a `resource`');
+      const ambiguous = ambiguousUri(r.uri);
+      if (ambiguous) throw refuse(`the resource uri ${ambiguous}; it has more than one reading, so no scope can be matched against it`);
       const server = uid('ToolServer', r.server);
       const scope = resourceScope(r.server, r.uri);
       const classification = r.classification ?? 'confidential';
@@ -231,6 +255,7 @@ function resourceOf(req: DecisionRequest): { resource: TypeAndId; entities: Enti
     case 'get_prompt': {
       const p = req.prompt;
       if (typeof p !== 'object' || p === null) throw refuse('a `get_prompt` request needs a `prompt`');
+      if (typeof p.name !== 'string' || p.name.length === 0 || p.name.length > MAX_TARGET_LENGTH) throw refuse(`the prompt name must be 1 to ${MAX_TARGET_LENGTH} characters`);
       const server = uid('ToolServer', p.server);
       const scope = promptScope(p.server, p.name);
       const resource = uid('Prompt', `${p.server}/${p.name}`);
@@ -294,6 +319,7 @@ export function toCedar(req: DecisionRequest): CedarRequest {
     now: { __extn: { fn: 'datetime', arg: req.now.toISOString() } },
     risk: req.risk,
     approved: req.approved,
+    restrictions: req.restrictions ?? [],
   };
   // A delegate may be the principal itself; Cedar refuses duplicate entities.
   const all = [principal, args, ...entities.filter((e) => !(req.action === 'delegate' && (e.uid as TypeAndId).id === agent.id))];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { covers, scopeTokenProblem } from '../delegation/scope.js';
+import { covers, MAX_SCOPE_TOKEN_LENGTH, scopeTokenProblem } from '../delegation/scope.js';
 import { grantScopes } from './scopes.js';
 
 const token = fc.string({ unit: fc.constantFrom('t', 'o', 'l', ':', 'g', '/', 'x'), minLength: 1, maxLength: 12 });
@@ -14,6 +14,21 @@ test('grantScopes(s) contains exactly the tokens that cover s (delegation/scope.
       assert.equal(grantScopes(scope).includes(g), covers(g, scope));
     }),
     { numRuns: 2000 },
+  );
+});
+
+test('grantScopes of a long target stays bounded and still matches every issuable token', () => {
+  const long = `resource:docs/file:///${'a'.repeat(100_000)}`;
+  const g = grantScopes(long);
+  assert.equal(g.length, MAX_SCOPE_TOKEN_LENGTH, 'the wildcards of the first 255 prefixes, no exact token (too long to be issued)');
+  assert.ok(g.every((t) => scopeTokenProblem(t) === undefined));
+  assert.ok(g.includes('resource:docs/*'));
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 300 }), (n) => {
+      const prefix = long.slice(0, n);
+      const wildcard = `${prefix}*`;
+      assert.equal(g.includes(wildcard), scopeTokenProblem(wildcard) === undefined, `the wildcard of a ${n}-character prefix is in the list exactly when it can be issued`);
+    }),
   );
 });
 

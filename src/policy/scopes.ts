@@ -7,6 +7,8 @@
  * `context.scopes.containsAny(resource.grant_scopes)`.
  */
 
+import { MAX_SCOPE_TOKEN_LENGTH } from '../delegation/scope.js';
+
 /** The scope that names a tool in task tokens: `tool:<server>/<tool>`. */
 export function toolScope(toolName: string): string {
   return `tool:${toolName}`;
@@ -18,9 +20,13 @@ export function toolScope(toolName: string): string {
  * @example grantScopes('tool:a') // ['tool:a', '*', 't*', 'to*', 'too*', 'tool*', 'tool:*', 'tool:a*']
  */
 export function grantScopes(scope: string): string[] {
-  const out = [scope];
+  // No issued scope token is longer than MAX_SCOPE_TOKEN_LENGTH (src/delegation/scope.ts), so
+  // longer candidates could never match: leaving them out keeps the answer and keeps the work
+  // linear in that bound, whatever the length of a resource URI or prompt name.
+  const out = scope.length <= MAX_SCOPE_TOKEN_LENGTH ? [scope] : [];
   // INVARIANT: `covers(p + '*', scope)` holds exactly when `scope.startsWith(p)`, i.e. for
   // every prefix, including the empty one and the whole token.
-  for (let i = 0; i <= scope.length; i++) out.push(`${scope.slice(0, i)}*`);
+  const longest = Math.min(scope.length, MAX_SCOPE_TOKEN_LENGTH - 1);
+  for (let i = 0; i <= longest; i++) out.push(`${scope.slice(0, i)}*`);
   return out;
 }
