@@ -39,7 +39,7 @@ describe('mcp gateway: enforcement', () => {
     env = await startGateway({
       logger: { level: 'debug', stream: logs.stream },
       mailUpstream: { headers: {}, credential: { provider: 'static', secret: 'mail-key', as: 'bearer' } },
-      upstreams: [filesUpstream(root, { credential: { provider: 'static', secret: 'files-token', as: 'header', header: 'x-files-token', env: { FILES_TOKEN: 'x-files-token' } } })],
+      upstreams: [filesUpstream(root, { credential: { provider: 'static', secret: 'files-token', as: 'header', header: 'x-files-token', env: { FILES_TOKEN: 'x-files-token' } }, identity: { env: 'MANDATE_IDENTITY' } })],
     });
     for (const [id, value] of [['mail-key', MAIL_SECRET], ['files-token', FILES_SECRET]] as const) {
       const res = await fetch(`${env.server.url}/v1/secrets/${id}`, { method: 'PUT', headers: { authorization: `Bearer ${env.server.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ value }) });
@@ -80,6 +80,8 @@ describe('mcp gateway: enforcement', () => {
     assert.equal(seen.sha256, createHash('sha256').update(FILES_SECRET).digest('hex'));
     const r2 = (await client.callTool({ name: 'files__env_digest', arguments: { name: 'MANDATE_ADMIN_TOKEN' } })) as CallToolResult;
     assert.equal((JSON.parse(text(r2)) as { set: boolean }).set, false, 'the child does not inherit the server\'s environment');
+    const r3 = (await client.callTool({ name: 'files__env_digest', arguments: { name: 'MANDATE_IDENTITY' } })) as CallToolResult;
+    assert.equal((JSON.parse(text(r3)) as { set: boolean }).set, true, 'the caller\'s identity assertion is in the child\'s environment');
     await client.close();
   });
 
