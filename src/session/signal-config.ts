@@ -1,0 +1,218 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { MandateError } from '../core/errors.js';
+import { scopeTokenProblem } from '../delegation/scope.js';
+
+/**
+ * The `signals` setting: the built-in detectors' thresholds and risk scores, the risk ladder that
+ * turns a signal's risk into responses, per-agent response rules, declared tools per task
+ * purpose, and the credentials of outside signal sources. Given inline in the `--config` JSON, as
+ * a path to a JSON file, or as JSON text (`MANDATE_SIGNALS='{...}'`); every field is optional
+ * and falls back to `DEFAULT_SIGNALS`. Validated at start; a bad value names its field. See
+ * docs/signals.md.
+ */
+
+export const DETECTORS = ['denial_streak', 'rate_spike', 'new_external_destination', 'classification_jump', 'undeclared_tool'] as const;
+export type DetectorKind = (typeof DETECTORS)[number];
+
+export const RESPONSES = ['require_approval', 'read_only', 'revoke_task', 'suspend_agent'] as const;
+export type ResponseName = (typeof RESPONSES)[number];
+
+/** The responses that restrict a task's later calls (Cedar `context.restrictions`); the others act once. */
+export const RESTRICTIONS = ['require_approval', 'read_only'] as const satisfies readonly ResponseName[];
+export type Restriction = (typeof RESTRICTIONS)[number];
+
+export const isRestriction = (r: ResponseName): r is Restriction => (RESTRICTIONS as readonly string[]).includes(r);
+
+/** A signal kind: what it is about, e.g. `prompt_injection`; the detectors use their own names. */
+export const SIGNAL_KIND = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
+/** A signal source: who says so, e.g. `guardrail`, `llm-judge`, `edr:crowdstrike`. */
+export const SIGNAL_SOURCE = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/;
+/** The source of the built-in detectors' signals; outside sources may not use it. */
+export const BUILT_IN_SOURCE = 'mandate';
+
+export interface DetectorConfig {
+  enabled: boolean;
+  /** The risk (0..100) of the signal a firing raises on the task. */
+  risk: number;
+  /** Responses on top of the ladder's for this detector's signals. */
+  responses: ResponseName[];
+  /** How long the signal (its risk and restrictions) lasts. */
+  ttlSeconds: number;
+}
+
+export interface DetectorsConfig {
+  /** Fires when a task's consecutive denials reach `threshold`. */
+  denial_streak: DetectorConfig & { threshold: number };
+  /** Fires when a task's decisions in the last 60 seconds reach `threshold`. */
+  rate_spike: DetectorConfig & { threshold: number };
+  /** Fires for each external host an allowed call contacts for the first time in the task. */
+  new_external_destination: DetectorConfig;
+  /** Fires when one allowed call raises the task's taint by at least `ranks` ranks, or to `restricted`. */
+  classification_jump: DetectorConfig & { ranks: number };
+  /** Fires when a call names a tool outside the task's declared tools (its scopes and authorization details, and its purpose's tools when `purposes` lists the purpose). */
+  undeclared_tool: DetectorConfig;
+}
+
+/** A per-agent response rule: signals of `kind` (`*`: any) about the matching agent get `responses` too. */
+export interface ResponseRule {
+  /** The agent's SPIFFE ID. */
+  agent?: string;
+  /** One of the agent's labels, `key:value` or `key` (a label with an empty value). */
+  label?: string;
+  kind: string;
+  responses: ResponseName[];
+}
+
+export interface SignalSource {
+  name: string;
+  /** SHA-256 (hex) of the source's bearer token; the token itself is never configured. */
+  tokenSha256: string;
+}
+
+export interface SignalsConfig {
+  detectors: DetectorsConfig;
+  /** The lowest risk at which a signal gets each response; null: never by risk. */
+  ladder: Record<ResponseName, number | null>;
+  rules: ResponseRule[];
+  /** Task purpose (exact text) → the tool scopes that purpose declares (wildcards as in scopes). */
+  purposes: Record<string, string[]>;
+  sources: SignalSource[];
+  /** Lifetime of an outside signal sent without `ttl_seconds`. */
+  defaultTtlSeconds: number;
+  /** Longest `ttl_seconds` an outside signal may ask for. */
+  maxTtlSeconds: number;
+  /** Live signals kept per task and per agent; the weakest is dropped beyond. */
+  maxSignalsPerSubject: number;
+  /** Tasks and agents with live signals kept; the least recently signalled is dropped beyond. */
+  maxSubjects: number;
+}
+
+const detector = (risk: number, responses: ResponseName[] = []): DetectorConfig => ({ enabled: true, risk, responses, ttlSeconds: 900 });
+
+/** The defaults of every field (docs/signals.md explains each choice). */
+export const DEFAULT_SIGNALS: SignalsConfig = {
+  detectors: {
+    denial_streak: { ...detector(60), threshold: 5 },
+    rate_spike: { ...detector(60), threshold: 120 },
+    new_external_destination: detector(20),
+    classification_jump: { ...detector(40, ['read_only']), ranks: 2 },
+    undeclared_tool: detector(60),
+  },
+  ladder: { require_approval: 50, read_only: 70, revoke_task: 90, suspend_agent: null },
+  rules: [],
+  purposes: {},
+  sources: [],
+  defaultTtlSeconds: 900,
+  maxTtlSeconds: 86_400,
+  maxSignalsPerSubject: 64,
+  maxSubjects: 10_000,
+};
+
+/** What a Mandate runs with when the `signals` setting is absent: the defaults with every detector off. */
+export const SIGNALS_DETECTORS_OFF: SignalsConfig = {
+  ...DEFAULT_SIGNALS,
+  detectors: Object.fromEntries(DETECTORS.map((k) => [k, { ...DEFAULT_SIGNALS.detectors[k], enabled: false }])) as unknown as DetectorsConfig,
+};
+
+const risk = z.number().int().min(0).max(100);
+const responses = z.array(z.enum(RESPONSES)).max(RESPONSES.length);
+const ttl = z.number().int().min(1).max(30 * 86_400);
+const detectorFields = { enabled: z.boolean().optional(), risk: risk.optional(), responses: responses.optional(), ttlSeconds: ttl.optional() };
+const threshold = z.number().int().min(1).max(1_000);
+const scopeToken = z.string().refine((s) => scopeTokenProblem(s) === undefined, 'must be a scope token such as `tool:github/*`');
+
+const schema = z.strictObject({
+  detectors: z
+    .strictObject({
+      denial_streak: z.strictObject({ ...detectorFields, threshold: threshold.optional() }).optional(),
+      rate_spike: z.strictObject({ ...detectorFields, threshold: threshold.optional() }).optional(),
+      new_external_destination: z.strictObject(detectorFields).optional(),
+      classification_jump: z.strictObject({ ...detectorFields, ranks: z.number().int().min(1).max(3).optional() }).optional(),
+      undeclared_tool: z.strictObject(detectorFields).optional(),
+    })
+    .optional(),
+  ladder: z.strictObject(Object.fromEntries(RESPONSES.map((r) => [r, risk.nullable().optional()])) as Record<ResponseName, z.ZodOptional<z.ZodNullable<typeof risk>>>).optional(),
+  rules: z
+    .array(
+      z
+        .strictObject({
+          agent: z.string().startsWith('spiffe://', 'must be a spiffe id').max(2048).optional(),
+          label: z.string().min(1).max(256).optional(),
+          kind: z.union([z.literal('*'), z.string().regex(SIGNAL_KIND, 'must be `*` or a signal kind (a-z 0-9 . _ : -)')]).optional(),
+          responses: responses.min(1),
+        })
+        .refine((r) => r.agent !== undefined || r.label !== undefined, 'needs `agent` or `label`'),
+    )
+    .max(1_000)
+    .optional(),
+  purposes: z.record(z.string().min(1).max(1_000), z.array(scopeToken).min(1).max(256)).optional(),
+  sources: z
+    .array(z.strictObject({ name: z.string().regex(SIGNAL_SOURCE, 'must be a source name (letters, digits and . _ : @ / -)').refine((n) => n !== BUILT_IN_SOURCE, `\`${BUILT_IN_SOURCE}\` is reserved for the built-in detectors`), tokenSha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (the sha-256 of the token)') }))
+    .max(100)
+    .refine((s) => new Set(s.map((x) => x.name)).size === s.length, 'source names must be unique')
+    .optional(),
+  defaultTtlSeconds: ttl.optional(),
+  maxTtlSeconds: ttl.optional(),
+  maxSignalsPerSubject: z.number().int().min(1).max(10_000).optional(),
+  maxSubjects: z.number().int().min(1).max(10_000_000).optional(),
+});
+
+type SignalsInput = z.infer<typeof schema>;
+
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The full configuration: `input`'s fields over the defaults, detector by detector. */
+function resolve(input: SignalsInput): SignalsConfig {
+  const d = DEFAULT_SIGNALS;
+  const given = input.detectors ?? {};
+  const detectors = Object.fromEntries(DETECTORS.map((k) => [k, { ...d.detectors[k], ...defined(given[k] ?? {}) }])) as unknown as DetectorsConfig;
+  const config: SignalsConfig = {
+    detectors,
+    ladder: { ...d.ladder, ...defined(input.ladder ?? {}) },
+    rules: (input.rules ?? []).map((r) => ({ ...defined(r), kind: r.kind ?? '*', responses: [...new Set(r.responses)] }) as ResponseRule),
+    purposes: input.purposes ?? {},
+    sources: input.sources ?? [],
+    defaultTtlSeconds: input.defaultTtlSeconds ?? d.defaultTtlSeconds,
+    maxTtlSeconds: input.maxTtlSeconds ?? d.maxTtlSeconds,
+    maxSignalsPerSubject: input.maxSignalsPerSubject ?? d.maxSignalsPerSubject,
+    maxSubjects: input.maxSubjects ?? d.maxSubjects,
+  };
+  if (config.defaultTtlSeconds > config.maxTtlSeconds) {
+    throw new MandateError('invalid_config', `invalid configuration: \`signals.defaultTtlSeconds\` (${config.defaultTtlSeconds}) exceeds \`signals.maxTtlSeconds\` (${config.maxTtlSeconds}); see docs/signals.md`, { key: 'signals', field: 'signals.defaultTtlSeconds' });
+  }
+  return config;
+}
+
+/**
+ * Parses the `signals` setting: an object, JSON text, or a path to a JSON file. Throws
+ * `invalid_config` naming the first bad field.
+ *
+ * @example parseSignalsConfig('{"detectors":{"denial_streak":{"threshold":3}}}').detectors.denial_streak.threshold // 3
+ */
+export function parseSignalsConfig(raw: unknown): SignalsConfig {
+  let value = raw;
+  if (typeof raw === 'string') {
+    const text = raw.trimStart().startsWith('{') ? raw : readSignalsFile(raw);
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new MandateError('invalid_config', `invalid configuration: \`signals\` ${text === raw ? 'is not valid json' : `file \`${raw}\` is not valid json`}`, { key: 'signals' });
+    }
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return resolve(parsed.data);
+  const issue = parsed.error.issues[0];
+  const path = (issue?.path ?? []).reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${String(p)}`), 'signals');
+  throw new MandateError('invalid_config', `invalid configuration: \`${path}\` ${issue?.message.toLowerCase() ?? 'is invalid'}; see docs/signals.md`, { key: 'signals', field: path });
+}
+
+function readSignalsFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new MandateError('invalid_config', `invalid configuration: cannot read signals file \`${path}\``, { key: 'signals' });
+  }
+}

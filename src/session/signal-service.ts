@@ -1,0 +1,314 @@
+import type { Clock } from '../core/clock.js';
+import type { RequestContext } from '../core/context.js';
+import { MandateError } from '../core/errors.js';
+import { newId } from '../core/random.js';
+import { parseSpiffeId } from '../core/spiffe-id.js';
+import type { AuditEventInput } from '../core/store/index.js';
+import { parseInput } from '../core/validation.js';
+import { needsTask, runDetectors, type DeclaredTask, type Finding } from './detectors/index.js';
+import { planResponses } from './responses.js';
+import { BUILT_IN_SOURCE, DETECTORS, isRestriction, type ResponseName, type Restriction, type SignalsConfig } from './signal-config.js';
+import { riskOf, signalInputSchema, type SignalInput } from './signal-input.js';
+import { SignalBook, type CallSubject, type Signal } from './signals.js';
+import type { SessionState } from './session-state.js';
+
+/**
+ * Signals and the graduated response. Outside detectors report through `receive`
+ * (`POST /v1/signals`); the built-in detectors run in `observe`, which the decision service
+ * calls after each recorded decision. Either way a signal is kept in the `SignalBook` (its risk
+ * and restrictions count for the task's or agent's next calls at once), audited
+ * (`signal.received` / `signal.detected`), and answered with the responses `planResponses`
+ * gives, each audited as `signal.response` with the signal that caused it. The decision
+ * service reads `risk` (Cedar `context.risk`) and `restrictions` (`context.restrictions`).
+ */
+
+export interface SignalTask extends DeclaredTask {
+  id: string;
+  /** The agent that started it (SPIFFE ID). */
+  agent: string;
+  status: string;
+}
+
+export interface SignalServiceDeps {
+  config: SignalsConfig;
+  clock: Clock;
+  trustDomain: string;
+  /** Appends one audit event in its own transaction; resolves once it is durable. */
+  audit: (event: AuditEventInput) => Promise<unknown>;
+  /** The task, or undefined when there is none. */
+  task: (taskId: string) => Promise<SignalTask | undefined>;
+  /** A registered agent's labels as Cedar sees them (`key:value`, or `key`), or undefined when it is not registered. */
+  agentLabels: (spiffeId: string) => Promise<string[] | undefined>;
+  /** Ids of the active tasks an agent started. */
+  activeTasks: (spiffeId: string) => Promise<string[]>;
+  /** Ends a task and revokes everything issued under it (TaskService.end). */
+  endTask: (taskId: string, by: string, ctx: RequestContext) => Promise<unknown>;
+  /** Suspends a registered agent (AgentRegistry.suspend). */
+  suspendAgent: (spiffeId: string, ctx: RequestContext) => Promise<unknown>;
+  /** Background work that failed beyond its own audit (an audit append that threw). */
+  onError?: (err: unknown) => void;
+}
+
+export interface ResponseOutcome {
+  response: ResponseName;
+  outcome: 'success' | 'failure';
+  /** What it acted on: `task:<id>` or an agent's SPIFFE ID. */
+  targets: string[];
+  error?: string;
+}
+
+export interface Received {
+  signal: Signal;
+  responses: ResponseOutcome[];
+}
+
+const LABELS_TTL_MS = 60_000;
+
+const messageOf = (err: unknown): string => (err instanceof MandateError ? err.message : 'internal error');
+
+export class SignalService {
+  readonly #deps: SignalServiceDeps;
+  readonly #book: SignalBook;
+  /** Declarations of tasks seen recently (immutable once issued), least recently used first. */
+  readonly #tasks = new Map<string, SignalTask>();
+  readonly #labels = new Map<string, { labels: string[]; until: number }>();
+  readonly #loading = new Map<string, Promise<unknown>>();
+  readonly #pending = new Set<Promise<unknown>>();
+  readonly #detectorsOn: boolean;
+
+  constructor(deps: SignalServiceDeps) {
+    this.#deps = deps;
+    this.#book = new SignalBook({ maxPerSubject: deps.config.maxSignalsPerSubject, maxSubjects: deps.config.maxSubjects });
+    this.#detectorsOn = DETECTORS.some((k) => deps.config.detectors[k].enabled);
+  }
+
+  get config(): SignalsConfig {
+    return this.#deps.config;
+  }
+
+  /** The call's risk for the decision service: the highest live signal's about its task or agent. */
+  risk(call: CallSubject): number {
+    this.#prefetch(call);
+    return this.#book.risk(call, this.#deps.clock.now());
+  }
+
+  /** The restrictions in force for the call (Cedar `context.restrictions`). */
+  restrictions(call: CallSubject): Restriction[] {
+    return this.#book.restrictions(call, this.#deps.clock.now());
+  }
+
+  /** Live signals about a task, an agent, or all, newest first. */
+  list(filter: { task?: string; agent?: string; limit?: number }): Signal[] {
+    return this.#book.list(filter, this.#deps.clock.now());
+  }
+
+  /** Drops a task's signals and cached declaration (call when the task ends). */
+  forgetTask(taskId: string): void {
+    this.#book.forgetTask(taskId);
+    this.#tasks.delete(taskId);
+  }
+
+  /** Resolves once the background work started so far (detector audits and responses) is done. */
+  async idle(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  /**
+   * A signal from an outside detector: validated (`invalid_request`; an unknown task or
+   * registered agent `not_found`; an ended task `conflict`), audited as `signal.received`, kept
+   * until it expires, then answered with its responses (each audited as `signal.response`).
+   * Nothing is kept when the validation or the `signal.received` audit fails.
+   */
+  async receive(raw: SignalInput, ctx: RequestContext): Promise<Received> {
+    const input = parseInput(signalInputSchema, raw);
+    const { config, clock } = this.#deps;
+    const ttl = input.ttl_seconds ?? config.defaultTtlSeconds;
+    if (ttl > config.maxTtlSeconds) throw new MandateError('invalid_request', `\`ttl_seconds\` must be at most ${config.maxTtlSeconds}`, { field: 'ttl_seconds' });
+    let agent: string;
+    let labels: string[];
+    if (input.task !== undefined) {
+      const task = await this.#taskOf(input.task);
+      if (!task) throw new MandateError('not_found', `task \`${input.task}\` does not exist`);
+      if (task.status !== 'active') throw new MandateError('conflict', `task \`${input.task}\` is ${task.status}; signals count only for active tasks`);
+      agent = task.agent;
+      labels = (await this.#labelsOf(agent)) ?? [];
+    } else {
+      agent = input.agent as string;
+      const known = await this.#labelsOf(agent);
+      if (known === undefined && parseSpiffeId(agent).trustDomain === this.#deps.trustDomain) throw new MandateError('not_found', `agent \`${agent}\` is not registered`);
+      labels = known ?? [];
+    }
+    const now = clock.now();
+    const risk = riskOf(input);
+    const signal: Signal = Object.freeze({
+      id: newId(),
+      kind: input.kind,
+      source: input.source,
+      risk,
+      confidence: input.confidence ?? null,
+      reason: input.reason ?? null,
+      task: input.task ?? null,
+      agent,
+      at: now,
+      expiresAt: now + ttl * 1000,
+      responses: Object.freeze(planResponses({ kind: input.kind, risk, agent }, labels, config)),
+      key: null,
+    });
+    await this.#deps.audit({ actor: ctx.actor, action: 'signal.received', target: targetOf(signal), outcome: 'success', requestId: ctx.requestId, details: { ...signalDetails(signal), ttl_seconds: ttl } });
+    this.#book.add(signal, now);
+    const responses: ResponseOutcome[] = [];
+    for (const r of signal.responses) responses.push(await this.#respond(signal, r, ctx));
+    return { signal, responses };
+  }
+
+  /**
+   * The decision service's hook, called after each recorded decision: runs the built-in
+   * detectors over the task's new session state. Their signals count from the next call on (kept
+   * synchronously when the task's declaration and the agent's labels are cached, which the
+   * call's `risk` lookup started); auditing and the responses run in the background and can
+   * never change the answer already given.
+   */
+  observe(taskId: string, state: SessionState, call: { agent: string; requestId: string | null }): void {
+    if (!this.#detectorsOn) return;
+    const { config } = this.#deps;
+    const task = this.#tasks.get(taskId);
+    const labels = this.#cachedLabels(call.agent);
+    if ((needsTask(config) && task === undefined) || labels === undefined) {
+      this.#background(Promise.all([needsTask(config) ? this.#taskOf(taskId) : undefined, this.#labelsOf(call.agent)]).then(([t, l]) => this.#detect(taskId, state, call, t ?? null, l ?? [])));
+      return;
+    }
+    this.#detect(taskId, state, call, task ?? null, labels);
+  }
+
+  #detect(taskId: string, state: SessionState, call: { agent: string; requestId: string | null }, task: SignalTask | null, labels: string[]): void {
+    const { config, clock } = this.#deps;
+    const now = clock.now();
+    const findings = runDetectors(state, config, task ?? undefined).filter((f) => !this.#book.hasKey(taskId, f.key, now));
+    for (const f of findings) {
+      const d = config.detectors[f.kind];
+      const signal: Signal = Object.freeze({
+        id: newId(),
+        kind: f.kind,
+        source: BUILT_IN_SOURCE,
+        risk: d.risk,
+        confidence: null,
+        reason: f.reason,
+        task: taskId,
+        agent: call.agent,
+        at: now,
+        expiresAt: now + d.ttlSeconds * 1000,
+        responses: Object.freeze(planResponses({ kind: f.kind, risk: d.risk, agent: call.agent }, labels, config, d.responses)),
+        key: f.key,
+      });
+      // INVARIANT: kept before any await, so the task's next call already counts it.
+      this.#book.add(signal, now);
+      this.#background(this.#afterDetection(signal, f, { actor: 'system', requestId: call.requestId }));
+    }
+  }
+
+  async #afterDetection(signal: Signal, finding: Finding, ctx: RequestContext): Promise<void> {
+    await this.#deps.audit({ actor: 'system', action: 'signal.detected', target: targetOf(signal), outcome: 'success', requestId: ctx.requestId, details: { ...signalDetails(signal), detector: finding.details } });
+    for (const r of signal.responses) await this.#respond(signal, r, ctx);
+  }
+
+  /** Carries out one response and audits it as `signal.response`; a failure is audited, not thrown. */
+  async #respond(signal: Signal, response: ResponseName, ctx: RequestContext): Promise<ResponseOutcome> {
+    const by = `signal:${signal.kind}`;
+    const system: RequestContext = { actor: 'system', requestId: ctx.requestId };
+    let targets: string[] = [];
+    let error: string | undefined;
+    try {
+      if (isRestriction(response)) {
+        targets = [targetOf(signal)];
+      } else if (response === 'revoke_task') {
+        const ids = signal.task !== null ? [signal.task] : await this.#deps.activeTasks(signal.agent as string);
+        targets = ids.map((id) => `task:${id}`);
+        for (const id of ids) await this.#deps.endTask(id, by, system);
+      } else {
+        targets = [signal.agent as string];
+        await this.#deps.suspendAgent(signal.agent as string, system);
+      }
+    } catch (err) {
+      error = messageOf(err);
+    }
+    const outcome: ResponseOutcome = { response, outcome: error === undefined ? 'success' : 'failure', targets, ...(error === undefined ? {} : { error }) };
+    await this.#deps.audit({
+      actor: 'system',
+      action: 'signal.response',
+      target: targetOf(signal),
+      outcome: outcome.outcome,
+      requestId: ctx.requestId,
+      details: { response, targets, ...(isRestriction(response) ? { until: new Date(signal.expiresAt).toISOString() } : {}), ...(error === undefined ? {} : { error }), signal: signalDetails(signal) },
+    });
+    return outcome;
+  }
+
+  #background(work: Promise<unknown>): void {
+    const p = work.catch((err: unknown) => this.#deps.onError?.(err)).finally(() => this.#pending.delete(p));
+    this.#pending.add(p);
+  }
+
+  /** Starts loading what `observe` will need for this call, so that it finds it cached. */
+  #prefetch(call: CallSubject): void {
+    if (!this.#detectorsOn) return;
+    if (needsTask(this.#deps.config) && !this.#tasks.has(call.taskId)) void this.#taskOf(call.taskId).catch(() => undefined);
+    if (this.#cachedLabels(call.agent) === undefined) void this.#labelsOf(call.agent).catch(() => undefined);
+  }
+
+  #cachedLabels(agent: string): string[] | undefined {
+    const hit = this.#labels.get(agent);
+    return hit && hit.until > this.#deps.clock.now() ? hit.labels : undefined;
+  }
+
+  async #taskOf(taskId: string): Promise<SignalTask | undefined> {
+    const cached = this.#tasks.get(taskId);
+    if (cached) return cached;
+    const task = await this.#once(`task:${taskId}`, () => this.#deps.task(taskId));
+    // Only active tasks are cached: their declaration does not change, and an ended task is forgotten.
+    if (task?.status === 'active') this.#remember(this.#tasks, taskId, task);
+    return task;
+  }
+
+  async #labelsOf(agent: string): Promise<string[] | undefined> {
+    const cached = this.#cachedLabels(agent);
+    if (cached) return cached;
+    const labels = await this.#once(`agent:${agent}`, () => this.#deps.agentLabels(agent));
+    // An unregistered (or foreign) agent has no labels; cache that too, as none.
+    this.#remember(this.#labels, agent, { labels: labels ?? [], until: this.#deps.clock.now() + LABELS_TTL_MS });
+    return labels;
+  }
+
+  /** One load per key at a time. */
+  #once<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const inFlight = this.#loading.get(key) as Promise<T> | undefined;
+    if (inFlight) return inFlight;
+    const p = load().finally(() => this.#loading.delete(key));
+    this.#loading.set(key, p);
+    return p;
+  }
+
+  #remember<V>(map: Map<string, V>, key: string, value: V): void {
+    map.delete(key);
+    map.set(key, value);
+    while (map.size > this.#deps.config.maxSubjects) map.delete(map.keys().next().value as string);
+  }
+}
+
+const targetOf = (s: Signal): string => (s.task !== null ? `task:${s.task}` : (s.agent ?? ''));
+
+/** A signal as the audit log and the API show it. */
+export function signalDetails(s: Signal): Record<string, unknown> {
+  return {
+    signal_id: s.id,
+    kind: s.kind,
+    source: s.source,
+    risk: s.risk,
+    confidence: s.confidence,
+    reason: s.reason,
+    task: s.task,
+    agent: s.agent,
+    at: new Date(s.at).toISOString(),
+    expires_at: new Date(s.expiresAt).toISOString(),
+    responses: [...s.responses],
+  };
+}
