@@ -5,6 +5,7 @@ import { MandateError } from '../core/errors.js';
 import { spiffeIdFrom } from '../core/spiffe-id.js';
 import { parseInput } from '../core/validation.js';
 import type { AgentLimits, AgentListFilter, AgentRecord, AgentStatus, Store } from '../core/store/index.js';
+import { agentStatusEvent } from '../revocation/events.js';
 
 /** An agent name is one SPIFFE path segment that is safe in URLs and shells. */
 export const AGENT_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -113,6 +114,8 @@ export class AgentRegistry {
       const updated: AgentRecord = { ...agent, status, updatedAt: this.clock.now() };
       await tx.agents.update(updated);
       const action = status === 'active' ? 'agent.resume' : status === 'suspended' ? 'agent.suspend' : 'agent.retire';
+      // Tokens of the chain the agent is on die with a suspension, and stay dead after a resume.
+      await tx.revocations.append(agentStatusEvent(updated, action));
       await tx.audit.append({ actor: ctx.actor, action, target: agent.spiffeId, outcome: 'success', requestId: ctx.requestId, details: { from: agent.status, to: status } });
       return updated;
     });

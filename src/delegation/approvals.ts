@@ -140,6 +140,28 @@ export class ApprovalService {
     return decided;
   }
 
+  /**
+   * Withdraws a pending or approved approval: it can no longer be approved or used, and an
+   * `approval` revocation event tells every enforcement point that holds it. Throws `not_found`,
+   * or `conflict` when it is denied, used, expired or revoked already. Audited as `approval.revoke`.
+   */
+  async revoke(id: string, who: { by: string; reason?: string; requestId?: string | null }): Promise<ApprovalRecord> {
+    const now = this.#clock.now();
+    const revoked = await this.#store.transaction(async (tx) => {
+      const a = await tx.approvals.get(id);
+      if (!a) throw new MandateError('not_found', `no approval \`${id.slice(0, 80)}\``, { id });
+      const status = this.#current(a, now).status;
+      if ((status !== 'pending' && status !== 'approved') || !(await tx.approvals.transition(id, a.status, { status: 'revoked', ...(who.reason ? { note: who.reason } : {}) }))) {
+        throw new MandateError('conflict', `approval \`${id}\` is ${status}; only a pending or approved approval can be revoked`, { id, status });
+      }
+      await tx.revocations.append({ kind: 'approval', subject: id, at: now, expiresAt: a.expiresAt, cause: 'approval.revoke' });
+      await tx.audit.append({ actor: who.by, action: 'approval.revoke', target: id, outcome: 'success', requestId: who.requestId ?? null, details: { agent: a.agent, task: a.taskId, target: a.target, was: status, ...(who.reason ? { reason: who.reason } : {}) } });
+      return { ...a, status: 'revoked', note: who.reason ?? a.note } as ApprovalRecord;
+    });
+    this.#changed(revoked);
+    return revoked;
+  }
+
   /** The approval as it is now (`expired` once its time has passed while pending or approved). */
   async get(id: string): Promise<ApprovalRecord | undefined> {
     const a = await this.#store.read.approvals.get(id);

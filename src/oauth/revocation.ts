@@ -1,7 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { RequestContext } from '../core/context.js';
 import type { Store } from '../core/store/index.js';
-import type { RevocationRegistry } from '../revocation/registry.js';
 import type { OwnTokenVerifier } from './task-token.js';
 
 /** Who is revoking: the admin, or an authenticated agent. */
@@ -13,7 +12,7 @@ export type Revoker = { kind: 'admin' } | { kind: 'agent'; spiffeId: string };
  * issued, or any descendant of one; anyone else's request changes nothing and is audited as
  * denied, without telling the caller whether the token exists.
  */
-export async function revokeToken(deps: { store: Store; clock: Clock; tokens: OwnTokenVerifier; revocations: RevocationRegistry }, token: string, who: Revoker, ctx: RequestContext): Promise<string[]> {
+export async function revokeToken(deps: { store: Store; clock: Clock; tokens: OwnTokenVerifier }, token: string, who: Revoker, ctx: RequestContext): Promise<string[]> {
   let claims;
   try {
     claims = await deps.tokens.verify(token);
@@ -37,9 +36,11 @@ export async function revokeToken(deps: { store: Store; clock: Clock; tokens: Ow
     }
     const revoked = await tx.tokens.revokeSubtree(jti, now, by);
     await tx.audit.append({ actor: by, action: 'token.revoke', target: `token:${jti}`, outcome: 'success', requestId: ctx.requestId, details: { task: record.taskId, revoked } });
-    // Descendants never outlive the revoked token's task, so its task expiry bounds them all.
-    const task = await tx.tasks.get(record.taskId);
-    deps.revocations.revokeTokens(revoked, task?.expiresAt ?? record.expiresAt);
+    // One event for the token: its descendants carry its jti in `ancestors`. None of them outlives the task.
+    if (revoked.length > 0) {
+      const task = await tx.tasks.get(record.taskId);
+      await tx.revocations.append({ kind: 'token', subject: jti, at: now, expiresAt: Math.max(task?.expiresAt ?? 0, record.expiresAt), cause: 'token.revoke' });
+    }
     return revoked;
   });
 }

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import type { StoreReader } from '../core/store/index.js';
+import type { AgentStatus, RevocationEventInput } from '../core/store/index.js';
 
 /** What a revocation check needs of a token. */
 export interface RevocableToken {
@@ -11,78 +11,122 @@ export interface RevocableToken {
   grant_id?: string | undefined;
   /** `iat`, epoch seconds: tokens issued before an agent's last status change are dead. */
   iat: number;
+  /** `kid` of the JWS header: tokens signed by a revoked key are dead. */
+  kid?: string | undefined;
 }
 
+/** Kinds whose entry is a plain id with an expiry. */
+type Simple = 'token' | 'task' | 'grant' | 'approval' | 'key';
+
+interface AgentEntry {
+  status: AgentStatus;
+  /** The status change (ms): tokens issued before it are dead, even once the agent is active again. */
+  at: number;
+  expiresAt: number | null;
+}
+
+/** `[id, expiresAt]`; expiresAt null: never moot. */
+export type SnapshotEntry = [id: string, expiresAt: number | null];
+/** `[spiffeId, status, at, expiresAt]`. */
+export type SnapshotAgent = [spiffeId: string, status: AgentStatus, at: number, expiresAt: number | null];
+
+/** Every unexpired revocation, grouped by kind, in the compact form `GET /v1/events` sends. */
+export interface RegistryState {
+  tokens: SnapshotEntry[];
+  tasks: SnapshotEntry[];
+  agents: SnapshotAgent[];
+  grants: SnapshotEntry[];
+  approvals: SnapshotEntry[];
+  keys: SnapshotEntry[];
+}
+
+const PLURAL: Record<Simple, Exclude<keyof RegistryState, 'agents'>> = { token: 'tokens', task: 'tasks', grant: 'grants', approval: 'approvals', key: 'keys' };
+
+const later = (a: number | null | undefined, b: number | null): number | null => (a === null || b === null ? null : Math.max(a ?? b, b));
+
 /**
- * Revocation state held in memory, so every check is O(chain depth) with no I/O: revoked
- * token ids (with their expiry, so they can be dropped once moot), ended tasks, inactive
- * agents and revoked grants. Loaded from the store at start and updated by the code paths
- * that revoke; issue 7 adds the event stream that keeps other processes in step.
+ * Revocation state held in memory, so every check is a handful of Map lookups, O(chain depth),
+ * with no I/O: revoked tokens (a token revokes its descendants, which carry it in `ancestors`),
+ * ended tasks, agents by their last status change, revoked grants, approvals and signing keys.
+ * It is fed only by the revocation feed (`RevocationBus` applies each committed event in seq
+ * order); the SDK's `RevocationSet` holds the same state from `GET /v1/events`.
  */
 export class RevocationRegistry {
-  private readonly tokens = new Map<string, number>();
-  private readonly tasks = new Map<string, number>();
-  /** Suspended or retired agents. */
-  private readonly agents = new Set<string>();
-  /** Per agent, the last status change (ms): tokens issued before it stay dead after a resume. */
-  private readonly cutoffs = new Map<string, number>();
-  private readonly grants = new Set<string>();
+  readonly #simple: Record<Simple, Map<string, number | null>> = { token: new Map(), task: new Map(), grant: new Map(), approval: new Map(), key: new Map() };
+  readonly #agents = new Map<string, AgentEntry>();
 
   constructor(private readonly clock: Clock) {}
 
-  async load(read: StoreReader): Promise<void> {
-    const now = this.clock.now();
-    for (const t of await read.tokens.listRevokedUnexpired(now)) this.tokens.set(t.jti, t.expiresAt);
-    for (const status of ['ended', 'expired'] as const) {
-      for (const t of await read.tasks.list({ status, limit: 100_000 })) if (t.expiresAt > now) this.tasks.set(t.id, t.expiresAt);
+  /** Applies one event. Events of one agent must come in seq order: the latest wins. */
+  apply(e: RevocationEventInput): void {
+    if (e.kind === 'agent') {
+      this.#agents.set(e.subject, { status: e.status ?? 'suspended', at: e.at, expiresAt: e.expiresAt });
+      return;
     }
-    for (const a of await read.agents.list()) {
-      if (a.status !== 'active') this.agents.add(a.spiffeId);
-      // updatedAt is the agent's last status change (registration for untouched agents).
-      this.cutoffs.set(a.spiffeId, a.updatedAt);
-    }
-    for (const g of await read.grants.list()) if (g.status !== 'active') this.grants.add(g.id);
+    const map = this.#simple[e.kind];
+    // The same id revoked twice stays revoked until the later expiry.
+    map.set(e.subject, later(map.get(e.subject), e.expiresAt));
   }
 
-  revokeTokens(jtis: Iterable<string>, expiresAt: number): void {
-    for (const j of jtis) this.tokens.set(j, expiresAt);
+  /** Replaces the whole state (a snapshot). */
+  load(state: RegistryState): void {
+    this.clear();
+    for (const kind of Object.keys(PLURAL) as Simple[]) for (const [id, exp] of state[PLURAL[kind]]) this.#simple[kind].set(id, exp);
+    for (const [id, status, at, exp] of state.agents) this.#agents.set(id, { status, at, expiresAt: exp });
   }
-  endTask(taskId: string, expiresAt: number): void {
-    this.tasks.set(taskId, expiresAt);
-  }
-  /** Records a status change at `at` (ms); resuming an agent does not revive its older tokens. */
-  setAgentActive(spiffeId: string, active: boolean, at: number): void {
-    if (active) this.agents.delete(spiffeId);
-    else this.agents.add(spiffeId);
-    this.cutoffs.set(spiffeId, at);
-  }
-  revokeGrant(grantId: string): void {
-    this.grants.add(grantId);
+
+  clear(): void {
+    for (const map of Object.values(this.#simple)) map.clear();
+    this.#agents.clear();
   }
 
   /** Why `t` is revoked, or null. O(depth + chain agents). */
   check(t: RevocableToken): string | null {
-    if (this.tokens.has(t.jti)) return 'token revoked';
-    for (const a of t.ancestors) if (this.tokens.has(a)) return 'an ancestor token was revoked';
-    if (this.tasks.has(t.task_id)) return 'task ended';
+    const tokens = this.#simple.token;
+    if (tokens.has(t.jti)) return 'token revoked';
+    for (const a of t.ancestors) if (tokens.has(a)) return 'an ancestor token was revoked';
+    if (this.#simple.task.has(t.task_id)) return 'task ended';
     for (const a of t.agents) {
-      if (this.agents.has(a)) return `agent \`${a}\` is not active`;
-      if (t.iat * 1000 < (this.cutoffs.get(a) ?? 0)) return `agent \`${a}\` was suspended after this token was issued`;
+      const entry = this.#agents.get(a);
+      if (entry === undefined) continue;
+      if (entry.status !== 'active') return `agent \`${a}\` is not active`;
+      if (t.iat * 1000 < entry.at) return `agent \`${a}\` was suspended after this token was issued`;
     }
-    if (t.grant_id && this.grants.has(t.grant_id)) return 'delegation grant revoked';
+    if (t.grant_id && this.#simple.grant.has(t.grant_id)) return 'delegation grant revoked';
+    if (t.kid && this.#simple.key.has(t.kid)) return `signing key \`${t.kid}\` was revoked`;
     return null;
   }
 
-  /** Drops entries whose tokens have expired anyway. */
-  compact(): number {
-    const now = this.clock.now();
+  /** Why an approval may no longer be used, or null. */
+  checkApproval(id: string): string | null {
+    return this.#simple.approval.has(id) ? 'approval revoked' : null;
+  }
+
+  /** Drops entries whose subject has expired anyway; returns how many. */
+  compact(now = this.clock.now()): number {
     let dropped = 0;
-    for (const [k, exp] of this.tokens) if (exp <= now && this.tokens.delete(k)) dropped++;
-    for (const [k, exp] of this.tasks) if (exp <= now && this.tasks.delete(k)) dropped++;
+    for (const map of Object.values(this.#simple)) {
+      for (const [k, exp] of map) if (exp !== null && exp <= now && map.delete(k)) dropped++;
+    }
+    for (const [k, a] of this.#agents) if (a.expiresAt !== null && a.expiresAt <= now && this.#agents.delete(k)) dropped++;
     return dropped;
   }
 
+  /** Every entry not yet moot at `now`. */
+  state(now = this.clock.now()): RegistryState {
+    const live = (map: Map<string, number | null>): SnapshotEntry[] => {
+      const out: SnapshotEntry[] = [];
+      for (const [id, exp] of map) if (exp === null || exp > now) out.push([id, exp]);
+      return out;
+    };
+    const agents: SnapshotAgent[] = [];
+    for (const [id, a] of this.#agents) if (a.expiresAt === null || a.expiresAt > now) agents.push([id, a.status, a.at, a.expiresAt]);
+    return { tokens: live(this.#simple.token), tasks: live(this.#simple.task), agents, grants: live(this.#simple.grant), approvals: live(this.#simple.approval), keys: live(this.#simple.key) };
+  }
+
   get size(): number {
-    return this.tokens.size + this.tasks.size + this.agents.size + this.grants.size;
+    let n = this.#agents.size;
+    for (const map of Object.values(this.#simple)) n += map.size;
+    return n;
   }
 }

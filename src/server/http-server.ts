@@ -49,6 +49,8 @@ export function buildHttpServer(mandate: Mandate, options: HttpServerOptions = {
   // The MCP gateway's SSE streams would keep the server from closing: end its sessions first.
   mandate.gateway?.useLogger(app.log);
   app.addHook('preClose', async () => {
+    // Revocation streams (GET /v1/events) would keep the server from closing too.
+    mandate.revocationBus.disconnect();
     await mandate.gateway?.closeSessions();
   });
   app.addHook('onRequest', async (request, reply) => {

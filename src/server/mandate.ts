@@ -26,6 +26,7 @@ import { createDpopNonces, DpopVerifier, MemoryReplayCache } from '../oauth/dpop
 import { OwnTokenVerifier } from '../oauth/task-token.js';
 import type { ExchangeDeps } from '../oauth/token-exchange/index.js';
 import { RevocationRegistry } from '../revocation/registry.js';
+import { RevocationBus } from '../revocation/bus.js';
 import { TaskService } from '../tasks/task-service.js';
 import { FederationService } from '../identity/federation.js';
 import { PolicyStore } from '../policy/policy-store.js';
@@ -52,6 +53,8 @@ export interface Mandate {
   svids: JwtSvidVerifier;
   ownTokens: OwnTokenVerifier;
   revocations: RevocationRegistry;
+  /** The revocation feed after commit: applies each event to `revocations` and fans it out (GET /v1/events). */
+  revocationBus: RevocationBus;
   clientAuth: ClientAuthenticator;
   dpop: DpopVerifier;
   tasks: TaskService;
@@ -92,7 +95,11 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const master = loadMasterKey(config.dataDir, config.masterKey);
   const sealer = createSealer(master.key);
-  const store = SqliteStore.open({ path: join(config.dataDir, DATABASE_FILE), clock });
+  const sqlite = SqliteStore.open({ path: join(config.dataDir, DATABASE_FILE), clock });
+  const revocations = new RevocationRegistry(clock);
+  const revocationBus = new RevocationBus(sqlite, revocations, { clock, history: config.eventsHistory, heartbeatMs: config.eventsHeartbeat * 1000 });
+  // Every domain writes through this store: a transaction that appends a revocation event returns once the bus has applied it.
+  const store = revocationBus.follow(sqlite);
   try {
     await bindTrustDomain(store, config);
     const keys = new KeyManager(store, sealer, clock, {
@@ -129,16 +136,14 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     const adminToken = await setupAdminToken(store, config.dataDir, config.adminToken);
     const svids = new JwtSvidVerifier(store.read, keys, clock, config.trustDomain);
     const ownTokens = new OwnTokenVerifier(keys, clock, config.issuer);
-    const revocations = new RevocationRegistry(clock);
-    await revocations.load(store.read);
-    agents.onStatusChange((a) => revocations.setAgentActive(a.spiffeId, a.status === 'active', a.updatedAt));
+    await revocationBus.start();
     const clientAuth = new ClientAuthenticator(store, svids, clock, { issuer: config.issuer, maxAssertionLifetimeSeconds: config.clientAssertionMaxLifetime });
     const dpop = new DpopVerifier({
       clock,
       replay: new MemoryReplayCache(clock),
       nonces: createDpopNonces({ secret: Buffer.from(hkdfSync('sha256', master.key, Buffer.alloc(0), 'mandate dpop nonce', 32)), clock }),
     });
-    const tasks = new TaskService(store, clock, revocations);
+    const tasks = new TaskService(store, clock);
     const federation = new FederationService(store, clock, deps.fetch ?? fetch);
     const policyStore = new PolicyStore(store, clock);
     await policyStore.initialize(systemContext);
@@ -171,6 +176,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       ownTokens,
       revocations,
       clientAuth,
+      revocationBus,
       dpop,
       tasks,
       federation,
@@ -195,6 +201,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       metrics: new Metrics(),
       masterKey: { source: master.source, path: master.path, created: master.created },
       async close() {
+        revocationBus.close();
         await mandate.gateway?.close();
         await mandate.proxy?.close();
         await decisionAudit.flush();
@@ -208,6 +215,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     if (config.proxy) mandate.proxy = await HttpProxy.start({ issuer: config.issuer, dpopRequired: config.dpopRequired, proxy: config.proxy, reservedNames: config.gateway?.upstreams.map((u) => u.name) ?? [] }, mandate);
     return mandate;
   } catch (err) {
+    revocationBus.close();
     await store.close();
     throw err;
   }

@@ -17,6 +17,8 @@ import { mcpDelete, mcpGet, mcpPost, mcpProtectedResource } from './handlers/gat
 import { proxyDelete, proxyGet, proxyPatch, proxyPost, proxyProtectedResource, proxyPut } from './handlers/proxy.js';
 import { addTrustRule, createGrant, deleteFederatedDomain, deleteTrustRule, listFederatedDomains, listGrants, listTrustRules, putFederatedDomain, revokeGrant } from './handlers/delegation.js';
 import { deleteSecret, disableSecret, enableSecret, listSecrets, putSecret, showSecret } from './handlers/secrets.js';
+import { events } from './handlers/events.js';
+import { revokeApproval, revokeKey } from './handlers/revocations.js';
 
 /**
  * Every route of the server, in one table. Each entry names its handler, its auth
@@ -61,6 +63,7 @@ export const routes: RouteDef[] = [
   // keys
   listKeys,
   rotateKeys,
+  revokeKey,
   // audit
   verifyAudit,
   exportAudit,
@@ -90,6 +93,7 @@ export const routes: RouteDef[] = [
   showApproval,
   approveApproval,
   denyApproval,
+  revokeApproval,
   approvalStatus,
   listTools,
   // broker secrets (write-only: metadata out, never a value)
@@ -111,6 +115,8 @@ export const routes: RouteDef[] = [
   proxyPut,
   proxyPatch,
   proxyDelete,
+  // revocation: the event stream remote enforcement points follow (admin token or an enforcement point's JWT-SVID)
+  events,
   // operations
   healthz,
   readyz,

@@ -2,7 +2,6 @@ import type { Clock } from '../core/clock.js';
 import type { RequestContext } from '../core/context.js';
 import { MandateError } from '../core/errors.js';
 import type { Store, TaskRecord, TaskTokenRecord } from '../core/store/index.js';
-import type { RevocationRegistry } from '../revocation/registry.js';
 
 export interface TaskTree {
   task: TaskRecord;
@@ -11,7 +10,8 @@ export interface TaskTree {
 
 /**
  * The task lifecycle: a task ends when its agent or an admin says so, or when it expires;
- * either way every token issued under it is revoked in the same transaction.
+ * either way every token issued under it is revoked, and a `task` revocation event appended, in
+ * the same transaction.
  */
 export class TaskService {
   private readonly finishedListeners: ((taskId: string) => void)[] = [];
@@ -19,7 +19,6 @@ export class TaskService {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly revocations: RevocationRegistry,
   ) {}
 
   async get(id: string): Promise<TaskTree> {
@@ -57,11 +56,11 @@ export class TaskService {
       if (task.status !== 'active') return { task, revoked: [] as string[] };
       await tx.tasks.finish(id, status, now, by);
       const revoked = await tx.tokens.revokeTask(id, now, by);
+      // Every token of the task carries its id: one event revokes them all, wherever they are checked.
+      await tx.revocations.append({ kind: 'task', subject: id, at: now, expiresAt: task.expiresAt, cause: status === 'ended' ? 'task.end' : 'task.expire' });
       await tx.audit.append({ actor: ctx.actor, action: status === 'ended' ? 'task.end' : 'task.expire', target: `task:${id}`, outcome: 'success', requestId: ctx.requestId, details: { by, revokedTokens: revoked.length } });
       return { task: { ...task, status, endedAt: now, endedBy: by }, revoked };
     });
-    this.revocations.endTask(id, result.task.expiresAt);
-    this.revocations.revokeTokens(result.revoked, result.task.expiresAt);
     for (const listener of this.finishedListeners) listener(id);
     return result.task;
   }

@@ -21,6 +21,8 @@ import type {
   ApprovalStatus,
   SecretRecord,
   SecretVersionRecord,
+  RevocationEventInput,
+  RevocationEventRecord,
   GrantRequestRecord,
   GrantRequestStatus,
   HumanSessionRecord,
@@ -63,6 +65,7 @@ export interface StoreReader {
   toolServers: ToolServerReader;
   approvals: ApprovalReader;
   secrets: SecretReader;
+  revocations: RevocationEventReader;
   grantRequests: GrantRequestReader;
   humanSessions: HumanSessionReader;
 }
@@ -86,6 +89,7 @@ export interface StoreTx {
   toolServers: ToolServerReader & ToolServerWriter;
   approvals: ApprovalReader & ApprovalWriter;
   secrets: SecretReader & SecretWriter;
+  revocations: RevocationEventReader & RevocationEventWriter;
   grantRequests: GrantRequestReader & GrantRequestWriter;
   humanSessions: HumanSessionReader & HumanSessionWriter;
 }
@@ -313,4 +317,20 @@ export interface HumanSessionWriter {
   delete(idHash: string): Promise<boolean>;
   /** Deletes sessions that expired at or before `now`; returns how many. */
   deleteExpired(now: number): Promise<number>;
+}
+
+export interface RevocationEventReader {
+  /** Events with seq > afterSeq, in seq order, at most `limit` (default 10000). */
+  list(opts?: { afterSeq?: number; limit?: number }): Promise<RevocationEventRecord[]>;
+  /** The highest seq ever assigned, compacted rows included; 0 when none. */
+  head(): Promise<number>;
+}
+export interface RevocationEventWriter {
+  /** Appends an event in this transaction; returns it with its seq. */
+  append(event: RevocationEventInput): Promise<RevocationEventRecord>;
+  /**
+   * Deletes events that no longer revoke anything at `now`: agent events a later event of the
+   * same agent supersedes, then every event whose `expiresAt` has passed. Returns how many.
+   */
+  compact(now: number): Promise<number>;
 }

@@ -225,7 +225,7 @@ export interface FederatedDomainRecord {
 export type PolicySetStatus = 'active' | 'inactive';
 
 /** A versioned set of Cedar policy files; at most one is `active` (see policy/policy-store.ts). */
-export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'used' | 'expired';
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'used' | 'expired' | 'revoked';
 
 /**
  * A request for a human's explicit yes to exactly one call: bound to the agent, the task, the
@@ -350,4 +350,29 @@ export interface HumanSessionRecord {
   method: 'oidc' | 'local';
   createdAt: number;
   expiresAt: number;
+}
+
+/** What a revocation event revokes (see revocation/events.ts and docs/revocation.md). */
+export type RevocationKind = 'token' | 'task' | 'agent' | 'grant' | 'approval' | 'key';
+
+/**
+ * One revocation, as appended to the ordered revocation feed in the same transaction as the
+ * change it reports. `subject` is a jti, task id, agent SPIFFE ID, grant id, approval id or key id.
+ */
+export interface RevocationEventInput {
+  kind: RevocationKind;
+  subject: string;
+  /** When it happened (epoch ms). For an agent: tokens issued before it are dead. */
+  at: number;
+  /** After this (epoch ms) the entry is moot (what it revokes has expired); null: never. */
+  expiresAt: number | null;
+  /** What caused it: the audit action (`task.end`, `agent.suspend`, ...) or a signal. */
+  cause: string;
+  /** For `agent` events only: the agent's status from `at` on. */
+  status?: AgentStatus | undefined;
+}
+
+export interface RevocationEventRecord extends RevocationEventInput {
+  /** Assigned by the store: strictly increasing, never reused (not even after compaction). */
+  seq: number;
 }

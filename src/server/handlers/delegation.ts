@@ -119,10 +119,10 @@ export const revokeGrant = route({
       if (g.status !== 'active') return g;
       const updated: GrantRecord = { ...g, status: 'revoked', revokedAt: mandate.clock.now() };
       await tx.grants.update(updated);
+      await tx.revocations.append({ kind: 'grant', subject: g.id, at: updated.revokedAt!, expiresAt: g.expiresAt, cause: 'grant.revoke' });
       await tx.audit.append({ actor: ctx.actor, action: 'grant.revoke', target: `grant:${g.id}`, outcome: 'success', requestId: ctx.requestId });
       return updated;
     });
-    mandate.revocations.revokeGrant(grant.id);
     return grantJson(grant);
   },
 });

@@ -111,7 +111,7 @@ export const revocation = route<URLSearchParams>({
   async handler({ mandate, body, request, ctx, reply }) {
     const form = body;
     const who = await caller(mandate, request, form);
-    await revokeToken({ store: mandate.store, clock: mandate.clock, tokens: mandate.ownTokens, revocations: mandate.revocations }, tokenParam(form), who, { ...ctx, actor: who.kind === 'admin' ? 'admin' : who.spiffeId });
+    await revokeToken({ store: mandate.store, clock: mandate.clock, tokens: mandate.ownTokens }, tokenParam(form), who, { ...ctx, actor: who.kind === 'admin' ? 'admin' : who.spiffeId });
     reply.status(200).type('application/json');
     return reply.send('{}');
   },

@@ -16,6 +16,7 @@ import {
 import { SqlitePolicySets, SqliteToolServers } from './policy-repositories.js';
 import { SqliteApprovals } from './approval-repositories.js';
 import { SqliteSecrets } from './secret-repositories.js';
+import { SqliteRevocationEvents } from './revocation-repositories.js';
 import { SqliteGrantRequests, SqliteHumanSessions } from './human-repositories.js';
 import { Statements } from './statements.js';
 import { SqliteFederation, SqliteGrants, SqliteReplay, SqliteTasks, SqliteTaskTokens, SqliteTrustRules } from './task-repositories.js';
@@ -46,6 +47,7 @@ function repositories(s: Statements, clock: Clock): StoreTx {
     toolServers: new SqliteToolServers(s),
     approvals: new SqliteApprovals(s),
     secrets: new SqliteSecrets(s),
+    revocations: new SqliteRevocationEvents(s),
     grantRequests: new SqliteGrantRequests(s),
     humanSessions: new SqliteHumanSessions(s),
   };
