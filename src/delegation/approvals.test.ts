@@ -25,7 +25,7 @@ async function withService(fn: (svc: ApprovalService, store: SqliteStore, clock:
   }
 }
 
-const call = { agent: AGENT, taskId: 'task-1', target: 'files/delete_file', arguments: { path: '/tmp/a', options: { force: true } } };
+const call = { agent: AGENT, taskId: 'task-1', target: 'files/delete_file', arguments: { path: '/tmp/a', options: { force: true } }, policySetVersion: 'v1', reasons: ['mandate.destructive-needs-approval'] };
 const ask = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({ ...call, policySetVersion: 'v1', decisionId: 'd1', reasons: ['mandate.destructive-needs-approval'], audience: 'https://mandate.example.org/mcp', ...over });
 
 const rejectsWith = (code: string) => (err: unknown) => err instanceof MandateError && err.code === code;
@@ -50,6 +50,26 @@ describe('ApprovalService', () => {
       const events = (await store.read.audit.list({})).filter((e) => e.action.startsWith('approval.'));
       assert.deepEqual(events.map((e) => [e.action, e.actor]), [['approval.request', AGENT], ['approval.approve', 'alice@example.org'], ['approval.use', AGENT]]);
       assert.deepEqual(changes.map((a) => a.status), ['pending', 'approved', 'used']);
+    });
+  });
+
+  it('an approval is spent only under the policy-set version it was asked under, and never lifts a forbid it was not asked for', async () => {
+    await withService(async (svc) => {
+      const t = await svc.request(ask({ reasons: ['mandate.destructive-needs-approval', 'example.business-hours'] }));
+      await svc.decide(t.id, { approve: true, by: 'alice' });
+      assert.equal(await svc.consume({ ...call, policySetVersion: 'v2' }), false, 'a policy activation voids it');
+      assert.equal(await svc.consume({ ...call, reasons: ['mandate.destructive-needs-approval', 'example.new-forbid'] }), false, 'a new approval policy holds now');
+      assert.equal(await svc.consume({ ...call, reasons: ['example.business-hours'] }), true, 'a subset of what was approved');
+    });
+  });
+
+  it('two racing answers: one wins, the other is a conflict', async () => {
+    await withService(async (svc) => {
+      const t = await svc.request(ask());
+      const results = await Promise.allSettled([svc.decide(t.id, { approve: true, by: 'alice' }), svc.decide(t.id, { approve: false, by: 'bob' })]);
+      assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+      const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      assert.ok(rejectsWith('conflict')(rejected.reason));
     });
   });
 

@@ -98,14 +98,18 @@ export class ApprovalService {
 
   /**
    * Spends the approval bound to exactly this call, if one is approved and unexpired: true once,
-   * false after. Audited as `approval.use`.
+   * false after. The approval must have been asked under the same policy-set version, and every
+   * approval policy that holds now must be one it was asked for (`reasons`): a human's yes never
+   * lifts a forbid that came into force after it. Audited as `approval.use`.
    */
-  async consume(call: CallBinding & { requestId?: string | null }): Promise<boolean> {
-    const now = this.#clock.now();
+  async consume(call: CallBinding & { policySetVersion: string; reasons: readonly string[]; requestId?: string | null }): Promise<boolean> {
     const binding = { agent: call.agent, taskId: call.taskId, target: call.target, argumentsDigest: digestOf(call.arguments) };
     const used = await this.#store.transaction(async (tx) => {
+      // Read the clock inside the transaction: the write queue may have held it back.
+      const now = this.#clock.now();
       for (const a of await tx.approvals.findBound(binding, 'approved')) {
         if (a.expiresAt <= now) continue;
+        if (a.policySetVersion !== call.policySetVersion || !call.reasons.every((r) => a.reasons.includes(r))) continue;
         // INVARIANT: `transition` only succeeds from `approved`, so two concurrent calls cannot both spend it.
         if (!(await tx.approvals.transition(a.id, 'approved', { status: 'used', usedAt: now }))) continue;
         await tx.audit.append({ actor: call.agent, action: 'approval.use', target: a.id, outcome: 'success', requestId: call.requestId ?? null, details: { task: a.taskId, target: a.target, arguments_digest: a.argumentsDigest } });
@@ -122,17 +126,20 @@ export class ApprovalService {
    * used or expired). Audited as `approval.approve` / `approval.deny` with who decided.
    */
   async decide(id: string, answer: { approve: boolean; by: string; note?: string; requestId?: string | null }): Promise<ApprovalRecord> {
-    const now = this.#clock.now();
+    let now = this.#clock.now();
     const decided = await this.#store.transaction(async (tx) => {
+      now = this.#clock.now();
       const a = await tx.approvals.get(id);
       if (!a) throw new MandateError('not_found', `no approval \`${id.slice(0, 80)}\``, { id });
       if (a.status === 'pending' && a.expiresAt <= now) {
-        await tx.approvals.transition(id, 'pending', { status: 'expired' });
-        throw new MandateError('conflict', `approval \`${id}\` expired at ${new Date(a.expiresAt).toISOString()}; the agent must make the call again to ask for a new one`, { id, status: 'expired' });
+        throw new MandateError('conflict', `approval \`${id}\` expired at ${new Date(a.expiresAt).toISOString()}; the agent must make the call again to ask for a new one`, { id, state: 'expired' });
       }
-      if (a.status !== 'pending') throw new MandateError('conflict', `approval \`${id}\` is ${a.status}, not pending`, { id, status: a.status });
+      if (a.status !== 'pending') throw new MandateError('conflict', `approval \`${id}\` is ${a.status}, not pending`, { id, state: a.status });
       const status = answer.approve ? 'approved' : 'denied';
-      await tx.approvals.transition(id, 'pending', { status, decidedAt: now, decidedBy: answer.by, ...(answer.note ? { note: answer.note } : {}) });
+      // INVARIANT: only a pending approval is decided, once; a racing decision loses here.
+      if (!(await tx.approvals.transition(id, 'pending', { status, decidedAt: now, decidedBy: answer.by, ...(answer.note ? { note: answer.note } : {}) }))) {
+        throw new MandateError('conflict', `approval \`${id}\` was decided meanwhile`, { id });
+      }
       await tx.audit.append({ actor: answer.by, action: answer.approve ? 'approval.approve' : 'approval.deny', target: id, outcome: 'success', requestId: answer.requestId ?? null, details: { agent: a.agent, task: a.taskId, target: a.target, arguments_digest: a.argumentsDigest, ...(answer.note ? { note: answer.note } : {}) } });
       return { ...a, status, decidedAt: now, decidedBy: answer.by, note: answer.note ?? a.note } as ApprovalRecord;
     });
@@ -152,7 +159,7 @@ export class ApprovalService {
       if (!a) throw new MandateError('not_found', `no approval \`${id.slice(0, 80)}\``, { id });
       const status = this.#current(a, now).status;
       if ((status !== 'pending' && status !== 'approved') || !(await tx.approvals.transition(id, a.status, { status: 'revoked', ...(who.reason ? { note: who.reason } : {}) }))) {
-        throw new MandateError('conflict', `approval \`${id}\` is ${status}; only a pending or approved approval can be revoked`, { id, status });
+        throw new MandateError('conflict', `approval \`${id}\` is ${status}; only a pending or approved approval can be revoked`, { id, state: status });
       }
       await tx.revocations.append({ kind: 'approval', subject: id, at: now, expiresAt: a.expiresAt, cause: 'approval.revoke' });
       await tx.audit.append({ actor: who.by, action: 'approval.revoke', target: id, outcome: 'success', requestId: who.requestId ?? null, details: { agent: a.agent, task: a.taskId, target: a.target, was: status, ...(who.reason ? { reason: who.reason } : {}) } });

@@ -32,14 +32,15 @@ const TITLES: Record<number, string> = {
 export function toProblem(err: unknown, requestId: string): Problem {
   const mapped = normalize(err);
   const status = statusOf(mapped.code);
+  // The RFC 9457 members and ours come last: details never override them.
   return {
+    ...(mapped.details ?? {}),
     type: `https://mandate.dev/problems/${mapped.code}`,
     title: TITLES[status] ?? 'Error',
     status,
     detail: mapped.message,
     code: mapped.code,
     request_id: requestId,
-    ...(mapped.details ?? {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Agent as HttpAgent, IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../core/clock.js';
-import type { ApprovalRequest, ApprovalTicket, CallBinding } from '../../delegation/approvals.js';
+import type { ApprovalService } from '../../delegation/approvals.js';
 import type { CallerContext, CredentialBinding, InjectedCredential } from '../../broker/broker.js';
 import type { AuthorizeInput, AuthorizeResult } from '../../policy/decision-service.js';
 import type { ResolvedVerifyOptions } from '../../sdk/verify-request.js';
@@ -94,10 +94,7 @@ export interface ProxyLog {
 }
 
 /** The approvals service (src/delegation/approvals.ts) as the proxy uses it. */
-export interface ApprovalPort {
-  request(input: ApprovalRequest): Promise<ApprovalTicket>;
-  consume(call: CallBinding & { requestId?: string | null }): Promise<boolean>;
-}
+export type ApprovalPort = Pick<ApprovalService, 'request' | 'consume'>;
 
 /** The credential broker (src/broker/broker.ts) as the proxy uses it. */
 export interface BrokerPort {

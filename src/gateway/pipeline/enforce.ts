@@ -18,7 +18,7 @@ export const enforce: Step = async (call, deps) => {
   const binding = { agent: call.principal.actor, taskId: call.principal.taskId, target: toolId, arguments: call.arguments, requestId: call.requestId };
   let consumed: boolean;
   try {
-    consumed = await approvals.consume(binding);
+    consumed = await approvals.consume({ ...binding, policySetVersion: d.policySetVersion, reasons: d.reasons });
   } catch (err) {
     deps.log.error({ err: String(err), tool: toolId }, 'approvals unavailable; refusing the call');
     return { done: approvalUnavailableResult(toolId, d) };

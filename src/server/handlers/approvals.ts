@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { MandateError } from '../../core/errors.js';
 import type { ApprovalRecord } from '../../core/store/index.js';
-import { LocalTaskTokenVerifiers } from '../../gateway/task-token-verifier.js';
-import type { Mandate } from '../mandate.js';
 import { route } from '../route.js';
+import { authenticateTaskToken, refuse } from '../task-token-auth.js';
 
 /**
  * Per-call approvals (src/delegation/approvals.ts). Operators list and answer them with the
@@ -89,31 +88,23 @@ function answer(approve: boolean) {
 export const approveApproval = answer(true);
 export const denyApproval = answer(false);
 
-const verifiers = new WeakMap<Mandate, LocalTaskTokenVerifiers>();
-
 export const approvalStatus = route({
   method: 'GET',
   url: '/v1/approvals/:id/status',
   auth: 'none',
   audit: null,
-  summary: 'Poll an approval\'s status with the task token the call was made with (`Authorization: Bearer`)',
+  summary: 'Poll an approval\'s status with the task token the call was made with (`Authorization: Bearer`, or DPoP with a proof)',
   tag: 'approvals',
   params: idParams,
-  responses: { 200: '`{id, status, expires_at}`', 401: 'No task token, or one that does not verify for the call\'s resource', 404: 'No such approval for this task' },
-  async handler({ mandate, params, request }) {
-    const header = request.headers.authorization ?? '';
-    const m = /^(?:Bearer|DPoP) ([A-Za-z0-9._~+/-]+=*)$/u.exec(header);
-    if (!m) throw new MandateError('unauthorized', 'present the task token the call was made with as `Authorization: Bearer <token>`');
+  responses: { 200: '`{id, status, expires_at}`', 401: 'No task token (`WWW-Authenticate` says how to send one)', 404: 'No such approval for this token: the same answer whether the id is unknown or the token is not one of the call\'s task' },
+  async handler({ mandate, params, request, reply }) {
+    if ((request.raw.headersDistinct.authorization ?? []).length === 0) return refuse(mandate, reply, { status: 401, error: 'missing_token', description: 'send the task token the call was made with', scheme: 'Bearer' });
     const a = await mandate.approvals.get(params.id);
-    let v = verifiers.get(mandate);
-    if (!v) {
-      v = new LocalTaskTokenVerifiers({ issuer: mandate.config.issuer, clock: mandate.clock, publishedKeys: () => mandate.keys.published('token'), revoked: (t) => mandate.revocations.check(t) });
-      verifiers.set(mandate, v);
-    }
-    // The same answer for "no such approval" and "not your task": the id reveals nothing.
-    const verified = a ? await v.verify(m[1] as string, a.audience) : undefined;
-    if (verified && 'error' in verified) throw new MandateError('unauthorized', verified.error);
-    if (!a || !verified || verified.principal.taskId !== a.taskId) throw new MandateError('not_found', `no approval \`${params.id}\` for this task`, { id: params.id });
+    // One answer for an unknown id, a token that does not verify for the call's resource, and a
+    // token of another task: the status endpoint tells nothing to anyone but the task's holder.
+    const who = a ? await authenticateTaskToken(mandate, request, { audience: a.audience, method: 'GET', url: `${mandate.config.issuer}/v1/approvals/${params.id}/status` }) : undefined;
+    if (who && 'error' in who && who.error === 'use_dpop_nonce') return refuse(mandate, reply, who);
+    if (!a || !who || 'error' in who || who.taskId !== a.taskId) throw new MandateError('not_found', `no approval \`${params.id}\` for this task`, { id: params.id });
     return { id: a.id, status: a.status, expires_at: iso(a.expiresAt) };
   },
 });

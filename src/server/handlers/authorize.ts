@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AuthorizeResult } from '../../policy/decision-service.js';
-import { LocalTaskTokenVerifiers, type Principal } from '../../gateway/task-token-verifier.js';
+import type { Principal } from '../../gateway/task-token-verifier.js';
+import { taskTokenVerifiers } from '../task-token-auth.js';
 import type { McpToolDescription, ToolAnnotation, CatalogTool, ToolChange } from '../../policy/tool-catalog.js';
 import type { Mandate } from '../mandate.js';
 import { route } from '../route.js';
@@ -13,16 +14,9 @@ import { route } from '../route.js';
  * body and is verified here for the audience the caller enforces for.
  */
 
-const verifiers = new WeakMap<Mandate, LocalTaskTokenVerifiers>();
-
 /** Verifies a task token with the SDK verifier over the trust domain's own keys and revocation registry. */
-async function verifyToken(mandate: Mandate, token: string, audience: string): Promise<{ principal: Principal } | { error: string }> {
-  let v = verifiers.get(mandate);
-  if (!v) {
-    v = new LocalTaskTokenVerifiers({ issuer: mandate.config.issuer, clock: mandate.clock, publishedKeys: () => mandate.keys.published('token'), revoked: (t) => mandate.revocations.check(t) });
-    verifiers.set(mandate, v);
-  }
-  return v.verify(token, audience);
+function verifyToken(mandate: Mandate, token: string, audience: string): Promise<{ principal: Principal } | { error: string }> {
+  return taskTokenVerifiers(mandate).verify(token, audience);
 }
 
 /** A deny for a call that never reached the decision point (bad token, bad request); not audited. */

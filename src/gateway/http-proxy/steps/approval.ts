@@ -43,7 +43,7 @@ export const approval: Step = async (call, deps) => {
   const binding = { agent: p.actor, taskId: p.taskId, target: toolId, arguments: call.arguments! };
   let consumed: boolean;
   try {
-    consumed = await approvals.consume({ ...binding, requestId: call.requestId });
+    consumed = await approvals.consume({ ...binding, policySetVersion: d.policySetVersion, reasons: d.reasons, requestId: call.requestId });
   } catch (err) {
     deps.log.error({ err: err instanceof Error ? err.message : String(err), tool: toolId }, 'approvals unavailable; refusing the request');
     return approvalUnavailable(call, d);
