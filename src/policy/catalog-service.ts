@@ -25,6 +25,11 @@ export class CatalogService {
   readonly catalog: ToolCatalog;
   readonly #store: Store;
   readonly #clock: Clock;
+  /**
+   * Operator annotations by server and tool name, including tools an upstream no longer lists:
+   * a tool that drops out of `tools/list` for a while gets its annotations back when it returns.
+   */
+  readonly #annotations = new Map<string, Record<string, ToolAnnotation>>();
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(store: Store, clock: Clock, catalog: ToolCatalog = new ToolCatalog()) {
@@ -36,17 +41,29 @@ export class CatalogService {
   /** Replays every stored server into the in-memory catalog. */
   async load(): Promise<void> {
     for (const r of await this.#store.read.toolServers.list()) {
-      this.catalog.upsertServerTools(r.server, r.tools as McpToolDescription[], r.annotations as Record<string, ToolAnnotation>);
+      const annotations = r.annotations as Record<string, ToolAnnotation>;
+      this.#annotations.set(r.server, annotations);
+      const tools = r.tools as McpToolDescription[];
+      this.catalog.upsertServerTools(r.server, tools, listed(annotations, tools));
     }
   }
 
   /**
-   * Replaces `server`'s tools with its current `tools/list` (an empty list removes the
-   * server). Throws `invalid_request` naming the bad field and changes nothing. Audited as
-   * `tool_catalog.sync` when anything changed.
+   * Replaces `server`'s tools with its current `tools/list` (an empty list removes its tools;
+   * the operator's annotations are kept for when they return). Throws `invalid_request` naming
+   * the bad field and changes nothing. Audited as `tool_catalog.sync` when anything changed.
    */
   sync(server: string, tools: readonly McpToolDescription[], opts: CatalogChangeOptions = {}): Promise<ToolChange[]> {
-    return this.#serially(server, () => this.catalog.upsertServerTools(server, tools, opts.annotations ?? {}), (changes) => changes.length > 0, (changes) => ({
+    return this.#serially(server, (scratch) => {
+      // Tools coming back get the annotations they had; what the caller gives applies over them.
+      const held = this.#annotations.get(server) ?? {};
+      const returning = Array.isArray(tools) ? tools.filter((t) => typeof t?.name === 'string' && !scratch.get(`${server}/${t.name}`) && Object.hasOwn(held, t.name)) : [];
+      const restored = Object.fromEntries(returning.map((t) => [t.name, held[t.name] as ToolAnnotation]));
+      const given = opts.annotations ?? {};
+      const merged = { ...restored, ...given };
+      for (const name of Object.keys(given)) if (restored[name]) merged[name] = { ...restored[name], ...given[name] };
+      return scratch.upsertServerTools(server, tools, merged);
+    }, (changes) => changes.length > 0, (changes) => ({
       action: 'tool_catalog.sync',
       target: server,
       details: { changes: changes.map((c) => ({ type: c.type, tool: c.toolId, fields: c.fields, digest: c.digest, previous_digest: c.previousDigest })) },
@@ -56,7 +73,7 @@ export class CatalogService {
   /** Merges an operator annotation into a listed tool; audited as `tool_catalog.annotate`. */
   async annotate(toolId: string, annotation: ToolAnnotation, opts: Omit<CatalogChangeOptions, 'annotations'> = {}): Promise<CatalogTool> {
     const server = toolId.slice(0, Math.max(0, toolId.indexOf('/')));
-    return this.#serially(server, () => this.catalog.annotate(toolId, annotation), () => true, (tool) => ({
+    return this.#serially(server, (scratch) => scratch.annotate(toolId, annotation), () => true, (tool) => ({
       action: 'tool_catalog.annotate',
       target: tool.id,
       details: { side_effect: tool.sideEffect, classification: tool.classification, destinations: tool.destinations, labels: tool.labels, defaulted: tool.defaulted },
@@ -71,31 +88,40 @@ export class CatalogService {
     return this.catalog.list(server);
   }
 
-  /** One change at a time, so the in-memory catalog and the stored one move in the same order. */
-  #serially<T>(server: string, apply: () => T, changed: (r: T) => boolean, event: (r: T) => { action: string; target: string; details: Record<string, unknown> }, opts: Omit<CatalogChangeOptions, 'annotations'>): Promise<T> {
+  /**
+   * One change at a time. The change is worked out on a scratch copy of the server, stored and
+   * audited, and only then swapped into the live catalog, synchronously: a decision never sees
+   * a state that the store might not keep.
+   */
+  #serially<T>(server: string, apply: (scratch: ToolCatalog) => T, changed: (r: T) => boolean, event: (r: T) => { action: string; target: string; details: Record<string, unknown> }, opts: Omit<CatalogChangeOptions, 'annotations'>): Promise<T> {
     const run = this.#queue.then(async () => {
       const before = this.catalog.exportServer(server);
-      const result = apply();
+      const scratch = new ToolCatalog();
+      if (before.tools.length > 0) scratch.upsertServerTools(server, before.tools, before.annotations);
+      const result = apply(scratch);
       if (!changed(result)) return result;
-      const now = this.#clock.now();
-      const after = this.catalog.exportServer(server);
+      const after = scratch.exportServer(server);
+      const annotations = { ...this.#annotations.get(server), ...after.annotations };
       const actor = opts.actor ?? 'admin';
-      try {
-        await this.#store.transaction(async (tx) => {
-          if (after.tools.length === 0) await tx.toolServers.delete(server);
-          else await tx.toolServers.upsert({ server, tools: after.tools, annotations: after.annotations, updatedAt: now, updatedBy: actor });
-          const e = event(result);
-          await tx.audit.append({ actor, action: e.action, target: e.target, outcome: 'success', requestId: opts.requestId ?? null, details: e.details });
-        });
-      } catch (err) {
-        // INVARIANT: memory never holds what the store does not; put the server back as it was.
-        this.catalog.upsertServerTools(server, [], {});
-        if (before.tools.length > 0) this.catalog.upsertServerTools(server, before.tools, before.annotations);
-        throw err;
-      }
+      await this.#store.transaction(async (tx) => {
+        if (after.tools.length === 0 && Object.keys(annotations).length === 0) await tx.toolServers.delete(server);
+        else await tx.toolServers.upsert({ server, tools: after.tools, annotations, updatedAt: this.#clock.now(), updatedBy: actor });
+        const e = event(result);
+        await tx.audit.append({ actor, action: e.action, target: e.target, outcome: 'success', requestId: opts.requestId ?? null, details: e.details });
+      });
+      // INVARIANT: nothing awaits from here on, so no decision sees the server half swapped.
+      this.catalog.upsertServerTools(server, [], {});
+      if (after.tools.length > 0) this.catalog.upsertServerTools(server, after.tools, after.annotations);
+      this.#annotations.set(server, annotations);
       return result;
     });
     this.#queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** The annotations of the tools in `tools` (the catalog refuses annotations of unlisted tools). */
+function listed(annotations: Record<string, ToolAnnotation>, tools: readonly McpToolDescription[]): Record<string, ToolAnnotation> {
+  const names = new Set(tools.map((t) => t.name));
+  return Object.fromEntries(Object.entries(annotations).filter(([name]) => names.has(name)));
 }
