@@ -26,6 +26,7 @@ import type {
   GrantRequestRecord,
   GrantRequestStatus,
   HumanSessionRecord,
+  SsfStreamRecord,
 } from './records.js';
 
 export type * from './records.js';
@@ -68,6 +69,7 @@ export interface StoreReader {
   revocations: RevocationEventReader;
   grantRequests: GrantRequestReader;
   humanSessions: HumanSessionReader;
+  ssfStreams: SsfStreamReader;
 }
 
 export interface StoreTx {
@@ -92,6 +94,7 @@ export interface StoreTx {
   revocations: RevocationEventReader & RevocationEventWriter;
   grantRequests: GrantRequestReader & GrantRequestWriter;
   humanSessions: HumanSessionReader & HumanSessionWriter;
+  ssfStreams: SsfStreamReader & SsfStreamWriter;
 }
 
 export interface AgentListFilter {
@@ -333,4 +336,16 @@ export interface RevocationEventWriter {
    * same agent supersedes, then every event whose `expiresAt` has passed. Returns how many.
    */
   compact(now: number): Promise<number>;
+}
+
+export interface SsfStreamReader {
+  get(id: string): Promise<SsfStreamRecord | undefined>;
+  /** Oldest first. */
+  list(): Promise<SsfStreamRecord[]>;
+}
+export interface SsfStreamWriter {
+  insert(stream: SsfStreamRecord): Promise<void>;
+  update(stream: SsfStreamRecord): Promise<void>;
+  /** True when it existed. */
+  delete(id: string): Promise<boolean>;
 }

@@ -376,3 +376,29 @@ export interface RevocationEventRecord extends RevocationEventInput {
   /** Assigned by the store: strictly increasing, never reused (not even after compaction). */
   seq: number;
 }
+
+/** An SSF stream's status (SSF 1.0 §8.1.2): paused holds its events, disabled drops them. */
+export type SsfStreamStatus = 'enabled' | 'paused' | 'disabled';
+
+/** How an SSF stream's SETs reach its receiver: pushed to `endpointUrl` (RFC 8935) or polled from it (RFC 8936). */
+export interface SsfDelivery {
+  method: 'urn:ietf:rfc:8935' | 'urn:ietf:rfc:8936';
+  endpointUrl: string;
+  /** For push: the `Authorization` header value the receiver asked for (never returned by reads). */
+  authorizationHeader: string | null;
+}
+
+/** A Shared Signals Framework stream Mandate transmits to (src/ssf, docs/ssf.md). */
+export interface SsfStreamRecord {
+  id: string;
+  /** The `aud` of its SETs. */
+  audience: string[];
+  /** Event type URIs the receiver asked for. */
+  eventsRequested: string[];
+  delivery: SsfDelivery;
+  description: string | null;
+  status: SsfStreamStatus;
+  statusReason: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
