@@ -33,6 +33,8 @@ import { PolicyStore } from '../policy/policy-store.js';
 import { BatchedAuditAppender } from '../audit/batched-appender.js';
 import { DecisionService } from '../policy/decision-service.js';
 import { CatalogService } from '../policy/catalog-service.js';
+import { SIGNALS_DETECTORS_OFF } from '../session/signal-config.js';
+import { SignalService } from '../session/signal-service.js';
 import { ApprovalService } from '../delegation/approvals.js';
 import { McpGateway } from '../gateway/mcp/gateway.js';
 import { HttpProxy } from '../gateway/http-proxy/proxy.js';
@@ -68,6 +70,8 @@ export interface Mandate {
   decisions: DecisionService;
   /** Per-call approvals: bound to one call, single use, expiring. */
   approvals: ApprovalService;
+  /** Risk signals: outside ones (POST /v1/signals) and the built-in detectors', with their graduated responses (docs/signals.md). */
+  signals: SignalService;
   /** The MCP gateway at /mcp, or null when no `gateway` is configured. */
   gateway: McpGateway | null;
   /** The HTTP proxy for plain APIs at /proxy/<service>, or null when no `proxy` is configured. */
@@ -150,6 +154,27 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     const decisionAudit = new BatchedAuditAppender(store);
     const catalog = new CatalogService(store, clock);
     await catalog.load();
+    // Risk signals (docs/signals.md): their risk and restrictions count in every decision; the built-in detectors run after each one.
+    const agentName = (spiffeId: string): string | undefined => (spiffeId.startsWith(`spiffe://${config.trustDomain}/agent/`) ? spiffeId.slice(`spiffe://${config.trustDomain}/agent/`.length) : undefined);
+    const signals = new SignalService({
+      config: config.signals ?? SIGNALS_DETECTORS_OFF,
+      clock,
+      trustDomain: config.trustDomain,
+      audit: (event) => store.transaction((tx) => tx.audit.append(event)),
+      task: (id) => store.read.tasks.get(id),
+      agentLabels: async (spiffeId) => {
+        const name = agentName(spiffeId);
+        const a = name === undefined ? undefined : await store.read.agents.get(name);
+        return a ? Object.entries(a.labels).map(([k, v]) => (v === '' ? k : `${k}:${v}`)) : undefined;
+      },
+      activeTasks: async (spiffeId) => (await store.read.tasks.list({ agent: spiffeId, status: 'active', limit: 1000 })).map((t) => t.id),
+      endTask: (id, by, ctx) => tasks.end(id, by, ctx),
+      suspendAgent: async (spiffeId, ctx) => {
+        const name = agentName(spiffeId);
+        if (name === undefined) throw new MandateError('not_found', `agent \`${spiffeId}\` is not registered in this trust domain`);
+        return agents.suspend(name, ctx);
+      },
+    });
     const decisions = new DecisionService({
       catalog: catalog.catalog,
       // The policy store's active set decides; an activation takes effect at the next call.
@@ -161,9 +186,13 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
         return a ? { owner: a.owner, labels: Object.entries(a.labels).map(([k, v]) => (v === '' ? k : `${k}:${v}`)) } : {};
       },
       audit: (event) => decisionAudit.append(event),
+      risk: (call) => signals.risk(call),
+      restrictions: (call) => signals.restrictions(call),
+      onDecision: (taskId, state, _result, call) => signals.observe(taskId, state, call),
       clock,
     });
     tasks.onFinish((taskId) => decisions.forget(taskId));
+    tasks.onFinish((taskId) => signals.forgetTask(taskId));
     const approvals = new ApprovalService(store, clock, { issuer: config.issuer, ttlSeconds: config.approvalTtl });
     const secrets = new SecretStore(store, new Envelope(master.key), clock);
     const broker = new CredentialBroker({ secrets, keys, clock, issuer: config.issuer, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
@@ -187,6 +216,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       catalog,
       decisions,
       approvals,
+      signals,
       endpoints: { token: `${config.issuer}/oauth/token`, introspection: `${config.issuer}/oauth/introspect`, revocation: `${config.issuer}/oauth/revoke` },
       config,
       clock,
@@ -204,6 +234,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
         revocationBus.close();
         await mandate.gateway?.close();
         await mandate.proxy?.close();
+        await signals.idle();
         await decisionAudit.flush();
         await checkpointer.checkpoint().catch(() => undefined);
         await store.close();

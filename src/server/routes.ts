@@ -17,6 +17,7 @@ import { mcpDelete, mcpGet, mcpPost, mcpProtectedResource } from './handlers/gat
 import { proxyDelete, proxyGet, proxyPatch, proxyPost, proxyProtectedResource, proxyPut } from './handlers/proxy.js';
 import { addTrustRule, createGrant, deleteFederatedDomain, deleteTrustRule, listFederatedDomains, listGrants, listTrustRules, putFederatedDomain, revokeGrant } from './handlers/delegation.js';
 import { deleteSecret, disableSecret, enableSecret, listSecrets, putSecret, showSecret } from './handlers/secrets.js';
+import { listSignals, postSignal } from './handlers/signals.js';
 import { events } from './handlers/events.js';
 import { revokeApproval, revokeKey } from './handlers/revocations.js';
 
@@ -96,6 +97,9 @@ export const routes: RouteDef[] = [
   revokeApproval,
   approvalStatus,
   listTools,
+  // risk signals (POST: the admin token or a configured signal source's token, checked in the handler)
+  postSignal,
+  listSignals,
   // broker secrets (write-only: metadata out, never a value)
   putSecret,
   listSecrets,

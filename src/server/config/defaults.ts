@@ -3,6 +3,7 @@ import { JWT_SVID_ALGS, TOKEN_ALGS } from '../../identity/keys/algorithms.js';
 import { parseTrustDomain } from '../../core/spiffe-id.js';
 import { parseGatewayConfig, type GatewayConfig } from '../../gateway/mcp/config.js';
 import { parseProxyConfig, type ProxyConfig } from '../../gateway/http-proxy/config.js';
+import { parseSignalsConfig, type SignalsConfig } from '../../session/signal-config.js';
 
 /**
  * Every setting of `mandate serve`, the single source of truth: its default, what it
@@ -81,6 +82,7 @@ export const settings = {
   dpopNonce: setting({ default: false, schema: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]), expected: 'true or false', doc: 'Require a server-issued DPoP nonce in proofs at the token endpoint (RFC 9449 §8).' }),
   gateway: setting<GatewayConfig>({ default: undefined, schema: z.unknown().transform(parseGatewayConfig), expected: 'an object (in the config file), JSON text, or a path to a JSON file, as docs/gateway.md describes', doc: 'The MCP gateway at /mcp: its upstream MCP servers (`upstreams`), `resource`, `failMode` and session limits. Unset: no gateway (/mcp answers 404).' }),
   proxy: setting<ProxyConfig>({ default: undefined, schema: z.unknown().transform(parseProxyConfig), expected: 'an object (in the config file), JSON text, or a path to a JSON file, as docs/proxy.md describes', doc: 'The HTTP proxy for plain APIs at /proxy/<service>/...: each service\'s `upstream`, brokered `credential`, allowed `routes` (method + path → catalog tool), per-agent `rateLimit` and `timeoutMs`. Unset: no proxy (/proxy answers 404).' }),
+  signals: setting<SignalsConfig>({ default: undefined, schema: z.unknown().transform(parseSignalsConfig), expected: 'an object (in the config file), JSON text, or a path to a JSON file, as docs/signals.md describes', doc: 'Risk signals: the built-in detectors (`detectors`: thresholds, risk, extra responses, lifetime), the risk `ladder` of responses, per-agent response `rules`, the tools each task `purposes` declares, and outside signal `sources` (name and token SHA-256). Unset: the built-in detectors are off, and `POST /v1/signals` (admin token) answers with the default ladder; `{}` turns the detectors on with their defaults.' }),
   masterKey: setting({ default: undefined, schema: z.string().min(1), expected: '32 bytes as base64, base64url or hex', doc: 'Key that seals private keys and wraps the broker secrets\' data keys at rest (AES-256-GCM). Default: generated into <dataDir>/master.key (0600).', secret: true }),
   adminToken: setting({ default: undefined, schema: z.string().min(16), expected: 'at least 16 characters', doc: 'Bearer token for the admin API. Default: generated into <dataDir>/admin-token (0600) at first start.', secret: true }),
 };
