@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { RevocationEventRecord, Store, StoreTx } from '../core/store/index.js';
+import { EXPIRY_GRACE_MS } from './events.js';
 import type { RegistryState, RevocationRegistry } from './registry.js';
 
 /** What a subscriber is told, in order. */
@@ -137,7 +138,7 @@ export class RevocationBus {
   async compact(): Promise<number> {
     const now = this.#opts.clock.now();
     this.#lastCompaction = now;
-    const rows = await this.#store.transaction((tx) => tx.revocations.compact(now));
+    const rows = await this.#store.transaction((tx) => tx.revocations.compact(now - EXPIRY_GRACE_MS));
     this.registry.compact(now);
     return rows;
   }

@@ -13,6 +13,12 @@ import type { AgentRecord, RevocationEventInput, RevocationEventRecord } from '.
 export const MAX_TOKEN_LIFETIME_MS = 86_400_000;
 
 /**
+ * Verifiers accept a token up to their clock tolerance (at most 300 s) past its `exp`, so an
+ * entry is compacted only that long after its expiry.
+ */
+export const EXPIRY_GRACE_MS = 300_000;
+
+/**
  * An agent's status change: suspended or retired agents stay revoked (never moot); an agent made
  * active again keeps a cutoff (tokens issued before it stay dead) until they have all expired.
  */

@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { AgentStatus, RevocationEventInput } from '../core/store/index.js';
+import { EXPIRY_GRACE_MS } from './events.js';
 
 /** What a revocation check needs of a token. */
 export interface RevocableToken {
@@ -102,25 +103,27 @@ export class RevocationRegistry {
     return this.#simple.approval.has(id) ? 'approval revoked' : null;
   }
 
-  /** Drops entries whose subject has expired anyway; returns how many. */
+  /** Drops entries whose subject expired (with the verifiers' clock tolerance) before `now`; returns how many. */
   compact(now = this.clock.now()): number {
+    const cutoff = now - EXPIRY_GRACE_MS;
     let dropped = 0;
     for (const map of Object.values(this.#simple)) {
-      for (const [k, exp] of map) if (exp !== null && exp <= now && map.delete(k)) dropped++;
+      for (const [k, exp] of map) if (exp !== null && exp <= cutoff && map.delete(k)) dropped++;
     }
-    for (const [k, a] of this.#agents) if (a.expiresAt !== null && a.expiresAt <= now && this.#agents.delete(k)) dropped++;
+    for (const [k, a] of this.#agents) if (a.expiresAt !== null && a.expiresAt <= cutoff && this.#agents.delete(k)) dropped++;
     return dropped;
   }
 
-  /** Every entry not yet moot at `now`. */
+  /** Every entry not yet moot at `now` (compaction would keep it). */
   state(now = this.clock.now()): RegistryState {
+    const cutoff = now - EXPIRY_GRACE_MS;
     const live = (map: Map<string, number | null>): SnapshotEntry[] => {
       const out: SnapshotEntry[] = [];
-      for (const [id, exp] of map) if (exp === null || exp > now) out.push([id, exp]);
+      for (const [id, exp] of map) if (exp === null || exp > cutoff) out.push([id, exp]);
       return out;
     };
     const agents: SnapshotAgent[] = [];
-    for (const [id, a] of this.#agents) if (a.expiresAt === null || a.expiresAt > now) agents.push([id, a.status, a.at, a.expiresAt]);
+    for (const [id, a] of this.#agents) if (a.expiresAt === null || a.expiresAt > cutoff) agents.push([id, a.status, a.at, a.expiresAt]);
     return { tokens: live(this.#simple.token), tasks: live(this.#simple.task), agents, grants: live(this.#simple.grant), approvals: live(this.#simple.approval), keys: live(this.#simple.key) };
   }
 

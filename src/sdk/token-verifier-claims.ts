@@ -32,6 +32,8 @@ export interface Principal {
   grantId: string | null;
   /** `cnf.jkt`: the DPoP key thumbprint the token is bound to (RFC 9449 §6.1), or null. */
   cnfJkt: string | null;
+  /** `kid` of the token's JWS header: the Mandate signing key that signed it (a revoked key kills its tokens), or null. */
+  keyId: string | null;
   /** Epoch seconds. */
   issuedAt: number;
   /** Epoch seconds. */
@@ -142,9 +144,9 @@ function readCnfJkt(cnf: unknown): string | null {
 
 /**
  * Checks a signature-verified claims set against RFC 9068 and Mandate's task-token claims and
- * reads it into a principal (without `token`, which the verifier attaches).
+ * reads it into a principal (without `token` and `keyId`, which the verifier attaches).
  */
-export function principalFromClaims(claims: JWTPayload, expect: ClaimExpectations, nowSeconds: number): Omit<Principal, 'token'> {
+export function principalFromClaims(claims: JWTPayload, expect: ClaimExpectations, nowSeconds: number): Omit<Principal, 'token' | 'keyId'> {
   const { audience, exp, iat } = checkRegistered(claims, expect, nowSeconds);
   const jti = requireString(claims, 'jti');
   const subject = requireString(claims, 'sub');

@@ -122,6 +122,7 @@ describe('TokenVerifier: valid tokens', () => {
       onBehalfOf: null,
       grantId: null,
       cnfJkt: 'thumb',
+      keyId: 'k1',
       issuedAt: NOW_S - 10,
       expiresAt: NOW_S + 300,
     });

@@ -135,7 +135,7 @@ export class TokenVerifier {
   }
 
   private async verifyFirstSight(token: string, nowSeconds: number): Promise<Principal> {
-    this.checkHeader(token);
+    const header = this.checkHeader(token);
     let payload: Uint8Array;
     try {
       ({ payload } = await compactVerify(token, this.getKey, { algorithms: this.algorithms }));
@@ -149,13 +149,13 @@ export class TokenVerifier {
       throw malformed('the token payload is not JSON', err);
     }
     if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw malformed('the token payload is not a JSON object');
-    const principal = principalFromClaims(claims as JWTPayload, this.expect, nowSeconds) as Principal;
+    const principal = { ...principalFromClaims(claims as JWTPayload, this.expect, nowSeconds), keyId: typeof header.kid === 'string' ? header.kid : null } as Principal;
     Object.defineProperty(principal, 'token', { value: token, enumerable: false });
     return deepFreeze(principal);
   }
 
   /** Header checks that need no key, so junk and downgrade attempts never reach a JWKS lookup. */
-  private checkHeader(token: string): void {
+  private checkHeader(token: string): ProtectedHeaderParameters {
     if (token.split('.').length !== 3) throw malformed('the token is not a compact JWS of three parts');
     let header: ProtectedHeaderParameters;
     try {
@@ -172,6 +172,7 @@ export class TokenVerifier {
     }
     // RFC 7797 unencoded payloads are not JWTs (RFC 7519 §7.2).
     if (header.b64 !== undefined) throw malformed('the token header has `b64`');
+    return header;
   }
 
   private async checkRevocation(principal: Principal): Promise<void> {
