@@ -18,8 +18,8 @@ export const signalInputSchema = z
     reason: z.string().max(1_000).optional(),
     ttl_seconds: z.number().int().min(1).optional(),
   })
-  .refine((b) => (b.task === undefined) !== (b.agent === undefined), { message: 'send exactly one of `task` or `agent`', path: ['task'] })
-  .refine((b) => b.risk !== undefined || b.confidence !== undefined, { message: 'send `risk` (0..100) or `confidence` (0..1)', path: ['risk'] });
+  .refine((b) => (b.task === undefined) !== (b.agent === undefined), { message: 'or `agent`: send exactly one of them', path: ['task'] })
+  .refine((b) => b.risk !== undefined || b.confidence !== undefined, { message: 'or `confidence`: send one of them (risk 0..100, confidence 0..1)', path: ['risk'] });
 
 export type SignalInput = z.infer<typeof signalInputSchema>;
 

@@ -122,9 +122,9 @@ describe('outside signals (receive)', () => {
     const refused = async (body: unknown, code: string, message: RegExp) => {
       await assert.rejects(h.signals.receive(body as never, h.admin), (err: unknown) => err instanceof MandateError && err.code === code && message.test(err.message));
     };
-    await refused({ kind: 'x', risk: 10, source: 's' }, 'invalid_request', /^`task` send exactly one of `task` or `agent`$/);
-    await refused({ task: 't1', agent: ALPHA, kind: 'x', risk: 10, source: 's' }, 'invalid_request', /exactly one of `task` or `agent`/);
-    await refused({ task: 't1', kind: 'x', source: 's' }, 'invalid_request', /^`risk` send `risk` \(0..100\) or `confidence` \(0..1\)$/);
+    await refused({ kind: 'x', risk: 10, source: 's' }, 'invalid_request', /^`task` or `agent`: send exactly one of them$/);
+    await refused({ task: 't1', agent: ALPHA, kind: 'x', risk: 10, source: 's' }, 'invalid_request', /^`task` or `agent`: send exactly one of them$/);
+    await refused({ task: 't1', kind: 'x', source: 's' }, 'invalid_request', /^`risk` or `confidence`: send one of them \(risk 0\.\.100, confidence 0\.\.1\)$/);
     await refused({ task: 't1', kind: 'x', risk: 101, source: 's' }, 'invalid_request', /^`risk` /);
     await refused({ task: 't1', kind: 'x', risk: 10.5, source: 's' }, 'invalid_request', /^`risk` must be an integer/);
     await refused({ task: 't1', kind: 'x', confidence: 1.5, source: 's' }, 'invalid_request', /^`confidence` /);

@@ -70,7 +70,7 @@ export const listSignals = route({
   url: '/v1/signals',
   auth: 'admin',
   audit: null,
-  summary: 'Live signals, newest first: about one task (with the risk and restrictions its own agent\'s calls get now), one agent, or all',
+  summary: 'Live signals, newest first: those that count for one task (about it and about its agent, with the risk and restrictions its own agent\'s calls get now), those about one agent, or all',
   tag: 'signals',
   query: z.object({ task: z.string().min(1).max(64).optional(), agent: z.string().min(1).max(2048).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }),
   responses: { 200: 'Live signals', 404: 'No such task' },
@@ -80,6 +80,8 @@ export const listSignals = route({
     const task = await mandate.store.read.tasks.get(query.task);
     if (!task) throw new MandateError('not_found', `task \`${query.task}\` does not exist`);
     const call = { agent: task.agent, taskId: task.id };
-    return { task: task.id, agent: task.agent, status: task.status, risk: mandate.signals.risk(call), restrictions: mandate.signals.restrictions(call), signals };
+    // What counts for the task's own agent's calls: the task's signals and its agent's.
+    const agentWide = mandate.signals.list({ agent: task.agent }).filter((s) => s.task === null).map(signalJson);
+    return { task: task.id, agent: task.agent, status: task.status, risk: mandate.signals.risk(call), restrictions: mandate.signals.restrictions(call), signals: [...signals, ...agentWide] };
   },
 });

@@ -82,6 +82,8 @@ describe('outside signals (no signals setting: detectors off, default ladder)', 
     const listed = (await call(server, 'GET', `/v1/signals?agent=${encodeURIComponent(spiffeIdOf(server, 'alpha'))}`)).json;
     // The agent's own signals, then the task signals naming it (newest first).
     assert.deepEqual((listed.signals as Json[]).filter((s) => s.task === null).map((s) => s.kind), ['edr_alert']);
+    const forTask = (await call(server, 'GET', `/v1/signals?task=${a.taskId}`)).json;
+    assert.deepEqual([forTask.risk, forTask.restrictions, (forTask.signals as Json[]).map((s) => s.kind)], [60, ['require_approval'], ['edr_alert']]);
     clock.advance(60_000);
     assert.deepEqual(await decide(server, a.token, 'docs/read'), ['allow', ALLOWED]);
   });
@@ -90,9 +92,9 @@ describe('outside signals (no signals setting: detectors off, default ladder)', 
     const { token, taskId } = await newTask(alpha, SCOPES);
     const before = (await received()).length;
     const cases: [unknown, number, RegExp][] = [
-      [{ kind: 'x', risk: 10, source: 's' }, 400, /^`task` send exactly one of `task` or `agent`$/],
-      [{ task: taskId, agent: spiffeIdOf(server, 'alpha'), kind: 'x', risk: 10, source: 's' }, 400, /^`task` send exactly one of `task` or `agent`$/],
-      [{ task: taskId, kind: 'x', source: 's' }, 400, /^`risk` send `risk` \(0\.\.100\) or `confidence` \(0\.\.1\)$/],
+      [{ kind: 'x', risk: 10, source: 's' }, 400, /^`task` or `agent`: send exactly one of them$/],
+      [{ task: taskId, agent: spiffeIdOf(server, 'alpha'), kind: 'x', risk: 10, source: 's' }, 400, /^`task` or `agent`: send exactly one of them$/],
+      [{ task: taskId, kind: 'x', source: 's' }, 400, /^`risk` or `confidence`: send one of them \(risk 0\.\.100, confidence 0\.\.1\)$/],
       [{ task: taskId, kind: 'x', risk: 101, source: 's' }, 400, /^`risk` too big/],
       [{ task: taskId, kind: 'x', risk: '90', source: 's' }, 400, /^`risk` /],
       [{ task: taskId, kind: 'x', risk: 9.5, source: 's' }, 400, /^`risk` must be an integer from 0 to 100$/],
