@@ -38,6 +38,7 @@ import { SignalService } from '../session/signal-service.js';
 import { ApprovalService } from '../delegation/approvals.js';
 import { McpGateway } from '../gateway/mcp/gateway.js';
 import { HttpProxy } from '../gateway/http-proxy/proxy.js';
+import { composeSsf, type SsfServices } from '../ssf/index.js';
 
 /** Everything a running Mandate holds, composed once at start. */
 export interface Mandate {
@@ -76,6 +77,8 @@ export interface Mandate {
   gateway: McpGateway | null;
   /** The HTTP proxy for plain APIs at /proxy/<service>, or null when no `proxy` is configured. */
   proxy: HttpProxy | null;
+  /** The Shared Signals Framework transmitter: streams and their SETs (docs/ssf.md). */
+  ssf: SsfServices;
   /** The broker's secrets: write-only, versioned, envelope-encrypted under the master key. */
   secrets: SecretStore;
   /** Upstream credentials and identity assertions for the enforcement points (docs/broker.md). */
@@ -198,7 +201,14 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     const broker = new CredentialBroker({ secrets, keys, clock, issuer: config.issuer, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
     tasks.onFinish((taskId) => broker.forgetTask(taskId));
     const exchange: ExchangeDeps = { store, clock, keys, svids, ownTokens, revocations, issuer: config.issuer, trustDomain: config.trustDomain, taskTokenMaxTtlSeconds: config.taskTokenMaxTtl, dpopRequired: config.dpopRequired };
+    // SSF (docs/ssf.md): each committed revocation becomes a CAEP SET on the streams that asked for it, delivered in the background.
+    const ssf = await composeSsf({
+      store, clock, keys, bus: revocationBus, issuer: config.issuer, trustDomain: config.trustDomain, fetch: deps.fetch ?? fetch,
+      queueSize: config.ssfQueueSize, queueTtlSeconds: config.ssfQueueTtl, pushAttempts: config.ssfPushAttempts,
+      onProblem: (message, details) => process.emitWarning(message, { code: 'MANDATE_SSF', detail: JSON.stringify(details) }),
+    });
     const mandate: Mandate = {
+      ssf,
       gateway: null,
       proxy: null,
       svids,
@@ -231,6 +241,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       metrics: new Metrics(),
       masterKey: { source: master.source, path: master.path, created: master.created },
       async close() {
+        ssf.close();
         revocationBus.close();
         await mandate.gateway?.close();
         await mandate.proxy?.close();

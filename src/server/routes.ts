@@ -20,6 +20,8 @@ import { deleteSecret, disableSecret, enableSecret, listSecrets, putSecret, show
 import { listSignals, postSignal } from './handlers/signals.js';
 import { events } from './handlers/events.js';
 import { revokeApproval, revokeKey } from './handlers/revocations.js';
+import { createStream, deleteStream, readStream, readStreamStatus, replaceStream, ssfConfiguration, updateStream, updateStreamStatus, verifyStream } from './handlers/ssf.js';
+import { pollStream } from './handlers/ssf-poll.js';
 
 /**
  * Every route of the server, in one table. Each entry names its handler, its auth
@@ -121,6 +123,17 @@ export const routes: RouteDef[] = [
   proxyDelete,
   // revocation: the event stream remote enforcement points follow (admin token or an enforcement point's JWT-SVID)
   events,
+  // Shared Signals Framework transmitter (docs/ssf.md)
+  ssfConfiguration,
+  createStream,
+  readStream,
+  updateStream,
+  replaceStream,
+  deleteStream,
+  readStreamStatus,
+  updateStreamStatus,
+  verifyStream,
+  pollStream,
   // operations
   healthz,
   readyz,

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { route } from '../route.js';
+
+/**
+ * RFC 8936 poll delivery for one stream, authenticated by the admin token: acknowledge SETs
+ * (`ack`), report refused ones (`setErrs`), and receive the next ones (`sets`, `moreAvailable`).
+ */
+export const pollStream = route({
+  method: 'POST',
+  url: '/v1/ssf/poll/:id',
+  auth: 'admin',
+  audit: null,
+  summary: 'Poll a stream for SETs (RFC 8936 §2.4): {ack?, setErrs?, maxEvents?, returnImmediately?} → {sets, moreAvailable}',
+  tag: 'ssf',
+  params: z.object({ id: z.string().min(1).max(128) }),
+  body: z.object({
+    ack: z.array(z.string().max(256)).max(1000).optional(),
+    setErrs: z.record(z.string().max(256), z.object({ err: z.string().max(256), description: z.string().max(1024).optional() })).optional(),
+    maxEvents: z.number().int().min(0).max(1_000_000).optional(),
+    returnImmediately: z.boolean().optional(),
+  }),
+  responses: { 200: '{sets: {jti: SET}, moreAvailable}', 400: 'Malformed poll', 404: 'No such stream' },
+  async handler({ mandate, params, body }) {
+    const stream = await mandate.ssf.streams.get(params.id);
+    if (stream.delivery.method !== 'urn:ietf:rfc:8936') return { sets: {}, moreAvailable: false };
+    return mandate.ssf.transmitter.poll(stream.id, {
+      ack: body.ack ?? [],
+      setErrs: body.setErrs ?? {},
+      maxEvents: body.maxEvents,
+      // RFC 8936 §2.4: returnImmediately defaults to false.
+      returnImmediately: body.returnImmediately ?? false,
+    });
+  },
+});

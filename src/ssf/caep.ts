@@ -1,0 +1,78 @@
+import type { RevocationEventRecord } from '../core/store/index.js';
+
+/** CAEP 1.0 event types Mandate transmits (openid-caep-1_0 §3). */
+export const CAEP = {
+  sessionRevoked: 'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
+  credentialChange: 'https://schemas.openid.net/secevent/caep/event-type/credential-change',
+  tokenClaimsChange: 'https://schemas.openid.net/secevent/caep/event-type/token-claims-change',
+  riskLevelChange: 'https://schemas.openid.net/secevent/caep/event-type/risk-level-change',
+} as const;
+
+/** SSF 1.0 §8.1.4: the verification event; its subject is the stream. */
+export const SSF_VERIFICATION = 'https://schemas.openid.net/secevent/ssf/event-type/verification';
+
+/** What a stream may ask for (`events_supported`). */
+export const EVENTS_SUPPORTED: readonly string[] = [CAEP.sessionRevoked, CAEP.credentialChange, CAEP.tokenClaimsChange, CAEP.riskLevelChange];
+
+/** A subject identifier (RFC 9493): Mandate sends `uri` (SPIFFE IDs, the trust domain) and `opaque` (`task:<id>`, `token:<jti>`, `grant:<id>`). */
+export type SubjectId = { format: 'uri'; uri: string } | { format: 'opaque'; id: string } | { format: 'email'; email: string } | { format: 'iss_sub'; iss: string; sub: string };
+
+/** One CAEP event about one subject, before it is put in a SET. */
+export interface CaepEvent {
+  type: string;
+  subject: SubjectId;
+  /** The event's own claims (`event_timestamp` and the type's members). */
+  claims: Record<string, unknown>;
+  /** `txn` (RFC 8417 §2.2): the revocation feed's seq, so a receiver can tie events of one change together. */
+  txn?: string;
+}
+
+/**
+ * The credential type of a signing key of the trust domain. CAEP's list names none for a JWT
+ * signing key; §3.2 lets a transmitter and receiver agree on another value (docs/ssf.md).
+ */
+export const SIGNING_KEY_CREDENTIAL = 'urn:mandate:credential-type:signing-key';
+
+/** Who caused a revocation, in CAEP's terms (`initiating_entity`): the admin, a policy (a signal) or the system. */
+function initiatingEntity(cause: string): 'admin' | 'policy' | 'system' {
+  if (cause.startsWith('signal')) return 'policy';
+  if (cause.includes('expire') || cause === 'system') return 'system';
+  return 'admin';
+}
+
+const seconds = (ms: number): number => Math.floor(ms / 1000);
+
+/**
+ * The CAEP event a committed revocation is told as, or null for one no receiver is told about (an
+ * agent made active again, an approval revoked): task end, token revocation, a grant revoked and
+ * an agent suspended or retired are `session-revoked`; a signing key revoked is `credential-change`.
+ */
+export function caepEventOf(e: RevocationEventRecord, trustDomain: string): CaepEvent | null {
+  const base = { event_timestamp: seconds(e.at), initiating_entity: initiatingEntity(e.cause), reason_admin: { en: e.cause } };
+  const txn = String(e.seq);
+  switch (e.kind) {
+    case 'task':
+      return { type: CAEP.sessionRevoked, subject: { format: 'opaque', id: `task:${e.subject}` }, claims: base, txn };
+    case 'token':
+      return { type: CAEP.sessionRevoked, subject: { format: 'opaque', id: `token:${e.subject}` }, claims: base, txn };
+    case 'grant':
+      return { type: CAEP.sessionRevoked, subject: { format: 'opaque', id: `grant:${e.subject}` }, claims: base, txn };
+    case 'agent':
+      if (e.status === 'active') return null;
+      return { type: CAEP.sessionRevoked, subject: { format: 'uri', uri: e.subject }, claims: base, txn };
+    case 'key':
+      return {
+        type: CAEP.credentialChange,
+        subject: { format: 'uri', uri: `spiffe://${trustDomain}` },
+        claims: { event_timestamp: seconds(e.at), initiating_entity: initiatingEntity(e.cause), credential_type: SIGNING_KEY_CREDENTIAL, change_type: 'revoke', friendly_name: e.subject },
+        txn,
+      };
+    default:
+      return null;
+  }
+}
+
+/** CAEP §3.7 levels from Mandate's 0..100 risk: under 40 LOW, under 70 MEDIUM, else HIGH. */
+export function riskLevel(risk: number): 'LOW' | 'MEDIUM' | 'HIGH' {
+  return risk < 40 ? 'LOW' : risk < 70 ? 'MEDIUM' : 'HIGH';
+}

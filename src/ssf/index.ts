@@ -1,0 +1,55 @@
+import type { Clock } from '../core/clock.js';
+import type { Store } from '../core/store/index.js';
+import type { KeyManager } from '../identity/keys/key-manager.js';
+import type { RevocationBus } from '../revocation/bus.js';
+import { transmitRevocations } from './feed.js';
+import { StreamService } from './streams.js';
+import { Transmitter } from './transmitter.js';
+
+/** The Shared Signals Framework transmitter (docs/ssf.md), composed once at start. */
+export interface SsfServices {
+  streams: StreamService;
+  transmitter: Transmitter;
+  close(): void;
+}
+
+export interface SsfDeps {
+  store: Store;
+  clock: Clock;
+  keys: KeyManager;
+  bus: Pick<RevocationBus, 'subscribe'>;
+  issuer: string;
+  trustDomain: string;
+  fetch: typeof fetch;
+  queueSize: number;
+  queueTtlSeconds: number;
+  pushAttempts: number;
+  onProblem: (message: string, details: Record<string, unknown>) => void;
+}
+
+export async function composeSsf(d: SsfDeps): Promise<SsfServices> {
+  const transmitter = new Transmitter({
+    issuer: d.issuer,
+    clock: d.clock,
+    fetch: d.fetch,
+    signingKey: () => d.keys.signingKey('token'),
+    queueSize: d.queueSize,
+    queueTtlMs: d.queueTtlSeconds * 1000,
+    redeliverMs: 30_000,
+    pushAttempts: d.pushAttempts,
+    pushBackoffMs: 500,
+    pushTimeoutMs: 10_000,
+    onProblem: d.onProblem,
+  });
+  const streams = new StreamService(d.store, d.clock, transmitter, d.issuer);
+  await streams.load();
+  const unsubscribe = transmitRevocations(d.bus, transmitter, d.trustDomain, (err) => d.onProblem('ssf event could not be published', { error: err instanceof Error ? err.message : 'unknown' }));
+  return {
+    streams,
+    transmitter,
+    close() {
+      unsubscribe();
+      transmitter.close();
+    },
+  };
+}

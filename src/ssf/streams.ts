@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../core/clock.js';
+import type { RequestContext } from '../core/context.js';
+import { MandateError } from '../core/errors.js';
+import type { SsfDelivery, SsfStreamRecord, SsfStreamStatus, Store } from '../core/store/index.js';
+import { EVENTS_SUPPORTED } from './caep.js';
+import { POLL, PUSH, type Transmitter } from './transmitter.js';
+
+/** What a receiver may set on a stream (SSF 1.0 §8.1.1: the receiver-supplied members). */
+export interface StreamChange {
+  delivery?: { method: string; endpointUrl?: string | undefined; authorizationHeader?: string | undefined } | undefined;
+  eventsRequested?: string[] | undefined;
+  description?: string | undefined;
+  /** Mandate's extension: the `aud` of the stream's SETs (default: the push endpoint's origin, or the stream's URN for poll). */
+  audience?: string[] | undefined;
+}
+
+/** At most this many streams: each holds a queue in memory. */
+export const MAX_STREAMS = 100;
+
+/**
+ * SSF stream management (SSF 1.0 §8.1.1–§8.1.4): create, read, update (PATCH), replace (PUT) and
+ * delete streams, read and set their status, ask for a verification event. Each change is stored
+ * and audited in one transaction, then handed to the transmitter.
+ */
+export class StreamService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly transmitter: Transmitter,
+    private readonly issuer: string,
+  ) {}
+
+  /** Loads the stored streams into the transmitter (at start). */
+  async load(): Promise<void> {
+    for (const s of await this.store.read.ssfStreams.list()) this.transmitter.set(s);
+  }
+
+  /** The poll endpoint of a stream (RFC 8936: transmitter-supplied). */
+  pollUrl(id: string): string {
+    return `${this.issuer}/v1/ssf/poll/${id}`;
+  }
+
+  async get(id: string): Promise<SsfStreamRecord> {
+    const s = await this.store.read.ssfStreams.get(id);
+    if (!s) throw new MandateError('not_found', `stream \`${id.slice(0, 80)}\` does not exist`, { stream_id: id });
+    return s;
+  }
+
+  list(): Promise<SsfStreamRecord[]> {
+    return this.store.read.ssfStreams.list();
+  }
+
+  async create(change: StreamChange, ctx: RequestContext): Promise<SsfStreamRecord> {
+    const id = randomUUID();
+    const now = this.clock.now();
+    if (!change.delivery) throw new MandateError('invalid_request', 'a stream needs `delivery` with its `method`');
+    const delivery = this.#delivery(id, change.delivery);
+    const stream: SsfStreamRecord = {
+      id,
+      audience: change.audience ?? [delivery.method === PUSH ? new URL(delivery.endpointUrl).origin : `urn:mandate:ssf:stream:${id}`],
+      eventsRequested: this.#events(change.eventsRequested ?? []),
+      delivery,
+      description: change.description ?? null,
+      status: 'enabled',
+      statusReason: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.store.transaction(async (tx) => {
+      if ((await tx.ssfStreams.list()).length >= MAX_STREAMS) throw new MandateError('conflict', `there are already ${MAX_STREAMS} streams; delete one first`);
+      await tx.ssfStreams.insert(stream);
+      await tx.audit.append({ actor: ctx.actor, action: 'ssf.stream.create', target: `ssf_stream:${id}`, outcome: 'success', requestId: ctx.requestId, details: details(stream) });
+    });
+    this.transmitter.set(stream);
+    return stream;
+  }
+
+  /** PATCH (`replace` false: what is given changes) or PUT (`replace` true: what is not given is reset). */
+  async update(id: string, change: StreamChange, replace: boolean, ctx: RequestContext): Promise<SsfStreamRecord> {
+    const stream = await this.#change(id, ctx, 'update', (s) => {
+      if (replace && !change.delivery) throw new MandateError('invalid_request', 'a replaced stream needs `delivery` with its `method`');
+      const delivery = change.delivery ? this.#delivery(id, change.delivery) : s.delivery;
+      if (delivery.method !== s.delivery.method) throw new MandateError('invalid_request', `a stream's delivery method cannot change (it is \`${s.delivery.method}\`); create another stream`);
+      return {
+        ...s,
+        delivery,
+        eventsRequested: change.eventsRequested !== undefined ? this.#events(change.eventsRequested) : replace ? [] : s.eventsRequested,
+        description: change.description !== undefined ? change.description : replace ? null : s.description,
+        audience: change.audience ?? s.audience,
+      };
+    });
+    return stream;
+  }
+
+  async setStatus(id: string, status: SsfStreamStatus, reason: string | undefined, ctx: RequestContext): Promise<SsfStreamRecord> {
+    return this.#change(id, ctx, 'update', (s) => ({ ...s, status, statusReason: reason ?? null }));
+  }
+
+  async delete(id: string, ctx: RequestContext): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      if (!(await tx.ssfStreams.delete(id))) throw new MandateError('not_found', `stream \`${id.slice(0, 80)}\` does not exist`, { stream_id: id });
+      await tx.audit.append({ actor: ctx.actor, action: 'ssf.stream.delete', target: `ssf_stream:${id}`, outcome: 'success', requestId: ctx.requestId, details: {} });
+    });
+    this.transmitter.remove(id);
+  }
+
+  /** SSF 1.0 §8.1.4.2: queues a verification event carrying `state`. */
+  async verify(id: string, state: string | undefined, ctx: RequestContext): Promise<void> {
+    const s = await this.get(id);
+    if (s.status === 'disabled') throw new MandateError('conflict', `stream \`${id}\` is disabled; enable it to verify it`);
+    await this.store.transaction((tx) => tx.audit.append({ actor: ctx.actor, action: 'ssf.stream.verify', target: `ssf_stream:${id}`, outcome: 'success', requestId: ctx.requestId, details: {} }));
+    await this.transmitter.verify(id, state);
+  }
+
+  async #change(id: string, ctx: RequestContext, verb: 'update', fn: (s: SsfStreamRecord) => SsfStreamRecord): Promise<SsfStreamRecord> {
+    const stream = await this.store.transaction(async (tx) => {
+      const s = await tx.ssfStreams.get(id);
+      if (!s) throw new MandateError('not_found', `stream \`${id.slice(0, 80)}\` does not exist`, { stream_id: id });
+      const updated = { ...fn(s), updatedAt: this.clock.now() };
+      await tx.ssfStreams.update(updated);
+      await tx.audit.append({ actor: ctx.actor, action: `ssf.stream.${verb}`, target: `ssf_stream:${id}`, outcome: 'success', requestId: ctx.requestId, details: details(updated) });
+      return updated;
+    });
+    this.transmitter.set(stream);
+    return stream;
+  }
+
+  #delivery(id: string, d: NonNullable<StreamChange['delivery']>): SsfDelivery {
+    if (d.method === POLL) {
+      if (d.endpointUrl !== undefined && d.endpointUrl !== this.pollUrl(id)) throw new MandateError('invalid_request', 'for poll delivery Mandate supplies `endpoint_url`; leave it out');
+      return { method: POLL, endpointUrl: this.pollUrl(id), authorizationHeader: null };
+    }
+    if (d.method !== PUSH) throw new MandateError('invalid_request', `delivery method \`${d.method.slice(0, 80)}\` is not supported; use \`${PUSH}\` or \`${POLL}\``);
+    if (!d.endpointUrl) throw new MandateError('invalid_request', 'push delivery needs the receiver\'s `endpoint_url`');
+    let url: URL;
+    try {
+      url = new URL(d.endpointUrl);
+    } catch {
+      throw new MandateError('invalid_request', '`endpoint_url` is not a url');
+    }
+    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.hash || url.username || url.password) throw new MandateError('invalid_request', '`endpoint_url` must be an http(s) url without credentials or fragment');
+    return { method: PUSH, endpointUrl: url.href, authorizationHeader: d.authorizationHeader ?? null };
+  }
+
+  #events(requested: string[]): string[] {
+    // SSF 1.0 §8.1.1: the transmitter delivers the requested events it supports; the rest are ignored.
+    return [...new Set(requested)].filter((e) => EVENTS_SUPPORTED.includes(e));
+  }
+}
+
+/** What the audit log keeps of a stream: never the receiver's authorization header. */
+function details(s: SsfStreamRecord): Record<string, unknown> {
+  return { method: s.delivery.method, endpoint_url: s.delivery.endpointUrl, aud: s.audience, events: s.eventsRequested, status: s.status, reason: s.statusReason };
+}

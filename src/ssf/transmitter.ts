@@ -1,0 +1,177 @@
+import type { Clock } from '../core/clock.js';
+import type { SsfStreamRecord } from '../core/store/index.js';
+import type { ActiveKey } from '../identity/keys/key-manager.js';
+import { SSF_VERIFICATION, type CaepEvent } from './caep.js';
+import { PushDelivery } from './push.js';
+import { SetQueue } from './set-queue.js';
+import { signSet } from './set.js';
+
+export const PUSH = 'urn:ietf:rfc:8935';
+export const POLL = 'urn:ietf:rfc:8936';
+
+export interface TransmitterOptions {
+  issuer: string;
+  clock: Clock;
+  fetch: typeof fetch;
+  /** The trust domain's `token` signing key (KeyManager.signingKey('token')). */
+  signingKey: () => Promise<ActiveKey>;
+  queueSize: number;
+  queueTtlMs: number;
+  /** A polled SET not acknowledged is handed out again after this, ms. */
+  redeliverMs: number;
+  pushAttempts: number;
+  pushBackoffMs: number;
+  pushTimeoutMs: number;
+  /** Something went wrong in the background (a SET dropped, signing failed); never thrown. */
+  onProblem: (message: string, details: Record<string, unknown>) => void;
+}
+
+/** RFC 8936 §2.4 request, parsed. */
+export interface PollRequest {
+  ack: string[];
+  setErrs: Record<string, { err: string; description?: string | undefined }>;
+  maxEvents: number | undefined;
+  returnImmediately: boolean;
+}
+
+interface Live {
+  stream: SsfStreamRecord;
+  queue: SetQueue;
+  push: PushDelivery | null;
+  waiters: Set<() => void>;
+}
+
+/** The longest a poll without `returnImmediately` waits for a SET, ms. */
+const LONG_POLL_MS = 20_000;
+const MAX_EVENTS = 1000;
+
+/**
+ * The SSF transmitter's delivery side: for each stream, the SETs it is owed, signed once per
+ * stream (each stream has its own `aud`) and queued; pushed in the background (RFC 8935) or
+ * handed out on polls (RFC 8936). A disabled stream gets nothing; a paused one keeps its SETs
+ * until it is enabled (SSF 1.0 §8.1.2.1).
+ */
+export class Transmitter {
+  readonly #live = new Map<string, Live>();
+  #closed = false;
+  readonly #pending = new Set<Promise<void>>();
+
+  constructor(private readonly opts: TransmitterOptions) {}
+
+  /** The stream was created or changed (status, delivery, events). */
+  set(stream: SsfStreamRecord): void {
+    const live = this.#live.get(stream.id);
+    if (!live) {
+      const queue = new SetQueue({ max: this.opts.queueSize, ttlMs: this.opts.queueTtlMs, redeliverMs: this.opts.redeliverMs });
+      const push = stream.delivery.method === PUSH ? this.#pushFor(stream, queue) : null;
+      this.#live.set(stream.id, { stream, queue, push, waiters: new Set() });
+      push?.hold(stream.status !== 'enabled');
+      return;
+    }
+    live.stream = stream;
+    live.push?.retarget(stream.delivery);
+    live.push?.hold(stream.status !== 'enabled');
+    if (stream.status === 'enabled') this.#wake(live);
+  }
+
+  remove(id: string): void {
+    const live = this.#live.get(id);
+    if (!live) return;
+    live.push?.close();
+    this.#wake(live);
+    this.#live.delete(id);
+  }
+
+  /** Sends an event to every enabled or paused stream that asked for its type. */
+  publish(event: CaepEvent): Promise<void> {
+    // INVARIANT: the streams are chosen now, with the status they have when the event commits.
+    const targets = [...this.#live.values()].filter((l) => l.stream.status !== 'disabled' && l.stream.eventsRequested.includes(event.type));
+    return this.#track(Promise.all(targets.map((live) => this.#enqueue(live, event))).then(() => undefined));
+  }
+
+  /** Work a poll waits for: SETs of events that committed before it, still being signed. */
+  #track(p: Promise<void>): Promise<void> {
+    this.#pending.add(p);
+    void p.finally(() => this.#pending.delete(p));
+    return p;
+  }
+
+  /** SSF 1.0 §8.1.4.2: a verification event on this stream, with the receiver's `state`. */
+  async verify(id: string, state: string | undefined): Promise<void> {
+    const live = this.#live.get(id);
+    if (!live || live.stream.status === 'disabled') return;
+    await this.#track(this.#enqueue(live, { type: SSF_VERIFICATION, subject: { format: 'opaque', id }, claims: state === undefined ? {} : { state } }));
+  }
+
+  /** RFC 8936 §2.4: acknowledges, records errors, then answers with the SETs due. */
+  async poll(id: string, req: PollRequest): Promise<{ sets: Record<string, string>; moreAvailable: boolean }> {
+    await Promise.all([...this.#pending]);
+    const live = this.#live.get(id);
+    if (!live) return { sets: {}, moreAvailable: false };
+    for (const jti of req.ack) live.queue.remove(jti);
+    for (const [jti, e] of Object.entries(req.setErrs)) {
+      if (live.queue.remove(jti)) this.opts.onProblem('ssf receiver refused a set', { stream: id, jti, err: e.err.slice(0, 64) });
+    }
+    const max = Math.min(req.maxEvents ?? MAX_EVENTS, MAX_EVENTS);
+    // maxEvents 0: only acknowledging (RFC 8936 §2.4).
+    if (max === 0) return { sets: {}, moreAvailable: live.stream.status === 'enabled' && live.queue.size > 0 };
+    const take = () => (live.stream.status === 'enabled' ? live.queue.take(max, this.opts.clock.now()) : { sets: {}, more: false });
+    let out = take();
+    if (Object.keys(out.sets).length === 0 && !req.returnImmediately && !this.#closed) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          live.waiters.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, LONG_POLL_MS);
+        timer.unref();
+        live.waiters.add(done);
+      });
+      if (this.#live.get(id) === live) out = take();
+    }
+    return { sets: out.sets, moreAvailable: out.more };
+  }
+
+  /** SETs waiting for a stream (for its status). */
+  pending(id: string): number {
+    return this.#live.get(id)?.queue.size ?? 0;
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const live of this.#live.values()) {
+      live.push?.close();
+      this.#wake(live);
+    }
+  }
+
+  async #enqueue(live: Live, event: CaepEvent): Promise<void> {
+    let set;
+    try {
+      set = await signSet(await this.opts.signingKey(), { issuer: this.opts.issuer, audience: live.stream.audience, event, now: this.opts.clock.now() });
+    } catch (err) {
+      this.opts.onProblem('ssf set could not be signed', { stream: live.stream.id, event: event.type, error: err instanceof Error ? err.message : 'unknown' });
+      return;
+    }
+    const dropped = live.queue.add(set, this.opts.clock.now());
+    if (dropped > 0) this.opts.onProblem('ssf queue full: oldest sets dropped', { stream: live.stream.id, dropped });
+    live.push?.kick();
+    if (live.stream.status === 'enabled') this.#wake(live);
+  }
+
+  #wake(live: Live): void {
+    for (const w of [...live.waiters]) w();
+  }
+
+  #pushFor(stream: SsfStreamRecord, queue: SetQueue): PushDelivery {
+    return new PushDelivery(stream.delivery, queue, {
+      clock: this.opts.clock,
+      fetch: this.opts.fetch,
+      attempts: this.opts.pushAttempts,
+      backoffMs: this.opts.pushBackoffMs,
+      timeoutMs: this.opts.pushTimeoutMs,
+      onDrop: (jti, why) => this.opts.onProblem('ssf push gave up on a set', { stream: stream.id, jti, why }),
+    });
+  }
+}
