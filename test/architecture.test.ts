@@ -8,7 +8,7 @@ import { test } from 'node:test';
  * Domains never import a web framework or a database driver; the SDK stands alone.
  */
 const SRC = 'src';
-const DOMAINS = ['agents', 'identity', 'audit', 'tasks', 'oauth', 'delegation', 'policy', 'session', 'revocation', 'broker', 'inventory', 'ssf'];
+const DOMAINS = ['agents', 'identity', 'audit', 'tasks', 'oauth', 'delegation', 'policy', 'session', 'revocation', 'broker', 'inventory', 'ssf', 'humans'];
 type Layer = 'core' | 'domain' | 'storage' | 'server' | 'gateway' | 'sdk' | 'cli' | 'root';
 
 function layerOf(path: string): Layer {

@@ -5,6 +5,8 @@ import { MandateError } from '../core/errors.js';
 import { invalidRequest } from '../core/validation.js';
 import type { RequestContext } from '../core/context.js';
 import { checkAdminToken } from './admin-token.js';
+import { actorOf } from '../humans/human.js';
+import { requireHuman } from './human-auth.js';
 import type { Mandate } from './mandate.js';
 import { sendOAuthError, sendProblem } from './problem.js';
 import type { RouteDef } from './route.js';
@@ -80,10 +82,12 @@ export function buildHttpServer(mandate: Mandate, options: HttpServerOptions = {
         await requireAdmin(mandate, request);
         ctx.actor = 'admin';
       }
+      const human = def.auth === 'human' ? await requireHuman(mandate, request) : undefined;
+      if (human) ctx.actor = actorOf(human);
       const body = def.form ? request.body : parse(def.body, request.body, 'body');
       const query = parse(def.query, request.query, 'query');
       const params = parse(def.params, request.params, 'params');
-      const result = await def.handler({ mandate, body, query, params, ctx, request, reply });
+      const result = await def.handler({ mandate, body, query, params, ctx, ...(human ? { human } : {}), request, reply });
       if (reply.sent) return reply;
       if (result === undefined) return reply.send();
       return result;

@@ -36,6 +36,7 @@ import { CatalogService } from '../policy/catalog-service.js';
 import { SIGNALS_DETECTORS_OFF } from '../session/signal-config.js';
 import { SignalService } from '../session/signal-service.js';
 import { ApprovalService } from '../delegation/approvals.js';
+import { composeDelegation, type DelegationServices } from './compose-delegation.js';
 import { McpGateway } from '../gateway/mcp/gateway.js';
 import { HttpProxy } from '../gateway/http-proxy/proxy.js';
 import { composeSsf, type SsfServices } from '../ssf/index.js';
@@ -73,6 +74,8 @@ export interface Mandate {
   approvals: ApprovalService;
   /** Risk signals: outside ones (POST /v1/signals) and the built-in detectors', with their graduated responses (docs/signals.md). */
   signals: SignalService;
+  /** Human sign-in, grant requests, grants humans narrow and revoke, who may approve, webhooks (docs/delegation.md). */
+  delegation: DelegationServices;
   /** The MCP gateway at /mcp, or null when no `gateway` is configured. */
   gateway: McpGateway | null;
   /** The HTTP proxy for plain APIs at /proxy/<service>, or null when no `proxy` is configured. */
@@ -196,7 +199,8 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     });
     tasks.onFinish((taskId) => decisions.forget(taskId));
     tasks.onFinish((taskId) => signals.forgetTask(taskId));
-    const approvals = new ApprovalService(store, clock, { issuer: config.issuer, ttlSeconds: config.approvalTtl });
+    // Approvals tell humans (webhook) about each change; humans sign in, answer and delegate through `delegation`.
+    const { delegation, approvals } = composeDelegation({ config, store, clock, masterKey: master.key, tasks, fetch: deps.fetch, approvals: (onChange) => new ApprovalService(store, clock, { issuer: config.issuer, ttlSeconds: config.approvalTtl, onChange }) });
     const secrets = new SecretStore(store, new Envelope(master.key), clock);
     const broker = new CredentialBroker({ secrets, keys, clock, issuer: config.issuer, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
     tasks.onFinish((taskId) => broker.forgetTask(taskId));
@@ -226,6 +230,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       catalog,
       decisions,
       approvals,
+      delegation,
       signals,
       endpoints: { token: `${config.issuer}/oauth/token`, introspection: `${config.issuer}/oauth/introspect`, revocation: `${config.issuer}/oauth/revoke` },
       config,
@@ -241,6 +246,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       metrics: new Metrics(),
       masterKey: { source: master.source, path: master.path, created: master.created },
       async close() {
+        delegation.close();
         ssf.close();
         revocationBus.close();
         await mandate.gateway?.close();

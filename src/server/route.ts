@@ -1,12 +1,17 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { RequestContext } from '../core/context.js';
+import type { Human } from '../humans/human.js';
 import type { Mandate } from './mandate.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** `admin`: the admin bearer token. `none`: public, or authenticated by the body itself. */
-export type Auth = 'admin' | 'none';
+/**
+ * `admin`: the admin bearer token. `human`: a signed-in human's session cookie (state-changing
+ * requests must also pass the CSRF check, server/human-auth.ts) or the admin bearer token, which
+ * acts as the human `admin`. `none`: public, or authenticated by the body itself.
+ */
+export type Auth = 'admin' | 'human' | 'none';
 
 export interface HandlerInput<B, Q, P> {
   mandate: Mandate;
@@ -14,6 +19,8 @@ export interface HandlerInput<B, Q, P> {
   query: Q;
   params: P;
   ctx: RequestContext;
+  /** Who is signed in, on `human` routes. */
+  human?: Human;
   request: FastifyRequest;
   reply: FastifyReply;
 }

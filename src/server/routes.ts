@@ -15,7 +15,10 @@ import { approvalStatus, approveApproval, denyApproval, listApprovals, showAppro
 import { endTask, listTasks, showTask } from './handlers/tasks.js';
 import { mcpDelete, mcpGet, mcpPost, mcpProtectedResource } from './handlers/gateway.js';
 import { proxyDelete, proxyGet, proxyPatch, proxyPost, proxyProtectedResource, proxyPut } from './handlers/proxy.js';
-import { addTrustRule, createGrant, deleteFederatedDomain, deleteTrustRule, listFederatedDomains, listGrants, listTrustRules, putFederatedDomain, revokeGrant } from './handlers/delegation.js';
+import { addTrustRule, createGrant, deleteFederatedDomain, deleteTrustRule, listFederatedDomains, listGrants, listTrustRules, narrowGrant, putFederatedDomain, revokeGrant } from './handlers/delegation.js';
+import { approveGrantRequest, createGrantRequest, denyGrantRequest, grantRequestStatus, listGrantRequests, showGrantRequest } from './handlers/grant-requests.js';
+import { callback, localSignIn, login, logout } from './handlers/human-auth.js';
+import { inbox, inboxAct, inboxHtml } from './handlers/inbox.js';
 import { deleteSecret, disableSecret, enableSecret, listSecrets, putSecret, showSecret } from './handlers/secrets.js';
 import { listSignals, postSignal } from './handlers/signals.js';
 import { events } from './handlers/events.js';
@@ -53,6 +56,21 @@ export const routes: RouteDef[] = [
   createGrant,
   listGrants,
   revokeGrant,
+  narrowGrant,
+  // humans: sign-in, grant requests from agents, the inbox (docs/delegation.md)
+  login,
+  callback,
+  localSignIn,
+  logout,
+  createGrantRequest,
+  grantRequestStatus,
+  listGrantRequests,
+  showGrantRequest,
+  approveGrantRequest,
+  denyGrantRequest,
+  inbox,
+  inboxHtml,
+  inboxAct,
   putFederatedDomain,
   listFederatedDomains,
   deleteFederatedDomain,

@@ -1,6 +1,6 @@
 import { MandateError } from '../../core/errors.js';
 import { detailsToScopes } from '../../delegation/authorization-details.js';
-import { isSubset, narrow } from '../../delegation/scope.js';
+import { formatScope, isSubset, narrow } from '../../delegation/scope.js';
 import type { Exchange, ExchangeDeps, IssuedTaskToken } from './context.js';
 import { issueRootTask } from './root-task.js';
 import { requireTargets } from './targets.js';
@@ -42,6 +42,10 @@ export async function onBehalfOf(deps: ExchangeDeps, x: Exchange): Promise<Issue
     async beforeCommit(tx) {
       const current = await tx.grants.get(grant.id);
       if (current?.status !== 'active') throw new MandateError('invalid_request', 'the delegation grant was revoked');
+      // INVARIANT: the token is issued under the grant's terms as they are at commit: a narrowing that committed meanwhile wins.
+      if (current.expiresAt !== grant.expiresAt || formatScope(current.scopes) !== formatScope(grant.scopes)) {
+        throw new MandateError('invalid_request', 'the delegation grant was narrowed while this token was being issued; ask again');
+      }
     },
   });
 }

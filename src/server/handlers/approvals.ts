@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MandateError } from '../../core/errors.js';
 import type { ApprovalRecord } from '../../core/store/index.js';
+import { signedIn } from '../human-auth.js';
 import { route } from '../route.js';
 import { authenticateTaskToken, refuse } from '../task-token-auth.js';
 
@@ -53,15 +54,16 @@ export const listApprovals = route({
 export const showApproval = route({
   method: 'GET',
   url: '/v1/approvals/:id',
-  auth: 'admin',
+  auth: 'human',
   audit: null,
-  summary: 'Show one approval: what exactly it approves',
+  summary: 'Show one approval: what exactly it approves (to the admin and to those who may answer it)',
   tag: 'approvals',
   params: idParams,
-  responses: { 200: 'The approval', 404: 'No such approval' },
-  async handler({ mandate, params }) {
+  responses: { 200: 'The approval', 404: 'No such approval (that you may answer)' },
+  async handler({ mandate, params, human }) {
+    const h = signedIn(human);
     const a = await mandate.approvals.get(params.id);
-    if (!a) throw new MandateError('not_found', `no approval \`${params.id}\``, { id: params.id });
+    if (!a || (!h.admin && !(await mandate.delegation.approvers.verdict(h, a)).ok)) throw new MandateError('not_found', `no approval \`${params.id}\``, { id: params.id });
     return approvalJson(a);
   },
 });
@@ -72,15 +74,17 @@ function answer(approve: boolean) {
   return route({
     method: 'POST',
     url: `/v1/approvals/:id/${approve ? 'approve' : 'deny'}`,
-    auth: 'admin',
+    auth: 'human',
     audit: approve ? 'approval.approve' : 'approval.deny',
-    summary: approve ? 'Approve a pending approval: the identical call may then succeed once' : 'Deny a pending approval',
+    summary: approve
+      ? 'Approve a pending approval (the admin, the human the task acts for, or an approver-group member): the identical call may then succeed once'
+      : 'Deny a pending approval (who may: as for approve)',
     tag: 'approvals',
     params: idParams,
     body: answerBody,
-    responses: { 200: 'The approval as decided', 404: 'No such approval', 409: 'Not pending (decided, used or expired)' },
-    async handler({ mandate, params, body, ctx }) {
-      return approvalJson(await mandate.approvals.decide(params.id, { approve, by: 'admin', ...(body?.note ? { note: body.note } : {}), requestId: ctx.requestId }));
+    responses: { 200: 'The approval as decided', 403: 'This human may not answer it (the reason says why)', 404: 'No such approval', 409: 'Not pending (decided, used or expired)' },
+    async handler({ mandate, params, body, ctx, human }) {
+      return approvalJson(await mandate.delegation.approvers.decide(params.id, signedIn(human), approve, body?.note, ctx));
     },
   });
 }

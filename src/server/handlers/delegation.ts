@@ -5,6 +5,7 @@ import { parseSpiffeId } from '../../core/spiffe-id.js';
 import type { GrantRecord, TrustRuleRecord } from '../../core/store/index.js';
 import { validateTrustRule } from '../../delegation/trust-rules.js';
 import { parseScope } from '../../delegation/scope.js';
+import { signedIn } from '../human-auth.js';
 import { route } from '../route.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -92,38 +93,46 @@ export const createGrant = route({
 export const listGrants = route({
   method: 'GET',
   url: '/v1/grants',
-  auth: 'admin',
+  auth: 'human',
   audit: null,
-  summary: 'List delegation grants',
+  summary: 'List delegation grants (status `expired` once past their expiry): a signed-in human sees their own, the admin all',
   tag: 'delegation',
   query: z.object({ human: z.string().optional(), agent: z.string().optional() }),
-  responses: { 200: 'Grants' },
-  async handler({ mandate, query }) {
-    return { grants: (await mandate.store.read.grants.list({ ...(query.human ? { human: query.human } : {}), ...(query.agent ? { agent: query.agent } : {}) })).map(grantJson) };
+  responses: { 200: 'Grants', 401: 'Not signed in' },
+  async handler({ mandate, query, human }) {
+    const h = signedIn(human);
+    const who = h.admin ? query.human : h.id;
+    return { grants: (await mandate.delegation.grants.list({ ...(who ? { human: who } : {}), ...(query.agent ? { agent: query.agent } : {}) })).map(grantJson) };
   },
 });
 
 export const revokeGrant = route({
   method: 'POST',
   url: '/v1/grants/:id/revoke',
-  auth: 'admin',
+  auth: 'human',
   audit: 'grant.revoke',
-  summary: 'Revoke a delegation grant: every token derived from it stops working',
+  summary: 'Revoke a delegation grant (a human their own, the admin any): every token derived from it stops working',
   tag: 'delegation',
   params: z.object({ id: z.string().max(64) }),
-  responses: { 200: 'The grant', 404: 'No such grant' },
-  async handler({ mandate, params, ctx }) {
-    const grant = await mandate.store.transaction(async (tx) => {
-      const g = await tx.grants.get(params.id);
-      if (!g) throw new MandateError('not_found', `grant \`${params.id}\` does not exist`);
-      if (g.status !== 'active') return g;
-      const updated: GrantRecord = { ...g, status: 'revoked', revokedAt: mandate.clock.now() };
-      await tx.grants.update(updated);
-      await tx.revocations.append({ kind: 'grant', subject: g.id, at: updated.revokedAt!, expiresAt: g.expiresAt, cause: 'grant.revoke' });
-      await tx.audit.append({ actor: ctx.actor, action: 'grant.revoke', target: `grant:${g.id}`, outcome: 'success', requestId: ctx.requestId });
-      return updated;
-    });
-    return grantJson(grant);
+  responses: { 200: 'The grant', 404: 'No such grant (of yours)' },
+  async handler({ mandate, params, ctx, human }) {
+    return grantJson(await mandate.delegation.grants.revoke(params.id, signedIn(human), ctx));
+  },
+});
+
+export const narrowGrant = route({
+  method: 'POST',
+  url: '/v1/grants/:id/narrow',
+  auth: 'human',
+  audit: 'grant.narrow',
+  summary: 'Narrow a grant (a human their own, the admin any): `scopes` ⊆ the current ones, `ttl` ending no later than now; every task started under it is ended',
+  tag: 'delegation',
+  params: z.object({ id: z.string().max(64) }),
+  body: z.object({ scopes: z.array(z.string().max(256)).max(100).optional(), ttl: z.number().int().positive().optional() }).strict(),
+  responses: { 200: '`{grant, ended_tasks}`', 400: 'A wider scope or a later expiry', 404: 'No such grant (of yours)', 409: 'Not active' },
+  async handler({ mandate, params, body, ctx, human }) {
+    const { grant, endedTasks } = await mandate.delegation.grants.narrow(params.id, signedIn(human), { scopes: body.scopes, ttlSeconds: body.ttl }, ctx);
+    return { grant: grantJson(grant), ended_tasks: endedTasks };
   },
 });
 
