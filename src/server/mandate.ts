@@ -209,6 +209,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     const ssf = await composeSsf({
       store, clock, keys, bus: revocationBus, issuer: config.issuer, trustDomain: config.trustDomain, fetch: deps.fetch ?? fetch,
       queueSize: config.ssfQueueSize, queueTtlSeconds: config.ssfQueueTtl, pushAttempts: config.ssfPushAttempts,
+      receiver: config.ssfReceiverIssuer ? { issuer: config.ssfReceiverIssuer, audience: config.ssfReceiverAudience ?? `${config.issuer}/v1/ssf/receiver`, jwksUrl: config.ssfReceiverJwksUrl, jwks: config.ssfReceiverJwks } : undefined,
       onProblem: (message, details) => process.emitWarning(message, { code: 'MANDATE_SSF', detail: JSON.stringify(details) }),
     });
     const mandate: Mandate = {

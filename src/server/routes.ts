@@ -25,6 +25,7 @@ import { events } from './handlers/events.js';
 import { revokeApproval, revokeKey } from './handlers/revocations.js';
 import { createStream, deleteStream, readStream, readStreamStatus, replaceStream, ssfConfiguration, updateStream, updateStreamStatus, verifyStream } from './handlers/ssf.js';
 import { pollStream } from './handlers/ssf-poll.js';
+import { receiveSet } from './handlers/ssf-receiver.js';
 
 /**
  * Every route of the server, in one table. Each entry names its handler, its auth
@@ -152,6 +153,7 @@ export const routes: RouteDef[] = [
   updateStreamStatus,
   verifyStream,
   pollStream,
+  receiveSet,
   // operations
   healthz,
   readyz,

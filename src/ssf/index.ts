@@ -1,8 +1,11 @@
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, type JSONWebKeySet } from 'jose';
 import type { Clock } from '../core/clock.js';
+import { MandateError } from '../core/errors.js';
 import type { Store } from '../core/store/index.js';
 import type { KeyManager } from '../identity/keys/key-manager.js';
 import type { RevocationBus } from '../revocation/bus.js';
 import { transmitRevocations } from './feed.js';
+import { SsfReceiver } from './receiver.js';
 import { StreamService } from './streams.js';
 import { Transmitter } from './transmitter.js';
 
@@ -10,6 +13,8 @@ import { Transmitter } from './transmitter.js';
 export interface SsfServices {
   streams: StreamService;
   transmitter: Transmitter;
+  /** The receiver of one identity provider's SETs, or null when none is configured. */
+  receiver: SsfReceiver | null;
   close(): void;
 }
 
@@ -24,6 +29,8 @@ export interface SsfDeps {
   queueSize: number;
   queueTtlSeconds: number;
   pushAttempts: number;
+  /** The identity provider whose CAEP events revoke human grants. */
+  receiver?: { issuer: string; audience: string; jwksUrl?: string | undefined; jwks?: JSONWebKeySet | undefined } | undefined;
   onProblem: (message: string, details: Record<string, unknown>) => void;
 }
 
@@ -44,9 +51,14 @@ export async function composeSsf(d: SsfDeps): Promise<SsfServices> {
   const streams = new StreamService(d.store, d.clock, transmitter, d.issuer);
   await streams.load();
   const unsubscribe = transmitRevocations(d.bus, transmitter, d.trustDomain, (err) => d.onProblem('ssf event could not be published', { error: err instanceof Error ? err.message : 'unknown' }));
+  const r = d.receiver;
+  const keys = r?.jwks ? createLocalJWKSet(r.jwks) : r?.jwksUrl ? createRemoteJWKSet(new URL(r.jwksUrl), { [customFetch]: d.fetch }) : null;
+  if (r && !keys) throw new MandateError('invalid_config', 'invalid configuration: `ssfReceiverIssuer` is set without `ssfReceiverJwksUrl` or `ssfReceiverJwks`', { key: 'ssfReceiverJwksUrl' });
+  const receiver = r && keys ? new SsfReceiver(d.store, { issuer: r.issuer, audience: r.audience, keys, clock: d.clock }) : null;
   return {
     streams,
     transmitter,
+    receiver,
     close() {
       unsubscribe();
       transmitter.close();
