@@ -36,17 +36,17 @@ export class Browser {
   }
 
   /** Fills the first form on `page` (or the one whose action contains `actionPart`) and submits it. */
-  async submit(page: Page, fields: Record<string, string | string[]>, actionPart?: string): Promise<Page> {
+  async submit(page: Page, fields: Record<string, string | string[]>, actionPart?: string, stopAt?: string): Promise<Page> {
     const form = forms(page.html).find((f) => actionPart === undefined || f.action.includes(actionPart));
     if (!form) throw new Error(`no form${actionPart ? ` posting to ${actionPart}` : ''} on ${page.url}:\n${page.html.slice(0, 500)}`);
     const body = new URLSearchParams();
     for (const [k, v] of form.fields) if (!(k in fields)) body.append(k, v);
     for (const [k, v] of Object.entries(fields)) for (const one of Array.isArray(v) ? v : [v]) body.append(k, one);
-    return this.navigate(form.method, new URL(form.action, page.url).href, body, new URL(page.url).origin);
+    return this.navigate(form.method, new URL(form.action, page.url).href, body, new URL(page.url).origin, stopAt);
   }
 
-  /** One request with this browser's cookies, then its redirects. */
-  async navigate(method: string, url: string, body?: URLSearchParams, origin?: string): Promise<Page> {
+  /** One request with this browser's cookies, then its redirects (not into a URL starting with `stopAt`: the page is then that URL, unvisited). */
+  async navigate(method: string, url: string, body?: URLSearchParams, origin?: string, stopAt?: string): Promise<Page> {
     let current = url;
     let m = method;
     let b = body;
@@ -60,11 +60,12 @@ export class Browser {
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location) {
         current = new URL(location, current).href;
+        await res.body?.cancel();
+        if (stopAt && current.startsWith(stopAt)) return { url: current, status: res.status, html: '', headers: res.headers };
         if (res.status !== 307 && res.status !== 308) {
           m = 'GET';
           b = undefined;
         }
-        await res.body?.cancel();
         continue;
       }
       return { url: current, status: res.status, html: await res.text(), headers: res.headers };
