@@ -47,6 +47,20 @@ export interface SignalServiceDeps {
   suspendAgent: (spiffeId: string, ctx: RequestContext) => Promise<unknown>;
   /** Background work that failed beyond its own audit (an audit append that threw). */
   onError?: (err: unknown) => void;
+  /**
+   * Told when a new signal changes the risk of its task (or, for an agent signal, of the agent):
+   * the SSF transmitter turns a change of level into a CAEP `risk-level-change`. Must not throw.
+   */
+  onRiskChange?: (change: RiskChange) => void;
+}
+
+/** A signal moved the risk of a task (`task` set) or of an agent, from `previous` to `current` (0..100). */
+export interface RiskChange {
+  task: string | null;
+  agent: string;
+  previous: number;
+  current: number;
+  signal: Signal;
 }
 
 export interface ResponseOutcome {
@@ -155,7 +169,7 @@ export class SignalService {
       key: null,
     });
     await this.#deps.audit({ actor: ctx.actor, action: 'signal.received', target: targetOf(signal), outcome: 'success', requestId: ctx.requestId, details: { ...signalDetails(signal), ttl_seconds: ttl } });
-    this.#book.add(signal, now);
+    this.#add(signal, now);
     const responses: ResponseOutcome[] = [];
     for (const r of signal.responses) responses.push(await this.#respond(signal, r, ctx));
     return { signal, responses };
@@ -180,6 +194,20 @@ export class SignalService {
     this.#detect(taskId, state, call, task ?? null, labels);
   }
 
+  /** Keeps a signal and tells `onRiskChange` when it moved the risk of what it is about. */
+  #add(signal: Signal, now: number): void {
+    const subject = { agent: signal.agent ?? '', taskId: signal.task ?? '' };
+    const previous = this.#book.risk(subject, now);
+    this.#book.add(signal, now);
+    const current = this.#book.risk(subject, now);
+    if (current === previous || !this.#deps.onRiskChange) return;
+    try {
+      this.#deps.onRiskChange({ task: signal.task, agent: subject.agent, previous, current, signal });
+    } catch (err) {
+      this.#deps.onError?.(err);
+    }
+  }
+
   #detect(taskId: string, state: SessionState, call: { agent: string; requestId: string | null }, task: SignalTask | null, labels: string[]): void {
     const { config, clock } = this.#deps;
     const now = clock.now();
@@ -201,7 +229,7 @@ export class SignalService {
         key: f.key,
       });
       // INVARIANT: kept before any await, so the task's next call already counts it.
-      this.#book.add(signal, now);
+      this.#add(signal, now);
       this.#background(this.#afterDetection(signal, f, { actor: 'system', requestId: call.requestId }));
     }
   }

@@ -72,6 +72,20 @@ export function caepEventOf(e: RevocationEventRecord, trustDomain: string): Caep
   }
 }
 
+/**
+ * The CAEP `risk-level-change` for a risk change, or null when the level (LOW / MEDIUM / HIGH)
+ * stays the same. A task's risk is about a `SESSION` (subject `task:<id>`, opaque); an agent's
+ * about the agent as the `USER` principal (subject its SPIFFE ID as a uri): CAEP has no
+ * principal value for a workload, and an agent is the acting user of its calls.
+ */
+export function riskLevelChangeOf(change: { task: string | null; agent: string; previous: number; current: number; reason: string; at: number }): CaepEvent | null {
+  const previous = riskLevel(change.previous);
+  const current = riskLevel(change.current);
+  if (previous === current) return null;
+  const subject: SubjectId = change.task === null ? { format: 'uri', uri: change.agent } : { format: 'opaque', id: `task:${change.task}` };
+  return { type: CAEP.riskLevelChange, subject, claims: { event_timestamp: seconds(change.at), initiating_entity: 'policy', principal: change.task === null ? 'USER' : 'SESSION', current_level: current, previous_level: previous, risk_reason: change.reason } };
+}
+
 /** CAEP §3.7 levels from Mandate's 0..100 risk: under 40 LOW, under 70 MEDIUM, else HIGH. */
 export function riskLevel(risk: number): 'LOW' | 'MEDIUM' | 'HIGH' {
   return risk < 40 ? 'LOW' : risk < 70 ? 'MEDIUM' : 'HIGH';

@@ -1,0 +1,47 @@
+// Issue 7 item 4: a signal that moves a task's risk to another CAEP level is transmitted as a
+// risk-level-change SET; one that leaves the level as it was is not.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { startTestServer, type TestServer } from '../../fakes/server.js';
+import { registerAgent, startTask } from '../oauth/helpers.js';
+import { admin, POLL, poll } from './helpers.js';
+
+const RISK_LEVEL_CHANGE = 'https://schemas.openid.net/secevent/caep/event-type/risk-level-change';
+
+describe('SSF risk-level-change', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('a signal that raises a task from LOW to MEDIUM is told; one that stays MEDIUM is not', async () => {
+    const stream = await admin(server, 'POST', '/v1/ssf/streams', { delivery: { method: POLL }, events_requested: [RISK_LEVEL_CHANGE] });
+    assert.equal(stream.status, 201, JSON.stringify(stream.json));
+    const streamId = stream.json.stream_id as string;
+    const agent = { name: 'risky', id: '' };
+    agent.id = await registerAgent(server, agent.name);
+    const task = await startTask(server, agent);
+    const taskId = JSON.parse(Buffer.from(task.access_token.split('.')[1]!, 'base64url').toString()).task_id as string;
+    const signal = (risk: number) => admin(server, 'POST', '/v1/signals', { task: taskId, kind: 'llm_judge', risk, source: 'judge', reason: 'odd tool choice' });
+    assert.equal((await signal(45)).status, 201);
+    assert.equal((await signal(50)).status, 201, 'still MEDIUM');
+    // The SET is signed and queued in the background, right after the signal is kept.
+    let sets: string[] = [];
+    for (let i = 0; i < 50 && sets.length === 0; i++) {
+      sets = Object.values((await poll(server, streamId)).sets);
+      if (sets.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(sets.length, 1);
+    const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
+    const { payload } = await jwtVerify(sets[0]!, jwks, { issuer: server.config.issuer, audience: `urn:mandate:ssf:stream:${streamId}`, typ: 'secevent+jwt' });
+    assert.deepEqual(payload.sub_id, { format: 'opaque', id: `task:${taskId}` });
+    const event = (payload.events as Record<string, Record<string, unknown>>)[RISK_LEVEL_CHANGE]!;
+    assert.deepEqual([event.principal, event.previous_level, event.current_level, event.risk_reason], ['SESSION', 'LOW', 'MEDIUM', 'odd tool choice']);
+    assert.equal(typeof event.event_timestamp, 'number');
+  });
+});
