@@ -179,17 +179,17 @@ export class RevocationBus {
     };
   }
 
-  /** Tells every subscriber to close (the HTTP server is shutting down). */
+  /** Tells every subscriber that streams should end (the HTTP server is shutting down); they unsubscribe themselves. */
   disconnect(): void {
     this.#fanOut({ type: 'close' });
-    this.#subscribers.clear();
   }
 
-  /** Stops the timers and disconnects every subscriber. */
+  /** Stops the timers, tells every subscriber to close and forgets them. */
   close(): void {
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
     this.disconnect();
+    this.#subscribers.clear();
   }
 
   async #pull(): Promise<void> {

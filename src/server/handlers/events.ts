@@ -107,6 +107,8 @@ class SseWriter {
 
   end(): void {
     if (!this.#res.writableEnded) this.#res.end();
+    // A reader that stopped reading must not keep the server from closing.
+    setTimeout(() => this.#res.destroy(), 1000).unref();
   }
 
   #drain(): void {
@@ -134,7 +136,7 @@ export const events = route({
     503: 'Too many open streams (`Retry-After`)',
   },
   async handler({ mandate, request, reply }) {
-    await authenticate(mandate, request.headers.authorization);
+    const listener = await authenticate(mandate, request.headers.authorization);
     const open = openStreams.get(mandate) ?? 0;
     if (open >= mandate.config.eventsMaxSubscribers) {
       reply.header('retry-after', String(mandate.config.eventsRetry));
@@ -143,20 +145,24 @@ export const events = route({
     openStreams.set(mandate, open + 1);
     const res = reply.raw;
     reply.hijack();
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no', 'x-request-id': String(request.id) });
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'close', 'x-request-id': String(request.id) });
     res.socket?.setNoDelay(true);
     const out = new SseWriter(res);
     out.write(formatSse({ retry: mandate.config.eventsRetry * 1000 }));
     // INVARIANT: subscribe and streamStart run in one synchronous step, so the first message the
     // listener gets has a higher seq than anything the start contains.
     const unsubscribe = mandate.revocationBus.subscribe((m) => {
-      if (m.type === 'close') out.end();
-      else out.write(formatBusMessage(m));
+      if (m.type === 'close') return out.end();
+      out.write(formatBusMessage(m));
+      // An enforcement point suspended or retired stops listening with the event that says so.
+      if (m.type === 'revocation' && m.event.kind === 'agent' && m.event.subject === listener && m.event.status !== 'active') out.end();
     });
     out.write(formatStart(mandate.revocationBus.streamStart(lastEventIdOf(request.headers['last-event-id']))));
     res.once('close', () => {
       unsubscribe();
       openStreams.set(mandate, (openStreams.get(mandate) ?? 1) - 1);
+      // The client went away (its half of the socket may stay open): free the socket, or the server could not close.
+      res.destroy();
     });
     return undefined;
   },

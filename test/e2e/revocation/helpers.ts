@@ -1,6 +1,7 @@
 // Helpers of the revocation e2e suites: a loopback TCP proxy the tests can stall and cut, the
 // remote gateway fixture as a child process, and a raw SSE client for GET /v1/events.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { get as httpGet, type IncomingMessage } from 'node:http';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { SseParser, type SseEvent } from '../../../src/sdk/sse-parser.js';
@@ -182,41 +183,42 @@ export interface SseClient {
   events: SseEvent[];
   /** The body of a refusal (problem+json). */
   text: string;
+  /** True once the server ended the stream. */
+  readonly ended: boolean;
   /** Waits for the n-th event (0-based). */
   event(n: number): Promise<SseEvent>;
   close(): void;
 }
 
 export async function openEvents(baseUrl: string, token: string | undefined, lastEventId?: string): Promise<SseClient> {
-  const abort = new AbortController();
   const headers: Record<string, string> = { accept: 'text/event-stream' };
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
   if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
-  const res = await fetch(`${baseUrl}/v1/events`, { headers, signal: abort.signal });
+  // node:http without an agent, so that closing a stream closes its socket (fetch's pool may open a spare connection that delays the server's close).
+  const res = await new Promise<IncomingMessage>((resolve, reject) => httpGet(`${baseUrl}/v1/events`, { headers, agent: false }, resolve).on('error', reject));
   const events: SseEvent[] = [];
   let text = '';
-  if (res.status !== 200) text = await res.text();
-  else if (res.body) {
+  let ended = false;
+  if (res.statusCode !== 200) {
+    for await (const chunk of res) text += String(chunk);
+  } else {
     const parser = new SseParser({ onEvent: (e) => events.push(e) });
-    void (async () => {
-      const reader = res.body!.getReader();
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          parser.push(value);
-        }
-      } catch {
-        // closed
-      }
-    })();
+    res.on('data', (chunk: Buffer) => parser.push(new Uint8Array(chunk))).on('error', () => undefined);
+    res.on('end', () => {
+      ended = true;
+    });
   }
+  const responseHeaders = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') responseHeaders.set(name, value);
   return {
-    status: res.status,
-    headers: res.headers,
+    status: res.statusCode ?? 0,
+    headers: responseHeaders,
     events,
     text,
+    get ended() {
+      return ended;
+    },
     event: (n) => waitFor(`event #${n} on the stream`, () => events[n], 10_000),
-    close: () => abort.abort(),
+    close: () => res.destroy(),
   };
 }
