@@ -6,6 +6,8 @@ import { CliError } from './common.js';
 import { register as agent } from './commands/agent/index.js';
 import { register as audit } from './commands/audit.js';
 import { register as delegation } from './commands/delegation.js';
+import { register as approvals } from './commands/approvals/index.js';
+import { register as grants } from './commands/grants/index.js';
 import { register as identity } from './commands/identity.js';
 import { register as issuer } from './commands/issuer.js';
 import { register as keys } from './commands/keys.js';
@@ -35,6 +37,8 @@ export function buildProgram(): Command {
   audit(program);
   task(program);
   delegation(program);
+  grants(program);
+  approvals(program);
   policy(program);
   secret(program);
   return program;

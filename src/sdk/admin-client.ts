@@ -112,10 +112,45 @@ export interface Grant {
   agent: string;
   scopes: string[];
   purpose: string;
-  status: 'active' | 'revoked';
+  status: 'active' | 'revoked' | 'expired';
   created_at: string;
   expires_at: string;
   revoked_at: string | null;
+}
+
+/** A per-call approval: exactly one call (agent, task, tool, argument digest) waiting for, or given, a human's answer. */
+export interface Approval {
+  id: string;
+  status: 'pending' | 'approved' | 'denied' | 'used' | 'expired' | 'revoked';
+  agent: string;
+  task_id: string;
+  target: string;
+  arguments_digest: string;
+  policy_set_version: string;
+  decision_id: string;
+  reasons: string[];
+  created_at: string;
+  expires_at: string;
+  decided_at: string | null;
+  decided_by: string | null;
+  used_at: string | null;
+  note: string | null;
+}
+
+/** An agent's request for a human's grant; once approved, the grant has the same id. */
+export interface GrantRequest {
+  id: string;
+  status: 'pending' | 'approved' | 'denied' | 'expired';
+  agent: string;
+  human: string;
+  scopes: string[];
+  purpose: string;
+  duration_seconds: number;
+  created_at: string;
+  expires_at: string;
+  decided_at: string | null;
+  decided_by: string | null;
+  note: string | null;
 }
 
 export interface CreateGrantInput {
@@ -272,6 +307,33 @@ export class MandateAdminClient {
   }
   revokeGrant(id: string): Promise<Grant> {
     return this.http.json('POST', `/v1/grants/${encodeURIComponent(id)}/revoke`);
+  }
+  /** Narrows a grant (scopes to a subset, `ttl` seconds from now at most its expiry); every task under it ends. */
+  narrowGrant(id: string, change: { scopes?: string[]; ttl?: number }): Promise<{ grant: Grant; ended_tasks: string[] }> {
+    return this.http.json('POST', `/v1/grants/${encodeURIComponent(id)}/narrow`, change);
+  }
+  async listGrantRequests(filter: { status?: GrantRequest['status']; human?: string; agent?: string; limit?: number } = {}): Promise<GrantRequest[]> {
+    return (await this.http.json<{ grant_requests: GrantRequest[] }>('GET', `/v1/grant-requests${query(filter)}`)).grant_requests;
+  }
+  /** Approves a grant request as asked, or narrowed (`scopes` a subset, `ttl` at most the asked duration). */
+  approveGrantRequest(id: string, answer: { scopes?: string[]; ttl?: number; note?: string } = {}): Promise<{ request: GrantRequest; grant: Pick<Grant, 'id' | 'status' | 'scopes' | 'expires_at' | 'human' | 'agent' | 'purpose'> }> {
+    return this.http.json('POST', `/v1/grant-requests/${encodeURIComponent(id)}/approve`, answer);
+  }
+  denyGrantRequest(id: string, note?: string): Promise<GrantRequest> {
+    return this.http.json('POST', `/v1/grant-requests/${encodeURIComponent(id)}/deny`, note ? { note } : {});
+  }
+  async listApprovals(filter: { status?: Approval['status']; agent?: string; task?: string; limit?: number } = {}): Promise<Approval[]> {
+    return (await this.http.json<{ approvals: Approval[] }>('GET', `/v1/approvals${query(filter)}`)).approvals;
+  }
+  getApproval(id: string): Promise<Approval> {
+    return this.http.json('GET', `/v1/approvals/${encodeURIComponent(id)}`);
+  }
+  /** Approves one pending call: the identical call may then succeed once. */
+  approveApproval(id: string, note?: string): Promise<Approval> {
+    return this.http.json('POST', `/v1/approvals/${encodeURIComponent(id)}/approve`, note ? { note } : {});
+  }
+  denyApproval(id: string, note?: string): Promise<Approval> {
+    return this.http.json('POST', `/v1/approvals/${encodeURIComponent(id)}/deny`, note ? { note } : {});
   }
   /** Validates policy files on the server without storing them. */
   validatePolicies(files: PolicyFile[]): Promise<{ valid: boolean; errors: PolicyError[] }> {
