@@ -61,6 +61,7 @@ export class HumanApprovals {
   }
 
   async verdict(h: Human, a: ApprovalRecord): Promise<Verdict> {
+    if (h.admin) return { ok: true, as: 'admin' };
     return mayApprove(h, await this.parties(a), this.rules);
   }
 

@@ -255,17 +255,28 @@ describe('human-to-agent delegation with a real identity provider', () => {
     assert.deepEqual((mine.json.grants as { id: string; scopes: string[] }[]).map((g) => [g.id, g.scopes]), [[requestId, ['tool:mail/read']]]);
   });
 
-  test('alice revokes the grant mid-task: the next call is denied and no new token is issued', async () => {
+  test('alice revokes the grant mid-task: the next call is denied, for a token delegated from it too, and no new token is issued', async () => {
+    // The agent hands part of its on-behalf-of token to a helper agent (RFC 8693 delegation): the child still acts for alice.
+    const helper = await agentFor(server, 'summarizer', OLIVIA, ['tool:mail/read']);
+    await server.admin.addTrustRule({ from: spiffeId, to: helper.spiffeId! });
+    const child = await agent.delegate(token, { delegateSvid: await helper.delegationSvidFor(spiffeId), resource: GATEWAY, scope: ['tool:mail/read'] });
+    const childClaims = decodeJwt(child.accessToken);
+    assert.equal(childClaims.sub, ALICE);
+    assert.deepEqual(childClaims.act, { sub: helper.spiffeId, act: { sub: spiffeId } });
+    assert.equal(childClaims.grant_id, requestId);
+    assert.equal((await authorize(server, child.accessToken, 'mail/read')).decision, 'allow');
     const carol = new Browser();
     await signIn(carol, CAROL);
     assert.equal((await asHuman(server, carol, 'POST', `/v1/grants/${requestId}/revoke`)).status, 404, 'not hers to revoke');
     const revoked = await asHuman(server, alice, 'POST', `/v1/grants/${requestId}/revoke`);
     assert.equal(revoked.status, 200, JSON.stringify(revoked.json));
     assert.equal(revoked.json.status, 'revoked');
-    const next = await authorize(server, token, 'mail/read');
-    assert.equal(next.decision, 'deny');
-    assert.equal(next.decision_id, null);
-    assert.match(JSON.stringify(next.errors), /grant/);
+    for (const t of [token, child.accessToken]) {
+      const next = await authorize(server, t, 'mail/read');
+      assert.equal(next.decision, 'deny');
+      assert.equal(next.decision_id, null);
+      assert.match(JSON.stringify(next.errors), /grant/);
+    }
     const again = await exchangeGrant(server, agent, requestId);
     assert.equal(again.status, 400);
     assert.match(String(again.json.error_description), /revoked/);
