@@ -81,6 +81,8 @@ export class GrantService {
       if (status !== 'active') throw new MandateError('conflict', `grant \`${id}\` is ${status}; only an active grant can be narrowed`, { id, status });
       const terms = narrowTerms({ scopes: g.scopes, expiresAt: g.expiresAt }, { scopes: change.scopes, expiresAt: change.ttlSeconds === undefined ? undefined : now + change.ttlSeconds * 1000 }, now);
       if (!terms.ok) throw new MandateError(terms.error, terms.message);
+      // Ending every task under the grant for nothing would only disrupt its agent.
+      if (!terms.narrowed) throw new MandateError('invalid_request', 'those are the grant\'s current terms: nothing to narrow');
       const updated: GrantRecord = { ...g, scopes: terms.terms.scopes, expiresAt: terms.terms.expiresAt };
       await tx.grants.update(updated);
       await tx.audit.append({ actor, action: 'grant.narrow', target: `grant:${g.id}`, outcome: 'success', requestId: ctx.requestId, details: { human: g.human, agent: g.agent, before: { scopes: g.scopes, expires_at: g.expiresAt }, after: { scopes: updated.scopes, expires_at: updated.expiresAt } } });

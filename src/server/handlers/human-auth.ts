@@ -60,7 +60,9 @@ export const callback = route({
     }
     let human;
     try {
-      human = await signIn.complete(new URL(request.url, mandate.config.issuer), state);
+      // The URL the provider redirected to, on the issuer (which may carry a path prefix behind a proxy), with the response parameters.
+      const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+      human = await signIn.complete(new URL(`${mandate.config.issuer}/auth/callback${query}`), state);
     } catch (err) {
       const reason = err instanceof MandateError ? String(err.details?.reason ?? err.code) : 'error';
       await mandate.delegation.sessions.refused('oidc', reason, ctx);

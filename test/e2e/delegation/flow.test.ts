@@ -240,6 +240,8 @@ describe('human-to-agent delegation with a real identity provider', () => {
   test('alice narrows the grant: the task under it ends, a new token gets only what is left', async () => {
     const widen = await asHuman(server, alice, 'POST', `/v1/grants/${requestId}/narrow`, { scopes: ['tool:mail/*'] });
     assert.equal(widen.status, 400, 'never wider');
+    const same = await asHuman(server, alice, 'POST', `/v1/grants/${requestId}/narrow`, { scopes: ['tool:mail/delete', 'tool:mail/read'] });
+    assert.equal(same.status, 400, 'the same terms are no narrowing (and end no task)');
     const narrowed = await asHuman(server, alice, 'POST', `/v1/grants/${requestId}/narrow`, { scopes: ['tool:mail/read'] });
     assert.equal(narrowed.status, 200, JSON.stringify(narrowed.json));
     assert.deepEqual(narrowed.json.ended_tasks, [taskId]);
