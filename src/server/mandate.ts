@@ -164,12 +164,12 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     // Risk signals (docs/signals.md): their risk and restrictions count in every decision; the built-in detectors run after each one.
     const agentName = (spiffeId: string): string | undefined => (spiffeId.startsWith(`spiffe://${config.trustDomain}/agent/`) ? spiffeId.slice(`spiffe://${config.trustDomain}/agent/`.length) : undefined);
     // The SSF transmitter is composed later; a risk-level change before then has no stream to reach.
-    let ssfRef: SsfServices | undefined;
+    const ssfRef: { current?: SsfServices } = {};
     const signals = new SignalService({
       config: config.signals ?? SIGNALS_DETECTORS_OFF,
       onRiskChange: (c) => {
         const event = riskLevelChangeOf({ task: c.task, agent: c.agent, previous: c.previous, current: c.current, reason: c.signal.reason ?? c.signal.kind, at: c.signal.at });
-        if (event && ssfRef) void ssfRef.transmitter.publish(event).catch(() => undefined);
+        if (event && ssfRef.current) void ssfRef.current.transmitter.publish(event).catch(() => undefined);
       },
       clock,
       trustDomain: config.trustDomain,
@@ -219,7 +219,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       receiver: config.ssfReceiverIssuer ? { issuer: config.ssfReceiverIssuer, audience: config.ssfReceiverAudience ?? `${config.issuer}/v1/ssf/receiver`, jwksUrl: config.ssfReceiverJwksUrl, jwks: config.ssfReceiverJwks } : undefined,
       onProblem: (message, details) => process.emitWarning(message, { code: 'MANDATE_SSF', detail: JSON.stringify(details) }),
     });
-    ssfRef = ssf;
+    ssfRef.current = ssf;
     const mandate: Mandate = {
       ssf,
       gateway: null,
