@@ -59,11 +59,22 @@ export interface SecretSource {
   reveal(id: string): Promise<RevealedSecret>;
 }
 
+/** A committed change to a secret, as CAEP's `credential-change` names it (never the value). */
+export interface SecretChange {
+  id: string;
+  /** The version the broker uses after the change (the last one, for a delete). */
+  version: number;
+  change: 'create' | 'update' | 'revoke' | 'delete';
+  at: number;
+}
+
 export class SecretStore implements SecretSource {
   constructor(
     private readonly store: Store,
     private readonly envelope: Envelope,
     private readonly clock: Clock,
+    /** Told after each change commits (SSF `credential-change`); it must not throw. */
+    private readonly onChange: (change: SecretChange) => void = () => undefined,
   ) {}
 
   /**
@@ -74,7 +85,7 @@ export class SecretStore implements SecretSource {
   async put(id: string, input: PutSecretInput, ctx: RequestContext): Promise<{ secret: SecretMetadata; created: boolean }> {
     checkId(id);
     checkInput(input);
-    return this.store.transaction(async (tx) => {
+    const result = await this.store.transaction(async (tx) => {
       const now = this.clock.now();
       const existing = await tx.secrets.get(id);
       const version = (existing?.currentVersion ?? 0) + 1;
@@ -92,6 +103,8 @@ export class SecretStore implements SecretSource {
       );
       return { secret: metadata(record, await tx.secrets.listVersions(id)), created: !live };
     });
+    this.told({ id, version: result.secret.version, change: result.created ? 'create' : 'update', at: result.secret.updatedAt });
+    return result;
   }
 
   async list(): Promise<SecretMetadata[]> {
@@ -118,13 +131,15 @@ export class SecretStore implements SecretSource {
   /** Destroys every stored version; the id and its last version number are kept (audit, no reuse). */
   async delete(id: string, ctx: RequestContext): Promise<void> {
     checkId(id);
-    await this.store.transaction(async (tx) => {
+    const deleted = await this.store.transaction(async (tx) => {
       const s = await live(tx, id);
       const now = this.clock.now();
       const destroyed = await tx.secrets.deleteVersions(id);
       await tx.secrets.upsert({ ...s, status: 'deleted', updatedAt: now, updatedBy: ctx.actor });
       await tx.audit.append({ actor: ctx.actor, action: 'secret.delete', target: `secret:${id}`, outcome: 'success', requestId: ctx.requestId, details: { version: s.currentVersion, versions_destroyed: destroyed } });
+      return { version: s.currentVersion, at: now };
     });
+    this.told({ id, change: 'delete', ...deleted });
   }
 
   /**
@@ -157,13 +172,24 @@ export class SecretStore implements SecretSource {
 
   private async setStatus(id: string, status: 'active' | 'disabled', ctx: RequestContext, action: 'secret.disable' | 'secret.enable'): Promise<SecretMetadata> {
     checkId(id);
-    return this.store.transaction(async (tx) => {
+    const { secret, changed } = await this.store.transaction(async (tx) => {
       const s = await live(tx, id);
       const record = { ...s, status, updatedAt: this.clock.now(), updatedBy: ctx.actor };
       await tx.secrets.upsert(record);
       await tx.audit.append({ actor: ctx.actor, action, target: `secret:${id}`, outcome: 'success', requestId: ctx.requestId, details: { version: s.currentVersion, previous_status: s.status } });
-      return metadata(record, await tx.secrets.listVersions(id));
+      return { secret: metadata(record, await tx.secrets.listVersions(id)), changed: s.status !== status };
     });
+    // Disabling a disabled secret (or enabling an active one) changes nothing a receiver acts on.
+    if (changed) this.told({ id, version: secret.version, change: status === 'disabled' ? 'revoke' : 'update', at: secret.updatedAt });
+    return secret;
+  }
+
+  private told(change: SecretChange): void {
+    try {
+      this.onChange(change);
+    } catch {
+      // telling a receiver must never fail or undo the change itself
+    }
   }
 }
 

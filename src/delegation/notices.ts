@@ -22,6 +22,8 @@ export class DelegationNotices {
   constructor(
     private readonly issuer: string,
     private readonly sink: NoticeSink | null,
+    /** Told of each grant change after it commits, as a record (SSF `token-claims-change`); it must not throw. */
+    private readonly onGrant: (type: 'narrowed' | 'revoked', grant: GrantRecord) => void = () => undefined,
   ) {}
 
   grantRequest(type: 'created' | 'approved' | 'denied', r: GrantRequestRecord, grant?: GrantRecord): void {
@@ -42,6 +44,11 @@ export class DelegationNotices {
 
   grant(type: 'narrowed' | 'revoked', g: GrantRecord, by: string): void {
     this.emit(`grant.${type}`, { ...grantData(g), by });
+    try {
+      this.onGrant(type, g);
+    } catch {
+      // as for the webhook: the change stands whatever a listener does
+    }
   }
 
   approval(a: ApprovalRecord): void {

@@ -1,7 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { MandateError } from '../core/errors.js';
-import type { ApprovalRecord, Store } from '../core/store/index.js';
+import type { ApprovalRecord, GrantRecord, Store } from '../core/store/index.js';
 import type { ApprovalService } from '../delegation/approvals.js';
 import { HumanApprovals, type ApproverRules } from '../delegation/approvers.js';
 import { GrantRequestService } from '../delegation/grant-requests.js';
@@ -45,6 +45,8 @@ export interface DelegationDeps {
   fetch?: typeof fetch | undefined;
   /** Builds the approval service with the listener that tells humans about approvals. */
   approvals: (onChange: (a: ApprovalRecord) => void) => ApprovalService;
+  /** Told of each grant narrowed or revoked after it commits (the SSF transmitter). */
+  onGrant?: ((type: 'narrowed' | 'revoked', grant: GrantRecord) => void) | undefined;
 }
 
 export function composeDelegation(d: DelegationDeps): { delegation: DelegationServices; approvals: ApprovalService } {
@@ -52,7 +54,7 @@ export function composeDelegation(d: DelegationDeps): { delegation: DelegationSe
   if (config.oidcIssuer && !config.oidcClientId) throw new MandateError('invalid_config', 'invalid configuration: `oidcIssuer` is set without `oidcClientId`; register Mandate at the identity provider and set both', { key: 'oidcClientId' });
   if (Boolean(config.webhookUrl) !== Boolean(config.webhookSecret)) throw new MandateError('invalid_config', 'invalid configuration: `webhookUrl` and `webhookSecret` go together; set both or neither', { key: config.webhookUrl ? 'webhookSecret' : 'webhookUrl' });
   const webhook = config.webhookUrl && config.webhookSecret ? new WebhookNotifier({ url: config.webhookUrl, secret: config.webhookSecret, clock, ...(d.fetch ? { fetch: d.fetch } : {}) }) : null;
-  const notices = new DelegationNotices(config.issuer, webhook && ((event) => webhook.send(event)));
+  const notices = new DelegationNotices(config.issuer, webhook && ((event) => webhook.send(event)), d.onGrant);
   const approvals = d.approvals((a) => notices.approval(a));
   const rules: ApproverRules = { approverGroups: config.approverGroups ?? [], allowOwnerSelfApproval: config.allowOwnerSelfApproval };
   const delegation: DelegationServices = {

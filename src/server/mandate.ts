@@ -40,7 +40,7 @@ import { composeDelegation, type DelegationServices } from './compose-delegation
 import { McpGateway } from '../gateway/mcp/gateway.js';
 import { HttpProxy } from '../gateway/http-proxy/proxy.js';
 import { composeSsf, type SsfServices } from '../ssf/index.js';
-import { riskLevelChangeOf } from '../ssf/caep.js';
+import { riskLevelChangeOf, secretCredentialChangeOf, tokenClaimsChangeOf, type CaepEvent } from '../ssf/caep.js';
 
 /** Everything a running Mandate holds, composed once at start. */
 export interface Mandate {
@@ -165,12 +165,13 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     const agentName = (spiffeId: string): string | undefined => (spiffeId.startsWith(`spiffe://${config.trustDomain}/agent/`) ? spiffeId.slice(`spiffe://${config.trustDomain}/agent/`.length) : undefined);
     // The SSF transmitter is composed later; a risk-level change before then has no stream to reach.
     const ssfRef: { current?: SsfServices } = {};
+    // Changes that are not revocations (risk, a grant's narrowed claims, a broker secret) are told to the SSF streams after they commit, in the background.
+    const tell = (event: CaepEvent | null): void => {
+      if (event && ssfRef.current) void ssfRef.current.transmitter.publish(event).catch(() => undefined);
+    };
     const signals = new SignalService({
       config: config.signals ?? SIGNALS_DETECTORS_OFF,
-      onRiskChange: (c) => {
-        const event = riskLevelChangeOf({ task: c.task, agent: c.agent, previous: c.previous, current: c.current, reason: c.signal.reason ?? c.signal.kind, at: c.signal.at });
-        if (event && ssfRef.current) void ssfRef.current.transmitter.publish(event).catch(() => undefined);
-      },
+      onRiskChange: (c) => tell(riskLevelChangeOf({ task: c.task, agent: c.agent, previous: c.previous, current: c.current, reason: c.signal.reason ?? c.signal.kind, at: c.signal.at })),
       clock,
       trustDomain: config.trustDomain,
       audit: (event) => store.transaction((tx) => tx.audit.append(event)),
@@ -207,8 +208,8 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     tasks.onFinish((taskId) => decisions.forget(taskId));
     tasks.onFinish((taskId) => signals.forgetTask(taskId));
     // Approvals tell humans (webhook) about each change; humans sign in, answer and delegate through `delegation`.
-    const { delegation, approvals } = composeDelegation({ config, store, clock, masterKey: master.key, tasks, fetch: deps.fetch, approvals: (onChange) => new ApprovalService(store, clock, { issuer: config.issuer, ttlSeconds: config.approvalTtl, onChange }) });
-    const secrets = new SecretStore(store, new Envelope(master.key), clock);
+    const { delegation, approvals } = composeDelegation({ config, store, clock, masterKey: master.key, tasks, fetch: deps.fetch, onGrant: (type, grant) => tell(type === 'narrowed' ? tokenClaimsChangeOf(grant, clock.now()) : null), approvals: (onChange) => new ApprovalService(store, clock, { issuer: config.issuer, ttlSeconds: config.approvalTtl, onChange }) });
+    const secrets = new SecretStore(store, new Envelope(master.key), clock, (change) => tell(secretCredentialChangeOf(change)));
     const broker = new CredentialBroker({ secrets, keys, clock, issuer: config.issuer, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
     tasks.onFinish((taskId) => broker.forgetTask(taskId));
     const exchange: ExchangeDeps = { store, clock, keys, svids, ownTokens, revocations, issuer: config.issuer, trustDomain: config.trustDomain, taskTokenMaxTtlSeconds: config.taskTokenMaxTtl, dpopRequired: config.dpopRequired };

@@ -90,3 +90,34 @@ export function riskLevelChangeOf(change: { task: string | null; agent: string; 
 export function riskLevel(risk: number): 'LOW' | 'MEDIUM' | 'HIGH' {
   return risk < 40 ? 'LOW' : risk < 70 ? 'MEDIUM' : 'HIGH';
 }
+
+/** The credential type of a broker secret (CAEP §3.2 lets a transmitter name its own; docs/ssf.md). */
+export const BROKER_SECRET_CREDENTIAL = 'urn:mandate:credential-type:broker-secret';
+
+/**
+ * The CAEP `token-claims-change` for a narrowed grant: the claims every token issued under it now
+ * carries at most (`scope`, space-separated, and `exp`, seconds). Subject `grant:<id>` (opaque),
+ * the same subject the grant's `session-revoked` names. Tokens issued before the narrowing are
+ * not re-issued: their tasks end with it (their own `session-revoked`).
+ */
+export function tokenClaimsChangeOf(grant: { id: string; scopes: readonly string[]; expiresAt: number }, at: number): CaepEvent {
+  return {
+    type: CAEP.tokenClaimsChange,
+    subject: { format: 'opaque', id: `grant:${grant.id}` },
+    claims: { event_timestamp: seconds(at), initiating_entity: 'user', claims: { scope: grant.scopes.join(' '), exp: seconds(grant.expiresAt) } },
+  };
+}
+
+/**
+ * The CAEP `credential-change` for a change to a broker secret (the third-party credential the
+ * gateway injects): a new secret is `create`, a rotation `update`, disabling it `revoke`,
+ * enabling it again `update`, deleting it `delete`. Subject `secret:<id>` (opaque); the value
+ * and its version's material never leave the store, only the id and version number.
+ */
+export function secretCredentialChangeOf(change: { id: string; version: number; change: 'create' | 'update' | 'revoke' | 'delete'; at: number }): CaepEvent {
+  return {
+    type: CAEP.credentialChange,
+    subject: { format: 'opaque', id: `secret:${change.id}` },
+    claims: { event_timestamp: seconds(change.at), initiating_entity: 'admin', credential_type: BROKER_SECRET_CREDENTIAL, change_type: change.change, friendly_name: `${change.id} v${change.version}` },
+  };
+}
