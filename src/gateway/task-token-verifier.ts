@@ -23,6 +23,11 @@ export interface LocalVerifierDeps {
 
 const MAX_AUDIENCES = 64;
 
+/** The principal's revocation facts: its token, task, ancestors, agents on the chain, grant, issue time and signing key. */
+export function revocableOf(p: Principal): RevocableToken {
+  return { jti: p.jti, task_id: p.taskId, ancestors: p.ancestors, agents: [...(p.grantId ? [] : [p.subject]), ...p.actors], grant_id: p.grantId ?? undefined, iat: p.issuedAt, kid: p.keyId ?? undefined };
+}
+
 export class LocalTaskTokenVerifiers {
   readonly #deps: LocalVerifierDeps;
   readonly #byAudience = new Map<string, TokenVerifier>();
@@ -56,7 +61,7 @@ export class LocalTaskTokenVerifiers {
         audience,
         keys: this.#keys,
         now: () => clock.now(),
-        revocation: (p: Principal) => revoked({ jti: p.jti, task_id: p.taskId, ancestors: p.ancestors, agents: [...(p.grantId ? [] : [p.subject]), ...p.actors], grant_id: p.grantId ?? undefined, iat: p.issuedAt }),
+        revocation: (p: Principal) => revoked(revocableOf(p)),
       });
       this.#byAudience.set(audience, v);
     }

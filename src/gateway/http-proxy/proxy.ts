@@ -12,7 +12,7 @@ import { DpopReplayCache } from '../../sdk/dpop-replay-cache.js';
 import { DPOP_ALGORITHMS } from '../../sdk/dpop-verify.js';
 import { TokenVerifier } from '../../sdk/token-verifier.js';
 import { resolveVerifyOptions } from '../../sdk/verify-request.js';
-import { revocableOf } from '../mcp/auth.js';
+import { revocableOf } from '../task-token-verifier.js';
 import { serviceTools } from './catalog.js';
 import type { ProxyConfig, ServiceConfig } from './config.js';
 import type { ApprovalPort, BrokerPort, CompiledRoute, ProxyDeps, ProxyLog, ProxyService } from './context.js';

@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { MandateError } from '../../core/errors.js';
 import type { DpopVerifier } from '../../oauth/dpop.js';
-import type { RevocableToken } from '../../revocation/registry.js';
 import type { LocalTaskTokenVerifiers, Principal } from '../task-token-verifier.js';
 
 /**
@@ -33,10 +32,6 @@ export interface GatewayAuthOptions {
 
 const quoted = (s: string): string => s.replace(/[\\"]/g, '').slice(0, 300);
 
-/** The principal's revocation facts, as `LocalTaskTokenVerifiers` builds them (../task-token-verifier.ts). */
-export function revocableOf(p: Principal): RevocableToken {
-  return { jti: p.jti, task_id: p.taskId, ancestors: p.ancestors, agents: [...(p.grantId ? [] : [p.subject]), ...p.actors], grant_id: p.grantId ?? undefined, iat: p.issuedAt };
-}
 
 export class GatewayAuthenticator {
   readonly #o: GatewayAuthOptions;

@@ -37,6 +37,7 @@ test('a bad field is named', () => {
   assert.match(refusal({ upstreams: [{ ...http, transport: 'ws' }] }), /upstreams\[0\]\.transport/);
   assert.match(refusal({ upstreams: [{ ...http, extra: 1 }] }), /upstreams\[0\]/);
   assert.match(refusal({ failMode: 'sometimes', upstreams: [] }), /gateway\.failMode/);
+  assert.match(refusal({ failMode: 'open', upstreams: [] }), /`gateway\.failMode` can only be `closed`: an enforcement point never fails open/);
   assert.match(refusal({ upstreams: [{ ...http, namespace: false }, { ...http, name: 'b', namespace: false }] }), /at most one upstream may set `namespace: false`/);
 });
 

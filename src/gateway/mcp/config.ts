@@ -71,10 +71,10 @@ export const gatewayConfigSchema = z
     /** The gateway's resource identifier (token audience, RFC 9728 `resource`). Default `<issuer>/mcp`. */
     resource: z.url({ protocol: /^https?$/ }).optional(),
     /**
-     * `closed` (default): nothing is forwarded when a check cannot be made. `open` only ever applies
-     * to a stale revocation stream (a later feature); a failing decision point is always closed.
+     * Only `closed` (the default, and the only behaviour): nothing is forwarded when a check cannot
+     * be made. Kept so configurations that spell it out stay valid; `open` is refused.
      */
-    failMode: z.enum(['closed', 'open']).optional(),
+    failMode: z.literal('closed', { error: 'can only be `closed`: an enforcement point never fails open (a failing decision point or a stale revocation stream refuses the call)' }).optional(),
     /** Advertise `dpop_bound_access_tokens_required` and refuse Bearer tokens. Default: the `dpopRequired` setting. */
     dpopRequired: z.boolean().optional(),
     /** Origins allowed to call /mcp from a browser (requests without `Origin` are not browsers). Default: the issuer's origin. */

@@ -5,7 +5,7 @@ import { decisionPointUnavailableResult } from './results.js';
 /**
  * Step 4: the decision (`DecisionService.authorize`: recorded in the task's session, audited).
  * If the decision point throws or cannot be reached, the call is refused: a failing decision
- * point is always fail-closed, whatever `failMode` says.
+ * point is always fail-closed: there is no fail-open mode.
  */
 export async function decideCall(call: ToolCall, deps: PipelineDeps, approved: boolean): Promise<AuthorizeResult | undefined> {
   const target = call.target!;
