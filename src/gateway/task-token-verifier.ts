@@ -23,6 +23,13 @@ export interface LocalVerifierDeps {
 
 const MAX_AUDIENCES = 64;
 
+/**
+ * Mandate's own enforcement points verify tokens Mandate issued, on its clock or a peer
+ * instance's (NTP-synchronised): a few seconds cover the skew between instances, where the SDK's
+ * default 30 s would keep a token alive that long past its grant's or task's expiry.
+ */
+export const LOCAL_CLOCK_TOLERANCE_SECONDS = 5;
+
 /** The principal's revocation facts: its token, task, ancestors, agents on the chain, grant, issue time and signing key. */
 export function revocableOf(p: Principal): RevocableToken {
   return { jti: p.jti, task_id: p.taskId, ancestors: p.ancestors, agents: [...(p.grantId ? [] : [p.subject]), ...p.actors], grant_id: p.grantId ?? undefined, iat: p.issuedAt, kid: p.keyId ?? undefined };
@@ -61,6 +68,7 @@ export class LocalTaskTokenVerifiers {
         audience,
         keys: this.#keys,
         now: () => clock.now(),
+        clockToleranceSeconds: LOCAL_CLOCK_TOLERANCE_SECONDS,
         revocation: (p: Principal) => revoked(revocableOf(p)),
       });
       this.#byAudience.set(audience, v);

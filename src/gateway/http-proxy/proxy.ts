@@ -12,7 +12,7 @@ import { DpopReplayCache } from '../../sdk/dpop-replay-cache.js';
 import { DPOP_ALGORITHMS } from '../../sdk/dpop-verify.js';
 import { TokenVerifier } from '../../sdk/token-verifier.js';
 import { resolveVerifyOptions } from '../../sdk/verify-request.js';
-import { revocableOf } from '../task-token-verifier.js';
+import { LOCAL_CLOCK_TOLERANCE_SECONDS, revocableOf } from '../task-token-verifier.js';
 import { serviceTools } from './catalog.js';
 import type { ProxyConfig, ServiceConfig } from './config.js';
 import type { ApprovalPort, BrokerPort, CompiledRoute, ProxyDeps, ProxyLog, ProxyService } from './context.js';
@@ -164,7 +164,7 @@ export class HttpProxy {
     const resource = `${issuer}/proxy/${config.name}`;
     const metadataUrl = `${issuer}${METADATA_PREFIX}${config.name}`;
     const upstream = new URL(config.upstream);
-    const verifier = new TokenVerifier({ issuer, audience: resource, keys, now: () => host.clock.now(), revocation: (p) => host.revocations.check(revocableOf(p)) });
+    const verifier = new TokenVerifier({ issuer, audience: resource, keys, now: () => host.clock.now(), clockToleranceSeconds: LOCAL_CLOCK_TOLERANCE_SECONDS, revocation: (p) => host.revocations.check(revocableOf(p)) });
     const verifyOptions = resolveVerifyOptions(verifier, { requireDpop: this.#dpopRequired, resourceMetadata: metadataUrl, replayCache, dpopAlgorithms: DPOP_ALGORITHMS, now: () => host.clock.now() });
     const routes: CompiledRoute[] = config.routes.map((r) => {
       const template = parseTemplate(r.path);
