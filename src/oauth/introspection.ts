@@ -1,10 +1,22 @@
+import { decodeProtectedHeader } from 'jose';
 import { actorsOf } from '../delegation/chain.js';
-import type { RevocationRegistry } from '../revocation/registry.js';
+import type { RevocableToken, RevocationRegistry } from '../revocation/registry.js';
 import type { OwnTokenVerifier, TaskTokenClaims } from './task-token.js';
 
 /** Agents on a token's chain whose suspension kills it: the subject when it is an agent, and every actor. */
 export function chainAgents(c: TaskTokenClaims): string[] {
   return [...(c.grant_id ? [] : [c.sub]), ...actorsOf(c.act)];
+}
+
+/**
+ * What the revocation registry checks of a task token `OwnTokenVerifier` verified: its jti,
+ * ancestors, task, agents on the chain, grant, issue time, and the key that signed it (a revoked
+ * key kills its tokens even while a verifier still holds it in its key cache).
+ */
+export function revocableOf(c: TaskTokenClaims, token: string): RevocableToken {
+  // INVARIANT: the token verified, so its header decodes.
+  const kid = decodeProtectedHeader(token).kid;
+  return { jti: c.jti, task_id: c.task_id, ancestors: c.ancestors, agents: chainAgents(c), grant_id: c.grant_id, iat: c.iat, kid };
 }
 
 /**
@@ -18,7 +30,7 @@ export async function introspect(tokens: OwnTokenVerifier, revocations: Revocati
   } catch {
     return { active: false };
   }
-  if (revocations.check({ jti: c.jti, task_id: c.task_id, ancestors: c.ancestors, agents: chainAgents(c), grant_id: c.grant_id, iat: c.iat })) return { active: false };
+  if (revocations.check(revocableOf(c, token))) return { active: false };
   return {
     active: true,
     token_type: c.cnf ? 'DPoP' : 'Bearer',

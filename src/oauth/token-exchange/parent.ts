@@ -1,5 +1,5 @@
 import { MandateError } from '../../core/errors.js';
-import { actorsOf } from '../../delegation/chain.js';
+import { revocableOf } from '../introspection.js';
 import type { TaskTokenClaims } from '../task-token.js';
 import type { ExchangeDeps } from './context.js';
 
@@ -12,8 +12,7 @@ export async function verifyParent(deps: ExchangeDeps, token: string): Promise<T
     if (err instanceof MandateError) throw new MandateError('invalid_request', `subject_token: ${err.message}`, err.details);
     throw err;
   }
-  const agents = [...(parent.grant_id ? [] : [parent.sub]), ...actorsOf(parent.act)];
-  const revoked = deps.revocations.check({ jti: parent.jti, task_id: parent.task_id, ancestors: parent.ancestors, agents, grant_id: parent.grant_id, iat: parent.iat });
+  const revoked = deps.revocations.check(revocableOf(parent, token));
   if (revoked) throw new MandateError('invalid_request', `subject_token is no longer valid: ${revoked}`, { reason: 'revoked' });
   return parent;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MandateError } from '../../core/errors.js';
 import type { TaskRecord, TaskTokenRecord } from '../../core/store/index.js';
-import { chainAgents } from '../../oauth/introspection.js';
+import { revocableOf } from '../../oauth/introspection.js';
 import { checkAdminToken } from '../admin-token.js';
 import { route } from '../route.js';
 
@@ -81,7 +81,7 @@ export const endTask = route({
     } catch (err) {
       throw new MandateError('unauthorized', err instanceof MandateError ? err.message : 'invalid token');
     }
-    if (mandate.revocations.check({ jti: claims.jti, task_id: claims.task_id, ancestors: claims.ancestors, agents: chainAgents(claims), grant_id: claims.grant_id, iat: claims.iat })) {
+    if (mandate.revocations.check(revocableOf(claims, m[2]))) {
       throw new MandateError('unauthorized', 'the task token is no longer valid');
     }
     if (claims.cnf) {
