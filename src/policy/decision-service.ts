@@ -8,6 +8,7 @@ import { extractContext, isExternal, urlHosts } from './argument-extractors.js';
 import type { Classification } from './classification.js';
 import type { DecisionError, DecisionPoint, Outcome } from './decision-point.js';
 import { chainFromToken, MAX_TARGET_LENGTH, promptScope, resourceScope, type AgentFacts, type DecisionRequest, type Destination, type RequestCommon, type SessionSnapshot, type TokenFacts, type ToolFacts, type UnknownTool } from './request.js';
+import { guardRestrictions } from './restriction-guard.js';
 import { parseToolId, type CatalogTool, type ToolCatalog } from './tool-catalog.js';
 
 /**
@@ -182,7 +183,7 @@ export class DecisionService {
     const call = await this.#toolCall(input);
     const state = this.#session(input.principal.taskId);
     const request = call.build(sessionSnapshotOf(state));
-    const decision = this.#opts.decisionPoint().authorize(request);
+    const decision = guardRestrictions(request, this.#opts.decisionPoint().authorize(request));
     return { outcome: decision.outcome, reasons: decision.reasons, errors: decision.errors, policySetVersion: decision.policySetVersion, inputsDigest: digestOf(request) };
   }
 
@@ -248,7 +249,7 @@ export class DecisionService {
     const request = build(sessionSnapshotOf(state));
     const now = request.now;
     const inputsDigest = digestOf(request);
-    const decision = this.#opts.decisionPoint().authorize(request);
+    const decision = guardRestrictions(request, this.#opts.decisionPoint().authorize(request));
     const recorded = recordDecision(state, { toolId: target, outcome: decision.outcome, at: now.getTime(), ...record });
     this.#remember(principal.taskId, recorded);
     const result: AuthorizeResult = { decisionId: newId(), outcome: decision.outcome, reasons: decision.reasons, errors: decision.errors, policySetVersion: decision.policySetVersion, inputsDigest };
