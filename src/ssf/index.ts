@@ -28,7 +28,8 @@ export interface SsfDeps {
   fetch: typeof fetch;
   queueSize: number;
   queueTtlSeconds: number;
-  pushAttempts: number;
+  /** Tries per pushed SET (`ssfPushAttempts`); undefined: until its queue TTL would end before the next try. */
+  pushAttempts: number | undefined;
   /** The identity provider whose CAEP events revoke human grants. */
   receiver?: { issuer: string; audience: string; jwksUrl?: string | undefined; jwks?: JSONWebKeySet | undefined } | undefined;
   onProblem: (message: string, details: Record<string, unknown>) => void;
@@ -45,6 +46,8 @@ export async function composeSsf(d: SsfDeps): Promise<SsfServices> {
     redeliverMs: 30_000,
     pushAttempts: d.pushAttempts,
     pushBackoffMs: 500,
+    // A receiver back from an outage hears within a minute; a long one costs one request a minute.
+    pushMaxBackoffMs: 60_000,
     pushTimeoutMs: 10_000,
     onProblem: d.onProblem,
   });

@@ -33,14 +33,22 @@ export class SetQueue {
     return dropped;
   }
 
-  /** Up to `max` SETs due for delivery, oldest first, marked as sent; `more`: others are due. */
+  /** How many SETs are due for delivery now: never handed out, or handed out `redeliverMs` ago. */
+  due(now: number): number {
+    this.expire(now);
+    let n = 0;
+    for (const q of this.#items.values()) if (this.#isDue(q, now)) n++;
+    return n;
+  }
+
+  /** Up to `max` SETs due for delivery, oldest first, marked as sent; `more`: others are due now (not those handed out and not yet due again). */
   take(max: number, now: number): { sets: Record<string, string>; more: boolean } {
     this.expire(now);
     const sets: Record<string, string> = {};
     let n = 0;
     let more = false;
     for (const [jti, q] of this.#items) {
-      if (q.sentAt !== null && now - q.sentAt < this.opts.redeliverMs) continue;
+      if (!this.#isDue(q, now)) continue;
       if (n === max) {
         more = true;
         break;
@@ -52,10 +60,10 @@ export class SetQueue {
     return { sets, more };
   }
 
-  /** The oldest SET, whether or not it was sent (push delivery takes them one by one). */
-  peek(now: number): SignedSet | undefined {
+  /** The oldest SET, whether or not it was sent, with when it expires (push delivery takes them one by one). */
+  peek(now: number): (SignedSet & { expiresAt: number }) | undefined {
     this.expire(now);
-    for (const [jti, q] of this.#items) return { jti, jwt: q.jwt };
+    for (const [jti, q] of this.#items) return { jti, jwt: q.jwt, expiresAt: q.expiresAt };
     return undefined;
   }
 
@@ -64,7 +72,18 @@ export class SetQueue {
     return this.#items.delete(jti);
   }
 
+  /** Drops every SET (SSF 1.0 §8.1.2: a disabled stream holds nothing); returns how many. */
+  clear(): number {
+    const n = this.#items.size;
+    this.#items.clear();
+    return n;
+  }
+
   expire(now: number): void {
     for (const [jti, q] of this.#items) if (q.expiresAt <= now) this.#items.delete(jti);
+  }
+
+  #isDue(q: Queued, now: number): boolean {
+    return q.sentAt === null || now - q.sentAt >= this.opts.redeliverMs;
   }
 }

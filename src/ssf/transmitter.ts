@@ -19,8 +19,11 @@ export interface TransmitterOptions {
   queueTtlMs: number;
   /** A polled SET not acknowledged is handed out again after this, ms. */
   redeliverMs: number;
-  pushAttempts: number;
+  /** Tries per pushed SET; undefined: until its queue TTL would end before the next try. */
+  pushAttempts: number | undefined;
   pushBackoffMs: number;
+  /** The longest wait between two tries of a pushed SET, ms. */
+  pushMaxBackoffMs: number;
   pushTimeoutMs: number;
   /** Something went wrong in the background (a SET dropped, signing failed); never thrown. */
   onProblem: (message: string, details: Record<string, unknown>) => void;
@@ -170,6 +173,7 @@ export class Transmitter {
       fetch: this.opts.fetch,
       attempts: this.opts.pushAttempts,
       backoffMs: this.opts.pushBackoffMs,
+      maxBackoffMs: this.opts.pushMaxBackoffMs,
       timeoutMs: this.opts.pushTimeoutMs,
       onDrop: (jti, why) => this.opts.onProblem('ssf push gave up on a set', { stream: stream.id, jti, why }),
     });

@@ -14,17 +14,34 @@ export interface Pushed {
   body: string;
 }
 
+export interface Receiver {
+  url: string;
+  /** SETs accepted (answered 2xx), in arrival order. */
+  received: Pushed[];
+  /** Every POST, with the status it was answered. */
+  requests: (Pushed & { status: number })[];
+  /** What the receiver answers: `code` (202 by default), unless `of` picks a status for a SET. A 400 carries an RFC 8935 `err`. */
+  status: { code: number; of?: ((set: string) => number | undefined) | undefined };
+  waitFor(n: number): Promise<Pushed[]>;
+  waitForRequests(n: number): Promise<(Pushed & { status: number })[]>;
+  close(): Promise<void>;
+}
+
 /** An RFC 8935 receiver on loopback: records each POST and answers `status` (202 by default). */
-export async function startReceiver(): Promise<{ url: string; received: Pushed[]; status: { code: number }; waitFor(n: number): Promise<Pushed[]>; close(): Promise<void> }> {
+export async function startReceiver(): Promise<Receiver> {
   const received: Pushed[] = [];
-  const status = { code: 202 };
+  const requests: (Pushed & { status: number })[] = [];
+  const status: Receiver['status'] = { code: 202 };
   const waiting: (() => void)[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      if (status.code === 202) received.push({ contentType: req.headers['content-type'], authorization: req.headers.authorization, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(status.code, { 'content-type': 'application/json' }).end(status.code === 202 ? '' : JSON.stringify({ err: 'invalid_request', description: 'test' }));
+      const pushed = { contentType: req.headers['content-type'], authorization: req.headers.authorization, body: Buffer.concat(chunks).toString('utf8') };
+      const code = status.of?.(pushed.body) ?? status.code;
+      requests.push({ ...pushed, status: code });
+      if (code >= 200 && code < 300) received.push(pushed);
+      res.writeHead(code, { 'content-type': 'application/json' }).end(code >= 200 && code < 300 ? '' : JSON.stringify({ err: code === 400 ? 'invalid_request' : 'unavailable', description: 'test' }));
       for (const w of waiting.splice(0)) w();
     });
   });
@@ -33,16 +50,42 @@ export async function startReceiver(): Promise<{ url: string; received: Pushed[]
   return {
     url,
     received,
+    requests,
     status,
     async waitFor(n) {
       while (received.length < n) await new Promise<void>((resolve) => waiting.push(resolve));
       return received.slice(0, n);
+    },
+    async waitForRequests(n) {
+      while (requests.length < n) await new Promise<void>((resolve) => waiting.push(resolve));
+      return requests.slice(0, n);
     },
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
     }),
   };
+}
+
+/** The claims of a SET, unverified (tests that verify use jose against the JWKS). */
+export function claimsOf(set: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(set.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+/** The `state` of a verification SET (SSF 1.0 §8.1.4.2), or undefined for another event. */
+export function stateOf(set: string): string | undefined {
+  const events = claimsOf(set).events as Record<string, { state?: string }>;
+  return events[VERIFICATION]?.state;
+}
+
+/** Collects the MANDATE_SSF process warnings (the transmitter's `onProblem`) until `stop`. */
+export function ssfWarnings(): { list: { message: string; detail: Record<string, unknown> }[]; stop(): void } {
+  const list: { message: string; detail: Record<string, unknown> }[] = [];
+  const on = (w: Error & { code?: string; detail?: string }) => {
+    if (w.code === 'MANDATE_SSF') list.push({ message: w.message, detail: JSON.parse(w.detail ?? '{}') as Record<string, unknown> });
+  };
+  process.on('warning', on);
+  return { list, stop: () => process.off('warning', on) };
 }
 
 export async function admin(server: TestServer, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
