@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MandateError } from '../../core/errors.js';
-import type { ApprovalRecord } from '../../core/store/index.js';
+import type { ApprovalRecord, ApprovalStatus } from '../../core/store/index.js';
 import { signedIn } from '../human-auth.js';
 import { route } from '../route.js';
 import { authenticateTaskToken, refuse } from '../task-token-auth.js';
@@ -33,7 +33,7 @@ export function approvalJson(a: ApprovalRecord) {
   };
 }
 
-const STATUSES = ['pending', 'approved', 'denied', 'used', 'expired'] as const;
+const STATUSES = ['pending', 'approved', 'denied', 'used', 'expired', 'revoked'] as const satisfies readonly ApprovalStatus[];
 const idParams = z.object({ id: z.string().min(1).max(80) });
 
 export const listApprovals = route({

@@ -103,6 +103,8 @@ describe('revocation reaches a remote gateway in another process', () => {
     await waitFor('the gateway to catch up', async () => (await gw.status()).seq >= target);
     assert.deepEqual(await (await fetch(`${gw.url}/approval/${ticket.id}`)).json(), { revoked: 'approval revoked' });
     assert.equal((await adminCall(server, 'POST', `/v1/approvals/${ticket.id}/revoke`)).status, 409, 'a revoked approval cannot be revoked again');
+    const listed = await adminOk<{ approvals: { id: string; status: string }[] }>(server, 'GET', '/v1/approvals?status=revoked');
+    assert.deepEqual(listed.approvals.map((a) => [a.id, a.status]), [[ticket.id, 'revoked']], 'the admin lists revoked approvals');
     assert.equal(await server.mandate.approvals.consume({ agent: alpha.id, taskId: task.task_id, target: 'mail/send', arguments: { to: 'bob@example.org' }, policySetVersion: '1', reasons: ['mandate.destructive-approval'] }), false);
   });
 
