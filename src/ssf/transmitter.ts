@@ -42,6 +42,8 @@ interface Live {
   queue: SetQueue;
   push: PushDelivery | null;
   waiters: Set<() => void>;
+  /** Bumped each time the stream is disabled: a SET still being signed for an older epoch is not queued. */
+  epoch: number;
 }
 
 /** The longest a poll without `returnImmediately` waits for a SET, ms. */
@@ -51,8 +53,9 @@ const MAX_EVENTS = 1000;
 /**
  * The SSF transmitter's delivery side: for each stream, the SETs it is owed, signed once per
  * stream (each stream has its own `aud`) and queued; pushed in the background (RFC 8935) or
- * handed out on polls (RFC 8936). A disabled stream gets nothing; a paused one keeps its SETs
- * until it is enabled (SSF 1.0 §8.1.2.1).
+ * handed out on polls (RFC 8936). A disabled stream gets nothing and holds nothing (what was
+ * queued is dropped when it is disabled); a paused one keeps its SETs until it is enabled (SSF 1.0
+ * §8.1.2.1).
  */
 export class Transmitter {
   readonly #live = new Map<string, Live>();
@@ -67,9 +70,15 @@ export class Transmitter {
     if (!live) {
       const queue = new SetQueue({ max: this.opts.queueSize, ttlMs: this.opts.queueTtlMs, redeliverMs: this.opts.redeliverMs });
       const push = stream.delivery.method === PUSH ? this.#pushFor(stream, queue) : null;
-      this.#live.set(stream.id, { stream, queue, push, waiters: new Set() });
+      this.#live.set(stream.id, { stream, queue, push, waiters: new Set(), epoch: 0 });
       push?.hold(stream.status !== 'enabled');
       return;
+    }
+    if (stream.status === 'disabled' && live.stream.status !== 'disabled') {
+      // SSF 1.0 §8.1.2.1: a disabled stream's transmitter holds nothing for it, so a SET queued
+      // before it was disabled never comes out after it is enabled again.
+      live.epoch++;
+      live.queue.clear();
     }
     live.stream = stream;
     live.push?.retarget(stream.delivery);
@@ -80,6 +89,7 @@ export class Transmitter {
   remove(id: string): void {
     const live = this.#live.get(id);
     if (!live) return;
+    live.epoch++;
     live.push?.close();
     this.#wake(live);
     this.#live.delete(id);
@@ -150,6 +160,7 @@ export class Transmitter {
   }
 
   async #enqueue(live: Live, event: CaepEvent): Promise<void> {
+    const epoch = live.epoch;
     let set;
     try {
       set = await signSet(await this.opts.signingKey(), { issuer: this.opts.issuer, audience: live.stream.audience, event, now: this.opts.clock.now() });
@@ -157,6 +168,8 @@ export class Transmitter {
       this.opts.onProblem('ssf set could not be signed', { stream: live.stream.id, event: event.type, error: err instanceof Error ? err.message : 'unknown' });
       return;
     }
+    // Disabled (or deleted) while this SET was signed: the event came before, so it is dropped too.
+    if (live.epoch !== epoch || live.stream.status === 'disabled') return;
     const dropped = live.queue.add(set, this.opts.clock.now());
     if (dropped > 0) this.opts.onProblem('ssf queue full: oldest sets dropped', { stream: live.stream.id, dropped });
     live.push?.kick();
