@@ -171,7 +171,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     };
     const signals = new SignalService({
       config: config.signals ?? SIGNALS_DETECTORS_OFF,
-      onRiskChange: (c) => tell(riskLevelChangeOf({ task: c.task, agent: c.agent, previous: c.previous, current: c.current, reason: c.signal.reason ?? c.signal.kind, at: c.signal.at })),
+      onRiskChange: (c) => tell(riskLevelChangeOf(c)),
       clock,
       trustDomain: config.trustDomain,
       audit: (event) => store.transaction((tx) => tx.audit.append(event)),
@@ -188,7 +188,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
         if (name === undefined) throw new MandateError('not_found', `agent \`${spiffeId}\` is not registered in this trust domain`);
         return agents.suspend(name, ctx);
       },
-    });
+    }).start();
     const decisions = new DecisionService({
       catalog: catalog.catalog,
       // The policy store's active set decides; an activation takes effect at the next call.
@@ -261,6 +261,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
         revocationBus.close();
         await mandate.gateway?.close();
         await mandate.proxy?.close();
+        signals.close();
         await signals.idle();
         await decisionAudit.flush();
         await checkpointer.checkpoint().catch(() => undefined);

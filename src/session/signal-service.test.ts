@@ -148,6 +148,41 @@ describe('outside signals (receive)', () => {
   });
 });
 
+describe('risk changes (onRiskChange, sweep)', () => {
+  test('a raise is told at once; the fall back is told by the sweep once the signals expire, step by step', async () => {
+    const h = harness();
+    const changes: [string | null, number, number, string][] = [];
+    const signals = new SignalService({ ...harnessDeps(h), onRiskChange: (c) => void changes.push([c.task, c.previous, c.current, c.reason]) });
+    await signals.receive({ task: 't1', kind: 'judge', risk: 45, source: 'llm-judge', reason: 'odd tool choice', ttl_seconds: 30 }, h.admin);
+    await signals.receive({ task: 't1', kind: 'judge', risk: 20, source: 'llm-judge', ttl_seconds: 60 }, h.admin);
+    await signals.receive({ agent: ALPHA, kind: 'edr', risk: 70, source: 'edr', ttl_seconds: 10 }, h.admin);
+    assert.deepEqual(changes, [['t1', 0, 45, 'odd tool choice'], [null, 0, 70, 'edr']], 'the weaker signal moved nothing');
+    signals.sweep();
+    assert.equal(changes.length, 2, 'nothing expired yet');
+    h.clock.advance(10_000);
+    signals.sweep();
+    assert.deepEqual(changes.slice(2), [[null, 70, 0, 'signals expired']]);
+    h.clock.advance(20_000);
+    signals.sweep();
+    assert.deepEqual(changes.slice(3), [['t1', 45, 20, 'signals expired']]);
+    h.clock.advance(30_000);
+    signals.sweep();
+    signals.sweep();
+    assert.deepEqual(changes.slice(4), [['t1', 20, 0, 'signals expired']], 'told once');
+  });
+
+  test('an ended task is not told as a falling risk', async () => {
+    const h = harness();
+    const changes: number[] = [];
+    const signals = new SignalService({ ...harnessDeps(h), onRiskChange: (c) => void changes.push(c.current) });
+    await signals.receive({ task: 't1', kind: 'judge', risk: 50, source: 'llm-judge', ttl_seconds: 30 }, h.admin);
+    signals.forgetTask('t1');
+    h.clock.advance(60_000);
+    signals.sweep();
+    assert.deepEqual(changes, [50]);
+  });
+});
+
 /** The ports of a harness's service, to build a variant. */
 function harnessDeps(h: ReturnType<typeof harness>) {
   return { config: DEFAULT_SIGNALS, clock: h.clock, trustDomain: TD, task: async (id: string) => (id === 't1' ? { id, agent: ALPHA, status: 'active', purpose: '', scopes: ['tool:*'], authorizationDetails: [] } : undefined), agentLabels: async () => [], activeTasks: async () => [], endTask: async () => undefined, suspendAgent: async () => undefined, audit: async () => undefined };

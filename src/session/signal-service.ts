@@ -48,20 +48,31 @@ export interface SignalServiceDeps {
   /** Background work that failed beyond its own audit (an audit append that threw). */
   onError?: (err: unknown) => void;
   /**
-   * Told when a new signal changes the risk of its task (or, for an agent signal, of the agent):
-   * the SSF transmitter turns a change of level into a CAEP `risk-level-change`. Must not throw.
+   * Told when a new signal changes the risk of its task (or, for an agent signal, of the agent),
+   * and when that risk falls back as signals expire (`sweep`): the SSF transmitter turns a change
+   * of level into a CAEP `risk-level-change`. Must not throw.
    */
   onRiskChange?: (change: RiskChange) => void;
 }
 
-/** A signal moved the risk of a task (`task` set) or of an agent, from `previous` to `current` (0..100). */
+/**
+ * The risk of a task (`task` set) or of an agent moved from `previous` to `current` (0..100):
+ * raised by `signal`, or fallen back because signals expired (no `signal`).
+ */
 export interface RiskChange {
   task: string | null;
   agent: string;
   previous: number;
   current: number;
-  signal: Signal;
+  /** Why: the signal's reason (else its kind), or `signals expired`. */
+  reason: string;
+  /** Milliseconds since the epoch. */
+  at: number;
+  signal?: Signal;
 }
+
+/** How often `start` sweeps for risks that fell back as their signals expired. */
+export const RISK_SWEEP_INTERVAL_MS = 1_000;
 
 export interface ResponseOutcome {
   response: ResponseName;
@@ -89,6 +100,9 @@ export class SignalService {
   readonly #loading = new Map<string, Promise<unknown>>();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #detectorsOn: boolean;
+  /** The last risk told to `onRiskChange` per task or agent, while above 0, to tell its fall too. */
+  readonly #told = new Map<string, { task: string | null; agent: string; risk: number }>();
+  #sweeper: NodeJS.Timeout | undefined;
 
   constructor(deps: SignalServiceDeps) {
     this.#deps = deps;
@@ -120,6 +134,37 @@ export class SignalService {
   forgetTask(taskId: string): void {
     this.#book.forgetTask(taskId);
     this.#tasks.delete(taskId);
+    // An ended task is told as revoked, not as a falling risk.
+    this.#told.delete(`task:${taskId}`);
+  }
+
+  /** Sweeps every `RISK_SWEEP_INTERVAL_MS` (without keeping the process alive) until `close`. */
+  start(): this {
+    if (this.#deps.onRiskChange && !this.#sweeper) {
+      this.#sweeper = setInterval(() => this.sweep(), RISK_SWEEP_INTERVAL_MS);
+      this.#sweeper.unref();
+    }
+    return this;
+  }
+
+  close(): void {
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+  }
+
+  /**
+   * Tells `onRiskChange` about each task or agent whose risk fell since it was last told, because
+   * signals about it expired (or were dropped beyond the book's bounds).
+   */
+  sweep(): void {
+    const now = this.#deps.clock.now();
+    for (const [key, told] of this.#told) {
+      const current = this.#book.ownRisk(told, now);
+      if (current === told.risk) continue;
+      if (current === 0) this.#told.delete(key);
+      else this.#told.set(key, { ...told, risk: current });
+      this.#tell({ task: told.task, agent: told.agent, previous: told.risk, current, reason: 'signals expired', at: now });
+    }
   }
 
   /** Resolves once the background work started so far (detector audits and responses) is done. */
@@ -194,15 +239,24 @@ export class SignalService {
     this.#detect(taskId, state, call, task ?? null, labels);
   }
 
-  /** Keeps a signal and tells `onRiskChange` when it moved the risk of what it is about. */
+  /**
+   * Keeps a signal and tells `onRiskChange` when it moved the risk of what it is about: its
+   * task's own (the agent's signals count in the task's decisions, and are told as the agent's),
+   * or its agent's.
+   */
   #add(signal: Signal, now: number): void {
-    const subject = { agent: signal.agent ?? '', taskId: signal.task ?? '' };
-    const previous = this.#book.risk(subject, now);
+    const subject = { task: signal.task, agent: signal.agent ?? '' };
+    const previous = this.#book.ownRisk(subject, now);
     this.#book.add(signal, now);
-    const current = this.#book.risk(subject, now);
+    const current = this.#book.ownRisk(subject, now);
     if (current === previous || !this.#deps.onRiskChange) return;
+    this.#told.set(signal.task !== null ? `task:${signal.task}` : `agent:${subject.agent}`, { ...subject, risk: current });
+    this.#tell({ ...subject, previous, current, reason: signal.reason ?? signal.kind, at: signal.at, signal });
+  }
+
+  #tell(change: RiskChange): void {
     try {
-      this.#deps.onRiskChange({ task: signal.task, agent: subject.agent, previous, current, signal });
+      this.#deps.onRiskChange?.(change);
     } catch (err) {
       this.#deps.onError?.(err);
     }

@@ -99,6 +99,11 @@ export class SignalBook {
     return this.forCall(call, now).reduce((max, s) => Math.max(max, s.risk), 0);
   }
 
+  /** The risk from the live signals about exactly this task (or, with `task` null, this agent), 0 when none. */
+  ownRisk(subject: { task: string | null; agent: string }, now: number): number {
+    return this.#liveOf(subject.task !== null ? `task:${subject.task}` : `agent:${subject.agent}`, now).reduce((max, s) => Math.max(max, s.risk), 0);
+  }
+
   /** The restrictions in force for the call, in a stable order. */
   restrictions(call: CallSubject, now: number): Restriction[] {
     const found = new Set<Restriction>();
