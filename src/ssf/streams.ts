@@ -4,7 +4,7 @@ import type { RequestContext } from '../core/context.js';
 import { MandateError } from '../core/errors.js';
 import type { SsfDelivery, SsfStreamRecord, SsfStreamStatus, Store } from '../core/store/index.js';
 import { EVENTS_SUPPORTED } from './caep.js';
-import { POLL, PUSH, type Transmitter } from './transmitter.js';
+import { POLL, PUSH, type PollRequest, type Transmitter } from './transmitter.js';
 
 /** What a receiver may set on a stream (SSF 1.0 §8.1.1: the receiver-supplied members). */
 export interface StreamChange {
@@ -103,6 +103,13 @@ export class StreamService {
       await tx.audit.append({ actor: ctx.actor, action: 'ssf.stream.delete', target: `ssf_stream:${id}`, outcome: 'success', requestId: ctx.requestId, details: {} });
     });
     this.transmitter.remove(id);
+  }
+
+  /** RFC 8936 §2.4: a poll of a poll stream; polling a push stream is a mistake worth saying. */
+  async poll(id: string, req: PollRequest): Promise<{ sets: Record<string, string>; moreAvailable: boolean }> {
+    const s = await this.get(id);
+    if (s.delivery.method !== POLL) throw new MandateError('invalid_request', `stream \`${id}\` delivers by push (\`${PUSH}\`); only a poll stream (\`${POLL}\`) is polled`, { stream_id: id });
+    return this.transmitter.poll(id, req);
   }
 
   /** SSF 1.0 §8.1.4.2: queues a verification event carrying `state`. */

@@ -116,7 +116,11 @@ export class Transmitter {
     await this.#track(this.#enqueue(live, { type: SSF_VERIFICATION, subject: { format: 'opaque', id }, claims: state === undefined ? {} : { state } }));
   }
 
-  /** RFC 8936 §2.4: acknowledges, records errors, then answers with the SETs due. */
+  /**
+   * RFC 8936 §2.4: acknowledges (`ack`), records refusals (`setErrs`), then answers with at most
+   * `maxEvents` SETs due now; without `returnImmediately` it waits up to LONG_POLL_MS for one.
+   * `moreAvailable`: other SETs are due now (not ones handed out and not yet due again).
+   */
   async poll(id: string, req: PollRequest): Promise<{ sets: Record<string, string>; moreAvailable: boolean }> {
     await Promise.all([...this.#pending]);
     const live = this.#live.get(id);
@@ -125,23 +129,34 @@ export class Transmitter {
     for (const [jti, e] of Object.entries(req.setErrs)) {
       if (live.queue.remove(jti)) this.opts.onProblem('ssf receiver refused a set', { stream: id, jti, err: e.err.slice(0, 64) });
     }
+    const enabled = () => live.stream.status === 'enabled' && this.#live.get(id) === live;
     const max = Math.min(req.maxEvents ?? MAX_EVENTS, MAX_EVENTS);
-    // maxEvents 0: only acknowledging (RFC 8936 §2.4).
-    if (max === 0) return { sets: {}, moreAvailable: live.stream.status === 'enabled' && live.queue.size > 0 };
-    const take = () => (live.stream.status === 'enabled' ? live.queue.take(max, this.opts.clock.now()) : { sets: {}, more: false });
+    // maxEvents 0: only acknowledging (RFC 8936 §2.4), never waiting.
+    if (max === 0) return { sets: {}, moreAvailable: enabled() && live.queue.due(this.opts.clock.now()) > 0 };
+    const take = () => (enabled() ? live.queue.take(max, this.opts.clock.now()) : { sets: {}, more: false });
     let out = take();
-    if (Object.keys(out.sets).length === 0 && !req.returnImmediately && !this.#closed) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          live.waiters.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, LONG_POLL_MS);
-        timer.unref();
-        live.waiters.add(done);
-      });
-      if (this.#live.get(id) === live) out = take();
+    if (Object.keys(out.sets).length > 0 || req.returnImmediately) return { sets: out.sets, moreAvailable: out.more };
+    // Long poll: woken by each SET queued (or a status change); another poll may have taken it, so wait on until the deadline.
+    let expired = false;
+    const timer = setTimeout(() => {
+      expired = true;
+      this.#wake(live);
+    }, LONG_POLL_MS);
+    timer.unref();
+    try {
+      while (!expired && !this.#closed && this.#live.get(id) === live) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            live.waiters.delete(done);
+            resolve();
+          };
+          live.waiters.add(done);
+        });
+        out = take();
+        if (Object.keys(out.sets).length > 0) break;
+      }
+    } finally {
+      clearTimeout(timer);
     }
     return { sets: out.sets, moreAvailable: out.more };
   }

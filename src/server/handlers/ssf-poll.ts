@@ -19,11 +19,9 @@ export const pollStream = route({
     maxEvents: z.number().int().min(0).max(1_000_000).optional(),
     returnImmediately: z.boolean().optional(),
   }),
-  responses: { 200: '{sets: {jti: SET}, moreAvailable}', 400: 'Malformed poll', 404: 'No such stream' },
+  responses: { 200: '{sets: {jti: SET}, moreAvailable}', 400: 'Malformed poll, or a push stream', 404: 'No such stream' },
   async handler({ mandate, params, body }) {
-    const stream = await mandate.ssf.streams.get(params.id);
-    if (stream.delivery.method !== 'urn:ietf:rfc:8936') return { sets: {}, moreAvailable: false };
-    return mandate.ssf.transmitter.poll(stream.id, {
+    return mandate.ssf.streams.poll(params.id, {
       ack: body.ack ?? [],
       setErrs: body.setErrs ?? {},
       maxEvents: body.maxEvents,
