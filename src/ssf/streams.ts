@@ -13,6 +13,8 @@ export interface StreamChange {
   description?: string | undefined;
   /** Mandate's extension: the `aud` of the stream's SETs (default: the push endpoint's origin, or the stream's URN for poll). */
   audience?: string[] | undefined;
+  /** Transmitter-supplied members a PATCH or PUT may echo; SSF 1.0 §8.1.1.3: they must match. */
+  echoed?: { iss?: string | undefined; eventsSupported?: string[] | undefined; eventsDelivered?: string[] | undefined } | undefined;
 }
 
 /** At most this many streams: each holds a queue in memory. */
@@ -58,7 +60,7 @@ export class StreamService {
     const delivery = this.#delivery(id, change.delivery);
     const stream: SsfStreamRecord = {
       id,
-      audience: change.audience ?? [delivery.method === PUSH ? new URL(delivery.endpointUrl).origin : `urn:mandate:ssf:stream:${id}`],
+      audience: change.audience ?? defaultAudience(id, delivery),
       eventsRequested: this.#events(change.eventsRequested ?? []),
       delivery,
       description: change.description ?? null,
@@ -76,21 +78,40 @@ export class StreamService {
     return stream;
   }
 
-  /** PATCH (`replace` false: what is given changes) or PUT (`replace` true: what is not given is reset). */
+  /**
+   * PATCH (SSF 1.0 §8.1.1.3, `replace` false: the members given change, the others stay) or PUT
+   * (§8.1.1.4, `replace` true: a receiver-supplied member left out is reset to its default).
+   * Echoed transmitter-supplied members must match; the delivery method never changes.
+   */
   async update(id: string, change: StreamChange, replace: boolean, ctx: RequestContext): Promise<SsfStreamRecord> {
     const stream = await this.#change(id, ctx, 'update', (s) => {
       if (replace && !change.delivery) throw new MandateError('invalid_request', 'a replaced stream needs `delivery` with its `method`');
-      const delivery = change.delivery ? this.#delivery(id, change.delivery) : s.delivery;
+      let delivery = change.delivery ? this.#delivery(id, change.delivery) : s.delivery;
       if (delivery.method !== s.delivery.method) throw new MandateError('invalid_request', `a stream's delivery method cannot change (it is \`${s.delivery.method}\`); create another stream`);
+      // The authorization header is never read back, so a PATCH cannot echo it: one left out is
+      // kept, but only for the same endpoint (never sent to a new one).
+      if (!replace && change.delivery?.authorizationHeader === undefined && delivery.endpointUrl === s.delivery.endpointUrl) delivery = { ...delivery, authorizationHeader: s.delivery.authorizationHeader };
+      const eventsRequested = change.eventsRequested !== undefined ? this.#events(change.eventsRequested) : replace ? [] : s.eventsRequested;
+      this.#checkEchoed(change.echoed, s.eventsRequested, eventsRequested);
       return {
         ...s,
         delivery,
-        eventsRequested: change.eventsRequested !== undefined ? this.#events(change.eventsRequested) : replace ? [] : s.eventsRequested,
+        eventsRequested,
         description: change.description !== undefined ? change.description : replace ? null : s.description,
-        audience: change.audience ?? s.audience,
+        audience: change.audience ?? (replace ? defaultAudience(id, delivery) : s.audience),
       };
     });
     return stream;
+  }
+
+  /** SSF 1.0 §8.1.1.3/§8.1.1.4: transmitter-supplied members besides `stream_id` may be sent, but must match. */
+  #checkEchoed(echoed: StreamChange['echoed'], before: string[], after: string[]): void {
+    if (!echoed) return;
+    const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+    if (echoed.iss !== undefined && echoed.iss !== this.issuer) throw new MandateError('invalid_request', `\`iss\` is supplied by the transmitter and is \`${this.issuer}\`; leave it out or send it unchanged`);
+    if (echoed.eventsSupported !== undefined && !same(echoed.eventsSupported, EVENTS_SUPPORTED)) throw new MandateError('invalid_request', '`events_supported` is supplied by the transmitter; leave it out or send it unchanged');
+    // Either what was delivered (a configuration read, changed and sent back) or what will be.
+    if (echoed.eventsDelivered !== undefined && !same(echoed.eventsDelivered, before) && !same(echoed.eventsDelivered, after)) throw new MandateError('invalid_request', '`events_delivered` is supplied by the transmitter; leave it out or send it unchanged');
   }
 
   async setStatus(id: string, status: SsfStreamStatus, reason: string | undefined, ctx: RequestContext): Promise<SsfStreamRecord> {
@@ -154,6 +175,11 @@ export class StreamService {
     // SSF 1.0 §8.1.1: the transmitter delivers the requested events it supports; the rest are ignored.
     return [...new Set(requested)].filter((e) => EVENTS_SUPPORTED.includes(e));
   }
+}
+
+/** The `aud` of a stream's SETs when the receiver names none: the push endpoint's origin, or the stream's URN. */
+function defaultAudience(id: string, delivery: SsfDelivery): string[] {
+  return [delivery.method === PUSH ? new URL(delivery.endpointUrl).origin : `urn:mandate:ssf:stream:${id}`];
 }
 
 /** What the audit log keeps of a stream: never the receiver's authorization header. */

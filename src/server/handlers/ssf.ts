@@ -63,7 +63,10 @@ const change = z.object({
   aud: z.union([z.string().min(1).max(512), z.array(z.string().min(1).max(512)).min(1).max(10)]).optional(),
 });
 type ChangeBody = z.infer<typeof change>;
-const withId = change.extend({ stream_id: z.string().min(1).max(128) });
+const events = z.array(z.string().max(256)).max(64);
+// SSF 1.0 §8.1.1.3/§8.1.1.4: a PATCH or PUT may echo transmitter-supplied members (they must match).
+const withId = change.extend({ stream_id: z.string().min(1).max(128), iss: z.string().max(512).optional(), events_supported: events.optional(), events_delivered: events.optional() });
+type UpdateBody = z.infer<typeof withId>;
 const idQuery = z.object({ stream_id: z.string().min(1).max(128) });
 
 function changeOf(b: ChangeBody): StreamChange {
@@ -73,6 +76,10 @@ function changeOf(b: ChangeBody): StreamChange {
     description: b.description,
     audience: b.aud === undefined ? undefined : Array.isArray(b.aud) ? b.aud : [b.aud],
   };
+}
+
+function updateOf(b: UpdateBody): StreamChange {
+  return { ...changeOf(b), echoed: { iss: b.iss, eventsSupported: b.events_supported, eventsDelivered: b.events_delivered } };
 }
 
 export const createStream = route({
@@ -111,12 +118,12 @@ export const updateStream = route({
   url: '/v1/ssf/streams',
   auth: 'admin',
   audit: 'ssf.stream.update',
-  summary: 'Update a stream: the members given change (SSF 1.0 §8.1.1.3)',
+  summary: 'Update a stream: the members given change, the others stay; echoed transmitter-supplied members must match (SSF 1.0 §8.1.1.3)',
   tag: 'ssf',
   body: withId,
   responses: { 200: 'The stream configuration', 400: 'Malformed change', 404: 'No such stream' },
   async handler({ mandate, body, ctx }) {
-    return streamJson(mandate, await mandate.ssf.streams.update(body.stream_id, changeOf(body), false, ctx));
+    return streamJson(mandate, await mandate.ssf.streams.update(body.stream_id, updateOf(body), false, ctx));
   },
 });
 
@@ -125,12 +132,12 @@ export const replaceStream = route({
   url: '/v1/ssf/streams',
   auth: 'admin',
   audit: 'ssf.stream.update',
-  summary: 'Replace a stream\'s receiver-supplied members (SSF 1.0 §8.1.1.4)',
+  summary: 'Replace a stream\'s receiver-supplied members: one left out is reset to its default (SSF 1.0 §8.1.1.4)',
   tag: 'ssf',
   body: withId,
   responses: { 200: 'The stream configuration', 400: 'Malformed configuration', 404: 'No such stream' },
   async handler({ mandate, body, ctx }) {
-    return streamJson(mandate, await mandate.ssf.streams.update(body.stream_id, changeOf(body), true, ctx));
+    return streamJson(mandate, await mandate.ssf.streams.update(body.stream_id, updateOf(body), true, ctx));
   },
 });
 
