@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import type { RequestContext } from '../core/context.js';
 import { MandateError } from '../core/errors.js';
+import { digestsEqual, randomToken, sha256Hex } from '../core/random.js';
 import type { SsfDelivery, SsfStreamRecord, SsfStreamStatus, Store } from '../core/store/index.js';
 import { EVENTS_SUPPORTED } from './caep.js';
 import { POLL, PUSH, type PollRequest, type Transmitter } from './transmitter.js';
@@ -16,6 +17,9 @@ export interface StreamChange {
   /** Transmitter-supplied members a PATCH or PUT may echo; SSF 1.0 §8.1.1.3: they must match. */
   echoed?: { iss?: string | undefined; eventsSupported?: string[] | undefined; eventsDelivered?: string[] | undefined } | undefined;
 }
+
+/** Marks a receiver token in logs and secret scanners (the admin token's is `madm_`). */
+export const RECEIVER_TOKEN_PREFIX = 'mssf_';
 
 /** At most this many streams: each holds a queue in memory. */
 export const MAX_STREAMS = 100;
@@ -53,8 +57,13 @@ export class StreamService {
     return this.store.read.ssfStreams.list();
   }
 
-  async create(change: StreamChange, ctx: RequestContext): Promise<SsfStreamRecord> {
+  /**
+   * Creates a stream and its receiver token: 256 random bits, returned here once and kept only
+   * as its SHA-256. The token lets the receiver poll, read and verify that stream alone.
+   */
+  async create(change: StreamChange, ctx: RequestContext): Promise<{ stream: SsfStreamRecord; receiverToken: string }> {
     const id = randomUUID();
+    const receiverToken = `${RECEIVER_TOKEN_PREFIX}${randomToken(32)}`;
     const now = this.clock.now();
     if (!change.delivery) throw new MandateError('invalid_request', 'a stream needs `delivery` with its `method`');
     const delivery = this.#delivery(id, change.delivery);
@@ -66,6 +75,7 @@ export class StreamService {
       description: change.description ?? null,
       status: 'enabled',
       statusReason: null,
+      receiverTokenHash: sha256Hex(receiverToken),
       createdAt: now,
       updatedAt: now,
     };
@@ -75,7 +85,17 @@ export class StreamService {
       await tx.audit.append({ actor: ctx.actor, action: 'ssf.stream.create', target: `ssf_stream:${id}`, outcome: 'success', requestId: ctx.requestId, details: details(stream) });
     });
     this.transmitter.set(stream);
-    return stream;
+    return { stream, receiverToken };
+  }
+
+  /**
+   * Whether `presented` is the receiver token of stream `id`: false for an unknown stream, one
+   * without a token, or any other token. Constant time in the token.
+   */
+  async isReceiverToken(id: string, presented: string): Promise<boolean> {
+    const s = await this.store.read.ssfStreams.get(id);
+    // INVARIANT: the stored value is the token's SHA-256, so a leaked row is not a credential.
+    return s !== undefined && s.receiverTokenHash !== null && digestsEqual(sha256Hex(presented), s.receiverTokenHash);
   }
 
   /**

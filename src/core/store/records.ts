@@ -399,6 +399,8 @@ export interface SsfStreamRecord {
   description: string | null;
   status: SsfStreamStatus;
   statusReason: string | null;
+  /** SHA-256 (hex) of the stream's receiver token (docs/ssf.md); null for a stream created before there were any. */
+  receiverTokenHash: string | null;
   createdAt: number;
   updatedAt: number;
 }

@@ -5,10 +5,13 @@ import type { StreamChange } from '../../ssf/streams.js';
 import { POLL, PUSH } from '../../ssf/transmitter.js';
 import type { Mandate } from '../mandate.js';
 import { route } from '../route.js';
+import { authorizeStreamReceiver } from './ssf-auth.js';
 
 /**
  * The Shared Signals Framework 1.0 transmitter's discovery and stream management (SSF §7, §8.1),
- * authenticated by the admin token. The domain is src/ssf/; docs/ssf.md.
+ * authenticated by the admin token; a stream's own configuration and status reads and its
+ * verification request also by that stream's receiver token (`auth: 'none'` here, checked by
+ * authorizeStreamReceiver before anything else). The domain is src/ssf/; docs/ssf.md.
  */
 
 const base = (m: Mandate) => `${m.config.issuer}/v1/ssf`;
@@ -87,27 +90,29 @@ export const createStream = route({
   url: '/v1/ssf/streams',
   auth: 'admin',
   audit: 'ssf.stream.create',
-  summary: 'Create an SSF stream (SSF 1.0 §8.1.1.1): delivery push (receiver endpoint_url) or poll (Mandate supplies endpoint_url)',
+  summary: 'Create an SSF stream (SSF 1.0 §8.1.1.1): delivery push (receiver endpoint_url) or poll (Mandate supplies endpoint_url); answers the stream\'s receiver_token once',
   tag: 'ssf',
   body: change,
-  responses: { 201: 'The stream configuration', 400: 'Malformed configuration', 409: 'Too many streams' },
+  responses: { 201: 'The stream configuration, with `receiver_token` (a Mandate extension, shown only here)', 400: 'Malformed configuration', 409: 'Too many streams' },
   async handler({ mandate, body, ctx, reply }) {
-    const s = await mandate.ssf.streams.create(changeOf(body), ctx);
+    const { stream, receiverToken } = await mandate.ssf.streams.create(changeOf(body), ctx);
     void reply.code(201);
-    return streamJson(mandate, s);
+    // Mandate's extension: the receiver's bearer token for this stream alone, never shown again.
+    return { ...streamJson(mandate, stream), receiver_token: receiverToken };
   },
 });
 
 export const readStream = route({
   method: 'GET',
   url: '/v1/ssf/streams',
-  auth: 'admin',
+  auth: 'none',
   audit: null,
-  summary: 'Read one stream (`stream_id`) or all of them (SSF 1.0 §8.1.1.2)',
+  summary: 'Read one stream (`stream_id`: admin token or its receiver token) or all of them (admin token) (SSF 1.0 §8.1.1.2)',
   tag: 'ssf',
   query: z.object({ stream_id: z.string().min(1).max(128).optional() }),
-  responses: { 200: 'The stream configuration, or an array of all', 404: 'No such stream' },
-  async handler({ mandate, query }) {
+  responses: { 200: 'The stream configuration, or an array of all', 401: 'Neither the admin token nor the stream\'s receiver token', 404: 'No such stream' },
+  async handler({ mandate, query, request, ctx }) {
+    await authorizeStreamReceiver(mandate, request, ctx, query.stream_id);
     if (query.stream_id === undefined) return (await mandate.ssf.streams.list()).map((s) => streamJson(mandate, s));
     return streamJson(mandate, await mandate.ssf.streams.get(query.stream_id));
   },
@@ -162,13 +167,14 @@ const statusJson = (s: SsfStreamRecord) => ({ stream_id: s.id, status: s.status,
 export const readStreamStatus = route({
   method: 'GET',
   url: '/v1/ssf/status',
-  auth: 'admin',
+  auth: 'none',
   audit: null,
-  summary: 'A stream\'s status: enabled, paused or disabled (SSF 1.0 §8.1.2.1)',
+  summary: 'A stream\'s status: enabled, paused or disabled (SSF 1.0 §8.1.2.1); admin token or the stream\'s receiver token',
   tag: 'ssf',
   query: idQuery,
-  responses: { 200: '{stream_id, status, reason?}', 404: 'No such stream' },
-  async handler({ mandate, query }) {
+  responses: { 200: '{stream_id, status, reason?}', 401: 'Neither the admin token nor the stream\'s receiver token', 404: 'No such stream' },
+  async handler({ mandate, query, request, ctx }) {
+    await authorizeStreamReceiver(mandate, request, ctx, query.stream_id);
     return statusJson(await mandate.ssf.streams.get(query.stream_id));
   },
 });
@@ -190,13 +196,14 @@ export const updateStreamStatus = route({
 export const verifyStream = route({
   method: 'POST',
   url: '/v1/ssf/verify',
-  auth: 'admin',
+  auth: 'none',
   audit: 'ssf.stream.verify',
-  summary: 'Ask for a verification event on a stream, echoing `state` (SSF 1.0 §8.1.4.2)',
+  summary: 'Ask for a verification event on a stream, echoing `state` (SSF 1.0 §8.1.4.2); admin token or the stream\'s receiver token',
   tag: 'ssf',
   body: z.object({ stream_id: z.string().min(1).max(128), state: z.string().max(1024).optional() }),
-  responses: { 204: 'The verification event is queued', 404: 'No such stream', 409: 'The stream is disabled' },
-  async handler({ mandate, body, ctx, reply }) {
+  responses: { 204: 'The verification event is queued', 401: 'Neither the admin token nor the stream\'s receiver token', 404: 'No such stream', 409: 'The stream is disabled' },
+  async handler({ mandate, body, ctx, reply, request }) {
+    await authorizeStreamReceiver(mandate, request, ctx, body.stream_id);
     await mandate.ssf.streams.verify(body.stream_id, body.state, ctx);
     void reply.code(204);
     return undefined;
