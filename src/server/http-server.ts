@@ -84,6 +84,8 @@ export function buildHttpServer(mandate: Mandate, options: HttpServerOptions = {
       if (def.auth === 'admin') {
         await requireAdmin(mandate, request);
         ctx.actor = 'admin';
+      } else if (typeof def.auth === 'object') {
+        ctx.actor = await def.auth.check(mandate, request);
       }
       const human = def.auth === 'human' ? await requireHuman(mandate, request) : undefined;
       if (human) ctx.actor = actorOf(human);

@@ -22,6 +22,7 @@ function jsonSchema(schema: z.ZodType): Record<string, unknown> {
 /** An OpenAPI 3.1 document built from the route table. */
 export function buildOpenApi(routes: RouteDef[], serverUrl: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
+  const schemes: Record<string, unknown> = {};
   for (const r of routes) {
     if (r.hidden) continue;
     const path = r.url.replace(/:([A-Za-z_]+)/g, '{$1}');
@@ -39,11 +40,15 @@ export function buildOpenApi(routes: RouteDef[], serverUrl: string): Record<stri
       responses[status] = Number(status) === 204 ? { description } : { description, content: { [contentType]: { schema: Number(status) >= 400 ? PROBLEM_SCHEMA : {} } } };
     }
     if (r.auth === 'admin') responses['401'] ??= { description: 'Missing or wrong admin token', content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } } };
+    if (typeof r.auth === 'object') {
+      responses['401'] ??= { description: 'Neither the admin token nor a valid token of this route', content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } } };
+      schemes[r.auth.scheme] = { type: 'http', scheme: 'bearer', description: r.auth.description };
+    }
     (paths[path] ??= {})[r.method.toLowerCase()] = {
       summary: r.summary,
       tags: [r.tag],
       operationId: `${r.method.toLowerCase()}${path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
-      ...(r.auth === 'admin' ? { security: [{ adminToken: [] }] } : { security: [] }),
+      security: r.auth === 'admin' ? [{ adminToken: [] }] : typeof r.auth === 'object' ? [{ adminToken: [] }, { [r.auth.scheme]: [] }] : [],
       ...(parameters.length ? { parameters } : {}),
       ...(r.body ? { requestBody: { required: !r.body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(r.body) } } } } : {}),
       ...(r.audit ? { 'x-audit-event': r.audit } : {}),
@@ -54,7 +59,7 @@ export function buildOpenApi(routes: RouteDef[], serverUrl: string): Record<stri
     openapi: '3.1.0',
     info: { title: 'Mandate API', version: '0.1.0', description: 'Identity and runtime authorization for AI agents.' },
     servers: [{ url: serverUrl }],
-    components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'The admin token (MANDATE_ADMIN_TOKEN or <data-dir>/admin-token)' } } },
+    components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'The admin token (MANDATE_ADMIN_TOKEN or <data-dir>/admin-token)' }, ...schemes } },
     paths,
   };
 }

@@ -9,9 +9,19 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /**
  * `admin`: the admin bearer token. `human`: a signed-in human's session cookie (state-changing
  * requests must also pass the CSRF check, server/human-auth.ts) or the admin bearer token, which
- * acts as the human `admin`. `none`: public, or authenticated by the body itself.
+ * acts as the human `admin`. `none`: public, or authenticated by the body itself. A `BearerAuth`:
+ * the admin token or a bearer token of the route's own kind, checked before the input is parsed.
  */
-export type Auth = 'admin' | 'human' | 'none';
+export type Auth = 'admin' | 'human' | 'none' | BearerAuth;
+
+/** A route's own bearer token, accepted besides the admin token (an SSF stream's receiver token). */
+export interface BearerAuth {
+  /** The OpenAPI security scheme's name. */
+  scheme: string;
+  description: string;
+  /** The actor the request acts as; throws `unauthorized` for anything else. Reads the raw request: the input is not parsed yet. */
+  check: (mandate: Mandate, request: FastifyRequest) => Promise<string>;
+}
 
 export interface HandlerInput<B, Q, P> {
   mandate: Mandate;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { route } from '../route.js';
-import { authorizeStreamReceiver } from './ssf-auth.js';
+import { streamReceiverAuth } from './ssf-auth.js';
 
 /**
  * RFC 8936 poll delivery for one stream, authenticated by the admin token or that stream's
@@ -10,7 +10,7 @@ import { authorizeStreamReceiver } from './ssf-auth.js';
 export const pollStream = route({
   method: 'POST',
   url: '/v1/ssf/poll/:id',
-  auth: 'none',
+  auth: streamReceiverAuth('params'),
   audit: null,
   summary: 'Poll a stream for SETs (RFC 8936 §2.4): {ack?, setErrs?, maxEvents?, returnImmediately?} → {sets, moreAvailable}; admin token or the stream\'s receiver token',
   tag: 'ssf',
@@ -22,8 +22,7 @@ export const pollStream = route({
     returnImmediately: z.boolean().optional(),
   }),
   responses: { 200: '{sets: {jti: SET}, moreAvailable}', 400: 'Malformed poll, or a push stream', 401: 'Neither the admin token nor the stream\'s receiver token', 404: 'No such stream' },
-  async handler({ mandate, params, body, request, ctx }) {
-    await authorizeStreamReceiver(mandate, request, ctx, params.id);
+  async handler({ mandate, params, body }) {
     return mandate.ssf.streams.poll(params.id, {
       ack: body.ack ?? [],
       setErrs: body.setErrs ?? {},

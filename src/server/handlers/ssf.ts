@@ -5,13 +5,13 @@ import type { StreamChange } from '../../ssf/streams.js';
 import { POLL, PUSH } from '../../ssf/transmitter.js';
 import type { Mandate } from '../mandate.js';
 import { route } from '../route.js';
-import { authorizeStreamReceiver } from './ssf-auth.js';
+import { streamReceiverAuth } from './ssf-auth.js';
 
 /**
  * The Shared Signals Framework 1.0 transmitter's discovery and stream management (SSF §7, §8.1),
  * authenticated by the admin token; a stream's own configuration and status reads and its
- * verification request also by that stream's receiver token (`auth: 'none'` here, checked by
- * authorizeStreamReceiver before anything else). The domain is src/ssf/; docs/ssf.md.
+ * verification request also by that stream's receiver token (`streamReceiverAuth`, checked
+ * before the input is parsed). The domain is src/ssf/; docs/ssf.md.
  */
 
 const base = (m: Mandate) => `${m.config.issuer}/v1/ssf`;
@@ -105,14 +105,13 @@ export const createStream = route({
 export const readStream = route({
   method: 'GET',
   url: '/v1/ssf/streams',
-  auth: 'none',
+  auth: streamReceiverAuth('query'),
   audit: null,
   summary: 'Read one stream (`stream_id`: admin token or its receiver token) or all of them (admin token) (SSF 1.0 §8.1.1.2)',
   tag: 'ssf',
   query: z.object({ stream_id: z.string().min(1).max(128).optional() }),
   responses: { 200: 'The stream configuration, or an array of all', 401: 'Neither the admin token nor the stream\'s receiver token', 404: 'No such stream' },
-  async handler({ mandate, query, request, ctx }) {
-    await authorizeStreamReceiver(mandate, request, ctx, query.stream_id);
+  async handler({ mandate, query }) {
     if (query.stream_id === undefined) return (await mandate.ssf.streams.list()).map((s) => streamJson(mandate, s));
     return streamJson(mandate, await mandate.ssf.streams.get(query.stream_id));
   },
@@ -167,14 +166,13 @@ const statusJson = (s: SsfStreamRecord) => ({ stream_id: s.id, status: s.status,
 export const readStreamStatus = route({
   method: 'GET',
   url: '/v1/ssf/status',
-  auth: 'none',
+  auth: streamReceiverAuth('query'),
   audit: null,
   summary: 'A stream\'s status: enabled, paused or disabled (SSF 1.0 §8.1.2.1); admin token or the stream\'s receiver token',
   tag: 'ssf',
   query: idQuery,
   responses: { 200: '{stream_id, status, reason?}', 401: 'Neither the admin token nor the stream\'s receiver token', 404: 'No such stream' },
-  async handler({ mandate, query, request, ctx }) {
-    await authorizeStreamReceiver(mandate, request, ctx, query.stream_id);
+  async handler({ mandate, query }) {
     return statusJson(await mandate.ssf.streams.get(query.stream_id));
   },
 });
@@ -196,14 +194,13 @@ export const updateStreamStatus = route({
 export const verifyStream = route({
   method: 'POST',
   url: '/v1/ssf/verify',
-  auth: 'none',
+  auth: streamReceiverAuth('body'),
   audit: 'ssf.stream.verify',
   summary: 'Ask for a verification event on a stream, echoing `state` (SSF 1.0 §8.1.4.2); admin token or the stream\'s receiver token',
   tag: 'ssf',
   body: z.object({ stream_id: z.string().min(1).max(128), state: z.string().max(1024).optional() }),
   responses: { 204: 'The verification event is queued', 401: 'Neither the admin token nor the stream\'s receiver token', 404: 'No such stream', 409: 'The stream is disabled' },
-  async handler({ mandate, body, ctx, reply, request }) {
-    await authorizeStreamReceiver(mandate, request, ctx, body.stream_id);
+  async handler({ mandate, body, ctx, reply }) {
     await mandate.ssf.streams.verify(body.stream_id, body.state, ctx);
     void reply.code(204);
     return undefined;

@@ -147,6 +147,18 @@ describe('SSF receiver tokens', () => {
       const res = await call(server, token, 'POST', `/v1/ssf/poll/${a.id}`, { returnImmediately: true }, scheme);
       assert.equal(res.status, 401, `${scheme ?? 'Bearer'} ${String(token)}: ${JSON.stringify(res.json)}`);
     }
+    // The token is checked before the input: a caller without one learns nothing from validation.
+    assert.equal((await call(server, b.token, 'POST', `/v1/ssf/poll/${a.id}`, { maxEvents: 'many' })).status, 401);
+    assert.equal((await call(server, b.token, 'POST', '/v1/ssf/verify', { stream_id: a.id, state: 42 })).status, 401);
+    assert.equal((await call(server, b.token, 'GET', `/v1/ssf/status?stream_id=${a.id}&extra=1`)).status, 401);
+    assert.equal((await call(server, a.token, 'POST', `/v1/ssf/poll/${a.id}`, { maxEvents: 'many' })).status, 400, 'its own token gets the validation error');
+  });
+
+  it('is described in /openapi.json as the security of exactly the four receiver routes', async () => {
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { security: Record<string, string[]>[] }>>; components: { securitySchemes: Record<string, unknown> } };
+    const withReceiver = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).filter(([, op]) => op.security.some((s) => 'ssfReceiverToken' in s)).map(([method]) => `${method} ${path}`));
+    assert.deepEqual(withReceiver.sort(), ['get /v1/ssf/status', 'get /v1/ssf/streams', 'post /v1/ssf/poll/{id}', 'post /v1/ssf/verify']);
+    assert.ok(doc.components.securitySchemes.ssfReceiverToken);
   });
 
   it('the admin token keeps full access to every stream', async () => {
