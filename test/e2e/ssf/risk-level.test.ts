@@ -44,4 +44,29 @@ describe('SSF risk-level-change', () => {
     assert.deepEqual([event.principal, event.previous_level, event.current_level, event.risk_reason], ['SESSION', 'LOW', 'MEDIUM', 'odd tool choice']);
     assert.equal(typeof event.event_timestamp, 'number');
   });
+
+  it('a risk that falls back as its signal expires is told too, from HIGH to LOW', async () => {
+    const stream = await admin(server, 'POST', '/v1/ssf/streams', { delivery: { method: POLL }, events_requested: [RISK_LEVEL_CHANGE] });
+    const streamId = stream.json.stream_id as string;
+    const agent = { name: 'fleeting', id: '' };
+    agent.id = await registerAgent(server, agent.name);
+    const task = await startTask(server, agent);
+    const taskId = JSON.parse(Buffer.from(task.access_token.split('.')[1]!, 'base64url').toString()).task_id as string;
+    // Risk 75 asks for approval and read-only (the ladder) but does not end the task.
+    assert.equal((await admin(server, 'POST', '/v1/signals', { task: taskId, kind: 'guardrail', risk: 75, source: 'guard', ttl_seconds: 1 })).status, 201);
+    const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
+    const levels: [unknown, unknown, unknown][] = [];
+    // Told at once, then within a second or two of the expiry (the sweep runs every second).
+    for (let i = 0; i < 100 && levels.length < 2; i++) {
+      const sets = (await poll(server, streamId)).sets;
+      for (const set of Object.values(sets)) {
+        const { payload } = await jwtVerify(set, jwks, { issuer: server.config.issuer, audience: `urn:mandate:ssf:stream:${streamId}`, typ: 'secevent+jwt' });
+        const e = (payload.events as Record<string, Record<string, unknown>>)[RISK_LEVEL_CHANGE]!;
+        levels.push([e.previous_level, e.current_level, e.risk_reason]);
+      }
+      if (Object.keys(sets).length > 0) await poll(server, streamId, { ack: Object.keys(sets) });
+      if (levels.length < 2) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(levels, [['LOW', 'HIGH', 'guardrail'], ['HIGH', 'LOW', 'signals expired']]);
+  });
 });
