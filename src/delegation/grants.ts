@@ -88,6 +88,8 @@ export class GrantService {
       await tx.audit.append({ actor, action: 'grant.narrow', target: `grant:${g.id}`, outcome: 'success', requestId: ctx.requestId, details: { human: g.human, agent: g.agent, before: { scopes: g.scopes, expires_at: g.expiresAt }, after: { scopes: updated.scopes, expires_at: updated.expiresAt } } });
       return updated;
     });
+    // Told as soon as it commits: ending the tasks below may fail, the narrowing stands.
+    this.notices.grant('narrowed', grant, actor);
     const endedTasks: string[] = [];
     for (const t of await this.store.read.tasks.list({ agent: grant.agent, status: 'active', limit: 100_000 })) {
       if (t.grantId !== grant.id) continue;
@@ -97,7 +99,6 @@ export class GrantService {
       });
       endedTasks.push(t.id);
     }
-    this.notices.grant('narrowed', grant, actor);
     return { grant, endedTasks };
   }
 }

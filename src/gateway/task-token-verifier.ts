@@ -1,10 +1,12 @@
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import type { Clock } from '../core/clock.js';
 import type { PublishedKey } from '../identity/keys/key-manager.js';
+import { LOCAL_CLOCK_TOLERANCE_SECONDS } from '../oauth/task-token.js';
 import type { RevocableToken } from '../revocation/registry.js';
 import { TokenVerificationError, TokenVerifier, type Principal } from '../sdk/token-verifier.js';
 
 export { TokenVerificationError, type Principal } from '../sdk/token-verifier.js';
+export { LOCAL_CLOCK_TOLERANCE_SECONDS } from '../oauth/task-token.js';
 
 /**
  * The SDK `TokenVerifier` as Mandate itself runs it for its decision endpoints: keys are the
@@ -23,12 +25,6 @@ export interface LocalVerifierDeps {
 
 const MAX_AUDIENCES = 64;
 
-/**
- * Mandate's own enforcement points verify tokens Mandate issued, on its clock or a peer
- * instance's (NTP-synchronised): a few seconds cover the skew between instances, where the SDK's
- * default 30 s would keep a token alive that long past its grant's or task's expiry.
- */
-export const LOCAL_CLOCK_TOLERANCE_SECONDS = 5;
 
 /** The principal's revocation facts: its token, task, ancestors, agents on the chain, grant, issue time and signing key. */
 export function revocableOf(p: Principal): RevocableToken {

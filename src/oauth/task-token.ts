@@ -5,6 +5,15 @@ import type { ActClaim } from '../delegation/chain.js';
 import type { ToolAccessDetail } from '../delegation/authorization-details.js';
 import type { ActiveKey, KeyManager } from '../identity/keys/key-manager.js';
 
+/**
+ * How far past `exp` (or before `iat`) Mandate's own verifiers accept its task tokens: the
+ * gateway, the proxy, the decision endpoints, introspection, token exchange and task end. They
+ * run on Mandate's clock or a peer instance's (NTP-synchronised), so a few seconds cover the
+ * skew, where the SDK's default 30 s would keep a token alive that long past its grant's or
+ * task's expiry.
+ */
+export const LOCAL_CLOCK_TOLERANCE_SECONDS = 5;
+
 /** RFC 9068 §2.1 header type of Mandate's task tokens. */
 export const TASK_TOKEN_TYP = 'at+jwt';
 
@@ -55,7 +64,7 @@ export class OwnTokenVerifier {
     private readonly keys: KeyManager,
     private readonly clock: Clock,
     private readonly issuer: string,
-    private readonly clockToleranceSeconds = 30,
+    private readonly clockToleranceSeconds = LOCAL_CLOCK_TOLERANCE_SECONDS,
   ) {}
 
   /** Throws `invalid_token` with a `reason`; never echoes the token. */

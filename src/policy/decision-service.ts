@@ -306,7 +306,7 @@ export class DecisionService {
   #compareShadow(shadow: DecisionPoint, request: DecisionRequest, live: AuthorizeResult, toolId: string, taskId: string): void {
     let other;
     try {
-      other = shadow.authorize(request);
+      other = guardRestrictions(request, shadow.authorize(request));
     } catch {
       return; // a shadow set must never affect the live path
     }

@@ -73,6 +73,19 @@ describe('replay', () => {
     assert.ok(change!.reasonsAfter.length > 0 && !change!.reasonsAfter.includes('mandate.destructive-needs-approval'));
   });
 
+  it('a candidate without signals.cedar flips nothing a signal restricted: the guard holds there as it will live', async () => {
+    const events: AuditEventInput[] = [];
+    const point = createDefaultDecisionPoint();
+    const svc = new DecisionService({ catalog: catalog(), decisionPoint: () => point, internalDomains: ['example.org'], audit: async (e) => void events.push(e), restrictions: () => ['read_only'] });
+    const now = new Date('2026-03-02T10:00:00Z');
+    assert.equal((await svc.authorize({ principal: token('t9'), toolId: 'mail/send', arguments: { to: 'bob@example.org' }, now })).outcome, 'deny');
+    const files = defaultPolicyFiles().filter((f) => f.name !== 'signals.cedar');
+    const candidate = new CedarWasmEngine({ policies: files.map((f) => ({ file: f.name, text: f.text })), schema: loadSchema(), version: 'no-signals' });
+    const decisions = stored(events).map(recordedDecisionOf).filter((d): d is RecordedDecision => d !== undefined);
+    assert.equal(candidate.authorize(decisions[0]!.request).outcome, 'allow', 'the candidate alone would allow it');
+    assert.deepEqual(replay(decisions, candidate), { total: 1, changed: [] });
+  });
+
   it('skips events that are not replayable decisions', () => {
     const [e] = stored([{ actor: 'a', action: 'decision', target: 'x', outcome: 'success', requestId: null, details: { decision_id: 'd', outcome: 'allow' } }]);
     assert.equal(recordedDecisionOf(e!), undefined);

@@ -2,6 +2,7 @@ import type { AuditEventRecord, StoreReader } from '../core/store/index.js';
 import { auditEvents } from '../audit/export.js';
 import type { DecisionPoint, Outcome } from './decision-point.js';
 import type { DecisionRequest } from './request.js';
+import { guardRestrictions } from './restriction-guard.js';
 
 /**
  * Replay (issue 4, item 8): re-decides recorded decisions with a candidate decision point and
@@ -64,13 +65,13 @@ export async function recordedDecisions(read: StoreReader, sinceTime?: number): 
   return out;
 }
 
-/** Re-decides each recorded decision with `candidate`; lists those whose outcome changes. */
+/** Re-decides each recorded decision with `candidate` (and the restriction guard, as live decisions are); lists those whose outcome changes. */
 export function replay(decisions: Iterable<RecordedDecision>, candidate: DecisionPoint): ReplayReport {
   let total = 0;
   const changed: ReplayChange[] = [];
   for (const d of decisions) {
     total++;
-    const after = candidate.authorize(d.request);
+    const after = guardRestrictions(d.request, candidate.authorize(d.request));
     if (after.outcome !== d.outcome) changed.push({ decisionId: d.decisionId, time: d.time, before: d.outcome, after: after.outcome, reasonsBefore: d.reasons, reasonsAfter: after.reasons });
   }
   return { total, changed };

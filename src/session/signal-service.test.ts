@@ -171,6 +171,19 @@ describe('risk changes (onRiskChange, sweep)', () => {
     assert.deepEqual(changes.slice(4), [['t1', 20, 0, 'signals expired']], 'told once');
   });
 
+  test('a signal that arrives after a fall the sweep has not told yet tells the fall itself', async () => {
+    const h = harness();
+    const changes: [number, number][] = [];
+    const signals = new SignalService({ ...harnessDeps(h), onRiskChange: (c) => void changes.push([c.previous, c.current]) });
+    await signals.receive({ task: 't1', kind: 'judge', risk: 75, source: 'llm-judge', ttl_seconds: 30 }, h.admin);
+    h.clock.advance(30_000);
+    await signals.receive({ task: 't1', kind: 'judge', risk: 10, source: 'llm-judge', ttl_seconds: 30 }, h.admin);
+    signals.sweep();
+    h.clock.advance(30_000);
+    signals.sweep();
+    assert.deepEqual(changes, [[0, 75], [75, 10], [10, 0]]);
+  });
+
   test('an ended task is not told as a falling risk', async () => {
     const h = harness();
     const changes: number[] = [];

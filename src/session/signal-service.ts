@@ -246,11 +246,15 @@ export class SignalService {
    */
   #add(signal: Signal, now: number): void {
     const subject = { task: signal.task, agent: signal.agent ?? '' };
-    const previous = this.#book.ownRisk(subject, now);
     this.#book.add(signal, now);
+    if (!this.#deps.onRiskChange) return;
+    // Against what was last told, not the book's risk a moment ago: a fall the sweep has not told yet is told now.
+    const key = signal.task !== null ? `task:${signal.task}` : `agent:${subject.agent}`;
+    const previous = this.#told.get(key)?.risk ?? 0;
     const current = this.#book.ownRisk(subject, now);
-    if (current === previous || !this.#deps.onRiskChange) return;
-    this.#told.set(signal.task !== null ? `task:${signal.task}` : `agent:${subject.agent}`, { ...subject, risk: current });
+    if (current === previous) return;
+    if (current === 0) this.#told.delete(key);
+    else this.#told.set(key, { ...subject, risk: current });
     this.#tell({ ...subject, previous, current, reason: signal.reason ?? signal.kind, at: signal.at, signal });
   }
 

@@ -28,7 +28,7 @@ export interface SsfDeps {
   fetch: typeof fetch;
   queueSize: number;
   queueTtlSeconds: number;
-  /** Tries per pushed SET (`ssfPushAttempts`); undefined: until its queue TTL would end before the next try. */
+  /** Tries per pushed SET (`ssfPushAttempts`, 21 by default); undefined: until its queue TTL would end before the next try. */
   pushAttempts: number | undefined;
   /** The identity provider whose CAEP events revoke human grants. */
   receiver?: { issuer: string; audience: string; jwksUrl?: string | undefined; jwks?: JSONWebKeySet | undefined } | undefined;

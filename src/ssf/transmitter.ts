@@ -4,7 +4,7 @@ import type { ActiveKey } from '../identity/keys/key-manager.js';
 import { SSF_VERIFICATION, type CaepEvent } from './caep.js';
 import { PushDelivery } from './push.js';
 import { SetQueue } from './set-queue.js';
-import { signSet } from './set.js';
+import { signSet, type SignedSet } from './set.js';
 
 export const PUSH = 'urn:ietf:rfc:8935';
 export const POLL = 'urn:ietf:rfc:8936';
@@ -44,6 +44,8 @@ interface Live {
   waiters: Set<() => void>;
   /** Bumped each time the stream is disabled: a SET still being signed for an older epoch is not queued. */
   epoch: number;
+  /** The last SET being queued: SETs are signed in parallel but queued in the order their events were published. */
+  tail: Promise<void>;
 }
 
 /** The longest a poll without `returnImmediately` waits for a SET, ms. */
@@ -70,7 +72,7 @@ export class Transmitter {
     if (!live) {
       const queue = new SetQueue({ max: this.opts.queueSize, ttlMs: this.opts.queueTtlMs, redeliverMs: this.opts.redeliverMs });
       const push = stream.delivery.method === PUSH ? this.#pushFor(stream, queue) : null;
-      this.#live.set(stream.id, { stream, queue, push, waiters: new Set(), epoch: 0 });
+      this.#live.set(stream.id, { stream, queue, push, waiters: new Set(), epoch: 0, tail: Promise.resolve() });
       push?.hold(stream.status !== 'enabled');
       return;
     }
@@ -174,15 +176,24 @@ export class Transmitter {
     }
   }
 
-  async #enqueue(live: Live, event: CaepEvent): Promise<void> {
+  #enqueue(live: Live, event: CaepEvent): Promise<void> {
     const epoch = live.epoch;
-    let set;
+    const signing = this.#sign(live, event);
+    live.tail = live.tail.then(async () => this.#queue(live, epoch, await signing));
+    return live.tail;
+  }
+
+  async #sign(live: Live, event: CaepEvent): Promise<SignedSet | null> {
     try {
-      set = await signSet(await this.opts.signingKey(), { issuer: this.opts.issuer, audience: live.stream.audience, event, now: this.opts.clock.now() });
+      return await signSet(await this.opts.signingKey(), { issuer: this.opts.issuer, audience: live.stream.audience, event, now: this.opts.clock.now() });
     } catch (err) {
       this.opts.onProblem('ssf set could not be signed', { stream: live.stream.id, event: event.type, error: err instanceof Error ? err.message : 'unknown' });
-      return;
+      return null;
     }
+  }
+
+  #queue(live: Live, epoch: number, set: SignedSet | null): void {
+    if (set === null) return;
     // Disabled (or deleted) while this SET was signed: the event came before, so it is dropped too.
     if (live.epoch !== epoch || live.stream.status === 'disabled') return;
     const dropped = live.queue.add(set, this.opts.clock.now());

@@ -70,8 +70,8 @@ describe('SSF token-claims-change and credential-change for broker secrets', () 
       assert.equal(JSON.stringify(p).includes(SECRET_VALUE), false, 'the value never travels');
       return (p.events as Record<string, Record<string, unknown>>)[CREDENTIAL_CHANGE]!;
     });
-    // The order a poll hands them in is not the order they committed: compare as sets.
-    assert.deepEqual(events.map((e) => `${e.change_type} ${e.friendly_name}`).sort(), ['create stripe v1', 'delete stripe v2', 'revoke stripe v2', 'update stripe v2', 'update stripe v2'].sort());
+    // Queued in the order the changes committed.
+    assert.deepEqual(events.map((e) => `${e.change_type} ${e.friendly_name}`), ['create stripe v1', 'update stripe v2', 'revoke stripe v2', 'update stripe v2', 'delete stripe v2']);
     for (const e of events) {
       assert.equal(e.credential_type, 'urn:mandate:credential-type:broker-secret');
       assert.equal(e.initiating_entity, 'admin');

@@ -84,6 +84,31 @@ describe('SSF push delivery errors', () => {
   });
 });
 
+describe('SSF push gives up on one SET after ssfPushAttempts', () => {
+  it('a SET the receiver keeps failing on is dropped after that many tries, and the SETs behind it go out', async () => {
+    const server = await startTestServer({ flags: { ssfPushAttempts: 3 } });
+    const receiver = await startReceiver();
+    const warnings = ssfWarnings();
+    try {
+      const stream = await admin(server, 'POST', '/v1/ssf/streams', { delivery: { method: PUSH, endpoint_url: receiver.url } });
+      const streamId = stream.json.stream_id as string;
+      receiver.status.of = (set) => (stateOf(set) === 'poison' ? 500 : undefined);
+      assert.equal((await admin(server, 'POST', '/v1/ssf/verify', { stream_id: streamId, state: 'poison' })).status, 204);
+      assert.equal((await admin(server, 'POST', '/v1/ssf/verify', { stream_id: streamId, state: 'behind' })).status, 204);
+      const [delivered] = await receiver.waitFor(1);
+      assert.equal(stateOf(delivered!.body), 'behind');
+      assert.deepEqual(receiver.requests.map((r) => [stateOf(r.body), r.status]), [['poison', 500], ['poison', 500], ['poison', 500], ['behind', 202]]);
+      const jti = claimsOf(receiver.requests[0]!.body).jti;
+      await until(() => warnings.list.some((w) => w.detail.jti === jti), 'the drop warning');
+      assert.equal(warnings.list.find((w) => w.detail.jti === jti)!.detail.why, 'status 500 after 3 attempts');
+    } finally {
+      warnings.stop();
+      await server.stop();
+      await receiver.close();
+    }
+  });
+});
+
 describe('SSF push retries end with the queue TTL', () => {
   it('an unreachable receiver keeps a SET until its queue TTL would end before the next try, then it is dropped and reported', async () => {
     const clock = new ManualClock(Date.now());
