@@ -7,6 +7,7 @@ import type { AuditEventInput } from '../core/store/index.js';
 import { parseInput } from '../core/validation.js';
 import { needsTask, runDetectors, type DeclaredTask, type Finding } from './detectors/index.js';
 import { planResponses } from './responses.js';
+import { RiskChanges, type RiskChange } from './risk-changes.js';
 import { BUILT_IN_SOURCE, DETECTORS, isRestriction, type ResponseName, type Restriction, type SignalsConfig } from './signal-config.js';
 import { riskOf, signalInputSchema, type SignalInput } from './signal-input.js';
 import { SignalBook, type CallSubject, type Signal } from './signals.js';
@@ -55,24 +56,7 @@ export interface SignalServiceDeps {
   onRiskChange?: (change: RiskChange) => void;
 }
 
-/**
- * The risk of a task (`task` set) or of an agent moved from `previous` to `current` (0..100):
- * raised by `signal`, or fallen back because signals expired (no `signal`).
- */
-export interface RiskChange {
-  task: string | null;
-  agent: string;
-  previous: number;
-  current: number;
-  /** Why: the signal's reason (else its kind), or `signals expired`. */
-  reason: string;
-  /** Milliseconds since the epoch. */
-  at: number;
-  signal?: Signal;
-}
-
-/** How often `start` sweeps for risks that fell back as their signals expired. */
-export const RISK_SWEEP_INTERVAL_MS = 1_000;
+export type { RiskChange } from './risk-changes.js';
 
 export interface ResponseOutcome {
   response: ResponseName;
@@ -100,14 +84,13 @@ export class SignalService {
   readonly #loading = new Map<string, Promise<unknown>>();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #detectorsOn: boolean;
-  /** The last risk told to `onRiskChange` per task or agent, while above 0, to tell its fall too. */
-  readonly #told = new Map<string, { task: string | null; agent: string; risk: number }>();
-  #sweeper: NodeJS.Timeout | undefined;
+  readonly #risks: RiskChanges | null;
 
   constructor(deps: SignalServiceDeps) {
     this.#deps = deps;
     this.#book = new SignalBook({ maxPerSubject: deps.config.maxSignalsPerSubject, maxSubjects: deps.config.maxSubjects });
     this.#detectorsOn = DETECTORS.some((k) => deps.config.detectors[k].enabled);
+    this.#risks = deps.onRiskChange ? new RiskChanges(this.#book, deps.clock, deps.onRiskChange, (err) => deps.onError?.(err)) : null;
   }
 
   get config(): SignalsConfig {
@@ -134,37 +117,22 @@ export class SignalService {
   forgetTask(taskId: string): void {
     this.#book.forgetTask(taskId);
     this.#tasks.delete(taskId);
-    // An ended task is told as revoked, not as a falling risk.
-    this.#told.delete(`task:${taskId}`);
+    this.#risks?.forgetTask(taskId);
   }
 
-  /** Sweeps every `RISK_SWEEP_INTERVAL_MS` (without keeping the process alive) until `close`. */
+  /** Tells risk falls to `onRiskChange` within a second (RiskChanges) until `close`. */
   start(): this {
-    if (this.#deps.onRiskChange && !this.#sweeper) {
-      this.#sweeper = setInterval(() => this.sweep(), RISK_SWEEP_INTERVAL_MS);
-      this.#sweeper.unref();
-    }
+    this.#risks?.start();
     return this;
   }
 
   close(): void {
-    clearInterval(this.#sweeper);
-    this.#sweeper = undefined;
+    this.#risks?.close();
   }
 
-  /**
-   * Tells `onRiskChange` about each task or agent whose risk fell since it was last told, because
-   * signals about it expired (or were dropped beyond the book's bounds).
-   */
+  /** Tells `onRiskChange` about each task or agent whose risk fell since it was last told (signals expired). */
   sweep(): void {
-    const now = this.#deps.clock.now();
-    for (const [key, told] of this.#told) {
-      const current = this.#book.ownRisk(told, now);
-      if (current === told.risk) continue;
-      if (current === 0) this.#told.delete(key);
-      else this.#told.set(key, { ...told, risk: current });
-      this.#tell({ task: told.task, agent: told.agent, previous: told.risk, current, reason: 'signals expired', at: now });
-    }
+    this.#risks?.sweep();
   }
 
   /** Resolves once the background work started so far (detector audits and responses) is done. */
@@ -239,31 +207,10 @@ export class SignalService {
     this.#detect(taskId, state, call, task ?? null, labels);
   }
 
-  /**
-   * Keeps a signal and tells `onRiskChange` when it moved the risk of what it is about: its
-   * task's own (the agent's signals count in the task's decisions, and are told as the agent's),
-   * or its agent's.
-   */
+  /** Keeps a signal; `onRiskChange` hears when it moved the risk of what it is about. */
   #add(signal: Signal, now: number): void {
-    const subject = { task: signal.task, agent: signal.agent ?? '' };
     this.#book.add(signal, now);
-    if (!this.#deps.onRiskChange) return;
-    // Against what was last told, not the book's risk a moment ago: a fall the sweep has not told yet is told now.
-    const key = signal.task !== null ? `task:${signal.task}` : `agent:${subject.agent}`;
-    const previous = this.#told.get(key)?.risk ?? 0;
-    const current = this.#book.ownRisk(subject, now);
-    if (current === previous) return;
-    if (current === 0) this.#told.delete(key);
-    else this.#told.set(key, { ...subject, risk: current });
-    this.#tell({ ...subject, previous, current, reason: signal.reason ?? signal.kind, at: signal.at, signal });
-  }
-
-  #tell(change: RiskChange): void {
-    try {
-      this.#deps.onRiskChange?.(change);
-    } catch (err) {
-      this.#deps.onError?.(err);
-    }
+    this.#risks?.added(signal, now);
   }
 
   #detect(taskId: string, state: SessionState, call: { agent: string; requestId: string | null }, task: SignalTask | null, labels: string[]): void {
