@@ -12,6 +12,7 @@ import { DpopReplayCache } from '../../sdk/dpop-replay-cache.js';
 import { DPOP_ALGORITHMS } from '../../sdk/dpop-verify.js';
 import { TokenVerifier } from '../../sdk/token-verifier.js';
 import { resolveVerifyOptions } from '../../sdk/verify-request.js';
+import { protectedResourceMetadata, type ProtectedResourceMetadata } from '../protected-resource.js';
 import { LOCAL_CLOCK_TOLERANCE_SECONDS, revocableOf } from '../task-token-verifier.js';
 import { serviceTools } from './catalog.js';
 import type { ProxyConfig, ServiceConfig } from './config.js';
@@ -52,16 +53,6 @@ export interface ProxySettings {
   proxy: ProxyConfig;
   /** Catalog server names taken by others (the MCP gateway's upstreams): a service may not reuse one. */
   reservedNames?: readonly string[];
-}
-
-export interface ProtectedResourceMetadata {
-  resource: string;
-  authorization_servers: string[];
-  bearer_methods_supported: string[];
-  scopes_supported: string[];
-  dpop_bound_access_tokens_required: boolean;
-  dpop_signing_alg_values_supported: string[];
-  resource_name: string;
 }
 
 export const METADATA_PREFIX = '/.well-known/oauth-protected-resource/proxy/';
@@ -118,15 +109,14 @@ export class HttpProxy {
   metadata(service: string): ProtectedResourceMetadata | undefined {
     const s = this.#services.get(service);
     if (!s) return undefined;
-    return {
+    return protectedResourceMetadata({
       resource: s.resource,
-      authorization_servers: [this.#settings.issuer],
-      bearer_methods_supported: ['header'],
-      scopes_supported: [...new Set(s.routes.map((r) => `tool:${r.toolId}`))],
-      dpop_bound_access_tokens_required: this.#dpopRequired,
-      dpop_signing_alg_values_supported: [...s.verifyOptions.dpopAlgorithms],
-      resource_name: `Mandate HTTP proxy: ${s.name}`,
-    };
+      name: `Mandate HTTP proxy: ${s.name}`,
+      issuer: this.#settings.issuer,
+      scopes: [...new Set(s.routes.map((r) => `tool:${r.toolId}`))],
+      dpopRequired: this.#dpopRequired,
+      dpopAlgs: s.verifyOptions.dpopAlgorithms,
+    });
   }
 
   /** Serves one request to `/proxy/<service>/...`; always answers (a problem document when refused). */

@@ -22,7 +22,7 @@ import { GatewayMetrics, type MetricsRegistry } from './metrics.js';
 import { Namer } from './naming.js';
 import type { ApprovalPort, BrokerPort, CatalogPort, DecisionPort, GatewayLog } from './ports.js';
 import { silentLog } from './ports.js';
-import { METADATA_PATH, protectedResourceMetadata, type ProtectedResourceMetadata } from './protected-resource.js';
+import { METADATA_PATH, protectedResourceMetadata, type ProtectedResourceMetadata } from '../protected-resource.js';
 import { GatewaySession, type SessionEndReason } from './session.js';
 import { Upstream } from './upstreams.js';
 
@@ -162,7 +162,7 @@ export class McpGateway {
 
   metadata(): ProtectedResourceMetadata {
     const scopes = this.#upstreams.flatMap((u) => u.tools.map((t) => `tool:${u.name}/${t.name}`));
-    return protectedResourceMetadata({ resource: this.resource, issuer: this.#settings.issuer, scopes, dpopRequired: this.#dpopRequired, dpopAlgs: this.#host.dpop.algorithms });
+    return protectedResourceMetadata({ resource: this.resource, name: 'Mandate MCP gateway', issuer: this.#settings.issuer, scopes, dpopRequired: this.#dpopRequired, dpopAlgs: this.#host.dpop.algorithms });
   }
 
   /** The tools `principal` may call now (allow or approval_required), in their exposed form. */

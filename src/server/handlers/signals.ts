@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { MandateError } from '../../core/errors.js';
 import { digestsEqual, sha256Hex } from '../../core/random.js';
+import { signalDetails } from '../../session/signal-service.js';
 import type { Signal } from '../../session/signals.js';
 import { checkAdminToken } from '../admin-token.js';
 import type { Mandate } from '../mandate.js';
@@ -13,20 +14,10 @@ import { route } from '../route.js';
  * src/session/signal-service.ts; docs/signals.md.
  */
 
+/** A signal as the API shows it: as the audit log does, its id as `id`. */
 export function signalJson(s: Signal) {
-  return {
-    id: s.id,
-    kind: s.kind,
-    source: s.source,
-    risk: s.risk,
-    confidence: s.confidence,
-    reason: s.reason,
-    task: s.task,
-    agent: s.agent,
-    at: new Date(s.at).toISOString(),
-    expires_at: new Date(s.expiresAt).toISOString(),
-    responses: [...s.responses],
-  };
+  const { signal_id: id, ...rest } = signalDetails(s);
+  return { id, ...rest };
 }
 
 /**
