@@ -35,6 +35,7 @@ import { DecisionService } from '../policy/decision-service.js';
 import { CatalogService } from '../policy/catalog-service.js';
 import { SIGNALS_DETECTORS_OFF } from '../session/signal-config.js';
 import { SignalService } from '../session/signal-service.js';
+import { signalOf, signalRecord } from '../session/signals.js';
 import { ApprovalService } from '../delegation/approvals.js';
 import { composeDelegation, type DelegationServices } from './compose-delegation.js';
 import { McpGateway } from '../gateway/mcp/gateway.js';
@@ -174,7 +175,15 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       onRiskChange: (c) => tell(riskLevelChangeOf(c)),
       clock,
       trustDomain: config.trustDomain,
-      audit: (event) => store.transaction((tx) => tx.audit.append(event)),
+      // A signal is stored with the event that reports it (expired ones go as new ones come), so a restart keeps it.
+      audit: (event, keep) =>
+        store.transaction(async (tx) => {
+          if (keep) {
+            await tx.signals.deleteExpired(clock.now());
+            await tx.signals.insert(signalRecord(keep));
+          }
+          return tx.audit.append(event);
+        }),
       task: (id) => store.read.tasks.get(id),
       agentLabels: async (spiffeId) => {
         const name = agentName(spiffeId);
@@ -189,6 +198,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
         return agents.suspend(name, ctx);
       },
     }).start();
+    await signals.restore((await store.read.signals.listLive(clock.now())).map(signalOf));
     const decisions = new DecisionService({
       catalog: catalog.catalog,
       // The policy store's active set decides; an activation takes effect at the next call.

@@ -48,6 +48,13 @@ export class RiskChanges {
     this.#update(subject, now, signal.reason ?? signal.kind, signal.at, signal);
   }
 
+  /** After a stored signal was put back in the book at start: its risk was told before the restart. */
+  restored(signal: Signal, now: number): void {
+    const subject = { task: signal.task, agent: signal.agent ?? '' };
+    const risk = this.book.ownRisk(subject, now);
+    if (risk > 0) this.#told.set(keyOf(subject), { ...subject, risk });
+  }
+
   /** Tells each task or agent whose risk fell since it was last told. */
   sweep(): void {
     const now = this.clock.now();

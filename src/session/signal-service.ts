@@ -34,8 +34,12 @@ export interface SignalServiceDeps {
   config: SignalsConfig;
   clock: Clock;
   trustDomain: string;
-  /** Appends one audit event in its own transaction; resolves once it is durable. */
-  audit: (event: AuditEventInput) => Promise<unknown>;
+  /**
+   * Appends one audit event in its own transaction; resolves once it is durable. With `keep`,
+   * the signal the event reports is stored in the same transaction (so a restart keeps it until
+   * it expires: `restore`).
+   */
+  audit: (event: AuditEventInput, keep?: Signal) => Promise<unknown>;
   /** The task, or undefined when there is none. */
   task: (taskId: string) => Promise<SignalTask | undefined>;
   /** A registered agent's labels as Cedar sees them (`key:value`, or `key`), or undefined when it is not registered. */
@@ -135,6 +139,24 @@ export class SignalService {
     this.#risks?.sweep();
   }
 
+  /**
+   * Puts back the signals a previous run stored (at start, before any call is decided): those
+   * still live, about an agent or an active task. Their responses ran when they arrived and are
+   * not run again; their risk counts as already told. Returns how many were restored.
+   */
+  async restore(stored: readonly Signal[]): Promise<number> {
+    const now = this.#deps.clock.now();
+    let restored = 0;
+    for (const signal of stored) {
+      if (signal.expiresAt <= now) continue;
+      if (signal.task !== null && (await this.#taskOf(signal.task))?.status !== 'active') continue;
+      this.#book.add(signal, now);
+      this.#risks?.restored(signal, now);
+      restored++;
+    }
+    return restored;
+  }
+
   /** Resolves once the background work started so far (detector audits and responses) is done. */
   async idle(): Promise<void> {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
@@ -181,7 +203,7 @@ export class SignalService {
       responses: Object.freeze(planResponses({ kind: input.kind, risk, agent }, labels, config)),
       key: null,
     });
-    await this.#deps.audit({ actor: ctx.actor, action: 'signal.received', target: targetOf(signal), outcome: 'success', requestId: ctx.requestId, details: { ...signalDetails(signal), ttl_seconds: ttl } });
+    await this.#deps.audit({ actor: ctx.actor, action: 'signal.received', target: targetOf(signal), outcome: 'success', requestId: ctx.requestId, details: { ...signalDetails(signal), ttl_seconds: ttl } }, signal);
     this.#add(signal, now);
     const responses: ResponseOutcome[] = [];
     for (const r of signal.responses) responses.push(await this.#respond(signal, r, ctx));
@@ -240,7 +262,7 @@ export class SignalService {
   }
 
   async #afterDetection(signal: Signal, finding: Finding, ctx: RequestContext): Promise<void> {
-    await this.#deps.audit({ actor: 'system', action: 'signal.detected', target: targetOf(signal), outcome: 'success', requestId: ctx.requestId, details: { ...signalDetails(signal), detector: finding.details } });
+    await this.#deps.audit({ actor: 'system', action: 'signal.detected', target: targetOf(signal), outcome: 'success', requestId: ctx.requestId, details: { ...signalDetails(signal), detector: finding.details } }, signal);
     for (const r of signal.responses) await this.#respond(signal, r, ctx);
   }
 

@@ -1,4 +1,5 @@
-import { isRestriction, type ResponseName, type Restriction } from './signal-config.js';
+import type { SignalRecord } from '../core/store/index.js';
+import { isRestriction, RESPONSES, type ResponseName, type Restriction } from './signal-config.js';
 
 /**
  * Live risk and confidence signals, in memory: what the built-in detectors found and what outside
@@ -31,6 +32,17 @@ export interface Signal {
   readonly responses: readonly ResponseName[];
   /** For a detector's signal: the same detector does not fire again with this key while it lives. */
   readonly key: string | null;
+}
+
+/** A signal as the store keeps it. */
+export function signalRecord(s: Signal): SignalRecord {
+  return { id: s.id, kind: s.kind, source: s.source, risk: s.risk, confidence: s.confidence, reason: s.reason, task: s.task, agent: s.agent, at: s.at, expiresAt: s.expiresAt, responses: [...s.responses], key: s.key };
+}
+
+/** A stored signal; a response this version does not know is left out. */
+export function signalOf(r: SignalRecord): Signal {
+  const responses = r.responses.filter((x): x is ResponseName => (RESPONSES as readonly string[]).includes(x));
+  return Object.freeze({ ...r, responses: Object.freeze(responses) });
 }
 
 export interface CallSubject {

@@ -28,8 +28,10 @@ import type {
   HumanSessionRecord,
   SsfStreamRecord,
 } from './records.js';
+import type { SignalRecord } from './signal-records.js';
 
 export type * from './records.js';
+export type * from './signal-records.js';
 
 /**
  * The storage port. One repository per aggregate; every method is async so that a network
@@ -70,6 +72,7 @@ export interface StoreReader {
   grantRequests: GrantRequestReader;
   humanSessions: HumanSessionReader;
   ssfStreams: SsfStreamReader;
+  signals: SignalReader;
 }
 
 export interface StoreTx {
@@ -95,6 +98,7 @@ export interface StoreTx {
   grantRequests: GrantRequestReader & GrantRequestWriter;
   humanSessions: HumanSessionReader & HumanSessionWriter;
   ssfStreams: SsfStreamReader & SsfStreamWriter;
+  signals: SignalReader & SignalWriter;
 }
 
 export interface AgentListFilter {
@@ -348,4 +352,14 @@ export interface SsfStreamWriter {
   update(stream: SsfStreamRecord): Promise<void>;
   /** True when it existed. */
   delete(id: string): Promise<boolean>;
+}
+
+export interface SignalReader {
+  /** The signals still live at `now` (expiring after it), oldest first. */
+  listLive(now: number): Promise<SignalRecord[]>;
+}
+export interface SignalWriter {
+  insert(signal: SignalRecord): Promise<void>;
+  /** Deletes the signals expired by `now`; returns how many. */
+  deleteExpired(now: number): Promise<number>;
 }

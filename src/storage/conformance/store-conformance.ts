@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { GENESIS_HASH, hashAuditEvent } from '../../audit/chain.js';
 import { MandateError } from '../../core/errors.js';
 import type { RevocationEventInput } from '../../core/store/index.js';
+import { signalConformance } from './signal-conformance.js';
 import type { AgentRecord, GrantRequestRecord, HumanSessionRecord, PolicySetRecord, SecretRecord, SigningKeyRecord, SsfStreamRecord, Store, TrustedIssuerRecord } from '../../core/store/index.js';
 
 /**
@@ -408,4 +409,5 @@ export function storeConformance(dialect: string, open: () => Promise<Store>): v
         assert.equal(await s.read.ssfStreams.get('s2'), undefined);
       }));
   });
+  signalConformance(dialect, withStore);
 }

@@ -18,6 +18,7 @@ import { SqliteApprovals } from './approval-repositories.js';
 import { SqliteSecrets } from './secret-repositories.js';
 import { SqliteRevocationEvents } from './revocation-repositories.js';
 import { SqliteGrantRequests, SqliteHumanSessions } from './human-repositories.js';
+import { SqliteSignals } from './signal-repositories.js';
 import { SqliteSsfStreams } from './ssf-repositories.js';
 import { Statements } from './statements.js';
 import { SqliteFederation, SqliteGrants, SqliteReplay, SqliteTasks, SqliteTaskTokens, SqliteTrustRules } from './task-repositories.js';
@@ -52,6 +53,7 @@ function repositories(s: Statements, clock: Clock): StoreTx {
     grantRequests: new SqliteGrantRequests(s),
     humanSessions: new SqliteHumanSessions(s),
     ssfStreams: new SqliteSsfStreams(s),
+    signals: new SqliteSignals(s),
   };
 }
 
