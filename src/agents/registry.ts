@@ -90,8 +90,9 @@ export class AgentRegistry {
     return this.store.read.agents.list(filter);
   }
 
-  suspend(name: string, ctx: RequestContext): Promise<AgentRecord> {
-    return this.setStatus(name, 'suspended', ctx);
+  /** Suspends an agent; `cause` is what the revocation feed says caused it (a signal's `signal:<kind>`). */
+  suspend(name: string, ctx: RequestContext, cause?: string): Promise<AgentRecord> {
+    return this.setStatus(name, 'suspended', ctx, cause);
   }
 
   /** Reactivates a suspended agent. A retired agent stays retired. */
@@ -103,7 +104,7 @@ export class AgentRegistry {
     return this.setStatus(name, 'retired', ctx);
   }
 
-  private async setStatus(name: string, status: AgentStatus, ctx: RequestContext): Promise<AgentRecord> {
+  private async setStatus(name: string, status: AgentStatus, ctx: RequestContext, cause?: string): Promise<AgentRecord> {
     const updated = await this.store.transaction(async (tx) => {
       const agent = await tx.agents.get(name);
       if (!agent) throw new MandateError('not_found', `agent \`${name}\` does not exist`);
@@ -115,7 +116,7 @@ export class AgentRegistry {
       await tx.agents.update(updated);
       const action = status === 'active' ? 'agent.resume' : status === 'suspended' ? 'agent.suspend' : 'agent.retire';
       // Tokens of the chain the agent is on die with a suspension, and stay dead after a resume.
-      await tx.revocations.append(agentStatusEvent(updated, action));
+      await tx.revocations.append(agentStatusEvent(updated, cause ?? action));
       await tx.audit.append({ actor: ctx.actor, action, target: agent.spiffeId, outcome: 'success', requestId: ctx.requestId, details: { from: agent.status, to: status } });
       return updated;
     });

@@ -192,10 +192,10 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       },
       activeTasks: async (spiffeId) => (await store.read.tasks.list({ agent: spiffeId, status: 'active', limit: 1000 })).map((t) => t.id),
       endTask: (id, by, ctx) => tasks.end(id, by, ctx),
-      suspendAgent: async (spiffeId, ctx) => {
+      suspendAgent: async (spiffeId, by, ctx) => {
         const name = agentName(spiffeId);
         if (name === undefined) throw new MandateError('not_found', `agent \`${spiffeId}\` is not registered in this trust domain`);
-        return agents.suspend(name, ctx);
+        return agents.suspend(name, ctx, by);
       },
     }).start();
     await signals.restore((await store.read.signals.listLive(clock.now())).map(signalOf));

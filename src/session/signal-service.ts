@@ -49,7 +49,7 @@ export interface SignalServiceDeps {
   /** Ends a task and revokes everything issued under it (TaskService.end). */
   endTask: (taskId: string, by: string, ctx: RequestContext) => Promise<unknown>;
   /** Suspends a registered agent (AgentRegistry.suspend). */
-  suspendAgent: (spiffeId: string, ctx: RequestContext) => Promise<unknown>;
+  suspendAgent: (spiffeId: string, by: string, ctx: RequestContext) => Promise<unknown>;
   /** Background work that failed beyond its own audit (an audit append that threw). */
   onError?: (err: unknown) => void;
   /**
@@ -281,7 +281,7 @@ export class SignalService {
         for (const id of ids) await this.#deps.endTask(id, by, system);
       } else {
         targets = [signal.agent as string];
-        await this.#deps.suspendAgent(signal.agent as string, system);
+        await this.#deps.suspendAgent(signal.agent as string, by, system);
       }
     } catch (err) {
       error = messageOf(err);

@@ -33,9 +33,13 @@ export interface CaepEvent {
  */
 export const SIGNING_KEY_CREDENTIAL = 'urn:mandate:credential-type:signing-key';
 
-/** Who caused a revocation, in CAEP's terms (`initiating_entity`): the admin, a policy (a signal) or the system. */
+/**
+ * Who caused a revocation, in CAEP's terms (`initiating_entity`): a policy (a risk signal's
+ * response, `signal:<kind>`, or a CAEP event received, `ssf.received`), the system (expiry) or
+ * the admin (everything else: an admin or human ending, revoking, suspending).
+ */
 function initiatingEntity(cause: string): 'admin' | 'policy' | 'system' {
-  if (cause.startsWith('signal')) return 'policy';
+  if (cause.startsWith('signal') || cause.startsWith('ssf.')) return 'policy';
   if (cause.includes('expire') || cause === 'system') return 'system';
   return 'admin';
 }

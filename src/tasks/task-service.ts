@@ -57,7 +57,9 @@ export class TaskService {
       await tx.tasks.finish(id, status, now, by);
       const revoked = await tx.tokens.revokeTask(id, now, by);
       // Every token of the task carries its id: one event revokes them all, wherever they are checked.
-      await tx.revocations.append({ kind: 'task', subject: id, at: now, expiresAt: task.expiresAt, cause: status === 'ended' ? 'task.end' : 'task.expire' });
+      // A risk signal's response names the signal (`signal:<kind>`), so receivers can tell it from an admin's end.
+      const cause = status === 'expired' ? 'task.expire' : by.startsWith('signal:') ? by : 'task.end';
+      await tx.revocations.append({ kind: 'task', subject: id, at: now, expiresAt: task.expiresAt, cause });
       await tx.audit.append({ actor: ctx.actor, action: status === 'ended' ? 'task.end' : 'task.expire', target: `task:${id}`, outcome: 'success', requestId: ctx.requestId, details: { by, revokedTokens: revoked.length } });
       return { task: { ...task, status, endedAt: now, endedBy: by }, revoked };
     });

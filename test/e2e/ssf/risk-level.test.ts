@@ -45,6 +45,28 @@ describe('SSF risk-level-change', () => {
     assert.equal(typeof event.event_timestamp, 'number');
   });
 
+  it('a task a signal revokes is told as session-revoked initiated by policy, naming the signal', async () => {
+    const SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
+    const stream = await admin(server, 'POST', '/v1/ssf/streams', { delivery: { method: POLL }, events_requested: [SESSION_REVOKED] });
+    const streamId = stream.json.stream_id as string;
+    const agent = { name: 'revoked-by-signal', id: '' };
+    agent.id = await registerAgent(server, agent.name);
+    const task = await startTask(server, agent);
+    const taskId = JSON.parse(Buffer.from(task.access_token.split('.')[1]!, 'base64url').toString()).task_id as string;
+    assert.equal((await admin(server, 'POST', '/v1/signals', { task: taskId, kind: 'exfiltration', risk: 95, source: 'edr' })).status, 201);
+    let sets: string[] = [];
+    for (let i = 0; i < 50 && sets.length === 0; i++) {
+      sets = Object.values((await poll(server, streamId)).sets);
+      if (sets.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(sets.length, 1);
+    const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
+    const { payload } = await jwtVerify(sets[0]!, jwks, { issuer: server.config.issuer, audience: `urn:mandate:ssf:stream:${streamId}`, typ: 'secevent+jwt' });
+    assert.deepEqual(payload.sub_id, { format: 'opaque', id: `task:${taskId}` });
+    const event = (payload.events as Record<string, Record<string, unknown>>)[SESSION_REVOKED]!;
+    assert.deepEqual([event.initiating_entity, event.reason_admin], ['policy', { en: 'signal:exfiltration' }]);
+  });
+
   it('a risk that falls back as its signal expires is told too, from HIGH to LOW', async () => {
     const stream = await admin(server, 'POST', '/v1/ssf/streams', { delivery: { method: POLL }, events_requested: [RISK_LEVEL_CHANGE] });
     const streamId = stream.json.stream_id as string;
