@@ -49,8 +49,10 @@ export class RevocationBus {
   #history: RevocationEventRecord[] = [];
   #historyStart = 0;
   /**
-   * A stream may resume from any Last-Event-ID in [#floor, #seq]. Rows compacted away were moot,
-   * so a stream that missed them misses nothing: until history overflows, the floor is 0.
+   * A stream may resume from any Last-Event-ID in [#floor, #seq]: every event after it is in
+   * #history. At start, the floor is the last seq missing from the stored feed: a row compacted
+   * away (an agent's resume, say) may still matter to a client that saw an older one (its
+   * suspension), so an id before it gets a snapshot. It moves up as history overflows.
    */
   #floor = 0;
   #seq = 0;
@@ -79,16 +81,23 @@ export class RevocationBus {
     this.registry.clear();
     this.#history = [];
     this.#historyStart = 0;
+    this.#floor = 0;
     for (;;) {
       const page = await this.#store.read.revocations.list({ afterSeq: this.#seq, limit: PAGE });
       for (const e of page) {
+        // Seqs are contiguous as appended: a gap is a compacted row.
+        if (e.seq > this.#seq + 1) this.#floor = e.seq - 1;
         this.registry.apply(e);
         this.#remember(e);
         this.#seq = e.seq;
       }
       if (page.length < PAGE) break;
     }
-    this.#seq = Math.max(this.#seq, await this.#store.read.revocations.head());
+    const head = await this.#store.read.revocations.head();
+    if (head > this.#seq) {
+      this.#floor = head;
+      this.#seq = head;
+    }
     this.registry.compact();
     const heartbeat = setInterval(() => void this.#beat(), this.#opts.heartbeatMs);
     heartbeat.unref();
@@ -212,7 +221,7 @@ export class RevocationBus {
     }
     this.#history.push(e);
     if (this.#history.length - this.#historyStart > this.#opts.history) {
-      this.#floor = this.#history[this.#historyStart]!.seq;
+      this.#floor = Math.max(this.#floor, this.#history[this.#historyStart]!.seq);
       this.#historyStart++;
       if (this.#historyStart > this.#opts.history) {
         this.#history = this.#history.slice(this.#historyStart);

@@ -54,7 +54,25 @@ export interface RevocationFeedStatus {
   size: number;
 }
 
-const resolve = async (source: CredentialSource): Promise<string> => (typeof source === 'function' ? source() : source);
+/** The credential, or a refusal once `signal` aborts: a token function that never answers must not stall the feed. */
+function resolve(source: CredentialSource, signal: AbortSignal): Promise<string> {
+  const value = Promise.resolve().then(() => (typeof source === 'function' ? source() : source));
+  return new Promise((ok, fail) => {
+    const onAbort = () => fail(new Error('the token function did not answer in time'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    value.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        ok(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        fail(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 /**
@@ -175,11 +193,12 @@ export class RevocationFeed {
   async #introspect(p: Principal, stale: string): Promise<string | null> {
     const intro = this.#o.introspection!;
     try {
+      const signal = AbortSignal.timeout(intro.timeoutMs ?? 5000);
       const res = await this.#o.fetch(intro.url ?? this.#url.replace(/\/v1\/events$/, '/oauth/introspect'), {
         method: 'POST',
-        headers: { authorization: `Bearer ${await resolve(intro.token)}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        headers: { authorization: `Bearer ${await resolve(intro.token, signal)}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: new URLSearchParams({ token: p.token }),
-        signal: AbortSignal.timeout(intro.timeoutMs ?? 5000),
+        signal,
       });
       if (res.status !== 200) throw new Error(`introspection answered ${res.status}`);
       const body = (await res.json()) as { active?: unknown };
@@ -226,7 +245,7 @@ export class RevocationFeed {
     const resumingFrom = this.#synced ? this.#lastEventId : undefined;
     let firstMessage = true;
     try {
-      const headers: Record<string, string> = { authorization: `Bearer ${await resolve(this.#o.token)}`, accept: 'text/event-stream', 'cache-control': 'no-store' };
+      const headers: Record<string, string> = { authorization: `Bearer ${await resolve(this.#o.token, abort.signal)}`, accept: 'text/event-stream', 'cache-control': 'no-store' };
       if (resumingFrom !== undefined) headers['last-event-id'] = resumingFrom;
       const res = await this.#o.fetch(this.#url, { headers, signal: abort.signal });
       if (res.status !== 200 || !res.body) {

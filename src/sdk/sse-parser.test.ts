@@ -79,6 +79,21 @@ describe('SSE parser (WHATWG HTML §9.2.6)', () => {
   test('a CR ending one chunk and an LF starting the next are one line end', () => {
     const { events } = parse(['data: a\r', '\ndata: b\r', '\r', 'data: c\r\n\r\n']);
     assert.deepEqual(events.map((e) => e.data), ['a\nb', 'c']);
+    assert.deepEqual(parse(['data: a\r', '', new Uint8Array(0), '\ndata: b\r\n\r\n']).events.map((e) => e.data), ['a\nb'], 'empty chunks in between change nothing');
+  });
+
+  test('an event that grows past the bound throws, whether as one unended line or as many data lines, and the parser goes on after it', () => {
+    const events: string[] = [];
+    const p = new SseParser({ onEvent: (e) => events.push(e.data) }, { maxEventChars: 100 });
+    assert.throws(() => {
+      for (let i = 0; i < 20; i++) p.push('x'.repeat(10));
+    }, /more than 100 characters without ending an event/);
+    p.push('\n\n');
+    assert.throws(() => {
+      for (let i = 0; i < 20; i++) p.push('data: 0123456789\n');
+    }, /more than 100 characters/);
+    p.push('\ndata: ok\n\n');
+    assert.deepEqual(events, ['ok']);
   });
 
   test('a line of several megabytes split into 4 KiB chunks parses whole', () => {

@@ -26,6 +26,13 @@ export interface SseHandlers {
   onComment?(text: string): void;
 }
 
+/**
+ * The most text one event may hold, its unfinished line included (UTF-16 code units); beyond it
+ * `push` throws, so a stream that never ends a line cannot grow memory without bound. Generous:
+ * a snapshot of a million revoked entries is one line of tens of megabytes.
+ */
+export const MAX_EVENT_CHARS = 256 * 1024 * 1024;
+
 export class SseParser {
   readonly #handlers: SseHandlers;
   readonly #decoder = new TextDecoder('utf-8');
@@ -33,14 +40,18 @@ export class SseParser {
   readonly #lineEnd = /[\r\n]/g;
   /** Pieces of the line not ended yet (kept as pieces so a huge line costs O(length)). */
   #partial: string[] = [];
+  #partialChars = 0;
+  #dataChars = 0;
+  readonly #maxEventChars: number;
   #afterCr = false;
   #started = false;
   #data: string[] = [];
   #type = '';
   #lastEventId = '';
 
-  constructor(handlers: SseHandlers) {
+  constructor(handlers: SseHandlers, opts: { maxEventChars?: number } = {}) {
     this.#handlers = handlers;
+    this.#maxEventChars = opts.maxEventChars ?? MAX_EVENT_CHARS;
   }
 
   get lastEventId(): string {
@@ -62,12 +73,16 @@ export class SseParser {
     const rest = this.#decoder.decode();
     if (rest) this.push(rest);
     this.#partial = [];
+    this.#partialChars = 0;
     this.#data = [];
+    this.#dataChars = 0;
     this.#type = '';
     this.#afterCr = false;
   }
 
   #lines(text: string): void {
+    // An empty chunk between a CR and its LF must not end the wait for the LF.
+    if (text === '') return;
     let start = 0;
     if (this.#afterCr) {
       this.#afterCr = false;
@@ -78,6 +93,7 @@ export class SseParser {
       const end = m.index;
       const line = this.#partial.length > 0 ? this.#partial.join('') + text.slice(start, end) : text.slice(start, end);
       this.#partial = [];
+      this.#partialChars = 0;
       start = end + 1;
       if (m[0] === '\r') {
         if (start === text.length) this.#afterCr = true;
@@ -86,7 +102,21 @@ export class SseParser {
       }
       this.#line(line);
     }
-    if (start < text.length) this.#partial.push(text.slice(start));
+    if (start < text.length) {
+      this.#partial.push(text.slice(start));
+      this.#partialChars += text.length - start;
+      this.#bound();
+    }
+  }
+
+  #bound(): void {
+    if (this.#partialChars + this.#dataChars > this.#maxEventChars) {
+      this.#partial = [];
+      this.#partialChars = 0;
+      this.#data = [];
+      this.#dataChars = 0;
+      throw new Error(`the event stream sent more than ${this.#maxEventChars} characters without ending an event`);
+    }
   }
 
   #line(line: string): void {
@@ -105,6 +135,8 @@ export class SseParser {
         break;
       case 'data':
         this.#data.push(value);
+        this.#dataChars += value.length + 1;
+        this.#bound();
         break;
       case 'id':
         if (!value.includes('\0')) this.#lastEventId = value;
@@ -123,6 +155,7 @@ export class SseParser {
     if (this.#data.length === 0) return;
     const data = this.#data.join('\n');
     this.#data = [];
+    this.#dataChars = 0;
     this.#handlers.onEvent({ type: type === '' ? 'message' : type, data, lastEventId: this.#lastEventId });
   }
 }

@@ -22,6 +22,8 @@ export const ENFORCEMENT_POINT_LABEL = 'enforcement-point';
 
 /** Events queued behind a slow reader beyond this are not buffered: the stream is dropped, and the client resumes from its Last-Event-ID. */
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+/** A reader that has not taken what was written (a snapshot included) for this long is dropped: its buffers go with it. */
+const MAX_STALLED_MS = 60_000;
 
 export interface SseMessage {
   event?: string;
@@ -95,13 +97,17 @@ class SseWriter {
     if (this.#res.destroyed || this.#res.writableEnded) return;
     if (this.#waiting) {
       this.#queue.push(text);
-      this.#queued += text.length;
+      this.#queued += Buffer.byteLength(text);
       if (this.#queued > MAX_QUEUED_BYTES) this.#res.destroy();
       return;
     }
     if (!this.#res.write(text)) {
       this.#waiting = true;
-      this.#res.once('drain', () => this.#drain());
+      const stalled = setTimeout(() => this.#res.destroy(), MAX_STALLED_MS).unref();
+      this.#res.once('drain', () => {
+        clearTimeout(stalled);
+        this.#drain();
+      });
     }
   }
 
@@ -137,6 +143,11 @@ export const events = route({
   },
   async handler({ mandate, request, reply }) {
     const listener = await authenticate(mandate, request.headers.authorization);
+    // The client may have gone while it was authenticated: its close has fired already.
+    if (request.raw.destroyed || request.raw.socket.destroyed) {
+      reply.hijack();
+      return undefined;
+    }
     const open = openStreams.get(mandate) ?? 0;
     if (open >= mandate.config.eventsMaxSubscribers) {
       reply.header('retry-after', String(mandate.config.eventsRetry));
@@ -164,6 +175,11 @@ export const events = route({
       // The client went away (its half of the socket may stay open): free the socket, or the server could not close.
       res.destroy();
     });
+    // Suspended or retired between authentication and subscribing: the event is not coming, so check now.
+    if (listener !== 'admin') {
+      const agent = await mandate.store.read.agents.getBySpiffeId(listener);
+      if (agent?.status !== 'active') out.end();
+    }
     return undefined;
   },
 });

@@ -162,6 +162,31 @@ describe('GET /v1/events: limits, history and compaction', () => {
     }
   });
 
+  test('after a restart, a Last-Event-ID from before a compacted row gets a snapshot: the row may have mattered to it', async () => {
+    const clock = new ManualClock(Date.now());
+    const server = await startTestServer({ clock });
+    let restarted: TestServer | undefined;
+    try {
+      await registerAgent(server, 'alpha');
+      await adminOk(server, 'POST', '/v1/agents/alpha/suspend');
+      const suspended = server.mandate.revocationBus.seq;
+      await adminOk(server, 'POST', '/v1/agents/alpha/resume');
+      // The resume no longer revokes anything once every token issued before it has expired: both rows go.
+      clock.advance(86_400_000 + 300_000 + 1_000);
+      assert.ok((await server.mandate.revocationBus.compact()) >= 2);
+      await server.stop({ keepData: true });
+      restarted = await startTestServer({ clock, dataDir: server.dataDir });
+      // A client that saw the suspension and missed the resume must not keep the agent suspended.
+      const behind = await openEvents(restarted.url, restarted.adminToken, String(suspended));
+      const first = await behind.event(0);
+      assert.equal(first.type, 'snapshot');
+      assert.equal(json<Snapshot>(first.data).agents.find(([id]) => id.endsWith('/agent/alpha')), undefined, 'alpha is active: nothing about it');
+      behind.close();
+    } finally {
+      await (restarted ?? server).stop();
+    }
+  });
+
   test('compaction drops what has expired (after the verifiers\' clock tolerance) from the feed, the registry and the snapshot; a suspension stays', async () => {
     const clock = new ManualClock(Date.now());
     const server = await startTestServer({ clock });

@@ -64,6 +64,24 @@ describe('RevocationFeed', () => {
     assert.match(await refusal(verifierWith(feed), task.access_token), /the revocation feed is closed/, 'a closed feed fails closed');
   });
 
+  test('a token function that never answers does not stall the feed: the attempt is abandoned when stale, tried again, and close() returns', async () => {
+    let asked = 0;
+    const feed = new RevocationFeed({
+      url: server.url,
+      token: () => {
+        asked++;
+        return new Promise<string>(() => undefined);
+      },
+      maxStalenessMs: 300,
+      reconnect: { initialDelayMs: 50, maxDelayMs: 100 },
+    }).start();
+    await waitFor('a second attempt', () => asked >= 2);
+    assert.match(feed.status.lastError ?? '', /nothing heard on the revocation stream|the token function did not answer in time/);
+    await feed.close();
+    const task = await startTask(server, alpha);
+    assert.match(await refusal(verifierWith(feed), task.access_token), /the revocation feed is closed/);
+  });
+
   test('stale with introspection configured: live tokens pass, revoked ones are refused, an unreachable introspection refuses saying both', async () => {
     const live = await startTask(server, alpha);
     const revoked = await startTask(server, alpha);
