@@ -21,17 +21,14 @@ import type {
   ApprovalStatus,
   SecretRecord,
   SecretVersionRecord,
-  RevocationEventInput,
-  RevocationEventRecord,
   GrantRequestRecord,
   GrantRequestStatus,
   HumanSessionRecord,
-  SsfStreamRecord,
 } from './records.js';
-import type { SignalRecord } from './signal-records.js';
+import type { RevocationEventInput, RevocationEventRecord, SignalRecord, SsfStreamRecord } from './feed-records.js';
 
 export type * from './records.js';
-export type * from './signal-records.js';
+export type * from './feed-records.js';
 
 /**
  * The storage port. One repository per aggregate; every method is async so that a network
