@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { MandateAdminClient } from '../sdk/admin-client.js';
+import { MandateApiError } from '../sdk/errors.js';
 
 export interface ClientOptions {
   url?: string;
@@ -39,4 +40,21 @@ export function table(rows: string[][]): string {
   if (rows.length === 0) return '';
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+}
+
+/** Awaits `call`; a `not_found` answer becomes an error that says where to look (`next`), not the generic agent hint. */
+export async function orNotFound<T>(call: Promise<T>, next: string): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    if (err instanceof MandateApiError && err.code === 'not_found') throw new CliError(`${err.detail}; ${next}`);
+    throw err;
+  }
+}
+
+/** A whole number from the command line, at least `min`; else a usage error (exit 2) naming the option. */
+export function wholeNumber(value: string, option: string, min: number, what: string): number {
+  const n = /^\d{1,15}$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!(n >= min)) throw new CliError(`${option} must be ${what}, not \`${value}\``, 2);
+  return n;
 }

@@ -6,6 +6,7 @@ import { CliError } from './common.js';
 import { register as agent } from './commands/agent/index.js';
 import { register as audit } from './commands/audit.js';
 import { register as delegation } from './commands/delegation.js';
+import { register as events } from './commands/events/index.js';
 import { register as approvals } from './commands/approvals/index.js';
 import { register as grants } from './commands/grants/index.js';
 import { register as identity } from './commands/identity.js';
@@ -14,6 +15,8 @@ import { register as keys } from './commands/keys.js';
 import { register as policy } from './commands/policy.js';
 import { register as secret } from './commands/secret/index.js';
 import { register as serve } from './commands/serve.js';
+import { register as signal } from './commands/signal/index.js';
+import { register as ssf } from './commands/ssf/index.js';
 import { register as task } from './commands/task.js';
 
 const HINTS: Record<string, string> = {
@@ -41,6 +44,9 @@ export function buildProgram(): Command {
   approvals(program);
   policy(program);
   secret(program);
+  signal(program);
+  ssf(program);
+  events(program);
   return program;
 }
 

@@ -1,3 +1,6 @@
+import { EventsAdmin } from './admin-events.js';
+import { SignalsAdmin } from './admin-signals.js';
+import { SsfAdmin } from './admin-ssf.js';
 import { Http, type HttpOptions } from './http.js';
 
 export interface Agent {
@@ -237,9 +240,18 @@ export interface PutSecretInput {
  */
 export class MandateAdminClient {
   private readonly http: Http;
+  /** Risk signals: send one, list the live ones (docs/signals.md). */
+  readonly signals: SignalsAdmin;
+  /** The Shared Signals transmitter's streams (docs/ssf.md). */
+  readonly ssf: SsfAdmin;
+  /** The revocation feed, watched as it happens (docs/revocation.md). */
+  readonly events: EventsAdmin;
 
   constructor(options: HttpOptions & { token: string }) {
     this.http = new Http(options, { authorization: `Bearer ${options.token}` });
+    this.signals = new SignalsAdmin(this.http);
+    this.ssf = new SsfAdmin(this.http);
+    this.events = new EventsAdmin(options);
   }
 
   registerAgent(input: RegisterAgentInput): Promise<Agent> {
@@ -278,6 +290,10 @@ export class MandateAdminClient {
   }
   async rotateKeys(purpose?: 'jwt-svid' | 'token'): Promise<{ purpose: string; activated: string; retired: string | null; next: string }[]> {
     return (await this.http.json<{ rotated: { purpose: string; activated: string; retired: string | null; next: string }[] }>('POST', '/v1/keys/rotate', purpose ? { purpose } : {})).rotated;
+  }
+  /** Takes a leaked signing key out of service: it leaves the JWKS and every token it signed is revoked. */
+  revokeKey(kid: string): Promise<{ kid: string; purpose: SigningKey['purpose']; state: SigningKey['state']; published: false; revoked_at: string }> {
+    return this.http.json('POST', `/v1/keys/${encodeURIComponent(kid)}/revoke`);
   }
   async listTasks(filter: { agent?: string; status?: Task['status']; limit?: number } = {}): Promise<Task[]> {
     return (await this.http.json<{ tasks: Task[] }>('GET', `/v1/tasks${query(filter)}`)).tasks;

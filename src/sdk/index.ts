@@ -16,6 +16,12 @@
  */
 export { MandateAdminClient } from './admin-client.js';
 export type { Agent, AuditVerifyResult, CreateGrantInput, Grant, RegisterAgentInput, SigningKey, Task, TaskDetail, TaskTokenInfo, TrustedIssuer, TrustRule } from './admin-client.js';
+export { SignalsAdmin } from './admin-signals.js';
+export type { SendSignalInput, SentSignal, Signal, SignalList, SignalResponseName, SignalResponseOutcome } from './admin-signals.js';
+export { CAEP_EVENT_TYPES, SSF_DELIVERY, SsfAdmin } from './admin-ssf.js';
+export type { CreatedSsfStream, CreateSsfStreamInput, SsfPollInput, SsfPollResult, SsfStatus, SsfStream, SsfStreamStatus } from './admin-ssf.js';
+export { EventsAdmin } from './admin-events.js';
+export type { FeedMessage, WatchOptions } from './admin-events.js';
 export { MandateAgent } from './agent.js';
 export type { AgentEvidence, AuthorizeInput, Decision, DelegateInput, MandateAgentOptions, StartTaskInput, TaskFetchOptions, TaskToken, ToolAccessDetail } from './agent.js';
 export { ToolCallDeniedError } from './self-authorize.js';

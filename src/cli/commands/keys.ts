@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { adminClient, clientOptions, output, table, type ClientOptions } from '../common.js';
+import { adminClient, clientOptions, CliError, output, table, type ClientOptions } from '../common.js';
 
 export function register(program: Command): void {
   const keys = program.command('keys').description('trust domain signing keys');
@@ -11,6 +11,24 @@ export function register(program: Command): void {
     async (opts: ClientOptions & { purpose?: 'jwt-svid' | 'token' }) => {
       const rotated = await adminClient(opts).rotateKeys(opts.purpose);
       output(opts, rotated, (rs) => rs.map((r) => `${r.purpose}: now signing with ${r.activated}; retired ${r.retired ?? '-'}; next ${r.next}`).join('\n'));
+    },
+  );
+  clientOptions(keys.command('revoke <kid>').description('take a leaked signing key out of service: it leaves the JWKS and every token it signed stops working everywhere (for ordinary rotation use `keys rotate`)')).action(
+    async (kid: string, opts: ClientOptions) => {
+      const client = adminClient(opts);
+      const known = (await client.listKeys()).find((k) => k.kid === kid);
+      if (!known) throw new CliError(`signing key \`${kid}\` does not exist; see \`mandate keys list\``);
+      const revoked = await client.revokeKey(kid);
+      // An active key is rotated out first (the server does it): say which key signs now.
+      const signer = known.state === 'active' ? (await client.listKeys()).find((k) => k.purpose === revoked.purpose && k.state === 'active')?.kid : undefined;
+      output(opts, revoked, (k) =>
+        [
+          `revoked signing key ${k.kid} (${k.purpose}) at ${k.revoked_at}`,
+          '  it has left the JWKS, and every token it signed is refused everywhere: at introspection, by Mandate\'s gateways and by every enforcement point following the revocation feed',
+          ...(known.state === 'active' ? [`  it was signing ${k.purpose === 'token' ? 'task tokens' : 'jwt-svids'}: the next key took over${signer ? ` (${signer})` : ''}`] : []),
+          `  whoever holds a ${k.purpose === 'token' ? 'task token' : 'jwt-svid'} it signed needs a new one${k.purpose === 'token' ? ' (token exchange again)' : ' (attest again)'}`,
+        ].join('\n'),
+      );
     },
   );
 }
