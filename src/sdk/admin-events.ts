@@ -11,6 +11,12 @@ export interface WatchOptions {
   from?: number;
   /** Aborting it ends the watch: the iteration finishes (or rejects with the abort reason while connecting). */
   signal?: AbortSignal;
+  /**
+   * The watch fails when nothing (heartbeats included) arrives for this long, ms: a server or
+   * network gone without closing the connection must not leave it waiting forever. Default
+   * 60,000; keep it above the server's `eventsHeartbeat`.
+   */
+  idleMs?: number;
 }
 
 /**
@@ -65,13 +71,27 @@ export class EventsAdmin {
         },
       });
       const reader = res.body.getReader();
+      const idleMs = opts.idleMs ?? 60_000;
+      let idle = false;
+      let timer: NodeJS.Timeout | undefined;
+      const heard = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          idle = true;
+          abort.abort();
+        }, idleMs);
+      };
       for (;;) {
         let chunk: Awaited<ReturnType<typeof reader.read>>;
+        heard();
         try {
           chunk = await reader.read();
         } catch (err) {
+          if (idle) throw new Error(`nothing heard on the revocation stream for ${idleMs >= 1000 ? `${Math.round(idleMs / 1000)} s` : `${idleMs} ms`} (not even a heartbeat): the server or the network is gone`);
           if (abort.signal.aborted) return;
           throw err;
+        } finally {
+          clearTimeout(timer);
         }
         if (chunk.done) parser.end();
         else parser.push(chunk.value);

@@ -48,11 +48,12 @@ export class RiskChanges {
     this.#update(subject, now, signal.reason ?? signal.kind, signal.at, signal);
   }
 
-  /** After a stored signal was put back in the book at start: its risk was told before the restart. */
-  restored(signal: Signal, now: number): void {
+  /** A stored signal at start: its risk was told before the restart, at the latest when it arrived. */
+  toldBefore(signal: Signal): void {
     const subject = { task: signal.task, agent: signal.agent ?? '' };
-    const risk = this.book.ownRisk(subject, now);
-    if (risk > 0) this.#told.set(keyOf(subject), { ...subject, risk });
+    const key = keyOf(subject);
+    const risk = Math.max(this.#told.get(key)?.risk ?? 0, signal.risk);
+    if (risk > 0) this.#told.set(key, { ...subject, risk });
   }
 
   /** Tells each task or agent whose risk fell since it was last told. */

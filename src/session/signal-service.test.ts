@@ -184,6 +184,18 @@ describe('risk changes (onRiskChange, sweep)', () => {
     assert.deepEqual(changes, [[0, 75], [75, 10], [10, 0]]);
   });
 
+  test('restore: stored signals count as told, and the falls while Mandate was down are told at once; an ended task\'s are not', async () => {
+    const h = harness();
+    const changes: [string | null, number, number][] = [];
+    const signals = new SignalService({ ...harnessDeps(h), task: async (id) => (id === 'done' ? { id, agent: ALPHA, status: 'ended', purpose: '', scopes: [], authorizationDetails: [] } : { id, agent: ALPHA, status: 'active', purpose: '', scopes: ['tool:*'], authorizationDetails: [] }), onRiskChange: (c) => void changes.push([c.task, c.previous, c.current]) });
+    const now = h.clock.now();
+    const stored = (id: string, task: string | null, risk: number, expiresAt: number) => Object.freeze({ id, kind: 'judge', source: 'judge', risk, confidence: null, reason: null, task, agent: ALPHA, at: now - 60_000, expiresAt, responses: Object.freeze([]), key: null });
+    const restored = await signals.restore([stored('a', null, 80, now - 1), stored('b', 't1', 80, now - 1), stored('c', 't1', 40, now + 60_000), stored('d', 'done', 90, now + 60_000)]);
+    assert.equal(restored, 1, 'only the live signal of an active task');
+    assert.deepEqual(changes.sort(), [[null, 80, 0], ['t1', 80, 40]].sort());
+    assert.equal(signals.risk({ agent: ALPHA, taskId: 't1' }), 40);
+  });
+
   test('an ended task is not told as a falling risk', async () => {
     const h = harness();
     const changes: number[] = [];

@@ -139,21 +139,34 @@ export class SignalService {
     this.#risks?.sweep();
   }
 
+  /** How many stored signals `restore` asks for: as many as the book holds at most, and no more than 100,000. */
+  get restoreLimit(): number {
+    return Math.min(100_000, this.#deps.config.maxSubjects * this.#deps.config.maxSignalsPerSubject);
+  }
+
   /**
-   * Puts back the signals a previous run stored (at start, before any call is decided): those
+   * Puts back what a previous run stored (at start, before any call is decided): the signals
    * still live, about an agent or an active task. Their responses ran when they arrived and are
-   * not run again; their risk counts as already told. Returns how many were restored.
+   * not run again. Every stored signal, expired ones too, counts as told, and the falls since are
+   * told now (a signal that expired while Mandate was down must not leave a receiver at its
+   * level). Returns how many signals were restored.
    */
   async restore(stored: readonly Signal[]): Promise<number> {
     const now = this.#deps.clock.now();
+    const active = new Map<string, boolean>();
     let restored = 0;
     for (const signal of stored) {
+      if (signal.task !== null) {
+        if (!active.has(signal.task)) active.set(signal.task, (await this.#taskOf(signal.task))?.status === 'active');
+        // An ended task's end was told as session-revoked, not as a falling risk.
+        if (!active.get(signal.task)) continue;
+      }
+      this.#risks?.toldBefore(signal);
       if (signal.expiresAt <= now) continue;
-      if (signal.task !== null && (await this.#taskOf(signal.task))?.status !== 'active') continue;
       this.#book.add(signal, now);
-      this.#risks?.restored(signal, now);
       restored++;
     }
+    this.#risks?.sweep();
     return restored;
   }
 

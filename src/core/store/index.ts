@@ -352,8 +352,8 @@ export interface SsfStreamWriter {
 }
 
 export interface SignalReader {
-  /** The signals still live at `now` (expiring after it), oldest first. */
-  listLive(now: number): Promise<SignalRecord[]>;
+  /** The newest `limit` stored signals, expired ones too (they stay until `deleteExpired`), oldest first. */
+  listRecent(limit: number): Promise<SignalRecord[]>;
 }
 export interface SignalWriter {
   insert(signal: SignalRecord): Promise<void>;

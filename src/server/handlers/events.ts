@@ -104,8 +104,11 @@ class SseWriter {
     if (!this.#res.write(text)) {
       this.#waiting = true;
       const stalled = setTimeout(() => this.#res.destroy(), MAX_STALLED_MS).unref();
+      const done = () => clearTimeout(stalled);
+      this.#res.once('close', done);
       this.#res.once('drain', () => {
-        clearTimeout(stalled);
+        done();
+        this.#res.off('close', done);
         this.#drain();
       });
     }
@@ -177,7 +180,8 @@ export const events = route({
     });
     // Suspended or retired between authentication and subscribing: the event is not coming, so check now.
     if (listener !== 'admin') {
-      const agent = await mandate.store.read.agents.getBySpiffeId(listener);
+      // The reply is hijacked: a failing read ends the stream (the client resumes) rather than escaping.
+      const agent = await mandate.store.read.agents.getBySpiffeId(listener).catch(() => undefined);
       if (agent?.status !== 'active') out.end();
     }
     return undefined;

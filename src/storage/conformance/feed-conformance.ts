@@ -34,11 +34,11 @@ export function feedConformance(dialect: string, withStore: (fn: (s: Store) => P
           await tx.signals.insert(signal('s1', 10, 50, { confidence: null, reason: null, task: null, responses: [], key: 'denial_streak' }));
           await tx.signals.insert(signal('s3', 30, 200, { agent: null }));
         });
-        assert.deepEqual(await s.read.signals.listLive(0), [signal('s1', 10, 50, { confidence: null, reason: null, task: null, responses: [], key: 'denial_streak' }), signal('s2', 20, 100), signal('s3', 30, 200, { agent: null })]);
-        assert.deepEqual((await s.read.signals.listLive(50)).map((x) => x.id), ['s2', 's3'], 'expiring at `now` is not live');
+        assert.deepEqual(await s.read.signals.listRecent(10), [signal('s1', 10, 50, { confidence: null, reason: null, task: null, responses: [], key: 'denial_streak' }), signal('s2', 20, 100), signal('s3', 30, 200, { agent: null })]);
+        assert.deepEqual((await s.read.signals.listRecent(2)).map((x) => x.id), ['s2', 's3'], 'the newest, oldest first');
         await assert.rejects(s.transaction((tx) => tx.signals.insert(signal('s2', 40, 300))), (err: unknown) => err instanceof MandateError && err.code === 'conflict');
         assert.equal(await s.transaction((tx) => tx.signals.deleteExpired(100)), 2);
-        assert.deepEqual((await s.read.signals.listLive(0)).map((x) => x.id), ['s3']);
+        assert.deepEqual((await s.read.signals.listRecent(10)).map((x) => x.id), ['s3']);
       }));
   });
 }

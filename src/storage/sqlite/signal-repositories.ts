@@ -22,8 +22,8 @@ const fromRow = (r: Row): SignalRecord => ({
 export class SqliteSignals implements SignalReader, SignalWriter {
   constructor(private readonly s: Statements) {}
 
-  async listLive(now: number) {
-    return this.s.all<Row>('SELECT * FROM signals WHERE expires_at > ? ORDER BY at, id', now).map(fromRow);
+  async listRecent(limit: number) {
+    return this.s.all<Row>('SELECT * FROM (SELECT * FROM signals ORDER BY at DESC, id DESC LIMIT ?) ORDER BY at, id', limit).map(fromRow);
   }
 
   async insert(x: SignalRecord) {

@@ -68,8 +68,8 @@ describe('mandate ssf (child process)', () => {
     assert.match(gone.stderr, new RegExp(`error: stream \`${id}\` does not exist; see \`mandate ssf stream list\``));
   });
 
-  test('stream create --push with --authorization: all event types by default; verify reaches the receiver with the header', async () => {
-    const created = await runCli(['ssf', 'stream', 'create', '--push', receiver.url, '--authorization', 'Bearer r3ceiver', '--json', ...args]);
+  test('stream create --push with --authorization-env (the header kept out of ps and history): all event types by default; verify reaches the receiver with the header', async () => {
+    const created = await runCli(['ssf', 'stream', 'create', '--push', receiver.url, '--authorization-env', 'RECEIVER_AUTH', '--json', ...args], { env: { RECEIVER_AUTH: 'Bearer r3ceiver' } });
     assert.equal(created.code, 0, created.stderr);
     const s = JSON.parse(created.stdout) as CreatedSsfStream;
     assert.deepEqual(s.delivery, { method: PUSH, endpoint_url: receiver.url });
@@ -85,15 +85,19 @@ describe('mandate ssf (child process)', () => {
   });
 
   test('usage errors exit 2 before asking the server; unsupported event types are named', async () => {
-    const [neither, both, authWithPoll, unknownEvent, badStatus, reasonAlone] = await Promise.all([
+    const [neither, both, authWithPoll, unknownEvent, badStatus, reasonAlone, authTwice, authEnvUnset] = await Promise.all([
       runCli(['ssf', 'stream', 'create', ...args]),
       runCli(['ssf', 'stream', 'create', '--poll', '--push', receiver.url, ...args]),
       runCli(['ssf', 'stream', 'create', '--poll', '--authorization', 'x', ...args]),
       runCli(['ssf', 'stream', 'create', '--poll', '--events', 'session-revoked,session-ended', ...args]),
       runCli(['ssf', 'stream', 'status', 'x', '--set', 'off', ...args]),
       runCli(['ssf', 'stream', 'status', 'x', '--reason', 'why', ...args]),
+      runCli(['ssf', 'stream', 'create', '--push', receiver.url, '--authorization', 'x', '--authorization-env', 'RECEIVER_AUTH', ...args], { env: { RECEIVER_AUTH: 'y' } }),
+      runCli(['ssf', 'stream', 'create', '--push', receiver.url, '--authorization-env', 'MANDATE_TEST_UNSET_VARIABLE', ...args]),
     ]);
-    for (const r of [neither, both, authWithPoll, unknownEvent, badStatus, reasonAlone]) assert.equal(r.code, 2, r.stderr);
+    for (const r of [neither, both, authWithPoll, unknownEvent, badStatus, reasonAlone, authTwice, authEnvUnset]) assert.equal(r.code, 2, r.stderr);
+    assert.match(authTwice.stderr, /error: pass the push Authorization header once: --authorization or --authorization-env/);
+    assert.match(authEnvUnset.stderr, /error: --authorization-env MANDATE_TEST_UNSET_VARIABLE: that environment variable is not set/);
     assert.match(neither.stderr, /error: choose the delivery: --push <endpoint-url> .* or --poll/);
     assert.match(both.stderr, /error: choose the delivery/);
     assert.match(authWithPoll.stderr, /error: --authorization is the header Mandate sends with each push: use it with --push/);

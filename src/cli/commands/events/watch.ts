@@ -50,6 +50,10 @@ export function registerWatch(events: Command): void {
         if (m.type !== 'heartbeat' || opts.heartbeats) process.stdout.write(`${opts.json ? messageJson(m) : messageLine(m)}\n`);
         if (m.type === 'revocation' && count !== undefined && ++seen >= count) return;
       }
+    } catch (err) {
+      // Lost after it started: say where to resume from.
+      if (last !== undefined && !(err instanceof CliError) && err instanceof Error && !('status' in err)) throw new CliError(`${err.message}; resume with \`mandate events watch --from ${last}\``);
+      throw err;
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

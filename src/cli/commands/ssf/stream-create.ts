@@ -3,11 +3,17 @@ import { SSF_DELIVERY, type CreatedSsfStream, type CreateSsfStreamInput } from '
 import { adminClient, clientOptions, CliError, output, type ClientOptions } from '../../common.js';
 import { ALL_EVENT_TYPES, audText, deliveryText, eventsText, parseEventTypes, shortName } from './event-types.js';
 
-type CreateOptions = ClientOptions & { push?: string; poll?: boolean; authorization?: string; events?: string; aud?: string; description?: string };
+type CreateOptions = ClientOptions & { push?: string; poll?: boolean; authorization?: string; authorizationEnv?: string; events?: string; aud?: string; description?: string };
 
 const TOKEN_WARNING = 'shown only now: Mandate keeps only its hash. Give it to the stream\'s receiver (it may poll, read and verify this stream only); if it is lost, delete the stream and create another';
 
 export function streamInput(opts: CreateOptions): CreateSsfStreamInput {
+  if (opts.authorizationEnv !== undefined) {
+    if (opts.authorization !== undefined) throw new CliError('pass the push Authorization header once: --authorization or --authorization-env', 2);
+    const value = process.env[opts.authorizationEnv];
+    if (!value) throw new CliError(`--authorization-env ${opts.authorizationEnv}: that environment variable is not set (or empty); export the header value in it first`, 2);
+    opts = { ...opts, authorization: value };
+  }
   if ((opts.push === undefined) === !opts.poll) throw new CliError('choose the delivery: --push <endpoint-url> (Mandate posts each SET there) or --poll (the receiver polls Mandate)', 2);
   if (opts.authorization !== undefined && opts.push === undefined) throw new CliError('--authorization is the header Mandate sends with each push: use it with --push', 2);
   const delivery = opts.push !== undefined ? { method: SSF_DELIVERY.push, endpoint_url: opts.push, ...(opts.authorization !== undefined ? { authorization_header: opts.authorization } : {}) } : { method: SSF_DELIVERY.poll };
@@ -37,7 +43,8 @@ export function registerCreate(stream: Command): void {
       .command('create')
       .description('create a stream for one receiver; prints its receiver token, once')
       .option('--push <endpoint-url>', 'push delivery (RFC 8935): Mandate posts each SET to this url')
-      .option('--authorization <header-value>', 'with --push: the Authorization header Mandate sends (never shown again)')
+      .option('--authorization <header-value>', 'with --push: the Authorization header Mandate sends (never shown again; visible in ps and shell history: prefer --authorization-env)')
+      .option('--authorization-env <VAR>', 'with --push: read that header value from this environment variable')
       .option('--poll', 'poll delivery (RFC 8936): the receiver polls Mandate with its receiver token')
       .option('--events <type,...>', 'event types: session-revoked, credential-change, token-claims-change, risk-level-change or full uris (default: all four)')
       .option('--aud <aud>', 'the aud of its SETs (default: the push endpoint\'s origin, or the stream\'s urn)')
