@@ -4,10 +4,10 @@
 // nothing.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
 import { adminOk, registerAgent } from '../oauth/helpers.js';
-import { admin, CREDENTIAL_CHANGE, POLL, poll } from './helpers.js';
+import { admin, CREDENTIAL_CHANGE, POLL, pollVerified } from './helpers.js';
 
 const TOKEN_CLAIMS_CHANGE = 'https://schemas.openid.net/secevent/caep/event-type/token-claims-change';
 const SECRET_VALUE = 'sk_live_never_in_a_set_0123456789';
@@ -15,28 +15,14 @@ const SECRET_VALUE = 'sk_live_never_in_a_set_0123456789';
 describe('SSF token-claims-change and credential-change for broker secrets', () => {
   let server: TestServer;
   let streamId: string;
-  let verify: (set: string) => Promise<JWTPayload>;
 
-  /** The SETs queued since the last call, verified against the published JWKS, and acknowledged. */
-  async function next(expected: number): Promise<JWTPayload[]> {
-    const sets: string[] = [];
-    // Each SET is signed and queued in the background, right after its change commits.
-    for (let i = 0; i < 50 && sets.length < expected; i++) {
-      const got = (await poll(server, streamId)).sets;
-      sets.push(...Object.values(got));
-      if (Object.keys(got).length > 0) await poll(server, streamId, { ack: Object.keys(got) });
-      if (sets.length < expected) await new Promise((r) => setTimeout(r, 100));
-    }
-    return Promise.all(sets.map(verify));
-  }
+  const next = (expected: number): Promise<JWTPayload[]> => pollVerified(server, streamId, expected);
 
   before(async () => {
     server = await startTestServer();
     const stream = await admin(server, 'POST', '/v1/ssf/streams', { delivery: { method: POLL }, events_requested: [TOKEN_CLAIMS_CHANGE, CREDENTIAL_CHANGE] });
     assert.equal(stream.status, 201, JSON.stringify(stream.json));
     streamId = stream.json.stream_id as string;
-    const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
-    verify = async (set) => (await jwtVerify(set, jwks, { issuer: server.config.issuer, audience: `urn:mandate:ssf:stream:${streamId}`, typ: 'secevent+jwt' })).payload;
     await registerAgent(server, 'alpha');
   });
   after(() => server.stop());

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { TestServer } from '../../fakes/server.js';
 
 export const SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
@@ -102,4 +103,27 @@ export async function poll(server: TestServer, streamId: string, body: Record<st
   const res = await admin(server, 'POST', `/v1/ssf/poll/${streamId}`, { returnImmediately: true, ...body });
   if (res.status !== 200) throw new Error(`poll answered ${res.status}: ${JSON.stringify(res.json)}`);
   return res.json as { sets: Record<string, string>; moreAvailable: boolean };
+}
+
+/**
+ * Polls a poll stream (default `aud`) until at least `expected` SETs arrived, or about `seconds`
+ * passed: SETs are signed and queued in the background right after their change commits. Each
+ * is acknowledged and verified with jose against the published JWKS (`typ: secevent+jwt`).
+ */
+export async function pollVerified(server: TestServer, streamId: string, expected: number, seconds = 5): Promise<JWTPayload[]> {
+  const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
+  const sets: string[] = [];
+  for (let i = 0; i < seconds * 10 && sets.length < expected; i++) {
+    const got = (await poll(server, streamId)).sets;
+    sets.push(...Object.values(got));
+    if (Object.keys(got).length > 0) await poll(server, streamId, { ack: Object.keys(got) });
+    if (sets.length < expected) await new Promise((r) => setTimeout(r, 100));
+  }
+  const verified = sets.map(async (set) => (await jwtVerify(set, jwks, { issuer: server.config.issuer, audience: `urn:mandate:ssf:stream:${streamId}`, typ: 'secevent+jwt' })).payload);
+  return Promise.all(verified);
+}
+
+/** The one event of a verified SET, by its type. */
+export function eventOf(payload: JWTPayload, type: string): Record<string, unknown> {
+  return (payload.events as Record<string, Record<string, unknown>>)[type]!;
 }

@@ -2,10 +2,9 @@
 // risk-level-change SET; one that leaves the level as it was is not.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
 import { registerAgent, startTask } from '../oauth/helpers.js';
-import { admin, POLL, poll } from './helpers.js';
+import { admin, eventOf, POLL, pollVerified } from './helpers.js';
 
 const RISK_LEVEL_CHANGE = 'https://schemas.openid.net/secevent/caep/event-type/risk-level-change';
 
@@ -30,17 +29,10 @@ describe('SSF risk-level-change', () => {
     const signal = (risk: number) => admin(server, 'POST', '/v1/signals', { task: taskId, kind: 'llm_judge', risk, source: 'judge', reason: 'odd tool choice' });
     assert.equal((await signal(45)).status, 201);
     assert.equal((await signal(50)).status, 201, 'still MEDIUM');
-    // The SET is signed and queued in the background, right after the signal is kept.
-    let sets: string[] = [];
-    for (let i = 0; i < 50 && sets.length === 0; i++) {
-      sets = Object.values((await poll(server, streamId)).sets);
-      if (sets.length === 0) await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.equal(sets.length, 1);
-    const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
-    const { payload } = await jwtVerify(sets[0]!, jwks, { issuer: server.config.issuer, audience: `urn:mandate:ssf:stream:${streamId}`, typ: 'secevent+jwt' });
-    assert.deepEqual(payload.sub_id, { format: 'opaque', id: `task:${taskId}` });
-    const event = (payload.events as Record<string, Record<string, unknown>>)[RISK_LEVEL_CHANGE]!;
+    const payloads = await pollVerified(server, streamId, 1);
+    assert.equal(payloads.length, 1);
+    assert.deepEqual(payloads[0]!.sub_id, { format: 'opaque', id: `task:${taskId}` });
+    const event = eventOf(payloads[0]!, RISK_LEVEL_CHANGE);
     assert.deepEqual([event.principal, event.previous_level, event.current_level, event.risk_reason], ['SESSION', 'LOW', 'MEDIUM', 'odd tool choice']);
     assert.equal(typeof event.event_timestamp, 'number');
   });
@@ -54,16 +46,10 @@ describe('SSF risk-level-change', () => {
     const task = await startTask(server, agent);
     const taskId = JSON.parse(Buffer.from(task.access_token.split('.')[1]!, 'base64url').toString()).task_id as string;
     assert.equal((await admin(server, 'POST', '/v1/signals', { task: taskId, kind: 'exfiltration', risk: 95, source: 'edr' })).status, 201);
-    let sets: string[] = [];
-    for (let i = 0; i < 50 && sets.length === 0; i++) {
-      sets = Object.values((await poll(server, streamId)).sets);
-      if (sets.length === 0) await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.equal(sets.length, 1);
-    const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
-    const { payload } = await jwtVerify(sets[0]!, jwks, { issuer: server.config.issuer, audience: `urn:mandate:ssf:stream:${streamId}`, typ: 'secevent+jwt' });
-    assert.deepEqual(payload.sub_id, { format: 'opaque', id: `task:${taskId}` });
-    const event = (payload.events as Record<string, Record<string, unknown>>)[SESSION_REVOKED]!;
+    const payloads = await pollVerified(server, streamId, 1);
+    assert.equal(payloads.length, 1);
+    assert.deepEqual(payloads[0]!.sub_id, { format: 'opaque', id: `task:${taskId}` });
+    const event = eventOf(payloads[0]!, SESSION_REVOKED);
     assert.deepEqual([event.initiating_entity, event.reason_admin], ['policy', { en: 'signal:exfiltration' }]);
   });
 
@@ -76,19 +62,8 @@ describe('SSF risk-level-change', () => {
     const taskId = JSON.parse(Buffer.from(task.access_token.split('.')[1]!, 'base64url').toString()).task_id as string;
     // Risk 75 asks for approval and read-only (the ladder) but does not end the task.
     assert.equal((await admin(server, 'POST', '/v1/signals', { task: taskId, kind: 'guardrail', risk: 75, source: 'guard', ttl_seconds: 1 })).status, 201);
-    const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
-    const levels: [unknown, unknown, unknown][] = [];
     // Told at once, then within a second or two of the expiry (the sweep runs every second).
-    for (let i = 0; i < 100 && levels.length < 2; i++) {
-      const sets = (await poll(server, streamId)).sets;
-      for (const set of Object.values(sets)) {
-        const { payload } = await jwtVerify(set, jwks, { issuer: server.config.issuer, audience: `urn:mandate:ssf:stream:${streamId}`, typ: 'secevent+jwt' });
-        const e = (payload.events as Record<string, Record<string, unknown>>)[RISK_LEVEL_CHANGE]!;
-        levels.push([e.previous_level, e.current_level, e.risk_reason]);
-      }
-      if (Object.keys(sets).length > 0) await poll(server, streamId, { ack: Object.keys(sets) });
-      if (levels.length < 2) await new Promise((r) => setTimeout(r, 100));
-    }
+    const levels = (await pollVerified(server, streamId, 2, 10)).map((p) => eventOf(p, RISK_LEVEL_CHANGE)).map((e) => [e.previous_level, e.current_level, e.risk_reason]);
     assert.deepEqual(levels, [['LOW', 'HIGH', 'guardrail'], ['HIGH', 'LOW', 'signals expired']]);
   });
 });
