@@ -39,8 +39,17 @@ export async function delegateTask(deps: ExchangeDeps, x: Exchange): Promise<Iss
       throw new MandateError('invalid_request', `actor_token must name the delegator: ask the delegate for a jwt-svid with audience [${deps.issuer}, ${holder}]`, { reason: 'actor_not_bound' });
     }
   }
-  if (callerIsHolder && parent.cnf && x.dpopJkt !== parent.cnf.jkt) {
-    throw new MandateError('invalid_dpop_proof', 'the parent token is dpop-bound: prove possession of its key with a DPoP proof');
+  // INVARIANT: a dpop-bound token is a credential only together with its key (RFC 9449 §6),
+  // so exchanging it needs a proof of that key, and only its holder can give one: a delegate
+  // asking for itself proves its own key, never the parent's.
+  if (parent.cnf && !callerIsHolder) {
+    throw new MandateError('invalid_dpop_proof', 'the parent token is dpop-bound: only its holder may delegate it, with a DPoP proof of its key and `dpop_jkt` naming the delegate\'s key', { reason: 'dpop_bound_parent' });
+  }
+  if (parent.cnf && x.dpopJkt !== parent.cnf.jkt) {
+    throw new MandateError('invalid_dpop_proof', 'the parent token is dpop-bound: prove possession of its key with a DPoP proof', { reason: 'dpop_bound_parent' });
+  }
+  if (!callerIsHolder && request.dpopJkt !== undefined) {
+    throw new MandateError('invalid_request', '`dpop_jkt` is for the parent\'s holder naming the delegate\'s key; a delegate binds its token with its own DPoP proof');
   }
 
   // The delegate: a registered, active local agent, or an agent of a federated trust domain.
@@ -86,7 +95,13 @@ export async function delegateTask(deps: ExchangeDeps, x: Exchange): Promise<Iss
     throw new MandateError(result.error, result.message, { reason: result.reason });
   }
   const child = result.child;
-  const binding = callerIsHolder ? (request.dpopJkt ?? null) : x.dpopJkt;
+  // The holder names the delegate's key (`dpop_jkt`); a holder delegating to itself may bind the
+  // child to the key it just proved. The delegate asking for itself binds to its proof's key.
+  const binding = callerIsHolder ? (request.dpopJkt ?? (client.clientId === actor.spiffeId ? x.dpopJkt : null)) : x.dpopJkt;
+  // INVARIANT: the child of a bound parent is bound; a Bearer child would shed the binding.
+  if (parent.cnf && !binding) {
+    throw new MandateError('invalid_dpop_proof', 'the parent token is dpop-bound, so its child must be bound too: pass `dpop_jkt` with the thumbprint of the delegate\'s DPoP key', { reason: 'dpop_bound_parent' });
+  }
   if (delegateNeedsDpop && !binding) {
     throw new MandateError('invalid_dpop_proof', 'the delegate must use dpop-bound tokens: call as the delegate with a DPoP proof, or pass `dpop_jkt`');
   }

@@ -30,6 +30,10 @@ export interface RootTask {
  * cap), and the task record written with the token.
  */
 export async function issueRootTask(deps: ExchangeDeps, x: Exchange, t: RootTask): Promise<IssuedTaskToken> {
+  if (x.request.dpopJkt !== undefined) {
+    // A root token is bound to the key the caller proves, never to a key it merely names.
+    throw new MandateError('invalid_request', '`dpop_jkt` applies only when a parent\'s holder delegates: send a DPoP proof to bind this token');
+  }
   if ((deps.dpopRequired || t.agent.requireDpop) && !x.dpopJkt) {
     throw new MandateError('invalid_dpop_proof', `agent \`${t.agent.name}\` must use dpop-bound tokens: send a DPoP proof`);
   }

@@ -244,8 +244,15 @@ describe('oauth4webapi with DPoP and a server nonce', () => {
       }),
       boundKey,
     );
-    const child = await exchange(as, alpha, auth, await hop(), dpop);
-    assert.equal(child.token_type, 'bearer', 'a child delegated by the holder is not bound unless `dpop_jkt` names a key');
+    // The child of a bound parent is bound too (issue 12): without `dpop_jkt` naming the delegate's key it is refused.
+    await assert.rejects(exchange(as, alpha, auth, await hop(), dpop), (err: unknown) => err instanceof oauth.ResponseBodyError && err.error === 'invalid_dpop_proof' && /child must be bound/.test(err.error_description ?? ''));
+    const betaKey = await oauth.generateKeyPair('ES256');
+    const betaJkt = await calculateJwkThumbprint(await exportJWK(betaKey.publicKey));
+    const named = await hop();
+    named.set('dpop_jkt', betaJkt);
+    const child = await exchange(as, alpha, auth, named, dpop);
+    assert.equal(child.token_type, 'dpop', 'the child of a bound parent is bound to the key the holder names');
+    assert.deepEqual(claimsOf(child.access_token).cnf, { jkt: betaJkt });
     assert.deepEqual(claimsOf(child.access_token).act, { sub: (await server.admin.getAgent('beta')).spiffe_id });
   });
 });
