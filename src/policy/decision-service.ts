@@ -4,6 +4,7 @@ import { canonicalDigest } from '../core/canonical-json.js';
 import { newId } from '../core/random.js';
 import type { AuditEventInput } from '../core/store/index.js';
 import { emptySession, recordDecision, snapshot, type DecisionRecord, type SessionState } from '../session/session-state.js';
+import { SessionStates } from '../session/session-states.js';
 import { extractContext, isExternal, urlHosts } from './argument-extractors.js';
 import type { Classification } from './classification.js';
 import type { DecisionError, DecisionPoint, Outcome } from './decision-point.js';
@@ -77,8 +78,10 @@ export interface DecisionServiceOptions {
   /** Writes the `decision` audit event; resolves once it is durable. */
   audit?: (event: AuditEventInput) => Promise<unknown>;
   clock?: Clock;
-  /** Tasks whose session state is kept; the least recently used is dropped beyond. Default 10,000. */
+  /** Tasks whose session state is kept in memory when no `sessions` is given; the least recently used is dropped beyond. Default 10,000. */
   maxSessions?: number;
+  /** Where the tasks' session states live (memory and store, src/session/session-states.ts). Default: memory only, `maxSessions` of them. */
+  sessions?: SessionStates;
   /** Shadow disagreements kept in memory; the oldest is dropped beyond. Default 1,000. */
   maxShadowDisagreements?: number;
 }
@@ -154,15 +157,14 @@ function pickDestination(destinations: readonly Destination[]): Destination | nu
 export class DecisionService {
   readonly #opts: DecisionServiceOptions;
   readonly #clock: Clock;
-  readonly #max: number;
-  readonly #sessions = new Map<string, SessionState>();
+  readonly #sessions: SessionStates;
   #shadow: DecisionPoint | null = null;
   #disagreements: ShadowDisagreement[] = [];
 
   constructor(opts: DecisionServiceOptions) {
     this.#opts = opts;
     this.#clock = opts.clock ?? systemClock;
-    this.#max = opts.maxSessions ?? 10_000;
+    this.#sessions = opts.sessions ?? new SessionStates({ capacity: opts.maxSessions ?? 10_000 });
   }
 
   get catalog(): ToolCatalog {
@@ -181,7 +183,7 @@ export class DecisionService {
    */
   async preview(input: AuthorizeInput): Promise<Omit<AuthorizeResult, 'decisionId'>> {
     const call = await this.#toolCall(input);
-    const state = this.#session(input.principal.taskId);
+    const state = this.#sessions.get(input.principal.taskId) ?? (await this.#sessions.load(input.principal.taskId));
     const request = call.build(sessionSnapshotOf(state));
     const decision = guardRestrictions(request, this.#opts.decisionPoint().authorize(request));
     return { outcome: decision.outcome, reasons: decision.reasons, errors: decision.errors, policySetVersion: decision.policySetVersion, inputsDigest: digestOf(request) };
@@ -244,17 +246,20 @@ export class DecisionService {
   /** Decides `build(session)` for `target`, records it in the task's session and audits it. */
   async #decide(input: { principal: VerifiedTaskToken; requestId?: string | null | undefined }, target: string, build: (session: SessionSnapshot) => DecisionRequest, record: Pick<DecisionRecord, 'destinations' | 'classificationReturned'>): Promise<AuthorizeResult> {
     const { principal } = input;
-    // From here to `recordDecision` nothing awaits, so concurrent calls of one task see each other in order.
-    const state = this.#session(principal.taskId);
+    // A task not in memory (evicted, or from before a restart) is read back from the store first.
+    const loaded = this.#sessions.get(principal.taskId) ?? (await this.#sessions.load(principal.taskId));
+    // From here to `record` nothing awaits, so concurrent calls of one task see each other in order.
+    const state = this.#sessions.get(principal.taskId) ?? loaded;
     const request = build(sessionSnapshotOf(state));
     const now = request.now;
     const inputsDigest = digestOf(request);
     const decision = guardRestrictions(request, this.#opts.decisionPoint().authorize(request));
     const recorded = recordDecision(state, { toolId: target, outcome: decision.outcome, at: now.getTime(), ...record });
-    this.#remember(principal.taskId, recorded);
+    // Resolves once a change policy could see grow (taint, tools, hosts) is stored: awaited with the audit event.
+    const durable = this.#sessions.record(principal.taskId, state, recorded);
     const result: AuthorizeResult = { decisionId: newId(), outcome: decision.outcome, reasons: decision.reasons, errors: decision.errors, policySetVersion: decision.policySetVersion, inputsDigest };
     if (this.#shadow) this.#compareShadow(this.#shadow, request, result, target, principal.taskId);
-    await this.#opts.audit?.({
+    const audited = this.#opts.audit?.({
       actor: principal.actor,
       action: 'decision',
       target,
@@ -275,6 +280,7 @@ export class DecisionService {
         request: { ...request, ...(request.arguments ? { arguments: redactSecrets(request.arguments) as Record<string, unknown> } : {}), now: now.toISOString() },
       },
     });
+    await Promise.all([audited, durable]);
     try {
       this.#opts.onDecision?.(principal.taskId, recorded, { ...result, reasons: [...result.reasons], errors: [...result.errors] }, { agent: principal.actor, requestId: input.requestId ?? null });
     } catch {
@@ -316,31 +322,24 @@ export class DecisionService {
     if (this.#disagreements.length > max) this.#disagreements.splice(0, this.#disagreements.length - max);
   }
 
-  /** The task's session state (empty when none is held). */
+  /** The task's session state held in memory (empty when none is held there). */
   session(taskId: string): SessionState {
     return this.#sessions.get(taskId) ?? emptySession(taskId);
   }
 
-  /** Drops a task's session state (call when the task ends). */
+  /** Drops a task's session state, in memory and in the store (call when the task ends). */
   forget(taskId: string): void {
-    this.#sessions.delete(taskId);
+    this.#sessions.forget(taskId);
   }
 
+  /** Sessions held in memory. */
   get sessionCount(): number {
     return this.#sessions.size;
   }
 
-  #session(taskId: string): SessionState {
-    return this.#sessions.get(taskId) ?? emptySession(taskId);
-  }
-
-  #remember(taskId: string, state: SessionState): void {
-    this.#sessions.delete(taskId); // re-insert: Map order is least recently used first
-    this.#sessions.set(taskId, state);
-    while (this.#sessions.size > this.#max) {
-      const oldest = this.#sessions.keys().next().value as string;
-      this.#sessions.delete(oldest);
-    }
+  /** The session states, to flush and close with the store. */
+  get sessions(): SessionStates {
+    return this.#sessions;
   }
 }
 

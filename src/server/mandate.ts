@@ -35,6 +35,7 @@ import { DecisionService } from '../policy/decision-service.js';
 import { CatalogService } from '../policy/catalog-service.js';
 import { SIGNALS_DETECTORS_OFF } from '../session/signal-config.js';
 import { SignalService } from '../session/signal-service.js';
+import { SessionStates } from '../session/session-states.js';
 import { signalOf, signalRecord } from '../session/signals.js';
 import { ApprovalService } from '../delegation/approvals.js';
 import { composeDelegation, type DelegationServices } from './compose-delegation.js';
@@ -213,6 +214,8 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       risk: (call) => signals.risk(call),
       restrictions: (call) => signals.restrictions(call),
       onDecision: (taskId, state, _result, call) => signals.observe(taskId, state, call),
+      // Every task's session is stored with it: one that leaves memory, or was held before a restart, is read back, never started over.
+      sessions: new SessionStates({ store, capacity: config.sessionCacheSize, clock }),
       clock,
     });
     tasks.onFinish((taskId) => decisions.forget(taskId));
@@ -274,6 +277,8 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
         signals.close();
         await signals.idle();
         await decisionAudit.flush();
+        // Before the store closes: the sessions' last counters are written, so a restart reads them back.
+        await decisions.sessions.close();
         await checkpointer.checkpoint().catch(() => undefined);
         await store.close();
       },

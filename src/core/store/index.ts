@@ -26,9 +26,11 @@ import type {
   HumanSessionRecord,
 } from './records.js';
 import type { RevocationEventInput, RevocationEventRecord, SignalRecord, SsfStreamRecord } from './feed-records.js';
+import type { TaskSessionReader, TaskSessionWriter } from './session-records.js';
 
 export type * from './records.js';
 export type * from './feed-records.js';
+export type * from './session-records.js';
 
 /**
  * The storage port. One repository per aggregate; every method is async so that a network
@@ -70,6 +72,7 @@ export interface StoreReader {
   humanSessions: HumanSessionReader;
   ssfStreams: SsfStreamReader;
   signals: SignalReader;
+  taskSessions: TaskSessionReader;
 }
 
 export interface StoreTx {
@@ -96,6 +99,7 @@ export interface StoreTx {
   humanSessions: HumanSessionReader & HumanSessionWriter;
   ssfStreams: SsfStreamReader & SsfStreamWriter;
   signals: SignalReader & SignalWriter;
+  taskSessions: TaskSessionReader & TaskSessionWriter;
 }
 
 export interface AgentListFilter {

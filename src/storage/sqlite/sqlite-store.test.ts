@@ -38,3 +38,28 @@ test('sqlite: a database from a newer Mandate is refused, not downgraded', async
   db.close();
   assert.throws(() => SqliteStore.open({ path, clock: new ManualClock() }), (err: unknown) => err instanceof MandateError && err.code === 'invalid_config' && /newer/.test(err.message));
 });
+
+test('sqlite: migration 12 counts the tasks active before it as tainted at the top classification (their session was in memory only)', async () => {
+  const path = join(dir, 'sessions-12.db');
+  const store = SqliteStore.open({ path, clock: new ManualClock() });
+  const task = (id: string) => ({ id, agent: 'spiffe://example.org/agent/a', subject: 'spiffe://example.org/agent/a', purpose: 'p', scopes: [], authorizationDetails: [], audience: ['https://gw.example.org'], grantId: null, status: 'active' as const, createdAt: 1, expiresAt: 1000, endedAt: null, endedBy: null, rootJti: `j-${id}` });
+  await store.transaction(async (tx) => {
+    await tx.tasks.insert(task('live'));
+    await tx.tasks.insert(task('done'));
+    await tx.tasks.finish('done', 'ended', 2, 'test');
+  });
+  await store.close();
+  // Back to before migration 12, as a data dir from an older Mandate would be.
+  const db = new Database(path);
+  db.exec('DROP TABLE task_sessions; DELETE FROM schema_migrations WHERE version = 12;');
+  db.close();
+  const again = SqliteStore.open({ path, clock: new ManualClock() });
+  try {
+    const live = await again.read.taskSessions.get('live');
+    assert.equal(live?.highestClassification, 'restricted');
+    assert.deepEqual([live.toolsCalled, live.externalDestinations, live.callCount], [[], [], 0]);
+    assert.equal(await again.read.taskSessions.get('done'), undefined);
+  } finally {
+    await again.close();
+  }
+});

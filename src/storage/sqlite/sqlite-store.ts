@@ -20,6 +20,7 @@ import { SqliteRevocationEvents } from './revocation-repositories.js';
 import { SqliteGrantRequests, SqliteHumanSessions } from './human-repositories.js';
 import { SqliteSignals } from './signal-repositories.js';
 import { SqliteSsfStreams } from './ssf-repositories.js';
+import { SqliteTaskSessions } from './session-repositories.js';
 import { Statements } from './statements.js';
 import { SqliteFederation, SqliteGrants, SqliteReplay, SqliteTasks, SqliteTaskTokens, SqliteTrustRules } from './task-repositories.js';
 
@@ -54,6 +55,7 @@ function repositories(s: Statements, clock: Clock): StoreTx {
     humanSessions: new SqliteHumanSessions(s),
     ssfStreams: new SqliteSsfStreams(s),
     signals: new SqliteSignals(s),
+    taskSessions: new SqliteTaskSessions(s),
   };
 }
 
