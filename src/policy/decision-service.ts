@@ -61,12 +61,12 @@ export interface DecisionServiceOptions {
    * This call's risk score, 0..100, as the risk detectors and signals see the task now
    * (`context.risk`; the default pack denies at 80). Default: 0, no signal.
    */
-  risk?: (call: { agent: string; taskId: string }) => number;
+  risk?: (call: { agent: string; taskId: string; chain: readonly string[] }) => number;
   /**
    * The restrictions in force for this call (`context.restrictions`: `require_approval`,
    * `read_only`), from the responses to live signals (src/session/signal-service.ts). Default: none.
    */
-  restrictions?: (call: { agent: string; taskId: string }) => readonly string[];
+  restrictions?: (call: { agent: string; taskId: string; chain: readonly string[] }) => readonly string[];
   /**
    * Called after each decision is recorded in the task's session and audited, with the task's new
    * session state (the built-in risk detectors run here). It cannot change the answer: it gets a
@@ -216,17 +216,20 @@ export class DecisionService {
   async #requestBase(principal: VerifiedTaskToken, now: Date, approved: boolean): Promise<Omit<RequestCommon, 'session'>> {
     const facts = (await this.#opts.agentFacts?.(principal.actor)) ?? {};
     const agent: AgentFacts = { id: principal.actor, owner: facts.owner ?? '', labels: facts.labels ?? [], trustDomain: facts.trustDomain ?? trustDomainOf(principal.actor), risk: facts.risk ?? 0 };
+    const chain = chainFromToken(principal);
+    // Signals about any agent on the chain (and the `sub`) count: delegating never sheds a restriction.
+    const call = { agent: principal.actor, taskId: principal.taskId, chain: [...new Set([...chain.actors, principal.subject])] };
     let raw: number;
     try {
-      raw = this.#opts.risk?.({ agent: principal.actor, taskId: principal.taskId }) ?? 0;
+      raw = this.#opts.risk?.(call) ?? 0;
     } catch {
       raw = Number.NaN; // a failing risk source must not make the call look safe
     }
     // A risk source that answers nonsense counts as the highest risk: fail closed.
     const risk = Number.isFinite(raw) ? Math.max(0, Math.min(100, Math.round(raw))) : 100;
-    const restrictions = this.#opts.restrictions?.({ agent: principal.actor, taskId: principal.taskId }) ?? [];
+    const restrictions = this.#opts.restrictions?.(call) ?? [];
     // Left out when none, so that requests (and their digests) without signals are as before.
-    return { principal: { agent, chain: chainFromToken(principal) }, scopes: [...principal.scopes], now, risk, approved, ...(restrictions.length > 0 ? { restrictions: [...restrictions] } : {}) };
+    return { principal: { agent, chain }, scopes: [...principal.scopes], now, risk, approved, ...(restrictions.length > 0 ? { restrictions: [...restrictions] } : {}) };
   }
 
   async #toolCall(input: AuthorizeInput): Promise<{ target: string; build: (session: SessionSnapshot) => DecisionRequest; record: Pick<DecisionRecord, 'destinations' | 'classificationReturned'> }> {

@@ -45,6 +45,8 @@ export interface SsfStreamStatus {
   stream_id: string;
   status: SsfStatus;
   reason?: string;
+  /** Mandate's extension, on reads: the stream's queue pressure (docs/ssf.md). */
+  queue?: { queued: number; max: number; dropped_risk: number; dropped_other: number; coalesced: number };
 }
 
 /** An RFC 8936 poll request. */

@@ -163,6 +163,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     const decisionAudit = new BatchedAuditAppender(store);
     const catalog = new CatalogService(store, clock);
     await catalog.load();
+    const metrics = new Metrics();
     // Risk signals (docs/signals.md): their risk and restrictions count in every decision; the built-in detectors run after each one.
     const agentName = (spiffeId: string): string | undefined => (spiffeId.startsWith(`spiffe://${config.trustDomain}/agent/`) ? spiffeId.slice(`spiffe://${config.trustDomain}/agent/`.length) : undefined);
     // The SSF transmitter is composed later; a risk-level change before then has no stream to reach.
@@ -186,6 +187,8 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
           return tx.audit.append(event);
         }),
       task: (id) => store.read.tasks.get(id),
+      federated: async (domain) => (await store.read.federation.get(domain)) !== undefined,
+      onRefused: (r) => metrics.signalsRefused.inc({ reason: r.reason }),
       agentLabels: async (spiffeId) => {
         const name = agentName(spiffeId);
         const a = name === undefined ? undefined : await store.read.agents.get(name);
@@ -225,7 +228,8 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     const secrets = new SecretStore(store, new Envelope(master.key), clock, (change) => tell(secretCredentialChangeOf(change)));
     const broker = new CredentialBroker({ secrets, keys, clock, issuer: config.issuer, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
     tasks.onFinish((taskId) => broker.forgetTask(taskId));
-    const exchange: ExchangeDeps = { store, clock, keys, svids, ownTokens, revocations, issuer: config.issuer, trustDomain: config.trustDomain, taskTokenMaxTtlSeconds: config.taskTokenMaxTtl, dpopRequired: config.dpopRequired };
+    const exchange: ExchangeDeps = { store, clock, keys, svids, ownTokens, revocations, issuer: config.issuer, trustDomain: config.trustDomain, taskTokenMaxTtlSeconds: config.taskTokenMaxTtl, dpopRequired: config.dpopRequired,
+      signals: { purposes: signals.config.purposes, refuseAtRisk: signals.config.refuseTokensAtRisk, standing: (call) => signals.standing(call) } };
     // SSF (docs/ssf.md): each committed revocation becomes a CAEP SET on the streams that asked for it, delivered in the background.
     const ssf = await composeSsf({
       store, clock, keys, bus: revocationBus, issuer: config.issuer, trustDomain: config.trustDomain, fetch: deps.fetch ?? fetch,
@@ -234,6 +238,9 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       onProblem: (message, details) => process.emitWarning(message, { code: 'MANDATE_SSF', detail: JSON.stringify(details) }),
     });
     ssfRef.current = ssf;
+    // Now that risk changes reach the streams: tell the falls of signals that expired while Mandate was down.
+    signals.sweep();
+    metrics.ssfQueues(() => ssf.transmitter.pressures());
     const mandate: Mandate = {
       ssf,
       gateway: null,
@@ -266,7 +273,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       attestation,
       checkpointer,
       adminToken,
-      metrics: new Metrics(),
+      metrics,
       masterKey: { source: master.source, path: master.path, created: master.created },
       async close() {
         delegation.close();

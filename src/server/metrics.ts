@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Prometheus metrics of one server. A registry per server so tests can run several. */
 export class Metrics {
@@ -22,6 +22,48 @@ export class Metrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+
+  readonly signalsRefused = new Counter({
+    name: 'mandate_signals_refused_total',
+    help: 'Risk signals not kept because the signal book had no room (book_full) or their source opened its share of subjects (source_full)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  #ssf: () => Map<string, { queued: number; droppedRisk: number; droppedOther: number; coalesced: number }> = () => new Map();
+  readonly ssfQueued = new Gauge({
+    name: 'mandate_ssf_queue_sets',
+    help: 'SETs waiting in each SSF stream\'s queue',
+    labelNames: ['stream'] as const,
+    registers: [this.registry],
+    collect: () => this.#collectSsf(),
+  });
+  readonly ssfDropped = new Gauge({
+    name: 'mandate_ssf_queue_dropped_sets',
+    help: 'SETs each SSF stream\'s queue dropped for room since start, by kind (risk: risk-level-change; other: revocations and credential changes, only when no risk change was left)',
+    labelNames: ['stream', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly ssfCoalesced = new Gauge({
+    name: 'mandate_ssf_queue_coalesced_sets',
+    help: 'Risk changes each SSF stream\'s queue replaced with a later change of the same subject since start',
+    labelNames: ['stream'] as const,
+    registers: [this.registry],
+  });
+
+  /** Where the SSF queue gauges read each stream's queue pressure at each scrape. */
+  ssfQueues(read: () => Map<string, { queued: number; droppedRisk: number; droppedOther: number; coalesced: number }>): void {
+    this.#ssf = read;
+  }
+
+  #collectSsf(): void {
+    for (const g of [this.ssfQueued, this.ssfDropped, this.ssfCoalesced]) g.reset();
+    for (const [stream, p] of this.#ssf()) {
+      this.ssfQueued.set({ stream }, p.queued);
+      this.ssfDropped.set({ stream, kind: 'risk' }, p.droppedRisk);
+      this.ssfDropped.set({ stream, kind: 'other' }, p.droppedOther);
+      this.ssfCoalesced.set({ stream }, p.coalesced);
+    }
+  }
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'mandate_' });

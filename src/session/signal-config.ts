@@ -82,10 +82,19 @@ export interface SignalsConfig {
   defaultTtlSeconds: number;
   /** Longest `ttl_seconds` an outside signal may ask for. */
   maxTtlSeconds: number;
-  /** Live signals kept per task and per agent; the weakest is dropped beyond. */
+  /** Live signals listed one by one per task and per agent; beyond, the weakest is folded into what the subject imposes (never lifting a restriction). */
   maxSignalsPerSubject: number;
-  /** Tasks and agents with live signals kept; the least recently signalled is dropped beyond. */
+  /** Tasks and agents with live signals kept; beyond, only those not in force make room, else a new subject is refused. */
   maxSubjects: number;
+  /** Tasks of one agent with their own signals; beyond, a task signal is folded into the agent (it then counts in all its tasks). */
+  maxTaskSubjectsPerAgent: number;
+  /** Tasks and agents one outside source may open in the book; beyond, its signals about new subjects are refused. */
+  maxSubjectsPerSource: number;
+  /**
+   * Token exchange (start a task, delegate, act on behalf of a human) is refused while the risk
+   * that would count for the new token's calls is at least this; null: never refused for risk.
+   */
+  refuseTokensAtRisk: number | null;
 }
 
 const detector = (risk: number, responses: ResponseName[] = []): DetectorConfig => ({ enabled: true, risk, responses, ttlSeconds: 900 });
@@ -107,6 +116,9 @@ export const DEFAULT_SIGNALS: SignalsConfig = {
   maxTtlSeconds: 86_400,
   maxSignalsPerSubject: 64,
   maxSubjects: 10_000,
+  maxTaskSubjectsPerAgent: 100,
+  maxSubjectsPerSource: 1_000,
+  refuseTokensAtRisk: 80,
 };
 
 /** What a Mandate runs with when the `signals` setting is absent: the defaults with every detector off. */
@@ -156,6 +168,9 @@ const schema = z.strictObject({
   maxTtlSeconds: ttl.optional(),
   maxSignalsPerSubject: z.number().int().min(1).max(10_000).optional(),
   maxSubjects: z.number().int().min(1).max(10_000_000).optional(),
+  maxTaskSubjectsPerAgent: z.number().int().min(1).max(10_000_000).optional(),
+  maxSubjectsPerSource: z.number().int().min(1).max(10_000_000).optional(),
+  refuseTokensAtRisk: risk.nullable().optional(),
 });
 
 type SignalsInput = z.infer<typeof schema>;
@@ -179,6 +194,9 @@ function resolve(input: SignalsInput): SignalsConfig {
     maxTtlSeconds: input.maxTtlSeconds ?? d.maxTtlSeconds,
     maxSignalsPerSubject: input.maxSignalsPerSubject ?? d.maxSignalsPerSubject,
     maxSubjects: input.maxSubjects ?? d.maxSubjects,
+    maxTaskSubjectsPerAgent: input.maxTaskSubjectsPerAgent ?? d.maxTaskSubjectsPerAgent,
+    maxSubjectsPerSource: input.maxSubjectsPerSource ?? d.maxSubjectsPerSource,
+    refuseTokensAtRisk: input.refuseTokensAtRisk === undefined ? d.refuseTokensAtRisk : input.refuseTokensAtRisk,
   };
   if (config.defaultTtlSeconds > config.maxTtlSeconds) {
     throw new MandateError('invalid_config', `invalid configuration: \`signals.defaultTtlSeconds\` (${config.defaultTtlSeconds}) exceeds \`signals.maxTtlSeconds\` (${config.maxTtlSeconds}); see docs/signals.md`, { key: 'signals', field: 'signals.defaultTtlSeconds' });

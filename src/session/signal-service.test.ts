@@ -36,6 +36,7 @@ function harness(config: SignalsConfig = DEFAULT_SIGNALS, over: { endTask?: (id:
     trustDomain: TD,
     audit: async (e) => void events.push(e),
     task: async (id) => (lookups.push(`task:${id}`), tasks[id]),
+    federated: async (domain) => domain === 'partner.example',
     agentLabels: async (id) => (lookups.push(`agent:${id}`), id === ALPHA ? ['env:prod'] : undefined),
     activeTasks: async (id) => Object.values(tasks).filter((t) => t.agent === id && t.status === 'active').map((t) => t.id),
     endTask: async (id, by, ctx) => {
@@ -136,6 +137,9 @@ describe('outside signals (receive)', () => {
     await refused({ task: 'nope', kind: 'x', risk: 1, source: 's' }, 'not_found', /^task `nope` does not exist$/);
     await refused({ task: 'done', kind: 'x', risk: 1, source: 's' }, 'conflict', /^task `done` is ended/);
     await refused({ agent: GHOST, kind: 'x', risk: 1, source: 's' }, 'not_found', /^agent `spiffe:\/\/example.org\/agent\/ghost` is not registered$/);
+    // Not only the first time: that an agent is not registered is cached as such, never as known.
+    await refused({ agent: GHOST, kind: 'x', risk: 1, source: 's' }, 'not_found', /is not registered$/);
+    await refused({ agent: 'spiffe://stranger.example/agent/x', kind: 'x', risk: 1, source: 's' }, 'not_found', /^trust domain `stranger.example` is not federated/);
     assert.deepEqual(h.events, []);
     assert.deepEqual(h.signals.list({}), []);
   });
@@ -184,7 +188,7 @@ describe('risk changes (onRiskChange, sweep)', () => {
     assert.deepEqual(changes, [[0, 75], [75, 10], [10, 0]]);
   });
 
-  test('restore: stored signals count as told, and the falls while Mandate was down are told at once; an ended task\'s are not', async () => {
+  test('restore: stored signals count as told, and the falls while Mandate was down are told by the next sweep; an ended task\'s are not', async () => {
     const h = harness();
     const changes: [string | null, number, number][] = [];
     const signals = new SignalService({ ...harnessDeps(h), task: async (id) => (id === 'done' ? { id, agent: ALPHA, status: 'ended', purpose: '', scopes: [], authorizationDetails: [] } : { id, agent: ALPHA, status: 'active', purpose: '', scopes: ['tool:*'], authorizationDetails: [] }), onRiskChange: (c) => void changes.push([c.task, c.previous, c.current]) });
@@ -192,6 +196,8 @@ describe('risk changes (onRiskChange, sweep)', () => {
     const stored = (id: string, task: string | null, risk: number, expiresAt: number) => Object.freeze({ id, kind: 'judge', source: 'judge', risk, confidence: null, reason: null, task, agent: ALPHA, at: now - 60_000, expiresAt, responses: Object.freeze([]), key: null });
     const restored = await signals.restore([stored('a', null, 80, now - 1), stored('b', 't1', 80, now - 1), stored('c', 't1', 40, now + 60_000), stored('d', 'done', 90, now + 60_000)]);
     assert.equal(restored, 1, 'only the live signal of an active task');
+    assert.deepEqual(changes, [], 'told by the next sweep, once the listener can deliver');
+    signals.sweep();
     assert.deepEqual(changes.sort(), [[null, 80, 0], ['t1', 80, 40]].sort());
     assert.equal(signals.risk({ agent: ALPHA, taskId: 't1' }), 40);
   });

@@ -10,6 +10,7 @@ import { planResponses } from './responses.js';
 import { RiskChanges, type RiskChange } from './risk-changes.js';
 import { BUILT_IN_SOURCE, DETECTORS, isRestriction, type ResponseName, type Restriction, type SignalsConfig } from './signal-config.js';
 import { riskOf, signalInputSchema, type SignalInput } from './signal-input.js';
+import { refusalMessage, signalDetails, targetOf, type Refusal } from './signal-details.js';
 import { SignalBook, type CallSubject, type Signal } from './signals.js';
 import type { SessionState } from './session-state.js';
 
@@ -44,6 +45,11 @@ export interface SignalServiceDeps {
   task: (taskId: string) => Promise<SignalTask | undefined>;
   /** A registered agent's labels as Cedar sees them (`key:value`, or `key`), or undefined when it is not registered. */
   agentLabels: (spiffeId: string) => Promise<string[] | undefined>;
+  /**
+   * Whether agents of this (foreign) trust domain are federated here; a signal about an agent of a
+   * domain that is not is refused. Default: none is.
+   */
+  federated?: (trustDomain: string) => Promise<boolean>;
   /** Ids of the active tasks an agent started. */
   activeTasks: (spiffeId: string) => Promise<string[]>;
   /** Ends a task and revokes everything issued under it (TaskService.end). */
@@ -58,7 +64,12 @@ export interface SignalServiceDeps {
    * of level into a CAEP `risk-level-change`. Must not throw.
    */
   onRiskChange?: (change: RiskChange) => void;
+  /** Told of each signal the book refused for room (after it is audited as `signal.refused`). Must not throw. */
+  onRefused?: (refusal: { reason: Refusal; source: string }) => void;
 }
+
+export type { Refusal } from './signal-details.js';
+export { signalDetails } from './signal-details.js';
 
 export type { RiskChange } from './risk-changes.js';
 
@@ -84,7 +95,7 @@ export class SignalService {
   readonly #book: SignalBook;
   /** Declarations of tasks seen recently (immutable once issued), least recently used first. */
   readonly #tasks = new Map<string, SignalTask>();
-  readonly #labels = new Map<string, { labels: string[]; until: number }>();
+  readonly #labels = new Map<string, { labels: string[] | null; until: number }>();
   readonly #loading = new Map<string, Promise<unknown>>();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #detectorsOn: boolean;
@@ -92,7 +103,8 @@ export class SignalService {
 
   constructor(deps: SignalServiceDeps) {
     this.#deps = deps;
-    this.#book = new SignalBook({ maxPerSubject: deps.config.maxSignalsPerSubject, maxSubjects: deps.config.maxSubjects });
+    const c = deps.config;
+    this.#book = new SignalBook({ maxPerSubject: c.maxSignalsPerSubject, maxSubjects: c.maxSubjects, maxTaskSubjectsPerAgent: c.maxTaskSubjectsPerAgent, maxSubjectsPerSource: c.maxSubjectsPerSource });
     this.#detectorsOn = DETECTORS.some((k) => deps.config.detectors[k].enabled);
     this.#risks = deps.onRiskChange ? new RiskChanges(this.#book, deps.clock, deps.onRiskChange, (err) => deps.onError?.(err)) : null;
   }
@@ -101,7 +113,7 @@ export class SignalService {
     return this.#deps.config;
   }
 
-  /** The call's risk for the decision service: the highest live signal's about its task or agent. */
+  /** The call's risk for the decision service: the highest live signal's about its task, its agent or any agent on its chain. */
   risk(call: CallSubject): number {
     this.#prefetch(call);
     return this.#book.risk(call, this.#deps.clock.now());
@@ -110,6 +122,12 @@ export class SignalService {
   /** The restrictions in force for the call (Cedar `context.restrictions`). */
   restrictions(call: CallSubject): Restriction[] {
     return this.#book.restrictions(call, this.#deps.clock.now());
+  }
+
+  /** What would count for a new token's calls (a token exchange: no task yet, or the parent's). */
+  standing(call: CallSubject): { risk: number; restrictions: Restriction[] } {
+    const now = this.#deps.clock.now();
+    return { risk: this.#book.risk(call, now), restrictions: this.#book.restrictions(call, now) };
   }
 
   /** Live signals about a task, an agent, or all, newest first. */
@@ -134,7 +152,7 @@ export class SignalService {
     this.#risks?.close();
   }
 
-  /** Tells `onRiskChange` about each task or agent whose risk fell since it was last told (signals expired). */
+  /** Tells `onRiskChange` about each task or agent whose risk fell since it was last told (signals expired); after `restore`, once the listener can deliver. */
   sweep(): void {
     this.#risks?.sweep();
   }
@@ -148,8 +166,9 @@ export class SignalService {
    * Puts back what a previous run stored (at start, before any call is decided): the signals
    * still live, about an agent or an active task. Their responses ran when they arrived and are
    * not run again. Every stored signal, expired ones too, counts as told, and the falls since are
-   * told now (a signal that expired while Mandate was down must not leave a receiver at its
-   * level). Returns how many signals were restored.
+   * told by the next `sweep` (a signal that expired while Mandate was down must not leave a
+   * receiver at its level; the caller sweeps once `onRiskChange` reaches the SSF streams).
+   * Returns how many signals were restored.
    */
   async restore(stored: readonly Signal[]): Promise<number> {
     const now = this.#deps.clock.now();
@@ -166,7 +185,6 @@ export class SignalService {
       this.#book.add(signal, now);
       restored++;
     }
-    this.#risks?.sweep();
     return restored;
   }
 
@@ -197,12 +215,14 @@ export class SignalService {
     } else {
       agent = input.agent as string;
       const known = await this.#labelsOf(agent);
-      if (known === undefined && parseSpiffeId(agent).trustDomain === this.#deps.trustDomain) throw new MandateError('not_found', `agent \`${agent}\` is not registered`);
+      const domain = parseSpiffeId(agent).trustDomain;
+      if (known === undefined && domain === this.#deps.trustDomain) throw new MandateError('not_found', `agent \`${agent}\` is not registered`);
+      if (domain !== this.#deps.trustDomain && !(await this.#deps.federated?.(domain))) throw new MandateError('not_found', `trust domain \`${domain}\` is not federated; signals are taken about its agents once it is`);
       labels = known ?? [];
     }
     const now = clock.now();
     const risk = riskOf(input);
-    const signal: Signal = Object.freeze({
+    const asked: Signal = Object.freeze({
       id: newId(),
       kind: input.kind,
       source: input.source,
@@ -216,6 +236,12 @@ export class SignalService {
       responses: Object.freeze(planResponses({ kind: input.kind, risk, agent }, labels, config)),
       key: null,
     });
+    const placed = this.#book.place(asked, now);
+    if (!placed.ok) {
+      await this.#refused(asked, placed.reason, ctx);
+      throw new MandateError('unavailable', refusalMessage(placed.reason, asked.source), { reason: placed.reason });
+    }
+    const signal = placed.signal;
     await this.#deps.audit({ actor: ctx.actor, action: 'signal.received', target: targetOf(signal), outcome: 'success', requestId: ctx.requestId, details: { ...signalDetails(signal), ttl_seconds: ttl } }, signal);
     this.#add(signal, now);
     const responses: ResponseOutcome[] = [];
@@ -268,15 +294,31 @@ export class SignalService {
         responses: Object.freeze(planResponses({ kind: f.kind, risk: d.risk, agent: call.agent }, labels, config, d.responses)),
         key: f.key,
       });
+      const placed = this.#book.place(signal, now);
+      const ctx: RequestContext = { actor: 'system', requestId: call.requestId };
+      if (!placed.ok) {
+        this.#background(this.#refused(signal, placed.reason, ctx));
+        continue;
+      }
       // INVARIANT: kept before any await, so the task's next call already counts it.
-      this.#add(signal, now);
-      this.#background(this.#afterDetection(signal, f, { actor: 'system', requestId: call.requestId }));
+      this.#add(placed.signal, now);
+      this.#background(this.#afterDetection(placed.signal, f, ctx));
     }
   }
 
   async #afterDetection(signal: Signal, finding: Finding, ctx: RequestContext): Promise<void> {
     await this.#deps.audit({ actor: 'system', action: 'signal.detected', target: targetOf(signal), outcome: 'success', requestId: ctx.requestId, details: { ...signalDetails(signal), detector: finding.details } }, signal);
     for (const r of signal.responses) await this.#respond(signal, r, ctx);
+  }
+
+  /** A signal the book had no room for: audited as `signal.refused` (nothing kept, no response run) and counted. */
+  async #refused(signal: Signal, reason: Refusal, ctx: RequestContext): Promise<void> {
+    try {
+      this.#deps.onRefused?.({ reason, source: signal.source });
+    } catch (err) {
+      this.#deps.onError?.(err);
+    }
+    await this.#deps.audit({ actor: ctx.actor, action: 'signal.refused', target: targetOf(signal), outcome: 'failure', requestId: ctx.requestId, details: { reason, ...signalDetails(signal) } });
   }
 
   /** Carries out one response and audits it as `signal.response`; a failure is audited, not thrown. */
@@ -319,13 +361,14 @@ export class SignalService {
   /** Starts loading what `observe` will need for this call, so that it finds it cached. */
   #prefetch(call: CallSubject): void {
     if (!this.#detectorsOn) return;
-    if (needsTask(this.#deps.config) && !this.#tasks.has(call.taskId)) void this.#taskOf(call.taskId).catch(() => undefined);
+    if (call.taskId !== null && needsTask(this.#deps.config) && !this.#tasks.has(call.taskId)) void this.#taskOf(call.taskId).catch(() => undefined);
     if (this.#cachedLabels(call.agent) === undefined) void this.#labelsOf(call.agent).catch(() => undefined);
   }
 
+  /** For the detectors: the cached labels, none for an agent known not to be registered, undefined when not cached. */
   #cachedLabels(agent: string): string[] | undefined {
     const hit = this.#labels.get(agent);
-    return hit && hit.until > this.#deps.clock.now() ? hit.labels : undefined;
+    return hit && hit.until > this.#deps.clock.now() ? (hit.labels ?? []) : undefined;
   }
 
   async #taskOf(taskId: string): Promise<SignalTask | undefined> {
@@ -337,12 +380,12 @@ export class SignalService {
     return task;
   }
 
+  /** A registered agent's labels; undefined for an agent not registered here (cached as such, never read as known). */
   async #labelsOf(agent: string): Promise<string[] | undefined> {
-    const cached = this.#cachedLabels(agent);
-    if (cached) return cached;
+    const hit = this.#labels.get(agent);
+    if (hit && hit.until > this.#deps.clock.now()) return hit.labels ?? undefined;
     const labels = await this.#once(`agent:${agent}`, () => this.#deps.agentLabels(agent));
-    // An unregistered (or foreign) agent has no labels; cache that too, as none.
-    this.#remember(this.#labels, agent, { labels: labels ?? [], until: this.#deps.clock.now() + LABELS_TTL_MS });
+    this.#remember(this.#labels, agent, { labels: labels ?? null, until: this.#deps.clock.now() + LABELS_TTL_MS });
     return labels;
   }
 
@@ -360,23 +403,4 @@ export class SignalService {
     map.set(key, value);
     while (map.size > this.#deps.config.maxSubjects) map.delete(map.keys().next().value as string);
   }
-}
-
-const targetOf = (s: Signal): string => (s.task !== null ? `task:${s.task}` : (s.agent ?? ''));
-
-/** A signal as the audit log and the API show it. */
-export function signalDetails(s: Signal): Record<string, unknown> {
-  return {
-    signal_id: s.id,
-    kind: s.kind,
-    source: s.source,
-    risk: s.risk,
-    confidence: s.confidence,
-    reason: s.reason,
-    task: s.task,
-    agent: s.agent,
-    at: new Date(s.at).toISOString(),
-    expires_at: new Date(s.expiresAt).toISOString(),
-    responses: [...s.responses],
-  };
 }

@@ -1,13 +1,20 @@
 import type { SignalRecord } from '../core/store/index.js';
-import { isRestriction, RESPONSES, type ResponseName, type Restriction } from './signal-config.js';
+import { BUILT_IN_SOURCE, isRestriction, RESPONSES, type ResponseName, type Restriction } from './signal-config.js';
 
 /**
  * Live risk and confidence signals, in memory: what the built-in detectors found and what outside
  * detectors (guardrails, an LLM judge, EDR) reported, each about one task or one agent, each
  * expiring. A call's risk is the highest risk among the live signals about its task or its agent;
- * its restrictions are the union of their restricting responses. Bounded: at most
- * `maxPerSubject` signals per task or agent (the weakest dropped beyond) and `maxSubjects` tasks
- * and agents (those with nothing live first, then the least recently signalled).
+ * its restrictions are the union of their restricting responses, each until its own expiry.
+ *
+ * Bounded without ever lifting a restriction or lowering a risk to make room: beyond
+ * `maxPerSubject` signals of a task or agent, the weakest is folded into what the subject still
+ * imposes (its risk and restrictions with their expiries) instead of being listed one by one;
+ * beyond `maxSubjects`, only a subject whose live signals change no decision (risk 0, no
+ * restriction) or nothing live may go, and `place` refuses a new subject otherwise. A task signal
+ * beyond `maxTaskSubjectsPerAgent` tasks of one agent is folded into that agent (so an agent cannot
+ * spread itself over tasks to push others out), and an outside source may open at most
+ * `maxSubjectsPerSource` subjects.
  */
 
 export interface Signal {
@@ -46,11 +53,44 @@ export function signalOf(r: SignalRecord): Signal {
 }
 
 export interface CallSubject {
+  /** The agent making the call. */
   agent: string;
-  taskId: string;
+  /** The call's task; null when there is none yet (a token exchange that would start one). */
+  taskId: string | null;
+  /** Every agent on the call's delegation chain (and its `sub`): their agent signals count too. */
+  chain?: readonly string[];
 }
 
-const subjectKey = (s: Signal): string => (s.task !== null ? `task:${s.task}` : `agent:${s.agent ?? ''}`);
+export interface BookLimits {
+  maxPerSubject: number;
+  maxSubjects: number;
+  /** Tasks of one agent kept as their own subjects; default unbounded (up to `maxSubjects`). */
+  maxTaskSubjectsPerAgent?: number;
+  /** Subjects one outside source may open; default unbounded. The built-in detectors are bounded per agent instead. */
+  maxSubjectsPerSource?: number;
+}
+
+export type Placement = { ok: true; signal: Signal } | { ok: false; reason: 'book_full' | 'source_full' };
+
+/** What signals folded out for room still impose: the latest expiry per risk and per restriction. */
+interface Folded {
+  risks: Map<number, number>;
+  restrictions: Map<Restriction, number>;
+  count: number;
+}
+
+interface Entry {
+  signals: Signal[];
+  folded: Folded | null;
+  /** Who opened it: the source of its first signal. */
+  source: string;
+  /** For a task subject, its agent. */
+  agent: string | null;
+}
+
+const taskKey = (task: string): string => `task:${task}`;
+const agentKey = (agent: string): string => `agent:${agent}`;
+const subjectKey = (s: Signal): string => (s.task !== null ? taskKey(s.task) : agentKey(s.agent ?? ''));
 
 /** Weakest first: no restriction before a restriction, then lower risk, then sooner expiry. */
 function weaker(a: Signal, b: Signal): number {
@@ -59,87 +99,186 @@ function weaker(a: Signal, b: Signal): number {
   return ra - rb || a.risk - b.risk || a.expiresAt - b.expiresAt;
 }
 
+function fold(into: Folded, s: Signal): void {
+  into.count++;
+  into.risks.set(s.risk, Math.max(into.risks.get(s.risk) ?? 0, s.expiresAt));
+  for (const r of s.responses) if (isRestriction(r)) into.restrictions.set(r, Math.max(into.restrictions.get(r) ?? 0, s.expiresAt));
+}
+
+function riskOf(e: Entry, now: number): number {
+  let max = 0;
+  for (const s of e.signals) if (s.expiresAt > now && s.risk > max) max = s.risk;
+  if (e.folded) for (const [risk, until] of e.folded.risks) if (until > now && risk > max) max = risk;
+  return max;
+}
+
+function restrictionsOf(e: Entry, now: number, into: Set<Restriction>): void {
+  for (const s of e.signals) if (s.expiresAt > now) for (const r of s.responses) if (isRestriction(r)) into.add(r);
+  if (e.folded) for (const [r, until] of e.folded.restrictions) if (until > now) into.add(r);
+}
+
+/** True when the entry still changes a decision: a live risk above 0 or a live restriction. */
+function inForce(e: Entry, now: number): boolean {
+  if (riskOf(e, now) > 0) return true;
+  const r = new Set<Restriction>();
+  restrictionsOf(e, now, r);
+  return r.size > 0;
+}
+
+function isLive(e: Entry, now: number): boolean {
+  if (e.signals.some((s) => s.expiresAt > now)) return true;
+  if (!e.folded) return false;
+  for (const until of e.folded.risks.values()) if (until > now) return true;
+  return false;
+}
+
 export class SignalBook {
   // Map order is least recently signalled first.
-  readonly #subjects = new Map<string, Signal[]>();
-  readonly #maxPerSubject: number;
-  readonly #maxSubjects: number;
+  readonly #subjects = new Map<string, Entry>();
+  /** Task subjects per agent, and subjects opened per outside source (for their bounds). */
+  readonly #tasksOf = new Map<string, number>();
+  readonly #openedBy = new Map<string, number>();
+  readonly #limits: Required<BookLimits>;
 
-  constructor(opts: { maxPerSubject: number; maxSubjects: number }) {
-    this.#maxPerSubject = opts.maxPerSubject;
-    this.#maxSubjects = opts.maxSubjects;
+  constructor(limits: BookLimits) {
+    this.#limits = { maxTaskSubjectsPerAgent: Number.POSITIVE_INFINITY, maxSubjectsPerSource: Number.POSITIVE_INFINITY, ...limits };
   }
 
-  /** Keeps a signal until it expires (or is dropped as the weakest beyond the bounds). */
+  /**
+   * Where a signal would be kept, without keeping it: as it is; folded into its agent (a task
+   * signal beyond `maxTaskSubjectsPerAgent` tasks of that agent); or refused, when it would open a
+   * subject beyond `maxSubjectsPerSource` or beyond `maxSubjects` with every subject in force.
+   */
+  place(signal: Signal, now: number): Placement {
+    let placed = signal;
+    if (this.#subjects.has(subjectKey(placed))) return { ok: true, signal: placed };
+    if (placed.task !== null && placed.agent !== null && (this.#tasksOf.get(placed.agent) ?? 0) >= this.#limits.maxTaskSubjectsPerAgent) {
+      const why = `${signal.reason ?? signal.kind} (task \`${signal.task}\`; folded into its agent, which has signals about ${this.#limits.maxTaskSubjectsPerAgent} tasks)`;
+      placed = Object.freeze({ ...signal, task: null, reason: why.slice(0, 1_000), key: null });
+      if (this.#subjects.has(subjectKey(placed))) return { ok: true, signal: placed };
+    }
+    if (placed.source !== BUILT_IN_SOURCE && (this.#openedBy.get(placed.source) ?? 0) >= this.#limits.maxSubjectsPerSource) return { ok: false, reason: 'source_full' };
+    if (this.#subjects.size >= this.#limits.maxSubjects) this.#makeRoom(now, this.#limits.maxSubjects - 1);
+    if (this.#subjects.size >= this.#limits.maxSubjects) return { ok: false, reason: 'book_full' };
+    return { ok: true, signal: placed };
+  }
+
+  /**
+   * Keeps a signal (as `place` placed it) until it expires. Never refuses: a subject in force is
+   * never dropped for room, so signals placed concurrently may take the book past `maxSubjects`
+   * by as many.
+   */
   add(signal: Signal, now: number): void {
     const key = subjectKey(signal);
-    const kept = (this.#subjects.get(key) ?? []).filter((s) => s.expiresAt > now);
-    kept.push(signal);
-    if (kept.length > this.#maxPerSubject) {
-      kept.sort(weaker);
-      kept.splice(0, kept.length - this.#maxPerSubject);
+    let entry = this.#subjects.get(key);
+    if (entry) {
+      this.#subjects.delete(key);
+      entry.signals = entry.signals.filter((s) => s.expiresAt > now);
+    } else {
+      entry = { signals: [], folded: null, source: signal.source, agent: signal.task !== null ? signal.agent : null };
+      this.#count(entry, 1);
     }
-    this.#subjects.delete(key);
-    this.#subjects.set(key, kept);
-    if (this.#subjects.size > this.#maxSubjects) this.#evict(now);
+    entry.signals.push(signal);
+    if (entry.signals.length > this.#limits.maxPerSubject) {
+      entry.signals.sort(weaker);
+      entry.folded ??= { risks: new Map(), restrictions: new Map(), count: 0 };
+      // INVARIANT: folding keeps each risk and restriction until its own expiry, so no decision changes.
+      for (const s of entry.signals.splice(0, entry.signals.length - this.#limits.maxPerSubject)) fold(entry.folded, s);
+    }
+    this.#subjects.set(key, entry);
+    if (this.#subjects.size > this.#limits.maxSubjects) this.#makeRoom(now, this.#limits.maxSubjects);
   }
 
-  #evict(now: number): void {
-    for (const [key, list] of this.#subjects) {
-      if (this.#subjects.size <= this.#maxSubjects) return;
-      if (list.every((s) => s.expiresAt <= now)) this.#subjects.delete(key);
+  /** Drops subjects with nothing live, then those not in force, least recently signalled first, down to `size`. */
+  #makeRoom(now: number, size: number): void {
+    for (const [key, e] of this.#subjects) {
+      if (this.#subjects.size <= size) return;
+      if (!isLive(e, now)) this.#drop(key, e);
     }
-    while (this.#subjects.size > this.#maxSubjects) this.#subjects.delete(this.#subjects.keys().next().value as string);
+    for (const [key, e] of this.#subjects) {
+      if (this.#subjects.size <= size) return;
+      if (!inForce(e, now)) this.#drop(key, e);
+    }
+  }
+
+  #drop(key: string, e: Entry): void {
+    this.#subjects.delete(key);
+    this.#count(e, -1);
+  }
+
+  #count(e: Entry, by: 1 | -1): void {
+    const bump = (m: Map<string, number>, k: string) => {
+      const n = (m.get(k) ?? 0) + by;
+      if (n <= 0) m.delete(k);
+      else m.set(k, n);
+    };
+    if (e.agent !== null) bump(this.#tasksOf, e.agent);
+    if (e.source !== BUILT_IN_SOURCE) bump(this.#openedBy, e.source);
+  }
+
+  #entry(key: string, now: number): Entry | undefined {
+    const e = this.#subjects.get(key);
+    if (!e) return undefined;
+    if (!isLive(e, now)) {
+      this.#drop(key, e);
+      return undefined;
+    }
+    if (e.signals.some((s) => s.expiresAt <= now)) e.signals = e.signals.filter((s) => s.expiresAt > now);
+    return e;
   }
 
   #liveOf(key: string, now: number): Signal[] {
-    const list = this.#subjects.get(key);
-    if (!list) return [];
-    const live = list.filter((s) => s.expiresAt > now);
-    if (live.length === 0) this.#subjects.delete(key);
-    else if (live.length !== list.length) this.#subjects.set(key, live);
-    return live;
+    return this.#entry(key, now)?.signals ?? [];
   }
 
-  /** The live signals that count for a call: those about its task and those about its agent. */
+  /** The subjects that count for a call: its task, its agent, and every agent on its chain. */
+  #entriesFor(call: CallSubject, now: number): Entry[] {
+    const keys = new Set<string>([agentKey(call.agent), ...(call.chain ?? []).map(agentKey)]);
+    if (call.taskId !== null) keys.add(taskKey(call.taskId));
+    return [...keys].flatMap((k) => this.#entry(k, now) ?? []);
+  }
+
+  /** The live signals listed for a call: those about its task and those about each agent on its chain. */
   forCall(call: CallSubject, now: number): Signal[] {
-    return [...this.#liveOf(`task:${call.taskId}`, now), ...this.#liveOf(`agent:${call.agent}`, now)];
+    return this.#entriesFor(call, now).flatMap((e) => e.signals);
   }
 
-  /** The call's risk: the highest live signal's, 0 when none. */
+  /** The call's risk: the highest live risk (folded ones too), 0 when none. */
   risk(call: CallSubject, now: number): number {
-    return this.forCall(call, now).reduce((max, s) => Math.max(max, s.risk), 0);
+    return this.#entriesFor(call, now).reduce((max, e) => Math.max(max, riskOf(e, now)), 0);
   }
 
   /** The risk from the live signals about exactly this task (or, with `task` null, this agent), 0 when none. */
   ownRisk(subject: { task: string | null; agent: string }, now: number): number {
-    return this.#liveOf(subject.task !== null ? `task:${subject.task}` : `agent:${subject.agent}`, now).reduce((max, s) => Math.max(max, s.risk), 0);
+    const e = this.#entry(subject.task !== null ? taskKey(subject.task) : agentKey(subject.agent), now);
+    return e ? riskOf(e, now) : 0;
   }
 
   /** The restrictions in force for the call, in a stable order. */
   restrictions(call: CallSubject, now: number): Restriction[] {
     const found = new Set<Restriction>();
-    for (const s of this.forCall(call, now)) for (const r of s.responses) if (isRestriction(r)) found.add(r);
+    for (const e of this.#entriesFor(call, now)) restrictionsOf(e, now, found);
     return [...found].sort();
   }
 
   /** True when a live signal about `taskId` carries `key` (a detector's dedup key). */
   hasKey(taskId: string, key: string, now: number): boolean {
-    return this.#liveOf(`task:${taskId}`, now).some((s) => s.key === key);
+    return this.#liveOf(taskKey(taskId), now).some((s) => s.key === key);
   }
 
   /** Live signals about a task, an agent, or (with neither) all, newest first, at most `limit`. */
   list(filter: { task?: string; agent?: string; limit?: number }, now: number): Signal[] {
     let out: Signal[];
-    if (filter.task !== undefined) out = this.#liveOf(`task:${filter.task}`, now);
-    else if (filter.agent !== undefined) out = [...this.#liveOf(`agent:${filter.agent}`, now), ...[...this.#subjects.keys()].filter((k) => k.startsWith('task:')).flatMap((k) => this.#liveOf(k, now)).filter((s) => s.agent === filter.agent)];
+    if (filter.task !== undefined) out = this.#liveOf(taskKey(filter.task), now);
+    else if (filter.agent !== undefined) out = [...this.#liveOf(agentKey(filter.agent), now), ...[...this.#subjects.keys()].filter((k) => k.startsWith('task:')).flatMap((k) => this.#liveOf(k, now)).filter((s) => s.agent === filter.agent)];
     else out = [...this.#subjects.keys()].flatMap((k) => this.#liveOf(k, now));
     return out.sort((a, b) => b.at - a.at || (a.id < b.id ? -1 : 1)).slice(0, filter.limit ?? 1_000);
   }
 
   /** Drops a task's signals (when the task ends: nothing can call under it any more). */
   forgetTask(taskId: string): void {
-    this.#subjects.delete(`task:${taskId}`);
+    const e = this.#subjects.get(taskKey(taskId));
+    if (e) this.#drop(taskKey(taskId), e);
   }
 
   get subjectCount(): number {

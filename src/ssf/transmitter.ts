@@ -1,9 +1,9 @@
 import type { Clock } from '../core/clock.js';
 import type { SsfStreamRecord } from '../core/store/index.js';
 import type { ActiveKey } from '../identity/keys/key-manager.js';
-import { SSF_VERIFICATION, type CaepEvent } from './caep.js';
+import { CAEP, SSF_VERIFICATION, type CaepEvent } from './caep.js';
 import { PushDelivery } from './push.js';
-import { SetQueue } from './set-queue.js';
+import { SetQueue, type QueueStats } from './set-queue.js';
 import { signSet, type SignedSet } from './set.js';
 
 export const PUSH = 'urn:ietf:rfc:8935';
@@ -168,6 +168,17 @@ export class Transmitter {
     return this.#live.get(id)?.queue.size ?? 0;
   }
 
+  /** A stream's queue pressure (for its status and the metrics): SETs waiting, its bound, and what was dropped or coalesced. */
+  pressure(id: string): (QueueStats & { queued: number; max: number }) | undefined {
+    const live = this.#live.get(id);
+    return live ? { queued: live.queue.size, max: this.opts.queueSize, ...live.queue.stats } : undefined;
+  }
+
+  /** Every stream's queue pressure, by stream id. */
+  pressures(): Map<string, QueueStats & { queued: number; max: number }> {
+    return new Map([...this.#live.keys()].map((id) => [id, this.pressure(id)!]));
+  }
+
   close(): void {
     this.#closed = true;
     for (const live of this.#live.values()) {
@@ -179,7 +190,9 @@ export class Transmitter {
   #enqueue(live: Live, event: CaepEvent): Promise<void> {
     const epoch = live.epoch;
     const signing = this.#sign(live, event);
-    live.tail = live.tail.then(async () => this.#queue(live, epoch, await signing));
+    // A risk change is about one task or agent: a later one of the same subject replaces it while it waits.
+    const riskOf = event.type === CAEP.riskLevelChange ? JSON.stringify(event.subject) : null;
+    live.tail = live.tail.then(async () => this.#queue(live, epoch, await signing, riskOf));
     return live.tail;
   }
 
@@ -192,12 +205,13 @@ export class Transmitter {
     }
   }
 
-  #queue(live: Live, epoch: number, set: SignedSet | null): void {
+  #queue(live: Live, epoch: number, set: SignedSet | null, riskOf: string | null): void {
     if (set === null) return;
     // Disabled (or deleted) while this SET was signed: the event came before, so it is dropped too.
     if (live.epoch !== epoch || live.stream.status === 'disabled') return;
-    const dropped = live.queue.add(set, this.opts.clock.now());
-    if (dropped > 0) this.opts.onProblem('ssf queue full: oldest sets dropped', { stream: live.stream.id, dropped });
+    const dropped = live.queue.add(set, this.opts.clock.now(), riskOf);
+    if (dropped.other > 0) this.opts.onProblem('ssf queue full: oldest sets dropped', { stream: live.stream.id, dropped: dropped.other });
+    else if (dropped.risk > 0) this.opts.onProblem('ssf queue full: oldest risk changes dropped', { stream: live.stream.id, dropped: dropped.risk });
     live.push?.kick();
     if (live.stream.status === 'enabled') this.#wake(live);
   }

@@ -8,6 +8,7 @@ import type { RevocationRegistry } from '../../revocation/registry.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import type { OwnTokenVerifier } from '../task-token.js';
 import type { TokenExchangeRequest } from './request.js';
+import type { ExchangeSignals } from './signal-check.js';
 
 /** What every token exchange step may use. */
 export interface ExchangeDeps {
@@ -21,6 +22,8 @@ export interface ExchangeDeps {
   trustDomain: string;
   taskTokenMaxTtlSeconds: number;
   dpopRequired: boolean;
+  /** Risk signals: the purposes the operator declared and the risk that refuses a new token (docs/signals.md); default none. */
+  signals?: ExchangeSignals;
 }
 
 /** One exchange: who asks, with which proof key, for what. */

@@ -10,6 +10,7 @@ import { issueTaskToken } from './issue.js';
 import { TOKEN_TYPE } from './request.js';
 import { narrowTargets } from './targets.js';
 import { verifyParent } from './parent.js';
+import { refuseRisky } from './signal-check.js';
 
 /**
  * Delegate (RFC 8693: subject_token = a parent task token, actor_token = the delegate's
@@ -63,6 +64,8 @@ export async function delegateTask(deps: ExchangeDeps, x: Exchange): Promise<Iss
     delegateNeedsDpop ||= agent.requireDpop;
   }
   const rules = (await deps.store.read.trustRules.list()).map((r) => ({ id: r.id, from: r.from, to: r.to, ...(r.maxDepth !== null ? { maxDepth: r.maxDepth } : {}), crossDomain: r.crossDomain }));
+  // Signals about the task or any agent on the chain count for the child's calls; at the refusing risk, no child at all.
+  refuseRisky(deps.signals, { agent: actor.spiffeId, taskId: parent.task_id, chain: [...actorsOf(parent.act), parent.sub, actor.spiffeId] });
   const trust = evaluateTrust(rules, { from: holder, to: actor.spiffeId, depth: parent.depth + 1, localTrustDomain: deps.trustDomain });
   if (!trust.allowed) throw new MandateError('invalid_request', trust.message, { reason: 'trust_rule' });
 

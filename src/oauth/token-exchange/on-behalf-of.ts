@@ -3,6 +3,7 @@ import { detailsToScopes } from '../../delegation/authorization-details.js';
 import { formatScope, isSubset, narrow } from '../../delegation/scope.js';
 import type { Exchange, ExchangeDeps, IssuedTaskToken } from './context.js';
 import { issueRootTask } from './root-task.js';
+import { refuseRisky, taskPurpose } from './signal-check.js';
 import { requireTargets } from './targets.js';
 
 /**
@@ -27,6 +28,7 @@ export async function onBehalfOf(deps: ExchangeDeps, x: Exchange): Promise<Issue
   if (!isSubset(detailsToScopes(details), grant.scopes)) throw new MandateError('invalid_request', 'authorization_details name tools the grant does not cover', { oauthError: 'invalid_authorization_details' });
   const notAllowed = [...scopes, ...detailsToScopes(details)].filter((s) => !isSubset([s], agent.allowedScopes));
   if (notAllowed.length) throw new MandateError('invalid_scope', `agent \`${agent.name}\` may not hold ${notAllowed.map((s) => `\`${s}\``).join(', ')} even on behalf of a human`);
+  refuseRisky(deps.signals, { agent: agent.spiffeId, taskId: null, chain: [agent.spiffeId] });
   return issueRootTask(deps, x, {
     agent,
     subject: grant.human,
@@ -35,7 +37,7 @@ export async function onBehalfOf(deps: ExchangeDeps, x: Exchange): Promise<Issue
     scopes,
     details,
     targets,
-    purpose: request.purpose ?? grant.purpose,
+    purpose: taskPurpose(request.purpose, grant.purpose, deps.signals?.purposes),
     // INVARIANT: an on-behalf-of token never outlives the human's grant.
     expCap: Math.floor(grant.expiresAt / 1000),
     auditDetails: { onBehalfOf: grant.human, grant: grant.id },

@@ -3,6 +3,7 @@ import { detailsToScopes } from '../../delegation/authorization-details.js';
 import { isSubset, narrow } from '../../delegation/scope.js';
 import type { Exchange, ExchangeDeps, IssuedTaskToken } from './context.js';
 import { issueRootTask } from './root-task.js';
+import { refuseRisky, taskPurpose } from './signal-check.js';
 import { requireTargets } from './targets.js';
 
 /**
@@ -27,5 +28,7 @@ export async function startTask(deps: ExchangeDeps, x: Exchange): Promise<Issued
     throw new MandateError('invalid_request', `authorization_details name tools agent \`${agent.name}\` may not use`, { oauthError: 'invalid_authorization_details' });
   }
   if (scopes.length === 0 && details.length === 0) throw new MandateError('invalid_scope', `agent \`${agent.name}\` has no allowed scopes; register it with --scope`);
-  return issueRootTask(deps, x, { agent, subject: agent.spiffeId, scopes, details, targets, purpose: request.purpose ?? agent.purpose, auditDetails: {} });
+  const purpose = taskPurpose(request.purpose, agent.purpose, deps.signals?.purposes);
+  refuseRisky(deps.signals, { agent: agent.spiffeId, taskId: null, chain: [agent.spiffeId] });
+  return issueRootTask(deps, x, { agent, subject: agent.spiffeId, scopes, details, targets, purpose, auditDetails: {} });
 }

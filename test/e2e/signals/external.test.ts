@@ -122,7 +122,9 @@ describe('outside signals (no signals setting: detectors off, default ladder)', 
     assert.deepEqual(await decide(server, token, 'docs/read'), ['allow', ALLOWED]);
   });
 
-  test('a federated agent may be signalled; a signal without a credential is refused', async () => {
+  test('a federated agent may be signalled (one of a domain not federated may not); a signal without a credential is refused', async () => {
+    assert.equal((await signal({ agent: 'spiffe://partner.example/agent/helper', kind: 'x', risk: 10, source: 's', ttl_seconds: 5 })).status, 404, 'not federated yet');
+    assert.equal((await call(server, 'POST', '/v1/federation', { trust_domain: 'partner.example', bundle: { keys: [] } })).status, 200);
     assert.equal((await signal({ agent: 'spiffe://partner.example/agent/helper', kind: 'x', risk: 10, source: 's', ttl_seconds: 5 })).status, 201);
     const anonymous = await fetch(`${server.url}/v1/signals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ task: 'x' }) });
     assert.equal(anonymous.status, 401);
