@@ -2,7 +2,14 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { MandateError } from '../core/errors.js';
-import { defaultExtractors, emailHosts, extractContext, INVALID_HOST, isExternal, MAX_VALUES_PER_EXTRACTOR, parseExtractorPath, urlHosts, type ArgumentExtractor } from './argument-extractors.js';
+import { normalizeHost } from '../core/host.js';
+import { defaultExtractors, extractContext, INVALID_HOST, MAX_VALUES_PER_EXTRACTOR, parseExtractorPath, type ArgumentExtractor } from './argument-extractors.js';
+import { classify, destinationRules } from './destinations/classify.js';
+import { readEmail, readUrl } from './destinations/read-value.js';
+
+const emailHosts = (v: string): string[] => { const r = readEmail(v); return 'problem' in r ? [INVALID_HOST] : r.hosts.map((h) => h.host); };
+const urlHosts = (v: string): string[] => { const r = readUrl(v); return 'problem' in r ? [INVALID_HOST] : r.hosts.map((h) => h.host); };
+const isExternal = (host: string, internal: string[]): boolean => classify(normalizeHost(host) ?? INVALID_HOST, 'url', destinationRules(internal)).external;
 
 const INTERNAL = ['example.org'];
 const hostsOf = (extractors: ArgumentExtractor[], args: unknown, defaulted?: string[]) =>
@@ -26,7 +33,7 @@ describe('destination kinds', () => {
   test('email: domain of each address, display names, lists, ip literals', () => {
     assert.deepEqual(emailHosts('bob@Partner.COM'), ['partner.com']);
     assert.deepEqual(emailHosts('"Doe, John" <j@a.com>, b@b.com; c@mail.example.org'), ['a.com', 'b.com', 'mail.example.org']);
-    assert.deepEqual(emailHosts('"odd@local"@c.com'), ['c.com']);
+    assert.deepEqual(emailHosts('"odd@local"@c.com'), [INVALID_HOST], 'a quoted local part has more than one reading');
     assert.deepEqual(emailHosts('x@[10.0.0.1]'), ['10.0.0.1']);
     assert.deepEqual(emailHosts('x@[IPv6:::1]'), ['::1']);
     assert.deepEqual(emailHosts('no-at-sign'), [INVALID_HOST]);
@@ -37,19 +44,20 @@ describe('destination kinds', () => {
 
   test('url: the host the url reaches; no host is invalid', () => {
     assert.deepEqual(urlHosts('https://API.github.com:443/repos'), ['api.github.com']);
-    assert.deepEqual(urlHosts('http://good.example.org@evil.com/'), ['evil.com']);
+    assert.deepEqual(urlHosts('http://good.example.org@evil.com/'), [INVALID_HOST], 'userinfo is refused');
     assert.deepEqual(urlHosts('http://[::1]:80/'), ['::1']);
-    assert.deepEqual(urlHosts('http://0x7f.1/'), ['127.0.0.1']);
+    assert.deepEqual(urlHosts('http://0x7f.1/'), [INVALID_HOST], 'a non-canonical ip is refused');
     assert.deepEqual(urlHosts('ssh://Git.Example.ORG/x'), ['git.example.org']);
     assert.deepEqual(urlHosts('mailto:a@x.com,b@example.org'), ['x.com', 'example.org']);
-    for (const bad of ['not a url', 'example.com/path', '//evil.com/x', 'file:///etc/passwd', 'data:text/plain,hi', 'javascript:alert(1)', '']) {
+    for (const bad of ['not a url', 'example.com/path', '//evil.com/x', 'file:///etc/passwd', 'data:text/plain,hi', 'javascript:alert(1)', '', 'http:evil.com', 'http://evil.com\\@x/']) {
       assert.deepEqual(urlHosts(bad), [INVALID_HOST], bad);
     }
   });
 
   test('host: with or without a port', () => {
     assert.deepEqual(hostsOf([{ path: 'headers.Host', kind: 'host' }], { headers: { Host: 'Evil.com:8443' } }), ['evil.com']);
-    assert.deepEqual(hostsOf([{ path: 'h', kind: 'host' }], { h: 'evil.com/path' }), [INVALID_HOST]);
+    const odd = extractContext({ extractors: [{ path: 'h', kind: 'host' }] }, { h: 'evil.com/path' }, INTERNAL);
+    assert.deepEqual([odd.destinations, odd.problems.length], [[], 1], 'a host with a path has more than one reading');
   });
 });
 
@@ -66,8 +74,8 @@ describe('extractContext', () => {
   test('marks each destination internal or external and dedupes', () => {
     const ctx = extractContext({ extractors: [{ path: 'to', kind: 'email' }, { path: 'url', kind: 'url' }] }, { to: 'a@mail.example.org, b@evil.com', url: 'https://evil.com/x' }, INTERNAL);
     assert.deepEqual(ctx.destinations, [
-      { host: 'mail.example.org', external: false },
-      { host: 'evil.com', external: true },
+      { host: 'mail.example.org', external: false, network: 'internal', allowed: true },
+      { host: 'evil.com', external: true, network: 'public', allowed: false },
     ]);
     assert.deepEqual(ctx.strings, { to: 'a@mail.example.org, b@evil.com', url: 'https://evil.com/x' });
   });
@@ -77,17 +85,18 @@ describe('extractContext', () => {
   });
 
   test('strings by concrete path; path kind normalized', () => {
-    const ctx = extractContext({ extractors: [{ path: 'file', kind: 'path' }, { path: 'tags[*]', kind: 'string' }, { path: 'n', kind: 'string' }] }, { file: '/safe/../etc/passwd', tags: ['a', 'b'], n: 3 }, INTERNAL);
-    assert.deepEqual(ctx.strings, { file: '/etc/passwd', 'tags[0]': 'a', 'tags[1]': 'b', n: '3' });
+    const ctx = extractContext({ extractors: [{ path: 'file', kind: 'path' }, { path: 'tags[*]', kind: 'string' }, { path: 'n', kind: 'string' }] }, { file: '/safe/./x//y', tags: ['a', 'b'], n: 3 }, INTERNAL);
+    assert.deepEqual(ctx.strings, { file: '/safe/x/y', 'tags[0]': 'a', 'tags[1]': 'b', n: '3' });
+    assert.deepEqual(ctx.paths, { file: '/safe/x/y' });
     assert.deepEqual(ctx.destinations, []);
   });
 
   test('fails closed: wrong shapes and non-strings are <invalid>, external', () => {
-    const invalid = [{ host: INVALID_HOST, external: true }];
+    const invalid = [{ host: INVALID_HOST, external: true, network: 'unknown', allowed: false }];
     const url: ArgumentExtractor[] = [{ path: 'url', kind: 'url' }];
     assert.deepEqual(extractContext({ extractors: url }, { url: 'not a url' }, INTERNAL).destinations, invalid);
     assert.deepEqual(extractContext({ extractors: url }, { url: 42 }, INTERNAL).destinations, invalid);
-    assert.deepEqual(extractContext({ extractors: url }, { url: { href: 'https://a.com' } }, INTERNAL).destinations, invalid);
+    assert.deepEqual(extractContext({ extractors: url }, { url: { href: 'a.com' } }, INTERNAL).destinations, invalid);
     assert.deepEqual(extractContext({ extractors: [{ path: 'to.address', kind: 'email' }] }, { to: 'a@b.com' }, INTERNAL).destinations, invalid);
     assert.deepEqual(extractContext({ extractors: [{ path: 'to[0]', kind: 'email' }] }, { to: 'a@b.com' }, INTERNAL).destinations, invalid);
     assert.deepEqual(extractContext({ extractors: [{ path: 'bad..path', kind: 'url' }] }, {}, INTERNAL).destinations, invalid);
@@ -107,8 +116,8 @@ describe('extractContext', () => {
   });
 
   test('defaulted extractors also read default-named top-level arguments', () => {
-    assert.deepEqual(hostsOf([], { URL: 'https://a.com', Email: 'x@b.com', other: 'https://c.com' }, ['extractors']), ['a.com', 'b.com']);
-    assert.deepEqual(hostsOf([], { url: 'https://a.com' }), [], 'operator extractors (none) are taken as given');
+    assert.deepEqual(hostsOf([], { URL: 'https://a.com', Email: 'x@b.com', other: 'https://c.com', text: 'see https://d.com' }, ['extractors']), ['a.com', 'b.com', 'c.com'], 'a whole url is read wherever it is; prose is not');
+    assert.deepEqual(hostsOf([], { to: 'x@a.com' }), [], 'operator extractors (none) are taken as given');
     assert.deepEqual(hostsOf([{ path: 'url', kind: 'url' }], { url: 'https://a.com' }, ['extractors']), ['a.com'], 'no double extraction');
     assert.deepEqual(hostsOf([], { constructor: 'x', __proto__: 'y' }, ['extractors']), []);
   });
@@ -149,11 +158,9 @@ describe('isExternal', () => {
     for (const entries of [[''], ['.'], ['*'], ['*.'], [' ']]) assert.equal(isExternal('evil.com', entries), true, JSON.stringify(entries));
   });
 
-  test('ip literals: private and loopback ranges are internal, others unless listed', () => {
-    for (const h of ['10.0.0.1', '192.168.0.5', '127.0.0.1', '[::1]', '::1', 'fd00::1']) assert.equal(isExternal(h, []), false, h);
+  test('ip literals: private and loopback ranges are internal, others external', () => {
+    for (const h of ['10.0.0.1', '192.168.0.5', '127.0.0.1', '::1', 'fd00::1']) assert.equal(isExternal(h, []), false, h);
     assert.equal(isExternal('8.8.8.8', []), true);
-    assert.equal(isExternal('8.8.8.8', ['8.8.8.8']), false);
-    assert.equal(isExternal('8.8.8.8', ['8.8.0.0']), true);
     assert.equal(isExternal('8.8.8.8', ['8.8.8']), true, 'a partial ip is no domain');
   });
 
@@ -162,7 +169,6 @@ describe('isExternal', () => {
     assert.equal(isExternal('app.localhost', []), false);
     assert.equal(isExternal(INVALID_HOST, ['example.org']), true);
     assert.equal(isExternal('*', ['example.org']), true);
-    assert.equal(isExternal('', ['example.org']), true);
   });
 });
 

@@ -1,12 +1,15 @@
-import { posix } from 'node:path';
 import { MandateError } from '../core/errors.js';
-import { isIpLiteral, isPrivateIp, normalizeHost } from '../core/host.js';
+import { ANY_HOST, classify, destinationRules, INVALID_HOST, type Destination, type DestinationRules, type Via } from './destinations/classify.js';
+import { looksLikeUrl, readEmail, readHost, readPath, readUrl, type Reading } from './destinations/read-value.js';
 
 /**
- * Argument extractors turn a tool call's arguments into decision context: the hosts a call will
- * reach (`send_email.to` → the recipient's domain, `http_get.url` → the URL's host) and string
- * values a policy may match on. Everything here fails closed: a value that should name a
- * destination but cannot be read as one becomes the destination `<invalid>`, which is external.
+ * Argument extractors turn a tool call's arguments into decision context: every host a call will
+ * reach (`send_email.to` → the recipient's domain, `http_get.url` → the URL's host, at any depth
+ * of the arguments) with the network it lies in, and file paths as the tool will open them.
+ * Everything here fails closed: a value that should name a destination but cannot be read as
+ * one becomes the destination `<invalid>`, which is external; a value with more than one reading
+ * (a URL with a backslash, an address with two `@`, a path with `..`) is a problem that refuses
+ * the call.
  */
 
 export type ExtractorKind = 'email' | 'url' | 'host' | 'path' | 'string';
@@ -14,26 +17,29 @@ export const EXTRACTOR_KINDS = ['email', 'url', 'host', 'path', 'string'] as con
 
 /**
  * One extractor. `path` names argument values: `to`, `headers.Host`, `recipients[*]`,
- * `messages[*].to`, `items[0].url`. Keys match case-insensitively (HTTP header names do, and an
- * agent must not slip past `headers.Host` by sending `host`); a key segment applied to an array
- * applies to each element; an array at the end of the path yields each element.
+ * `messages[*].to`, `items[0].url`. Keys match case-insensitively and without surrounding
+ * whitespace (HTTP header names do, and an agent must not slip past `headers.Host` by sending
+ * `host` or `"Host "`); a key segment applied to an array applies to each element; an array at
+ * the end of the path yields each element. `root` (kind `path` only) is the directory the tool
+ * resolves relative paths against.
  */
 export interface ArgumentExtractor {
   readonly path: string;
   readonly kind: ExtractorKind;
+  readonly root?: string | undefined;
 }
 
-/** A host a call reaches, and whether it lies outside the configured internal domains. */
-export interface Destination {
-  readonly host: string;
-  readonly external: boolean;
-}
+export { ANY_HOST, INVALID_HOST, type Destination };
 
 export interface ExtractedContext {
   /** Distinct destinations in first-seen order. */
   readonly destinations: Destination[];
-  /** Every extracted value by its concrete path (`to`, `recipients[1]`); `path` kinds normalized. */
+  /** Every extracted value by its concrete path (`to`, `recipients[1]`); `path` kinds resolved. */
   readonly strings: Record<string, string>;
+  /** `path` arguments as the tool opens them, by flattened argument path (`files.0`): what policy sees. */
+  readonly paths: Record<string, string>;
+  /** Why an argument has more than one reading; any problem refuses the call. */
+  readonly problems: string[];
 }
 
 /** What extraction needs from a catalog tool. */
@@ -41,12 +47,15 @@ export interface ExtractionTarget {
   readonly extractors: readonly ArgumentExtractor[];
   /** Catalog fields that hold defaults; `extractors` here adds name-based defaults for argument keys. */
   readonly defaulted?: readonly string[];
+  /** The tool's catalog destinations: `*` makes "nothing found" an unknown destination; hosts named are allowed. */
+  readonly destinations?: readonly string[];
 }
 
-/** The destination given for a value that should name a host but does not. */
-export const INVALID_HOST = '<invalid>';
 /** Values one extractor may yield before the rest are summarized as one `<invalid>` destination. */
 export const MAX_VALUES_PER_EXTRACTOR = 256;
+/** How deep into the arguments destinations are looked for; anything deeper is an unknown destination. */
+export const MAX_SCAN_DEPTH = 8;
+const MAX_SCAN_NODES = 4096;
 const MAX_PATH_SEGMENTS = 16;
 
 type Segment = { key: string } | { index: number } | { each: true };
@@ -98,14 +107,17 @@ function resolve(args: unknown, segments: Segment[]): Found[] {
   return found.flatMap((f) => ('value' in f && Array.isArray(f.value) ? f.value.map((value, i) => ({ path: `${f.path}[${i}]`, value })) : [f]));
 }
 
+/** A key as extractors compare it: lowercase, without surrounding whitespace, control or format characters. */
+const keyOf = (k: string): string => k.replace(/^[\s\p{Cc}\p{Cf}]+|[\s\p{Cc}\p{Cf}]+$/gu, '').toLowerCase();
+
 function matchKey(path: string, value: unknown, key: string, out: Found[]): void {
   if (value === undefined || value === null) return;
   if (!isRecord(value)) {
     out.push({ path, mismatch: true });
     return;
   }
-  const want = key.toLowerCase();
-  for (const k of Object.keys(value)) if (k.toLowerCase() === want) out.push({ path: path === '' ? k : `${path}.${k}`, value: value[k] });
+  const want = keyOf(key);
+  for (const k of Object.keys(value)) if (keyOf(k) === want) out.push({ path: path === '' ? k : `${path}.${k}`, value: value[k] });
 }
 
 function step(path: string, value: unknown, seg: Segment, out: Found[]): void {
@@ -122,112 +134,26 @@ function step(path: string, value: unknown, seg: Segment, out: Found[]): void {
   } else out.push({ path, mismatch: true });
 }
 
-/** Splits an address list on `,` and `;` outside quotes and angle brackets. */
-function splitAddresses(list: string): string[] {
-  const out: string[] = [];
-  let quoted = false;
-  let angle = false;
-  let start = 0;
-  for (let i = 0; i < list.length; i++) {
-    const ch = list[i];
-    if (ch === '"' && list[i - 1] !== '\\') quoted = !quoted;
-    else if (!quoted && ch === '<') angle = true;
-    else if (!quoted && ch === '>') angle = false;
-    else if (!quoted && !angle && (ch === ',' || ch === ';')) {
-      out.push(list.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(list.slice(start));
-  return out.map((s) => s.trim()).filter((s) => s !== '');
-}
-
-/** The domain of one address (`a@b.org`, `Name <a@b.org>`, `a@[10.0.0.1]`), normalized. */
-function emailHost(address: string): string {
-  const open = address.lastIndexOf('<');
-  const close = address.indexOf('>', open);
-  const addr = open === -1 ? address : address.slice(open + 1, close === -1 ? undefined : close);
-  const at = addr.lastIndexOf('@');
-  if (at <= 0) return INVALID_HOST;
-  let domain = addr.slice(at + 1).trim();
-  if (domain.startsWith('[') && domain.endsWith(']')) domain = domain.slice(1, -1).replace(/^ipv6:/iu, '');
-  return normalizeHost(domain) ?? INVALID_HOST;
-}
-
-/** The hosts an email address list names; an unreadable list is one `<invalid>`. */
-export function emailHosts(value: string): string[] {
-  const addresses = splitAddresses(value);
-  return addresses.length === 0 ? [INVALID_HOST] : addresses.map(emailHost);
-}
-
-/**
- * The host an absolute URL reaches (`mailto:` URLs: the recipients' domains). A URL without a
- * host (`file:`, `data:`, a relative or scheme-less reference) is `<invalid>`: the tool would
- * resolve it against something Mandate cannot see.
- */
-export function urlHosts(value: string): string[] {
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    return [INVALID_HOST];
-  }
-  if (url.protocol === 'mailto:') return emailHosts(decodeURIComponentSafe(url.pathname));
-  if (url.hostname === '') return [INVALID_HOST];
-  return [normalizeHost(url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname) ?? INVALID_HOST];
-}
-
-function decodeURIComponentSafe(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
-/** Lowercased internal-domain entry without a leading `*.`/`.` or trailing `.`; `''` when unusable. */
-function normalizeDomain(d: string): string {
-  const stripped = d.trim().toLowerCase().replace(/^\*?\./u, '');
-  return normalizeHost(stripped) ?? '';
-}
-
-/**
- * True when `host` is outside the internal domains. Internal: equal to or a subdomain of a
- * configured domain (`example.org` covers `mail.example.org`, not `badexample.org`), `localhost`
- * and `*.localhost`, an IP literal in a private, loopback or link-local range, or an IP literal
- * listed verbatim. `<invalid>` and `*` are always external. Empty entries never match.
- *
- * @example isExternal('mail.example.org', ['example.org']) // false
- * @example isExternal('10.0.0.7', []) // false
- * @example isExternal('example.org.evil.com', ['example.org']) // true
- */
-export function isExternal(host: string, internalDomains: readonly string[]): boolean {
-  const h = normalizeHost(host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host);
-  if (h === undefined) return true;
-  if (isIpLiteral(h)) return !(isPrivateIp(h) || internalDomains.some((d) => normalizeDomain(d) === h));
-  if (h === 'localhost' || h.endsWith('.localhost')) return false;
-  return !internalDomains.some((entry) => {
-    const d = normalizeDomain(entry);
-    return d !== '' && !isIpLiteral(d) && (h === d || h.endsWith(`.${d}`));
-  });
-}
-
-/** Argument names that get an extractor when the operator configured none. */
+/** Argument names that get an extractor when the operator configured none (compared as `keyOf`, without `_` and `-`). */
 export const DEFAULT_EXTRACTOR_NAMES: Readonly<Record<string, ExtractorKind>> = {
-  url: 'url', uri: 'url', endpoint: 'url',
-  to: 'email', cc: 'email', bcc: 'email', recipients: 'email', email: 'email',
-  host: 'host', hostname: 'host',
+  url: 'url', uri: 'url', urls: 'url', uris: 'url', endpoint: 'url', endpoints: 'url', href: 'url', link: 'url', links: 'url', webhook: 'url', callback: 'url',
+  to: 'email', cc: 'email', bcc: 'email', recipient: 'email', recipients: 'email', email: 'email', emails: 'email', replyto: 'email',
+  host: 'host', hostname: 'host', hosts: 'host', hostnames: 'host',
 };
 
-/** The default extractor kind for an argument name, if any. */
+/**
+ * The default extractor kind for an argument name, if any: a name above, or one ending in
+ * `url`, `uri`, `urls`, `uris` (`callback_url`, `targetUri`).
+ */
 function defaultKindFor(name: string): ExtractorKind | undefined {
-  const lower = name.toLowerCase();
-  return Object.hasOwn(DEFAULT_EXTRACTOR_NAMES, lower) ? DEFAULT_EXTRACTOR_NAMES[lower] : undefined;
+  const key = keyOf(name).replace(/[_-]/gu, '');
+  if (Object.hasOwn(DEFAULT_EXTRACTOR_NAMES, key)) return DEFAULT_EXTRACTOR_NAMES[key];
+  return /(?:url|uri)s?$/u.test(key) ? 'url' : undefined;
 }
 
 /**
  * The default extractors for an input schema: one per top-level property whose name (any case)
- * is in `DEFAULT_EXTRACTOR_NAMES`.
+ * is in `DEFAULT_EXTRACTOR_NAMES`. At call time the arguments are scanned at every depth too.
  *
  * @example defaultExtractors({ type: 'object', properties: { url: { type: 'string' } } }) // [{ path: 'url', kind: 'url' }]
  */
@@ -245,33 +171,99 @@ function scalarString(value: unknown): string | undefined {
   return undefined;
 }
 
+type DestinationKind = 'email' | 'url' | 'host';
+type Hit = { path: string; value: unknown; kind: DestinationKind };
+
 /**
- * The decision context a call's arguments yield under a tool's extractors. When the tool's
- * extractors are defaults, top-level argument keys named as in `DEFAULT_EXTRACTOR_NAMES` are
- * extracted too, so that a tool without an input schema still has its `url` read. Never throws:
- * a path that does not parse, a container of the wrong type, or a non-string value where a
- * destination was expected all yield `<invalid>`, external.
+ * Every value in `args` (to depth 8) that names a destination: a string that is a whole
+ * absolute URL wherever it is, and, when `byName`, any value under a key named as in
+ * `DEFAULT_EXTRACTOR_NAMES` (an array under such a key: each element). False when the scan
+ * stopped short (too deep, too many values): what it did not see is an unknown destination.
+ */
+function scan(args: unknown, byName: boolean, out: Hit[]): boolean {
+  let nodes = 0;
+  let complete = true;
+  const visit = (value: unknown, path: string, depth: number, kind: DestinationKind | undefined): void => {
+    if (++nodes > MAX_SCAN_NODES) {
+      complete = false;
+      return;
+    }
+    if (value === null || value === undefined) return;
+    if (typeof value !== 'object') {
+      if (kind) out.push({ path, value, kind });
+      else if (typeof value === 'string' && looksLikeUrl(value)) out.push({ path, value, kind: 'url' });
+      return;
+    }
+    if (depth >= MAX_SCAN_DEPTH) {
+      complete = false;
+      return;
+    }
+    // A list under a destination name is a list of destinations; an object starts over by name.
+    if (Array.isArray(value)) value.forEach((el, i) => visit(el, `${path}[${i}]`, depth + 1, kind));
+    else {
+      for (const [k, v] of Object.entries(value)) {
+        const named = byName ? defaultKindFor(k) : undefined;
+        visit(v, path === '' ? k : `${path}.${k}`, depth + 1, named === 'path' || named === 'string' ? undefined : named);
+      }
+    }
+  };
+  visit(args, '', 0, undefined);
+  return complete;
+}
+
+function read(kind: DestinationKind, value: string): Reading {
+  if (kind === 'email') return readEmail(value);
+  if (kind === 'url') return readUrl(value);
+  return readHost(value);
+}
+
+/** `messages[1].to` as the flattened argument path Cedar's tags use: `messages.1.to`. */
+const flatPath = (path: string): string => path.replace(/\[(\d+)\]/gu, '.$1');
+
+/** Destinations in first-seen order, one per host; a host seen allowed once and not allowed once is not allowed. */
+function distinct(hosts: readonly { host: string; via: Via }[], rules: DestinationRules, toolDestinations: readonly string[]): Destination[] {
+  const byHost = new Map<string, Destination>();
+  for (const { host, via } of hosts) {
+    const d = classify(host, via, rules, toolDestinations);
+    const seen = byHost.get(host);
+    byHost.set(host, seen ? { ...seen, allowed: seen.allowed && d.allowed } : d);
+  }
+  return [...byHost.values()];
+}
+
+/**
+ * The decision context a call's arguments yield under a tool's extractors. The operator's
+ * extractors are followed; every string that is a whole absolute URL is read as one at any depth
+ * up to 8; when the tool's extractors are defaults, every key named as in
+ * `DEFAULT_EXTRACTOR_NAMES` is read too, at any depth and with its case and surrounding
+ * whitespace ignored (`{ target: { "URL ": … } }`, `urls: [...]`). A tool whose catalog
+ * destinations are `*` and whose arguments name none reaches `*`, an unknown external
+ * destination. Never throws: what cannot be read as a destination is `<invalid>`, what has more
+ * than one reading is a problem.
  *
  * @example extractContext({ extractors: [{ path: 'to', kind: 'email' }] }, { to: 'a@partner.com' }, ['example.org'])
- *   // { destinations: [{ host: 'partner.com', external: true }], strings: { to: 'a@partner.com' } }
+ *   // { destinations: [{ host: 'partner.com', external: true, network: 'public', allowed: false }], … }
  */
-export function extractContext(tool: ExtractionTarget, args: unknown, internalDomains: readonly string[]): ExtractedContext {
-  const hosts: string[] = [];
+export function extractContext(tool: ExtractionTarget, args: unknown, rulesOrDomains: DestinationRules | readonly string[]): ExtractedContext {
+  const rules = Array.isArray(rulesOrDomains) ? destinationRules(rulesOrDomains) : (rulesOrDomains as DestinationRules);
+  const hosts: { host: string; via: Via }[] = [];
   const strings: Record<string, string> = Object.create(null) as Record<string, string>;
-  const extractors = [...tool.extractors];
-  if (tool.defaulted?.includes('extractors') && isRecord(args)) {
-    for (const key of Object.keys(args)) {
-      const kind = defaultKindFor(key);
-      if (kind && !extractors.some((e) => e.path.toLowerCase() === key.toLowerCase())) extractors.push({ path: key, kind });
-    }
-  }
-  for (const { path, kind } of extractors) {
+  const paths: Record<string, string> = Object.create(null) as Record<string, string>;
+  const problems: string[] = [];
+  const take = (kind: DestinationKind, path: string, value: unknown): void => {
+    // INVARIANT: a destination kind that meets anything but a string yields `<invalid>`.
+    if (typeof value !== 'string') return void hosts.push({ host: INVALID_HOST, via: kind });
+    const r = read(kind, value);
+    if ('problem' in r) problems.push(`argument \`${path.slice(0, 80)}\` has more than one reading: ${r.problem}`);
+    else hosts.push(...r.hosts);
+  };
+  for (const { path, kind, root } of tool.extractors) {
     const destination = kind === 'email' || kind === 'url' || kind === 'host';
     let found: Found[];
     try {
       found = resolve(args, parseExtractorPath(path));
     } catch {
-      if (destination) hosts.push(INVALID_HOST);
+      if (destination) hosts.push({ host: INVALID_HOST, via: kind });
       continue;
     }
     const overflow = found.length > MAX_VALUES_PER_EXTRACTOR;
@@ -279,16 +271,34 @@ export function extractContext(tool: ExtractionTarget, args: unknown, internalDo
     for (const f of found) {
       const value = 'value' in f ? f.value : undefined;
       const raw = scalarString(value);
-      if (raw !== undefined) strings[f.path] = kind === 'path' ? posix.normalize(raw) : raw;
+      if (kind === 'path' && typeof value === 'string') {
+        const p = readPath(value, root);
+        if ('problem' in p) problems.push(`path argument \`${f.path.slice(0, 80)}\` is refused: ${p.problem}`);
+        else strings[f.path] = paths[flatPath(f.path)] = p.path;
+        continue;
+      }
+      if (raw !== undefined) strings[f.path] = raw;
       if (!destination || value === null) continue; // null: no value, so no destination
-      // INVARIANT: a destination kind that meets anything but a string yields `<invalid>`.
-      if (typeof value !== 'string') hosts.push(INVALID_HOST);
-      else if (kind === 'email') hosts.push(...emailHosts(value));
-      else if (kind === 'url') hosts.push(...urlHosts(value));
-      else hosts.push(normalizeHost(value) ?? INVALID_HOST);
+      take(kind, f.path, value);
     }
-    if (overflow && destination) hosts.push(INVALID_HOST); // values not looked at are unknown destinations
+    if (overflow && destination) hosts.push({ host: INVALID_HOST, via: kind }); // values not looked at are unknown destinations
   }
-  const distinct = [...new Set(hosts)];
-  return { destinations: distinct.map((host) => ({ host, external: isExternal(host, internalDomains) })), strings: { ...strings } };
+  const hits: Hit[] = [];
+  const complete = scan(args, tool.defaulted?.includes('extractors') === true, hits);
+  for (const h of hits) take(h.kind, h.path, h.value);
+  if (!complete) hosts.push({ host: INVALID_HOST, via: 'url' });
+  const toolDestinations = tool.destinations ?? [];
+  if (hosts.length === 0 && toolDestinations.includes(ANY_HOST)) hosts.push({ host: ANY_HOST, via: 'url' });
+  return { destinations: distinct(hosts, rules, toolDestinations), strings: { ...strings }, paths: { ...paths }, problems: [...new Set(problems)] };
+}
+
+/**
+ * The destination of an http(s) resource URI (MCP `resources/read`): its host; other schemes
+ * reach none here. A URI with more than one reading is a problem.
+ */
+export function uriDestinations(uri: string, rules: DestinationRules): { destinations: Destination[]; problems: string[] } {
+  if (!/^https?:/iu.test(uri)) return { destinations: [], problems: [] };
+  const r = readUrl(uri);
+  if ('problem' in r) return { destinations: [], problems: [`the resource uri has more than one reading: ${r.problem}`] };
+  return { destinations: distinct(r.hosts, rules, []), problems: [] };
 }

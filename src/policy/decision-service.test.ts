@@ -46,7 +46,7 @@ describe('DecisionService', () => {
     assert.equal(send.outcome, 'deny');
     assert.deepEqual(send.reasons, ['mandate.no-external-after-confidential']);
     assert.equal(send.inputsDigest, canonicalDigest({ ...seen[1], now: now.toISOString() }));
-    assert.deepEqual(seen[1]!.destination, { host: 'partner.example', external: true });
+    assert.deepEqual(seen[1]!.destinations, [{ host: 'partner.example', external: true, network: 'public', allowed: false }]);
     assert.deepEqual(seen[1]!.session.toolsCalled, ['docs/secret']);
     // Another task is untainted.
     assert.equal((await svc.authorize({ principal: token('t2'), toolId: 'mail/send', arguments: { to: 'a@partner.example' }, now })).outcome, 'allow');

@@ -5,7 +5,8 @@ import { newId } from '../core/random.js';
 import type { AuditEventInput } from '../core/store/index.js';
 import { emptySession, recordDecision, snapshot, type DecisionRecord, type SessionState } from '../session/session-state.js';
 import { SessionStates } from '../session/session-states.js';
-import { extractContext, isExternal, urlHosts } from './argument-extractors.js';
+import { extractContext, uriDestinations } from './argument-extractors.js';
+import { destinationRules, type DestinationRules } from './destinations/classify.js';
 import type { Classification } from './classification.js';
 import type { DecisionError, DecisionPoint, Outcome } from './decision-point.js';
 import { chainFromToken, MAX_TARGET_LENGTH, promptScope, resourceScope, type AgentFacts, type DecisionRequest, type Destination, type RequestCommon, type SessionSnapshot, type TokenFacts, type ToolFacts, type UnknownTool } from './request.js';
@@ -55,8 +56,10 @@ export interface DecisionServiceOptions {
   catalog: ToolCatalog;
   /** The active decision point, asked on every call (so an activation takes effect at once). */
   decisionPoint: () => DecisionPoint;
-  /** Domains whose hosts are not external (see `isExternal`). */
+  /** Names internal by themselves, with their subdomains (the trust domain; `internalDomains`): see destinations/classify.ts. */
   internalDomains: readonly string[];
+  /** Internal hosts, `*.domain`s and CIDRs calls may reach (`allowedInternalDestinations`). Default none. */
+  allowedInternalDestinations?: readonly string[];
   /**
    * This call's risk score, 0..100, as the risk detectors and signals see the task now
    * (`context.risk`; the default pack denies at 80). Default: 0, no signal.
@@ -100,10 +103,6 @@ const capped = (s: string): string => (typeof s === 'string' && s.length > MAX_T
 
 const digestOf = (request: DecisionRequest): string => canonicalDigest({ ...request, now: request.now.toISOString() });
 
-/** The destination of an http(s) resource URI: its host; other schemes reach none. */
-function resourceDestinations(uri: string, internalDomains: readonly string[]): Destination[] {
-  return /^https?:/iu.test(uri) ? urlHosts(uri).map((host) => ({ host, external: isExternal(host, internalDomains) })) : [];
-}
 
 /** A decision on which the shadow (candidate) set disagreed with the active one (issue 4, item 8). */
 export interface ShadowDisagreement {
@@ -149,14 +148,13 @@ function toolFacts(tool: CatalogTool | undefined, toolId: string): ToolFacts | U
   };
 }
 
-/** The destination Cedar sees: the first external one, else the first one, else none. */
-function pickDestination(destinations: readonly Destination[]): Destination | null {
-  return destinations.find((d) => d.external) ?? destinations[0] ?? null;
-}
+/** What the session records of a call's destinations: real hosts (not `*`, which names none). */
+const recorded = (destinations: readonly Destination[]): Destination[] => destinations.filter((d) => d.host !== '*');
 
 export class DecisionService {
   readonly #opts: DecisionServiceOptions;
   readonly #clock: Clock;
+  readonly #rules: DestinationRules;
   readonly #sessions: SessionStates;
   #shadow: DecisionPoint | null = null;
   #disagreements: ShadowDisagreement[] = [];
@@ -164,6 +162,7 @@ export class DecisionService {
   constructor(opts: DecisionServiceOptions) {
     this.#opts = opts;
     this.#clock = opts.clock ?? systemClock;
+    this.#rules = destinationRules(opts.internalDomains, opts.allowedInternalDestinations);
     this.#sessions = opts.sessions ?? new SessionStates({ capacity: opts.maxSessions ?? 10_000 });
   }
 
@@ -203,9 +202,9 @@ export class DecisionService {
       const classification = input.classification ?? 'confidential';
       // An over-long uri is refused by the decision point; only its start is kept for the audit log.
       const uri = capped(input.uri);
-      const destinations = resourceDestinations(uri, this.#opts.internalDomains);
+      const { destinations, problems } = uriDestinations(uri, this.#rules);
       const target = resourceScope(input.server, uri);
-      return this.#decide(input, target, (session) => ({ ...base, session, action: 'read_resource', resource: { server: input.server, uri, classification }, arguments: {}, destination: pickDestination(destinations) }), { destinations, classificationReturned: classification });
+      return this.#decide(input, target, (session) => ({ ...base, session, action: 'read_resource', resource: { server: input.server, uri, classification }, arguments: {}, destinations, ...(problems.length > 0 ? { problems } : {}) }), { destinations: recorded(destinations), classificationReturned: classification });
     }
     const name = capped(input.name);
     const target = promptScope(input.server, name);
@@ -238,11 +237,15 @@ export class DecisionService {
     const catalogTool = this.#opts.catalog.get(input.toolId);
     const tool = toolFacts(catalogTool, input.toolId);
     const args = input.arguments ?? {};
-    const destinations = catalogTool ? extractContext(catalogTool, args, this.#opts.internalDomains).destinations : [];
+    const extracted = catalogTool ? extractContext(catalogTool, args, this.#rules) : undefined;
+    const destinations = extracted?.destinations ?? [];
+    // Left out when empty, so that requests (and their digests) without them are as before.
+    const paths = extracted && Object.keys(extracted.paths).length > 0 ? { paths: extracted.paths } : {};
+    const problems = extracted && extracted.problems.length > 0 ? { problems: extracted.problems } : {};
     return {
       target: input.toolId,
-      build: (session) => ({ ...base, session, action: 'call_tool', tool, arguments: args, destination: pickDestination(destinations) }),
-      record: { destinations, ...(tool.cataloged ? { classificationReturned: tool.classification } : {}) },
+      build: (session) => ({ ...base, session, action: 'call_tool', tool, arguments: args, destinations, ...paths, ...problems }),
+      record: { destinations: recorded(destinations), ...(tool.cataloged ? { classificationReturned: tool.classification } : {}) },
     };
   }
 

@@ -23,7 +23,9 @@ test('toCedar builds the principal, action, resource, entities and context the s
   assert.equal(byType['Mandate::Tool']!.attrs.scope, 'tool:mail/send');
   assert.ok((byType['Mandate::Tool']!.attrs.grant_scopes as string[]).includes('tool:mail/*'));
   assert.deepEqual(call.context.chain, { depth: 1, actors: [ALPHA, BETA], current_actor: ALPHA, on_behalf_of: 'alice@example.org' });
-  assert.deepEqual(call.context.destination, { host: 'example.com', external: true });
+  assert.deepEqual(call.context.destination, { host: 'example.com', external: true, network: 'public', allowed: false });
+  assert.deepEqual(call.context.destinations, [{ host: 'example.com', external: true, network: 'public', allowed: false }]);
+  assert.deepEqual(call.context.unallowed_networks, ['public']);
   assert.deepEqual([call.context.classification, call.context.classification_rank], ['internal', 1]);
   assert.deepEqual(call.context.now, { __extn: { fn: 'datetime', arg: '2025-06-02T10:00:00.000Z' } });
   assert.deepEqual(call.context.arguments, { __entity: { type: 'Mandate::Arguments', id: 'arguments' } });
@@ -31,7 +33,8 @@ test('toCedar builds the principal, action, resource, entities and context the s
 
 test('toCedar: no destination is host "" and not external; no on-behalf-of leaves the attribute out', () => {
   const call = toCedar(callRequest());
-  assert.deepEqual(call.context.destination, { host: '', external: false });
+  assert.deepEqual(call.context.destination, { host: '', external: false, network: '', allowed: false });
+  assert.deepEqual(call.context.destinations, []);
   assert.equal('on_behalf_of' in (call.context.chain as object), false);
 });
 

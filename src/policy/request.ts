@@ -3,6 +3,8 @@ import { MandateError } from '../core/errors.js';
 import { flattenArguments } from './arguments.js';
 import { classificationRank, type Classification } from './classification.js';
 import { grantScopes, toolScope } from './scopes.js';
+import { mostExternal } from './destinations/classify.js';
+import type { Network } from '../core/network.js';
 
 /**
  * What the decision point decides on, and its translation into a Cedar request against
@@ -98,9 +100,16 @@ export interface SessionSnapshot {
   callCount: number;
 }
 
+/**
+ * A host the call reaches (`policy/destinations/classify.ts`). `network` and `allowed` are
+ * optional for requests recorded before they existed: `network` then follows `external`
+ * (`public` or `internal`) and `allowed` is true for an internal one.
+ */
 export interface Destination {
   host: string;
   external: boolean;
+  network?: Network;
+  allowed?: boolean;
 }
 
 export interface RequestCommon {
@@ -109,8 +118,14 @@ export interface RequestCommon {
   scopes: string[];
   /** The call's arguments (a JSON object); default none. */
   arguments?: Record<string, unknown>;
-  /** Where the call goes, as the catalog's argument extractors found it; default none. */
+  /** Where the call goes, as Cedar's `context.destination`; default the most external of `destinations`, else none. */
   destination?: Destination | null;
+  /** Every destination the call reaches (`context.destinations`); default `destination` alone. */
+  destinations?: Destination[];
+  /** `path` arguments as the tool opens them, by flattened argument path: they replace those tags. */
+  paths?: Record<string, string>;
+  /** Why arguments have more than one reading; any refuses the request (`errors` says why). */
+  problems?: string[];
   /** The data this call touches; default the tool's classification (`public` for other actions). */
   classification?: Classification;
   session: SessionSnapshot;
@@ -227,6 +242,15 @@ export function ambiguousUri(uri: unknown): string | null {
   return null;
 }
 
+type DestinationRecord = Required<Destination>;
+const NO_DESTINATION: DestinationRecord = { host: '', external: false, network: '' as Network, allowed: false };
+
+function destinationRecord(d: Destination): DestinationRecord {
+  if (typeof d !== 'object' || d === null) throw refuse('a destination must be an object');
+  // A request recorded before networks existed: its internal destinations were allowed then, so they replay as allowed.
+  return { host: d.host, external: d.external, network: d.network ?? (d.external ? 'public' : 'internal'), allowed: d.allowed ?? !d.external };
+}
+
 /** The resource uid and entities for the request's action. */
 function resourceOf(req: DecisionRequest): { resource: TypeAndId; entities: EntityJson[]; classification: Classification } {
   switch (req.action) {
@@ -293,13 +317,17 @@ export function toCedar(req: DecisionRequest): CedarRequest {
   if (typeof session !== 'object' || session === null) throw refuse('the request needs a `session` snapshot');
   const { resource, entities, classification: defaultClassification } = resourceOf(req);
   const classification = req.classification ?? defaultClassification;
-  const destination = req.destination ?? { host: '', external: false };
+  if (req.problems !== undefined && req.problems.length > 0) throw refuse(`${req.problems.join('; ').slice(0, 2048)}; no policy can be matched against it`);
+  const destinations = (req.destinations ?? (req.destination ? [req.destination] : [])).map(destinationRecord);
+  const destination = req.destination ? destinationRecord(req.destination) : (mostExternal(destinations) ?? NO_DESTINATION);
   const principal = agentEntity(agent);
-  const args: EntityJson = { uid: uid('Arguments', ARGUMENTS_ID), attrs: {}, parents: [], tags: flattenArguments(req.arguments ?? {}) };
+  const args: EntityJson = { uid: uid('Arguments', ARGUMENTS_ID), attrs: {}, parents: [], tags: { ...flattenArguments(req.arguments ?? {}), ...req.paths } };
   const context: Record<string, CedarValueJson> = {
     scopes: req.scopes,
     arguments: { __entity: args.uid as TypeAndId },
-    destination: { host: destination.host, external: destination.external },
+    destination: { ...destination },
+    destinations: destinations.map((d) => ({ ...d })),
+    unallowed_networks: [...new Set(destinations.filter((d) => !d.allowed).map((d) => d.network))],
     classification,
     classification_rank: classificationRank(classification),
     session: {

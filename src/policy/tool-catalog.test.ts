@@ -210,7 +210,8 @@ describe('catalog tools drive extraction', () => {
     const get = catalog.get('http/get');
     const post = catalog.get('http/post');
     assert.ok(get && post);
-    assert.deepEqual(extractContext(get, { url: 'https://evil.com/x' }, ['example.org']).destinations, [{ host: 'evil.com', external: true }]);
-    assert.deepEqual(extractContext(post, { target: 'https://api.example.org/', url: 'https://evil.com/' }, ['example.org']).destinations, [{ host: 'api.example.org', external: false }]);
+    assert.deepEqual(extractContext(get, { url: 'https://evil.com/x' }, ['example.org']).destinations, [{ host: 'evil.com', external: true, network: 'public', allowed: false }]);
+    // Operator extractors replace the name-based ones; a whole url is still read wherever it is.
+    assert.deepEqual(extractContext(post, { target: 'https://api.example.org/', url: 'https://evil.com/' }, ['example.org']).destinations.map((d) => [d.host, d.network]), [['api.example.org', 'internal'], ['evil.com', 'public']]);
   });
 });

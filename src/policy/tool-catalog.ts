@@ -82,7 +82,8 @@ const annotationSchema = z.strictObject({
   classification: z.enum(CLASSIFICATIONS).optional(),
   destinations: z.array(destination).max(256).optional(),
   labels: z.record(z.string().min(1).max(128), z.string().max(1024)).refine((l) => Object.keys(l).length <= 64, 'must have at most 64 labels').optional(),
-  extractors: z.array(z.strictObject({ path: extractorPath, kind: z.enum(EXTRACTOR_KINDS) })).max(64).optional(),
+  // `root`: the directory a `path` extractor resolves relative paths against (absolute, without `..`).
+  extractors: z.array(z.strictObject({ path: extractorPath, kind: z.enum(EXTRACTOR_KINDS), root: z.string().max(1024).regex(/^\/(?!.*(?:^|\/)\.\.(?:\/|$))[^\\\0]*$/u, 'must be an absolute path without `..`').optional() })).max(64).optional(),
 });
 
 /** What an operator says about a tool. Every field is optional; absent fields keep their value. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { MandateError } from '../core/errors.js';
+import { findDuplicateKey } from '../core/json-duplicates.js';
 import { invalidRequest } from '../core/validation.js';
 import type { RequestContext } from '../core/context.js';
 import { checkAdminToken } from './admin-token.js';
@@ -50,6 +51,14 @@ export function buildHttpServer(mandate: Mandate, options: HttpServerOptions = {
 
   // OAuth endpoints take forms (RFC 6749 §3.2); URLSearchParams keeps repeated keys (resource, audience).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, new URLSearchParams(body as string)));
+  // JSON with a key given twice is read one way here and another way by the tool: refused (src/core/json-duplicates.ts).
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const dup = findDuplicateKey(body as string);
+    if (dup) return done(new MandateError('invalid_request', `the json body has the key \`${dup.key.slice(0, 80)}\` twice in \`${dup.path.slice(0, 200)}\`; a body with duplicate keys has more than one reading`), undefined);
+    return json(req, body as string, done);
+  });
 
   // The MCP gateway's SSE streams would keep the server from closing: end its sessions first.
   mandate.gateway?.useLogger(app.log);

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentRegistry } from '../agents/registry.js';
 import { AuditCheckpointer } from '../audit/checkpoint.js';
@@ -15,7 +14,8 @@ import { CredentialBroker } from '../broker/broker.js';
 import { Envelope } from '../broker/envelope.js';
 import { SecretStore } from '../broker/secret-store.js';
 import { MandateError } from '../core/errors.js';
-import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
+import { openDatabase, prepareDataDir } from './data-dir.js';
+import { Retention } from './retention.js';
 import { setupAdminToken, type AdminTokenSetup } from './admin-token.js';
 import type { Config } from './config/defaults.js';
 import { Metrics } from './metrics.js';
@@ -55,6 +55,8 @@ export interface Mandate {
   agents: AgentRegistry;
   attestation: Attestation;
   checkpointer: AuditCheckpointer;
+  /** Deletes expired records and archives old audit events (docs/operations.md); `serve` runs it every `retentionInterval`. */
+  retention: Retention;
   adminToken: AdminTokenSetup;
   metrics: Metrics;
   svids: JwtSvidVerifier;
@@ -105,10 +107,11 @@ export const DATABASE_FILE = 'mandate.db';
 /** Opens the store, creates or loads keys and the CA, and wires the domains together. */
 export async function createMandate(config: Config, deps: MandateDeps = {}): Promise<Mandate> {
   const clock = deps.clock ?? systemClock;
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // Names the path and the cause (ENOTDIR, EROFS, EACCES, …) instead of SQLite's "unable to open database file".
+  prepareDataDir(config.dataDir);
   const master = loadMasterKey(config.dataDir, config.masterKey);
   const sealer = createSealer(master.key);
-  const sqlite = SqliteStore.open({ path: join(config.dataDir, DATABASE_FILE), clock });
+  const sqlite = openDatabase(join(config.dataDir, DATABASE_FILE), clock);
   const revocations = new RevocationRegistry(clock);
   const revocationBus = new RevocationBus(sqlite, revocations, { clock, history: config.eventsHistory, heartbeatMs: config.eventsHeartbeat * 1000 });
   // Every domain writes through this store: a transaction that appends a revocation event returns once the bus has applied it.
@@ -146,6 +149,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     });
     const bundle = new BundlePublisher(store, keys, ca, config.bundleRefreshHint);
     const checkpointer = new AuditCheckpointer(store, keys, clock, config.trustDomain);
+    const retention = new Retention(store, clock, { expiredSeconds: config.retentionExpired, auditSeconds: config.auditRetention, batch: config.retentionBatch, dataDir: config.dataDir });
     const adminToken = await setupAdminToken(store, config.dataDir, config.adminToken);
     const svids = new JwtSvidVerifier(store.read, keys, clock, config.trustDomain);
     const ownTokens = new OwnTokenVerifier(keys, clock, config.issuer);
@@ -272,6 +276,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       agents,
       attestation,
       checkpointer,
+      retention,
       adminToken,
       metrics,
       masterKey: { source: master.source, path: master.path, created: master.created },
@@ -283,6 +288,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
         await mandate.proxy?.close();
         signals.close();
         await signals.idle();
+        await retention.idle();
         await decisionAudit.flush();
         // Before the store closes: the sessions' last counters are written, so a restart reads them back.
         await decisions.sessions.close();
@@ -294,6 +300,12 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     if (config.gateway) mandate.gateway = await McpGateway.start({ issuer: config.issuer, dpopRequired: config.dpopRequired, gateway: config.gateway }, mandate);
     // The proxy's routes go into the catalog as tools `<service>/<tool>`; a service may not share its name with a gateway upstream.
     if (config.proxy) mandate.proxy = await HttpProxy.start({ issuer: config.issuer, dpopRequired: config.dpopRequired, proxy: config.proxy, reservedNames: config.gateway?.upstreams.map((u) => u.name) ?? [] }, mandate);
+    // A crash leaves the events since the last checkpoint unsealed: sealing them at every start means
+    // repeated crashes still leave signed checkpoints. A broken chain is reported, not fatal.
+    await checkpointer.checkpoint().catch((err: unknown) => {
+      if (!(err instanceof MandateError && err.code === 'audit_chain_broken')) throw err;
+      process.emitWarning(err.message, { code: 'MANDATE_AUDIT' });
+    });
     return mandate;
   } catch (err) {
     revocationBus.close();

@@ -34,7 +34,10 @@ const facts = (d: AuthorizeResult): DecisionFacts => ({ outcome: d.outcome === '
 const because = (reasons: readonly string[]): string => (reasons.length > 0 ? `by ${reasons.join(', ')}` : 'because no policy permits it');
 
 export function deniedResult(toolId: string, d: AuthorizeResult): CallToolResult {
-  return result(`mandate denied \`${toolId}\` ${because(d.reasons)} (decision ${d.decisionId}). do not retry this call as is.`, facts(d));
+  // A request refused before any policy ran (arguments with more than one reading) says why.
+  const refusal = d.errors.filter((e) => e.policy === '').map((e) => e.message);
+  const why = refusal.length > 0 ? `: ${refusal.join('; ')}` : ` ${because(d.reasons)}`;
+  return result(`mandate denied \`${toolId}\`${why} (decision ${d.decisionId}). do not retry this call as is.`, facts(d));
 }
 
 export function approvalResult(toolId: string, d: AuthorizeResult, approval: { id: string; approveUrl: string; statusUrl: string; expiresAt: number }): CallToolResult {

@@ -1,0 +1,71 @@
+import { posix } from 'node:path';
+import { readAddressList } from './email-address.js';
+import { INVALID_HOST, type Via } from './classify.js';
+import { readStrictUrl, strictHost } from './strict-url.js';
+
+/**
+ * One argument value read as what its extractor says it is. A value that is not what it should
+ * be (a number where a URL was expected, a relative URL, a `file:` URL) names an unknown
+ * destination, `<invalid>`; a value that could be read more than one way is a problem, and the
+ * call is refused with it.
+ */
+
+export type Reading = { hosts: { host: string; via: Via }[] } | { problem: string };
+
+const decode = (s: string): string | undefined => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
+};
+
+/** The hosts a URL reaches (`mailto:`: the recipients' domains); `<invalid>` for one without a host. */
+export function readUrl(value: string): Reading {
+  if (/^[\s\p{Cc}\p{Cf}]|[\s\p{Cc}\p{Cf}]$/u.test(value)) return { problem: 'it has whitespace or control characters around it' };
+  if (/^mailto:/iu.test(value)) {
+    const to = decode(value.slice('mailto:'.length).split('?')[0] ?? '');
+    if (to === undefined) return { problem: 'its `mailto:` recipients are not valid percent-encoding' };
+    const list = readAddressList(to);
+    return 'problem' in list ? list : { hosts: list.hosts.map((host) => ({ host, via: 'email' })) };
+  }
+  const reading = readStrictUrl(value);
+  if (reading === null) return { hosts: [{ host: INVALID_HOST, via: 'url' }] };
+  return 'problem' in reading ? reading : { hosts: [{ host: reading.host, via: 'url' }] };
+}
+
+/** The domains an address list reaches. */
+export function readEmail(value: string): Reading {
+  const list = readAddressList(value);
+  return 'problem' in list ? list : { hosts: list.hosts.map((host) => ({ host, via: 'email' })) };
+}
+
+/** A bare host, with an optional port (`evil.com:8443`, `[::1]:80`). */
+export function readHost(value: string): Reading {
+  const port = /:\d{1,5}$/u.exec(value);
+  const bare = port && (value.startsWith('[') || value.indexOf(':') === port.index) ? value.slice(0, port.index) : value;
+  const reading = strictHost(bare);
+  return 'problem' in reading ? reading : { hosts: [{ host: reading.host, via: 'host' }] };
+}
+
+/**
+ * A file path as the tool will open it: a relative path resolved against the tool's declared
+ * root, so `secret/plans.txt` under root `/srv` is `/srv/secret/plans.txt`. `..` segments,
+ * backslashes, control characters and encoded dots, slashes or NULs are refused: a tool may
+ * resolve or decode them differently.
+ *
+ * @example readPath('secret/plans.txt', '/srv') // { path: '/srv/secret/plans.txt' }
+ */
+export function readPath(value: string, root: string | undefined): { path: string } | { problem: string } {
+  if ([...value].some((c) => c === '\\' || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return { problem: 'it has a backslash or a control character' };
+  if (/%(2e|2f|5c|00)/iu.test(value)) return { problem: 'it has an encoded `.`, `/`, `\\` or NUL' };
+  if (value.split('/').includes('..')) return { problem: 'it has a `..` segment' };
+  if (value === '') return { problem: 'it is empty' };
+  const absolute = value.startsWith('/') || root === undefined ? value : posix.join(root, value);
+  return { path: posix.normalize(absolute) };
+}
+
+/** True when a string is, as a whole, an absolute URL: read as one wherever it appears. */
+export function looksLikeUrl(value: string): boolean {
+  return /^[\s\p{Cc}\p{Cf}]*(?:[a-z][a-z0-9+.-]*:\/\/|(?:https?|wss?|ftp):)/iu.test(value);
+}
