@@ -318,7 +318,7 @@ export class SignalService {
     } catch (err) {
       this.#deps.onError?.(err);
     }
-    await this.#deps.audit({ actor: ctx.actor, action: 'signal.refused', target: targetOf(signal), outcome: 'failure', requestId: ctx.requestId, details: { reason, ...signalDetails(signal) } });
+    await this.#deps.audit({ actor: ctx.actor, action: 'signal.refused', target: targetOf(signal), outcome: 'failure', requestId: ctx.requestId, details: { ...signalDetails(signal), refusal: reason } });
   }
 
   /** Carries out one response and audits it as `signal.response`; a failure is audited, not thrown. */
