@@ -36,19 +36,23 @@ export async function verifyAuditLog(
   checkpoints: AuditCheckpointRecord[],
   keys: VerificationKey[],
   trustDomain: string,
+  /** Where the live chain starts when older events were archived: the archived (and sealed) last event. */
+  from?: { seq: number; hash: string },
 ): Promise<AuditVerification> {
   const findings: Finding[] = [];
   const hashes = new Map<number, string>();
-  let expectedSeq = 1;
-  let prevHash = GENESIS_HASH;
+  let expectedSeq = from?.seq ?? 1;
+  // The first live event after archiving links into the archive: it must be the archived event itself.
+  let prevHash: string | null = from ? null : GENESIS_HASH;
   let count = 0;
-  let lastSeq = 0;
+  let lastSeq = from ? from.seq - 1 : 0;
   for await (const e of events) {
     count++;
     if (findings.length === 0) {
       if (e.seq > expectedSeq) findings.push({ seq: expectedSeq, reason: `event ${expectedSeq} is missing (the next event is ${e.seq})` });
       else if (e.seq < expectedSeq) findings.push({ seq: e.seq, reason: `event ${e.seq} is out of order (expected ${expectedSeq})` });
-      else if (e.prevHash !== prevHash) findings.push({ seq: e.seq, reason: `event ${e.seq} does not link to the event before it` });
+      else if (prevHash === null && from && e.hash !== from.hash) findings.push({ seq: e.seq, reason: `event ${e.seq} is not the event the audit archive ends with` });
+      else if (prevHash !== null && e.prevHash !== prevHash) findings.push({ seq: e.seq, reason: `event ${e.seq} does not link to the event before it` });
       else if (hashAuditEvent(e) !== e.hash) findings.push({ seq: e.seq, reason: `event ${e.seq} was modified: its content does not match its hash` });
     }
     hashes.set(e.seq, e.hash);
@@ -59,7 +63,9 @@ export async function verifyAuditLog(
 
   const keyByKid = new Map(keys.map((k) => [k.kid, k]));
   let lastSealed = 0;
-  for (const cp of checkpoints) {
+  if (from && !checkpoints.some((cp) => cp.seq === from.seq)) findings.push({ seq: from.seq, reason: `no signed checkpoint seals event ${from.seq}, where the audit archive ends` });
+  // Checkpoints before the archive's end went with their events (into the archive).
+  for (const cp of from ? checkpoints.filter((c) => c.seq >= from.seq) : checkpoints) {
     const problem = await checkCheckpoint(cp, keyByKid, trustDomain, hashes, lastSeq);
     if (problem) findings.push({ seq: cp.seq > lastSeq ? lastSeq + 1 : cp.seq, reason: problem });
     else lastSealed = Math.max(lastSealed, cp.seq);
@@ -77,7 +83,8 @@ export async function verifyAuditLog(
   };
 }
 
-async function checkCheckpoint(
+/** Why a checkpoint does not hold (signature, signed content, the event it seals), or null. */
+export async function checkCheckpoint(
   cp: AuditCheckpointRecord,
   keys: Map<string, VerificationKey>,
   trustDomain: string,

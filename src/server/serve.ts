@@ -33,6 +33,11 @@ export async function startServer(config: Config, deps: MandateDeps & HttpServer
     void housekeeping(mandate, app.log).catch((err: unknown) => app.log.error({ err }, 'housekeeping failed'));
   }, config.auditCheckpointInterval * 1000);
   timer.unref();
+  // Retention runs on its own period, off the request path; each transaction is one bounded batch.
+  const retention = setInterval(() => {
+    void mandate.retention.run().catch((err: unknown) => app.log.error({ err }, 'retention failed'));
+  }, config.retentionInterval * 1000);
+  retention.unref();
 
   let closing: Promise<void> | undefined;
   return {
@@ -42,6 +47,7 @@ export async function startServer(config: Config, deps: MandateDeps & HttpServer
     close() {
       closing ??= (async () => {
         clearInterval(timer);
+        clearInterval(retention);
         await app.close();
         await mandate.close();
       })();
@@ -50,7 +56,11 @@ export async function startServer(config: Config, deps: MandateDeps & HttpServer
   };
 }
 
-/** Periodic work: seal the audit log, drop spent join tokens and long-expired credential records. */
+/**
+ * Periodic work: seal the audit log, refresh the bundle, expire due tasks, refresh federated
+ * bundles and compact the in-memory revocation registry. Deleting expired records (join tokens,
+ * credentials, tokens, tasks, the replay cache, …) is retention's job (`Mandate.retention`).
+ */
 async function housekeeping(mandate: Mandate, log: FastifyInstance['log']): Promise<void> {
   const sealed = await mandate.checkpointer.checkpoint();
   if (sealed !== null) {
@@ -58,13 +68,8 @@ async function housekeeping(mandate: Mandate, log: FastifyInstance['log']): Prom
     const cp = (await mandate.store.read.audit.checkpoints()).at(-1);
     if (cp) log.info({ auditCheckpoint: { seq: cp.seq, hash: cp.hash, signature: cp.signature } }, 'audit checkpoint');
   }
-  const dayAgo = mandate.clock.now() - 86_400_000;
-  await mandate.store.transaction(async (tx) => {
-    await tx.joinTokens.deleteExpired(dayAgo);
-  });
   await mandate.bundle.current();
   await mandate.tasks.expireDue();
   await mandate.federation.refreshDue();
-  await mandate.store.transaction((tx) => tx.replay.deleteExpired(mandate.clock.now()));
   mandate.revocations.compact();
 }

@@ -4,6 +4,8 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Command } from 'commander';
+import { archiveMark } from '../../audit/archive.js';
+import { verifyAuditArchives } from '../../audit/archive-verify.js';
 import { auditEvents } from '../../audit/export.js';
 import { verifyAuditLog } from '../../audit/verify.js';
 import { systemClock } from '../../core/clock.js';
@@ -12,8 +14,10 @@ import { DATABASE_FILE } from '../../server/mandate.js';
 import { SqliteStore } from '../../storage/sqlite/sqlite-store.js';
 import { adminClient, clientOptions, CliError, output, type ClientOptions } from '../common.js';
 
-/** Verifies a data directory's audit log directly, without a running server. */
-async function verifyOffline(dataDir: string): Promise<AuditVerifyResult> {
+type OfflineResult = AuditVerifyResult & { archives_checked?: number; archived_events?: number };
+
+/** Verifies a data directory's audit log directly, without a running server; with `archives`, its audit archive first. */
+async function verifyOffline(dataDir: string, archives: boolean): Promise<OfflineResult> {
   const path = join(dataDir, DATABASE_FILE);
   if (!existsSync(path)) throw new CliError(`no Mandate database at ${path}; check --data-dir`, 2);
   const store = SqliteStore.open({ path, clock: systemClock });
@@ -21,8 +25,14 @@ async function verifyOffline(dataDir: string): Promise<AuditVerifyResult> {
     const trustDomain = await store.read.meta.get('trust_domain');
     if (!trustDomain) throw new CliError(`${path} has no trust domain yet; was the server ever started with this data dir?`, 2);
     const keys = (await store.read.keys.list()).map((k) => ({ kid: k.kid, alg: k.alg, jwk: k.publicJwk }));
-    const r = await verifyAuditLog(auditEvents(store.read), await store.read.audit.checkpoints(), keys, trustDomain);
-    return { ok: r.ok, events_checked: r.eventsChecked, checkpoints_checked: r.checkpointsChecked, first_bad_seq: r.firstBadSeq, reason: r.reason, unsealed_events: r.unsealedEvents };
+    const mark = await archiveMark(store.read);
+    const r = await verifyAuditLog(auditEvents(store.read, mark ? { afterSeq: mark.seq - 1 } : {}), await store.read.audit.checkpoints(), keys, trustDomain, mark);
+    const live: OfflineResult = { ok: r.ok, events_checked: r.eventsChecked, checkpoints_checked: r.checkpointsChecked, first_bad_seq: r.firstBadSeq, reason: r.reason, unsealed_events: r.unsealedEvents };
+    if (!archives) return live;
+    const a = await verifyAuditArchives(dataDir, keys, trustDomain, mark);
+    const extra = { archives_checked: a.archivesChecked, archived_events: a.archivedEvents };
+    // An archive problem comes first: its sequence numbers are lower than any live one.
+    return a.ok ? { ...live, ...extra } : { ...live, ...extra, ok: false, first_bad_seq: a.firstBadSeq, reason: a.reason };
   } finally {
     await store.close();
   }
@@ -30,12 +40,13 @@ async function verifyOffline(dataDir: string): Promise<AuditVerifyResult> {
 
 export function register(program: Command): void {
   const audit = program.command('audit').description('the tamper-evident audit log');
-  clientOptions(audit.command('verify').description('verify the hash chain and signed checkpoints; names the first bad sequence number').option('--data-dir <dir>', 'verify this data directory directly instead of asking the server')).action(
-    async (opts: ClientOptions & { dataDir?: string }) => {
-      const r = opts.dataDir ? await verifyOffline(opts.dataDir) : await adminClient(opts).verifyAudit();
+  clientOptions(audit.command('verify').description('verify the hash chain and signed checkpoints; names the first bad sequence number').option('--data-dir <dir>', 'verify this data directory directly instead of asking the server').option('--archives', 'with --data-dir: also verify the archived events in <dir>/audit-archive')).action(
+    async (opts: ClientOptions & { dataDir?: string; archives?: boolean }) => {
+      if (opts.archives && !opts.dataDir) throw new CliError('--archives reads the archive files: give --data-dir <dir> too', 2);
+      const r: OfflineResult = opts.dataDir ? await verifyOffline(opts.dataDir, opts.archives === true) : await adminClient(opts).verifyAudit();
       output(opts, r, (v) =>
         v.ok
-          ? `audit log ok: ${v.events_checked} events, ${v.checkpoints_checked} signed checkpoints${v.unsealed_events ? ` (${v.unsealed_events} events after the last checkpoint)` : ''}`
+          ? `audit log ok: ${v.events_checked} events, ${v.checkpoints_checked} signed checkpoints${v.unsealed_events ? ` (${v.unsealed_events} events after the last checkpoint)` : ''}${v.archives_checked !== undefined ? `; archive ok: ${v.archived_events} events in ${v.archives_checked} files` : ''}`
           : `audit log BROKEN at event ${v.first_bad_seq}: ${v.reason}`,
       );
       if (!r.ok) process.exitCode = 3;

@@ -26,10 +26,13 @@ import type {
   HumanSessionRecord,
 } from './records.js';
 import type { RevocationEventInput, RevocationEventRecord, SignalRecord, SsfStreamRecord } from './feed-records.js';
+import type { RetentionWriter } from './retention.js';
 import type { TaskSessionReader, TaskSessionWriter } from './session-records.js';
 
 export type * from './records.js';
 export type * from './feed-records.js';
+export type * from './retention.js';
+export { PRUNABLE_KINDS } from './retention.js';
 export type * from './session-records.js';
 
 /**
@@ -100,6 +103,8 @@ export interface StoreTx {
   ssfStreams: SsfStreamReader & SsfStreamWriter;
   signals: SignalReader & SignalWriter;
   taskSessions: TaskSessionReader & TaskSessionWriter;
+  /** Deletes what is over and past its retention (docs/operations.md). */
+  retention: RetentionWriter;
 }
 
 export interface AgentListFilter {

@@ -1,15 +1,17 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
+import { archiveMark } from '../../audit/archive.js';
 import { auditEvents, parseSince, toJsonLine } from '../../audit/export.js';
 import { verifyAuditLog } from '../../audit/verify.js';
 import { MandateError } from '../../core/errors.js';
 import type { Mandate } from '../mandate.js';
 import { route } from '../route.js';
 
-/** Verifies the whole audit log of a running (or offline-opened) Mandate. */
+/** Verifies the audit log in the database of a running (or offline-opened) Mandate: from the last archived event on, when older ones were archived. */
 export async function verifyMandateAudit(mandate: Pick<Mandate, 'store' | 'keys' | 'config'>) {
   const keys = (await mandate.keys.allPublicKeys()).map((k) => ({ kid: k.kid, alg: k.alg, jwk: k.jwk }));
-  return verifyAuditLog(auditEvents(mandate.store.read), await mandate.store.read.audit.checkpoints(), keys, mandate.config.trustDomain);
+  const mark = await archiveMark(mandate.store.read);
+  return verifyAuditLog(auditEvents(mandate.store.read, mark ? { afterSeq: mark.seq - 1 } : {}), await mandate.store.read.audit.checkpoints(), keys, mandate.config.trustDomain, mark);
 }
 
 export const verifyAudit = route({

@@ -3,6 +3,7 @@
  * Each runs in its own transaction and records its version in `schema_migrations`.
  */
 import { laterMigrations } from './migrations-later.js';
+import { retentionMigrations } from './migrations-retention.js';
 
 export interface Migration {
   version: number;
@@ -274,4 +275,4 @@ migrations.push({
   `,
 });
 
-migrations.push(...laterMigrations);
+migrations.push(...laterMigrations, ...retentionMigrations);

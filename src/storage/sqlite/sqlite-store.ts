@@ -21,6 +21,7 @@ import { SqliteGrantRequests, SqliteHumanSessions } from './human-repositories.j
 import { SqliteSignals } from './signal-repositories.js';
 import { SqliteSsfStreams } from './ssf-repositories.js';
 import { SqliteTaskSessions } from './session-repositories.js';
+import { SqliteRetention } from './retention-repositories.js';
 import { Statements } from './statements.js';
 import { SqliteFederation, SqliteGrants, SqliteReplay, SqliteTasks, SqliteTaskTokens, SqliteTrustRules } from './task-repositories.js';
 
@@ -55,6 +56,7 @@ function repositories(s: Statements, clock: Clock): StoreTx {
     humanSessions: new SqliteHumanSessions(s),
     ssfStreams: new SqliteSsfStreams(s),
     signals: new SqliteSignals(s),
+    retention: new SqliteRetention(s),
     taskSessions: new SqliteTaskSessions(s),
   };
 }
