@@ -124,7 +124,9 @@ describe('SSF transmitter', () => {
 
     // Paused: held, then delivered once enabled.
     assert.equal((await admin(server, 'POST', '/v1/ssf/status', { stream_id: pollId, status: 'paused', reason: 'maintenance' })).json.status, 'paused');
-    assert.deepEqual((await admin(server, 'GET', `/v1/ssf/status?stream_id=${pollId}`)).json, { stream_id: pollId, status: 'paused', reason: 'maintenance' });
+    const { queue, ...read } = (await admin(server, 'GET', `/v1/ssf/status?stream_id=${pollId}`)).json;
+    assert.deepEqual(read, { stream_id: pollId, status: 'paused', reason: 'maintenance' });
+    assert.deepEqual(queue, { queued: 0, max: 10_000, dropped_risk: 0, dropped_other: 0, coalesced: 0 });
     const held = await startTask(server, alpha);
     await admin(server, 'POST', `/v1/tasks/${held.task_id}/end`);
     assert.deepEqual((await poll(server, pollId)).sets, {}, 'a paused stream transmits nothing');
