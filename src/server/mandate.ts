@@ -211,7 +211,8 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       catalog: catalog.catalog,
       // The policy store's active set decides; an activation takes effect at the next call.
       decisionPoint: () => policyStore.active(),
-      internalDomains: [config.trustDomain],
+      internalDomains: [config.trustDomain, ...(config.internalDomains ?? [])],
+      allowedInternalDestinations: config.allowedInternalDestinations ?? [],
       agentFacts: async (spiffeId) => {
         const name = spiffeId.startsWith(`spiffe://${config.trustDomain}/agent/`) ? spiffeId.slice(`spiffe://${config.trustDomain}/agent/`.length) : undefined;
         const a = name === undefined ? undefined : await store.read.agents.get(name);
