@@ -1,3 +1,5 @@
+import { quotedDescription, quotedString } from './auth-param.js';
+
 /**
  * Why a request to a protected resource was refused. Stable: callers may `switch` on it.
  * - `missing_token`: no `Authorization: Bearer|DPoP` credential (RFC 6750 §3.1: the challenge carries no error code);
@@ -99,24 +101,14 @@ export function challenge(opts: ChallengeOptions, error?: ChallengeError): strin
   return schemes
     .map((scheme) => {
       const params: string[] = [];
-      if (opts.realm !== undefined) params.push(`realm=${quoted(opts.realm)}`);
+      if (opts.realm !== undefined) params.push(`realm=${quotedString(opts.realm)}`);
       if (error && target === scheme && error.code !== 'missing_token') {
-        params.push(`error="${error.code}"`, `error_description="${description(error.description)}"`);
-        if (error.scope !== undefined) params.push(`scope=${quoted(error.scope)}`);
+        params.push(`error="${error.code}"`, `error_description=${quotedDescription(error.description)}`);
+        if (error.scope !== undefined) params.push(`scope=${quotedString(error.scope)}`);
       }
-      if (opts.resourceMetadata !== undefined) params.push(`resource_metadata=${quoted(opts.resourceMetadata)}`);
-      if (scheme === 'DPoP') params.push(`algs=${quoted(opts.dpopAlgorithms.join(' '))}`);
+      if (opts.resourceMetadata !== undefined) params.push(`resource_metadata=${quotedString(opts.resourceMetadata)}`);
+      if (scheme === 'DPoP') params.push(`algs=${quotedString(opts.dpopAlgorithms.join(' '))}`);
       return params.length === 0 ? scheme : `${scheme} ${params.join(', ')}`;
     })
     .join(', ');
-}
-
-/** RFC 7230 §3.2.6 quoted-string for configured values: `"` and `\` escaped, controls dropped. */
-function quoted(value: string): string {
-  return `"${value.replace(/[\p{Cc}]/gu, '').replace(/["\\]/g, (c) => `\\${c}`)}"`;
-}
-
-/** RFC 6750 §3: `error_description` is limited to %x20-21 / %x23-5B / %x5D-7E; anything else becomes `?`. */
-function description(value: string): string {
-  return value.replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, '?');
 }

@@ -57,7 +57,7 @@ export interface ProxyCall {
   target?: RequestTarget;
   route?: CompiledRoute;
   params?: Record<string, string>;
-  /** Set by `body` for a JSON body: its bytes (forwarded as they came) and its value (for the decision). */
+  /** Set by `body` for a JSON body or a url-encoded form: its bytes (forwarded as they came) and, for JSON, its value (for the decision). */
   json?: { bytes: Buffer; value: unknown };
   /** Set by `decide`: what the decision point and the approval are bound to. */
   arguments?: Record<string, unknown>;

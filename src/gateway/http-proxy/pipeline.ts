@@ -8,6 +8,7 @@ import { decide } from './steps/decide.js';
 import { forward } from './steps/forward.js';
 import { inject } from './steps/inject.js';
 import { match } from './steps/match.js';
+import { override } from './steps/override.js';
 import { passthrough } from './steps/passthrough.js';
 import { rateLimit } from './steps/rate-limit.js';
 import { revocation } from './steps/revocation.js';
@@ -17,7 +18,7 @@ import { revocation } from './steps/revocation.js';
  * nothing is forwarded unless every step before it let the request through. Whatever happened,
  * `record` counts it (./metrics.ts) and logs one line without credentials, tokens or the query.
  */
-export const PROXY_STEPS: readonly Step[] = [authenticate, revocation, match, rateLimit, body, passthrough, decide, approval, inject, forward];
+export const PROXY_STEPS: readonly Step[] = [authenticate, revocation, match, override, rateLimit, body, passthrough, decide, approval, inject, forward];
 
 export async function proxyRequest(call: ProxyCall, deps: ProxyDeps): Promise<void> {
   let refusal: Refusal | undefined;

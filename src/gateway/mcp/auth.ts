@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { MandateError } from '../../core/errors.js';
 import type { DpopVerifier } from '../../oauth/dpop.js';
+import { quotedDescription, quotedString } from '../../sdk/auth-param.js';
 import type { LocalTaskTokenVerifiers, Principal } from '../task-token-verifier.js';
 
 /**
@@ -30,9 +31,6 @@ export interface GatewayAuthOptions {
   dpopRequired: boolean;
 }
 
-const quoted = (s: string): string => s.replace(/[\\"]/g, '').slice(0, 300);
-
-
 export class GatewayAuthenticator {
   readonly #o: GatewayAuthOptions;
 
@@ -42,12 +40,19 @@ export class GatewayAuthenticator {
 
   /** `WWW-Authenticate` for a refusal: the Bearer challenge (and DPoP's when DPoP is in play). */
   challenge(error?: Refusal['error'], description?: string, scheme: 'Bearer' | 'DPoP' | 'both' = 'both'): string {
-    const params = [`resource_metadata="${this.#o.resourceMetadataUrl}"`, ...(error ? [`error="${error}"`] : []), ...(description ? [`error_description="${quoted(description)}"`] : [])];
+    const params = [`resource_metadata=${quotedString(this.#o.resourceMetadataUrl)}`, ...(error ? [`error="${error}"`] : []), ...(description ? [`error_description=${quotedDescription(description)}`] : [])];
     const bearer = `Bearer ${params.join(', ')}`;
-    const dpop = `DPoP algs="${this.#o.dpop.algorithms.join(' ')}", ${params.join(', ')}`;
+    const dpop = `DPoP algs=${quotedString(this.#o.dpop.algorithms.join(' '))}, ${params.join(', ')}`;
     if (scheme === 'Bearer') return this.#o.dpopRequired ? dpop : bearer;
     if (scheme === 'DPoP') return dpop;
     return this.#o.dpopRequired ? dpop : `${bearer}, ${dpop}`;
+  }
+
+  /** The 403 challenge of a call the token's scopes do not grant (RFC 6750 §3.1 `insufficient_scope`), naming the scopes it needs. */
+  insufficientScope(scopes: readonly string[]): string {
+    // resource_metadata first: some clients take the first `resource_metadata=` they find, even inside another value.
+    const params = [`resource_metadata=${quotedString(this.#o.resourceMetadataUrl)}`, 'error="insufficient_scope"', `scope=${quotedString(scopes.join(' '))}`, `error_description=${quotedDescription("the token's scopes do not grant this tool")}`];
+    return `${this.#o.dpopRequired ? 'DPoP' : 'Bearer'} ${params.join(', ')}`;
   }
 
   /** The verified principal, or the refusal to send. */

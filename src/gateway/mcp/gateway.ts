@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION, ErrorCode, isInitializeRequest, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Clock } from '../../core/clock.js';
 import type { Store } from '../../core/store/index.js';
 import type { PublishedKey } from '../../identity/keys/key-manager.js';
@@ -12,7 +12,7 @@ import type { AuthorizeResult } from '../../policy/decision-service.js';
 import type { McpToolDescription, ToolAnnotation } from '../../policy/tool-catalog.js';
 import { LocalTaskTokenVerifiers, revocableOf, type Principal } from '../task-token-verifier.js';
 import type { PipelineDeps } from '../pipeline/context.js';
-import { DECISION_META, POLICY_REFUSED, type DecisionFacts } from '../pipeline/results.js';
+import { DECISION_META, POLICY_REFUSED } from '../pipeline/results.js';
 import { authorizeServerAction, grantedByScopes, serverActionScope } from '../pipeline/server-action.js';
 import { GatewayAuthenticator } from './auth.js';
 import type { GatewayConfig } from './config.js';
@@ -20,6 +20,7 @@ import { exposeToolResult } from './expose.js';
 import { downstreamCapabilities, registerHandlers, type HandlerDeps } from './handlers.js';
 import { GatewayMetrics, type MetricsRegistry } from './metrics.js';
 import { Namer } from './naming.js';
+import { negotiatedProtocol, preflight, type PreflightDeps, type RefusedCall } from './preflight.js';
 import type { ApprovalPort, BrokerPort, CatalogPort, DecisionPort, GatewayLog } from './ports.js';
 import { silentLog } from './ports.js';
 import { METADATA_PATH, protectedResourceMetadata, type ProtectedResourceMetadata } from '../protected-resource.js';
@@ -68,6 +69,8 @@ function writeJson(res: ServerResponse, status: number, body: unknown, headers: 
 }
 
 const rpcError = (code: number, message: string, id: unknown = null, data?: unknown) => ({ jsonrpc: '2.0', id, error: { code, message, ...(data === undefined ? {} : { data }) } });
+/** The answer to a request of a batch that was refused as a whole because of another of its calls. */
+const notRun = (id: unknown) => rpcError(-32000, 'not run: another call of this batch was refused', id);
 
 export class McpGateway {
   readonly resource: string;
@@ -80,6 +83,9 @@ export class McpGateway {
   readonly #namer: Namer;
   readonly #auth: GatewayAuthenticator;
   readonly #sessions = new Map<string, GatewaySession>();
+  /** The MCP protocol each session negotiated at initialize (what its later requests are held to). */
+  readonly #protocols = new WeakMap<GatewaySession, string>();
+  readonly #preflight: PreflightDeps;
   readonly #pipeline: PipelineDeps;
   readonly #handlerDeps: HandlerDeps;
   readonly #metrics: GatewayMetrics | undefined;
@@ -124,6 +130,12 @@ export class McpGateway {
         return log();
       },
       exposeResult: (server, r: CallToolResult) => exposeToolResult(this.#namer, server, r),
+    };
+    this.#preflight = {
+      namer: this.#namer,
+      // Exposed as tools/list would show it: listed by its upstream and taken into the catalog (whose names are header-safe).
+      lists: (server, tool) => this.#upstreams.some((u) => u.name === server && u.tools.some((t) => t.name === tool)) && host.decisions.catalog.get(`${server}/${tool}`) !== undefined,
+      decide: (input) => host.decisions.authorize(input),
     };
     this.#handlerDeps = {
       namer: this.#namer,
@@ -206,46 +218,30 @@ export class McpGateway {
     } else if (req.method === 'POST' && isInitializeRequest(body)) {
       if (this.#sessions.size >= (this.#settings.gateway.maxSessions ?? DEFAULT_MAX_SESSIONS)) return writeJson(res, 503, rpcError(-32000, 'too many mcp sessions; try again later'), { 'retry-after': '30' });
       session = this.#newSession(principal, body.params.clientInfo, requestId);
+      this.#protocols.set(session, negotiatedProtocol(body.params.protocolVersion));
     } else {
       return writeJson(res, 400, rpcError(-32000, 'bad request: an mcp-session-id header is required (initialize first)'));
     }
-    const predecided = req.method === 'POST' ? await this.#scopeChallenge(principal, body, requestId) : undefined;
-    if (predecided && 'refused' in predecided) {
-      const { scope, facts, id } = predecided.refused;
-      return writeJson(res, 403, rpcError(POLICY_REFUSED, `mandate denied \`${scope.slice(5)}\`: the task token's scopes do not grant it (decision ${facts.decision_id ?? 'none'})`, id, { [DECISION_META]: facts }), {
-        'www-authenticate': `${this.#dpopRequired ? 'DPoP' : 'Bearer'} error="insufficient_scope", scope="${scope}", resource_metadata="${this.metadataUrl}", error_description="the token's scopes do not grant this tool"`,
-      });
+    let decided: Map<unknown, { name: string; result: AuthorizeResult }> | undefined;
+    if (req.method === 'POST') {
+      const checked = await preflight(body, this.#protocols.get(session) ?? DEFAULT_NEGOTIATED_PROTOCOL_VERSION, principal, requestId, this.#preflight);
+      if ('invalid' in checked) return writeJson(res, 400, rpcError(checked.invalid.code, checked.invalid.message));
+      if ('unknown' in checked) {
+        const { id, name, ids } = checked.unknown;
+        const unknown = rpcError(ErrorCode.InvalidParams, `unknown tool \`${name.slice(0, 200)}\``, id);
+        return writeJson(res, 200, Array.isArray(body) ? ids.map((i) => (i === id ? unknown : notRun(i))) : unknown);
+      }
+      if ('refused' in checked) {
+        const { calls, ids } = checked.refused;
+        const answer = (c: RefusedCall) => rpcError(POLICY_REFUSED, `mandate denied \`${c.scope.slice(5)}\`: the task token's scopes do not grant it (decision ${c.facts.decision_id ?? 'none'})`, c.id ?? null, { [DECISION_META]: c.facts });
+        const payload = Array.isArray(body) ? ids.map((i) => { const c = calls.find((x) => x.id === i); return c ? answer(c) : notRun(i); }) : answer(calls[0]!);
+        return writeJson(res, 403, payload, { 'www-authenticate': this.#auth.insufficientScope([...new Set(calls.map((c) => c.scope))]) });
+      }
+      decided = checked.decided;
     }
     session.touch(principal, requestId, now);
-    const auth = { token: '', clientId: principal.clientId, scopes: principal.scopes, expiresAt: principal.expiresAt, extra: { principal, requestId, predecided: predecided?.decided } };
+    const auth = { token: '', clientId: principal.clientId, scopes: principal.scopes, expiresAt: principal.expiresAt, extra: { principal, requestId, predecided: decided } };
     await session.transport.handleRequest(Object.assign(req, { auth }), res, body);
-  }
-
-  /**
-   * MCP "scope challenge": a `tools/call` for a tool the token's scopes do not grant is decided
-   * (and audited) here; a refusal is answered 403 `insufficient_scope` naming the scope, so the
-   * client can ask for a token with it. When a policy allows it anyway, the decision is handed to
-   * the pipeline instead of deciding twice.
-   */
-  async #scopeChallenge(principal: Principal, body: unknown, requestId: string): Promise<{ refused: { scope: string; facts: DecisionFacts; id: unknown } } | { decided: Map<unknown, AuthorizeResult> } | undefined> {
-    const m = body as Json | null;
-    if (typeof m !== 'object' || m === null || Array.isArray(m) || m.method !== 'tools/call') return undefined;
-    const params = m.params as Json | undefined;
-    const name = typeof params?.name === 'string' ? params.name : undefined;
-    const r = name === undefined ? undefined : this.#namer.resolveName(name);
-    if (!r || !this.#pipeline.hasUpstream(r.server)) return undefined;
-    const toolId = `${r.server}/${r.name}`;
-    const scope = `tool:${toolId}`;
-    if (grantedByScopes(principal.scopes, scope)) return undefined;
-    const args = typeof params?.arguments === 'object' && params.arguments !== null ? (params.arguments as Record<string, unknown>) : {};
-    let d: AuthorizeResult;
-    try {
-      d = await this.#host.decisions.authorize({ principal, toolId, arguments: args, requestId });
-    } catch {
-      return undefined; // the pipeline decides again and fails closed
-    }
-    if (d.outcome !== 'deny') return { decided: new Map([[m.id, d]]) };
-    return { refused: { scope, id: m.id ?? null, facts: { outcome: 'deny', decision_id: d.decisionId, reasons: d.reasons, policy_set_version: d.policySetVersion, error: 'insufficient_scope' } } };
   }
 
   #newSession(principal: Principal, clientInfo: { name?: string; version?: string } | undefined, requestId: string): GatewaySession {

@@ -68,6 +68,12 @@ function callerOf(extra: Extra): { principal: Principal; requestId: string | nul
   return { principal, requestId: (extra.authInfo?.extra?.requestId as string | undefined) ?? null };
 }
 
+/** A decision the HTTP front already made for this call (./preflight.ts), only ever for the tool it was made for. */
+function predecidedFor(extra: Extra, name: string): AuthorizeResult | undefined {
+  const d = (extra.authInfo?.extra?.predecided as Map<unknown, { name: string; result: AuthorizeResult }> | undefined)?.get(extra.requestId);
+  return d?.name === name ? d.result : undefined;
+}
+
 const routeOf = (extra: Extra): InflightRoute => ({
   sendRequest: (request, signal) => extra.sendRequest(request as never, ResultSchema, { signal }),
   sendNotification: (notification) => extra.sendNotification(notification as never),
@@ -137,7 +143,7 @@ export function registerHandlers(server: Server, session: GatewaySession, deps: 
       meta: req.params._meta as Record<string, unknown> | undefined,
       requestId,
       signal: extra.signal,
-      predecided: (extra.authInfo?.extra?.predecided as Map<unknown, AuthorizeResult> | undefined)?.get(extra.requestId),
+      predecided: predecidedFor(extra, req.params.name),
       onProgress: progressToken === undefined ? undefined : (p) => void extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }).catch(() => undefined),
     };
     let outcome = 'error';

@@ -1,11 +1,14 @@
 import type { Step } from '../context.js';
+import { hasMethodParam, METHOD_PARAM, overrideRefusal } from './override.js';
 
 /**
  * Step 5: a JSON request body (`application/json` or `application/*+json`) is read, up to the
  * service's `maxJsonBytes`, so that the decision sees it (`body`) and the upstream gets exactly
- * those bytes. Any other body is not read here: it streams to the upstream once the request is
- * allowed, and the decision sees no `body`. A JSON body that does not parse, or that is
- * content-encoded (the decision could not read it), is refused rather than forwarded unseen.
+ * those bytes. A url-encoded form is read the same way (the decision does not see it) so that a
+ * `_method` field, which frameworks read as the request's method, is refused (./override.ts).
+ * Any other body is not read here: it streams to the upstream once the request is allowed, and
+ * the decision sees no `body`. A JSON body that does not parse, or a read body that is
+ * content-encoded (it could not be checked), is refused rather than forwarded unseen.
  */
 
 const JSON_MEDIA = /^application\/(?:[A-Za-z0-9!#$&^_.+-]+\+)?json$/i;
@@ -15,23 +18,32 @@ export function isJson(contentType: string | undefined): boolean {
   return contentType !== undefined && JSON_MEDIA.test(contentType.split(';', 1)[0]!.trim());
 }
 
+const FORM_MEDIA = /^application\/x-www-form-urlencoded$/i;
+
 export const body: Step = async (call) => {
   const { req, service } = call;
-  if (!isJson(req.headers['content-type'])) return undefined;
+  const contentType = req.headers['content-type'];
+  const form = contentType !== undefined && FORM_MEDIA.test(contentType.split(';', 1)[0]!.trim());
+  if (!form && !isJson(contentType)) return undefined;
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-    return { refuse: { status: 415, code: 'unsupported_content_encoding', detail: 'send json request bodies without a content-encoding: the decision reads them', outcome: 'bad_request', reason: 'body' } };
+    return { refuse: { status: 415, code: 'unsupported_content_encoding', detail: `send ${form ? 'form' : 'json'} request bodies without a content-encoding: mandate reads them`, outcome: 'bad_request', reason: 'body' } };
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > service.maxJsonBytes) {
-      return { refuse: { status: 413, code: 'body_too_large', detail: `json request bodies to \`${service.name}\` are limited to ${service.maxJsonBytes} bytes`, outcome: 'bad_request', reason: 'body', headers: { connection: 'close' } } };
+      return { refuse: { status: 413, code: 'body_too_large', detail: `${form ? 'form' : 'json'} request bodies to \`${service.name}\` are limited to ${service.maxJsonBytes} bytes`, outcome: 'bad_request', reason: 'body', headers: { connection: 'close' } } };
     }
     chunks.push(chunk);
   }
   const bytes = Buffer.concat(chunks, size);
+  if (form) {
+    // Forwarded as the same bytes; `value` stays undefined: the decision sees no form body.
+    call.json = { bytes, value: undefined };
+    return hasMethodParam(new URLSearchParams(bytes.toString('latin1'))) ? { refuse: overrideRefusal(`the \`${METHOD_PARAM}\` form field`) } : undefined;
+  }
   if (size === 0) {
     call.json = { bytes, value: undefined };
     return undefined;
