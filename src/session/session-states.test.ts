@@ -144,6 +144,27 @@ describe('SessionStates', () => {
     }
   });
 
+  it('the delayed write finds nothing left to write, and close and later writes still finish', async () => {
+    const { store } = await openStore(['t']);
+    try {
+      const fired: (() => void)[] = [];
+      const sessions = new SessionStates({ store, timer: (fn) => (fired.push(fn), { cancel: () => undefined }) });
+      const s0 = emptySession('t');
+      const s1 = recordDecision(s0, { toolId: 'docs/read', outcome: 'deny', at: 1, destinations: [] });
+      assert.equal(sessions.record('t', s0, s1), null, 'a denial waits for the delayed write');
+      assert.equal(fired.length, 1);
+      await sessions.flush();
+      assert.equal(sessions.pending, 0);
+      fired[0]!();
+      const s2 = recordDecision(s1, { toolId: 'docs/secret', outcome: 'allow', at: 2, destinations: [], classificationReturned: 'confidential' });
+      await sessions.record('t', s1, s2);
+      assert.equal((await store.read.taskSessions.get('t'))?.highestClassification, 'confidential');
+      await sessions.close();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a stored record round-trips; a damaged one throws', () => {
     let s = emptySession('t');
     s = recordDecision(s, { toolId: 'docs/secret', outcome: 'allow', at: 10, destinations: [{ host: 'x.example', external: true }], classificationReturned: 'confidential' });

@@ -31,7 +31,15 @@ export interface SessionStatesOptions {
   /** How long a change policy cannot see grow (counters, the rate window) may wait to be written. Default 1000 ms. */
   flushDelayMs?: number;
   clock?: Clock;
+  /** Runs the delayed write (default: an unref'd `setTimeout`); tests fire it by hand. */
+  timer?: (fn: () => void, ms: number) => { cancel(): void };
 }
+
+const unrefTimeout = (fn: () => void, ms: number): { cancel(): void } => {
+  const t = setTimeout(fn, ms);
+  t.unref();
+  return { cancel: () => clearTimeout(t) };
+};
 
 interface Waiter {
   resolve: () => void;
@@ -58,7 +66,8 @@ export class SessionStates {
   readonly #standIns = new WeakSet<SessionState>();
   #waiters: Waiter[] = [];
   #running: Promise<void> | null = null;
-  #timer: NodeJS.Timeout | null = null;
+  readonly #setTimer: NonNullable<SessionStatesOptions['timer']>;
+  #timer: { cancel(): void } | null = null;
   #closed = false;
 
   constructor(opts: SessionStatesOptions = {}) {
@@ -68,6 +77,7 @@ export class SessionStates {
     this.#capacity = capacity;
     this.#flushDelayMs = opts.flushDelayMs ?? 1000;
     this.#clock = opts.clock ?? systemClock;
+    this.#setTimer = opts.timer ?? unrefTimeout;
   }
 
   /** Sessions in memory now. */
@@ -148,14 +158,13 @@ export class SessionStates {
   async flush(): Promise<void> {
     while (this.#running) await this.#running;
     if (this.pending === 0 || !this.#store) return;
-    this.#running = this.#drain();
-    await this.#running;
+    await this.#start();
   }
 
   /** Stops the timer and writes everything recorded (call before the store closes). */
   async close(): Promise<void> {
     this.#closed = true;
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer?.cancel();
     this.#timer = null;
     await this.flush();
   }
@@ -169,18 +178,24 @@ export class SessionStates {
   #writeSoon(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.#waiters.push({ resolve, reject });
-      // After the current tick, so that the changes recorded in it share one transaction.
-      this.#running ??= new Promise<void>((done) => queueMicrotask(done)).then(() => this.#drain());
+      void this.#start();
     });
+  }
+
+  /**
+   * Starts writing unless it is under way. After the current tick, so that the changes recorded in
+   * it share one transaction, and so that `#running` is set before `#drain` can clear it.
+   */
+  #start(): Promise<void> {
+    return (this.#running ??= new Promise<void>((done) => queueMicrotask(done)).then(() => this.#drain()));
   }
 
   #schedule(): void {
     if (this.#timer || this.#closed) return;
-    this.#timer = setTimeout(() => {
+    this.#timer = this.#setTimer(() => {
       this.#timer = null;
-      this.#running ??= this.#drain();
+      void this.#start();
     }, this.#flushDelayMs);
-    this.#timer.unref();
   }
 
   async #drain(): Promise<void> {
@@ -189,6 +204,8 @@ export class SessionStates {
       // After a failure, only callers waiting for durability make it try again; the timer retries the rest.
       while (this.#waiters.length > 0 || (!failed && this.pending > 0)) failed = !(await this.#writeOnce());
     } finally {
+      // INVARIANT: #drain only runs through #start, which set #running before it; it is cleared in the
+      // same tick as the last check of the loop, so a waiter added after that starts a new drain.
       this.#running = null;
       if (this.pending > 0) this.#schedule();
     }
