@@ -8,6 +8,7 @@ import type { RequestContext } from '../core/context.js';
 import { checkAdminToken } from './admin-token.js';
 import { actorOf } from '../humans/human.js';
 import { requireHuman } from './human-auth.js';
+import { redactValue, serializeError, serializeRequest } from './log-redaction.js';
 import type { Mandate } from './mandate.js';
 import { sendOAuthError, sendProblem } from './problem.js';
 import type { RouteDef } from './route.js';
@@ -121,13 +122,26 @@ export function buildHttpServer(mandate: Mandate, options: HttpServerOptions = {
   return app;
 }
 
-/** Logger options with REDACT_PATHS always applied: logger options given by a caller add to the redaction, never drop it. */
+/**
+ * Logger options with the redaction always applied (./log-redaction.ts): REDACT_PATHS, the
+ * request serializer that drops the query, and every message and field string cleared of
+ * token-shaped values. Logger options given by a caller add to the redaction, never drop it.
+ */
 function loggerOptions(given: HttpServerOptions['logger'], level: string): false | Record<string, unknown> {
   if (given === false) return false;
   const base: Record<string, unknown> = typeof given === 'object' ? given : { level };
   const theirs = base.redact as string[] | { paths?: string[] } | undefined;
   const extra = Array.isArray(theirs) ? theirs : (theirs?.paths ?? []);
-  return { ...base, redact: { paths: [...REDACT_PATHS, ...extra], censor: '[redacted]' } };
+  return {
+    ...base,
+    redact: { paths: [...REDACT_PATHS, ...extra], censor: '[redacted]' },
+    serializers: { ...(base.serializers as Record<string, unknown> | undefined), req: serializeRequest, err: serializeError },
+    hooks: {
+      logMethod(this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
+        method.apply(this, args.map((a) => redactValue(a)));
+      },
+    },
+  };
 }
 
 function parse(schema: RouteDef['body'], value: unknown, where: string): unknown {
