@@ -24,6 +24,8 @@ export class DelegationNotices {
     private readonly sink: NoticeSink | null,
     /** Told of each grant change after it commits, as a record (SSF `token-claims-change`); it must not throw. */
     private readonly onGrant: (type: 'narrowed' | 'revoked', grant: GrantRecord) => void = () => undefined,
+    /** The risk and restrictions in force for a pending approval's task and agent (docs/signals.md), told with `approval.requested`. */
+    private readonly inForce?: (a: ApprovalRecord) => { risk: number; restrictions: readonly string[] },
   ) {}
 
   grantRequest(type: 'created' | 'approved' | 'denied', r: GrantRequestRecord, grant?: GrantRecord): void {
@@ -53,6 +55,8 @@ export class DelegationNotices {
 
   approval(a: ApprovalRecord): void {
     const type = a.status === 'pending' ? 'requested' : a.status;
+    // An approver must see every restriction in force (read_only too), not only the policy that asked.
+    const standing = a.status === 'pending' ? this.#standing(a) : undefined;
     this.emit(`approval.${type}`, {
       id: a.id,
       status: a.status,
@@ -66,7 +70,16 @@ export class DelegationNotices {
       decided_by: a.decidedBy,
       approve_url: `${this.issuer}/v1/approvals/${a.id}/approve`,
       inbox_url: `${this.issuer}/inbox`,
+      ...(standing ? { risk: standing.risk, restrictions: [...standing.restrictions] } : {}),
     });
+  }
+
+  #standing(a: ApprovalRecord): { risk: number; restrictions: readonly string[] } | undefined {
+    try {
+      return this.inForce?.(a);
+    } catch {
+      return undefined; // a notice never fails the approval it tells about
+    }
   }
 
   private emit(type: string, data: Record<string, unknown>): void {

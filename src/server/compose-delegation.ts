@@ -47,6 +47,8 @@ export interface DelegationDeps {
   approvals: (onChange: (a: ApprovalRecord) => void) => ApprovalService;
   /** Told of each grant narrowed or revoked after it commits (the SSF transmitter). */
   onGrant?: ((type: 'narrowed' | 'revoked', grant: GrantRecord) => void) | undefined;
+  /** The risk and restrictions in force for an approval's task and agent, told to approvers (docs/signals.md). */
+  inForce?: ((a: ApprovalRecord) => { risk: number; restrictions: readonly string[] }) | undefined;
 }
 
 export function composeDelegation(d: DelegationDeps): { delegation: DelegationServices; approvals: ApprovalService } {
@@ -54,7 +56,7 @@ export function composeDelegation(d: DelegationDeps): { delegation: DelegationSe
   if (config.oidcIssuer && !config.oidcClientId) throw new MandateError('invalid_config', 'invalid configuration: `oidcIssuer` is set without `oidcClientId`; register Mandate at the identity provider and set both', { key: 'oidcClientId' });
   if (Boolean(config.webhookUrl) !== Boolean(config.webhookSecret)) throw new MandateError('invalid_config', 'invalid configuration: `webhookUrl` and `webhookSecret` go together; set both or neither', { key: config.webhookUrl ? 'webhookSecret' : 'webhookUrl' });
   const webhook = config.webhookUrl && config.webhookSecret ? new WebhookNotifier({ url: config.webhookUrl, secret: config.webhookSecret, clock, ...(d.fetch ? { fetch: d.fetch } : {}) }) : null;
-  const notices = new DelegationNotices(config.issuer, webhook && ((event) => webhook.send(event)), d.onGrant);
+  const notices = new DelegationNotices(config.issuer, webhook && ((event) => webhook.send(event)), d.onGrant, d.inForce);
   const approvals = d.approvals((a) => notices.approval(a));
   const rules: ApproverRules = { approverGroups: config.approverGroups ?? [], allowOwnerSelfApproval: config.allowOwnerSelfApproval };
   const delegation: DelegationServices = {

@@ -229,7 +229,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     tasks.onFinish((taskId) => decisions.forget(taskId));
     tasks.onFinish((taskId) => signals.forgetTask(taskId));
     // Approvals tell humans (webhook) about each change; humans sign in, answer and delegate through `delegation`.
-    const { delegation, approvals } = composeDelegation({ config, store, clock, masterKey: master.key, tasks, fetch: deps.fetch, onGrant: (type, grant) => tell(type === 'narrowed' ? tokenClaimsChangeOf(grant, clock.now()) : null), approvals: (onChange) => new ApprovalService(store, clock, { issuer: config.issuer, ttlSeconds: config.approvalTtl, onChange }) });
+    const { delegation, approvals } = composeDelegation({ config, store, clock, masterKey: master.key, tasks, fetch: deps.fetch, onGrant: (type, grant) => tell(type === 'narrowed' ? tokenClaimsChangeOf(grant, clock.now()) : null), inForce: (a) => signals.standing({ agent: a.agent, taskId: a.taskId, chain: [a.agent] }), approvals: (onChange) => new ApprovalService(store, clock, { issuer: config.issuer, ttlSeconds: config.approvalTtl, onChange }) });
     const secrets = new SecretStore(store, new Envelope(master.key), clock, (change) => tell(secretCredentialChangeOf(change)));
     const broker = new CredentialBroker({ secrets, keys, clock, issuer: config.issuer, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
     tasks.onFinish((taskId) => broker.forgetTask(taskId));

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MandateError } from '../../core/errors.js';
 import type { ApprovalRecord, ApprovalStatus } from '../../core/store/index.js';
 import { signedIn } from '../human-auth.js';
+import type { Mandate } from '../mandate.js';
 import { route } from '../route.js';
 import { authenticateTaskToken, refuse } from '../task-token-auth.js';
 
@@ -13,7 +14,13 @@ import { authenticateTaskToken, refuse } from '../task-token-auth.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function approvalJson(a: ApprovalRecord) {
+/**
+ * An approval as the API shows it. A pending one also shows the risk and every restriction in
+ * force now for its task and agent (`inForce`: docs/signals.md), so an approver sees that, say,
+ * `read_only` holds, not only the policy that asked for the approval.
+ */
+export function approvalJson(a: ApprovalRecord, inForce?: InForce) {
+  const standing = a.status === 'pending' && inForce ? inForce(a) : undefined;
   return {
     id: a.id,
     status: a.status,
@@ -30,8 +37,18 @@ export function approvalJson(a: ApprovalRecord) {
     decided_by: a.decidedBy,
     used_at: iso(a.usedAt),
     note: a.note,
+    ...(standing ? { risk: standing.risk, restrictions: [...standing.restrictions] } : {}),
   };
 }
+
+/** The risk and restrictions in force now for an approval's task and agent. */
+export type InForce = (a: ApprovalRecord) => { risk: number; restrictions: readonly string[] };
+
+/** `InForce` from a running Mandate's signals. */
+export const inForceOf =
+  (mandate: Mandate): InForce =>
+  (a) =>
+    mandate.signals.standing({ agent: a.agent, taskId: a.taskId, chain: [a.agent] });
 
 const STATUSES = ['pending', 'approved', 'denied', 'used', 'expired', 'revoked'] as const satisfies readonly ApprovalStatus[];
 const idParams = z.object({ id: z.string().min(1).max(80) });
@@ -47,7 +64,7 @@ export const listApprovals = route({
   responses: { 200: 'Approvals' },
   async handler({ mandate, query }) {
     const list = await mandate.approvals.list({ ...(query.status ? { status: query.status } : {}), ...(query.agent ? { agent: query.agent } : {}), ...(query.task ? { taskId: query.task } : {}), ...(query.limit ? { limit: query.limit } : {}) });
-    return { approvals: list.map(approvalJson) };
+    return { approvals: list.map((a) => approvalJson(a, inForceOf(mandate))) };
   },
 });
 
@@ -64,7 +81,7 @@ export const showApproval = route({
     const h = signedIn(human);
     const a = await mandate.approvals.get(params.id);
     if (!a || (!h.admin && !(await mandate.delegation.approvers.verdict(h, a)).ok)) throw new MandateError('not_found', `no approval \`${params.id}\``, { id: params.id });
-    return approvalJson(a);
+    return approvalJson(a, inForceOf(mandate));
   },
 });
 
@@ -84,7 +101,7 @@ function answer(approve: boolean) {
     body: answerBody,
     responses: { 200: 'The approval as decided', 403: 'This human may not answer it (the reason says why)', 404: 'No such approval', 409: 'Not pending (decided, used or expired)' },
     async handler({ mandate, params, body, ctx, human }) {
-      return approvalJson(await mandate.delegation.approvers.decide(params.id, signedIn(human), approve, body?.note, ctx));
+      return approvalJson(await mandate.delegation.approvers.decide(params.id, signedIn(human), approve, body?.note, ctx), inForceOf(mandate));
     },
   });
 }

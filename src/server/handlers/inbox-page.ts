@@ -33,9 +33,12 @@ ${act('grant_request', r.id, 'approve', 'Approve (unchecked scopes are left out)
 ${act('grant_request', r.id, 'deny', 'Deny')}</section>`;
 }
 
-function approvalHtml(a: ApprovalRecord): string {
+function approvalHtml(a: ApprovalRecord, inForce: InboxView['inForce']): string {
+  const standing = inForce?.(a);
+  // Every restriction in force, so that approving one call is never mistaken for lifting the others.
+  const restricted = standing && (standing.risk > 0 || standing.restrictions.length > 0) ? `<p class="error">in force now: risk ${esc(standing.risk)}${standing.restrictions.length ? ` · restrictions ${standing.restrictions.map((r) => `<code>${esc(r)}</code>`).join(', ')}` : ''}</p>\n` : '';
   return `<section><p><strong>${esc(a.agent)}</strong> wants to call <code>${esc(a.target)}</code> in task <code>${esc(a.taskId)}</code></p>
-<p class="muted">arguments digest <code>${esc(a.argumentsDigest.slice(0, 16))}…</code> · asked by ${esc(a.reasons.join(', '))} · policy set ${esc(a.policySetVersion)} · expires ${when(a.expiresAt)}</p>
+${restricted}<p class="muted">arguments digest <code>${esc(a.argumentsDigest.slice(0, 16))}…</code> · asked by ${esc(a.reasons.join(', '))} · policy set ${esc(a.policySetVersion)} · expires ${when(a.expiresAt)}</p>
 ${act('approval', a.id, 'approve', 'Approve this one call')}${act('approval', a.id, 'deny', 'Deny')}</section>`;
 }
 
@@ -50,6 +53,8 @@ export interface InboxView {
   requests: GrantRequestRecord[];
   approvals: ApprovalRecord[];
   grants: GrantRecord[];
+  /** The risk and restrictions in force now for an approval's task and agent (docs/signals.md). */
+  inForce?: ((a: ApprovalRecord) => { risk: number; restrictions: readonly string[] }) | undefined;
   message?: string | undefined;
   error?: string | undefined;
 }
@@ -62,7 +67,7 @@ export function inboxPage(v: InboxView): string {
 <form method="post" action="/auth/logout?return_to=/inbox"><button>Sign out</button></form>
 ${v.message ? `<p>${esc(v.message)}</p>` : ''}${v.error ? `<p class="error">${esc(v.error)}</p>` : ''}
 <h2>Agents asking for access</h2>${list(v.requests.map(requestHtml), 'No grant request waits for you.')}
-<h2>Calls waiting for approval</h2>${list(v.approvals.map(approvalHtml), 'No call waits for your approval.')}
+<h2>Calls waiting for approval</h2>${list(v.approvals.map((a) => approvalHtml(a, v.inForce)), 'No call waits for your approval.')}
 <h2>Your grants</h2>${list(v.grants.map(grantHtml), 'No active grant.')}`,
   );
 }

@@ -4,7 +4,7 @@ import type { Human } from '../../humans/human.js';
 import { cookieNames, readCookie, signedIn } from '../human-auth.js';
 import type { Mandate } from '../mandate.js';
 import { route } from '../route.js';
-import { approvalJson } from './approvals.js';
+import { approvalJson, inForceOf } from './approvals.js';
 import { grantRequestJson } from './grant-requests.js';
 import { inboxPage, PAGE_CSP, signInPage } from './inbox-page.js';
 
@@ -40,7 +40,7 @@ export const inbox = route({
     return {
       human: { id: h.id, groups: h.groups, admin: h.admin },
       grant_requests: requests.map(grantRequestJson),
-      approvals: approvals.map(approvalJson),
+      approvals: approvals.map((a) => approvalJson(a, inForceOf(mandate))),
       grants: grants.map((g) => ({ id: g.id, agent: g.agent, human: g.human, scopes: g.scopes, purpose: g.purpose, status: g.status, expires_at: iso(g.expiresAt) })),
     };
   },
@@ -59,7 +59,7 @@ export const inboxHtml = route({
   async handler({ mandate, query, request, reply }) {
     const id = readCookie(request, cookieNames(mandate.config.issuer).session);
     const h = id === undefined ? undefined : await mandate.delegation.sessions.resolve(id);
-    const html = h ? inboxPage({ human: h, ...(await inboxOf(mandate, h)), message: query.done, error: query.error }) : signInPage(mandate.delegation.signIn !== null);
+    const html = h ? inboxPage({ human: h, ...(await inboxOf(mandate, h)), inForce: inForceOf(mandate), message: query.done, error: query.error }) : signInPage(mandate.delegation.signIn !== null);
     return reply.type('text/html; charset=utf-8').header('content-security-policy', PAGE_CSP).header('x-content-type-options', 'nosniff').send(html);
   },
 });

@@ -93,6 +93,18 @@ describe('ASI10 attack: weaker restrictions pushing out a stronger one; subjects
     assert.deepEqual(await decide(server, token, 'mail/send', { ...MAIL, approved: true }), ['deny', ['mandate.signal-read-only']]);
   });
 
+  test('an approval shows the approver every restriction in force for its task and agent, read_only too', async () => {
+    const { token, taskId } = await newTask(mixer, SCOPES);
+    assert.equal((await call(server, 'POST', '/v1/signals', { task: taskId, kind: 'judge', risk: 40, source: 'judge', reason: 'tainted' })).status, 201);
+    assert.equal((await call(server, 'POST', '/v1/signals', { agent: spiffeIdOf(server, 'mixer'), kind: 'edr', risk: 75, source: 'edr' })).status, 201);
+    assert.equal((await decide(server, token, 'docs/read'))[0], 'approval_required');
+    const ticket = await server.mandate.approvals.request({ agent: spiffeIdOf(server, 'mixer'), taskId, target: 'docs/read', arguments: {}, policySetVersion: '1', decisionId: 'd-1', reasons: ['mandate.signal-needs-approval'], audience: 'https://gateway.example.org' });
+    const shown = (await call(server, 'GET', `/v1/approvals/${ticket.id}`)).json;
+    assert.deepEqual([shown.risk, shown.restrictions], [75, ['read_only', 'require_approval']]);
+    const listed = ((await call(server, 'GET', '/v1/approvals?status=pending')).json.approvals as Json[]).find((x) => x.id === ticket.id)!;
+    assert.deepEqual(listed.restrictions, ['read_only', 'require_approval']);
+  });
+
   test('an unregistered local agent is refused every time, an agent of a trust domain not federated too', async () => {
     const ghost = spiffeIdOf(server, 'ghost');
     for (let i = 0; i < 3; i++) assert.equal((await call(server, 'POST', '/v1/signals', { agent: ghost, kind: 'x', risk: 90, source: 's' })).status, 404, `attempt ${i + 1}`);
