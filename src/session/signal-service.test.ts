@@ -144,6 +144,28 @@ describe('outside signals (receive)', () => {
     assert.deepEqual(h.signals.list({}), []);
   });
 
+  test('beyond maxTaskSubjectsPerAgent a task signal folds into its agent: restrictions agent-wide, revoke_task still only its task', async () => {
+    const h = harness({ ...DEFAULT_SIGNALS, maxTaskSubjectsPerAgent: 1 });
+    await h.signals.receive({ task: 't1', kind: 'judge', risk: 10, source: 'judge' }, h.admin);
+    const r = await h.signals.receive({ task: 't2', kind: 'exfiltration', risk: 95, source: 'edr' }, h.admin);
+    assert.deepEqual([r.signal.task, r.signal.agent], [null, ALPHA]);
+    assert.deepEqual(r.responses.find((x) => x.response === 'revoke_task')?.targets, ['task:t2']);
+    assert.deepEqual(h.ended.map(([id]) => id), ['t2']);
+    assert.deepEqual(h.signals.restrictions({ agent: ALPHA, taskId: 't1' }), ['read_only', 'require_approval'], 'it counts in the agent\'s other tasks');
+  });
+
+  test('a signal the book has no room for is refused (unavailable), audited as signal.refused and counted; nothing in force is dropped', async () => {
+    const refusals: string[] = [];
+    const h = harness({ ...DEFAULT_SIGNALS, maxSubjects: 1 });
+    const signals = new SignalService({ ...harnessDeps(h), config: { ...DEFAULT_SIGNALS, maxSubjects: 1 }, audit: async (e) => void h.events.push(e), onRefused: (x) => void refusals.push(x.reason) });
+    await signals.receive({ task: 't1', kind: 'judge', risk: 10, source: 'judge' }, h.admin);
+    await assert.rejects(signals.receive({ agent: ALPHA, kind: 'edr', risk: 5, source: 'edr' }, h.admin), (err: unknown) => err instanceof MandateError && err.code === 'unavailable');
+    assert.deepEqual(refusals, ['book_full']);
+    const refused = h.events.find((e) => e.action === 'signal.refused');
+    assert.deepEqual([refused?.outcome, details(refused).refusal, details(refused).kind], ['failure', 'book_full', 'edr']);
+    assert.equal(signals.risk({ agent: ALPHA, taskId: 't1' }), 10);
+  });
+
   test('a signal whose audit cannot be written is not kept', async () => {
     const h = harness();
     const signals = new SignalService({ ...harnessDeps(h), audit: () => Promise.reject(new Error('disk full')) });

@@ -245,7 +245,7 @@ export class SignalService {
     await this.#deps.audit({ actor: ctx.actor, action: 'signal.received', target: targetOf(signal), outcome: 'success', requestId: ctx.requestId, details: { ...signalDetails(signal), ttl_seconds: ttl } }, signal);
     this.#add(signal, now);
     const responses: ResponseOutcome[] = [];
-    for (const r of signal.responses) responses.push(await this.#respond(signal, r, ctx));
+    for (const r of signal.responses) responses.push(await this.#respond(signal, r, ctx, asked.task));
     return { signal, responses };
   }
 
@@ -302,13 +302,13 @@ export class SignalService {
       }
       // INVARIANT: kept before any await, so the task's next call already counts it.
       this.#add(placed.signal, now);
-      this.#background(this.#afterDetection(placed.signal, f, ctx));
+      this.#background(this.#afterDetection(placed.signal, f, ctx, taskId));
     }
   }
 
-  async #afterDetection(signal: Signal, finding: Finding, ctx: RequestContext): Promise<void> {
+  async #afterDetection(signal: Signal, finding: Finding, ctx: RequestContext, taskId: string): Promise<void> {
     await this.#deps.audit({ actor: 'system', action: 'signal.detected', target: targetOf(signal), outcome: 'success', requestId: ctx.requestId, details: { ...signalDetails(signal), detector: finding.details } }, signal);
-    for (const r of signal.responses) await this.#respond(signal, r, ctx);
+    for (const r of signal.responses) await this.#respond(signal, r, ctx, taskId);
   }
 
   /** A signal the book had no room for: audited as `signal.refused` (nothing kept, no response run) and counted. */
@@ -321,8 +321,12 @@ export class SignalService {
     await this.#deps.audit({ actor: ctx.actor, action: 'signal.refused', target: targetOf(signal), outcome: 'failure', requestId: ctx.requestId, details: { ...signalDetails(signal), refusal: reason } });
   }
 
-  /** Carries out one response and audits it as `signal.response`; a failure is audited, not thrown. */
-  async #respond(signal: Signal, response: ResponseName, ctx: RequestContext): Promise<ResponseOutcome> {
+  /**
+   * Carries out one response and audits it as `signal.response`; a failure is audited, not thrown.
+   * `task`: the task the signal was about as sent; a task signal folded into its agent for room
+   * still revokes only that task, while its restrictions hold agent-wide.
+   */
+  async #respond(signal: Signal, response: ResponseName, ctx: RequestContext, task: string | null): Promise<ResponseOutcome> {
     const by = `signal:${signal.kind}`;
     const system: RequestContext = { actor: 'system', requestId: ctx.requestId };
     let targets: string[] = [];
@@ -331,7 +335,7 @@ export class SignalService {
       if (isRestriction(response)) {
         targets = [targetOf(signal)];
       } else if (response === 'revoke_task') {
-        const ids = signal.task !== null ? [signal.task] : await this.#deps.activeTasks(signal.agent as string);
+        const ids = task !== null ? [task] : await this.#deps.activeTasks(signal.agent as string);
         targets = ids.map((id) => `task:${id}`);
         for (const id of ids) await this.#deps.endTask(id, by, system);
       } else {
