@@ -77,3 +77,59 @@ export function splitPolicies(text: string): PolicyChunk[] {
   }
   return chunks;
 }
+
+/**
+ * Bounds on what Cedar's recursive-descent parser is given, per policy. Each bracket level, each
+ * nested `if` and each link of an arithmetic or boolean chain is a level of recursion inside
+ * cedar-wasm; past a few dozen to a few hundred (measured with cedar-wasm 4.13 on Node 20) the
+ * stack overflows inside wasm, and the instance that every decision uses is left broken. These
+ * limits sit well under what was measured to be safe, far above what a policy needs.
+ */
+export const MAX_NESTING = 50;
+export const MAX_CONDITIONALS = 50;
+export const MAX_ARITHMETIC = 50;
+export const MAX_BOOLEAN = 100;
+
+/** The first place where a text goes past one of the bounds above, with what it went past; undefined when it stays within them. */
+export function tooComplex(text: string): { position: SourcePosition; message: string } | undefined {
+  let depth = 0;
+  let conditionals = 0;
+  let arithmetic = 0;
+  let boolean = 0;
+  const over = (i: number, message: string) => ({ position: positionAtIndex(text, i), message });
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (ch === '/' && text[i + 1] === '/') {
+      const end = text.indexOf('\n', i);
+      i = end === -1 ? text.length : end + 1;
+      continue;
+    }
+    if (ch === '"') {
+      i++;
+      while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+      i++;
+      continue;
+    }
+    if (ch === ';') {
+      // The counts are per policy.
+      depth = conditionals = arithmetic = boolean = 0;
+    } else if (ch === '(' || ch === '[' || ch === '{') {
+      if (++depth > MAX_NESTING) return over(i, `brackets nest deeper than ${MAX_NESTING} levels`);
+    } else if (ch === ')' || ch === ']' || ch === '}') {
+      depth = Math.max(0, depth - 1);
+    } else if (ch === '+' || ch === '-' || ch === '*') {
+      if (++arithmetic > MAX_ARITHMETIC) return over(i, `a policy holds more than ${MAX_ARITHMETIC} arithmetic operators`);
+    } else if ((ch === '&' && text[i + 1] === '&') || (ch === '|' && text[i + 1] === '|')) {
+      if (++boolean > MAX_BOOLEAN) return over(i, `a policy holds more than ${MAX_BOOLEAN} \`&&\` / \`||\` operators`);
+      i++;
+    } else if (ch === 'i' && text.startsWith('if', i) && !/[A-Za-z0-9_]/.test(text[i - 1] ?? ' ') && !/[A-Za-z0-9_]/.test(text[i + 2] ?? ' ')) {
+      if (++conditionals > MAX_CONDITIONALS) return over(i, `a policy holds more than ${MAX_CONDITIONALS} \`if\` expressions`);
+    } else if (/[A-Za-z0-9_]/.test(ch)) {
+      // Skip the rest of an identifier, so that `if` is only found as a word.
+      while (i + 1 < text.length && /[A-Za-z0-9_]/.test(text[i + 1]!)) i++;
+    }
+    i++;
+  }
+  return undefined;
+}

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { MandateError } from '../../core/errors.js';
 import { decide, refused, type Decision, type DecisionError, type DecisionPoint, type EngineAnswer } from '../decision-point.js';
 import { loadDefaultPolicies } from '../default-pack.js';
-import type { PolicySource, SourcePosition } from '../policy-source.js';
+import { tooComplex, type PolicySource, type SourcePosition } from '../policy-source.js';
 import { toCedar, type CedarRequest, type DecisionRequest } from '../request.js';
 import { checkSchema, compilePolicySet, type PolicyProblem } from './wasm-policy-set.js';
 
@@ -46,6 +46,8 @@ export class CedarWasmEngine implements DecisionPoint {
   private readonly schemaName: string;
 
   constructor(opts: CedarWasmEngineOptions) {
+    checkComplexity(opts.schema, 'schema');
+    for (const source of opts.policies) checkComplexity(source, 'policy set');
     checkSchema(opts.schema);
     const compiled = compilePolicySet(opts.policies, opts.schema);
     this.version = opts.version ?? `sha256:${compiled.digest.slice(0, 16)}`;
@@ -114,6 +116,19 @@ export class CedarWasmEngine implements DecisionPoint {
       .sort((a, b) => rank(a.policy) - rank(b.policy));
     return { decision: answer.response.decision, reasons, errors };
   }
+}
+
+/**
+ * Refuses a text Cedar's parser could not take without overflowing its stack inside wasm (a
+ * crash that breaks the engine for every later decision, not an error): see `tooComplex`.
+ * Every text reaches Cedar through this constructor (the policy API, the CLI, the default pack),
+ * so the check is here, before any Cedar call.
+ */
+function checkComplexity(source: PolicySource, what: 'schema' | 'policy set'): void {
+  const found = tooComplex(source.text);
+  if (found === undefined) return;
+  const { line, column } = found.position;
+  throw new MandateError('invalid_request', `${what} is invalid: ${source.file}:${line}:${column}: ${found.message}`, { errors: [{ file: source.file, line, column, message: found.message }] });
 }
 
 /** An engine over the default pack. */
