@@ -3,6 +3,7 @@ import { MandateError } from '../../core/errors.js';
 import { openLoginState, safeReturnTo, sealLoginState } from '../../humans/login-state.js';
 import { checkAdminToken } from '../admin-token.js';
 import { LOGIN_TTL_SECONDS } from '../compose-delegation.js';
+import { FailureLimiter } from '../failure-limiter.js';
 import { clearCookie, cookieNames, readCookie, setCookie } from '../human-auth.js';
 import type { Mandate } from '../mandate.js';
 import { route } from '../route.js';
@@ -15,6 +16,17 @@ import { route } from '../route.js';
  */
 
 const DEFAULT_RETURN = '/inbox';
+
+/** Wrong admin tokens at /auth/local, per client address: 5 a minute, then 429 (one limiter per running Mandate). */
+const localFailures = new WeakMap<Mandate, FailureLimiter>();
+function failuresOf(mandate: Mandate): FailureLimiter {
+  let limiter = localFailures.get(mandate);
+  if (!limiter) {
+    limiter = new FailureLimiter({ clock: mandate.clock, limit: 5, windowMs: 60_000 });
+    localFailures.set(mandate, limiter);
+  }
+  return limiter;
+}
 
 function signInOf(mandate: Mandate) {
   const s = mandate.delegation.signIn;
@@ -82,10 +94,21 @@ export const localSignIn = route<URLSearchParams>({
   summary: 'The local admin sign-in (form field `token` = the admin token): a human session for `admin`, for the inbox of the embedded default',
   tag: 'humans',
   form: true,
-  responses: { 303: 'Signed in: to `return_to` (default /inbox)', 401: 'Not the admin token' },
-  async handler({ mandate, body, reply, ctx }) {
+  responses: { 303: 'Signed in: to `return_to` (default /inbox)', 401: 'Not the admin token', 429: 'Five wrong tokens from this address in the last minute (`Retry-After` says when to try again)' },
+  async handler({ mandate, body, request, reply, ctx }) {
+    const failures = failuresOf(mandate);
+    // Checked before the token, so that a guess made while refused is never tested: guessing stays at 5 a minute per address.
+    const wait = failures.retryAfter(request.ip);
+    if (wait > 0) {
+      return reply
+        .status(429)
+        .header('retry-after', String(wait))
+        .type('application/problem+json')
+        .send({ type: 'https://mandate.dev/problems/too_many_requests', title: 'Too Many Requests', status: 429, detail: `too many wrong admin tokens from this address; try again in ${wait} s`, code: 'too_many_requests', request_id: ctx.requestId });
+    }
     const token = body.get('token') ?? '';
     if (!token || !(await checkAdminToken(mandate.store, token))) {
+      failures.fail(request.ip);
       await mandate.delegation.sessions.refused('local', 'bad_admin_token', ctx);
       throw new MandateError('unauthorized', 'that is not the admin token');
     }

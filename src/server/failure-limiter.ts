@@ -1,0 +1,67 @@
+import type { Clock } from '../core/clock.js';
+
+/**
+ * Counts failed attempts per key (a client address) in a sliding window: after `limit` failures
+ * within `windowMs`, the key is refused until the oldest of them leaves the window. Only
+ * failures count, and only the key's own: another key's success or failure changes nothing.
+ *
+ * Memory is bounded: at most `maxKeys` keys are tracked, each with at most `limit` timestamps;
+ * when a new key would pass the bound, keys whose failures have all left the window go first,
+ * then the least recently failing ones. (Flooding from more than `maxKeys` addresses within a
+ * window can therefore free a key early; every address still gets at most `limit` tries before
+ * its entry is pushed out.)
+ */
+
+export interface FailureLimiterOptions {
+  clock: Clock;
+  limit?: number;
+  windowMs?: number;
+  maxKeys?: number;
+}
+
+export class FailureLimiter {
+  readonly limit: number;
+  readonly windowMs: number;
+  readonly #maxKeys: number;
+  readonly #clock: Clock;
+  /** key → failure times (ms), oldest first; Map order = least recently failing first. */
+  readonly #failures = new Map<string, number[]>();
+
+  constructor(o: FailureLimiterOptions) {
+    this.#clock = o.clock;
+    this.limit = o.limit ?? 5;
+    this.windowMs = o.windowMs ?? 60_000;
+    this.#maxKeys = o.maxKeys ?? 10_000;
+  }
+
+  /** Seconds until `key` may try again (for `Retry-After`), or 0 when it may try now. */
+  retryAfter(key: string): number {
+    const recent = this.#recent(key);
+    if (recent.length < this.limit) return 0;
+    return Math.max(1, Math.ceil((recent[recent.length - this.limit]! + this.windowMs - this.#clock.now()) / 1000));
+  }
+
+  /** Records a failed attempt by `key`. */
+  fail(key: string): void {
+    const recent = [...this.#recent(key), this.#clock.now()].slice(-this.limit);
+    this.#failures.delete(key);
+    if (this.#failures.size >= this.#maxKeys) this.#evict();
+    this.#failures.set(key, recent);
+  }
+
+  get size(): number {
+    return this.#failures.size;
+  }
+
+  #recent(key: string): number[] {
+    const since = this.#clock.now() - this.windowMs;
+    return (this.#failures.get(key) ?? []).filter((t) => t > since);
+  }
+
+  #evict(): void {
+    const since = this.#clock.now() - this.windowMs;
+    for (const [k, times] of this.#failures) if (times[times.length - 1]! <= since) this.#failures.delete(k);
+    // INVARIANT: Map iteration is insertion order, and `fail` re-inserts: the first key failed least recently.
+    while (this.#failures.size >= this.#maxKeys) this.#failures.delete(this.#failures.keys().next().value!);
+  }
+}
