@@ -73,6 +73,15 @@ describe('ASI03 attack: tokens in the request log', () => {
     for (const [secret, what] of [[receiver, 'a receiver token'], [session, 'a session id'], [admin, 'an admin token']] as const) assertAbsent(secret, what);
   });
 
+  test('whatever a component logs (messages, fields, nested values, errors) goes through the same redaction', () => {
+    const receiver = `mssf_${'R'.repeat(43)}`;
+    server.app.log.warn({ upstream: { error: `refused ${jwt}`, list: [`Bearer ${jwt}`] }, err: new Error(`bad token ${receiver}`) }, `could not use ${jwt} or ${receiver}`);
+    server.app.log.child({ reqId: 'x' }).info(`DPoP ${jwt}`);
+    assertAbsent(jwt, 'a token logged by a component');
+    assertAbsent(receiver, 'a receiver token in an error');
+    assert.match(log(), /could not use eyJ\[redacted\]/);
+  });
+
   test('credentials in headers never reach the log, whatever the scheme or header', async () => {
     await send(server, 'GET', '/v1/agents', { authorization: `DPoP ${jwt}`, dpop: jwt, cookie: `mandate_session=${'s'.repeat(40)}`, 'x-mandate-token': jwt });
     await send(server, 'GET', '/v1/agents', { authorization: `Basic ${Buffer.from(`admin:${server.adminToken}`).toString('base64')}` });
