@@ -54,6 +54,13 @@ test('classification: the session taint and the call\'s own classification each 
   flips(defaults, req({}), req({ tool: { ...send, classification: 'confidential' } }), 'mandate.no-external-after-confidential');
 });
 
+test('unknown destination: an unannotated tool whose arguments name no host is denied once the task is tainted, not before', () => {
+  const unannotated = tool({ name: 'util/run', server: 'util', sideEffect: 'read', classification: 'confidential' });
+  const anyHost = { host: '*', external: true };
+  const req = (session: DecisionRequest['session']) => callRequest({ scopes: ['tool:util/*'], tool: unannotated, session, destination: anyHost });
+  flips(defaults, req(EMPTY_SESSION), req(tainted), 'mandate.no-external-after-confidential');
+});
+
 test('prior tools: a shell after a web fetch in the same task is denied (example tool-chain policy)', () => {
   const shell = tool({ name: 'shell/exec', server: 'shell', sideEffect: 'write', labels: ['shell'] });
   const req = (toolsCalled: string[]) => callRequest({ scopes: ['tool:shell/*'], tool: shell, session: { ...EMPTY_SESSION, toolsCalled, callCount: toolsCalled.length } });
