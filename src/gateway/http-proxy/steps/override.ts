@@ -26,15 +26,17 @@ export function overrideRefusal(where: string): Refusal {
   };
 }
 
+/** Whether a parameter reads as `_method` to some framework: PHP turns a space, `.` or `[` in a name into `_`. */
 export function hasMethodParam(params: URLSearchParams): boolean {
-  for (const name of params.keys()) if (name.trim().toLowerCase() === METHOD_PARAM) return true;
+  for (const name of params.keys()) if (name.trim().toLowerCase().replace(/[ .[]/g, '_') === METHOD_PARAM) return true;
   return false;
 }
 
 export const override: Step = async (call) => {
   const { req, target } = call;
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i]!.toLowerCase();
+    // CGI-style servers (WSGI, PHP) read `X_HTTP_Method_Override` as `X-HTTP-Method-Override`.
+    const name = req.rawHeaders[i]!.toLowerCase().replace(/_/g, '-');
     if (OVERRIDE_HEADERS.has(name)) return { refuse: overrideRefusal(`the \`${name}\` header`) };
   }
   if (hasMethodParam(new URLSearchParams(target!.query))) return { refuse: overrideRefusal(`the \`${METHOD_PARAM}\` query parameter`) };
