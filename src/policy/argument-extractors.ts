@@ -40,6 +40,8 @@ export interface ExtractedContext {
   readonly paths: Record<string, string>;
   /** Why an argument has more than one reading; any problem refuses the call. */
   readonly problems: string[];
+  /** Hosts the tool connects to (read as a URL or a host, not only as a mailbox domain): what `resolveDestinations` may look up. */
+  readonly connected: string[];
 }
 
 /** What extraction needs from a catalog tool. */
@@ -289,7 +291,8 @@ export function extractContext(tool: ExtractionTarget, args: unknown, rulesOrDom
   if (!complete) hosts.push({ host: INVALID_HOST, via: 'url' });
   const toolDestinations = tool.destinations ?? [];
   if (hosts.length === 0 && toolDestinations.includes(ANY_HOST)) hosts.push({ host: ANY_HOST, via: 'url' });
-  return { destinations: distinct(hosts, rules, toolDestinations), strings: { ...strings }, paths: { ...paths }, problems: [...new Set(problems)] };
+  const connected = [...new Set(hosts.filter((h) => h.via !== 'email').map((h) => h.host))];
+  return { destinations: distinct(hosts, rules, toolDestinations), strings: { ...strings }, paths: { ...paths }, problems: [...new Set(problems)], connected };
 }
 
 /**

@@ -7,6 +7,7 @@ import { emptySession, recordDecision, snapshot, type DecisionRecord, type Sessi
 import { SessionStates } from '../session/session-states.js';
 import { extractContext, uriDestinations } from './argument-extractors.js';
 import { destinationRules, type DestinationRules } from './destinations/classify.js';
+import type { DestinationResolver } from './destinations/resolve.js';
 import type { Classification } from './classification.js';
 import type { DecisionError, DecisionPoint, Outcome } from './decision-point.js';
 import { chainFromToken, MAX_TARGET_LENGTH, promptScope, resourceScope, type AgentFacts, type DecisionRequest, type Destination, type RequestCommon, type SessionSnapshot, type TokenFacts, type ToolFacts, type UnknownTool } from './request.js';
@@ -60,6 +61,11 @@ export interface DecisionServiceOptions {
   internalDomains: readonly string[];
   /** Internal hosts, `*.domain`s and CIDRs calls may reach (`allowedInternalDestinations`). Default none. */
   allowedInternalDestinations?: readonly string[];
+  /**
+   * Places every public name a call connects to by the addresses it resolves to
+   * (`resolveDestinations`; destinations/resolve.ts). Default: none, names are classified by name alone.
+   */
+  resolveDestinations?: DestinationResolver;
   /**
    * This call's risk score, 0..100, as the risk detectors and signals see the task now
    * (`context.risk`; the default pack denies at 80). Default: 0, no signal.
@@ -202,7 +208,10 @@ export class DecisionService {
       const classification = input.classification ?? 'confidential';
       // An over-long uri is refused by the decision point; only its start is kept for the audit log.
       const uri = capped(input.uri);
-      const { destinations, problems } = uriDestinations(uri, this.#rules);
+      const extracted = uriDestinations(uri, this.#rules);
+      const { problems } = extracted;
+      // An http(s) resource is fetched from its host: every host here is one the server connects to.
+      const destinations = (await this.#opts.resolveDestinations?.place(extracted.destinations, extracted.destinations.map((d) => d.host), this.#rules)) ?? extracted.destinations;
       const target = resourceScope(input.server, uri);
       return this.#decide(input, target, (session) => ({ ...base, session, action: 'read_resource', resource: { server: input.server, uri, classification }, arguments: {}, destinations, ...(problems.length > 0 ? { problems } : {}) }), { destinations: recorded(destinations), classificationReturned: classification });
     }
@@ -238,7 +247,8 @@ export class DecisionService {
     const tool = toolFacts(catalogTool, input.toolId);
     const args = input.arguments ?? {};
     const extracted = catalogTool ? extractContext(catalogTool, args, this.#rules) : undefined;
-    const destinations = extracted?.destinations ?? [];
+    const found = extracted?.destinations ?? [];
+    const destinations = extracted && this.#opts.resolveDestinations ? await this.#opts.resolveDestinations.place(found, extracted.connected, this.#rules) : found;
     // Left out when empty, so that requests (and their digests) without them are as before.
     const paths = extracted && Object.keys(extracted.paths).length > 0 ? { paths: extracted.paths } : {};
     const problems = extracted && extracted.problems.length > 0 ? { problems: extracted.problems } : {};

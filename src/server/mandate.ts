@@ -32,6 +32,7 @@ import { FederationService } from '../identity/federation.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { BatchedAuditAppender } from '../audit/batched-appender.js';
 import { DecisionService } from '../policy/decision-service.js';
+import { DestinationResolver, type HostLookup } from '../policy/destinations/resolve.js';
 import { CatalogService } from '../policy/catalog-service.js';
 import { SIGNALS_DETECTORS_OFF } from '../session/signal-config.js';
 import { SignalService } from '../session/signal-service.js';
@@ -100,6 +101,8 @@ export interface Mandate {
 export interface MandateDeps {
   clock?: Clock;
   fetch?: typeof fetch;
+  /** How `resolveDestinations` looks names up; default the system resolver. */
+  lookupHost?: HostLookup;
 }
 
 export const DATABASE_FILE = 'mandate.db';
@@ -213,6 +216,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       decisionPoint: () => policyStore.active(),
       internalDomains: [config.trustDomain, ...(config.internalDomains ?? [])],
       allowedInternalDestinations: config.allowedInternalDestinations ?? [],
+      ...(config.resolveDestinations ? { resolveDestinations: new DestinationResolver({ clock, ...(deps.lookupHost ? { lookup: deps.lookupHost } : {}) }) } : {}),
       agentFacts: async (spiffeId) => {
         const name = spiffeId.startsWith(`spiffe://${config.trustDomain}/agent/`) ? spiffeId.slice(`spiffe://${config.trustDomain}/agent/`.length) : undefined;
         const a = name === undefined ? undefined : await store.read.agents.get(name);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Clock } from '../../src/core/clock.js';
+import type { HostLookup } from '../../src/policy/destinations/resolve.js';
 import { loadConfig } from '../../src/server/config/load.js';
 import type { Config } from '../../src/server/config/defaults.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
@@ -27,14 +28,14 @@ export function tempDataDir(prefix = 'mandate-test-'): string {
  * A real Mandate server on a loopback port over a fresh (or given) data dir. Settings are
  * given as flags would be, so they go through the same validation as `mandate serve`.
  */
-export async function startTestServer(opts: { flags?: Record<string, unknown>; dataDir?: string; clock?: Clock; fetch?: typeof fetch; logger?: boolean | Record<string, unknown> } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { flags?: Record<string, unknown>; dataDir?: string; clock?: Clock; fetch?: typeof fetch; lookupHost?: HostLookup; logger?: boolean | Record<string, unknown> } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDataDir();
   const port = opts.flags?.port ?? (await freePort());
   const config = loadConfig({
     flags: { port, issuer: `http://127.0.0.1:${String(port)}`, dataDir, logLevel: 'silent', ...opts.flags },
     env: { MANDATE_ADMIN_TOKEN: TEST_ADMIN_TOKEN },
   });
-  const server = await startServer(config, { ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.fetch ? { fetch: opts.fetch } : {}), logger: opts.logger ?? false });
+  const server = await startServer(config, { ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.fetch ? { fetch: opts.fetch } : {}), ...(opts.lookupHost ? { lookupHost: opts.lookupHost } : {}), logger: opts.logger ?? false });
   return {
     ...server,
     config,

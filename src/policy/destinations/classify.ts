@@ -7,13 +7,14 @@ import { carriedIpv4, ipNetwork, type Network } from '../../core/network.js';
  * Where a destination lies: the network of `context.destination.network`, whether it is external
  * (outside the operator's own names and networks), and whether the operator allowed calls to
  * reach it although it is internal. Nothing here resolves DNS: a public name that resolves to an
- * internal address is `public` (docs/policy.md, "Destinations", says what that leaves open).
+ * internal address is `public` here; with `resolveDestinations` on, destinations/resolve.ts then
+ * places it by its addresses (docs/policy.md, "Destinations", says what that leaves open).
  */
 
 /** A host a call reaches, as Cedar sees it. */
 export interface Destination {
   readonly host: string;
-  /** Outside the operator's own names and networks: `public`, or `unknown` (fails closed). */
+  /** Outside the operator's own names and networks: `public`, `unknown` (fails closed), or a public name resolved inside. */
   readonly external: boolean;
   readonly network: Network;
   /** Listed in `allowedInternalDestinations` or in the tool's own catalog destinations. */
@@ -128,12 +129,13 @@ export function classify(host: string, via: Via, rules: DestinationRules, toolDe
 function rank(d: Destination): number {
   if (d.network === 'public') return 0;
   if (d.host === ANY_HOST) return 3;
-  return d.network === 'unknown' ? 1 : 2;
+  // `unknown`, or a public name that DNS placed inside (destinations/resolve.ts): still external.
+  return d.external ? 1 : 2;
 }
 
 /**
  * The destination `context.destination` shows: the most external one (public, then an unreadable
- * one, then the internal kinds; first seen among equals), or null.
+ * one or a public name resolved inside, then the internal kinds; first seen among equals), or null.
  */
 export function mostExternal(destinations: readonly Destination[]): Destination | null {
   let best: Destination | null = null;
