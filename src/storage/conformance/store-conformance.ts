@@ -4,6 +4,7 @@ import { GENESIS_HASH, hashAuditEvent } from '../../audit/chain.js';
 import { MandateError } from '../../core/errors.js';
 import type { RevocationEventInput } from '../../core/store/index.js';
 import { feedConformance } from './feed-conformance.js';
+import { retentionConformance } from './retention-conformance.js';
 import { sessionConformance } from './session-conformance.js';
 import type { AgentRecord, GrantRequestRecord, HumanSessionRecord, PolicySetRecord, SecretRecord, SigningKeyRecord, Store, TrustedIssuerRecord } from '../../core/store/index.js';
 
@@ -393,4 +394,5 @@ export function storeConformance(dialect: string, open: () => Promise<Store>): v
   });
   feedConformance(dialect, withStore);
   sessionConformance(dialect, withStore);
+  retentionConformance(dialect, withStore);
 }
