@@ -27,8 +27,8 @@ export interface AuditArchiveMark {
 
 export interface RetentionWriter {
   /**
-   * Deletes at most `limit` records of `kind` that expired (or, for a task, ended) before
-   * `before`, with what hangs off them (a token's delegation edges; a task's session through its
+   * Deletes at most `limit` records of `kind` that are over (expired, used or decided; a task
+   * ended or expired) and whose expiry is before `before`, with what hangs off them (a token's delegation edges; a task's session through its
    * foreign key). A task goes only when none of its tokens is left. Returns how many.
    */
   prune(kind: PrunableKind, before: number, limit: number): Promise<number>;
