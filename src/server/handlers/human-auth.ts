@@ -3,7 +3,7 @@ import { MandateError } from '../../core/errors.js';
 import { openLoginState, safeReturnTo, sealLoginState } from '../../humans/login-state.js';
 import { checkAdminToken } from '../admin-token.js';
 import { LOGIN_TTL_SECONDS } from '../compose-delegation.js';
-import { FailureLimiter } from '../failure-limiter.js';
+import { clientKey, FailureLimiter } from '../failure-limiter.js';
 import { clearCookie, cookieNames, readCookie, setCookie } from '../human-auth.js';
 import type { Mandate } from '../mandate.js';
 import { route } from '../route.js';
@@ -98,7 +98,8 @@ export const localSignIn = route<URLSearchParams>({
   async handler({ mandate, body, request, reply, ctx }) {
     const failures = failuresOf(mandate);
     // Checked before the token, so that a guess made while refused is never tested: guessing stays at 5 a minute per address.
-    const wait = failures.retryAfter(request.ip);
+    const client = clientKey(request.ip);
+    const wait = failures.retryAfter(client);
     if (wait > 0) {
       return reply
         .status(429)
@@ -108,7 +109,7 @@ export const localSignIn = route<URLSearchParams>({
     }
     const token = body.get('token') ?? '';
     if (!token || !(await checkAdminToken(mandate.store, token))) {
-      failures.fail(request.ip);
+      failures.fail(client);
       await mandate.delegation.sessions.refused('local', 'bad_admin_token', ctx);
       throw new MandateError('unauthorized', 'that is not the admin token');
     }
