@@ -12,7 +12,8 @@ export const REDACTED = '[redacted]';
 const PATTERNS: readonly [RegExp, string][] = [
   // A JWT or JWS/JWE compact form: its base64url JSON header always starts `eyJ` (`{"`).
   [/eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){0,4}/g, `eyJ${REDACTED}`],
-  [/\b(madm|mhs|mjt|mssf)_[A-Za-z0-9_-]+/g, `$1_${REDACTED}`],
+  // No word boundary before the prefix: `_` and a percent-escape's last hex digit are word characters.
+  [/(madm|mhs|mjt|mssf)_[A-Za-z0-9_-]+/g, `$1_${REDACTED}`],
   [/\b(Bearer|DPoP|Basic)(\s+|%20|\+)[A-Za-z0-9\-._~+/%]+=*/gi, `$1 ${REDACTED}`],
 ];
 
@@ -23,11 +24,31 @@ export function redactText(text: string): string {
   return out;
 }
 
-/** A request target as it may be logged: the path (token-shaped values replaced) and, if there was one, `?[redacted]` for the query. */
+/**
+ * A request target as it may be logged: the path percent-decoded (an escape must not hide a token
+ * or a `?` from the patterns), token-shaped values replaced, and `?[redacted]` for a query,
+ * whether its `?` was written plainly or as `%3F`.
+ */
 export function redactUrl(url: string | undefined): string | undefined {
   if (url === undefined) return undefined;
-  const q = url.indexOf('?');
-  return q === -1 ? redactText(url) : `${redactText(url.slice(0, q))}?${REDACTED}`;
+  const raw = url.indexOf('?');
+  const path = decodePath(raw === -1 ? url : url.slice(0, raw));
+  const q = path.indexOf('?');
+  const hasQuery = raw !== -1 || q !== -1;
+  return `${redactText(q === -1 ? path : path.slice(0, q))}${hasQuery ? `?${REDACTED}` : ''}`;
+}
+
+/** Percent-escapes decoded, repeatedly (a double-encoded `%253F` too), leaving a malformed one as it is. */
+function decodePath(path: string): string {
+  let out = path;
+  for (let i = 0; i < 3 && out.includes('%'); i++) out = out.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+  return out;
 }
 
 const MAX_DEPTH = 8;

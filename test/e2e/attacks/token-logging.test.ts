@@ -73,6 +73,16 @@ describe('ASI03 attack: tokens in the request log', () => {
     for (const [secret, what] of [[receiver, 'a receiver token'], [session, 'a session id'], [admin, 'an admin token']] as const) assertAbsent(secret, what);
   });
 
+  test('percent-encoded forms: an encoded `?` still ends what is logged, an encoded separator does not hide a prefixed secret', async () => {
+    const opaque = 'opaque-admin-token-set-from-the-environment';
+    const admin = `madm_${'B'.repeat(43)}`;
+    const targets = [`/v1/agents%3Ftoken=${opaque}`, `/v1/agents%3ftoken=${opaque}`, `/v1/agents%253Ftoken=${opaque}`, `/x/%2F${admin}`, `/x/%5F${admin}`, `/x/%6Dadm_${'B'.repeat(43)}`, `/x/${jwt.replace(/\./g, '%2E').replace(/^e/, '%65')}`];
+    for (const t of targets) assert.ok((await send(server, 'GET', t)) >= 400, t);
+    assert.ok(!log().includes(opaque), 'a query behind %3F is in the log');
+    assert.ok(!log().includes('B'.repeat(43)), 'a prefixed secret behind an encoded character is in the log');
+    assertAbsent(jwt, 'a percent-encoded task token');
+  });
+
   test('whatever a component logs (messages, fields, nested values, errors) goes through the same redaction', () => {
     const receiver = `mssf_${'R'.repeat(43)}`;
     server.app.log.warn({ upstream: { error: `refused ${jwt}`, list: [`Bearer ${jwt}`] }, err: new Error(`bad token ${receiver}`) }, `could not use ${jwt} or ${receiver}`);
