@@ -209,7 +209,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
         return agents.suspend(name, ctx, by);
       },
     }).start();
-    await signals.restore((await store.read.signals.listRecent(signals.restoreLimit)).map(signalOf));
+    await signals.restore((await store.read.signals.listForRestore(clock.now(), signals.restoreLimit)).map(signalOf));
     const decisions = new DecisionService({
       catalog: catalog.catalog,
       // The policy store's active set decides; an activation takes effect at the next call.

@@ -363,6 +363,13 @@ export interface SsfStreamWriter {
 export interface SignalReader {
   /** The newest `limit` stored signals, expired ones too (they stay until `deleteExpired`), oldest first. */
   listRecent(limit: number): Promise<SignalRecord[]>;
+  /**
+   * What a restart puts back, oldest first: one signal per task or agent, risk and responses (the
+   * one that expires last; repeats add nothing in force), at most `limit`, those still live at
+   * `now` and carrying a risk or a response first, then the higher risk. Expired ones come after
+   * (a restart tells their fall). So no flood of newer or weaker signals crowds out one in force.
+   */
+  listForRestore(now: number, limit: number): Promise<SignalRecord[]>;
 }
 export interface SignalWriter {
   insert(signal: SignalRecord): Promise<void>;

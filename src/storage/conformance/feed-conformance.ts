@@ -40,5 +40,18 @@ export function feedConformance(dialect: string, withStore: (fn: (s: Store) => P
         assert.equal(await s.transaction((tx) => tx.signals.deleteExpired(100)), 2);
         assert.deepEqual((await s.read.signals.listRecent(10)).map((x) => x.id), ['s3']);
       }));
+    test('listForRestore: one per subject, risk and responses (the latest expiry); live and in force first, whatever came after', () =>
+      withStore(async (s) => {
+        await s.transaction(async (tx) => {
+          await tx.signals.insert(signal('old-restriction', 1, 10_000, { risk: 75, agent: 'spiffe://example.org/agent/r', task: null }));
+          for (let i = 0; i < 20; i++) await tx.signals.insert(signal(`noise-${i}`, 100 + i, 500 + i, { risk: 0, responses: [], agent: 'spiffe://example.org/agent/r', task: null }));
+          await tx.signals.insert(signal('weaker', 200, 9_000, { risk: 30, responses: [] }));
+          await tx.signals.insert(signal('expired', 300, 50, { risk: 90 }));
+        });
+        assert.deepEqual((await s.read.signals.listForRestore(100, 2)).map((x) => x.id), ['old-restriction', 'weaker'], 'in force first, oldest first');
+        const all = await s.read.signals.listForRestore(100, 10);
+        assert.deepEqual(all.map((x) => x.id), ['old-restriction', 'noise-19', 'weaker', 'expired'], 'repeats give the one that expires last');
+        assert.deepEqual(all[0], signal('old-restriction', 1, 10_000, { risk: 75, agent: 'spiffe://example.org/agent/r', task: null }));
+      }));
   });
 }

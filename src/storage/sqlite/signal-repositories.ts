@@ -26,6 +26,16 @@ export class SqliteSignals implements SignalReader, SignalWriter {
     return this.s.all<Row>('SELECT * FROM (SELECT * FROM signals ORDER BY at DESC, id DESC LIMIT ?) ORDER BY at, id', limit).map(fromRow);
   }
 
+  async listForRestore(now: number, limit: number) {
+    // SQLite takes the bare columns of a MAX() aggregate from the row holding the maximum.
+    const rows = this.s.all<Row>(
+      `SELECT id, kind, source, risk, confidence, reason, task, agent, at, MAX(expires_at) AS expires_at, responses, dedup_key FROM signals GROUP BY task, agent, risk, responses
+       ORDER BY MAX(expires_at) > ? DESC, (risk > 0 OR responses <> '[]') DESC, risk DESC, MAX(expires_at) DESC LIMIT ?`,
+      now, limit,
+    );
+    return rows.map(fromRow).sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
   async insert(x: SignalRecord) {
     this.s.run(
       'INSERT INTO signals (id, kind, source, risk, confidence, reason, task, agent, at, expires_at, responses, dedup_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',

@@ -115,3 +115,37 @@ describe('ASI10 attack: weaker restrictions pushing out a stronger one; subjects
     assert.deepEqual(about, [], 'nothing kept');
   });
 });
+
+describe('ASI10 attack: a flood of stored signals drops a restriction across a restart', () => {
+  const clock = new ManualClock(Date.now());
+  let server: TestServer;
+  let dataDir: string;
+
+  before(async () => {
+    // restore reads at most maxSubjects × maxSignalsPerSubject stored signals (here 20 × 2 = 40).
+    const signals = { maxSubjects: 20, maxSignalsPerSubject: 2, sources: [{ name: 'junk', tokenSha256: createHash('sha256').update(JUNK_TOKEN).digest('hex') }] };
+    server = await startTestServer({ clock, flags: { signals: JSON.stringify(signals) } });
+    dataDir = server.dataDir;
+    await catalog(server);
+  });
+  after(() => server.stop());
+
+  test('newer signals beyond what a restart reads back (folded in memory, each stored) never push out an older restriction', async () => {
+    const rogue = await attestedAgent(server, 'rogue', SCOPES);
+    const agent = spiffeIdOf(server, 'rogue');
+    assert.equal((await call(server, 'POST', '/v1/signals', { agent, kind: 'prompt_injection', risk: 75, source: 'guardrail', ttl_seconds: 3600 })).status, 201);
+    // Risk 0 about the same agent: each is folded in memory (nothing in force changes) and each stored.
+    for (let i = 0; i < 45; i++) {
+      clock.advance(10);
+      assert.equal((await call(server, 'POST', '/v1/signals', { agent, kind: 'noise', risk: 0, source: 'junk' }, JUNK_TOKEN)).status, 201);
+    }
+    const { token } = await newTask(rogue, SCOPES);
+    assert.deepEqual(await decide(server, token, 'docs/read'), ['approval_required', ['mandate.signal-needs-approval']]);
+
+    const port = Number(new URL(server.url).port);
+    await server.stop({ keepData: true });
+    server = await startTestServer({ clock, dataDir, flags: { port, signals: JSON.stringify({ maxSubjects: 20, maxSignalsPerSubject: 2 }) } });
+    await fetch(`${server.url}/.well-known/jwks.json`).catch(() => undefined);
+    assert.deepEqual(await decide(server, token, 'docs/read'), ['approval_required', ['mandate.signal-needs-approval']], 'the restriction survived the restart');
+  });
+});
