@@ -277,7 +277,7 @@ export class SignalService {
   #detect(taskId: string, state: SessionState, call: { agent: string; requestId: string | null }, task: SignalTask | null, labels: string[]): void {
     const { config, clock } = this.#deps;
     const now = clock.now();
-    const findings = runDetectors(state, config, task ?? undefined).filter((f) => !this.#book.hasKey(taskId, f.key, now));
+    const findings = runDetectors(state, config, task ?? undefined).filter((f) => !this.#book.hasKey(taskId, f.key, now, call.agent));
     for (const f of findings) {
       const d = config.detectors[f.kind];
       const signal: Signal = Object.freeze({

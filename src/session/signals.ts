@@ -76,8 +76,13 @@ export type Placement = { ok: true; signal: Signal } | { ok: false; reason: 'boo
 interface Folded {
   risks: Map<number, number>;
   restrictions: Map<Restriction, number>;
+  /** Detector keys of folded signals, each until its latest expiry: the detector stays quiet while one lives. */
+  keys: Map<string, number>;
   count: number;
 }
+
+/** At most this many detector keys are kept per folded subject; beyond, the soonest to expire go first. */
+const MAX_FOLDED_KEYS = 1_000;
 
 interface Entry {
   signals: Signal[];
@@ -91,6 +96,8 @@ interface Entry {
 const taskKey = (task: string): string => `task:${task}`;
 const agentKey = (agent: string): string => `agent:${agent}`;
 const subjectKey = (s: Signal): string => (s.task !== null ? taskKey(s.task) : agentKey(s.agent ?? ''));
+/** A task's detector key once its signal is folded into the agent: still the task's own. */
+const keyOfTask = (task: string, key: string): string => `task:${task}:${key}`;
 
 /** Weakest first: no restriction before a restriction, then lower risk, then sooner expiry. */
 function weaker(a: Signal, b: Signal): number {
@@ -103,6 +110,17 @@ function fold(into: Folded, s: Signal): void {
   into.count++;
   into.risks.set(s.risk, Math.max(into.risks.get(s.risk) ?? 0, s.expiresAt));
   for (const r of s.responses) if (isRestriction(r)) into.restrictions.set(r, Math.max(into.restrictions.get(r) ?? 0, s.expiresAt));
+  if (s.key === null) return;
+  into.keys.set(s.key, Math.max(into.keys.get(s.key) ?? 0, s.expiresAt));
+  if (into.keys.size <= MAX_FOLDED_KEYS) return;
+  // Bounded: a key dropped only lets its detector fire once more.
+  const soonest = [...into.keys].sort((a, b) => a[1] - b[1]).slice(0, into.keys.size - MAX_FOLDED_KEYS);
+  for (const [k] of soonest) into.keys.delete(k);
+}
+
+function hasLiveKey(e: Entry | undefined, key: string, now: number): boolean {
+  if (!e) return false;
+  return e.signals.some((s) => s.key === key && s.expiresAt > now) || (e.folded?.keys.get(key) ?? 0) > now;
 }
 
 function riskOf(e: Entry, now: number): number {
@@ -154,7 +172,8 @@ export class SignalBook {
     if (this.#subjects.has(subjectKey(placed))) return { ok: true, signal: placed };
     if (placed.task !== null && placed.agent !== null && (this.#tasksOf.get(placed.agent) ?? 0) >= this.#limits.maxTaskSubjectsPerAgent) {
       const why = `${signal.reason ?? signal.kind} (task \`${signal.task}\`; folded into its agent, which has signals about ${this.#limits.maxTaskSubjectsPerAgent} tasks)`;
-      placed = Object.freeze({ ...signal, task: null, reason: why.slice(0, 1_000), key: null });
+      // The detector key stays the task's, so its detector stays quiet for that task while it lives.
+      placed = Object.freeze({ ...signal, task: null, reason: why.slice(0, 1_000), key: signal.key === null ? null : keyOfTask(signal.task, signal.key) });
       if (this.#subjects.has(subjectKey(placed))) return { ok: true, signal: placed };
     }
     if (placed.source !== BUILT_IN_SOURCE && (this.#openedBy.get(placed.source) ?? 0) >= this.#limits.maxSubjectsPerSource) return { ok: false, reason: 'source_full' };
@@ -181,7 +200,7 @@ export class SignalBook {
     entry.signals.push(signal);
     if (entry.signals.length > this.#limits.maxPerSubject) {
       entry.signals.sort(weaker);
-      entry.folded ??= { risks: new Map(), restrictions: new Map(), count: 0 };
+      entry.folded ??= { risks: new Map(), restrictions: new Map(), keys: new Map(), count: 0 };
       // INVARIANT: folding keeps each risk and restriction until its own expiry, so no decision changes.
       for (const s of entry.signals.splice(0, entry.signals.length - this.#limits.maxPerSubject)) fold(entry.folded, s);
     }
@@ -261,9 +280,13 @@ export class SignalBook {
     return [...found].sort();
   }
 
-  /** True when a live signal about `taskId` carries `key` (a detector's dedup key). */
-  hasKey(taskId: string, key: string, now: number): boolean {
-    return this.#liveOf(taskKey(taskId), now).some((s) => s.key === key);
+  /**
+   * True when a live signal about `taskId` carries `key` (a detector's dedup key), listed or
+   * folded, kept about the task or (folded for room) about `agent`, its acting agent.
+   */
+  hasKey(taskId: string, key: string, now: number, agent?: string): boolean {
+    if (hasLiveKey(this.#entry(taskKey(taskId), now), key, now)) return true;
+    return agent !== undefined && hasLiveKey(this.#entry(agentKey(agent), now), keyOfTask(taskId, key), now);
   }
 
   /** Live signals about a task, an agent, or (with neither) all, newest first, at most `limit`. */

@@ -149,3 +149,26 @@ describe('ASI10 attack: a flood of stored signals drops a restriction across a r
     assert.deepEqual(await decide(server, token, 'docs/read'), ['approval_required', ['mandate.signal-needs-approval']], 'the restriction survived the restart');
   });
 });
+
+describe('ASI08 attack: a task folded into its agent makes its detector fire on every call', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer({ flags: { signals: JSON.stringify({ maxTaskSubjectsPerAgent: 1 }) } });
+    await catalog(server);
+  });
+  after(() => server.stop());
+
+  test('a detector stays quiet for a task while its signal lives, folded into the agent or not (no stored signal, audit event or response per call)', async () => {
+    const agent = await attestedAgent(server, 'repeater', SCOPES);
+    const first = await newTask(agent, ['tool:docs/read']);
+    await decide(server, first.token, 'docs/secret', { approved: true });
+    await eventually(async () => (await auditEvents(server)).some((e) => e.action === 'signal.detected') || undefined, 'the first task’s signal');
+    // The second task's signals are folded into the agent (one task subject per agent here).
+    const second = await newTask(agent, ['tool:docs/read']);
+    for (let i = 0; i < 5; i++) await decide(server, second.token, 'docs/secret', { approved: true });
+    await server.mandate.signals.idle();
+    const about = (await auditEvents(server)).filter((e) => e.action === 'signal.detected' && (e.details as Json).kind === 'undeclared_tool' && String((e.details as Json).reason).includes(second.taskId));
+    assert.equal(about.length, 1, 'one undeclared_tool signal for docs/secret in the second task, not one per call');
+  });
+});
