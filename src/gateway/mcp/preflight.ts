@@ -21,6 +21,9 @@ type Json = Record<string, unknown>;
 /** The first MCP revision without JSON-RPC batching. */
 export const NO_BATCH_SINCE = '2025-06-18';
 
+/** The most messages one batch may hold: each call in it may be decided (and audited) here, so one request must not ask for thousands. */
+export const MAX_BATCH = 100;
+
 /** The protocol the SDK server answers an `initialize` with: the client's, when supported, else the latest. */
 export function negotiatedProtocol(requested: unknown): string {
   return typeof requested === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION;
@@ -54,6 +57,9 @@ const isRequest = (m: Json): boolean => typeof m.method === 'string' && 'id' in 
 export async function preflight(body: unknown, protocol: string, principal: Principal, requestId: string, deps: PreflightDeps): Promise<Preflight> {
   const batch = Array.isArray(body);
   if (batch && protocol >= NO_BATCH_SINCE) return { invalid: { code: -32600, message: `json-rpc batches are not part of mcp \`${protocol}\`; send one message per request` } };
+  // JSON-RPC 2.0 §6: an empty array is an invalid request, answered with one error.
+  if (batch && body.length === 0) return { invalid: { code: -32600, message: 'an empty json-rpc batch is not a request' } };
+  if (batch && body.length > MAX_BATCH) return { invalid: { code: -32600, message: `a json-rpc batch holds at most ${MAX_BATCH} messages; this one has ${body.length}` } };
   const messages = (batch ? body : [body]).filter((m): m is Json => typeof m === 'object' && m !== null && !Array.isArray(m));
   const requestIds = messages.filter(isRequest).map((m) => m.id);
   // INVARIANT: a decision made here is handed to the call with its id, so ids must be unique.

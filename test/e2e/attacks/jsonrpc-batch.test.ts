@@ -3,13 +3,14 @@
 // way around the per-call checks of the gateway's HTTP front: on a session at 2025-06-18 or later
 // an array body is refused (HTTP 400, -32600); on a 2025-03-26 session each element gets the
 // same scope challenge as a single call (403 `insufficient_scope` naming its scope, nothing of
-// the batch forwarded), requests need distinct ids, and allowed elements still go through.
+// the batch forwarded), requests need distinct ids, and allowed elements still go through; an
+// empty batch is -32600, and a batch of more than 100 messages is refused before any is decided.
 // Through real HTTP with plain fetch (the official SDK client never sends batches).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MandateAgent } from '../../../src/sdk/agent.js';
 import { attestedAgent } from '../helpers/agents.js';
-import { gatewayTask, INITIALIZE, mcpClient, rawPost, startGateway, type GatewayEnv } from '../gateway/helpers.js';
+import { auditEvents, gatewayTask, INITIALIZE, mcpClient, rawPost, startGateway, type GatewayEnv } from '../gateway/helpers.js';
 import { parseChallenges } from './challenge.js';
 
 const SEND = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'mail__send_email', arguments: { to: 'a@partner.example', subject: 's', body: 'b' } } });
@@ -100,5 +101,25 @@ describe('ASI02 attack: JSON-RPC batches around per-call authorization', () => {
     const answers = (await res.json()) as { id: number; error: { code: number } }[];
     assert.equal(answers.find((a) => a.id === 9)?.error.code, -32602);
     assert.equal(env.mail.calls.length, before);
+  });
+
+  test('a 2025-03-26 session: an empty batch is -32600, and a batch is bounded before anything in it is decided', async () => {
+    const post = await session('2025-03-26');
+    const empty = await post([]);
+    assert.equal(empty.status, 400);
+    assert.equal(((await empty.json()) as { error: { code: number } }).error.code, -32600);
+    const events = (await auditEvents(env.server)).length;
+    const before = env.mail.calls.length;
+    // Each element a call the scopes do not grant: unbounded, one request would make a decision (and an audit event) per element.
+    const huge = await post(Array.from({ length: 101 }, (_, i) => READ(100 + i)));
+    assert.equal(huge.status, 400);
+    const body = (await huge.json()) as { error: { code: number; message: string } };
+    assert.equal(body.error.code, -32600);
+    assert.match(body.error.message, /at most 100/);
+    assert.equal((await auditEvents(env.server)).length, events, 'nothing of the batch was decided');
+    assert.equal(env.mail.calls.length, before);
+    const full = await post(Array.from({ length: 100 }, (_, i) => SEND(300 + i)));
+    assert.equal(full.status, 200, 'a batch of 100 is still served');
+    await full.arrayBuffer();
   });
 });
