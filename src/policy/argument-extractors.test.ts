@@ -49,7 +49,11 @@ describe('destination kinds', () => {
     assert.deepEqual(urlHosts('http://0x7f.1/'), [INVALID_HOST], 'a non-canonical ip is refused');
     assert.deepEqual(urlHosts('ssh://Git.Example.ORG/x'), ['git.example.org']);
     assert.deepEqual(urlHosts('mailto:a@x.com,b@example.org'), ['x.com', 'example.org']);
-    for (const bad of ['not a url', 'example.com/path', '//evil.com/x', 'file:///etc/passwd', 'data:text/plain,hi', 'javascript:alert(1)', '', 'http:evil.com', 'http://evil.com\\@x/']) {
+    // What a lenient client (curl, an "add https://" helper) completes to http:// is read by its host.
+    assert.deepEqual(['example.com/path', '//evil.com/x', 'localhost:8080', '10.0.0.5:6379/x', '[::1]/x'].map((u) => urlHosts(u)[0]), ['example.com', 'evil.com', 'localhost', '10.0.0.5', '::1']);
+    assert.deepEqual(['127.1/', '//0x7f.1/', '2130706433:80'].map((u) => 'problem' in readUrl(u)), [true, true, true], 'an address in another spelling is refused there too');
+    assert.deepEqual(['docs/intro.md', '/api/x', './a.b/c', 'v1.2/api', 'urn:isbn:1'].map((u) => urlHosts(u)[0]), Array(5).fill(INVALID_HOST), 'relative paths stay unknown');
+    for (const bad of ['not a url', 'file:///etc/passwd', 'data:text/plain,hi', 'javascript:alert(1)', '', 'http:evil.com', 'http://evil.com\\@x/']) {
       assert.deepEqual(urlHosts(bad), [INVALID_HOST], bad);
     }
   });
@@ -109,10 +113,21 @@ describe('extractContext', () => {
     assert.deepEqual(hostsOf([{ path: 'url', kind: 'url' }], null), []);
   });
 
-  test('too many values: the excess is one <invalid>', () => {
+  test('too many values: the call is refused, never an <invalid> that hides an internal destination', () => {
     const many = Array.from({ length: MAX_VALUES_PER_EXTRACTOR + 5 }, (_, i) => `u${i}@example.org`);
-    const hosts = hostsOf([{ path: 'to', kind: 'email' }], { to: many });
-    assert.deepEqual(hosts, ['example.org', INVALID_HOST]);
+    const ctx = extractContext({ extractors: [{ path: 'to', kind: 'email' }] }, { to: many }, INTERNAL);
+    assert.deepEqual(ctx.destinations.map((d) => d.host), ['example.org']);
+    assert.match(ctx.problems.join(), /argument `to` has more than 1024 values, so not every destination can be read/u);
+  });
+
+  test('arguments deeper than they may nest, or padded with empty containers, are refused', () => {
+    const deep = (v: unknown, n: number): unknown => (n === 0 ? v : [deep(v, n - 1)]);
+    const problems = (args: unknown) => extractContext({ extractors: [] }, args, INTERNAL).problems;
+    assert.deepEqual(problems({ a: deep('http://10.0.0.1/', 15) }), [], 'to depth 16 every value is read');
+    assert.deepEqual(hostsOf([], { a: deep('http://10.0.0.1/', 15) }), ['10.0.0.1']);
+    assert.deepEqual(problems({ a: deep([], 15) }), [], 'an empty container at the last level holds nothing');
+    assert.match(problems({ a: deep('x', 16) }).join(), /nest deeper than 16 levels or hold more than 16384 values/u);
+    assert.equal(problems({ pad: Array.from({ length: 20_000 }, () => ({})), url: 'http://10.0.0.1/' }).length, 1);
   });
 
   test('defaulted extractors also read default-named top-level arguments', () => {
@@ -192,8 +207,10 @@ describe('defaultExtractors', () => {
 });
 
 describe('bounds', () => {
-  test('values cut off mid-path still count as an unknown destination', () => {
-    const items = Array.from({ length: MAX_VALUES_PER_EXTRACTOR + 10 }, (_, i) => (i < MAX_VALUES_PER_EXTRACTOR + 5 ? {} : { to: 'x@evil.com' }));
-    assert.deepEqual(hostsOf([{ path: 'items[*].to', kind: 'email' }], { items }), [INVALID_HOST]);
+  test('values cut off mid-path refuse the call (empty objects give no argument path, so only this bound sees them)', () => {
+    const items = Array.from({ length: MAX_VALUES_PER_EXTRACTOR + 10 }, (_, i) => (i < MAX_VALUES_PER_EXTRACTOR + 5 ? {} : { to: 'x@[127.0.0.1]' }));
+    const ctx = extractContext({ extractors: [{ path: 'items[*].to', kind: 'email' }] }, { items }, INTERNAL);
+    assert.deepEqual(ctx.destinations, []);
+    assert.match(ctx.problems.join(), /argument `items\[\*\]\.to` has more than 1024 values/u);
   });
 });

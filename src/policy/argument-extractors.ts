@@ -1,4 +1,5 @@
 import { MandateError } from '../core/errors.js';
+import { MAX_ARGUMENT_DEPTH, MAX_ARGUMENT_PATHS } from './arguments.js';
 import { ANY_HOST, classify, destinationRules, INVALID_HOST, type Destination, type DestinationRules, type Via } from './destinations/classify.js';
 import { looksLikeUrl, readEmail, readHost, readPath, readUrl, type Reading } from './destinations/read-value.js';
 
@@ -9,7 +10,8 @@ import { looksLikeUrl, readEmail, readHost, readPath, readUrl, type Reading } fr
  * Everything here fails closed: a value that should name a destination but cannot be read as
  * one becomes the destination `<invalid>`, which is external; a value with more than one reading
  * (a URL with a backslash, an address with two `@`, a path with `..`) is a problem that refuses
- * the call.
+ * the call, and so are arguments too large to be read whole (an `<invalid>` destination would
+ * hide an internal one from `mandate.deny-internal-network`).
  */
 
 export type ExtractorKind = 'email' | 'url' | 'host' | 'path' | 'string';
@@ -53,11 +55,18 @@ export interface ExtractionTarget {
   readonly destinations?: readonly string[];
 }
 
-/** Values one extractor may yield before the rest are summarized as one `<invalid>` destination. */
-export const MAX_VALUES_PER_EXTRACTOR = 256;
-/** How deep into the arguments destinations are looked for; anything deeper is an unknown destination. */
-export const MAX_SCAN_DEPTH = 8;
-const MAX_SCAN_NODES = 4096;
+/**
+ * Values one extractor may yield; a call with more is refused. Arguments hold at most
+ * `MAX_ARGUMENT_PATHS` values (policy/arguments.ts), so only a call refused there anyway reaches it.
+ */
+export const MAX_VALUES_PER_EXTRACTOR = MAX_ARGUMENT_PATHS;
+/**
+ * How deep into the arguments destinations are looked for: as deep as arguments may nest at all
+ * (`MAX_ARGUMENT_DEPTH`), so nothing a tool can be sent is left unread.
+ */
+export const MAX_SCAN_DEPTH = MAX_ARGUMENT_DEPTH;
+/** Values and containers one call's arguments may hold before the call is refused (empty ones count: they give no argument path). */
+const MAX_SCAN_NODES = 16_384;
 const MAX_PATH_SEGMENTS = 16;
 
 type Segment = { key: string } | { index: number } | { each: true };
@@ -85,8 +94,8 @@ export function parseExtractorPath(path: string): Segment[] {
   return segments;
 }
 
-/** A resolved value, or a container of the wrong type where the path expected another. */
-type Found = { path: string; value: unknown } | { path: string; mismatch: true };
+/** A resolved value, a container of the wrong type where the path expected another, or more values than are read. */
+type Found = { path: string; value: unknown } | { path: string; mismatch: true } | { path: string; overflow: true };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -95,11 +104,11 @@ function resolve(args: unknown, segments: Segment[]): Found[] {
   for (const seg of segments) {
     const next: Found[] = [];
     for (const f of found) {
-      if ('mismatch' in f) next.push(f);
+      if (!('value' in f)) next.push(f);
       else step(f.path, f.value, seg, next);
       if (next.length > MAX_VALUES_PER_EXTRACTOR) {
         next.length = MAX_VALUES_PER_EXTRACTOR;
-        next.push({ path: f.path, mismatch: true }); // what is not looked at is unknown
+        next.push({ path: f.path, overflow: true }); // what is not looked at refuses the call
         break;
       }
     }
@@ -177,10 +186,10 @@ type DestinationKind = 'email' | 'url' | 'host';
 type Hit = { path: string; value: unknown; kind: DestinationKind };
 
 /**
- * Every value in `args` (to depth 8) that names a destination: a string that is a whole
+ * Every value in `args` (to `MAX_SCAN_DEPTH`) that names a destination: a string that is a whole
  * absolute URL wherever it is, and, when `byName`, any value under a key named as in
  * `DEFAULT_EXTRACTOR_NAMES` (an array under such a key: each element). False when the scan
- * stopped short (too deep, too many values): what it did not see is an unknown destination.
+ * stopped short (too deep, too many values and containers): the caller refuses the call.
  */
 function scan(args: unknown, byName: boolean, out: Hit[]): boolean {
   let nodes = 0;
@@ -197,7 +206,7 @@ function scan(args: unknown, byName: boolean, out: Hit[]): boolean {
       return;
     }
     if (depth >= MAX_SCAN_DEPTH) {
-      complete = false;
+      if (Object.keys(value).length > 0) complete = false; // an empty one holds nothing, as flattenArguments agrees
       return;
     }
     // A list under a destination name is a list of destinations; an object starts over by name.
@@ -236,7 +245,7 @@ function distinct(hosts: readonly { host: string; via: Via }[], rules: Destinati
 /**
  * The decision context a call's arguments yield under a tool's extractors. The operator's
  * extractors are followed; every string that is a whole absolute URL is read as one at any depth
- * up to 8; when the tool's extractors are defaults, every key named as in
+ * up to `MAX_SCAN_DEPTH`; when the tool's extractors are defaults, every key named as in
  * `DEFAULT_EXTRACTOR_NAMES` is read too, at any depth and with its case and surrounding
  * whitespace ignored (`{ target: { "URL ": … } }`, `urls: [...]`). A tool whose catalog
  * destinations are `*` and whose arguments name none reaches `*`, an unknown external
@@ -268,8 +277,8 @@ export function extractContext(tool: ExtractionTarget, args: unknown, rulesOrDom
       if (destination) hosts.push({ host: INVALID_HOST, via: kind });
       continue;
     }
-    const overflow = found.length > MAX_VALUES_PER_EXTRACTOR;
-    if (overflow) found = found.slice(0, MAX_VALUES_PER_EXTRACTOR);
+    const overflow = found.length > MAX_VALUES_PER_EXTRACTOR || found.some((f) => 'overflow' in f);
+    if (overflow) found = found.slice(0, MAX_VALUES_PER_EXTRACTOR).filter((f) => !('overflow' in f));
     for (const f of found) {
       const value = 'value' in f ? f.value : undefined;
       const raw = scalarString(value);
@@ -283,12 +292,13 @@ export function extractContext(tool: ExtractionTarget, args: unknown, rulesOrDom
       if (!destination || value === null) continue; // null: no value, so no destination
       take(kind, f.path, value);
     }
-    if (overflow && destination) hosts.push({ host: INVALID_HOST, via: kind }); // values not looked at are unknown destinations
+    if (overflow && destination) problems.push(`argument \`${path.slice(0, 80)}\` has more than ${MAX_VALUES_PER_EXTRACTOR} values, so not every destination can be read`);
   }
   const hits: Hit[] = [];
   const complete = scan(args, tool.defaulted?.includes('extractors') === true, hits);
   for (const h of hits) take(h.kind, h.path, h.value);
-  if (!complete) hosts.push({ host: INVALID_HOST, via: 'url' });
+  // INVARIANT: what was not read is refused, never an `<invalid>` destination: `unknown` is not an internal network.
+  if (!complete) problems.push(`its arguments nest deeper than ${MAX_SCAN_DEPTH} levels or hold more than ${MAX_SCAN_NODES} values and containers, so not every destination can be read`);
   const toolDestinations = tool.destinations ?? [];
   if (hosts.length === 0 && toolDestinations.includes(ANY_HOST)) hosts.push({ host: ANY_HOST, via: 'url' });
   const connected = [...new Set(hosts.filter((h) => h.via !== 'email').map((h) => h.host))];

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { readAddressList } from './email-address.js';
 import { INVALID_HOST, type Via } from './classify.js';
-import { readStrictUrl, strictHost } from './strict-url.js';
+import { readStrictUrl, strictHost, type UrlReading } from './strict-url.js';
 
 /**
  * One argument value read as what its extractor says it is. A value that is not what it should
@@ -29,9 +29,30 @@ export function readUrl(value: string): Reading {
     const list = readAddressList(to);
     return 'problem' in list ? list : { hosts: list.hosts.map((host) => ({ host, via: 'email' })) };
   }
-  const reading = readStrictUrl(value);
+  const reading = readStrictUrl(value) ?? completedUrl(value);
   if (reading === null) return { hosts: [{ host: INVALID_HOST, via: 'url' }] };
   return 'problem' in reading ? reading : { hosts: [{ host: reading.host, via: 'url' }] };
+}
+
+// What a lenient client takes for a host when no `scheme://` comes first: a bracketed address, or a name with a dot or a port.
+const BARE_AUTHORITY = /^(?:\[[^\]]*\](?::\d{1,5})?|[A-Za-z0-9._-]+:\d{1,5}|[A-Za-z0-9_-]*\.[A-Za-z0-9._-]*)$/u;
+
+/**
+ * A URL value without `scheme://` that a lenient client completes to `http://…` (curl, and the
+ * "add https:// when it is missing" helpers tools carry): scheme-relative `//host/…`, and
+ * `host.name/…`, `host:port`, `[v6]/…`. Read as that URL, so `169.254.169.254/latest` is the
+ * metadata address and `127.1/` is refused as any non-canonical address is; null for anything
+ * else (`/path`, `docs/intro`, `urn:x`), which stays `<invalid>`. A name without a dot or a port
+ * (`metadata/v1`) reads as a relative path here: docs/policy.md says so.
+ */
+function completedUrl(value: string): UrlReading | null {
+  if (value.startsWith('//')) return readStrictUrl(`http:${value}`);
+  const authority = value.split(/[/?#]/u, 1)[0] ?? '';
+  if (!BARE_AUTHORITY.test(authority) || authority.startsWith('.')) return null;
+  const reading = readStrictUrl(`http://${value}`);
+  if (reading === null || !('problem' in reading)) return reading;
+  // A name that is no host (`v1.2/api`) is a relative path; an address in another spelling is not.
+  return /^[\d.]+$|^0x|[[:]/iu.test(authority) ? reading : null;
 }
 
 /** The domains an address list reaches. */

@@ -93,6 +93,33 @@ describe('ASI02/ASI01 attack: ssrf and hidden destinations over POST /v1/authori
     }
   });
 
+  test('a destination past what is read is not let through: deep nesting, padding with empty containers', async () => {
+    const token = await task(agent);
+    const deep = (v: unknown, n: number): unknown => (n === 0 ? v : [deep(v, n - 1)]);
+    for (const args of [
+      { a: deep('http://169.254.169.254/', 9) },
+      { a: deep({ url: 'http://169.254.169.254/' }, 12) },
+      { pad: Array.from({ length: 5000 }, () => []), x: 'http://169.254.169.254/' },
+      { pad: Array.from({ length: 5000 }, () => ({})), url: 'http://10.0.0.5/' },
+    ]) {
+      const d = await decide(server, token, 'web/fetch', args);
+      assert.equal(d.decision, 'deny', JSON.stringify(args).slice(0, 120));
+    }
+  });
+
+  test('a url argument a lenient client completes (no scheme, scheme-relative, host:port) reaches policy by its host', async () => {
+    const token = await task(agent);
+    for (const url of ['169.254.169.254/latest/meta-data/', '//169.254.169.254/latest/', 'localhost:8080/admin', '10.0.0.5:6379', '[::1]/x', 'metadata.google.internal/computeMetadata/v1/']) {
+      assert.deepEqual(pick(await decide(server, token, 'web/fetch', { url })), DENY_INTERNAL, url);
+    }
+    for (const url of ['127.1/', '//0x7f.1/', '2130706433:80/']) {
+      const d = await decide(server, token, 'web/fetch', { url });
+      assert.deepEqual([d.decision, d.reasons], ['deny', []], url);
+      assert.match(d.errors.join(), /argument `url` has more than one reading: /u, url);
+    }
+    assert.equal((await decide(server, token, 'web/fetch', { url: 'example.com/page' })).decision, 'allow');
+  });
+
   test('after confidential data, a call with a second, external url is denied by the taint rule', async () => {
     const token = await task(agent);
     assert.equal((await decide(server, token, 'docs/secret', {})).decision, 'allow');
