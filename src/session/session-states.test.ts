@@ -107,6 +107,24 @@ describe('SessionStates', () => {
     }
   });
 
+  it('after a taint that could not be stored, the next calls wait for it too (a repeat is not answered on a taint only in memory)', async () => {
+    const { store } = await openStore(['t']);
+    try {
+      let down = true;
+      const flaky: Store = { ...store, dialect: store.dialect, read: store.read, ping: () => store.ping(), close: () => store.close(), transaction: (fn) => (down ? Promise.reject(new Error('database is locked')) : store.transaction(fn)) };
+      const { sessions, svc } = service(flaky);
+      await assert.rejects(svc.authorize({ principal: token('t'), toolId: 'docs/secret' }), (err: unknown) => err instanceof MandateError && err.code === 'unavailable');
+      await assert.rejects(svc.authorize({ principal: token('t'), toolId: 'docs/secret' }), (err: unknown) => err instanceof MandateError && err.code === 'unavailable', 'the same call again: its taint is still not stored');
+      down = false;
+      assert.equal((await svc.authorize({ principal: token('t'), toolId: 'docs/secret' })).outcome, 'allow');
+      assert.equal((await store.read.taskSessions.get('t'))?.highestClassification, 'confidential');
+      assert.equal((await svc.authorize({ principal: token('t'), toolId: 'docs/secret' })).outcome, 'allow');
+      await sessions.close();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('counters are written on close; a forgotten task\'s row is deleted and a late write does not bring it back', async () => {
     const { store } = await openStore(['a', 'b']);
     try {

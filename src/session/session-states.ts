@@ -61,6 +61,8 @@ export class SessionStates {
   /** Recorded, not yet written; kept until written even when the cache drops them. */
   readonly #dirty = new Map<string, SessionState>();
   readonly #deletes = new Set<string>();
+  /** Tasks with a change policy can see grow that is not stored yet: their next calls wait for it too. */
+  readonly #unstored = new Set<string>();
   readonly #loading = new Map<string, Promise<SessionState>>();
   /** Stand-ins for sessions that could not be read: what is decided on them is not kept. */
   readonly #standIns = new WeakSet<SessionState>();
@@ -140,7 +142,12 @@ export class SessionStates {
     this.#put(taskId, after);
     if (!this.#store) return null;
     this.#dirty.set(taskId, after);
-    if (grows(before, after)) return this.#writeSoon();
+    // INVARIANT: no call is answered while a growth of its task is only in memory (a write that
+    // failed, then a repeat call that grows nothing): a crash would forget what it was decided on.
+    if (grows(before, after) || this.#unstored.has(taskId)) {
+      this.#unstored.add(taskId);
+      return this.#writeSoon();
+    }
     this.#schedule();
     return null;
   }
@@ -150,6 +157,7 @@ export class SessionStates {
     this.#cache.delete(taskId);
     if (!this.#store) return;
     this.#dirty.delete(taskId);
+    this.#unstored.delete(taskId);
     this.#deletes.add(taskId);
     this.#schedule();
   }
@@ -232,7 +240,11 @@ export class SessionStates {
       return false;
     }
     // A state recorded again while this one was written stays dirty.
-    for (const [taskId, state] of batch) if (this.#dirty.get(taskId) === state) this.#dirty.delete(taskId);
+    for (const [taskId, state] of batch) {
+      if (this.#dirty.get(taskId) !== state) continue;
+      this.#dirty.delete(taskId);
+      this.#unstored.delete(taskId);
+    }
     for (const w of waiters) w.resolve();
     return true;
   }
