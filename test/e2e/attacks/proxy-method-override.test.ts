@@ -1,7 +1,7 @@
 // OWASP Agentic Top 10 2026: ASI02 Tool Misuse and Exploitation. An agent allowed only to
 // create items (`POST /items`) asks the HTTP proxy for that, and tells the upstream to read the
 // request as a DELETE (`X-HTTP-Method-Override`, `X-HTTP-Method`, `X-Method-Override`, a
-// `_method` query parameter or form field) or as another path (`X-Original-URL`,
+// `_method` query parameter, url-encoded or multipart form field, or json member) or as another path (`X-Original-URL`,
 // `X-Rewrite-URL`), as Rails, Laravel, Symfony, ASP.NET and many gateways do. The decision was
 // made for `POST /items`: every such request is refused (400 `method_override`, naming what was
 // refused) and nothing reaches the upstream. Through real HTTP (node:http, the raw target as sent).
@@ -69,5 +69,38 @@ describe('ASI02 attack: proxy method and target override', () => {
     assert.equal(got.length, 1);
     assert.equal(got[0]!.method, 'POST');
     assert.equal(got[0]!.body.toString(), 'name=x&method=fine');
+  });
+
+  test('a `_method` part of a multipart form, or a top-level `_method` member of a json body (Laravel reads both): refused', async () => {
+    const boundary = '----mandate-attack';
+    const part = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name=${name}\r\n\r\n${value}\r\n`;
+    const multipart = { 'content-type': `multipart/form-data; boundary=${boundary}` };
+    const cases: [Record<string, string>, string, RegExp][] = [
+      [multipart, `${part('"name"', 'x')}${part('"_method"', 'DELETE')}--${boundary}--\r\n`, /`_method` form field/],
+      [multipart, `${part('_METHOD', 'DELETE')}--${boundary}--\r\n`, /`_method` form field/],
+      [{ 'content-type': `multipart/form-data; boundary="${boundary}"` }, `${part('".method"', 'PUT')}--${boundary}--\r\n`, /`_method` form field/],
+      [{}, '{"name":"x","_method":"DELETE"}', /`_method` json member/],
+      [{}, '{"name":"x","\\u005fmethod":"DELETE"}', /`_method` json member/],
+    ];
+    for (const [headers, body, detail] of cases) {
+      const before = env.upstream.requests.length;
+      const r = await post('/proxy/items/items', headers, body);
+      assert.equal(r.status, 400, `${body}: ${r.text}`);
+      assert.equal(r.json().code, 'method_override');
+      assert.match(String(r.json().detail), detail);
+      assert.equal(env.upstream.requests.length, before);
+    }
+    const before = env.upstream.requests.length;
+    const ok = await post('/proxy/items/items', multipart, `${part('"name"', '_method=DELETE in a value is data')}--${boundary}--\r\n`);
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(env.upstream.requests.length, before + 1);
+  });
+
+  test('a json body with a key given twice (policy would read the last, some upstreams the first): refused', async () => {
+    const before = env.upstream.requests.length;
+    const r = await post('/proxy/items/items', {}, '{"name":"ok","name":"other"}');
+    assert.equal(r.status, 400, r.text);
+    assert.match(String(r.json().detail), /twice/);
+    assert.equal(env.upstream.requests.length, before);
   });
 });
