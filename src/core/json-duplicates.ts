@@ -13,24 +13,45 @@ export interface DuplicateKey {
   path: string;
 }
 
-const MAX_DEPTH = 512;
+/**
+ * Why JSON text has more than one reading, as a one-line message for a 400, or null.
+ *
+ * @example jsonReadingProblem('{"to":1,"to":2}') // 'the json body has the key `to` twice in `$`; …'
+ */
+export function jsonReadingProblem(text: string): string | null {
+  const dup = findDuplicateKey(text);
+  return dup ? `the json body has the key \`${dup.key.slice(0, 80)}\` twice in \`${dup.path.slice(0, 200)}\`; a body with duplicate keys has more than one reading` : null;
+}
 
 /**
  * The first duplicate key in `text`, or null when there is none or `text` is not JSON (the
- * parser that runs next reports that).
+ * parser that runs next reports that). Any depth: the stack is explicit and a frame's path is
+ * only spelled out for the duplicate found, so deep nesting costs linear time and is never a way
+ * past the check.
  *
  * @example findDuplicateKey('{"a":1,"b":{"c":1,"c":2}}') // { key: 'c', path: '$.b' }
  */
 export function findDuplicateKey(text: string): DuplicateKey | null {
-  // Frames: an object's seen keys and the key being read, or an array's next index.
-  type Frame = { keys: Set<string>; key: string | null; path: string } | { index: number; path: string };
+  // Frames: an object's seen keys and the key being read, or an array's next index; each knows its parent's.
+  type Frame = { keys: Set<string>; key: string | null; parent: Step | null } | { index: number; parent: Step | null };
+  // Where a frame sits in its parent: the parent and the key or index it was under then.
+  type Step = { frame: Frame; at: string | number | null };
   const stack: Frame[] = [];
   let i = 0;
-  const childPath = (): string => {
+  const here = (): Step | null => {
     const top = stack[stack.length - 1];
-    if (!top) return '$';
-    if ('keys' in top) return `${top.path}${/^[A-Za-z_$][\w$]*$/u.test(top.key ?? '') ? `.${top.key}` : `[${JSON.stringify(top.key)}]`}`;
-    return `${top.path}[${top.index}]`;
+    return top ? { frame: top, at: 'keys' in top ? top.key : top.index } : null;
+  };
+  const pathOf = (frame: Frame): string => {
+    const parts: string[] = [];
+    for (let s = frame.parent; s !== null; s = s.frame.parent) {
+      parts.push(typeof s.at === 'number' ? `[${s.at}]` : /^[A-Za-z_$][\w$]*$/u.test(s.at ?? '') ? `.${s.at}` : `[${JSON.stringify(s.at)}]`);
+      if (parts.length > 64) {
+        parts.push('…');
+        break;
+      }
+    }
+    return `$${parts.reverse().join('')}`;
   };
   const readString = (): string | null => {
     // i is at the opening quote
@@ -63,9 +84,8 @@ export function findDuplicateKey(text: string): DuplicateKey | null {
     const c = text[i]!;
     const top = stack[stack.length - 1];
     if (c === '{' || c === '[') {
-      if (stack.length >= MAX_DEPTH) return null;
-      const path = childPath();
-      stack.push(c === '{' ? { keys: new Set(), key: null, path } : { index: 0, path });
+      const parent = here();
+      stack.push(c === '{' ? { keys: new Set(), key: null, parent } : { index: 0, parent });
       i++;
     } else if (c === '}' || c === ']') {
       stack.pop();
@@ -77,7 +97,7 @@ export function findDuplicateKey(text: string): DuplicateKey | null {
       let j = i;
       while (j < text.length && /\s/u.test(text[j]!)) j++;
       if (top && 'keys' in top && text[j] === ':') {
-        if (top.keys.has(s)) return { key: s, path: top.path };
+        if (top.keys.has(s)) return { key: s, path: pathOf(top) };
         top.keys.add(s);
         top.key = s;
         i = j + 1;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { MandateError } from '../core/errors.js';
-import { findDuplicateKey } from '../core/json-duplicates.js';
+import { jsonReadingProblem } from '../core/json-duplicates.js';
 import { invalidRequest } from '../core/validation.js';
 import type { RequestContext } from '../core/context.js';
 import { checkAdminToken } from './admin-token.js';
@@ -56,8 +56,8 @@ export function buildHttpServer(mandate: Mandate, options: HttpServerOptions = {
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    const dup = findDuplicateKey(body as string);
-    if (dup) return done(new MandateError('invalid_request', `the json body has the key \`${dup.key.slice(0, 80)}\` twice in \`${dup.path.slice(0, 200)}\`; a body with duplicate keys has more than one reading`), undefined);
+    const problem = jsonReadingProblem(body as string);
+    if (problem) return done(new MandateError('invalid_request', problem), undefined);
     return json(req, body as string, done);
   });
 

@@ -119,6 +119,9 @@ describe('network of a destination, in every spelling', () => {
     assert.deepEqual(findDuplicateKey('{"p":{"arguments":{"to":"x","t\\u006f":"y"}}}'), { key: 'to', path: '$.p.arguments' });
     assert.deepEqual(findDuplicateKey('{"l":[{"k":1},{"k":1,"k":2}]}'), { key: 'k', path: '$.l[1]' });
     assert.equal(findDuplicateKey('{"a":"b:\\"a\\"","c":{"a":1}}'), null, 'a key in a value or in another object is no duplicate');
+    const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+    assert.deepEqual(findDuplicateKey(`{"pad":${deep(5000)},"to":"a","to":"b"}`), { key: 'to', path: '$' }, 'nesting before a duplicate is no way past the check');
+    assert.deepEqual(findDuplicateKey(`${'{"a":'.repeat(600)}{"k":1,"k":2}${'}'.repeat(600)}`)?.key, 'k', 'nor is a duplicate deep inside');
   });
 });
 
