@@ -173,7 +173,7 @@ export class SignalBook {
     if (placed.task !== null && placed.agent !== null && (this.#tasksOf.get(placed.agent) ?? 0) >= this.#limits.maxTaskSubjectsPerAgent) {
       const why = `${signal.reason ?? signal.kind} (task \`${signal.task}\`; folded into its agent, which has signals about ${this.#limits.maxTaskSubjectsPerAgent} tasks)`;
       // The detector key stays the task's, so its detector stays quiet for that task while it lives.
-      placed = Object.freeze({ ...signal, task: null, reason: why.slice(0, 1_000), key: signal.key === null ? null : keyOfTask(signal.task, signal.key) });
+      placed = Object.freeze({ ...signal, task: null, reason: why.slice(0, 1_000), key: signal.key === null ? null : keyOfTask(placed.task, signal.key) });
       if (this.#subjects.has(subjectKey(placed))) return { ok: true, signal: placed };
     }
     if (placed.source !== BUILT_IN_SOURCE && (this.#openedBy.get(placed.source) ?? 0) >= this.#limits.maxSubjectsPerSource) return { ok: false, reason: 'source_full' };
