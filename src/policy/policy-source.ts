@@ -89,6 +89,8 @@ export const MAX_NESTING = 50;
 export const MAX_CONDITIONALS = 50;
 export const MAX_ARITHMETIC = 50;
 export const MAX_BOOLEAN = 100;
+/** `.` accesses and method calls in one postfix chain (`a.b.c`, `x.contains(1).contains(2)`): each is a level of the tree too. */
+export const MAX_CHAIN = 50;
 
 /** The first place where a text goes past one of the bounds above, with what it went past; undefined when it stays within them. */
 export function tooComplex(text: string): { position: SourcePosition; message: string } | undefined {
@@ -96,6 +98,8 @@ export function tooComplex(text: string): { position: SourcePosition; message: s
   let conditionals = 0;
   let arithmetic = 0;
   let boolean = 0;
+  // The length of the postfix chain being read at each bracket depth: a call's arguments start their own.
+  const chains: number[] = [0];
   const over = (i: number, message: string) => ({ position: positionAtIndex(text, i), message });
   let i = 0;
   while (i < text.length) {
@@ -111,6 +115,14 @@ export function tooComplex(text: string): { position: SourcePosition; message: s
       i++;
       continue;
     }
+    // Postfix chains: a `.` lengthens the chain at this bracket depth, an operator or separator
+    // ends it; brackets do not (`x.contains(1).contains(2)` is one chain), and a bracket opened
+    // starts its own. Identifiers, keywords and spaces do not end one either, which only over-counts.
+    if (ch === '.') {
+      chains[depth] = (chains[depth] ?? 0) + 1;
+      if (chains[depth]! > MAX_CHAIN) return over(i, `\`.\` accesses and method calls chain more than ${MAX_CHAIN} times`);
+    } else if (ch === '(' || ch === '[' || ch === '{') chains[depth + 1] = 0;
+    else if (!/[\sA-Za-z0-9_)\]}]/.test(ch)) chains[depth] = 0;
     if (ch === ';') {
       // The counts are per policy.
       depth = conditionals = arithmetic = boolean = 0;

@@ -52,6 +52,10 @@ describe('ASI08 attack: policy text nested past what the parser can take', () =>
       [Array(2000).fill('1').join(' + ') + ' > 0', /arithmetic operators/],
       [Array(5000).fill('true').join(' && '), /`&&` \/ `\|\|` operators/],
       ['['.repeat(3000) + ']'.repeat(3000) + ' == []', /brackets nest deeper/],
+      // Postfix chains nest the syntax tree one level per `.`, without a bracket left open.
+      ['context' + '.a'.repeat(20_000) + ' == 1', /chain more than 50/],
+      ['[1]' + '.contains(1)'.repeat(5000), /chain more than 50/],
+      ['context.arguments' + '.getTag("a")'.repeat(3000) + ' == 1', /chain more than 50/],
     ];
     for (const [c, message] of forms) {
       const res = await admin('/v1/policies', { files: [{ name: 'c.cedar', text: cond(c) }] });
@@ -70,6 +74,15 @@ describe('ASI08 attack: policy text nested past what the parser can take', () =>
     assert.deepEqual([v.errors[0]!.file, v.errors[0]!.line], ['deep.cedar', 4]);
     const fifty = await admin('/v1/policies/validate', { files: [{ name: 'fifty.cedar', text: deep(49) }] });
     assert.equal(((await fifty.json()) as { valid: boolean }).valid, true);
+    const chains = `@id("ch")\npermit (principal, action, resource)\nwhen { ${Array.from({ length: 40 }, () => `context${'.a'.repeat(40)} == 1`).join(' || ')} };\n`;
+    const manyChains = await admin('/v1/policies/validate', { files: [{ name: 'chains.cedar', text: chains }] });
+    assert.equal(manyChains.status, 200, 'forty chains of forty are no chain of 1,600');
+    assert.ok(!JSON.stringify(await manyChains.json()).includes('chain more than'));
+    for (const chain of ['context' + '.a'.repeat(50) + ' == 1', '[1]' + '.contains(1)'.repeat(50)]) {
+      const at = await admin('/v1/policies/validate', { files: [{ name: 'at.cedar', text: `@id("at")\npermit (principal, action, resource)\nwhen { ${chain} };\n` }] });
+      assert.equal(at.status, 200, 'a chain at the bound reaches cedar, which answers');
+      await at.arrayBuffer();
+    }
     const quoted = `// ${'('.repeat(500)}\n@id("q")\n@description("${'['.repeat(500)}")\npermit (principal, action, resource);\n`;
     const q = await admin('/v1/policies/validate', { files: [{ name: 'q.cedar', text: quoted }] });
     assert.deepEqual(await q.json(), { valid: true, errors: [] });
