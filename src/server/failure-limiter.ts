@@ -42,12 +42,27 @@ export class FailureLimiter {
     return Math.max(1, Math.ceil((recent[recent.length - this.limit]! + this.windowMs - this.#clock.now()) / 1000));
   }
 
-  /** Records a failed attempt by `key`. */
-  fail(key: string): void {
-    const recent = [...this.#recent(key), this.#clock.now()].slice(-this.limit);
+  /**
+   * Records a failed attempt by `key`; returns its time, for `forgive`. Record an attempt before
+   * checking it and forgive it when it succeeds, so that concurrent guesses are counted before
+   * any of them is checked, however slow the check.
+   */
+  fail(key: string): number {
+    const now = this.#clock.now();
+    const recent = [...this.#recent(key), now].slice(-this.limit);
     this.#failures.delete(key);
     if (this.#failures.size >= this.#maxKeys) this.#evict();
     this.#failures.set(key, recent);
+    return now;
+  }
+
+  /** Takes back the attempt `fail` recorded at `at` (it succeeded). */
+  forgive(key: string, at: number): void {
+    const times = this.#failures.get(key);
+    const i = times?.lastIndexOf(at) ?? -1;
+    if (i < 0) return;
+    times!.splice(i, 1);
+    if (times!.length === 0) this.#failures.delete(key);
   }
 
   get size(): number {

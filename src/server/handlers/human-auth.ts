@@ -108,11 +108,14 @@ export const localSignIn = route<URLSearchParams>({
         .send({ type: 'https://mandate.dev/problems/too_many_requests', title: 'Too Many Requests', status: 429, detail: `too many wrong admin tokens from this address; try again in ${wait} s`, code: 'too_many_requests', request_id: ctx.requestId });
     }
     const token = body.get('token') ?? '';
+    // INVARIANT: counted before the (asynchronous) check, so a burst of concurrent guesses is
+    // limited however long the check takes; a right token takes its count back.
+    const attempt = failures.fail(client);
     if (!token || !(await checkAdminToken(mandate.store, token))) {
-      failures.fail(client);
       await mandate.delegation.sessions.refused('local', 'bad_admin_token', ctx);
       throw new MandateError('unauthorized', 'that is not the admin token');
     }
+    failures.forgive(client, attempt);
     const session = await mandate.delegation.sessions.start({ id: 'admin', groups: [], method: 'local' }, ctx);
     setCookie(reply, mandate.config.issuer, cookieNames(mandate.config.issuer).session, session.id, mandate.config.humanSessionTtl);
     return reply.redirect(safeReturnTo(body.get('return_to') ?? undefined, DEFAULT_RETURN), 303);

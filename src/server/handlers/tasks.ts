@@ -4,6 +4,7 @@ import type { TaskRecord, TaskTokenRecord } from '../../core/store/index.js';
 import { revocableOf } from '../../oauth/introspection.js';
 import { checkAdminToken } from '../admin-token.js';
 import { route } from '../route.js';
+import { refuse } from '../task-token-auth.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -68,7 +69,7 @@ export const endTask = route({
   tag: 'tasks',
   params: z.object({ id: z.string().max(64) }),
   responses: { 200: 'The ended task', 401: 'No valid credential', 403: 'Not this task\'s agent', 404: 'No such task' },
-  async handler({ mandate, params, request, ctx }) {
+  async handler({ mandate, params, request, reply, ctx }) {
     const header = request.headers.authorization;
     const m = typeof header === 'string' ? /^(Bearer|DPoP)\s+(\S+)$/i.exec(header) : null;
     if (!m?.[2]) throw new MandateError('unauthorized', 'send the admin token or the task token: `Authorization: Bearer <token>`');
@@ -86,7 +87,16 @@ export const endTask = route({
     }
     if (claims.cnf) {
       if (m[1]!.toLowerCase() !== 'dpop') throw new MandateError('unauthorized', 'this task token is dpop-bound: use `Authorization: DPoP` with a proof');
-      await mandate.dpop.verify({ proof: request.headers.dpop, method: 'POST', url: `${mandate.config.issuer}/v1/tasks/${params.id}/end`, accessToken: m[2], expectedJkt: claims.cnf.jkt });
+      try {
+        await mandate.dpop.verify({ proof: request.headers.dpop, method: 'POST', url: `${mandate.config.issuer}/v1/tasks/${params.id}/end`, accessToken: m[2], expectedJkt: claims.cnf.jkt, requireNonce: mandate.config.dpopNonce });
+      } catch (err) {
+        // RFC 9449 §7.1, §9: at a protected resource a proof error is a 401 DPoP challenge (with the nonce to use).
+        if (err instanceof MandateError && (err.code === 'invalid_dpop_proof' || err.code === 'use_dpop_nonce')) {
+          const nonce = typeof err.details?.nonce === 'string' ? err.details.nonce : undefined;
+          return refuse(mandate, reply, { status: 401, error: err.code, description: err.message, scheme: 'DPoP', ...(nonce ? { nonce } : {}) });
+        }
+        throw err;
+      }
     }
     const task = await mandate.store.read.tasks.get(params.id);
     if (!task || claims.task_id !== task.id) throw new MandateError('forbidden', 'this token belongs to another task');

@@ -5,6 +5,7 @@
 // plain HTTP with proofs signed by jose: either the exchange is refused, or the child is bound
 // and the caller proved the parent's key.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type GenerateKeyPairResult } from 'jose';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
@@ -106,5 +107,35 @@ describe('ASI03/ASI07 attack: dpop binding through delegation', () => {
     const byDelegate = await tryDelegation(plain, alphaKey, beta, beta, 'none', gammaKey);
     assert.equal(byDelegate.status, 400, byDelegate.text);
     assert.equal(byDelegate.body.error, 'invalid_request');
+  });
+});
+
+describe('ASI03 attack: a server that demands DPoP nonces demands them at every endpoint that takes a bound token', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ flags: { dpopNonce: true } });
+  });
+  after(() => server.stop());
+
+  it('task end refuses a proof without the server nonce (use_dpop_nonce), then takes one with it', async () => {
+    const alpha = { name: 'alpha', id: await registerAgent(server, 'alpha') };
+    const key = await generateKeyPair('ES256');
+    const tokenUrl = `${server.config.issuer}/oauth/token`;
+    const start = async () => [['subject_token', await svid(server, 'alpha')], ['subject_token_type', TOKEN_TYPE.jwt], ['resource', RESOURCE], ['scope', 'tool:search']] as [string, string][];
+    const first = await exchange(server, alpha, await start(), { dpop: await dpopProof(key, tokenUrl) });
+    assert.equal(first.body.error, 'use_dpop_nonce', first.text);
+    const nonce = first.headers.get('dpop-nonce')!;
+    const task = tokenOk(await exchange(server, alpha, await start(), { dpop: await dpopProof(key, tokenUrl, { nonce }) }));
+    const endUrl = `${server.config.issuer}/v1/tasks/${task.task_id}/end`;
+    const ath = createHash('sha256').update(task.access_token).digest('base64url');
+    const end = async (claims: Record<string, unknown>) => fetch(endUrl, { method: 'POST', headers: { authorization: `DPoP ${task.access_token}`, dpop: await dpopProof(key, endUrl, { ath, ...claims }) } });
+    const withoutNonce = await end({});
+    assert.equal(withoutNonce.status, 401, await withoutNonce.clone().text());
+    assert.equal(((await withoutNonce.json()) as { error?: string }).error, 'use_dpop_nonce');
+    assert.match(withoutNonce.headers.get('www-authenticate') ?? '', /DPoP .*error="use_dpop_nonce"/);
+    const fresh = withoutNonce.headers.get('dpop-nonce');
+    assert.ok(fresh, 'the refusal carries a DPoP-Nonce header');
+    const ended = await end({ nonce: fresh });
+    assert.equal(ended.status, 200, await ended.text());
   });
 });
