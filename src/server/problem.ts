@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isMandateError, MandateError, statusOf } from '../core/errors.js';
+import { quotedDescription } from './auth-param.js';
 
 /** RFC 9457 problem details, with Mandate's stable `code`. */
 export interface Problem {
@@ -77,7 +78,7 @@ export function sendOAuthError(reply: FastifyReply, request: FastifyRequest, err
   if (e.code === 'use_dpop_nonce' && typeof e.details?.nonce === 'string') reply.header('dpop-nonce', e.details.nonce);
   if (status === 503) reply.header('retry-after', '1');
   // RFC 6750 §3: a rejected bearer credential is answered with a challenge.
-  if (error === 'invalid_token') reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${e.message.replace(/["\\]/g, '')}"`);
+  if (error === 'invalid_token') reply.header('www-authenticate', `Bearer error="invalid_token", error_description=${quotedDescription(e.message)}`);
   reply.header('pragma', 'no-cache');
   return reply.status(status).type('application/json').send({ error, error_description: e.message, request_id: String(request.id) });
 }

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MandateError } from '../core/errors.js';
 import { LocalTaskTokenVerifiers, type Principal } from '../gateway/task-token-verifier.js';
 import type { Mandate } from './mandate.js';
+import { quotedDescription } from './auth-param.js';
 
 /**
  * A task token presented to one of Mandate's own endpoints as a protected-resource request
@@ -30,8 +31,8 @@ export type Refusal = { status: 400 | 401; error: string; description: string; s
 
 /** RFC 6750 §3 / RFC 9449 §7.1 challenges; the error goes in the challenge of the scheme the request used. */
 export function refuse(mandate: Mandate, reply: FastifyReply, r: Refusal): undefined {
-  const description = r.description.replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, '?');
-  const params = (scheme: Scheme) => (scheme === r.scheme && r.error !== 'missing_token' ? `error="${r.error}", error_description="${description}"` : '');
+  const description = quotedDescription(r.description);
+  const params = (scheme: Scheme) => (scheme === r.scheme && r.error !== 'missing_token' ? `error="${r.error}", error_description=${description}` : '');
   const bearer = params('Bearer');
   const dpop = [params('DPoP'), `algs="${mandate.dpop.algorithms.join(' ')}"`].filter(Boolean).join(', ');
   reply.status(r.status).header('www-authenticate', `Bearer${bearer ? ` ${bearer}` : ''}, DPoP ${dpop}`).header('content-type', 'application/json');
