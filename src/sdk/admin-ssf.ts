@@ -46,7 +46,7 @@ export interface SsfStreamStatus {
   status: SsfStatus;
   reason?: string;
   /** Mandate's extension, on reads: the stream's queue pressure (docs/ssf.md). */
-  queue?: { queued: number; max: number; dropped_risk: number; dropped_other: number; coalesced: number };
+  queue?: { queued: number; max: number; dropped_risk: number; dropped_raises: number; dropped_other: number; coalesced: number };
 }
 
 /** An RFC 8936 poll request. */

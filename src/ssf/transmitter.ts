@@ -3,7 +3,7 @@ import type { SsfStreamRecord } from '../core/store/index.js';
 import type { ActiveKey } from '../identity/keys/key-manager.js';
 import { CAEP, SSF_VERIFICATION, type CaepEvent } from './caep.js';
 import { PushDelivery } from './push.js';
-import { SetQueue, type QueueStats } from './set-queue.js';
+import { SetQueue, type QueueStats, type RiskChange } from './set-queue.js';
 import { signSet, type SignedSet } from './set.js';
 
 export const PUSH = 'urn:ietf:rfc:8935';
@@ -191,8 +191,8 @@ export class Transmitter {
     const epoch = live.epoch;
     const signing = this.#sign(live, event);
     // A risk change is about one task or agent: a later one of the same subject replaces it while it waits.
-    const riskOf = event.type === CAEP.riskLevelChange ? JSON.stringify(event.subject) : null;
-    live.tail = live.tail.then(async () => this.#queue(live, epoch, await signing, riskOf));
+    const risk = event.type === CAEP.riskLevelChange ? riskChangeOf(event) : null;
+    live.tail = live.tail.then(async () => this.#queue(live, epoch, await signing, risk));
     return live.tail;
   }
 
@@ -205,13 +205,14 @@ export class Transmitter {
     }
   }
 
-  #queue(live: Live, epoch: number, set: SignedSet | null, riskOf: string | null): void {
+  #queue(live: Live, epoch: number, set: SignedSet | null, risk: RiskChange | null): void {
     if (set === null) return;
     // Disabled (or deleted) while this SET was signed: the event came before, so it is dropped too.
     if (live.epoch !== epoch || live.stream.status === 'disabled') return;
-    const dropped = live.queue.add(set, this.opts.clock.now(), riskOf);
+    const dropped = live.queue.add(set, this.opts.clock.now(), risk);
     if (dropped.other > 0) this.opts.onProblem('ssf queue full: oldest sets dropped', { stream: live.stream.id, dropped: dropped.other });
-    else if (dropped.risk > 0) this.opts.onProblem('ssf queue full: oldest risk changes dropped', { stream: live.stream.id, dropped: dropped.risk });
+    else if (dropped.raises > 0) this.opts.onProblem('ssf queue full: risk raises dropped, the receiver may hold a lower level than the subject has', { stream: live.stream.id, dropped: dropped.risk, raises: dropped.raises });
+    else if (dropped.risk > 0) this.opts.onProblem('ssf queue full: superseded risk changes or risk falls dropped', { stream: live.stream.id, dropped: dropped.risk });
     live.push?.kick();
     if (live.stream.status === 'enabled') this.#wake(live);
   }
@@ -231,4 +232,12 @@ export class Transmitter {
       onDrop: (jti, why) => this.opts.onProblem('ssf push gave up on a set', { stream: stream.id, jti, why }),
     });
   }
+}
+
+const LEVELS: Record<string, number> = { LOW: 0, MEDIUM: 1, HIGH: 2 };
+
+/** What the queue needs of a risk-level-change to choose what to drop under pressure (an unknown level counts as the highest: kept longest). */
+function riskChangeOf(event: CaepEvent): RiskChange {
+  const level = (v: unknown) => (typeof v === 'string' ? (LEVELS[v] ?? 2) : 2);
+  return { subject: JSON.stringify(event.subject), agent: event.subject.format !== 'opaque', previous: level(event.claims.previous_level), current: level(event.claims.current_level) };
 }

@@ -171,12 +171,12 @@ export const readStreamStatus = route({
   summary: 'A stream\'s status: enabled, paused or disabled (SSF 1.0 §8.1.2.1); admin token or the stream\'s receiver token',
   tag: 'ssf',
   query: idQuery,
-  responses: { 200: '{stream_id, status, reason?, queue: {queued, max, dropped_risk, dropped_other, coalesced}}', 401: 'Neither the admin token nor the stream\'s receiver token', 404: 'No such stream' },
+  responses: { 200: '{stream_id, status, reason?, queue: {queued, max, dropped_risk, dropped_raises, dropped_other, coalesced}}', 401: 'Neither the admin token nor the stream\'s receiver token', 404: 'No such stream' },
   async handler({ mandate, query }) {
     const stream = await mandate.ssf.streams.get(query.stream_id);
     // Mandate's extension: queue pressure, so a receiver sees what it is losing (docs/ssf.md).
     const q = mandate.ssf.transmitter.pressure(stream.id);
-    return { ...statusJson(stream), queue: { queued: q?.queued ?? 0, max: q?.max ?? 0, dropped_risk: q?.droppedRisk ?? 0, dropped_other: q?.droppedOther ?? 0, coalesced: q?.coalesced ?? 0 } };
+    return { ...statusJson(stream), queue: { queued: q?.queued ?? 0, max: q?.max ?? 0, dropped_risk: q?.droppedRisk ?? 0, dropped_raises: q?.droppedRaises ?? 0, dropped_other: q?.droppedOther ?? 0, coalesced: q?.coalesced ?? 0 } };
   },
 });
 

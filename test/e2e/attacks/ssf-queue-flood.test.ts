@@ -67,6 +67,28 @@ describe('ASI08 attack: risk-level changes flooding a revocation out of an SSF q
     assert.match(metrics, new RegExp(`mandate_ssf_queue_dropped_sets\\{stream="${id}",kind="risk"\\} ${String(pressure.dropped_risk)}`));
     assert.match(metrics, new RegExp(`mandate_ssf_queue_dropped_sets\\{stream="${id}",kind="other"\\} 0`));
   });
+
+  test('a flood of its own new tasks\' risk raises does not push out the SET that raised the agent\'s own level', async () => {
+    const created = await call(server, 'POST', '/v1/ssf/streams', { delivery: { method: POLL }, events_requested: [RISK] });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const id = created.json.stream_id as string;
+    const agentSubject = { format: 'uri', uri: spiffeIdOf(server, 'flooder') };
+    assert.equal((await call(server, 'POST', '/v1/signals', { agent: agentSubject.uri, kind: 'edr', risk: 75, source: 'edr' })).status, 201);
+    const status = async () => (await call(server, 'GET', `/v1/ssf/status?stream_id=${id}`)).json.queue as Json;
+    await eventually(async () => ((await status()).queued === 1 ? true : undefined), 'the agent raise queued');
+    for (let i = 0; i < 3 * QUEUE; i++) {
+      const { token } = await newTask(flooder, ['tool:docs/read']);
+      await decide(server, token, 'docs/secret');
+    }
+    const pressure = await eventually(async () => {
+      const q = await status();
+      return (q.dropped_risk as number) >= QUEUE ? q : undefined;
+    }, 'the queue under pressure');
+    assert.equal(pressure.dropped_raises, pressure.dropped_risk, 'the tasks\' raises were dropped, and counted as raises');
+    const sets = await pollVerified(server, id, QUEUE);
+    const agentLevel = sets.filter((p) => typeOf(p) === RISK && subjectOf(p) === JSON.stringify(agentSubject));
+    assert.deepEqual(agentLevel.map((p) => eventOf(p, RISK).current_level), ['HIGH'], 'the receiver learns the agent\'s raised level');
+  });
 });
 
 describe('ASI08: a risk fall while Mandate was down is told after the restart', () => {
