@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { MandateError } from '../core/errors.js';
 import { normalizeHost } from '../core/host.js';
-import { defaultExtractors, extractContext, INVALID_HOST, MAX_VALUES_PER_EXTRACTOR, parseExtractorPath, type ArgumentExtractor } from './argument-extractors.js';
+import { defaultExtractors, extractContext, INVALID_HOST, MAX_VALUES_PER_EXTRACTOR, parseExtractorPath, uriDestinations, type ArgumentExtractor } from './argument-extractors.js';
 import { classify, destinationRules } from './destinations/classify.js';
 import { readEmail, readUrl } from './destinations/read-value.js';
 
@@ -212,5 +212,53 @@ describe('bounds', () => {
     const ctx = extractContext({ extractors: [{ path: 'items[*].to', kind: 'email' }] }, { items }, INTERNAL);
     assert.deepEqual(ctx.destinations, []);
     assert.match(ctx.problems.join(), /argument `items\[\*\]\.to` has more than 1024 values/u);
+  });
+});
+
+describe('destinations outside the default names (review of issue 12)', () => {
+  const ctx = (args: unknown, defaulted: string[] = ['extractors']) => extractContext({ extractors: [], defaulted, destinations: ['*'] }, args, INTERNAL);
+  const net = (args: unknown, defaulted?: string[]) => ctx(args, defaulted).destinations.map((d) => `${d.host} ${d.network}`);
+
+  test('a string that is, as a whole, an ip literal is a destination under any key, operator extractors or not', () => {
+    assert.deepEqual(net({ ip: '10.0.0.5' }), ['10.0.0.5 private']);
+    assert.deepEqual(net({ address: '169.254.169.254:80' }), ['169.254.169.254 link_local']);
+    assert.deepEqual(net({ server: { target: ['[::1]:8080'] } }), ['::1 loopback']);
+    assert.deepEqual(net({ domain: 'fd00::5' }), ['fd00::5 private']);
+    assert.deepEqual(net({ target: '8.8.8.8' }), ['8.8.8.8 public'], 'a public one counts as external');
+    assert.deepEqual(net({ ip: '10.0.0.5' }, []), ['10.0.0.5 private'], 'whatever the extractors');
+    assert.deepEqual(net({ version: '1.2', text: 'host 10.0.0.5 is down', id: '2130706433' }), ['* unknown'], 'prose and plain numbers are not');
+    assert.equal(ctx({ server: '0177.0.0.1' }).problems.length, 1, 'an address in another spelling is refused');
+  });
+
+  test('keys match without zero-width, format characters or whitespace anywhere in them', () => {
+    for (const key of ['u\u200brl', 'u\u200crl', 'u\u200drl', 'u\u2060rl', '\ufeffurl', 'u\u00adrl', 'u rl', 'u\u3000rl']) {
+      assert.deepEqual(net({ [key]: 'metadata.google.internal/computeMetadata/v1/' }), ['metadata.google.internal internal'], JSON.stringify(key));
+    }
+  });
+
+  test('a bare ipv6 literal in a host argument is that address', () => {
+    assert.deepEqual(net({ host: '::1' }), ['::1 loopback']);
+    assert.deepEqual(net({ hostname: 'fe80::1' }), ['fe80::1 link_local']);
+    assert.deepEqual(ctx({ host: '::1' }).problems, []);
+  });
+
+  test('names a search domain completes, and kubernetes service names, are internal', () => {
+    for (const host of ['kubernetes.default.svc', 'db.ns.svc.cluster.local', 'kubernetes.default', 'intranet.corp', 'nas.home', 'router.lan', 'wiki.private', 'hr.intranet']) {
+      assert.equal(isExternal(host, []), false, host);
+    }
+  });
+});
+
+describe('uriDestinations', () => {
+  const rules = destinationRules(INTERNAL);
+  const hosts = (uri: string) => uriDestinations(uri, rules);
+  test('any scheme://authority/ resource uri reaches its host; file: and uris without an authority reach none', () => {
+    for (const uri of ['ws://10.0.0.5/x', 'wss://10.0.0.5:443/', 'ftp://10.0.0.5/pub', 'gopher://10.0.0.5/_x', 'redis://10.0.0.5:6379', 'http://10.0.0.5/']) {
+      assert.deepEqual(hosts(uri).destinations.map((d) => d.host), ['10.0.0.5'], uri);
+    }
+    for (const uri of ['file:///etc/passwd', 'file://server/share', 'urn:isbn:1', 'mailto:a@b.com', 'docs://', 'memo:note']) {
+      assert.deepEqual(hosts(uri), { destinations: [], problems: [] }, uri);
+    }
+    assert.equal(hosts('gopher://evil.com@10.0.0.5/').problems.length, 1);
   });
 });

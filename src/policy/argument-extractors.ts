@@ -1,7 +1,8 @@
 import { MandateError } from '../core/errors.js';
 import { MAX_ARGUMENT_DEPTH, MAX_ARGUMENT_PATHS } from './arguments.js';
 import { ANY_HOST, classify, destinationRules, INVALID_HOST, type Destination, type DestinationRules, type Via } from './destinations/classify.js';
-import { looksLikeUrl, readEmail, readHost, readPath, readUrl, type Reading } from './destinations/read-value.js';
+import { looksLikeIpLiteral, looksLikeUrl, readEmail, readHost, readPath, readUrl, type Reading } from './destinations/read-value.js';
+import { readStrictUrl } from './destinations/strict-url.js';
 
 /**
  * Argument extractors turn a tool call's arguments into decision context: every host a call will
@@ -118,8 +119,12 @@ function resolve(args: unknown, segments: Segment[]): Found[] {
   return found.flatMap((f) => ('value' in f && Array.isArray(f.value) ? f.value.map((value, i) => ({ path: `${f.path}[${i}]`, value })) : [f]));
 }
 
-/** A key as extractors compare it: lowercase, without surrounding whitespace, control or format characters. */
-const keyOf = (k: string): string => k.replace(/^[\s\p{Cc}\p{Cf}]+|[\s\p{Cc}\p{Cf}]+$/gu, '').toLowerCase();
+/**
+ * A key as extractors compare it: lowercase, without whitespace, control or format characters
+ * anywhere (`"u\u200brl"`, `"u rl"` and `"url "` are `url`): a tool or the model behind it may
+ * drop what does not show.
+ */
+const keyOf = (k: string): string => k.replace(/[\s\p{Cc}\p{Cf}]+/gu, '').toLowerCase();
 
 function matchKey(path: string, value: unknown, key: string, out: Found[]): void {
   if (value === undefined || value === null) return;
@@ -187,7 +192,7 @@ type Hit = { path: string; value: unknown; kind: DestinationKind };
 
 /**
  * Every value in `args` (to `MAX_SCAN_DEPTH`) that names a destination: a string that is a whole
- * absolute URL wherever it is, and, when `byName`, any value under a key named as in
+ * absolute URL or a whole IP literal (`looksLikeIpLiteral`) wherever it is, and, when `byName`, any value under a key named as in
  * `DEFAULT_EXTRACTOR_NAMES` (an array under such a key: each element). False when the scan
  * stopped short (too deep, too many values and containers): the caller refuses the call.
  */
@@ -203,6 +208,7 @@ function scan(args: unknown, byName: boolean, out: Hit[]): boolean {
     if (typeof value !== 'object') {
       if (kind) out.push({ path, value, kind });
       else if (typeof value === 'string' && looksLikeUrl(value)) out.push({ path, value, kind: 'url' });
+      else if (typeof value === 'string' && looksLikeIpLiteral(value)) out.push({ path, value, kind: 'host' });
       return;
     }
     if (depth >= MAX_SCAN_DEPTH) {
@@ -306,12 +312,16 @@ export function extractContext(tool: ExtractionTarget, args: unknown, rulesOrDom
 }
 
 /**
- * The destination of an http(s) resource URI (MCP `resources/read`): its host; other schemes
- * reach none here. A URI with more than one reading is a problem.
+ * The destination of a resource URI (MCP `resources/read`) with an authority, whatever its scheme
+ * (`https:`, `ws:`, `ftp:`, `gopher:`, `redis:`…): its host, which the server connects to.
+ * `file:` (a path on the server), URIs without `//` (`urn:`, `memo:note`) and with an empty authority reach none here. An
+ * http(s) URI without `//` and a URI with more than one reading are problems.
  */
 export function uriDestinations(uri: string, rules: DestinationRules): { destinations: Destination[]; problems: string[] } {
-  if (!/^https?:/iu.test(uri)) return { destinations: [], problems: [] };
-  const r = readUrl(uri);
+  // An empty authority (`docs:///x`, `docs://`) names no host either.
+  if (/^file:/iu.test(uri) || !/^[a-z][a-z0-9+.-]*:/iu.test(uri) || /^[a-z][a-z0-9+.-]*:\/\/(?:[/?#]|$)/iu.test(uri)) return { destinations: [], problems: [] };
+  const r = readStrictUrl(uri);
+  if (r === null) return { destinations: [], problems: [] };
   if ('problem' in r) return { destinations: [], problems: [`the resource uri has more than one reading: ${r.problem}`] };
-  return { destinations: distinct(r.hosts, rules, []), problems: [] };
+  return { destinations: distinct([{ host: r.host, via: 'url' }], rules, []), problems: [] };
 }

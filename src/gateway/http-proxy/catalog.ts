@@ -49,13 +49,16 @@ export function serviceTools(s: ServiceConfig): { tools: McpToolDescription[]; a
     const sideEffect = first('sideEffect');
     const classification = first('classification');
     const labels = first('labels');
+    const routeExtractors = first('extractors') as ToolAnnotation['extractors'] | undefined;
     annotations[name] = {
       ...(sideEffect ? { sideEffect: sideEffect as ToolAnnotation['sideEffect'] } : {}),
       ...(classification ? { classification: classification as ToolAnnotation['classification'] } : {}),
       destinations: (first('destinations') as string[] | undefined) ?? (upstreamHost ? [upstreamHost] : ['*']),
       ...(labels ? { labels: labels as Record<string, string> } : {}),
       // The upstream's host is the call's destination (so taint rules apply to proxied calls); the operator may add paths into the body.
-      extractors: [{ path: 'url', kind: 'url' }, ...((first('extractors') as ToolAnnotation['extractors']) ?? [])],
+      // Without route extractors the catalog's defaults apply, as to an MCP tool: `url` by its name,
+      // and the body and query scanned at every depth for destination names, whole URLs and IP literals.
+      ...(routeExtractors ? { extractors: [{ path: 'url', kind: 'url' }, ...routeExtractors] } : {}),
     };
   }
   return { tools, annotations };

@@ -29,8 +29,11 @@ export const INVALID_HOST = '<invalid>';
 /** The destination of a tool that may reach any host (`*`) when its arguments named none. */
 export const ANY_HOST = '*';
 
-// Special-use and de-facto private suffixes that no public resolver answers for (RFC 6761, RFC 8375, ICANN's .internal).
-const INTERNAL_SUFFIXES = ['internal', 'local', 'localdomain', 'home.arpa', 'lan', 'intranet'];
+// Special-use and de-facto private suffixes that no public resolver answers for (RFC 6761, RFC 8375, ICANN's .internal),
+// the names ICANN withholds for name collision (.corp, .home), and what search domains complete
+// inside clusters and home networks: Kubernetes services (`svc`, `svc.cluster.local` under `local`;
+// `kubernetes.default` under `default`), `lan`, `intranet`, `private`. None is a delegated TLD.
+const INTERNAL_SUFFIXES = ['internal', 'local', 'localdomain', 'home.arpa', 'lan', 'intranet', 'svc', 'corp', 'home', 'private', 'default'];
 
 /** What the operator configured, compiled once. */
 export interface DestinationRules {

@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { posix } from 'node:path';
+import { normalizeHost } from '../../core/host.js';
 import { readAddressList } from './email-address.js';
 import { INVALID_HOST, type Via } from './classify.js';
 import { readStrictUrl, strictHost, type UrlReading } from './strict-url.js';
@@ -61,8 +63,12 @@ export function readEmail(value: string): Reading {
   return 'problem' in list ? list : { hosts: list.hosts.map((host) => ({ host, via: 'email' })) };
 }
 
-/** A bare host, with an optional port (`evil.com:8443`, `[::1]:80`). */
+/** A bare host, with an optional port (`evil.com:8443`, `[::1]:80`), or a bare IPv6 address (`::1`: that address, never `:` and port 1). */
 export function readHost(value: string): Reading {
+  if (isIP(value) === 6) {
+    const host = value.includes('%') ? undefined : normalizeHost(value);
+    return host === undefined ? { problem: `the host \`${value.slice(0, 80)}\` has a zone or is not an ipv6 address` } : { hosts: [{ host, via: 'host' }] };
+  }
   const port = /:\d{1,5}$/u.exec(value);
   const bare = port && (value.startsWith('[') || value.indexOf(':') === port.index) ? value.slice(0, port.index) : value;
   const reading = strictHost(bare);
@@ -84,6 +90,16 @@ export function readPath(value: string, root: string | undefined): { path: strin
   if (value === '') return { problem: 'it is empty' };
   const absolute = value.startsWith('/') || root === undefined ? value : posix.join(root, value);
   return { path: posix.normalize(absolute) };
+}
+
+/**
+ * True when a string is, as a whole, an IP literal: four dotted decimal numbers (in any spelling
+ * of them, so `0177.0.0.1` is refused rather than skipped), a bracketed IPv6 address, either with
+ * a `:port`, or a bare IPv6 address. Read as a host wherever it appears, whatever its key:
+ * `{ server: "10.0.0.5" }` reaches 10.0.0.5 to any tool that connects to it.
+ */
+export function looksLikeIpLiteral(value: string): boolean {
+  return /^\d{1,4}(?:\.\d{1,4}){3}(?::\d{1,5})?$|^\[[0-9A-Za-z:.%]*:[0-9A-Za-z:.%]*\](?::\d{1,5})?$/u.test(value) || isIP(value) === 6;
 }
 
 /** True when a string is, as a whole, an absolute URL: read as one wherever it appears. */

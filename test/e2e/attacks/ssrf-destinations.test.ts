@@ -120,6 +120,28 @@ describe('ASI02/ASI01 attack: ssrf and hidden destinations over POST /v1/authori
     assert.equal((await decide(server, token, 'web/fetch', { url: 'example.com/page' })).decision, 'allow');
   });
 
+  test('a host under any key: an ip literal anywhere, keys padded with invisible characters, a bare ipv6 host, cluster names', async () => {
+    const token = await task(agent);
+    for (const args of [
+      { ip: '10.0.0.5' },
+      { address: '169.254.169.254:80' },
+      { server: { target: ['[::1]:8080'] } },
+      { domain: 'fd00::5' },
+      { 'u\u200brl': '169.254.169.254/latest/' },
+      { 'h\u00adost': 'metadata' },
+      { host: '::1' },
+      { url: 'http://kubernetes.default.svc/api' },
+      { url: 'http://redis.cache.svc.cluster.local:6379/' },
+      { host: 'kubernetes.default' },
+      { url: 'http://intranet.corp/' },
+    ]) {
+      assert.deepEqual(pick(await decide(server, token, 'web/fetch', args)), DENY_INTERNAL, JSON.stringify(args));
+    }
+    // A public address under any key is an external destination: after confidential data, the taint rule holds.
+    assert.equal((await decide(server, token, 'docs/secret', {})).decision, 'allow');
+    assert.deepEqual(pick(await decide(server, token, 'mail/send', { to: 'bob@example.org', target: '93.184.216.34:443' })), TAINT);
+  });
+
   test('after confidential data, a call with a second, external url is denied by the taint rule', async () => {
     const token = await task(agent);
     assert.equal((await decide(server, token, 'docs/secret', {})).decision, 'allow');

@@ -47,4 +47,21 @@ describe('ASI02/ASI01 attack: destinations and duplicate keys through the HTTP p
     assert.equal(env.upstream.requests.length, before);
     assert.equal((await post('{"name":"x","callback":"https://example.com/hook"}')).status, 200);
   });
+
+  test('a host in the body or query under a destination name, or as an ip literal under any key, is denied and not forwarded', async () => {
+    for (const [path, body] of [
+      ['/proxy/items/items', '{"name":"x","host":"10.0.0.5"}'],
+      ['/proxy/items/items', '{"name":"x","callback":"169.254.169.254/latest/meta-data/"}'],
+      ['/proxy/items/items', '{"name":"x","meta":{"server":"10.0.0.6:6379"}}'],
+      ['/proxy/items/items', '{"name":"x","hooks":[{"u\\u200brl":"metadata.google.internal/computeMetadata/v1/"}]}'],
+      ['/proxy/items/items?webhook=http%3A%2F%2F10.0.0.5%2F', '{"name":"x"}'],
+      ['/proxy/items/items?target=169.254.169.254', '{"name":"x"}'],
+    ] as const) {
+      const before = env.upstream.requests.length;
+      const r = await raw(env, 'POST', path, { token, headers: { 'content-type': 'application/json' }, body });
+      assert.equal(r.status, 403, `${path} ${body}: ${r.text}`);
+      assert.match(r.text, /mandate\.deny-internal-network/u, `${path} ${body}`);
+      assert.equal(env.upstream.requests.length, before, `${path} ${body} reached the upstream`);
+    }
+  });
 });
