@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { isMandateError, MandateError } from '../core/errors.js';
 import type { AuditArchiveMark, AuditCheckpointRecord, Store } from '../core/store/index.js';
 import { auditEvents, toJsonLine } from './export.js';
 
@@ -10,10 +11,36 @@ export const ARCHIVE_META = 'audit_archived';
 /** A segment gathers sealed checkpoints until it holds about this many events. */
 const SEGMENT_EVENTS = 100_000;
 
-/** Where the archive ends, or undefined when nothing was archived yet. */
-export async function archiveMark(read: Store['read']): Promise<AuditArchiveMark | undefined> {
+/**
+ * Where the archive ends, or undefined when nothing was archived yet. A damaged mark (not the JSON
+ * `{seq, hash, file}` Mandate writes) is an `audit_chain_broken` error naming the command to run
+ * (`dataDir` in it, when known), never a bare parse error and never read as "nothing archived":
+ * retention would then prune audit rows by a wrong sequence number, or verify the wrong range.
+ */
+export async function archiveMark(read: Store['read'], dataDir?: string): Promise<AuditArchiveMark | undefined> {
   const raw = await read.meta.get(ARCHIVE_META);
-  return raw === undefined ? undefined : (JSON.parse(raw) as AuditArchiveMark);
+  if (raw === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw damagedMark('it is not json', dataDir);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw damagedMark('it is not a json object', dataDir);
+  const m = value as Record<string, unknown>;
+  if (typeof m.seq !== 'number' || !Number.isSafeInteger(m.seq) || m.seq < 1) throw damagedMark('`seq` is not a positive integer', dataDir);
+  if (typeof m.hash !== 'string' || m.hash === '') throw damagedMark('`hash` is not a string', dataDir);
+  if (typeof m.file !== 'string' || m.file === '') throw damagedMark('`file` is not a string', dataDir);
+  return { seq: m.seq, hash: m.hash, file: m.file };
+}
+
+function damagedMark(why: string, dataDir: string | undefined): MandateError {
+  return new MandateError('audit_chain_broken', `the audit archive mark in the database is damaged: ${why}; run \`mandate audit verify --data-dir ${dataDir ?? '<data dir>'} --archives\``, { damagedArchiveMark: true });
+}
+
+/** Whether `err` is the error of a damaged archive mark ({@link archiveMark}). */
+export function isDamagedArchiveMark(err: unknown): err is MandateError {
+  return isMandateError(err) && err.details?.damagedArchiveMark === true;
 }
 
 export interface ArchiveResult {
@@ -38,7 +65,7 @@ export class AuditArchiver {
   /** Archives every sealed segment whose events are all older than `before`; at most `maxSegments` per call. */
   async archive(before: number, maxSegments = 10): Promise<ArchiveResult> {
     const files: string[] = [];
-    let mark = await archiveMark(this.store.read);
+    let mark = await archiveMark(this.store.read, this.dataDir);
     for (let i = 0; i < maxSegments; i++) {
       const cp = await this.nextSeal(mark?.seq ?? 0, before);
       if (!cp) break;

@@ -65,14 +65,25 @@ export class Retention {
       if (n) deleted[kind] = n;
     }
     const archived: string[] = [];
-    if (this.options.auditSeconds > 0) {
-      const r = await this.#archiver.archive(now - this.options.auditSeconds * 1000);
-      archived.push(...r.files);
-    }
-    const mark = await archiveMark(this.store.read);
-    if (mark) {
-      const n = await this.#drain((limit) => this.store.transaction((tx) => tx.retention.pruneAudit(mark.seq, limit)));
-      if (n) deleted.audit_events = n;
+    let mark: Awaited<ReturnType<typeof archiveMark>>;
+    try {
+      if (this.options.auditSeconds > 0) {
+        const r = await this.#archiver.archive(now - this.options.auditSeconds * 1000);
+        archived.push(...r.files);
+      }
+      mark = await archiveMark(this.store.read, this.options.dataDir);
+      if (mark) {
+        const seq = mark.seq;
+        const n = await this.#drain((limit) => this.store.transaction((tx) => tx.retention.pruneAudit(seq, limit)));
+        if (n) deleted.audit_events = n;
+      }
+    } catch (err) {
+      // The run fails (its caller logs it once); what it did before is audited with why it stopped.
+      const error = err instanceof Error ? err.message : 'unknown';
+      await this.store
+        .transaction((tx) => tx.audit.append({ actor: 'system', action: 'retention.prune', target: 'store', outcome: 'failure', requestId: null, details: { deleted, archived, before: new Date(before).toISOString(), error } }))
+        .catch(() => undefined);
+      throw err;
     }
     if (Object.keys(deleted).length || archived.length) {
       await this.store.transaction((tx) =>

@@ -4,7 +4,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Command } from 'commander';
-import { archiveMark } from '../../audit/archive.js';
+import { archiveMark, isDamagedArchiveMark } from '../../audit/archive.js';
 import { verifyAuditArchives } from '../../audit/archive-verify.js';
 import { auditEvents } from '../../audit/export.js';
 import { verifyAuditLog } from '../../audit/verify.js';
@@ -25,7 +25,13 @@ async function verifyOffline(dataDir: string, archives: boolean): Promise<Offlin
     const trustDomain = await store.read.meta.get('trust_domain');
     if (!trustDomain) throw new CliError(`${path} has no trust domain yet; was the server ever started with this data dir?`, 2);
     const keys = (await store.read.keys.list()).map((k) => ({ kid: k.kid, alg: k.alg, jwk: k.publicJwk }));
-    const mark = await archiveMark(store.read);
+    let mark: Awaited<ReturnType<typeof archiveMark>>;
+    try {
+      mark = await archiveMark(store.read, dataDir);
+    } catch (err) {
+      if (isDamagedArchiveMark(err)) return { ok: false, events_checked: 0, checkpoints_checked: 0, first_bad_seq: null, reason: err.message, unsealed_events: 0 };
+      throw err;
+    }
     const r = await verifyAuditLog(auditEvents(store.read, mark ? { afterSeq: mark.seq - 1 } : {}), await store.read.audit.checkpoints(), keys, trustDomain, mark);
     const live: OfflineResult = { ok: r.ok, events_checked: r.eventsChecked, checkpoints_checked: r.checkpointsChecked, first_bad_seq: r.firstBadSeq, reason: r.reason, unsealed_events: r.unsealedEvents };
     if (!archives) return live;

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { archiveMark } from '../../audit/archive.js';
+import { archiveMark, isDamagedArchiveMark } from '../../audit/archive.js';
 import { auditEvents, parseSince, toJsonLine } from '../../audit/export.js';
 import { verifyAuditLog } from '../../audit/verify.js';
 import { MandateError } from '../../core/errors.js';
@@ -10,7 +10,13 @@ import { route } from '../route.js';
 /** Verifies the audit log in the database of a running (or offline-opened) Mandate: from the last archived event on, when older ones were archived. */
 export async function verifyMandateAudit(mandate: Pick<Mandate, 'store' | 'keys' | 'config'>) {
   const keys = (await mandate.keys.allPublicKeys()).map((k) => ({ kid: k.kid, alg: k.alg, jwk: k.jwk }));
-  const mark = await archiveMark(mandate.store.read);
+  let mark: Awaited<ReturnType<typeof archiveMark>>;
+  try {
+    mark = await archiveMark(mandate.store.read, mandate.config.dataDir);
+  } catch (err) {
+    if (isDamagedArchiveMark(err)) return { ok: false, eventsChecked: 0, checkpointsChecked: 0, firstBadSeq: null, reason: err.message, unsealedEvents: 0 };
+    throw err;
+  }
   return verifyAuditLog(auditEvents(mandate.store.read, mark ? { afterSeq: mark.seq - 1 } : {}), await mandate.store.read.audit.checkpoints(), keys, mandate.config.trustDomain, mark);
 }
 
