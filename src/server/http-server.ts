@@ -8,7 +8,7 @@ import type { RequestContext } from '../core/context.js';
 import { checkAdminToken } from './admin-token.js';
 import { actorOf } from '../humans/human.js';
 import { requireHuman } from './human-auth.js';
-import { redactValue, serializeError, serializeRequest } from './log-redaction.js';
+import { redactSerializedRequest, redactValue, serializeError, serializeRequest } from './log-redaction.js';
 import type { Mandate } from './mandate.js';
 import { sendOAuthError, sendProblem } from './problem.js';
 import type { RouteDef } from './route.js';
@@ -132,10 +132,15 @@ function loggerOptions(given: HttpServerOptions['logger'], level: string): false
   const base: Record<string, unknown> = typeof given === 'object' ? given : { level };
   const theirs = base.redact as string[] | { paths?: string[] } | undefined;
   const extra = Array.isArray(theirs) ? theirs : (theirs?.paths ?? []);
+  const serializers = (base.serializers ?? {}) as Record<string, unknown>;
+  // A caller's own request serializer (say, one that logs headers) is kept, its output redacted:
+  // the url loses its query and token-shaped values, and REDACT_PATHS still censor the headers.
+  const theirReq = typeof serializers.req === 'function' ? (serializers.req as (req: unknown) => unknown) : undefined;
+  const req = theirReq ? (r: Parameters<typeof serializeRequest>[0]) => redactSerializedRequest(theirReq(r)) : serializeRequest;
   return {
     ...base,
     redact: { paths: [...REDACT_PATHS, ...extra], censor: '[redacted]' },
-    serializers: { ...(base.serializers as Record<string, unknown> | undefined), req: serializeRequest, err: serializeError },
+    serializers: { ...serializers, req, err: serializeError },
     hooks: {
       logMethod(this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
         method.apply(this, args.map((a) => redactValue(a)));

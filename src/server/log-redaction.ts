@@ -68,6 +68,13 @@ export function serializeRequest(req: { method?: string; url?: string; hostname?
   return { method: req.method, url: redactUrl(req.url), hostname: req.hostname, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
 }
 
+/** What a caller's own request serializer gave, with its `url` as `serializeRequest` logs it and every other string redacted. */
+export function redactSerializedRequest(serialized: unknown): unknown {
+  if (typeof serialized !== 'object' || serialized === null || Array.isArray(serialized)) return redactValue(serialized);
+  const { url, ...rest } = serialized as Record<string, unknown>;
+  return { ...(redactValue(rest) as Record<string, unknown>), ...(url !== undefined ? { url: redactUrl(typeof url === 'string' ? url : String(url)) } : {}) };
+}
+
 /** An error as pino's standard serializer would give it, its message and stack redacted. */
 export function serializeError(err: unknown): unknown {
   if (!(err instanceof Error)) return redactValue(err);

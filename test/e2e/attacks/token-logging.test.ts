@@ -99,3 +99,23 @@ describe('ASI03 attack: tokens in the request log', () => {
     assert.ok(!log().includes('s'.repeat(40)), 'the cookie is in the log');
   });
 });
+
+describe('ASI03 attack: tokens in the request log when the operator logs more of each request', () => {
+  test('a logger with its own request serializer (url, headers) still logs no query and no credential', async () => {
+    const chunks: string[] = [];
+    const stream = new Writable({ write: (c: Buffer | string, _e, done) => (chunks.push(c.toString()), done()) });
+    const withHeaders = { level: 'info', stream, serializers: { req: (req: { method: string; url: string; headers: unknown }) => ({ method: req.method, url: req.url, headers: req.headers }) } };
+    const server = await startTestServer({ logger: withHeaders });
+    try {
+      const agent = await attestedAgent(server, 'logged-headers', ['tool:mail/*']);
+      const jwt = (await agent.startTask({ resource: GATEWAY, scope: ['tool:mail/send'], purpose: 'leak me' })).accessToken;
+      assert.ok((await send(server, 'GET', `/v1/agents?access_token=${jwt}`, { 'x-forwarded-token': jwt })) >= 400);
+      const text = chunks.join('');
+      assert.match(text, /"headers":\{/, 'the operator\'s serializer is kept');
+      assert.match(text, /"url":"\/v1\/agents\?\[redacted\]"/, 'the query is not logged');
+      for (const part of jwt.split('.').filter((p) => p.length >= 16)) assert.ok(!text.includes(part), 'part of the task token is in the log');
+    } finally {
+      await server.stop();
+    }
+  });
+});
