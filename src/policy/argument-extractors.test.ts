@@ -256,7 +256,10 @@ describe('uriDestinations', () => {
     for (const uri of ['ws://10.0.0.5/x', 'wss://10.0.0.5:443/', 'ftp://10.0.0.5/pub', 'gopher://10.0.0.5/_x', 'redis://10.0.0.5:6379', 'http://10.0.0.5/']) {
       assert.deepEqual(hosts(uri).destinations.map((d) => d.host), ['10.0.0.5'], uri);
     }
-    for (const uri of ['file:///etc/passwd', 'file://server/share', 'urn:isbn:1', 'mailto:a@b.com', 'docs://', 'memo:note']) {
+    for (const uri of ['gopher://metadata/', 'inbox://10.0.0.5/x', 'notes://[::1]/', 'notes://localhost/x', 'x-db://db.internal/t']) {
+      assert.equal(hosts(uri).destinations[0]?.external, false, uri);
+    }
+    for (const uri of ['file:///etc/passwd', 'file://server/share', 'urn:isbn:1', 'mailto:a@b.com', 'docs://', 'memo:note', 'mail+inbox://messages/1', 'notes://inbox']) {
       assert.deepEqual(hosts(uri), { destinations: [], problems: [] }, uri);
     }
     assert.equal(hosts('gopher://evil.com@10.0.0.5/').problems.length, 1);

@@ -311,9 +311,14 @@ export function extractContext(tool: ExtractionTarget, args: unknown, rulesOrDom
   return { destinations: distinct(hosts, rules, toolDestinations), strings: { ...strings }, paths: { ...paths }, problems: [...new Set(problems)], connected };
 }
 
+/** Schemes whose authority is always a network host, a single label (`gopher://metadata/`) included. */
+const NETWORK_SCHEMES = new Set(['http', 'https', 'ws', 'wss', 'ftp', 'ftps', 'sftp', 'gopher', 'dict', 'tftp', 'ldap', 'ldaps', 'ssh', 'telnet', 'smtp', 'imap', 'imaps', 'pop3', 'redis', 'rediss', 'memcached', 'mongodb', 'postgres', 'postgresql', 'mysql', 'amqp', 'amqps', 'mqtt', 'mqtts', 'nats', 'kafka', 'git', 'svn', 'rtsp', 'sip', 'smb', 'nfs', 'jdbc']);
+
 /**
  * The destination of a resource URI (MCP `resources/read`) with an authority, whatever its scheme
- * (`https:`, `ws:`, `ftp:`, `gopher:`, `redis:`…): its host, which the server connects to.
+ * (`https:`, `ws:`, `ftp:`, `gopher:`, `redis:`…): its host, which the server connects to. A
+ * scheme not in `NETWORK_SCHEMES` with a single-label authority (`inbox://messages/1`) reaches
+ * none: that is the server's own namespace; an IP literal, `localhost` or a dotted name there is a host.
  * `file:` (a path on the server), URIs without `//` (`urn:`, `memo:note`) and with an empty authority reach none here. An
  * http(s) URI without `//` and a URI with more than one reading are problems.
  */
@@ -323,5 +328,8 @@ export function uriDestinations(uri: string, rules: DestinationRules): { destina
   const r = readStrictUrl(uri);
   if (r === null) return { destinations: [], problems: [] };
   if ('problem' in r) return { destinations: [], problems: [`the resource uri has more than one reading: ${r.problem}`] };
+  // A server's own scheme with a single-label authority (`inbox://messages/1`) names its own store, not a host.
+  const scheme = /^[^:]+/u.exec(uri)![0].toLowerCase();
+  if (!NETWORK_SCHEMES.has(scheme) && !/[.:]/u.test(r.host) && r.host !== 'localhost') return { destinations: [], problems: [] };
   return { destinations: distinct([{ host: r.host, via: 'url' }], rules, []), problems: [] };
 }
