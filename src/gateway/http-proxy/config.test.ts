@@ -63,7 +63,8 @@ describe('proxy config', () => {
     const { tools, annotations } = serviceTools(parseProxyConfig({ services: [service()] }).services[0]!);
     assert.deepEqual(tools.map((t) => t.name), ['get_invoice', 'create_invoice']);
     assert.deepEqual(Object.keys(tools[0]!.inputSchema.properties ?? {}), ['method', 'url', 'path', 'params', 'query', 'body']);
-    assert.deepEqual(annotations.get_invoice, { sideEffect: 'read', classification: 'confidential', destinations: ['api.billing.example'], extractors: [{ path: 'url', kind: 'url' }] });
+    // No route extractors: the catalog's defaults (`url` by name, body and query scanned as an MCP tool's arguments are).
+    assert.deepEqual(annotations.get_invoice, { sideEffect: 'read', classification: 'confidential', destinations: ['api.billing.example'] });
     const catalog = new ToolCatalog();
     catalog.upsertServerTools('billing', tools, annotations);
     const created = catalog.get('billing/create_invoice')!;
