@@ -7,6 +7,11 @@ export interface ConfigSources {
   env?: Record<string, string | undefined>;
   /** Path of a JSON config file. */
   file?: string | undefined;
+  /**
+   * Values given in code by an embedder (`import { loadConfig } from 'mandate'`): the config
+   * file's camelCase keys, secrets included, ranked above flags. Unknown keys are refused.
+   */
+  values?: Record<string, unknown>;
 }
 
 /**
@@ -17,12 +22,14 @@ export interface ConfigSources {
 export function loadConfig(sources: ConfigSources): Config {
   const env = sources.env ?? {};
   const flags = sources.flags ?? {};
+  const values = sources.values ?? {};
   const filePath = sources.file ?? env.MANDATE_CONFIG;
   const fromFile = filePath ? readConfigFile(filePath) : {};
   const out: Record<string, unknown> = {};
   const origin: Partial<Record<SettingKey, string>> = {};
   for (const [key, s] of Object.entries(settings) as [SettingKey, (typeof settings)[SettingKey]][]) {
     const candidates: [unknown, string][] = [
+      [values[key], `the given values (${key})`],
       [s.secret ? undefined : flags[key], `--${flagName(key)}`],
       [env[envName(key)], envName(key)],
       [fromFile[key], `${filePath} (${key})`],
@@ -40,6 +47,9 @@ export function loadConfig(sources: ConfigSources): Config {
       throw new MandateError('invalid_config', `invalid configuration: \`${key}\` from ${source} is ${shown}; expected ${s.expected}`, { key, source });
     }
     out[key] = parsed.data;
+  }
+  for (const key of Object.keys(values)) {
+    if (!Object.hasOwn(settings, key)) throw new MandateError('invalid_config', `invalid configuration: unknown key \`${key}\` in the given values; see docs/configuration.md`, { key });
   }
   for (const key of Object.keys(fromFile)) {
     if (!(key in settings)) throw new MandateError('invalid_config', `invalid configuration: unknown key \`${key}\` in ${filePath}; see docs/configuration.md`, { key });
