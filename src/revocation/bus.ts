@@ -1,4 +1,4 @@
-import type { Clock } from '../core/clock.js';
+import { every, type CancelTimer, type Clock } from '../core/clock.js';
 import type { RevocationEventRecord, Store, StoreTx } from '../core/store/index.js';
 import { EXPIRY_GRACE_MS } from './events.js';
 import type { RegistryState, RevocationRegistry } from './registry.js';
@@ -58,7 +58,7 @@ export class RevocationBus {
   #seq = 0;
   #running: Promise<void> = Promise.resolve();
   #queued: Promise<void> | null = null;
-  #timers: NodeJS.Timeout[] = [];
+  #timers: CancelTimer[] = [];
   #lastCompaction = 0;
 
   constructor(store: Store, registry: RevocationRegistry, opts: RevocationBusOptions) {
@@ -99,9 +99,7 @@ export class RevocationBus {
       this.#seq = head;
     }
     this.registry.compact();
-    const heartbeat = setInterval(() => void this.#beat(), this.#opts.heartbeatMs);
-    heartbeat.unref();
-    this.#timers.push(heartbeat);
+    this.#timers.push(every(this.#opts.clock, this.#opts.heartbeatMs, () => void this.#beat()));
   }
 
   /**
@@ -195,7 +193,7 @@ export class RevocationBus {
 
   /** Stops the timers, tells every subscriber to close and forgets them. */
   close(): void {
-    for (const t of this.#timers) clearInterval(t);
+    for (const stop of this.#timers) stop();
     this.#timers = [];
     this.disconnect();
     this.#subscribers.clear();

@@ -1,4 +1,4 @@
-import type { Clock } from '../core/clock.js';
+import { every, type CancelTimer, type Clock } from '../core/clock.js';
 import type { Signal, SignalBook } from './signals.js';
 
 /**
@@ -33,7 +33,7 @@ const keyOf = (s: Subject): string => (s.task !== null ? `task:${s.task}` : `age
 export class RiskChanges {
   /** The last risk told per task or agent, while above 0. */
   readonly #told = new Map<string, Subject & { risk: number }>();
-  #sweeper: NodeJS.Timeout | undefined;
+  #sweeper: CancelTimer | undefined;
 
   constructor(
     private readonly book: SignalBook,
@@ -70,12 +70,11 @@ export class RiskChanges {
   /** Sweeps every `RISK_SWEEP_INTERVAL_MS` (without keeping the process alive) until `close`. */
   start(): void {
     if (this.#sweeper) return;
-    this.#sweeper = setInterval(() => this.sweep(), RISK_SWEEP_INTERVAL_MS);
-    this.#sweeper.unref();
+    this.#sweeper = every(this.clock, RISK_SWEEP_INTERVAL_MS, () => this.sweep());
   }
 
   close(): void {
-    clearInterval(this.#sweeper);
+    this.#sweeper?.();
     this.#sweeper = undefined;
   }
 

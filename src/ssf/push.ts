@@ -1,4 +1,4 @@
-import type { Clock } from '../core/clock.js';
+import { after, type CancelTimer, type Clock } from '../core/clock.js';
 import type { SsfDelivery } from '../core/store/index.js';
 import type { SetQueue } from './set-queue.js';
 
@@ -32,7 +32,7 @@ export class PushDelivery {
   #running = false;
   #held = false;
   #closed = false;
-  #timer: NodeJS.Timeout | null = null;
+  #timer: CancelTimer | null = null;
   /** Aborts the request in flight when the transmitter closes. */
   readonly #abort = new AbortController();
   /** The SET at the head of the queue and how many times it has failed. */
@@ -49,7 +49,7 @@ export class PushDelivery {
     const changed = delivery.endpointUrl !== this.delivery.endpointUrl || delivery.authorizationHeader !== this.delivery.authorizationHeader;
     this.delivery = delivery;
     if (changed && this.#timer) {
-      clearTimeout(this.#timer);
+      this.#timer();
       this.#timer = null;
       this.kick();
     }
@@ -73,7 +73,7 @@ export class PushDelivery {
 
   close(): void {
     this.#closed = true;
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer?.();
     this.#timer = null;
     this.#abort.abort();
   }
@@ -106,11 +106,10 @@ export class PushDelivery {
         this.opts.onDrop(set.jti, `${result.why} after ${head.tries} attempts${outOfAttempts ? '' : '; its queue ttl ends before the next'}`);
         continue;
       }
-      this.#timer = setTimeout(() => {
+      this.#timer = after(this.opts.clock, delay, () => {
         this.#timer = null;
         this.kick();
-      }, delay);
-      this.#timer.unref();
+      });
       return;
     }
   }

@@ -30,7 +30,9 @@ export function tempDataDir(prefix = 'mandate-test-'): string {
  */
 export async function startTestServer(opts: { flags?: Record<string, unknown>; dataDir?: string; clock?: Clock; fetch?: typeof fetch; lookupHost?: HostLookup; logger?: boolean | Record<string, unknown> } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDataDir();
-  const port = opts.flags?.port ?? (await freePort());
+  // Port 0 unless a test names one: the server binds first and its issuer names the port it got
+  // (src/server/serve.ts), so no two suites race for a port.
+  const port = opts.flags?.port ?? 0;
   const config = loadConfig({
     flags: { port, issuer: `http://127.0.0.1:${String(port)}`, dataDir, logLevel: 'silent', ...opts.flags },
     env: { MANDATE_ADMIN_TOKEN: TEST_ADMIN_TOKEN },
@@ -38,7 +40,7 @@ export async function startTestServer(opts: { flags?: Record<string, unknown>; d
   const server = await startServer(config, { ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.fetch ? { fetch: opts.fetch } : {}), ...(opts.lookupHost ? { lookupHost: opts.lookupHost } : {}), logger: opts.logger ?? false });
   return {
     ...server,
-    config,
+    config: server.mandate.config,
     dataDir,
     adminToken: TEST_ADMIN_TOKEN,
     admin: new MandateAdminClient({ url: server.url, token: TEST_ADMIN_TOKEN }),
@@ -49,7 +51,11 @@ export async function startTestServer(opts: { flags?: Record<string, unknown>; d
   };
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
+/**
+ * A TCP port that was free a moment ago on 127.0.0.1. Racy (another process may take it before
+ * it is used): only for a child process that must be told its port up front, such as
+ * `mandate serve --port` in the CLI suites; servers in process listen on port 0.
+ */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION, ErrorCode, isInitializeRequest, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { Clock } from '../../core/clock.js';
+import { every, type CancelTimer, type Clock } from '../../core/clock.js';
 import type { Store } from '../../core/store/index.js';
 import type { PublishedKey } from '../../identity/keys/key-manager.js';
 import type { DpopVerifier } from '../../oauth/dpop.js';
@@ -91,7 +91,7 @@ export class McpGateway {
   readonly #metrics: GatewayMetrics | undefined;
   readonly #dpopRequired: boolean;
   readonly #origins: Set<string>;
-  #sweep: NodeJS.Timeout | undefined;
+  #sweep: CancelTimer | undefined;
   #log: GatewayLog = silentLog;
   #closing = false;
 
@@ -154,8 +154,7 @@ export class McpGateway {
     const gw = new McpGateway(settings, host);
     await Promise.all(gw.#upstreams.map((u) => u.start()));
     host.tasks.onFinish((taskId) => void gw.#closeWhere((s) => s.taskId === taskId, 'task_ended'));
-    gw.#sweep = setInterval(() => void gw.#sweepSessions(), SWEEP_MS);
-    gw.#sweep.unref();
+    gw.#sweep = every(host.clock, SWEEP_MS, () => void gw.#sweepSessions());
     return gw;
   }
 
@@ -337,7 +336,7 @@ export class McpGateway {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#sweep);
+    this.#sweep?.();
     await this.closeSessions();
     await Promise.all(this.#upstreams.map((u) => u.close()));
   }

@@ -29,7 +29,8 @@ describe('ASI08 Cascading Failures: expired records and old audit events do not 
   const run = async () => (server.mandate as unknown as { retention: { run(): Promise<Record<string, unknown>> } }).retention.run();
 
   before(async () => {
-    server = await startTestServer({ clock, flags: { retentionExpired: RETENTION_S, retentionBatch: 2, auditRetention: 86_400, auditCheckpointInterval: 86_400 } });
+    // The periodic jobs (on this clock) come a day apart: the first test's moves, hours long, run none; `run` is called by hand.
+    server = await startTestServer({ clock, flags: { retentionExpired: RETENTION_S, retentionBatch: 2, auditRetention: 86_400, auditCheckpointInterval: 86_400, retentionInterval: 86_400 } });
     // An independent reader of the same file, as an operator's sqlite3 would be.
     db = new Database(join(server.dataDir, DATABASE_FILE), { readonly: true });
   });
@@ -97,6 +98,8 @@ describe('ASI08 Cascading Failures: expired records and old audit events do not 
     const oldSeal = (await adminOk<{ seq: number }>(server, 'POST', '/v1/audit/checkpoint')).seq;
     const total = count('audit_events');
     clock.advance(2 * 86_400_000);
+    // The periodic jobs are on this clock: the move ran retention once, at its due time; let it end first.
+    await server.mandate.retention.idle();
     await registerAgent(server, 'delta'); // a fresh event, inside the retention
     const sealed = (await adminOk<{ seq: number }>(server, 'POST', '/v1/audit/checkpoint')).seq;
     await run();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
+import type { Clock } from '../../../src/core/clock.js';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
 import { addTrustRule, adminCall, adminOk, delegate, exchange, registerAgent, RESOURCE, revoke, startTask, tokenOk, TOKEN_TYPE } from '../oauth/helpers.js';
 import { startRemoteGateway, TcpProxy, waitFor, type RemoteGateway } from './helpers.js';
@@ -10,6 +11,10 @@ import { startRemoteGateway, TcpProxy, waitFor, type RemoteGateway } from './hel
  * another process, which follows GET /v1/events through a TCP proxy the tests control, is
  * denied. "Next" is made exact without timing: the call is made once the gateway has applied
  * every event the server has (its seq caught up), and must be refused.
+ *
+ * The server's clock is the system's shifted by `skew`, which a test moves forward instead of
+ * waiting; its timers stay the system's (it has none of its own), because the gateway in the other
+ * process checks the heartbeats against its own wall clock.
  */
 describe('revocation reaches a remote gateway in another process', () => {
   let server: TestServer;
@@ -17,9 +22,11 @@ describe('revocation reaches a remote gateway in another process', () => {
   let gw: RemoteGateway;
   const alpha = { name: 'alpha', id: '' };
   const beta = { name: 'beta', id: '' };
+  let skew = 0;
+  const clock: Clock = { now: () => Date.now() + skew };
 
   before(async () => {
-    server = await startTestServer({ flags: { eventsHeartbeat: 1 } });
+    server = await startTestServer({ clock, flags: { eventsHeartbeat: 1 } });
     alpha.id = await registerAgent(server, 'alpha');
     beta.id = await registerAgent(server, 'beta');
     await addTrustRule(server, alpha.id, beta.id);
@@ -79,7 +86,8 @@ describe('revocation reaches a remote gateway in another process', () => {
     await adminOk(server, 'POST', '/v1/agents/gamma/resume');
     await assertDenied(old.access_token, /was suspended after this token was issued/);
     // Token `iat` has whole seconds and the cutoff is the resume's millisecond: a token of the resume's own second counts as older (fail closed).
-    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 20));
+    // So the next token is of a later second: the server's clock moves there (well within the verifiers' 30 s skew).
+    skew += 1000 - (clock.now() % 1000) + 20;
     const fresh = await startTask(server, gamma);
     await assertAllowed(fresh.access_token);
   });

@@ -39,7 +39,8 @@ describe('signals across a restart', () => {
     const kept = await newTask(alpha, SCOPES);
     const ended = await newTask(alpha, SCOPES);
     const signal = (taskId: string, ttl: number) => call(server, 'POST', '/v1/signals', { task: taskId, kind: 'llm_judge', risk: 75, source: 'judge', ttl_seconds: ttl });
-    assert.equal((await signal(kept.taskId, 600)).status, 201);
+    // Half the task's 600 s: the signal expires while the task lives (the housekeeping, on the same clock, ends the task at 600 s).
+    assert.equal((await signal(kept.taskId, 300)).status, 201);
     assert.equal((await signal(ended.taskId, 600)).status, 201);
     assert.deepEqual(await decide(server, kept.token, 'mail/send', { arguments: { to: 'bob@example.org' } }), ['deny', ['mandate.signal-needs-approval', 'mandate.signal-read-only']]);
     assert.equal((await call(server, 'POST', `/v1/tasks/${ended.taskId}/end`)).status, 200);
@@ -52,7 +53,7 @@ describe('signals across a restart', () => {
     assert.deepEqual(live.map((s) => s.task), [kept.taskId], 'the ended task\'s signal is not restored');
     assert.equal((await auditEvents(server)).filter((e) => e.action === 'signal.response').length, responsesBefore, 'responses are not run again');
 
-    clock.advance(600_000);
+    clock.advance(300_000);
     await restart();
     assert.deepEqual(await decide(server, kept.token, 'docs/read'), ['allow', ['mandate.allow-scoped-tools']], 'expired: nothing restored');
     assert.deepEqual((await call(server, 'GET', '/v1/signals')).json.signals, []);

@@ -1,6 +1,8 @@
 // RFC 8935 push delivery when the receiver is unwell: a 400 with `err` drops the SET for good; a
 // 5xx (or no answer) is retried with capped backoff until the receiver recovers, and delivered
 // once, in order; retrying ends when the SET's queue TTL would end first, or at transmitter close.
+// Retries wait on the server's clock, a ManualClock here: each test moves it on instead of
+// waiting out the real backoff.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../../src/core/clock.js';
@@ -13,7 +15,27 @@ async function until(check: () => boolean, what: string): Promise<void> {
   assert.ok(check(), `timed out waiting for ${what}`);
 }
 
+/** The longest wait between two tries (src/ssf/index.ts): one step always reaches the next retry. */
+const MAX_BACKOFF_MS = 60_000;
+
+/**
+ * Moves `clock` on, one longest backoff at a time, until the receiver has seen `n` requests: a
+ * retry fires when the clock passes it. The step is repeated because the retry timer is set only
+ * once the failed answer is read; the bound only stops a hang. Returns how far the clock moved.
+ */
+async function retriesUntil(clock: ManualClock, receiver: Receiver, n: number, step = MAX_BACKOFF_MS): Promise<number> {
+  let moved = 0;
+  for (let i = 0; i < 200 && receiver.requests.length < n; i++) {
+    clock.advance(step);
+    moved += step;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await receiver.waitForRequests(n);
+  return moved;
+}
+
 describe('SSF push delivery errors', () => {
+  const clock = new ManualClock(Date.now());
   let server: TestServer;
   let receiver: Receiver;
   let streamId: string;
@@ -23,7 +45,7 @@ describe('SSF push delivery errors', () => {
   const states = (list: { body: string }[]) => list.map((p) => stateOf(p.body));
 
   before(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ clock });
     receiver = await startReceiver();
     const stream = await admin(server, 'POST', '/v1/ssf/streams', { delivery: { method: PUSH, endpoint_url: receiver.url }, events_requested: [] });
     assert.equal(stream.status, 201, JSON.stringify(stream.json));
@@ -58,9 +80,11 @@ describe('SSF push delivery errors', () => {
     receiver.status.code = 503;
     assert.equal((await verify('outage')).status, 204);
     // The first try and at least one retry fail.
-    await receiver.waitForRequests(before + 2);
+    await retriesUntil(clock, receiver, before + 2);
     assert.equal((await verify('behind')).status, 204);
     receiver.status.code = 202;
+    // `behind` waits for the head SET, which waits for its next retry.
+    await retriesUntil(clock, receiver, before + 4);
     const delivered = await receiver.waitFor(3);
     assert.deepEqual(states(delivered), ['next', 'outage', 'behind'], 'the retried SET first, then the one queued behind it');
     const tries = states(receiver.requests.slice(before));
@@ -78,15 +102,18 @@ describe('SSF push delivery errors', () => {
     await server.stop();
     stopped = true;
     const seen = receiver.requests.length;
-    // The first two retries would come 0.5 s and 1.5 s after the first try.
-    await new Promise((r) => setTimeout(r, 2000));
+    // The close cancelled the retry's timer (and every other): moving the clock past any backoff fires nothing.
+    assert.equal(clock.pendingTimers, 0, 'no retry is scheduled after close');
+    clock.advance(10 * MAX_BACKOFF_MS);
+    await new Promise((r) => setImmediate(r));
     assert.equal(receiver.requests.length, seen, 'no try after close');
   });
 });
 
 describe('SSF push gives up on one SET after ssfPushAttempts', () => {
   it('a SET the receiver keeps failing on is dropped after that many tries, and the SETs behind it go out', async () => {
-    const server = await startTestServer({ flags: { ssfPushAttempts: 3 } });
+    const clock = new ManualClock(Date.now());
+    const server = await startTestServer({ clock, flags: { ssfPushAttempts: 3 } });
     const receiver = await startReceiver();
     const warnings = ssfWarnings();
     try {
@@ -95,6 +122,8 @@ describe('SSF push gives up on one SET after ssfPushAttempts', () => {
       receiver.status.of = (set) => (stateOf(set) === 'poison' ? 500 : undefined);
       assert.equal((await admin(server, 'POST', '/v1/ssf/verify', { stream_id: streamId, state: 'poison' })).status, 204);
       assert.equal((await admin(server, 'POST', '/v1/ssf/verify', { stream_id: streamId, state: 'behind' })).status, 204);
+      // Three tries of `poison` (two retries on the clock), then `behind` at once.
+      await retriesUntil(clock, receiver, 4);
       const [delivered] = await receiver.waitFor(1);
       assert.equal(stateOf(delivered!.body), 'behind');
       assert.deepEqual(receiver.requests.map((r) => [stateOf(r.body), r.status]), [['poison', 500], ['poison', 500], ['poison', 500], ['behind', 202]]);
@@ -121,10 +150,10 @@ describe('SSF push retries end with the queue TTL', () => {
       // Down for this SET only, as if the receiver could not take it yet.
       receiver.status.of = (set) => (stateOf(set) === 'stuck' ? 503 : undefined);
       assert.equal((await admin(server, 'POST', '/v1/ssf/verify', { stream_id: streamId, state: 'stuck' })).status, 204);
-      // Tried again and again: the clock stands still here, so the TTL is a day away.
-      await receiver.waitForRequests(3);
-      // The SET's queue TTL (ssfQueueTtl, one day) now ends 100 ms from now: the next failure is its last.
-      clock.advance(server.config.ssfQueueTtl * 1000 - 100);
+      // Tried again and again, a backoff (at most a minute) apart: the TTL is still most of a day away.
+      const moved = await retriesUntil(clock, receiver, 3, 1000);
+      // The SET's queue TTL (ssfQueueTtl, one day) now ends 100 ms from now: the retry this fires is its last.
+      clock.advance(server.config.ssfQueueTtl * 1000 - moved - 100);
       assert.equal((await admin(server, 'POST', '/v1/ssf/verify', { stream_id: streamId, state: 'after' })).status, 204);
       const [after] = await receiver.waitFor(1);
       assert.equal(stateOf(after!.body), 'after');
