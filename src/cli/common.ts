@@ -2,6 +2,19 @@ import type { Command } from 'commander';
 import { MandateAdminClient } from '../sdk/admin-client.js';
 import { MandateApiError } from '../sdk/errors.js';
 
+/**
+ * What a command reads and writes instead of the process's own: main.ts passes the process's,
+ * tests their own, so that commands run in one process side by side without touching process.env.
+ */
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  env: Readonly<Record<string, string | undefined>>;
+  /** Set by a command whose outcome is not an error but not success either (a broken audit chain: 3). */
+  exitCode?: number;
+}
+
 export interface ClientOptions {
   url?: string;
   token?: string;
@@ -9,14 +22,14 @@ export interface ClientOptions {
 }
 
 /** Adds the options every client command takes: --url, --token, --json. */
-export function clientOptions(cmd: Command, opts: { token?: boolean } = { token: true }): Command {
-  cmd.option('--url <url>', 'Mandate server URL (env MANDATE_URL)', process.env.MANDATE_URL ?? 'http://127.0.0.1:8080');
+export function clientOptions(io: CliIo, cmd: Command, opts: { token?: boolean } = { token: true }): Command {
+  cmd.option('--url <url>', 'Mandate server URL (env MANDATE_URL)', io.env.MANDATE_URL ?? 'http://127.0.0.1:8080');
   if (opts.token !== false) cmd.option('--token <token>', 'admin token (env MANDATE_ADMIN_TOKEN)');
   return cmd.option('--json', 'print JSON instead of text');
 }
 
-export function adminClient(opts: ClientOptions): MandateAdminClient {
-  const token = opts.token ?? process.env.MANDATE_ADMIN_TOKEN;
+export function adminClient(io: CliIo, opts: ClientOptions): MandateAdminClient {
+  const token = opts.token ?? io.env.MANDATE_ADMIN_TOKEN;
   if (!token) {
     throw new CliError('no admin token: pass --token or set MANDATE_ADMIN_TOKEN (the server printed where it wrote one, by default ./.mandate/admin-token)');
   }
@@ -31,8 +44,8 @@ export class CliError extends Error {
 }
 
 /** Prints `value` as JSON with --json, else as the text `text` renders. */
-export function output<T>(opts: ClientOptions, value: T, text: (v: T) => string): void {
-  process.stdout.write(opts.json ? `${JSON.stringify(value, null, 2)}\n` : `${text(value)}\n`);
+export function output<T>(io: CliIo, opts: ClientOptions, value: T, text: (v: T) => string): void {
+  io.stdout.write(opts.json ? `${JSON.stringify(value, null, 2)}\n` : `${text(value)}\n`);
 }
 
 /** Fixed-width columns for list output. */

@@ -4,20 +4,23 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Command } from 'commander';
-import { archiveMark, isDamagedArchiveMark } from '../../audit/archive.js';
-import { verifyAuditArchives } from '../../audit/archive-verify.js';
-import { auditEvents } from '../../audit/export.js';
-import { verifyAuditLog } from '../../audit/verify.js';
-import { systemClock } from '../../core/clock.js';
 import type { AuditVerifyResult } from '../../sdk/admin-client.js';
-import { DATABASE_FILE } from '../../server/mandate.js';
-import { SqliteStore } from '../../storage/sqlite/sqlite-store.js';
-import { adminClient, clientOptions, CliError, output, type ClientOptions } from '../common.js';
+import { adminClient, clientOptions, CliError, output, type ClientOptions, type CliIo } from '../common.js';
 
 type OfflineResult = AuditVerifyResult & { archives_checked?: number; archived_events?: number };
 
 /** Verifies a data directory's audit log directly, without a running server; with `archives`, its audit archive first. */
 async function verifyOffline(dataDir: string, archives: boolean): Promise<OfflineResult> {
+  // Loaded here, not at the top: the storage and audit modules are the server's, which `mandate --help` must not load.
+  const [{ archiveMark, isDamagedArchiveMark }, { verifyAuditArchives }, { auditEvents }, { verifyAuditLog }, { systemClock }, { DATABASE_FILE }, { SqliteStore }] = await Promise.all([
+    import('../../audit/archive.js'),
+    import('../../audit/archive-verify.js'),
+    import('../../audit/export.js'),
+    import('../../audit/verify.js'),
+    import('../../core/clock.js'),
+    import('../../server/mandate.js'),
+    import('../../storage/sqlite/sqlite-store.js'),
+  ]);
   const path = join(dataDir, DATABASE_FILE);
   if (!existsSync(path)) throw new CliError(`no Mandate database at ${path}; check --data-dir`, 2);
   const store = SqliteStore.open({ path, clock: systemClock });
@@ -44,26 +47,26 @@ async function verifyOffline(dataDir: string, archives: boolean): Promise<Offlin
   }
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   const audit = program.command('audit').description('the tamper-evident audit log');
-  clientOptions(audit.command('verify').description('verify the hash chain and signed checkpoints; names the first bad sequence number').option('--data-dir <dir>', 'verify this data directory directly instead of asking the server').option('--archives', 'with --data-dir: also verify the archived events in <dir>/audit-archive')).action(
+  clientOptions(io, audit.command('verify').description('verify the hash chain and signed checkpoints; names the first bad sequence number').option('--data-dir <dir>', 'verify this data directory directly instead of asking the server').option('--archives', 'with --data-dir: also verify the archived events in <dir>/audit-archive')).action(
     async (opts: ClientOptions & { dataDir?: string; archives?: boolean }) => {
       if (opts.archives && !opts.dataDir) throw new CliError('--archives reads the archive files: give --data-dir <dir> too', 2);
-      const r: OfflineResult = opts.dataDir ? await verifyOffline(opts.dataDir, opts.archives === true) : await adminClient(opts).verifyAudit();
-      output(opts, r, (v) =>
+      const r: OfflineResult = opts.dataDir ? await verifyOffline(opts.dataDir, opts.archives === true) : await adminClient(io, opts).verifyAudit();
+      output(io, opts, r, (v) =>
         v.ok
           ? `audit log ok: ${v.events_checked} events, ${v.checkpoints_checked} signed checkpoints${v.unsealed_events ? ` (${v.unsealed_events} events after the last checkpoint)` : ''}${v.archives_checked !== undefined ? `; archive ok: ${v.archived_events} events in ${v.archives_checked} files` : ''}`
           : `audit log BROKEN at event ${v.first_bad_seq}: ${v.reason}`,
       );
-      if (!r.ok) process.exitCode = 3;
+      if (!r.ok) io.exitCode = 3;
     },
   );
-  clientOptions(audit.command('export').description('write audit events as JSON Lines').option('--since <when>', 'ISO 8601 time or a duration back from now (e.g. 24h, 7d)').option('--out <file>', 'write to a file instead of stdout')).action(
+  clientOptions(io, audit.command('export').description('write audit events as JSON Lines').option('--since <when>', 'ISO 8601 time or a duration back from now (e.g. 24h, 7d)').option('--out <file>', 'write to a file instead of stdout')).action(
     async (opts: ClientOptions & { since?: string; out?: string }) => {
-      const stream = await adminClient(opts).exportAudit(opts.since ? { since: opts.since } : {});
-      const sink = opts.out ? createWriteStream(opts.out) : new Writable({ write: (chunk, _enc, cb) => (process.stdout.write(chunk) ? cb() : process.stdout.once('drain', cb)) });
+      const stream = await adminClient(io, opts).exportAudit(opts.since ? { since: opts.since } : {});
+      const sink = opts.out ? createWriteStream(opts.out) : new Writable({ write: (chunk, _enc, cb) => (io.stdout.write(chunk) ? cb() : io.stdout.once('drain', cb)) });
       await pipeline(Readable.fromWeb(stream as WebReadableStream<Uint8Array>), sink);
-      if (opts.out) process.stderr.write(`wrote ${opts.out}\n`);
+      if (opts.out) io.stderr.write(`wrote ${opts.out}\n`);
     },
   );
 }

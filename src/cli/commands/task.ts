@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Task, TaskDetail, TaskTokenInfo } from '../../sdk/admin-client.js';
-import { adminClient, clientOptions, CliError, output, table, type ClientOptions } from '../common.js';
+import { adminClient, clientOptions, CliError, output, table, type ClientOptions, type CliIo } from '../common.js';
 
 const STATUSES = ['active', 'ended', 'expired'] as const;
 
@@ -59,10 +59,11 @@ function listText(tasks: Task[]): string {
 }
 
 /** task list, show, end: the task lifecycle as an admin sees it. */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   const task = program.command('task').description('tasks: their tokens, delegation chains and ending them');
 
   clientOptions(
+    io,
     task
       .command('list')
       .description('list tasks, newest first')
@@ -71,15 +72,15 @@ export function register(program: Command): void {
   ).action(async (opts: ClientOptions & { agent?: string; status?: string }) => {
     const status = opts.status;
     if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) throw new CliError(`--status must be one of ${STATUSES.join(', ')}, not \`${status}\``, 2);
-    const tasks = await adminClient(opts).listTasks({ ...(opts.agent ? { agent: opts.agent } : {}), ...(status ? { status: status as Task['status'] } : {}) });
-    output(opts, tasks, listText);
+    const tasks = await adminClient(io, opts).listTasks({ ...(opts.agent ? { agent: opts.agent } : {}), ...(status ? { status: status as Task['status'] } : {}) });
+    output(io, opts, tasks, listText);
   });
 
-  clientOptions(task.command('show <id>').description('show a task and the tree of tokens delegated under it')).action(async (id: string, opts: ClientOptions) => {
-    output(opts, await adminClient(opts).getTask(id), (t) => describeTask(t));
+  clientOptions(io, task.command('show <id>').description('show a task and the tree of tokens delegated under it')).action(async (id: string, opts: ClientOptions) => {
+    output(io, opts, await adminClient(io, opts).getTask(id), (t) => describeTask(t));
   });
 
-  clientOptions(task.command('end <id>').description('end a task: every token issued under it is revoked')).action(async (id: string, opts: ClientOptions) => {
-    output(opts, await adminClient(opts).endTask(id), (t) => `task ${t.id} is ${t.status}; every token issued under it is revoked`);
+  clientOptions(io, task.command('end <id>').description('end a task: every token issued under it is revoked')).action(async (id: string, opts: ClientOptions) => {
+    output(io, opts, await adminClient(io, opts).endTask(id), (t) => `task ${t.id} is ${t.status}; every token issued under it is revoked`);
   });
 }

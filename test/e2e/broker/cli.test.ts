@@ -2,13 +2,12 @@
 // server: the value comes from a file, an environment variable or stdin, never an argument, and
 // no command prints it.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
-import { cliEnv, cliJson, REPO_ROOT, runCli } from '../helpers/cli.js';
+import { cliJson, runCli } from '../helpers/cli.js';
 
 const FROM_FILE = 'file-secret-0123456789abcdef';
 const FROM_ENV = 'env-secret-0123456789abcdef';
@@ -22,18 +21,9 @@ interface SecretJson {
   type: string;
 }
 
-/** `mandate <args>` with `input` written to its stdin. */
+/** `mandate <args>` with `input` on its stdin. */
 function runWithStdin(args: string[], input: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO_ROOT, env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  child.stdin.end(input);
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, { env, stdin: input });
 }
 
 describe('mandate secret', () => {

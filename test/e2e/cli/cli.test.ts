@@ -6,11 +6,13 @@ import { join } from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { Agent, SigningKey } from '../../../src/sdk/admin-client.js';
 import { freePort, startTestServer, tempDataDir, type TestServer } from '../../fakes/server.js';
-import { cliJson, killRunningClis, runCli, serverArgs, spawnCli, stopChild, waitForOutput } from '../helpers/cli.js';
+import { cliJson, killRunningClis, runCli, serverArgs } from '../helpers/cli.js';
 
 const AUDIENCE = 'https://tools.example.org';
 
-describe('mandate CLI (child process)', () => {
+// The commands run in this process through buildProgram (helpers/cli.ts runCli); smoke.test.ts runs
+// the real binary as a child process, including `serve` until SIGTERM.
+describe('mandate CLI (in process)', () => {
   let server: TestServer;
   let args: string[];
   const dirs: string[] = [];
@@ -42,27 +44,6 @@ describe('mandate CLI (child process)', () => {
     assert.equal(td.code, 2, td.stderr);
     assert.match(td.stderr, /error: invalid configuration: `trustDomain` from --trust-domain is `Bad\.Domain`; expected a lowercase trust domain name/);
     assert.deepEqual(readdirSync(dataDir), []);
-  });
-
-  test('serve on a real port prints the banner with the admin-token path and exits 0 on SIGTERM', async () => {
-    const dataDir = tmp();
-    const port = await freePort();
-    const child = spawnCli(['serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'silent']);
-    let exit: Awaited<ReturnType<typeof stopChild>>;
-    try {
-      // The banner is one write, master key last; no MANDATE_ADMIN_TOKEN, so a token is generated.
-      const banner = await waitForOutput(child, 'stderr', /master key[^\n]*\n/);
-      const tokenPath = join(dataDir, 'admin-token');
-      assert.match(banner, new RegExp(`mandate listening on http://127\\.0\\.0\\.1:${port}`));
-      assert.ok(banner.includes(`admin token   ${tokenPath} (generated now; keep it safe)`), banner);
-      assert.ok(banner.includes(`master key    ${join(dataDir, 'master.key')} (generated now`), banner);
-      assert.equal(statSync(tokenPath).mode & 0o777, 0o600);
-      const token = readFileSync(tokenPath, 'utf8').trim();
-      assert.deepEqual(await cliJson(['agent', 'list', '--url', `http://127.0.0.1:${port}`, '--token', token]), []);
-    } finally {
-      exit = await stopChild(child, 'SIGTERM');
-    }
-    assert.deepEqual(exit, { code: 0, signal: null }, 'a clean shutdown on SIGTERM');
   });
 
   test('agent add | list | show | suspend | resume | retire with --json', async () => {

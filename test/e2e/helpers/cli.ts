@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import type { CliIo } from '../../../src/cli/common.js';
+import { runProgram } from '../../../src/cli/program.js';
 
 /** The repository root: the CLI runs from here so that `--import tsx` resolves. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -23,15 +26,38 @@ export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 /** Starts `mandate <args>` (the real CLI through tsx) as a child process. */
-export function spawnCli(args: string[], opts: { env?: Record<string, string> } = {}): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], { cwd: REPO_ROOT, env: cliEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCli(args: string[], opts: { env?: Record<string, string>; nodeArgs?: string[] } = {}): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...(opts.nodeArgs ?? []), CLI_ENTRY, ...args], { cwd: REPO_ROOT, env: cliEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   child.once('exit', () => running.delete(child));
   return child;
 }
 
-/** Runs `mandate <args>` to completion and collects its output. */
-export function runCli(args: string[], opts: { env?: Record<string, string> } = {}): Promise<CliResult> {
+/** A stream that keeps what is written to it as text. */
+class TextSink extends Writable {
+  text = '';
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: () => void): void {
+    this.text += String(chunk);
+    cb();
+  }
+}
+
+/**
+ * Runs `mandate <args>` in this process, through the same program and error reporting as the
+ * binary, with its own stdout, stderr, stdin (`opts.stdin`, else empty) and environment (this
+ * process's without MANDATE_*, plus `opts.env`): tests may run it side by side. `signal` is always
+ * null. A `serve` that starts would keep running here: start a server with spawnCli instead.
+ */
+export async function runCli(args: string[], opts: { env?: Record<string, string>; stdin?: string } = {}): Promise<CliResult> {
+  const stdout = new TextSink();
+  const stderr = new TextSink();
+  const io: CliIo = { stdout, stderr, stdin: Readable.from(opts.stdin !== undefined ? [Buffer.from(opts.stdin)] : []), env: cliEnv(opts.env) };
+  const code = await runProgram(args, io);
+  return { code, signal: null, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** Runs `mandate <args>` as a child process (the real binary through tsx) to completion and collects its output. */
+export function runCliProcess(args: string[], opts: { env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<CliResult> {
   const child = spawnCli(args, opts);
   let stdout = '';
   let stderr = '';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Agent } from '../../../sdk/admin-client.js';
-import { adminClient, clientOptions, CliError, output, table, type ClientOptions } from '../../common.js';
+import { adminClient, clientOptions, CliError, output, table, type ClientOptions, type CliIo } from '../../common.js';
 
 export function describeAgent(a: Agent): string {
   return [
@@ -29,10 +29,11 @@ function parseLabels(values: string[]): Record<string, string> {
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   const agent = program.command('agent').description('register and manage agents');
 
   clientOptions(
+    io,
     agent
       .command('add <name>')
       .description('register an agent: spiffe://<trust-domain>/agent/<name>')
@@ -48,19 +49,19 @@ export function register(program: Command): void {
       ...(opts.maxTaskTtl ? { max_task_ttl_seconds: Number(opts.maxTaskTtl) } : {}),
       ...(opts.maxDelegationDepth ? { max_delegation_depth: Number(opts.maxDelegationDepth) } : {}),
     };
-    const a = await adminClient(opts).registerAgent({ name, owner: opts.owner, purpose: opts.purpose, labels: parseLabels(opts.label), allowed_scopes: opts.scope, require_dpop: Boolean(opts.requireDpop), limits });
-    output(opts, a, (v) => `registered ${v.spiffe_id}\nnext: mandate join-token create ${v.name}`);
+    const a = await adminClient(io, opts).registerAgent({ name, owner: opts.owner, purpose: opts.purpose, labels: parseLabels(opts.label), allowed_scopes: opts.scope, require_dpop: Boolean(opts.requireDpop), limits });
+    output(io, opts, a, (v) => `registered ${v.spiffe_id}\nnext: mandate join-token create ${v.name}`);
   });
 
-  clientOptions(agent.command('list').description('list agents').option('--status <status>', 'active, suspended or retired').option('--owner <owner>', 'only this owner\'s agents')).action(
+  clientOptions(io, agent.command('list').description('list agents').option('--status <status>', 'active, suspended or retired').option('--owner <owner>', 'only this owner\'s agents')).action(
     async (opts: ClientOptions & { status?: string; owner?: string }) => {
-      const agents = await adminClient(opts).listAgents({ ...(opts.status ? { status: opts.status } : {}), ...(opts.owner ? { owner: opts.owner } : {}) });
-      output(opts, agents, (list) => (list.length ? table([['NAME', 'STATUS', 'OWNER', 'SPIFFE ID'], ...list.map((a) => [a.name, a.status, a.owner, a.spiffe_id])]) : 'no agents yet: mandate agent add <name> --owner <owner> --purpose <text>'));
+      const agents = await adminClient(io, opts).listAgents({ ...(opts.status ? { status: opts.status } : {}), ...(opts.owner ? { owner: opts.owner } : {}) });
+      output(io, opts, agents, (list) => (list.length ? table([['NAME', 'STATUS', 'OWNER', 'SPIFFE ID'], ...list.map((a) => [a.name, a.status, a.owner, a.spiffe_id])]) : 'no agents yet: mandate agent add <name> --owner <owner> --purpose <text>'));
     },
   );
 
-  clientOptions(agent.command('show <name>').description('show one agent')).action(async (name: string, opts: ClientOptions) => {
-    output(opts, await adminClient(opts).getAgent(name), describeAgent);
+  clientOptions(io, agent.command('show <name>').description('show one agent')).action(async (name: string, opts: ClientOptions) => {
+    output(io, opts, await adminClient(io, opts).getAgent(name), describeAgent);
   });
 
   for (const [verb, description] of [
@@ -68,10 +69,10 @@ export function register(program: Command): void {
     ['resume', 'reactivate a suspended agent'],
     ['retire', 'retire an agent for good'],
   ] as const) {
-    clientOptions(agent.command(`${verb} <name>`).description(description)).action(async (name: string, opts: ClientOptions) => {
-      const client = adminClient(opts);
+    clientOptions(io, agent.command(`${verb} <name>`).description(description)).action(async (name: string, opts: ClientOptions) => {
+      const client = adminClient(io, opts);
       const a = verb === 'suspend' ? await client.suspendAgent(name) : verb === 'resume' ? await client.resumeAgent(name) : await client.retireAgent(name);
-      output(opts, a, (v) => `${v.name} is ${v.status}`);
+      output(io, opts, a, (v) => `${v.name} is ${v.status}`);
     });
   }
 }

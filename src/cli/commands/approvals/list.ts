@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Approval } from '../../../sdk/admin-client.js';
-import { adminClient, clientOptions, CliError, output, table, type ClientOptions } from '../../common.js';
+import { adminClient, clientOptions, CliError, output, table, type ClientOptions, type CliIo } from '../../common.js';
 
 const STATUSES = ['pending', 'approved', 'denied', 'used', 'expired', 'revoked'];
 
@@ -20,8 +20,9 @@ export function approvalText(a: Approval): string {
   ].join('\n');
 }
 
-export function registerList(approvals: Command): void {
+export function registerList(approvals: Command, io: CliIo): void {
   clientOptions(
+    io,
     approvals
       .command('list')
       .description('list approvals, newest first (default: the pending ones)')
@@ -30,10 +31,10 @@ export function registerList(approvals: Command): void {
       .option('--task <id>', 'only this task\'s'),
   ).action(async (opts: ClientOptions & { status: string; agent?: string; task?: string }) => {
     if (opts.status !== 'all' && !STATUSES.includes(opts.status)) throw new CliError(`--status must be one of ${STATUSES.join(', ')} or all, not \`${opts.status}\``, 2);
-    const list = await adminClient(opts).listApprovals({ ...(opts.status !== 'all' ? { status: opts.status as Approval['status'] } : {}), ...(opts.agent ? { agent: opts.agent } : {}), ...(opts.task ? { task: opts.task } : {}) });
-    output(opts, list, (l) => (l.length === 0 && opts.status === 'pending' ? 'no approval is waiting' : approvalsText(l)));
+    const list = await adminClient(io, opts).listApprovals({ ...(opts.status !== 'all' ? { status: opts.status as Approval['status'] } : {}), ...(opts.agent ? { agent: opts.agent } : {}), ...(opts.task ? { task: opts.task } : {}) });
+    output(io, opts, list, (l) => (l.length === 0 && opts.status === 'pending' ? 'no approval is waiting' : approvalsText(l)));
   });
-  clientOptions(approvals.command('show <id>').description('show what exactly one approval approves')).action(async (id: string, opts: ClientOptions) => {
-    output(opts, await adminClient(opts).getApproval(id), approvalText);
+  clientOptions(io, approvals.command('show <id>').description('show what exactly one approval approves')).action(async (id: string, opts: ClientOptions) => {
+    output(io, opts, await adminClient(io, opts).getApproval(id), approvalText);
   });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { FeedMessage } from '../../../sdk/admin-events.js';
-import { adminClient, clientOptions, CliError, wholeNumber, type ClientOptions } from '../../common.js';
+import { adminClient, clientOptions, CliError, wholeNumber, type ClientOptions, type CliIo } from '../../common.js';
 
 type WatchOptions = ClientOptions & { from?: string; heartbeats?: boolean; count?: string };
 
@@ -25,8 +25,9 @@ export function messageJson(m: FeedMessage): string {
   return JSON.stringify(m);
 }
 
-export function registerWatch(events: Command): void {
+export function registerWatch(events: Command, io: CliIo): void {
   clientOptions(
+    io,
     events
       .command('watch')
       .description('print the revocation feed as it arrives: a snapshot summary, then one line per revocation (seq, kind, id, cause); Ctrl-C stops')
@@ -36,7 +37,7 @@ export function registerWatch(events: Command): void {
   ).action(async (opts: WatchOptions) => {
     const from = opts.from !== undefined ? wholeNumber(opts.from, '--from', 0, 'a seq (a whole number) as printed by an earlier watch') : undefined;
     const count = opts.count !== undefined ? wholeNumber(opts.count, '--count', 1, 'a whole number, at least 1') : undefined;
-    const client = adminClient(opts);
+    const client = adminClient(io, opts);
     const stop = new AbortController();
     const onSignal = () => stop.abort();
     process.once('SIGINT', onSignal);
@@ -47,7 +48,7 @@ export function registerWatch(events: Command): void {
       for await (const m of client.events.watch({ ...(from !== undefined ? { from } : {}), signal: stop.signal })) {
         if (m.type === 'snapshot') last = m.snapshot.seq;
         if (m.type === 'revocation') last = m.event.seq;
-        if (m.type !== 'heartbeat' || opts.heartbeats) process.stdout.write(`${opts.json ? messageJson(m) : messageLine(m)}\n`);
+        if (m.type !== 'heartbeat' || opts.heartbeats) io.stdout.write(`${opts.json ? messageJson(m) : messageLine(m)}\n`);
         if (m.type === 'revocation' && count !== undefined && ++seen >= count) return;
       }
     } catch (err) {

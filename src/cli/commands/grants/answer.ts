@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { adminClient, clientOptions, CliError, output, type ClientOptions } from '../../common.js';
+import { adminClient, clientOptions, CliError, output, type ClientOptions, type CliIo } from '../../common.js';
 
 export function seconds(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -7,8 +7,9 @@ export function seconds(flag: string, text: string | undefined): number | undefi
   return Number(text);
 }
 
-export function registerAnswer(grants: Command): void {
+export function registerAnswer(grants: Command, io: CliIo): void {
   clientOptions(
+    io,
     grants
       .command('approve <request-id>')
       .description('approve a grant request as asked, or narrowed')
@@ -17,10 +18,10 @@ export function registerAnswer(grants: Command): void {
       .option('--note <text>', 'why, for the audit log'),
   ).action(async (id: string, opts: ClientOptions & { scope?: string[]; ttl?: string; note?: string }) => {
     const ttl = seconds('--ttl', opts.ttl);
-    const done = await adminClient(opts).approveGrantRequest(id, { ...(opts.scope ? { scopes: opts.scope } : {}), ...(ttl ? { ttl } : {}), ...(opts.note ? { note: opts.note } : {}) });
-    output(opts, done, (d) => `approved: grant ${d.grant.id} lets ${d.grant.agent} act for ${d.grant.human} (${d.grant.scopes.join(' ')}) until ${d.grant.expires_at}`);
+    const done = await adminClient(io, opts).approveGrantRequest(id, { ...(opts.scope ? { scopes: opts.scope } : {}), ...(ttl ? { ttl } : {}), ...(opts.note ? { note: opts.note } : {}) });
+    output(io, opts, done, (d) => `approved: grant ${d.grant.id} lets ${d.grant.agent} act for ${d.grant.human} (${d.grant.scopes.join(' ')}) until ${d.grant.expires_at}`);
   });
-  clientOptions(grants.command('deny <request-id>').description('deny a grant request').option('--note <text>', 'why (the agent sees it)')).action(async (id: string, opts: ClientOptions & { note?: string }) => {
-    output(opts, await adminClient(opts).denyGrantRequest(id, opts.note), (r) => `denied grant request ${r.id} from ${r.agent}`);
+  clientOptions(io, grants.command('deny <request-id>').description('deny a grant request').option('--note <text>', 'why (the agent sees it)')).action(async (id: string, opts: ClientOptions & { note?: string }) => {
+    output(io, opts, await adminClient(io, opts).denyGrantRequest(id, opts.note), (r) => `denied grant request ${r.id} from ${r.agent}`);
   });
 }

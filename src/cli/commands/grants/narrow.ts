@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { adminClient, clientOptions, CliError, output, type ClientOptions } from '../../common.js';
+import { adminClient, clientOptions, CliError, output, type ClientOptions, type CliIo } from '../../common.js';
 import { seconds } from './answer.js';
 
-export function registerNarrow(grants: Command): void {
+export function registerNarrow(grants: Command, io: CliIo): void {
   clientOptions(
+    io,
     grants
       .command('narrow <grant-id>')
       .description('narrow a grant: fewer scopes and/or an earlier end; every task under it ends')
@@ -12,7 +13,7 @@ export function registerNarrow(grants: Command): void {
   ).action(async (id: string, opts: ClientOptions & { scope?: string[]; ttl?: string }) => {
     const ttl = seconds('--ttl', opts.ttl);
     if (!opts.scope && ttl === undefined) throw new CliError('say how to narrow: --scope, --ttl or both', 2);
-    const done = await adminClient(opts).narrowGrant(id, { ...(opts.scope ? { scopes: opts.scope } : {}), ...(ttl ? { ttl } : {}) });
-    output(opts, done, (d) => `narrowed grant ${d.grant.id} to ${d.grant.scopes.join(' ')} until ${d.grant.expires_at}; ended ${d.ended_tasks.length} task(s)`);
+    const done = await adminClient(io, opts).narrowGrant(id, { ...(opts.scope ? { scopes: opts.scope } : {}), ...(ttl ? { ttl } : {}) });
+    output(io, opts, done, (d) => `narrowed grant ${d.grant.id} to ${d.grant.scopes.join(' ')} until ${d.grant.expires_at}; ended ${d.ended_tasks.length} task(s)`);
   });
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CliError } from '../../common.js';
+import { CliError, type CliIo } from '../../common.js';
 
 /**
  * Where a secret value comes from: a file, an environment variable, or stdin. Never a
@@ -19,7 +19,8 @@ export function valueOptions<T extends { option(flags: string, description: stri
     .option('--keep-newline', 'keep a final newline (by default one is dropped)');
 }
 
-export async function readValue(src: ValueSource, stdin: NodeJS.ReadStream = process.stdin): Promise<string> {
+export async function readValue(io: CliIo, src: ValueSource): Promise<string> {
+  const stdin = io.stdin;
   if (src.fromFile !== undefined && src.fromEnv !== undefined) throw new CliError('give the value one way: --from-file or --from-env (or stdin)', 2);
   let value: string;
   if (src.fromFile !== undefined) {
@@ -29,7 +30,7 @@ export async function readValue(src: ValueSource, stdin: NodeJS.ReadStream = pro
       throw new CliError(`cannot read \`${src.fromFile}\`: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`, 2);
     }
   } else if (src.fromEnv !== undefined) {
-    const v = process.env[src.fromEnv];
+    const v = io.env[src.fromEnv];
     if (v === undefined || v === '') throw new CliError(`environment variable \`${src.fromEnv}\` is not set or empty`, 2);
     value = v;
   } else {

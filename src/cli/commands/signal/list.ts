@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Signal, SignalList } from '../../../sdk/admin-signals.js';
-import { adminClient, clientOptions, orNotFound, output, table, type ClientOptions } from '../../common.js';
+import { adminClient, clientOptions, orNotFound, output, table, type ClientOptions, type CliIo } from '../../common.js';
 
 const about = (s: Signal): string => (s.task !== null ? `task:${s.task}` : (s.agent ?? '-'));
 
@@ -10,15 +10,16 @@ function listText(l: SignalList): string {
   return [...head, ...rows].join('\n');
 }
 
-export function registerList(signal: Command): void {
+export function registerList(signal: Command, io: CliIo): void {
   clientOptions(
+    io,
     signal
       .command('list')
       .description('list live signals, newest first: those that count for a task (with the risk and restrictions it has now), those about an agent, or all')
       .option('--task <id>', 'the signals that count for this task: its own and its agent\'s')
       .option('--agent <spiffe-id>', 'the signals about this agent and those about its tasks'),
   ).action(async (opts: ClientOptions & { task?: string; agent?: string }) => {
-    const list = await orNotFound(adminClient(opts).signals.list({ ...(opts.task ? { task: opts.task } : {}), ...(opts.agent ? { agent: opts.agent } : {}) }), 'see `mandate task list`');
-    output(opts, list, listText);
+    const list = await orNotFound(adminClient(io, opts).signals.list({ ...(opts.task ? { task: opts.task } : {}), ...(opts.agent ? { agent: opts.agent } : {}) }), 'see `mandate task list`');
+    output(io, opts, list, listText);
   });
 }

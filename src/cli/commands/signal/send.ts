@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { SendSignalInput, SentSignal } from '../../../sdk/admin-signals.js';
-import { adminClient, clientOptions, CliError, orNotFound, output, table, wholeNumber, type ClientOptions } from '../../common.js';
+import { adminClient, clientOptions, CliError, orNotFound, output, table, wholeNumber, type ClientOptions, type CliIo } from '../../common.js';
 
 type SendOptions = ClientOptions & { task?: string; agent?: string; kind: string; risk?: string; confidence?: string; source: string; reason?: string; ttl?: string };
 
@@ -45,8 +45,9 @@ function sentText(s: SentSignal): string {
   ].join('\n');
 }
 
-export function registerSend(signal: Command): void {
+export function registerSend(signal: Command, io: CliIo): void {
   clientOptions(
+    io,
     signal
       .command('send')
       .description('report a signal about one task or one agent; its responses are carried out before this returns')
@@ -61,6 +62,6 @@ export function registerSend(signal: Command): void {
   ).action(async (opts: SendOptions) => {
     const input = signalInput(opts);
     const next = input.task !== undefined ? 'see `mandate task list`' : 'see `mandate agent list`';
-    output(opts, await orNotFound(adminClient(opts).signals.send(input), next), sentText);
+    output(io, opts, await orNotFound(adminClient(io, opts).signals.send(input), next), sentText);
   });
 }

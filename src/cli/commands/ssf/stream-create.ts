@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
 import { SSF_DELIVERY, type CreatedSsfStream, type CreateSsfStreamInput } from '../../../sdk/admin-ssf.js';
-import { adminClient, clientOptions, CliError, output, type ClientOptions } from '../../common.js';
+import { adminClient, clientOptions, CliError, output, type ClientOptions, type CliIo } from '../../common.js';
 import { ALL_EVENT_TYPES, audText, deliveryText, eventsText, parseEventTypes, shortName } from './event-types.js';
 
 type CreateOptions = ClientOptions & { push?: string; poll?: boolean; authorization?: string; authorizationEnv?: string; events?: string; aud?: string; description?: string };
 
 const TOKEN_WARNING = 'shown only now: Mandate keeps only its hash. Give it to the stream\'s receiver (it may poll, read and verify this stream only); if it is lost, delete the stream and create another';
 
-export function streamInput(opts: CreateOptions): CreateSsfStreamInput {
+export function streamInput(io: CliIo, opts: CreateOptions): CreateSsfStreamInput {
   if (opts.authorizationEnv !== undefined) {
     if (opts.authorization !== undefined) throw new CliError('pass the push Authorization header once: --authorization or --authorization-env', 2);
-    const value = process.env[opts.authorizationEnv];
+    const value = io.env[opts.authorizationEnv];
     if (!value) throw new CliError(`--authorization-env ${opts.authorizationEnv}: that environment variable is not set (or empty); export the header value in it first`, 2);
     opts = { ...opts, authorization: value };
   }
@@ -37,8 +37,9 @@ function createdText(s: CreatedSsfStream): string {
   ].join('\n');
 }
 
-export function registerCreate(stream: Command): void {
+export function registerCreate(stream: Command, io: CliIo): void {
   clientOptions(
+    io,
     stream
       .command('create')
       .description('create a stream for one receiver; prints its receiver token, once')
@@ -50,11 +51,11 @@ export function registerCreate(stream: Command): void {
       .option('--aud <aud>', 'the aud of its SETs (default: the push endpoint\'s origin, or the stream\'s urn)')
       .option('--description <text>', 'what the stream is for'),
   ).action(async (opts: CreateOptions) => {
-    const input = streamInput(opts);
-    const created = await adminClient(opts).ssf.createStream(input);
+    const input = streamInput(io, opts);
+    const created = await adminClient(io, opts).ssf.createStream(input);
     const dropped = (input.events_requested ?? []).filter((t) => !created.events_requested.includes(t));
-    if (dropped.length > 0) process.stderr.write(`warning: Mandate does not send ${dropped.map((t) => `\`${shortName(t)}\``).join(', ')}; the stream asks for ${eventsText(created.events_requested)}\n`);
-    if (opts.json) process.stderr.write(`warning: the receiver_token is ${TOKEN_WARNING}\n`);
-    output(opts, created, createdText);
+    if (dropped.length > 0) io.stderr.write(`warning: Mandate does not send ${dropped.map((t) => `\`${shortName(t)}\``).join(', ')}; the stream asks for ${eventsText(created.events_requested)}\n`);
+    if (opts.json) io.stderr.write(`warning: the receiver_token is ${TOKEN_WARNING}\n`);
+    output(io, opts, created, createdText);
   });
 }

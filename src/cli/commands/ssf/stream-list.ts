@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { SsfStream, SsfStreamStatus } from '../../../sdk/admin-ssf.js';
-import { adminClient, clientOptions, orNotFound, output, table, type ClientOptions } from '../../common.js';
+import { adminClient, clientOptions, orNotFound, output, table, type ClientOptions, type CliIo } from '../../common.js';
 import { audText, deliveryText, eventsText, STREAM_LIST_HINT } from './event-types.js';
 import { statusText } from './stream-status.js';
 
@@ -21,13 +21,13 @@ export function describeStream(s: SsfStream & { status: SsfStreamStatus['status'
   ].join('\n');
 }
 
-export function registerList(stream: Command): void {
-  clientOptions(stream.command('list').description('list every stream')).action(async (opts: ClientOptions) => {
-    output(opts, await adminClient(opts).ssf.listStreams(), listText);
+export function registerList(stream: Command, io: CliIo): void {
+  clientOptions(io, stream.command('list').description('list every stream')).action(async (opts: ClientOptions) => {
+    output(io, opts, await adminClient(io, opts).ssf.listStreams(), listText);
   });
-  clientOptions(stream.command('show <id>').description('show one stream\'s configuration and status (--json: the configuration with `status` and `reason`)')).action(async (id: string, opts: ClientOptions) => {
-    const client = adminClient(opts);
+  clientOptions(io, stream.command('show <id>').description('show one stream\'s configuration and status (--json: the configuration with `status` and `reason`)')).action(async (id: string, opts: ClientOptions) => {
+    const client = adminClient(io, opts);
     const [s, st] = await orNotFound(Promise.all([client.ssf.getStream(id), client.ssf.status(id)]), STREAM_LIST_HINT);
-    output(opts, { ...s, status: st.status, ...(st.reason !== undefined ? { reason: st.reason } : {}) }, describeStream);
+    output(io, opts, { ...s, status: st.status, ...(st.reason !== undefined ? { reason: st.reason } : {}) }, describeStream);
   });
 }
