@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import type { MandateAgent } from '../../../src/sdk/agent.js';
-import { freePort } from '../../fakes/server.js';
 import { Browser, type Page } from './browser.js';
 import { agentFor, agentForm, asHuman, auditEvents, authorize, exchangeGrant, GATEWAY, mailTools, requestGrant, startDelegationServer, WEBHOOK_SECRET, type DelegationServer } from './helpers.js';
 import { startIdp, type Idp } from './idp.js';
@@ -41,10 +40,9 @@ describe('human-to-agent delegation with a real identity provider', () => {
 
   before(async () => {
     hooks = await new WebhookReceiver(WEBHOOK_SECRET).start();
-    const port = await freePort();
-    idp = await startIdp({ redirectUri: `http://127.0.0.1:${port}/auth/callback`, groups: { [BOB]: ['security'], [OLIVIA]: ['security', 'dev'], [CAROL]: ['sales'] } });
+    // Mandate listens on port 0; the IdP builds its client (with Mandate's callback) at its first request.
+    idp = await startIdp({ redirectUri: () => `${server.url}/auth/callback`, groups: { [BOB]: ['security'], [OLIVIA]: ['security', 'dev'], [CAROL]: ['sales'] } });
     server = await startDelegationServer({
-      port,
       flags: { oidcIssuer: idp.issuer, oidcClientId: idp.clientId, oidcScopes: 'openid email groups', approverGroups: 'security', webhookUrl: hooks.url },
       env: { MANDATE_OIDC_CLIENT_SECRET: idp.clientSecret, MANDATE_WEBHOOK_SECRET: WEBHOOK_SECRET },
     });

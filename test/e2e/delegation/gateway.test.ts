@@ -12,7 +12,6 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { MandateAgent } from '../../../src/sdk/agent.js';
-import { freePort } from '../../fakes/server.js';
 import { filesUpstream } from '../gateway/helpers.js';
 import { Browser } from './browser.js';
 import { agentFor, agentForm, asHuman, startDelegationServer, WEBHOOK_SECRET, type DelegationServer } from './helpers.js';
@@ -34,10 +33,9 @@ describe('a human approves one call made through the MCP gateway on her behalf',
 
   before(async () => {
     hooks = await new WebhookReceiver(WEBHOOK_SECRET).start();
-    const port = await freePort();
-    idp = await startIdp({ redirectUri: `http://127.0.0.1:${port}/auth/callback`, groups: {} });
+    // Mandate listens on port 0; the IdP builds its client (with Mandate's callback) at its first request.
+    idp = await startIdp({ redirectUri: () => `${server.url}/auth/callback`, groups: {} });
     server = await startDelegationServer({
-      port,
       flags: { oidcIssuer: idp.issuer, oidcClientId: idp.clientId, oidcScopes: 'openid email groups', webhookUrl: hooks.url, gateway: { upstreams: [filesUpstream(root)] } },
       env: { MANDATE_OIDC_CLIENT_SECRET: idp.clientSecret, MANDATE_WEBHOOK_SECRET: WEBHOOK_SECRET },
     });

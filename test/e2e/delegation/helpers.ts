@@ -5,7 +5,7 @@ import type { Config } from '../../../src/server/config/defaults.js';
 import { startServer, type RunningServer } from '../../../src/server/serve.js';
 import { MandateAdminClient } from '../../../src/sdk/admin-client.js';
 import { MandateAgent } from '../../../src/sdk/agent.js';
-import { freePort, tempDataDir, TEST_ADMIN_TOKEN } from '../../fakes/server.js';
+import { tempDataDir, TEST_ADMIN_TOKEN } from '../../fakes/server.js';
 import type { Browser } from './browser.js';
 
 /** Where the on-behalf-of task tokens of these suites are used; nothing listens there. */
@@ -27,12 +27,13 @@ export interface DelegationServer extends RunningServer {
  */
 export async function startDelegationServer(opts: { port?: number; flags?: Record<string, unknown>; env?: Record<string, string>; clock?: Clock } = {}): Promise<DelegationServer> {
   const dataDir = tempDataDir('mandate-delegation-');
-  const port = opts.port ?? (await freePort());
+  // Port 0 unless given: the server binds first and its issuer names the port it got.
+  const port = opts.port ?? 0;
   const config = loadConfig({ flags: { port, issuer: `http://127.0.0.1:${port}`, dataDir, logLevel: 'silent', ...opts.flags }, env: { MANDATE_ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...opts.env } });
   const server = await startServer(config, { ...(opts.clock ? { clock: opts.clock } : {}), logger: false });
   return {
     ...server,
-    config,
+    config: server.mandate.config,
     adminToken: TEST_ADMIN_TOKEN,
     admin: new MandateAdminClient({ url: server.url, token: TEST_ADMIN_TOKEN }),
     async stop() {

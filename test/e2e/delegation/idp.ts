@@ -21,18 +21,22 @@ export interface Idp {
 
 export const IDP_CLIENT = { id: 'mandate', secret: 'mandate-client-secret-0123456789' };
 
-export async function startIdp(opts: { redirectUri: string; groups: Record<string, string[]>; unverified?: string[] }): Promise<Idp> {
+/**
+ * `redirectUri` may be a function: the provider is built at its first request, so a suite can start
+ * the IdP, then Mandate on port 0 (it needs the IdP's issuer), then name Mandate's callback.
+ */
+export async function startIdp(opts: { redirectUri: string | (() => string); groups: Record<string, string[]>; unverified?: string[] }): Promise<Idp> {
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   const key = { ...(await exportJWK(privateKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' };
   const http: Server = createServer();
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const provider = new Provider(issuer, {
+  const build = () => new Provider(issuer, {
     clients: [
       {
         client_id: IDP_CLIENT.id,
         client_secret: IDP_CLIENT.secret,
-        redirect_uris: [opts.redirectUri],
+        redirect_uris: [typeof opts.redirectUri === 'string' ? opts.redirectUri : opts.redirectUri()],
         grant_types: ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
@@ -52,8 +56,9 @@ export async function startIdp(opts: { redirectUri: string; groups: Record<strin
     }),
   });
   const authorizations: URLSearchParams[] = [];
-  const handle = provider.callback();
+  let handle: ReturnType<Provider['callback']> | undefined;
   http.on('request', (req, res) => {
+    handle ??= build().callback();
     const url = new URL(req.url ?? '/', issuer);
     if (url.pathname === '/auth') authorizations.push(url.searchParams);
     handle(req, res);

@@ -4,7 +4,6 @@
 // the local admin sign-in of the embedded default.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { freePort } from '../../fakes/server.js';
 import { Browser } from './browser.js';
 import { asHuman, auditEvents, startDelegationServer, type DelegationServer } from './helpers.js';
 import { startIdp, type Idp } from './idp.js';
@@ -24,9 +23,9 @@ describe('human sign-in, adversarially', () => {
   }
 
   before(async () => {
-    const port = await freePort();
-    idp = await startIdp({ redirectUri: `http://127.0.0.1:${port}/auth/callback`, groups: {}, unverified: ['mallory@example.org'] });
-    server = await startDelegationServer({ port, flags: { oidcIssuer: idp.issuer, oidcClientId: idp.clientId, oidcScopes: 'openid email groups' }, env: { MANDATE_OIDC_CLIENT_SECRET: idp.clientSecret } });
+    // Mandate listens on port 0; the IdP builds its client (with Mandate's callback) at its first request.
+    idp = await startIdp({ redirectUri: () => `${server.url}/auth/callback`, groups: {}, unverified: ['mallory@example.org'] });
+    server = await startDelegationServer({ flags: { oidcIssuer: idp.issuer, oidcClientId: idp.clientId, oidcScopes: 'openid email groups' }, env: { MANDATE_OIDC_CLIENT_SECRET: idp.clientSecret } });
   });
   after(async () => {
     await server?.stop();
