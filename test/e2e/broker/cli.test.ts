@@ -1,4 +1,4 @@
-// mandate secret put|rotate|list|show|disable|enable|delete as child processes against a real
+// mandate secret put|rotate|list|show|disable|enable|delete in process (buildProgram) against a real
 // server: the value comes from a file, an environment variable or stdin, never an argument, and
 // no command prints it.
 import assert from 'node:assert/strict';

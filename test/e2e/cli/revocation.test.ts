@@ -1,4 +1,4 @@
-// `mandate keys revoke` and `mandate events watch` as child processes against a real server; the
+// `mandate keys revoke` in process (buildProgram) and `mandate events watch` as child processes where Ctrl-C/SIGTERM matter, against a real server; the
 // tasks are started by MandateAgents (the SDK) in this process.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';

@@ -1,4 +1,4 @@
-// `mandate signal send|list` as a child process against a real server (default ladder); the
+// `mandate signal send|list` in process (buildProgram) against a real server (default ladder); the
 // tasks are started by a MandateAgent (the SDK) in this process.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -10,7 +10,7 @@ import { cliJson, killRunningClis, runCli, serverArgs } from '../helpers/cli.js'
 
 const READ = 'tool:docs/read';
 
-describe('mandate signal (child process)', () => {
+describe('mandate signal (in process)', () => {
   let server: TestServer;
   let args: string[];
   let alpha: MandateAgent;

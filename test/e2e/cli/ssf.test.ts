@@ -1,4 +1,4 @@
-// `mandate ssf stream …` and `mandate ssf verify` as a child process against a real server; a
+// `mandate ssf stream …` and `mandate ssf verify` in process (buildProgram) against a real server; a
 // loopback RFC 8935 receiver stands in for a push receiver.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -9,7 +9,7 @@ import { POLL, PUSH, type Receiver, SESSION_REVOKED, startReceiver, stateOf } fr
 
 const RISK_LEVEL_CHANGE = 'https://schemas.openid.net/secevent/caep/event-type/risk-level-change';
 
-describe('mandate ssf (child process)', () => {
+describe('mandate ssf (in process)', () => {
   let server: TestServer;
   let receiver: Receiver;
   let args: string[];

@@ -1,4 +1,4 @@
-// `mandate task|trust-rule|grant` as a child process against a real server; the tasks are made
+// `mandate task|trust-rule|grant` in process (buildProgram) against a real server; the tasks are made
 // by MandateAgents (the SDK) in this process.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -12,7 +12,7 @@ const READ = 'tool:github/read';
 const WRITE = 'tool:github/write';
 const short = (jti: string) => `${jti.slice(0, 8)}…`;
 
-describe('mandate task, trust-rule, grant (child process)', () => {
+describe('mandate task, trust-rule, grant (in process)', () => {
   let server: TestServer;
   let args: string[];
   let alpha: MandateAgent;

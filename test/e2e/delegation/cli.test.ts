@@ -1,4 +1,4 @@
-// The operator's side through the real CLI (child processes, the admin token): an agent's grant
+// The operator's side through the real CLI (in process through buildProgram, the admin token): an agent's grant
 // request listed by `mandate grants requests`, approved narrowed by `mandate grants approve`, a
 // pending per-call approval listed by `mandate approvals list` and answered by `mandate approvals
 // approve`, a grant narrowed by `mandate grants narrow`.
