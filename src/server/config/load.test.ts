@@ -119,6 +119,8 @@ describe('loadConfig', () => {
     it('unknown key in the file', () => {
       const file = configFile({ port: 8081, prot: 8082 });
       assertInvalid({ file }, 'prot', /unknown key `prot` in .*config-\d+\.json/);
+      // Names every object has are not settings either.
+      for (const key of ['toString', 'constructor', 'hasOwnProperty']) assertInvalid({ file: configFile({ [key]: 1 }) }, key, new RegExp(`unknown key \`${key}\``));
     });
 
     it('unreadable file', () => {

@@ -52,7 +52,7 @@ export function loadConfig(sources: ConfigSources): Config {
     if (!Object.hasOwn(settings, key)) throw new MandateError('invalid_config', `invalid configuration: unknown key \`${key}\` in the given values; see docs/configuration.md`, { key });
   }
   for (const key of Object.keys(fromFile)) {
-    if (!(key in settings)) throw new MandateError('invalid_config', `invalid configuration: unknown key \`${key}\` in ${filePath}; see docs/configuration.md`, { key });
+    if (!Object.hasOwn(settings, key)) throw new MandateError('invalid_config', `invalid configuration: unknown key \`${key}\` in ${filePath}; see docs/configuration.md`, { key });
   }
   const config = out as Config;
   config.issuer = (config.issuer ?? `http://localhost:${config.port}`).replace(/\/+$/, '');
