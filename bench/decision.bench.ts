@@ -20,9 +20,22 @@ import { machine, measure, row, TABLE_HEAD, writeSection, type Sample } from './
 const GATEWAY = 'https://gateway.example.org';
 
 /** Drives HTTP load from a worker thread (its own event loop), so client work is not timed as server work. */
-function loadFromWorker(name: string, url: string, bodies: string[], concurrency: number): Promise<Sample> {
+function loadFromWorker(
+  name: string,
+  url: string,
+  bodies: string[],
+  concurrency: number,
+): Promise<Sample> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./http-load-worker.mjs', import.meta.url), { workerData: { name, url, bodies, concurrency, headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } } });
+    const worker = new Worker(new URL('./http-load-worker.mjs', import.meta.url), {
+      workerData: {
+        name,
+        url,
+        bodies,
+        concurrency,
+        headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+      },
+    });
     worker.once('message', (s: Sample) => resolve(s));
     worker.once('error', reject);
   });
@@ -33,8 +46,15 @@ const basePolicies = pack.policies.reduce((n, p) => n + (p.text.match(/@id\(/g)?
 
 /** The default pack plus generated scope grants, `total` policies in all. */
 function policySet(total: number) {
-  const extra = Array.from({ length: Math.max(0, total - basePolicies) }, (_, i) => `@id("bench.p${i}")\npermit (principal, action == Mandate::Action::"call_tool", resource) when { context.scopes.contains("tool:bench/t${i}") };\n`).join('\n');
-  return { schema: pack.schema, policies: [...pack.policies, { file: 'bench.cedar', text: extra }] };
+  const extra = Array.from(
+    { length: Math.max(0, total - basePolicies) },
+    (_, i) =>
+      `@id("bench.p${i}")\npermit (principal, action == Mandate::Action::"call_tool", resource) when { context.scopes.contains("tool:bench/t${i}") };\n`,
+  ).join('\n');
+  return {
+    schema: pack.schema,
+    policies: [...pack.policies, { file: 'bench.cedar', text: extra }],
+  };
 }
 
 async function main(): Promise<void> {
@@ -44,31 +64,92 @@ async function main(): Promise<void> {
   // One Mandate for the HTTP half: an agent with a task token for the gateway, and the tool in the catalog.
   const server = await startTestServer();
   const agent = await attestedAgent(server, 'bench', ['tool:github/*']);
-  const task = await agent.startTask({ resource: GATEWAY, scope: ['tool:github/list_issues'], purpose: 'decision bench', ttlSeconds: 3600 });
-  await server.mandate.catalog.sync('github', [{ name: 'list_issues', inputSchema: { type: 'object', properties: { repo: { type: 'string' } } } }], { annotations: { list_issues: { sideEffect: 'read', classification: 'public', destinations: [] } } });
-  const body = JSON.stringify({ token: task.accessToken, audience: GATEWAY, tool: 'github/list_issues', arguments: { repo: 'mandate' } });
-  for (const [total, n] of [[20, 2000], [1000, 300], [10_000, 40]] as const) {
+  const task = await agent.startTask({
+    resource: GATEWAY,
+    scope: ['tool:github/list_issues'],
+    purpose: 'decision bench',
+    ttlSeconds: 3600,
+  });
+  await server.mandate.catalog.sync(
+    'github',
+    [
+      {
+        name: 'list_issues',
+        inputSchema: { type: 'object', properties: { repo: { type: 'string' } } },
+      },
+    ],
+    {
+      annotations: {
+        list_issues: { sideEffect: 'read', classification: 'public', destinations: [] },
+      },
+    },
+  );
+  const body = JSON.stringify({
+    token: task.accessToken,
+    audience: GATEWAY,
+    tool: 'github/list_issues',
+    arguments: { repo: 'mandate' },
+  });
+  for (const [total, n] of [
+    [20, 2000],
+    [1000, 300],
+    [10_000, 40],
+  ] as const) {
     const set = policySet(total);
     const engine = new CedarWasmEngine(set);
     const id = `bench-${total}`;
     cedar.preparseSchema(`${id}-schema`, set.schema.text);
     cedar.preparsePolicySet(id, { staticPolicies: set.policies.map((p) => p.text).join('\n') });
-    const raw = () => cedar.statefulIsAuthorized({ ...call, preparsedSchemaName: `${id}-schema`, preparsedPolicySetId: id, validateRequest: true });
-    if (engine.authorize(req).outcome !== 'allow' || raw().type !== 'success') throw new Error('the bench request must be allowed');
+    const raw = () =>
+      cedar.statefulIsAuthorized({
+        ...call,
+        preparsedSchemaName: `${id}-schema`,
+        preparsedPolicySetId: id,
+        validateRequest: true,
+      });
+    if (engine.authorize(req).outcome !== 'allow' || raw().type !== 'success')
+      throw new Error('the bench request must be allowed');
     await measure('warm-up', 20, 1, async () => engine.authorize(req));
-    const reference = await measure(`reference: raw cedar-wasm statefulIsAuthorized, ${total} policies`, n, 1, async () => raw());
+    const reference = await measure(
+      `reference: raw cedar-wasm statefulIsAuthorized, ${total} policies`,
+      n,
+      1,
+      async () => raw(),
+    );
     samples.push(reference);
-    const mine = await measure(`DecisionPoint.authorize (cedar-wasm engine), ${total} policies`, n, 1, async () => engine.authorize(req));
+    const mine = await measure(
+      `DecisionPoint.authorize (cedar-wasm engine), ${total} policies`,
+      n,
+      1,
+      async () => engine.authorize(req),
+    );
     (mine as Sample & { ref?: Sample }).ref = reference;
     samples.push(mine);
     // The same policy set, active on the server, over HTTP.
-    const stored = await server.mandate.policyStore.create(set.policies.map((p) => ({ name: p.file.replace(/^.*\//u, ''), text: p.text })), systemContext);
+    const stored = await server.mandate.policyStore.create(
+      set.policies.map((p) => ({ name: p.file.replace(/^.*\//u, ''), text: p.text })),
+      systemContext,
+    );
     await server.mandate.policyStore.activate(stored.version, systemContext);
     // A fresh connection: the in-process run above outlasts the server's keep-alive timeout.
-    const check = await fetch(`${server.url}/v1/authorize`, { method: 'POST', headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json', connection: 'close' }, body });
+    const check = await fetch(`${server.url}/v1/authorize`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${TEST_ADMIN_TOKEN}`,
+        'content-type': 'application/json',
+        connection: 'close',
+      },
+      body,
+    });
     const answer = (await check.json()) as { decision: string };
-    if (answer.decision !== 'allow') throw new Error(`the HTTP bench call must be allowed: ${JSON.stringify(answer)}`);
-    const http = await loadFromWorker(`POST /v1/authorize over HTTP loopback (8 clients), ${total} policies`, `${server.url}/v1/authorize`, Array.from({ length: n }, () => body), 8);
+    if (answer.decision !== 'allow')
+      throw new Error(`the HTTP bench call must be allowed: ${JSON.stringify(answer)}`);
+    const http = await loadFromWorker(
+      `POST /v1/authorize over HTTP loopback (8 clients), ${total} policies`,
+      `${server.url}/v1/authorize`,
+      Array.from({ length: n }, () => body),
+      8,
+    );
     (http as Sample & { ref?: Sample }).ref = reference;
     samples.push(http);
   }

@@ -17,7 +17,10 @@ import { machine, measure, percentile, row, TABLE_HEAD, writeSection, type Sampl
 const N = Number(process.env.BENCH_N ?? 1000);
 const WARM = 100;
 const CONCURRENCY = 8;
-const CALL = { name: 'send_email', arguments: { to: 'bob@partner.example', subject: 'hi', body: 'hello' } };
+const CALL = {
+  name: 'send_email',
+  arguments: { to: 'bob@partner.example', subject: 'hi', body: 'hello' },
+};
 
 const ms = (us: number) => `${(us / 1000).toFixed(2)} ms`;
 
@@ -44,8 +47,18 @@ async function main(): Promise<void> {
   await measure('warm-up', WARM, 1, callThrough);
   const samples: [Sample, Sample][] = [];
   for (const concurrency of [1, CONCURRENCY]) {
-    const d = await measure(`direct to the upstream, concurrency ${concurrency}`, N, concurrency, callDirect);
-    const g = await measure(`through the gateway, concurrency ${concurrency}`, N, concurrency, callThrough);
+    const d = await measure(
+      `direct to the upstream, concurrency ${concurrency}`,
+      N,
+      concurrency,
+      callDirect,
+    );
+    const g = await measure(
+      `through the gateway, concurrency ${concurrency}`,
+      N,
+      concurrency,
+      callThrough,
+    );
     samples.push([d, g]);
   }
 

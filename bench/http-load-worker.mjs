@@ -3,7 +3,14 @@
 // loader. Receives { url, bodies, concurrency, name, contentType?, headers? }, posts back a Sample (see lib.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { url, bodies, concurrency, name, contentType = 'application/json', headers = {} } = workerData;
+const {
+  url,
+  bodies,
+  concurrency,
+  name,
+  contentType = 'application/json',
+  headers = {},
+} = workerData;
 const latencies = [];
 let next = 0;
 const start = process.hrtime.bigint();
@@ -13,7 +20,11 @@ await Promise.all(
       const i = next++;
       if (i >= bodies.length) return;
       const t0 = process.hrtime.bigint();
-      const res = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': contentType }, body: bodies[i] });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': contentType },
+        body: bodies[i],
+      });
       if (res.status !== 200) throw new Error(`request failed: ${res.status} ${await res.text()}`);
       await res.arrayBuffer();
       latencies.push(Number(process.hrtime.bigint() - t0) / 1000);

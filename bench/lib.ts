@@ -17,7 +17,12 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 /** Runs `fn` `count` times with `concurrency` in flight; records each call's latency. */
-export async function measure(name: string, count: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<Sample> {
+export async function measure(
+  name: string,
+  count: number,
+  concurrency: number,
+  fn: (i: number) => Promise<unknown>,
+): Promise<Sample> {
   const latencies: number[] = [];
   let next = 0;
   const start = process.hrtime.bigint();
@@ -38,14 +43,22 @@ export async function measure(name: string, count: number, concurrency: number, 
 }
 
 export function row(s: Sample, reference?: Sample): string {
-  const f = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : us >= 10 ? `${us.toFixed(0)} µs` : `${us.toFixed(1)} µs`);
+  const f = (us: number) =>
+    us >= 1000
+      ? `${(us / 1000).toFixed(2)} ms`
+      : us >= 10
+        ? `${us.toFixed(0)} µs`
+        : `${us.toFixed(1)} µs`;
   const rate = s.ops / s.seconds;
   const r = reference ? reference.ops / reference.seconds / rate : NaN;
   const ratio = reference ? ` | ${r >= 0.1 ? r.toFixed(1) : r.toPrecision(2)}×` : ' | —';
   return `| ${s.name} | ${s.concurrency} | ${s.ops} | ${rate.toFixed(0)}/s | ${f(percentile(s.latencies, 50))} | ${f(percentile(s.latencies, 95))} | ${f(percentile(s.latencies, 99))}${ratio} |`;
 }
 
-export const TABLE_HEAD = ['| operation | concurrency | ops | throughput | p50 | p95 | p99 | reference ÷ this |', '|---|---|---|---|---|---|---|---|'];
+export const TABLE_HEAD = [
+  '| operation | concurrency | ops | throughput | p50 | p95 | p99 | reference ÷ this |',
+  '|---|---|---|---|---|---|---|---|',
+];
 
 export function machine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown cpu';
@@ -57,7 +70,9 @@ export function writeSection(id: string, body: string): void {
   const path = 'docs/BENCHMARKS.md';
   const start = `<!-- bench:${id} -->`;
   const end = `<!-- /bench:${id} -->`;
-  let doc = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n\nMeasured with `npm run bench` on the machine named in each section. Benchmarks never run inside `npm test`.\n';
+  let doc = existsSync(path)
+    ? readFileSync(path, 'utf8')
+    : '# Benchmarks\n\nMeasured with `npm run bench` on the machine named in each section. Benchmarks never run inside `npm test`.\n';
   const block = `${start}\n${body.trim()}\n${end}`;
   const re = new RegExp(`${start}[\\s\\S]*?${end}`);
   doc = re.test(doc) ? doc.replace(re, block) : `${doc.trimEnd()}\n\n${block}\n`;

@@ -30,7 +30,11 @@ import { RevocationRegistry, type RevocableToken } from '../src/revocation/regis
 import { RevocationSet } from '../src/sdk/revocation-set.js';
 import type { Principal } from '../src/sdk/token-verifier-claims.js';
 import { attestedAgent } from '../test/e2e/helpers/agents.js';
-import { startRemoteGateway, type FeedStatus, type RemoteGateway } from '../test/e2e/revocation/helpers.js';
+import {
+  startRemoteGateway,
+  type FeedStatus,
+  type RemoteGateway,
+} from '../test/e2e/revocation/helpers.js';
 import { startTestServer } from '../test/fakes/server.js';
 import { machine, percentile, writeSection } from './lib.js';
 
@@ -53,13 +57,25 @@ interface Reply {
 }
 
 /** One HTTP/1.1 request over `agent` (keep-alive, one socket per target), read to the end. */
-function call(agent: Agent, url: string, method: string, headers: Record<string, string>): Promise<Reply> {
+function call(
+  agent: Agent,
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers, agent }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, at: performance.now(), reused: req.reusedSocket }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          body,
+          at: performance.now(),
+          reused: req.reusedSocket,
+        }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -103,20 +119,46 @@ async function propagation(): Promise<Propagation> {
   try {
     // One at a time: ten tsx start-ups at once on a loaded machine can outlast the fixture's 15 s wait for its first snapshot.
     for (let i = 0; i < GATEWAYS; i++) {
-      const gw = await startRemoteGateway({ mandateUrl: server.config.issuer, token: server.adminToken, audience: AUDIENCE, maxStalenessMs: 30_000 });
+      const gw = await startRemoteGateway({
+        mandateUrl: server.config.issuer,
+        token: server.adminToken,
+        audience: AUDIENCE,
+        maxStalenessMs: 30_000,
+      });
       const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-      gateways.push({ gw, agent, tool: (token) => call(agent, `${gw.url}/tool`, 'GET', { authorization: `Bearer ${token}` }) });
+      gateways.push({
+        gw,
+        agent,
+        tool: (token) => call(agent, `${gw.url}/tool`, 'GET', { authorization: `Bearer ${token}` }),
+      });
     }
     const client = await attestedAgent(server, 'bench', ['tool:bench/*']);
     const tasks = [];
     for (let i = 0; i < WARMUP_ROUNDS + ROUNDS; i++) {
-      const task = await client.startTask({ resource: AUDIENCE, scope: ['tool:bench/read'], purpose: 'revocation bench', ttlSeconds: 3600 });
-      if (task.tokenType !== 'Bearer') throw new Error(`the bench needs Bearer task tokens (the fixture's /tool takes them without a proof), got ${task.tokenType}`);
+      const task = await client.startTask({
+        resource: AUDIENCE,
+        scope: ['tool:bench/read'],
+        purpose: 'revocation bench',
+        ttlSeconds: 3600,
+      });
+      if (task.tokenType !== 'Bearer')
+        throw new Error(
+          `the bench needs Bearer task tokens (the fixture's /tool takes them without a proof), got ${task.tokenType}`,
+        );
       tasks.push(task);
     }
     for (const g of gateways) for (let i = 0; i < 50; i++) await g.tool(tasks[0]!.accessToken);
 
-    const out: Propagation = { latencies: [], fromRequest: [], baseline: [], applied: [], allowedAfterAck: 0, attempts: 0, freshConnections: 0, ackMs: [] };
+    const out: Propagation = {
+      latencies: [],
+      fromRequest: [],
+      baseline: [],
+      applied: [],
+      allowedAfterAck: 0,
+      attempts: 0,
+      freshConnections: 0,
+      ackMs: [],
+    };
     const acks = new Map<string, number>();
     for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
       const counted = round >= WARMUP_ROUNDS;
@@ -125,14 +167,20 @@ async function propagation(): Promise<Propagation> {
       const before = await Promise.all(
         gateways.map(async (g, i) => {
           const r = await g.tool(accessToken);
-          if (r.status !== 200) throw new Error(`round ${round}: gateway ${i} refused the live token before the revoke (${r.status} ${r.body})`);
+          if (r.status !== 200)
+            throw new Error(
+              `round ${round}: gateway ${i} refused the live token before the revoke (${r.status} ${r.body})`,
+            );
           return r.at - t0;
         }),
       );
       const sent = performance.now();
-      const ended = await call(serverAgent, `${server.url}/v1/tasks/${taskId}/end`, 'POST', { authorization: `Bearer ${server.adminToken}` });
+      const ended = await call(serverAgent, `${server.url}/v1/tasks/${taskId}/end`, 'POST', {
+        authorization: `Bearer ${server.adminToken}`,
+      });
       const ack = ended.at;
-      if (ended.status !== 200) throw new Error(`ending the task answered ${ended.status}: ${ended.body}`);
+      if (ended.status !== 200)
+        throw new Error(`ending the task answered ${ended.status}: ${ended.body}`);
       const results = await Promise.all(
         gateways.map(async (g, i) => {
           let allowed = 0;
@@ -140,12 +188,18 @@ async function propagation(): Promise<Propagation> {
           for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             const r = await g.tool(accessToken);
             if (!r.reused) fresh++;
-            if (r.status === 401 && r.body.includes('task ended')) return { at: r.at, allowed, attempts: attempt, fresh };
-            if (r.status !== 200) throw new Error(`round ${round}: gateway ${i} answered ${r.status} ${r.body}, not a denial for the ended task`);
+            if (r.status === 401 && r.body.includes('task ended'))
+              return { at: r.at, allowed, attempts: attempt, fresh };
+            if (r.status !== 200)
+              throw new Error(
+                `round ${round}: gateway ${i} answered ${r.status} ${r.body}, not a denial for the ended task`,
+              );
             allowed++;
             if (r.at - ack > DENY_WITHIN_MS) break;
           }
-          throw new Error(`round ${round}: gateway ${i} still accepted the token ${DENY_WITHIN_MS} ms after the revoke was acknowledged (${allowed} calls allowed)`);
+          throw new Error(
+            `round ${round}: gateway ${i} still accepted the token ${DENY_WITHIN_MS} ms after the revoke was acknowledged (${allowed} calls allowed)`,
+          );
         }),
       );
       if (!counted) continue;
@@ -171,9 +225,11 @@ async function propagation(): Promise<Propagation> {
         out.applied.push(status.appliedAt[k]! - ackWall);
         found++;
       });
-      if (found !== ROUNDS) throw new Error(`gateway ${i} reports ${found} of the ${ROUNDS} task events applied`);
+      if (found !== ROUNDS)
+        throw new Error(`gateway ${i} reports ${found} of the ${ROUNDS} task events applied`);
     }
-    for (const list of [out.latencies, out.fromRequest, out.baseline, out.applied, out.ackMs]) list.sort((a, b) => a - b);
+    for (const list of [out.latencies, out.fromRequest, out.baseline, out.applied, out.ackMs])
+      list.sort((a, b) => a - b);
     return out;
   } finally {
     process.off('SIGINT', interrupted);
@@ -204,8 +260,25 @@ function perCheck(check: () => unknown, batches = 30, size = 100_000): number[] 
 function checkCost(): { rows: string[]; memory: string } {
   const id = () => randomBytes(16).toString('base64url');
   const clock = new ManualClock(Date.now());
-  const token: RevocableToken = { jti: id(), task_id: id(), ancestors: [id(), id(), id()], agents: ['spiffe://bench.local/agent/a', 'spiffe://bench.local/agent/b'], grant_id: id(), iat: Math.floor(clock.now() / 1000), kid: id() };
-  const principal = { jti: token.jti, taskId: token.task_id, ancestors: token.ancestors, subject: 'spiffe://bench.local/agent/a', actors: ['spiffe://bench.local/agent/b'], grantId: token.grant_id, keyId: token.kid, issuedAt: token.iat } as unknown as Principal;
+  const token: RevocableToken = {
+    jti: id(),
+    task_id: id(),
+    ancestors: [id(), id(), id()],
+    agents: ['spiffe://bench.local/agent/a', 'spiffe://bench.local/agent/b'],
+    grant_id: id(),
+    iat: Math.floor(clock.now() / 1000),
+    kid: id(),
+  };
+  const principal = {
+    jti: token.jti,
+    taskId: token.task_id,
+    ancestors: token.ancestors,
+    subject: 'spiffe://bench.local/agent/a',
+    actors: ['spiffe://bench.local/agent/b'],
+    grantId: token.grant_id,
+    keyId: token.kid,
+    issuedAt: token.iat,
+  } as unknown as Principal;
   const registry = new RevocationRegistry(clock);
   const set = new RevocationSet();
   const exp = clock.now() + 3_600_000;
@@ -213,38 +286,77 @@ function checkCost(): { rows: string[]; memory: string } {
   let memory = '';
   for (const entries of [0, 100_000, 1_000_000]) {
     const heapBefore = process.memoryUsage().heapUsed;
-    while (registry.size < entries) registry.apply({ kind: 'token', subject: id(), at: clock.now(), expiresAt: exp, cause: 'bench' });
-    if (entries === 1_000_000) memory = `${((process.memoryUsage().heapUsed - heapBefore) / 2 ** 20).toFixed(0)} MiB of heap for the last 900,000 token entries of the registry`;
+    while (registry.size < entries)
+      registry.apply({
+        kind: 'token',
+        subject: id(),
+        at: clock.now(),
+        expiresAt: exp,
+        cause: 'bench',
+      });
+    if (entries === 1_000_000)
+      memory = `${((process.memoryUsage().heapUsed - heapBefore) / 2 ** 20).toFixed(0)} MiB of heap for the last 900,000 token entries of the registry`;
     set.load({ seq: 1, time: clock.now(), ...registry.state() });
-    if (registry.size !== entries || set.size !== entries || registry.check(token) !== null || set.check(principal) !== null) throw new Error(`the bench token must be live among ${entries} revoked ones`);
-    results.push({ entries, registry: perCheck(() => registry.check(token)), set: perCheck(() => set.check(principal)) });
+    if (
+      registry.size !== entries ||
+      set.size !== entries ||
+      registry.check(token) !== null ||
+      set.check(principal) !== null
+    )
+      throw new Error(`the bench token must be live among ${entries} revoked ones`);
+    results.push({
+      entries,
+      registry: perCheck(() => registry.check(token)),
+      set: perCheck(() => set.check(principal)),
+    });
   }
   const f = (ns: number) => `${ns.toFixed(0)} ns`;
-  const line = (name: string, entries: string, s: number[], ref?: number[]) => `| ${name} | ${entries} | ${f(percentile(s, 50))} | ${f(percentile(s, 99))} | ${ref ? `${(percentile(s, 50) / percentile(ref, 50)).toFixed(2)}×` : '—'} |`;
+  const line = (name: string, entries: string, s: number[], ref?: number[]) =>
+    `| ${name} | ${entries} | ${f(percentile(s, 50))} | ${f(percentile(s, 99))} | ${ref ? `${(percentile(s, 50) / percentile(ref, 50)).toFixed(2)}×` : '—'} |`;
   const empty = results[0]!;
   return {
     rows: [
       '| check | revoked entries | per check, p50 of batches | p99 of batches | p50 ÷ empty |',
       '|---|---|---|---|---|',
-      ...results.map((r) => line('server RevocationRegistry.check', r.entries.toLocaleString('en'), r.registry, r.entries ? empty.registry : undefined)),
-      ...results.map((r) => line('SDK RevocationSet.check', r.entries.toLocaleString('en'), r.set, r.entries ? empty.set : undefined)),
+      ...results.map((r) =>
+        line(
+          'server RevocationRegistry.check',
+          r.entries.toLocaleString('en'),
+          r.registry,
+          r.entries ? empty.registry : undefined,
+        ),
+      ),
+      ...results.map((r) =>
+        line(
+          'SDK RevocationSet.check',
+          r.entries.toLocaleString('en'),
+          r.set,
+          r.entries ? empty.set : undefined,
+        ),
+      ),
     ],
     memory,
   };
 }
 
 async function main(): Promise<void> {
-  const load = (): string => execFileSync('uptime', { encoding: 'utf8' }).trim().replace(/^.*load average:\s*/, '');
+  const load = (): string =>
+    execFileSync('uptime', { encoding: 'utf8' })
+      .trim()
+      .replace(/^.*load average:\s*/, '');
   const loadBefore = load();
   const machineLine = machine();
   const t0 = performance.now();
   const cost = checkCost();
   const t1 = performance.now();
   const p = await propagation();
-  console.error(`check cost ${((t1 - t0) / 1000).toFixed(1)} s, propagation ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+  console.error(
+    `check cost ${((t1 - t0) / 1000).toFixed(1)} s, propagation ${((performance.now() - t1) / 1000).toFixed(1)} s`,
+  );
   const loadAfter = load();
   const ms = (v: number) => `${v.toFixed(2)} ms`;
-  const dist = (name: string, s: number[]) => `| ${name} | ${s.length} | ${ms(s[0] ?? NaN)} | ${ms(percentile(s, 50))} | ${ms(percentile(s, 90))} | ${ms(percentile(s, 99))} | ${ms(s.at(-1) ?? NaN)} |`;
+  const dist = (name: string, s: number[]) =>
+    `| ${name} | ${s.length} | ${ms(s[0] ?? NaN)} | ${ms(percentile(s, 50))} | ${ms(percentile(s, 90))} | ${ms(percentile(s, 99))} | ${ms(s.at(-1) ?? NaN)} |`;
   const negative = p.applied.filter((v) => v < 0).length;
   const lines = [
     '## Revocation (issue 7)',
@@ -259,7 +371,10 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|---|---|',
     dist('the acknowledgement (response to the end read)', p.latencies),
     dist('the revoke request being sent', p.fromRequest),
-    dist('for comparison: an accepted call, 10 at once, just before the revoke (sent → read)', p.baseline),
+    dist(
+      'for comparison: an accepted call, 10 at once, just before the revoke (sent → read)',
+      p.baseline,
+    ),
     '',
     `The server writes the event to the stream before it answers the revoke, so a gateway often has the event before the client reads the acknowledgement, and the latency is then the first call's own round trip (compare the last row). The second table is the feed's side: when each gateway's \`RevocationFeed\` applied the event (its \`onUpdate\`, stamped \`performance.timeOrigin + performance.now()\` in the gateway process and read from its \`GET /status\` after the rounds) minus the acknowledgement on the client, signed and not clamped; ${negative} of ${p.applied.length} are negative, i.e. applied before the client had read the acknowledgement. The two stamps come from different processes' clocks (both from the system clock), so each sample carries the small error of the processes' time origins.`,
     '',

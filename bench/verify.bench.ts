@@ -30,7 +30,9 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg()[0]!;
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
   const jwk = { ...(await exportJWK(publicKey)), kid: 'bench-1', alg: 'ES256', use: 'sig' };
-  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+  const server = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const jwksUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
 
@@ -63,7 +65,10 @@ async function main(): Promise<void> {
     audience: AUD,
     jwksUri,
     maxCacheEntries: N + WARM + 10,
-    revocation: (p) => (revoked.has(p.jti) || p.ancestors.some((a) => revoked.has(a)) || revoked.has(p.taskId) ? 'revoked' : null),
+    revocation: (p) =>
+      revoked.has(p.jti) || p.ancestors.some((a) => revoked.has(a)) || revoked.has(p.taskId)
+        ? 'revoked'
+        : null,
   });
 
   // Reference 1: raw node:crypto over the same signature.
@@ -72,20 +77,45 @@ async function main(): Promise<void> {
   const signature = Buffer.from(base64url.decode(s!));
   const keyObject = createPublicKey({ key: jwk, format: 'jwk' });
   const raw = () => {
-    if (!cryptoVerify('sha256', signingInput, { key: keyObject, dsaEncoding: 'ieee-p1363' }, signature)) throw new Error('reference verify failed');
+    if (
+      !cryptoVerify(
+        'sha256',
+        signingInput,
+        { key: keyObject, dsaEncoding: 'ieee-p1363' },
+        signature,
+      )
+    )
+      throw new Error('reference verify failed');
   };
   await measure('warm-up', WARM, 1, async () => raw());
-  const cryptoRef = await measure('reference: node:crypto ES256 verify (same signature)', N, 1, async () => raw());
+  const cryptoRef = await measure(
+    'reference: node:crypto ES256 verify (same signature)',
+    N,
+    1,
+    async () => raw(),
+  );
 
   // Reference 2: jose jwtVerify with an imported key, distinct tokens, no cache.
   const joseOpts = { issuer: ISS, audience: AUD, algorithms: ['ES256'], typ: 'at+jwt' };
   await measure('warm-up', WARM, 1, (i) => jwtVerify(warmTokens[i]!, publicKey, joseOpts));
-  const joseRef = await measure('reference: jose jwtVerify ES256 (distinct tokens, no cache)', N, 1, (i) => jwtVerify(tokens[i]!, publicKey, joseOpts));
+  const joseRef = await measure(
+    'reference: jose jwtVerify ES256 (distinct tokens, no cache)',
+    N,
+    1,
+    (i) => jwtVerify(tokens[i]!, publicKey, joseOpts),
+  );
 
   // TokenVerifier: the warm-up fetches the JWKS and warms the code paths on other tokens.
   await measure('warm-up', WARM, 1, (i) => verifier.verify(warmTokens[i]!));
-  const firstSight = await measure('TokenVerifier.verify, first sight (distinct tokens, cache miss)', N, 1, (i) => verifier.verify(tokens[i]!));
-  const cached = await measure('TokenVerifier.verify, cached (same token)', N, 1, () => verifier.verify(tokens[0]!));
+  const firstSight = await measure(
+    'TokenVerifier.verify, first sight (distinct tokens, cache miss)',
+    N,
+    1,
+    (i) => verifier.verify(tokens[i]!),
+  );
+  const cached = await measure('TokenVerifier.verify, cached (same token)', N, 1, () =>
+    verifier.verify(tokens[0]!),
+  );
 
   server.closeAllConnections();
   server.close();

@@ -121,6 +121,9 @@ export function createMandate(config: Config, deps: MandateDeps = {}): Promise<M
  * await mandate.close();
  * ```
  */
-export function buildHttpServer(mandate: Mandate, options: HttpServerOptions = {}): FastifyInstance {
+export function buildHttpServer(
+  mandate: Mandate,
+  options: HttpServerOptions = {},
+): FastifyInstance {
   return buildApp(mandate, options);
 }

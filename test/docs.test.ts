@@ -12,7 +12,10 @@ test('every audit action written in src/ is documented in docs/audit.md', () => 
   const doc = readFileSync('docs/audit.md', 'utf8');
   const actions = new Set<string>();
   for (const file of sourceFiles('src')) {
-    for (const m of readFileSync(file, 'utf8').matchAll(/action: '([a-z_]+\.[a-z_]+)'|'(agent\.(?:suspend|resume|retire))'/g)) actions.add((m[1] ?? m[2])!);
+    for (const m of readFileSync(file, 'utf8').matchAll(
+      /action: '([a-z_]+\.[a-z_]+)'|'(agent\.(?:suspend|resume|retire))'/g,
+    ))
+      actions.add((m[1] ?? m[2])!);
   }
   const missing = [...actions].filter((a) => !doc.includes(`\`${a}\``));
   assert.deepEqual(missing, []);

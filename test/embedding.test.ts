@@ -4,7 +4,14 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
-import { buildHttpServer, createMandate, isMandateError, loadConfig, settings, startServer } from '../src/index.js';
+import {
+  buildHttpServer,
+  createMandate,
+  isMandateError,
+  loadConfig,
+  settings,
+  startServer,
+} from '../src/index.js';
 import { tempDataDir } from './fakes/server.js';
 
 const ADMIN_TOKEN = 'embedded-admin-token-0123456789abcdef';
@@ -46,32 +53,52 @@ describe('embedding API (mandate)', () => {
   test('a bad or unknown value in code is invalid_config naming the key and the source', () => {
     assert.throws(
       () => loadConfig({ values: { port: 'eighty' as unknown as number } }),
-      (err: unknown) => isMandateError(err) && err.code === 'invalid_config' && /`port` from the given values \(port\) is `eighty`/.test(err.message),
+      (err: unknown) =>
+        isMandateError(err) &&
+        err.code === 'invalid_config' &&
+        /`port` from the given values \(port\) is `eighty`/.test(err.message),
     );
     assert.throws(
       () => loadConfig({ values: { prot: 8080 } as Record<string, unknown> }),
-      (err: unknown) => isMandateError(err) && err.code === 'invalid_config' && /unknown key `prot` in the given values/.test(err.message),
+      (err: unknown) =>
+        isMandateError(err) &&
+        err.code === 'invalid_config' &&
+        /unknown key `prot` in the given values/.test(err.message),
     );
     // Inherited names are not settings either.
     assert.throws(
       () => loadConfig({ values: JSON.parse('{"toString": 1}') as Record<string, unknown> }),
-      (err: unknown) => isMandateError(err) && err.code === 'invalid_config' && /unknown key `toString`/.test(err.message),
+      (err: unknown) =>
+        isMandateError(err) &&
+        err.code === 'invalid_config' &&
+        /unknown key `toString`/.test(err.message),
     );
     // A secret's value is never echoed.
     assert.throws(
       () => loadConfig({ values: { adminToken: 'short-secret' } }),
-      (err: unknown) => isMandateError(err) && err.code === 'invalid_config' && /`adminToken`/.test(err.message) && !err.message.includes('short-secret'),
+      (err: unknown) =>
+        isMandateError(err) &&
+        err.code === 'invalid_config' &&
+        /`adminToken`/.test(err.message) &&
+        !err.message.includes('short-secret'),
     );
   });
 
   test('startServer listens on a free port, serves the API with the given admin token, and closes', async () => {
-    const server = await startServer(loadConfig({ values: { port: 0, dataDir: dir(), adminToken: ADMIN_TOKEN, logLevel: 'silent' } }), { logger: false });
+    const server = await startServer(
+      loadConfig({
+        values: { port: 0, dataDir: dir(), adminToken: ADMIN_TOKEN, logLevel: 'silent' },
+      }),
+      { logger: false },
+    );
     try {
       assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
       assert.notEqual(server.url, 'http://127.0.0.1:0');
       assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
       assert.equal((await fetch(`${server.url}/v1/agents`)).status, 401);
-      const listed = await fetch(`${server.url}/v1/agents`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      const listed = await fetch(`${server.url}/v1/agents`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
       assert.equal(listed.status, 200);
       assert.deepEqual(await server.mandate.agents.list(), []);
     } finally {
@@ -80,7 +107,9 @@ describe('embedding API (mandate)', () => {
   });
 
   test('createMandate composes the services; buildHttpServer serves them when the embedder listens', async () => {
-    const mandate = await createMandate(loadConfig({ values: { dataDir: dir(), adminToken: ADMIN_TOKEN, logLevel: 'silent' } }));
+    const mandate = await createMandate(
+      loadConfig({ values: { dataDir: dir(), adminToken: ADMIN_TOKEN, logLevel: 'silent' } }),
+    );
     const app = buildHttpServer(mandate, { logger: false });
     try {
       await app.listen({ host: '127.0.0.1', port: 0 });

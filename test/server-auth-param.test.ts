@@ -12,14 +12,24 @@ import { sendOAuthError } from '../src/server/problem.js';
 import { MandateError } from '../src/core/errors.js';
 import { parseChallenges } from './e2e/attacks/challenge.js';
 
-const anyString = fc.oneof(fc.string({ unit: 'binary', maxLength: 400 }), fc.string({ unit: 'grapheme', maxLength: 400 }), fc.string({ maxLength: 400 }));
+const anyString = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 400 }),
+  fc.string({ unit: 'grapheme', maxLength: 400 }),
+  fc.string({ maxLength: 400 }),
+);
 
 describe('server and sdk auth-param quoting agree', () => {
   test('quotedString: the same output for any string', () => {
-    fc.assert(fc.property(anyString, (s) => server.quotedString(s) === sdk.quotedString(s)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(anyString, (s) => server.quotedString(s) === sdk.quotedString(s)),
+      { numRuns: 2000 },
+    );
   });
   test('quotedDescription: the same output for any string', () => {
-    fc.assert(fc.property(anyString, (s) => server.quotedDescription(s) === sdk.quotedDescription(s)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(anyString, (s) => server.quotedDescription(s) === sdk.quotedDescription(s)),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -45,7 +55,10 @@ describe('sendOAuthError invalid_token challenge', () => {
       assert.equal(challenges.length, 1, header);
       assert.deepEqual([...challenges[0]!.params.keys()].sort(), ['error', 'error_description']);
       assert.equal(challenges[0]!.params.get('error'), 'invalid_token');
-      assert.equal(header, `Bearer error="invalid_token", error_description=${sdk.quotedDescription(m)}`);
+      assert.equal(
+        header,
+        `Bearer error="invalid_token", error_description=${sdk.quotedDescription(m)}`,
+      );
     });
   }
 });

@@ -6,15 +6,52 @@
  */
 export const CATALOG = {
   crm: {
-    tools: [{ name: 'lookup', description: 'Find a customer by email', inputSchema: { type: 'object', properties: { email: { type: 'string' } }, required: ['email'] } }],
+    tools: [
+      {
+        name: 'lookup',
+        description: 'Find a customer by email',
+        inputSchema: {
+          type: 'object',
+          properties: { email: { type: 'string' } },
+          required: ['email'],
+        },
+      },
+    ],
     // `extractors: []`: the `email` argument is a lookup key, not a recipient. Without it Mandate
     // would read any argument named `email` as a destination, and a lookup by an outside address
     // would count as reaching outside.
-    annotations: { lookup: { sideEffect: 'read', classification: 'confidential', destinations: [], extractors: [] } },
+    annotations: {
+      lookup: {
+        sideEffect: 'read',
+        classification: 'confidential',
+        destinations: [],
+        extractors: [],
+      },
+    },
   },
   mail: {
-    tools: [{ name: 'send', description: 'Send an email', inputSchema: { type: 'object', properties: { to: { type: 'string' }, subject: { type: 'string' }, body: { type: 'string' } }, required: ['to', 'subject', 'body'] } }],
-    annotations: { send: { sideEffect: 'write', classification: 'public', extractors: [{ path: 'to', kind: 'email' }] } },
+    tools: [
+      {
+        name: 'send',
+        description: 'Send an email',
+        inputSchema: {
+          type: 'object',
+          properties: {
+            to: { type: 'string' },
+            subject: { type: 'string' },
+            body: { type: 'string' },
+          },
+          required: ['to', 'subject', 'body'],
+        },
+      },
+    ],
+    annotations: {
+      send: {
+        sideEffect: 'write',
+        classification: 'public',
+        extractors: [{ path: 'to', kind: 'email' }],
+      },
+    },
   },
 } as const;
 

@@ -12,7 +12,16 @@ if (!joinToken) {
 }
 
 const backends: Backends = {
-  customers: new Map([['ada@example.com', { name: 'Ada', plan: 'enterprise', notes: 'renewal due in March; do not share outside the company' }]]),
+  customers: new Map([
+    [
+      'ada@example.com',
+      {
+        name: 'Ada',
+        plan: 'enterprise',
+        notes: 'renewal due in March; do not share outside the company',
+      },
+    ],
+  ]),
   outbox: [],
 };
 const { agent, task } = await startAgent({ url, joinToken });

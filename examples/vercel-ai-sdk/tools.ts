@@ -21,12 +21,23 @@ export interface Refusal {
  * Runs `work` only if Mandate allows this call of `toolId` with these arguments; otherwise returns
  * a `Refusal` for the model instead of throwing (a thrown error would end the generation).
  */
-async function authorized<T>(agent: MandateAgent, task: TaskToken, toolId: string, args: Record<string, unknown>, work: () => Promise<T> | T): Promise<T | Refusal> {
+async function authorized<T>(
+  agent: MandateAgent,
+  task: TaskToken,
+  toolId: string,
+  args: Record<string, unknown>,
+  work: () => Promise<T> | T,
+): Promise<T | Refusal> {
   try {
     await agent.authorize({ task, tool: toolId, arguments: args });
   } catch (err) {
     if (!(err instanceof ToolCallDeniedError)) throw err;
-    return { refused: true, outcome: err.code, reasons: err.decision.reasons, decisionId: err.decision.decisionId };
+    return {
+      refused: true,
+      outcome: err.code,
+      reasons: err.decision.reasons,
+      decisionId: err.decision.decisionId,
+    };
   }
   return work();
 }
@@ -41,7 +52,14 @@ export function createTools(agent: MandateAgent, task: TaskToken, backends: Back
     lookupCustomer: tool({
       description: 'Look up a customer record by email address',
       inputSchema: z.object({ email: z.string() }),
-      execute: async (input) => authorized(agent, task, 'crm/lookup', input, () => backends.customers.get(input.email) ?? { notFound: true }),
+      execute: async (input) =>
+        authorized(
+          agent,
+          task,
+          'crm/lookup',
+          input,
+          () => backends.customers.get(input.email) ?? { notFound: true },
+        ),
     }),
     sendEmail: tool({
       description: 'Send an email',

@@ -4,18 +4,43 @@ import type { RequestContext } from '../core/context.js';
 import { MandateError } from '../core/errors.js';
 import { spiffeIdFrom } from '../core/spiffe-id.js';
 import { parseInput } from '../core/validation.js';
-import type { AgentLimits, AgentListFilter, AgentRecord, AgentStatus, Store } from '../core/store/index.js';
+import type {
+  AgentLimits,
+  AgentListFilter,
+  AgentRecord,
+  AgentStatus,
+  Store,
+} from '../core/store/index.js';
 import { agentStatusEvent } from '../revocation/events.js';
 
 /** An agent name is one SPIFFE path segment that is safe in URLs and shells. */
 export const AGENT_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
 export const agentInputSchema = z.object({
-  name: z.string().regex(AGENT_NAME, 'must be 1-63 characters of a-z 0-9 . _ - starting with a letter or digit'),
+  name: z
+    .string()
+    .regex(AGENT_NAME, 'must be 1-63 characters of a-z 0-9 . _ - starting with a letter or digit'),
   owner: z.string().min(1).max(256),
   purpose: z.string().min(1).max(1024),
-  labels: z.record(z.string().regex(/^[A-Za-z0-9._/-]{1,63}$/, 'label keys are 1-63 characters of A-Z a-z 0-9 . _ / -'), z.string().max(256)).default({}),
-  allowedScopes: z.array(z.string().regex(/^[!#-[\]-~]{1,256}$/, 'scopes are 1-256 printable characters without spaces, quotes or backslashes')).max(256).default([]),
+  labels: z
+    .record(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9._/-]{1,63}$/, 'label keys are 1-63 characters of A-Z a-z 0-9 . _ / -'),
+      z.string().max(256),
+    )
+    .default({}),
+  allowedScopes: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^[!#-[\]-~]{1,256}$/,
+          'scopes are 1-256 printable characters without spaces, quotes or backslashes',
+        ),
+    )
+    .max(256)
+    .default([]),
   requireDpop: z.boolean().default(false),
   limits: z
     .object({
@@ -54,7 +79,10 @@ export class AgentRegistry {
   }
 
   async register(input: AgentInput, ctx: RequestContext): Promise<AgentRecord> {
-    const { name, owner, purpose, labels, limits, allowedScopes, requireDpop } = parseInput(agentInputSchema, input);
+    const { name, owner, purpose, labels, limits, allowedScopes, requireDpop } = parseInput(
+      agentInputSchema,
+      input,
+    );
     const now = this.clock.now();
     const agent: AgentRecord = {
       name,
@@ -65,7 +93,8 @@ export class AgentRegistry {
       status: 'active',
       limits: {
         maxTaskTtlSeconds: limits.maxTaskTtlSeconds ?? this.options.defaultLimits.maxTaskTtlSeconds,
-        maxDelegationDepth: limits.maxDelegationDepth ?? this.options.defaultLimits.maxDelegationDepth,
+        maxDelegationDepth:
+          limits.maxDelegationDepth ?? this.options.defaultLimits.maxDelegationDepth,
       },
       allowedScopes: [...new Set(allowedScopes)].sort(),
       requireDpop,
@@ -73,9 +102,24 @@ export class AgentRegistry {
       updatedAt: now,
     };
     return this.store.transaction(async (tx) => {
-      if (await tx.agents.get(name)) throw new MandateError('conflict', `agent \`${name}\` already exists`);
+      if (await tx.agents.get(name))
+        throw new MandateError('conflict', `agent \`${name}\` already exists`);
       await tx.agents.insert(agent);
-      await tx.audit.append({ actor: ctx.actor, action: 'agent.register', target: agent.spiffeId, outcome: 'success', requestId: ctx.requestId, details: { owner, purpose, labels, limits: agent.limits, allowedScopes: agent.allowedScopes, requireDpop } });
+      await tx.audit.append({
+        actor: ctx.actor,
+        action: 'agent.register',
+        target: agent.spiffeId,
+        outcome: 'success',
+        requestId: ctx.requestId,
+        details: {
+          owner,
+          purpose,
+          labels,
+          limits: agent.limits,
+          allowedScopes: agent.allowedScopes,
+          requireDpop,
+        },
+      });
       return agent;
     });
   }
@@ -104,20 +148,40 @@ export class AgentRegistry {
     return this.setStatus(name, 'retired', ctx);
   }
 
-  private async setStatus(name: string, status: AgentStatus, ctx: RequestContext, cause?: string): Promise<AgentRecord> {
+  private async setStatus(
+    name: string,
+    status: AgentStatus,
+    ctx: RequestContext,
+    cause?: string,
+  ): Promise<AgentRecord> {
     const updated = await this.store.transaction(async (tx) => {
       const agent = await tx.agents.get(name);
       if (!agent) throw new MandateError('not_found', `agent \`${name}\` does not exist`);
       if (agent.status === 'retired' && status !== 'retired') {
-        throw new MandateError('conflict', `agent \`${name}\` is retired; register a new agent instead`);
+        throw new MandateError(
+          'conflict',
+          `agent \`${name}\` is retired; register a new agent instead`,
+        );
       }
       if (agent.status === status) return agent;
       const updated: AgentRecord = { ...agent, status, updatedAt: this.clock.now() };
       await tx.agents.update(updated);
-      const action = status === 'active' ? 'agent.resume' : status === 'suspended' ? 'agent.suspend' : 'agent.retire';
+      const action =
+        status === 'active'
+          ? 'agent.resume'
+          : status === 'suspended'
+            ? 'agent.suspend'
+            : 'agent.retire';
       // Tokens of the chain the agent is on die with a suspension, and stay dead after a resume.
       await tx.revocations.append(agentStatusEvent(updated, cause ?? action));
-      await tx.audit.append({ actor: ctx.actor, action, target: agent.spiffeId, outcome: 'success', requestId: ctx.requestId, details: { from: agent.status, to: status } });
+      await tx.audit.append({
+        actor: ctx.actor,
+        action,
+        target: agent.spiffeId,
+        outcome: 'success',
+        requestId: ctx.requestId,
+        details: { from: agent.status, to: status },
+      });
       return updated;
     });
     for (const l of this.listeners) l(updated);

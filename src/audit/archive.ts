@@ -17,7 +17,10 @@ const SEGMENT_EVENTS = 100_000;
  * (`dataDir` in it, when known), never a bare parse error and never read as "nothing archived":
  * retention would then prune audit rows by a wrong sequence number, or verify the wrong range.
  */
-export async function archiveMark(read: Store['read'], dataDir?: string): Promise<AuditArchiveMark | undefined> {
+export async function archiveMark(
+  read: Store['read'],
+  dataDir?: string,
+): Promise<AuditArchiveMark | undefined> {
   const raw = await read.meta.get(ARCHIVE_META);
   if (raw === undefined) return undefined;
   let value: unknown;
@@ -26,16 +29,24 @@ export async function archiveMark(read: Store['read'], dataDir?: string): Promis
   } catch {
     throw damagedMark('it is not json', dataDir);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw damagedMark('it is not a json object', dataDir);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw damagedMark('it is not a json object', dataDir);
   const m = value as Record<string, unknown>;
-  if (typeof m.seq !== 'number' || !Number.isSafeInteger(m.seq) || m.seq < 1) throw damagedMark('`seq` is not a positive integer', dataDir);
-  if (typeof m.hash !== 'string' || m.hash === '') throw damagedMark('`hash` is not a string', dataDir);
-  if (typeof m.file !== 'string' || m.file === '') throw damagedMark('`file` is not a string', dataDir);
+  if (typeof m.seq !== 'number' || !Number.isSafeInteger(m.seq) || m.seq < 1)
+    throw damagedMark('`seq` is not a positive integer', dataDir);
+  if (typeof m.hash !== 'string' || m.hash === '')
+    throw damagedMark('`hash` is not a string', dataDir);
+  if (typeof m.file !== 'string' || m.file === '')
+    throw damagedMark('`file` is not a string', dataDir);
   return { seq: m.seq, hash: m.hash, file: m.file };
 }
 
 function damagedMark(why: string, dataDir: string | undefined): MandateError {
-  return new MandateError('audit_chain_broken', `the audit archive mark in the database is damaged: ${why}; run \`mandate audit verify --data-dir ${dataDir ?? '<data dir>'} --archives\``, { damagedArchiveMark: true });
+  return new MandateError(
+    'audit_chain_broken',
+    `the audit archive mark in the database is damaged: ${why}; run \`mandate audit verify --data-dir ${dataDir ?? '<data dir>'} --archives\``,
+    { damagedArchiveMark: true },
+  );
 }
 
 /** Whether `err` is the error of a damaged archive mark ({@link archiveMark}). */
@@ -82,7 +93,10 @@ export class AuditArchiver {
   }
 
   /** The checkpoint that ends the next segment: the newest one within SEGMENT_EVENTS whose sealed event is older than `before`. */
-  private async nextSeal(after: number, before: number): Promise<AuditCheckpointRecord | undefined> {
+  private async nextSeal(
+    after: number,
+    before: number,
+  ): Promise<AuditCheckpointRecord | undefined> {
     let best: AuditCheckpointRecord | undefined;
     for (const cp of await this.store.read.audit.checkpoints()) {
       if (cp.seq <= after) continue;
@@ -94,7 +108,11 @@ export class AuditArchiver {
     return best;
   }
 
-  private async writeSegment(name: string, first: number, cp: AuditCheckpointRecord): Promise<void> {
+  private async writeSegment(
+    name: string,
+    first: number,
+    cp: AuditCheckpointRecord,
+  ): Promise<void> {
     const dir = join(this.dataDir, ARCHIVE_DIR);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const lines = async function* (store: Store) {
@@ -104,7 +122,12 @@ export class AuditArchiver {
       }
     };
     await writeAtomically(join(dir, `${name}.jsonl`), lines(this.store));
-    await writeAtomically(join(dir, `${name}.jws`), (async function* () { yield `${cp.signature}\n`; })());
+    await writeAtomically(
+      join(dir, `${name}.jws`),
+      (async function* () {
+        yield `${cp.signature}\n`;
+      })(),
+    );
     const fd = openSync(dir, 'r');
     try {
       fsyncSync(fd);

@@ -22,14 +22,26 @@ describe('BatchedAuditAppender (group commit)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const event = (i: number) => ({ actor: 'spiffe://example.org/agent/a', action: 'decision', target: `t/${i}`, outcome: 'success' as const, requestId: null, details: { i } });
+  const event = (i: number) => ({
+    actor: 'spiffe://example.org/agent/a',
+    action: 'decision',
+    target: `t/${i}`,
+    outcome: 'success' as const,
+    requestId: null,
+    details: { i },
+  });
 
   it('N concurrent appends become N events in a few transactions, each resolved as stored, and the chain verifies', async () => {
     const appender = new BatchedAuditAppender(store, { maxBatch: 256 });
     const n = 600;
-    const records = await Promise.all(Array.from({ length: n }, (_, i) => appender.append(event(i))));
+    const records = await Promise.all(
+      Array.from({ length: n }, (_, i) => appender.append(event(i))),
+    );
     assert.equal(records.length, n);
-    assert.deepEqual(records.map((r) => r.details.i), Array.from({ length: n }, (_, i) => i));
+    assert.deepEqual(
+      records.map((r) => r.details.i),
+      Array.from({ length: n }, (_, i) => i),
+    );
     const { transactions, events } = appender.stats;
     assert.equal(events, n);
     assert.ok(transactions >= 3 && transactions <= 4, `${transactions} transactions`); // ceil(600 / 256) = 3
@@ -55,9 +67,15 @@ describe('BatchedAuditAppender (group commit)', () => {
   });
 
   it('a failed transaction rejects exactly its callers, and later appends still work', async () => {
-    const failing = { ...store, transaction: () => Promise.reject(new Error('disk full')) } as unknown as SqliteStore;
+    const failing = {
+      ...store,
+      transaction: () => Promise.reject(new Error('disk full')),
+    } as unknown as SqliteStore;
     const appender = new BatchedAuditAppender(failing);
-    await assert.rejects(Promise.all([appender.append(event(1)), appender.append(event(2))]), /disk full/);
+    await assert.rejects(
+      Promise.all([appender.append(event(1)), appender.append(event(2))]),
+      /disk full/,
+    );
     const ok = new BatchedAuditAppender(store);
     assert.equal((await ok.append(event(3))).action, 'decision');
   });

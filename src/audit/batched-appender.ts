@@ -33,7 +33,8 @@ export class BatchedAuditAppender {
 
   constructor(store: Store, opts: BatchedAuditAppenderOptions = {}) {
     const max = opts.maxBatch ?? 256;
-    if (!Number.isInteger(max) || max < 1) throw new TypeError('maxBatch must be a positive integer');
+    if (!Number.isInteger(max) || max < 1)
+      throw new TypeError('maxBatch must be a positive integer');
     this.#store = store;
     this.#maxBatch = max;
   }

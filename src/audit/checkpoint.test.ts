@@ -22,8 +22,17 @@ test('a checkpoint is never signed over a tampered segment', async () => {
     db.prepare('UPDATE audit_events SET actor = ? WHERE seq = ?').run('mallory', head!.seq - 1);
     db.close();
 
-    await assert.rejects(mandate.checkpointer.checkpoint(), (err: unknown) => err instanceof MandateError && err.code === 'audit_chain_broken' && err.details?.firstBadSeq === head!.seq - 1);
-    assert.ok((await mandate.store.read.audit.checkpoints()).every((c) => c.seq < head!.seq), 'no checkpoint covers the tampered event');
+    await assert.rejects(
+      mandate.checkpointer.checkpoint(),
+      (err: unknown) =>
+        err instanceof MandateError &&
+        err.code === 'audit_chain_broken' &&
+        err.details?.firstBadSeq === head!.seq - 1,
+    );
+    assert.ok(
+      (await mandate.store.read.audit.checkpoints()).every((c) => c.seq < head!.seq),
+      'no checkpoint covers the tampered event',
+    );
   } finally {
     await server.stop();
     rmSync(server.dataDir, { recursive: true, force: true });

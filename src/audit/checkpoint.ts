@@ -42,20 +42,37 @@ export class AuditCheckpointer {
       const segment = await tx.audit.list({ afterSeq: last ? last.seq - 1 : 0 });
       const broken = brokenLink(segment, last);
       if (broken !== null) {
-        throw new MandateError('audit_chain_broken', `audit log is broken at event ${broken}; not signing a checkpoint over it (run mandate audit verify)`, { firstBadSeq: broken });
+        throw new MandateError(
+          'audit_chain_broken',
+          `audit log is broken at event ${broken}; not signing a checkpoint over it (run mandate audit verify)`,
+          { firstBadSeq: broken },
+        );
       }
-      const payload: CheckpointPayload = { seq: head.seq, hash: head.hash, time: this.clock.now(), trust_domain: this.trustDomain };
+      const payload: CheckpointPayload = {
+        seq: head.seq,
+        hash: head.hash,
+        time: this.clock.now(),
+        trust_domain: this.trustDomain,
+      };
       const signature = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
         .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: CHECKPOINT_TYP })
         .sign(key.privateKey);
-      await tx.audit.addCheckpoint({ seq: head.seq, hash: head.hash, time: payload.time, signature });
+      await tx.audit.addCheckpoint({
+        seq: head.seq,
+        hash: head.hash,
+        time: payload.time,
+        signature,
+      });
       return head.seq;
     });
   }
 }
 
 /** The first seq in `events` (starting at the last checkpoint's event) that does not chain, or null. */
-function brokenLink(events: AuditEventRecord[], last: AuditCheckpointRecord | undefined): number | null {
+function brokenLink(
+  events: AuditEventRecord[],
+  last: AuditCheckpointRecord | undefined,
+): number | null {
   let expectedSeq = last ? last.seq : 1;
   let prevHash: string | null = last ? null : GENESIS_HASH;
   for (const e of events) {

@@ -49,11 +49,31 @@ export async function verifyAuditLog(
   for await (const e of events) {
     count++;
     if (findings.length === 0) {
-      if (e.seq > expectedSeq) findings.push({ seq: expectedSeq, reason: `event ${expectedSeq} is missing (the next event is ${e.seq})` });
-      else if (e.seq < expectedSeq) findings.push({ seq: e.seq, reason: `event ${e.seq} is out of order (expected ${expectedSeq})` });
-      else if (prevHash === null && from && e.hash !== from.hash) findings.push({ seq: e.seq, reason: `event ${e.seq} is not the event the audit archive ends with` });
-      else if (prevHash !== null && e.prevHash !== prevHash) findings.push({ seq: e.seq, reason: `event ${e.seq} does not link to the event before it` });
-      else if (hashAuditEvent(e) !== e.hash) findings.push({ seq: e.seq, reason: `event ${e.seq} was modified: its content does not match its hash` });
+      if (e.seq > expectedSeq)
+        findings.push({
+          seq: expectedSeq,
+          reason: `event ${expectedSeq} is missing (the next event is ${e.seq})`,
+        });
+      else if (e.seq < expectedSeq)
+        findings.push({
+          seq: e.seq,
+          reason: `event ${e.seq} is out of order (expected ${expectedSeq})`,
+        });
+      else if (prevHash === null && from && e.hash !== from.hash)
+        findings.push({
+          seq: e.seq,
+          reason: `event ${e.seq} is not the event the audit archive ends with`,
+        });
+      else if (prevHash !== null && e.prevHash !== prevHash)
+        findings.push({
+          seq: e.seq,
+          reason: `event ${e.seq} does not link to the event before it`,
+        });
+      else if (hashAuditEvent(e) !== e.hash)
+        findings.push({
+          seq: e.seq,
+          reason: `event ${e.seq} was modified: its content does not match its hash`,
+        });
     }
     hashes.set(e.seq, e.hash);
     prevHash = e.hash;
@@ -63,7 +83,11 @@ export async function verifyAuditLog(
 
   const keyByKid = new Map(keys.map((k) => [k.kid, k]));
   let lastSealed = 0;
-  if (from && !checkpoints.some((cp) => cp.seq === from.seq)) findings.push({ seq: from.seq, reason: `no signed checkpoint seals event ${from.seq}, where the audit archive ends` });
+  if (from && !checkpoints.some((cp) => cp.seq === from.seq))
+    findings.push({
+      seq: from.seq,
+      reason: `no signed checkpoint seals event ${from.seq}, where the audit archive ends`,
+    });
   // Checkpoints before the archive's end went with their events (into the archive).
   for (const cp of from ? checkpoints.filter((c) => c.seq >= from.seq) : checkpoints) {
     const problem = await checkCheckpoint(cp, keyByKid, trustDomain, hashes, lastSeq);
@@ -93,11 +117,18 @@ export async function checkCheckpoint(
 ): Promise<string | null> {
   let payload: CheckpointPayload;
   try {
-    const header = JSON.parse(Buffer.from(cp.signature.split('.')[0] ?? '', 'base64url').toString('utf8')) as { kid?: string };
+    const header = JSON.parse(
+      Buffer.from(cp.signature.split('.')[0] ?? '', 'base64url').toString('utf8'),
+    ) as { kid?: string };
     const key = header.kid ? keys.get(header.kid) : undefined;
     if (!key) return `checkpoint at event ${cp.seq} is signed by an unknown key`;
-    const { payload: raw, protectedHeader } = await compactVerify(cp.signature, await importJWK(key.jwk, key.alg), { algorithms: [key.alg] });
-    if (protectedHeader.typ !== CHECKPOINT_TYP) return `checkpoint at event ${cp.seq} has the wrong type`;
+    const { payload: raw, protectedHeader } = await compactVerify(
+      cp.signature,
+      await importJWK(key.jwk, key.alg),
+      { algorithms: [key.alg] },
+    );
+    if (protectedHeader.typ !== CHECKPOINT_TYP)
+      return `checkpoint at event ${cp.seq} has the wrong type`;
     payload = JSON.parse(Buffer.from(raw).toString('utf8')) as CheckpointPayload;
   } catch {
     return `checkpoint at event ${cp.seq} has an invalid signature`;
@@ -105,8 +136,10 @@ export async function checkCheckpoint(
   if (payload.seq !== cp.seq || payload.hash !== cp.hash || payload.trust_domain !== trustDomain) {
     return `checkpoint at event ${cp.seq} does not match its signed content`;
   }
-  if (cp.seq > lastSeq) return `events after ${lastSeq} were deleted: a checkpoint seals event ${cp.seq}`;
+  if (cp.seq > lastSeq)
+    return `events after ${lastSeq} were deleted: a checkpoint seals event ${cp.seq}`;
   const hash = hashes.get(cp.seq);
-  if (hash !== cp.hash) return `the log was rewritten at or before event ${cp.seq}: it no longer matches its signed checkpoint`;
+  if (hash !== cp.hash)
+    return `the log was rewritten at or before event ${cp.seq}: it no longer matches its signed checkpoint`;
   return null;
 }

@@ -2,7 +2,11 @@ import { epochSeconds, type Clock } from '../core/clock.js';
 import { MandateError } from '../core/errors.js';
 import type { KeyManager } from '../identity/keys/key-manager.js';
 import { parseCredentialBinding } from './binding.js';
-import { identityAssertionClaims, signIdentityAssertion, IDENTITY_ASSERTION_TTL_SECONDS } from './identity-assertion.js';
+import {
+  identityAssertionClaims,
+  signIdentityAssertion,
+  IDENTITY_ASSERTION_TTL_SECONDS,
+} from './identity-assertion.js';
 import { mandateJwtCredential } from './providers/mandate-jwt.js';
 import { ClientCredentialsProvider } from './providers/oauth-client-credentials.js';
 import { TokenExchangeProvider } from './providers/oauth-token-exchange.js';
@@ -81,7 +85,8 @@ export interface MandateJwtBinding {
   ttlSeconds?: number;
 }
 /** What an upstream needs, as an operator binds it to an upstream service. */
-export type CredentialBinding = StaticBinding | ClientCredentialsBinding | TokenExchangeBinding | MandateJwtBinding;
+export type CredentialBinding =
+  StaticBinding | ClientCredentialsBinding | TokenExchangeBinding | MandateJwtBinding;
 
 export interface InjectedCredential {
   /** To add to the upstream HTTP request (or to env for stdio). */
@@ -117,9 +122,18 @@ export class CredentialBroker {
   constructor(deps: CredentialBrokerDeps) {
     this.#deps = deps;
     this.#cache = new TokenCache(deps.clock, deps.maxCachedTokens ?? 1024);
-    const common = { secrets: deps.secrets, clock: deps.clock, fetch: deps.fetch ?? fetch, timeoutMs: deps.timeoutMs ?? 10_000, cache: this.#cache };
+    const common = {
+      secrets: deps.secrets,
+      clock: deps.clock,
+      fetch: deps.fetch ?? fetch,
+      timeoutMs: deps.timeoutMs ?? 10_000,
+      cache: this.#cache,
+    };
     this.#clientCredentials = new ClientCredentialsProvider(common);
-    this.#tokenExchange = new TokenExchangeProvider({ ...common, assertion: (audience, caller) => this.identityAssertion(audience, caller) });
+    this.#tokenExchange = new TokenExchangeProvider({
+      ...common,
+      assertion: (audience, caller) => this.identityAssertion(audience, caller),
+    });
   }
 
   /**
@@ -131,7 +145,11 @@ export class CredentialBroker {
    * const cred = await broker.credentialFor('github', { provider: 'static', secret: 'github-token', as: 'bearer' }, caller);
    * await fetch(url, { headers: { ...cred.headers } });
    */
-  async credentialFor(service: string, binding: CredentialBinding, caller: CallerContext): Promise<InjectedCredential> {
+  async credentialFor(
+    service: string,
+    binding: CredentialBinding,
+    caller: CallerContext,
+  ): Promise<InjectedCredential> {
     try {
       binding = this.#check(binding);
       switch (binding.provider) {
@@ -142,9 +160,15 @@ export class CredentialBroker {
         case 'oauth_token_exchange':
           return await this.#tokenExchange.credential(service, binding, caller);
         case 'mandate_jwt':
-          return await mandateJwtCredential(binding, caller, (audience, c, ttl) => this.#mint(audience, c, ttl));
+          return await mandateJwtCredential(binding, caller, (audience, c, ttl) =>
+            this.#mint(audience, c, ttl),
+          );
         default:
-          throw new MandateError('invalid_config', `unknown credential provider \`${String((binding as { provider?: unknown }).provider).slice(0, 64)}\``, { reason: 'bad_binding' });
+          throw new MandateError(
+            'invalid_config',
+            `unknown credential provider \`${String((binding as { provider?: unknown }).provider).slice(0, 64)}\``,
+            { reason: 'bad_binding' },
+          );
       }
     } catch (err) {
       throw unavailable(service, err);
@@ -175,9 +199,22 @@ export class CredentialBroker {
     return checked;
   }
 
-  async #mint(audience: string, caller: CallerContext, ttlSeconds: number): Promise<{ jwt: string; exp: number }> {
-    const claims = identityAssertionClaims(this.#deps.issuer, audience, caller, epochSeconds(this.#deps.clock), ttlSeconds);
-    return { jwt: await signIdentityAssertion(await this.#deps.keys.signingKey('token'), claims), exp: claims.exp };
+  async #mint(
+    audience: string,
+    caller: CallerContext,
+    ttlSeconds: number,
+  ): Promise<{ jwt: string; exp: number }> {
+    const claims = identityAssertionClaims(
+      this.#deps.issuer,
+      audience,
+      caller,
+      epochSeconds(this.#deps.clock),
+      ttlSeconds,
+    );
+    return {
+      jwt: await signIdentityAssertion(await this.#deps.keys.signingKey('token'), claims),
+      exp: claims.exp,
+    };
   }
 }
 
@@ -185,8 +222,16 @@ export class CredentialBroker {
 function unavailable(service: string, err: unknown): MandateError {
   if (err instanceof MandateError) {
     const reason = typeof err.details?.reason === 'string' ? err.details.reason : err.code;
-    return new MandateError('credential_unavailable', `no credential for \`${service}\`: ${err.message}`, { ...err.details, service, reason });
+    return new MandateError(
+      'credential_unavailable',
+      `no credential for \`${service}\`: ${err.message}`,
+      { ...err.details, service, reason },
+    );
   }
   // INVARIANT: an unexpected error's message could hold anything (a header value); it is not passed on.
-  return new MandateError('credential_unavailable', `no credential for \`${service}\`: internal error`, { service, reason: 'internal' });
+  return new MandateError(
+    'credential_unavailable',
+    `no credential for \`${service}\`: internal error`,
+    { service, reason: 'internal' },
+  );
 }

@@ -26,14 +26,18 @@ export interface SealedSecret {
   ciphertext: string;
 }
 
-const aad = (b: SecretBinding, part: 'data-key' | 'value'): string => `mandate:secret:${b.id}:v${b.version}:${part}`;
+const aad = (b: SecretBinding, part: 'data-key' | 'value'): string =>
+  `mandate:secret:${b.id}:v${b.version}:${part}`;
 
 export class Envelope {
   readonly #kek: Sealer;
 
   constructor(masterKey: Buffer) {
-    if (masterKey.length !== 32) throw new MandateError('invalid_config', 'master key must be 32 bytes');
-    this.#kek = createSealer(Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), SECRET_KEK_INFO, 32)));
+    if (masterKey.length !== 32)
+      throw new MandateError('invalid_config', 'master key must be 32 bytes');
+    this.#kek = createSealer(
+      Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), SECRET_KEK_INFO, 32)),
+    );
   }
 
   seal(value: string, binding: SecretBinding): SealedSecret {
@@ -52,11 +56,19 @@ export class Envelope {
   open(sealed: SealedSecret, binding: SecretBinding): string {
     let dataKey: Buffer | undefined;
     try {
-      dataKey = Buffer.from(this.#kek.open(sealed.wrappedKey, aad(binding, 'data-key')), 'base64url');
+      dataKey = Buffer.from(
+        this.#kek.open(sealed.wrappedKey, aad(binding, 'data-key')),
+        'base64url',
+      );
       if (dataKey.length !== 32) throw new Error('data key has the wrong length');
       return createSealer(dataKey).open(sealed.ciphertext, aad(binding, 'value'));
     } catch (cause) {
-      throw new MandateError('internal', `secret \`${binding.id}\` version ${binding.version} cannot be decrypted: the master key differs from the one it was sealed with, or the stored row was altered`, { secret: binding.id, version: binding.version }, { cause });
+      throw new MandateError(
+        'internal',
+        `secret \`${binding.id}\` version ${binding.version} cannot be decrypted: the master key differs from the one it was sealed with, or the stored row was altered`,
+        { secret: binding.id, version: binding.version },
+        { cause },
+      );
     } finally {
       dataKey?.fill(0);
     }

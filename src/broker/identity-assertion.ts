@@ -41,7 +41,8 @@ export interface IdentityAssertionClaims extends JWTPayload {
 /** RFC 8693 §4.1 nesting of actors given outermost (current) first. */
 export function actClaim(actors: readonly string[]): ActClaim | undefined {
   let act: ActClaim | undefined;
-  for (let i = actors.length - 1; i >= 0; i--) act = act === undefined ? { sub: actors[i]! } : { sub: actors[i]!, act };
+  for (let i = actors.length - 1; i >= 0; i--)
+    act = act === undefined ? { sub: actors[i]! } : { sub: actors[i]!, act };
   return act;
 }
 
@@ -49,16 +50,31 @@ export function actClaim(actors: readonly string[]): ActClaim | undefined {
  * The claims for `caller` at `now` (epoch seconds): `exp` = min(now + ttl, the caller's token
  * expiry). Throws `credential_unavailable` when the caller's token has expired.
  */
-export function identityAssertionClaims(issuer: string, audience: string, caller: CallerContext, now: number, ttlSeconds = IDENTITY_ASSERTION_TTL_SECONDS): IdentityAssertionClaims {
+export function identityAssertionClaims(
+  issuer: string,
+  audience: string,
+  caller: CallerContext,
+  now: number,
+  ttlSeconds = IDENTITY_ASSERTION_TTL_SECONDS,
+): IdentityAssertionClaims {
   if (typeof audience !== 'string' || audience.length === 0 || audience.length > 2048) {
-    throw new MandateError('invalid_config', 'an identity assertion needs an audience of 1-2048 characters');
+    throw new MandateError(
+      'invalid_config',
+      'an identity assertion needs an audience of 1-2048 characters',
+    );
   }
   if (!caller.agent || !caller.subject || !caller.taskId || !Number.isFinite(caller.tokenExp)) {
-    throw new MandateError('invalid_request', 'the caller context lacks agent, subject, task id or token expiry');
+    throw new MandateError(
+      'invalid_request',
+      'the caller context lacks agent, subject, task id or token expiry',
+    );
   }
   const exp = Math.min(now + ttlSeconds, Math.floor(caller.tokenExp));
   // INVARIANT: nothing Mandate mints for a caller outlives the caller's own token.
-  if (exp <= now) throw new MandateError('credential_unavailable', 'the caller\'s task token has expired', { reason: 'caller_token_expired' });
+  if (exp <= now)
+    throw new MandateError('credential_unavailable', "the caller's task token has expired", {
+      reason: 'caller_token_expired',
+    });
   const act = actClaim(caller.actors);
   return {
     iss: issuer,
@@ -75,6 +91,11 @@ export function identityAssertionClaims(issuer: string, audience: string, caller
   };
 }
 
-export function signIdentityAssertion(key: ActiveKey, claims: IdentityAssertionClaims): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: IDENTITY_ASSERTION_TYP }).sign(key.privateKey);
+export function signIdentityAssertion(
+  key: ActiveKey,
+  claims: IdentityAssertionClaims,
+): Promise<string> {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: IDENTITY_ASSERTION_TYP })
+    .sign(key.privateKey);
 }

@@ -82,7 +82,11 @@ export class SecretStore implements SecretSource {
    * uses). A deleted id starts again at the version after its last one, so `(id, version)`
    * names one value forever. Returns metadata only.
    */
-  async put(id: string, input: PutSecretInput, ctx: RequestContext): Promise<{ secret: SecretMetadata; created: boolean }> {
+  async put(
+    id: string,
+    input: PutSecretInput,
+    ctx: RequestContext,
+  ): Promise<{ secret: SecretMetadata; created: boolean }> {
     checkId(id);
     checkInput(input);
     const result = await this.store.transaction(async (tx) => {
@@ -91,25 +95,69 @@ export class SecretStore implements SecretSource {
       const version = (existing?.currentVersion ?? 0) + 1;
       const live = existing !== undefined && existing.status !== 'deleted';
       const record: SecretRecord = live
-        ? { ...existing, description: input.description ?? existing.description, type: input.type ?? existing.type, currentVersion: version, updatedAt: now, updatedBy: ctx.actor }
-        : { id, description: input.description ?? '', type: input.type ?? DEFAULT_SECRET_TYPE, status: 'active', currentVersion: version, createdAt: now, createdBy: ctx.actor, updatedAt: now, updatedBy: ctx.actor };
+        ? {
+            ...existing,
+            description: input.description ?? existing.description,
+            type: input.type ?? existing.type,
+            currentVersion: version,
+            updatedAt: now,
+            updatedBy: ctx.actor,
+          }
+        : {
+            id,
+            description: input.description ?? '',
+            type: input.type ?? DEFAULT_SECRET_TYPE,
+            status: 'active',
+            currentVersion: version,
+            createdAt: now,
+            createdBy: ctx.actor,
+            updatedAt: now,
+            updatedBy: ctx.actor,
+          };
       const sealed = this.envelope.seal(input.value, { id, version });
       await tx.secrets.upsert(record);
-      await tx.secrets.insertVersion({ secretId: id, version, ...sealed, createdAt: now, createdBy: ctx.actor });
+      await tx.secrets.insertVersion({
+        secretId: id,
+        version,
+        ...sealed,
+        createdAt: now,
+        createdBy: ctx.actor,
+      });
       await tx.audit.append(
         live
-          ? { actor: ctx.actor, action: 'secret.rotate', target: `secret:${id}`, outcome: 'success', requestId: ctx.requestId, details: { version, previous: version - 1 } }
-          : { actor: ctx.actor, action: 'secret.put', target: `secret:${id}`, outcome: 'success', requestId: ctx.requestId, details: { version } },
+          ? {
+              actor: ctx.actor,
+              action: 'secret.rotate',
+              target: `secret:${id}`,
+              outcome: 'success',
+              requestId: ctx.requestId,
+              details: { version, previous: version - 1 },
+            }
+          : {
+              actor: ctx.actor,
+              action: 'secret.put',
+              target: `secret:${id}`,
+              outcome: 'success',
+              requestId: ctx.requestId,
+              details: { version },
+            },
       );
       return { secret: metadata(record, await tx.secrets.listVersions(id)), created: !live };
     });
-    this.told({ id, version: result.secret.version, change: result.created ? 'create' : 'update', at: result.secret.updatedAt });
+    this.told({
+      id,
+      version: result.secret.version,
+      change: result.created ? 'create' : 'update',
+      at: result.secret.updatedAt,
+    });
     return result;
   }
 
   async list(): Promise<SecretMetadata[]> {
     const secrets = await this.store.read.secrets.list();
-    return Promise.all(secrets.map(async (s) => metadata(s, await this.store.read.secrets.listVersions(s.id))));
+    return Promise.all(
+      secrets.map(async (s) => metadata(s, await this.store.read.secrets.listVersions(s.id))),
+    );
   }
 
   /** Throws `not_found` for an unknown or deleted secret. */
@@ -136,7 +184,14 @@ export class SecretStore implements SecretSource {
       const now = this.clock.now();
       const destroyed = await tx.secrets.deleteVersions(id);
       await tx.secrets.upsert({ ...s, status: 'deleted', updatedAt: now, updatedBy: ctx.actor });
-      await tx.audit.append({ actor: ctx.actor, action: 'secret.delete', target: `secret:${id}`, outcome: 'success', requestId: ctx.requestId, details: { version: s.currentVersion, versions_destroyed: destroyed } });
+      await tx.audit.append({
+        actor: ctx.actor,
+        action: 'secret.delete',
+        target: `secret:${id}`,
+        outcome: 'success',
+        requestId: ctx.requestId,
+        details: { version: s.currentVersion, versions_destroyed: destroyed },
+      });
       return { version: s.currentVersion, at: now };
     });
     this.told({ id, change: 'delete', ...deleted });
@@ -150,12 +205,24 @@ export class SecretStore implements SecretSource {
   async reveal(id: string): Promise<RevealedSecret> {
     const s = await this.usable(id);
     const row = await this.store.read.secrets.getVersion(id, s.currentVersion);
-    if (!row) throw unavailable(id, `secret \`${id}\` has no stored version ${s.currentVersion}`, 'secret_not_found');
+    if (!row)
+      throw unavailable(
+        id,
+        `secret \`${id}\` has no stored version ${s.currentVersion}`,
+        'secret_not_found',
+      );
     try {
-      return { value: this.envelope.open(row, { id, version: row.version }), ref: { id, version: row.version } };
+      return {
+        value: this.envelope.open(row, { id, version: row.version }),
+        ref: { id, version: row.version },
+      };
     } catch {
       // The cause is dropped on purpose: nothing from the decryption path travels further.
-      throw unavailable(id, `secret \`${id}\` version ${row.version} cannot be decrypted with this master key`, 'secret_undecryptable');
+      throw unavailable(
+        id,
+        `secret \`${id}\` version ${row.version} cannot be decrypted with this master key`,
+        'secret_undecryptable',
+      );
     }
   }
 
@@ -165,22 +232,45 @@ export class SecretStore implements SecretSource {
 
   private async usable(id: string): Promise<SecretRecord> {
     const s = await this.store.read.secrets.get(id);
-    if (!s || s.status === 'deleted') throw unavailable(id, `secret \`${id}\` does not exist`, 'secret_not_found');
-    if (s.status === 'disabled') throw unavailable(id, `secret \`${id}\` is disabled`, 'secret_disabled');
+    if (!s || s.status === 'deleted')
+      throw unavailable(id, `secret \`${id}\` does not exist`, 'secret_not_found');
+    if (s.status === 'disabled')
+      throw unavailable(id, `secret \`${id}\` is disabled`, 'secret_disabled');
     return s;
   }
 
-  private async setStatus(id: string, status: 'active' | 'disabled', ctx: RequestContext, action: 'secret.disable' | 'secret.enable'): Promise<SecretMetadata> {
+  private async setStatus(
+    id: string,
+    status: 'active' | 'disabled',
+    ctx: RequestContext,
+    action: 'secret.disable' | 'secret.enable',
+  ): Promise<SecretMetadata> {
     checkId(id);
     const { secret, changed } = await this.store.transaction(async (tx) => {
       const s = await live(tx, id);
       const record = { ...s, status, updatedAt: this.clock.now(), updatedBy: ctx.actor };
       await tx.secrets.upsert(record);
-      await tx.audit.append({ actor: ctx.actor, action, target: `secret:${id}`, outcome: 'success', requestId: ctx.requestId, details: { version: s.currentVersion, previous_status: s.status } });
-      return { secret: metadata(record, await tx.secrets.listVersions(id)), changed: s.status !== status };
+      await tx.audit.append({
+        actor: ctx.actor,
+        action,
+        target: `secret:${id}`,
+        outcome: 'success',
+        requestId: ctx.requestId,
+        details: { version: s.currentVersion, previous_status: s.status },
+      });
+      return {
+        secret: metadata(record, await tx.secrets.listVersions(id)),
+        changed: s.status !== status,
+      };
     });
     // Disabling a disabled secret (or enabling an active one) changes nothing a receiver acts on.
-    if (changed) this.told({ id, version: secret.version, change: status === 'disabled' ? 'revoke' : 'update', at: secret.updatedAt });
+    if (changed)
+      this.told({
+        id,
+        version: secret.version,
+        change: status === 'disabled' ? 'revoke' : 'update',
+        at: secret.updatedAt,
+      });
     return secret;
   }
 
@@ -206,7 +296,11 @@ function metadata(s: SecretRecord, versions: SecretVersionRecord[]): SecretMetad
     type: s.type,
     status: s.status === 'disabled' ? 'disabled' : 'active',
     version: s.currentVersion,
-    versions: versions.map((v) => ({ version: v.version, createdAt: v.createdAt, createdBy: v.createdBy })),
+    versions: versions.map((v) => ({
+      version: v.version,
+      createdAt: v.createdAt,
+      createdBy: v.createdBy,
+    })),
     createdAt: s.createdAt,
     createdBy: s.createdBy,
     updatedAt: s.updatedAt,
@@ -216,23 +310,50 @@ function metadata(s: SecretRecord, versions: SecretVersionRecord[]): SecretMetad
 
 function checkId(id: string): void {
   if (typeof id !== 'string' || !SECRET_ID.test(id)) {
-    throw new MandateError('invalid_request', `secret id \`${String(id).slice(0, 140)}\` must be 1-128 characters of letters, digits, \`.\`, \`_\` and \`-\`, starting with a letter or digit`, { field: 'id' });
+    throw new MandateError(
+      'invalid_request',
+      `secret id \`${String(id).slice(0, 140)}\` must be 1-128 characters of letters, digits, \`.\`, \`_\` and \`-\`, starting with a letter or digit`,
+      { field: 'id' },
+    );
   }
 }
 
 function checkInput(input: PutSecretInput): void {
   // INVARIANT: no message here quotes the value.
-  if (typeof input.value !== 'string' || input.value.length === 0) throw new MandateError('invalid_request', '`value` must be a non-empty string', { field: 'value' });
-  if (Buffer.byteLength(input.value, 'utf8') > MAX_SECRET_BYTES) throw new MandateError('invalid_request', `\`value\` is longer than ${MAX_SECRET_BYTES} bytes`, { field: 'value' });
-  if (input.description !== undefined && (typeof input.description !== 'string' || input.description.length > MAX_DESCRIPTION)) {
-    throw new MandateError('invalid_request', `\`description\` must be a string of at most ${MAX_DESCRIPTION} characters`, { field: 'description' });
+  if (typeof input.value !== 'string' || input.value.length === 0)
+    throw new MandateError('invalid_request', '`value` must be a non-empty string', {
+      field: 'value',
+    });
+  if (Buffer.byteLength(input.value, 'utf8') > MAX_SECRET_BYTES)
+    throw new MandateError(
+      'invalid_request',
+      `\`value\` is longer than ${MAX_SECRET_BYTES} bytes`,
+      { field: 'value' },
+    );
+  if (
+    input.description !== undefined &&
+    (typeof input.description !== 'string' || input.description.length > MAX_DESCRIPTION)
+  ) {
+    throw new MandateError(
+      'invalid_request',
+      `\`description\` must be a string of at most ${MAX_DESCRIPTION} characters`,
+      { field: 'description' },
+    );
   }
-  if (input.type !== undefined && (typeof input.type !== 'string' || !SECRET_TYPE.test(input.type))) {
-    throw new MandateError('invalid_request', '`type` must be 1-64 lowercase letters, digits, `_`, `.` or `-` (e.g. `api_key`, `basic_auth`, `oauth_client_secret`)', { field: 'type' });
+  if (
+    input.type !== undefined &&
+    (typeof input.type !== 'string' || !SECRET_TYPE.test(input.type))
+  ) {
+    throw new MandateError(
+      'invalid_request',
+      '`type` must be 1-64 lowercase letters, digits, `_`, `.` or `-` (e.g. `api_key`, `basic_auth`, `oauth_client_secret`)',
+      { field: 'type' },
+    );
   }
 }
 
-const notFound = (id: string) => new MandateError('not_found', `secret \`${id}\` does not exist`, { secret: id });
+const notFound = (id: string) =>
+  new MandateError('not_found', `secret \`${id}\` does not exist`, { secret: id });
 
 function unavailable(id: string, message: string, reason: string): MandateError {
   return new MandateError('credential_unavailable', message, { secret: id, reason });

@@ -42,7 +42,10 @@ describe('token cache', () => {
       throw new Error('upstream down');
     };
     const results = await Promise.allSettled([cache.get('k', failing), cache.get('k', failing)]);
-    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'rejected'],
+    );
     assert.equal(calls, 1);
     assert.equal(await cache.get('k', async () => ({ value: 'ok', cacheUntil: 5 })), 'ok');
     assert.equal(cache.size, 1);
@@ -73,7 +76,12 @@ describe('token cache', () => {
   test('bounded: at capacity expired entries go first, then the oldest', async () => {
     const clock = new ManualClock(0);
     const cache = new TokenCache<string>(clock, 3);
-    for (const [k, until] of [['a', 10], ['b', 1000], ['c', 1000]] as const) await cache.get(k, async () => ({ value: k, cacheUntil: until }));
+    for (const [k, until] of [
+      ['a', 10],
+      ['b', 1000],
+      ['c', 1000],
+    ] as const)
+      await cache.get(k, async () => ({ value: k, cacheUntil: until }));
     clock.set(20);
     await cache.get('d', async () => ({ value: 'd', cacheUntil: 1000 }));
     await cache.get('e', async () => ({ value: 'e', cacheUntil: 1000 }));

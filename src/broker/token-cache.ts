@@ -45,7 +45,12 @@ export class TokenCache<T> {
     const request = (async () => {
       try {
         const fetched = await fetch();
-        if (fetched.cacheUntil !== null && fetched.cacheUntil > this.clock.now() && generation === this.#generation) this.#put(key, { value: fetched.value, until: fetched.cacheUntil, tag: fetched.tag });
+        if (
+          fetched.cacheUntil !== null &&
+          fetched.cacheUntil > this.clock.now() &&
+          generation === this.#generation
+        )
+          this.#put(key, { value: fetched.value, until: fetched.cacheUntil, tag: fetched.tag });
         return fetched.value;
       } finally {
         this.#inflight.delete(key);
@@ -58,7 +63,8 @@ export class TokenCache<T> {
   /** Drops every entry tagged `tag` (all entries when undefined). */
   forget(tag?: string): void {
     this.#generation++;
-    for (const [key, entry] of this.#entries) if (tag === undefined || entry.tag === tag) this.#entries.delete(key);
+    for (const [key, entry] of this.#entries)
+      if (tag === undefined || entry.tag === tag) this.#entries.delete(key);
   }
 
   #put(key: string, entry: Entry<T>): void {
@@ -66,7 +72,8 @@ export class TokenCache<T> {
     if (this.#entries.size >= this.maxEntries) {
       const now = this.clock.now();
       for (const [k, e] of this.#entries) if (e.until <= now) this.#entries.delete(k);
-      while (this.#entries.size >= this.maxEntries) this.#entries.delete(this.#entries.keys().next().value as string);
+      while (this.#entries.size >= this.maxEntries)
+        this.#entries.delete(this.#entries.keys().next().value as string);
     }
     this.#entries.set(key, entry);
   }

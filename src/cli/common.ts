@@ -22,8 +22,16 @@ export interface ClientOptions {
 }
 
 /** Adds the options every client command takes: --url, --token, --json. */
-export function clientOptions(io: CliIo, cmd: Command, opts: { token?: boolean } = { token: true }): Command {
-  cmd.option('--url <url>', 'Mandate server URL (env MANDATE_URL)', io.env.MANDATE_URL ?? 'http://127.0.0.1:8080');
+export function clientOptions(
+  io: CliIo,
+  cmd: Command,
+  opts: { token?: boolean } = { token: true },
+): Command {
+  cmd.option(
+    '--url <url>',
+    'Mandate server URL (env MANDATE_URL)',
+    io.env.MANDATE_URL ?? 'http://127.0.0.1:8080',
+  );
   if (opts.token !== false) cmd.option('--token <token>', 'admin token (env MANDATE_ADMIN_TOKEN)');
   return cmd.option('--json', 'print JSON instead of text');
 }
@@ -31,14 +39,19 @@ export function clientOptions(io: CliIo, cmd: Command, opts: { token?: boolean }
 export function adminClient(io: CliIo, opts: ClientOptions): MandateAdminClient {
   const token = opts.token ?? io.env.MANDATE_ADMIN_TOKEN;
   if (!token) {
-    throw new CliError('no admin token: pass --token or set MANDATE_ADMIN_TOKEN (the server printed where it wrote one, by default ./.mandate/admin-token)');
+    throw new CliError(
+      'no admin token: pass --token or set MANDATE_ADMIN_TOKEN (the server printed where it wrote one, by default ./.mandate/admin-token)',
+    );
   }
   return new MandateAdminClient({ url: opts.url ?? 'http://127.0.0.1:8080', token });
 }
 
 /** A user-facing error; the message says what to do next. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
   }
 }
@@ -52,7 +65,9 @@ export function output<T>(io: CliIo, opts: ClientOptions, value: T, text: (v: T)
 export function table(rows: string[][]): string {
   if (rows.length === 0) return '';
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '))
+    .join('\n');
 }
 
 /** Awaits `call`; a `not_found` answer becomes an error that says where to look (`next`), not the generic agent hint. */
@@ -60,7 +75,8 @@ export async function orNotFound<T>(call: Promise<T>, next: string): Promise<T> 
   try {
     return await call;
   } catch (err) {
-    if (err instanceof MandateApiError && err.code === 'not_found') throw new CliError(`${err.detail}; ${next}`);
+    if (err instanceof MandateApiError && err.code === 'not_found')
+      throw new CliError(`${err.detail}; ${next}`);
     throw err;
   }
 }

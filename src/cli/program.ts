@@ -23,10 +23,13 @@ import { register as task } from './commands/task.js';
 // types at the top; the server stack, Cedar, x509 and the storage load inside the actions that use them.
 
 const HINTS: Record<string, string> = {
-  unauthorized: 'check --token / MANDATE_ADMIN_TOKEN (the server wrote one to <data-dir>/admin-token)',
+  unauthorized:
+    'check --token / MANDATE_ADMIN_TOKEN (the server wrote one to <data-dir>/admin-token)',
   not_found: 'list what exists with `mandate agent list`',
-  attestation_failed: 'join tokens are single use and short-lived: create a new one with `mandate join-token create <agent>`',
-  agent_inactive: 'see `mandate agent show <name>`; a suspended agent can be resumed with `mandate agent resume <name>`',
+  attestation_failed:
+    'join tokens are single use and short-lived: create a new one with `mandate join-token create <agent>`',
+  agent_inactive:
+    'see `mandate agent show <name>`; a suspended agent can be resumed with `mandate agent resume <name>`',
 };
 
 /** The real process's streams and environment. */
@@ -64,7 +67,11 @@ export function buildProgram(io: CliIo = processIo()): Command {
  * Runs `mandate <args>` with `io` and returns its exit code; an error is reported on io.stderr,
  * never thrown. `from: 'node'` takes a process argv (node, script, args…), 'user' the args alone.
  */
-export async function runProgram(args: readonly string[], io: CliIo, from: 'node' | 'user' = 'user'): Promise<number> {
+export async function runProgram(
+  args: readonly string[],
+  io: CliIo,
+  from: 'node' | 'user' = 'user',
+): Promise<number> {
   try {
     await buildProgram(io).parseAsync([...args], { from });
   } catch (err) {

@@ -78,7 +78,9 @@ export class ManualClock implements Clock {
   set(ms: number): void {
     // Each timer due by `ms` fires once per call: one rescheduled (an interval, or a timeout that
     // sets another) falls due after `ms`, or waits for the next advance.
-    const due = [...this.#timers.values()].filter((t) => t.due <= ms).sort((a, b) => a.due - b.due || a.id - b.id);
+    const due = [...this.#timers.values()]
+      .filter((t) => t.due <= ms)
+      .sort((a, b) => a.due - b.due || a.id - b.id);
     for (const t of due) {
       if (!this.#timers.has(t.id)) continue; // cancelled by an earlier one
       this.ms = Math.max(this.ms, t.due);

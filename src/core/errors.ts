@@ -40,7 +40,12 @@ export class MandateError extends Error {
   /** Extra machine-readable fields, safe to show a caller (never secrets). */
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details?: Record<string, unknown>,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'MandateError';
     this.code = code;

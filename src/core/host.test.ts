@@ -20,7 +20,22 @@ describe('normalizeHost', () => {
   });
 
   test('refuses what is not a host', () => {
-    for (const bad of ['', ' ', 'a b.com', 'evil.com/x', 'user@host', 'a?b', 'a#b', 'a\\b', 'a\u0000b', 'a:b:c', 'example.com:99999', '.', 'a..b', 'fe80::1%eth0']) {
+    for (const bad of [
+      '',
+      ' ',
+      'a b.com',
+      'evil.com/x',
+      'user@host',
+      'a?b',
+      'a#b',
+      'a\\b',
+      'a\u0000b',
+      'a:b:c',
+      'example.com:99999',
+      '.',
+      'a..b',
+      'fe80::1%eth0',
+    ]) {
       assert.equal(normalizeHost(bad), undefined, bad);
     }
   });
@@ -28,13 +43,42 @@ describe('normalizeHost', () => {
 
 describe('isPrivateIp', () => {
   test('private, loopback and link-local ipv4', () => {
-    for (const ip of ['10.0.0.1', '172.16.0.1', '172.31.255.255', '192.168.1.1', '127.0.0.1', '127.8.8.8', '169.254.169.254', '0.0.0.0']) assert.ok(isPrivateIp(ip), ip);
-    for (const ip of ['172.15.0.1', '172.32.0.1', '192.169.0.1', '8.8.8.8', '100.64.0.1', '11.0.0.1']) assert.ok(!isPrivateIp(ip), ip);
+    for (const ip of [
+      '10.0.0.1',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.1.1',
+      '127.0.0.1',
+      '127.8.8.8',
+      '169.254.169.254',
+      '0.0.0.0',
+    ])
+      assert.ok(isPrivateIp(ip), ip);
+    for (const ip of [
+      '172.15.0.1',
+      '172.32.0.1',
+      '192.169.0.1',
+      '8.8.8.8',
+      '100.64.0.1',
+      '11.0.0.1',
+    ])
+      assert.ok(!isPrivateIp(ip), ip);
   });
 
   test('loopback, unique-local, link-local and mapped ipv6', () => {
-    for (const ip of ['::1', '::', 'fc00::1', 'fdab:1::2', 'fe80::1', 'febf::1', '::ffff:a00:1', '::ffff:7f00:1']) assert.ok(isPrivateIp(ip), ip);
-    for (const ip of ['2001:db8::1', 'fec0::1', '::2', '::ffff:808:808', '64:ff9b::a00:1']) assert.ok(!isPrivateIp(ip), ip);
+    for (const ip of [
+      '::1',
+      '::',
+      'fc00::1',
+      'fdab:1::2',
+      'fe80::1',
+      'febf::1',
+      '::ffff:a00:1',
+      '::ffff:7f00:1',
+    ])
+      assert.ok(isPrivateIp(ip), ip);
+    for (const ip of ['2001:db8::1', 'fec0::1', '::2', '::ffff:808:808', '64:ff9b::a00:1'])
+      assert.ok(!isPrivateIp(ip), ip);
   });
 
   test('names are never private', () => {

@@ -39,11 +39,17 @@ export function normalizeHost(input: string): string | undefined {
 function ipv6Groups(ip: string): number[] | undefined {
   const halves = ip.split('::');
   if (halves.length > 2) return undefined;
-  const parse = (part: string | undefined): number[] => (part ? part.split(':').map((g) => Number.parseInt(g, 16)) : []);
+  const parse = (part: string | undefined): number[] =>
+    part ? part.split(':').map((g) => Number.parseInt(g, 16)) : [];
   const head = parse(halves[0]);
   const tail = parse(halves[1]);
-  const groups = halves.length === 2 ? [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail] : head;
-  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : undefined;
+  const groups =
+    halves.length === 2
+      ? [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail]
+      : head;
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff)
+    ? groups
+    : undefined;
 }
 
 function ipv4Private(ip: string): boolean {

@@ -20,7 +20,9 @@ export interface DuplicateKey {
  */
 export function jsonReadingProblem(text: string): string | null {
   const dup = findDuplicateKey(text);
-  return dup ? `the json body has the key \`${dup.key.slice(0, 80)}\` twice in \`${dup.path.slice(0, 200)}\`; a body with duplicate keys has more than one reading` : null;
+  return dup
+    ? `the json body has the key \`${dup.key.slice(0, 80)}\` twice in \`${dup.path.slice(0, 200)}\`; a body with duplicate keys has more than one reading`
+    : null;
 }
 
 /**
@@ -33,7 +35,9 @@ export function jsonReadingProblem(text: string): string | null {
  */
 export function findDuplicateKey(text: string): DuplicateKey | null {
   // Frames: an object's seen keys and the key being read, or an array's next index; each knows its parent's.
-  type Frame = { keys: Set<string>; key: string | null; parent: Step | null } | { index: number; parent: Step | null };
+  type Frame =
+    | { keys: Set<string>; key: string | null; parent: Step | null }
+    | { index: number; parent: Step | null };
   // Where a frame sits in its parent: the parent and the key or index it was under then.
   type Step = { frame: Frame; at: string | number | null };
   const stack: Frame[] = [];
@@ -45,7 +49,13 @@ export function findDuplicateKey(text: string): DuplicateKey | null {
   const pathOf = (frame: Frame): string => {
     const parts: string[] = [];
     for (let s = frame.parent; s !== null; s = s.frame.parent) {
-      parts.push(typeof s.at === 'number' ? `[${s.at}]` : /^[A-Za-z_$][\w$]*$/u.test(s.at ?? '') ? `.${s.at}` : `[${JSON.stringify(s.at)}]`);
+      parts.push(
+        typeof s.at === 'number'
+          ? `[${s.at}]`
+          : /^[A-Za-z_$][\w$]*$/u.test(s.at ?? '')
+            ? `.${s.at}`
+            : `[${JSON.stringify(s.at)}]`,
+      );
       if (parts.length > 64) {
         parts.push('…');
         break;
@@ -73,7 +83,16 @@ export function findDuplicateKey(text: string): DuplicateKey | null {
         out += String.fromCharCode(Number.parseInt(hex, 16));
         i += 4;
       } else {
-        const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+        const simple: Record<string, string> = {
+          '"': '"',
+          '\\': '\\',
+          '/': '/',
+          b: '\b',
+          f: '\f',
+          n: '\n',
+          r: '\r',
+          t: '\t',
+        };
         if (e === undefined || !(e in simple)) return null;
         out += simple[e];
       }

@@ -8,12 +8,22 @@ import { isIP } from 'node:net';
  */
 
 /** The networks of `context.destination.network`; `unknown` is a destination that is no host. */
-export const NETWORKS = ['public', 'internal', 'loopback', 'link_local', 'private', 'unspecified', 'multicast', 'unknown'] as const;
+export const NETWORKS = [
+  'public',
+  'internal',
+  'loopback',
+  'link_local',
+  'private',
+  'unspecified',
+  'multicast',
+  'unknown',
+] as const;
 export type Network = (typeof NETWORKS)[number];
 
 type Range4 = readonly [base: number, bits: number, network: Network];
 
-const v4 = (dotted: string): number => dotted.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+const v4 = (dotted: string): number =>
+  dotted.split('.').reduce((n, part) => n * 256 + Number(part), 0);
 
 // Checked in order; the first that holds wins.
 const IPV4_RANGES: readonly Range4[] = [
@@ -53,10 +63,14 @@ export function ipv6Groups(ip: string): number[] | undefined {
     text = `${text.slice(0, dotted.index)}${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
   }
   const halves = text.split('::');
-  const parse = (part: string | undefined): number[] => (part ? part.split(':').map((g) => Number.parseInt(g, 16)) : []);
+  const parse = (part: string | undefined): number[] =>
+    part ? part.split(':').map((g) => Number.parseInt(g, 16)) : [];
   const head = parse(halves[0]);
   const tail = parse(halves[1]);
-  const groups = halves.length === 2 ? [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail] : head;
+  const groups =
+    halves.length === 2
+      ? [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail]
+      : head;
   return groups.length === 8 ? groups : undefined;
 }
 
@@ -84,7 +98,8 @@ function embeddedIpv4(g: number[]): number | undefined {
 
 function networkOf6(g: number[]): Network {
   const [g0 = 0] = g;
-  if (g.slice(0, 7).every((x) => x === 0) && (g[7] === 0 || g[7] === 1)) return g[7] === 0 ? 'unspecified' : 'loopback';
+  if (g.slice(0, 7).every((x) => x === 0) && (g[7] === 0 || g[7] === 1))
+    return g[7] === 0 ? 'unspecified' : 'loopback';
   const carried = embeddedIpv4(g);
   if (carried !== undefined) return networkOf4(carried);
   if ((g0 & 0xff00) === 0xff00) return 'multicast';
@@ -103,8 +118,11 @@ function networkOf6(g: number[]): Network {
  */
 export function carriedIpv4(ip: string): string | undefined {
   const g = ipv6Groups(ip);
-  const n = g && !(g.slice(0, 7).every((x) => x === 0) && (g[7] ?? 0) <= 1) ? embeddedIpv4(g) : undefined;
-  return n === undefined ? undefined : [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff].join('.');
+  const n =
+    g && !(g.slice(0, 7).every((x) => x === 0) && (g[7] ?? 0) <= 1) ? embeddedIpv4(g) : undefined;
+  return n === undefined
+    ? undefined
+    : [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff].join('.');
 }
 
 /**

@@ -27,7 +27,10 @@ function assertInvalid(fn: () => unknown, reason: string): void {
   assert.throws(fn, (err: unknown) => {
     assert.ok(err instanceof MandateError, `expected a MandateError, got ${String(err)}`);
     assert.equal(err.code, 'invalid_spiffe_id');
-    assert.ok(err.message.includes(reason), `message \`${err.message}\` does not name \`${reason}\``);
+    assert.ok(
+      err.message.includes(reason),
+      `message \`${err.message}\` does not name \`${reason}\``,
+    );
     return true;
   });
 }
@@ -71,10 +74,22 @@ describe('parseSpiffeId: accepted IDs', () => {
     // SPIFFE-ID.md §2.2 examples
     ['spiffe://staging.example.com/payments/mysql', 'staging.example.com', '/payments/mysql'],
     ['spiffe://staging.example.com/payments/web-fe', 'staging.example.com', '/payments/web-fe'],
-    ['spiffe://k8s-west.example.com/ns/staging/sa/default', 'k8s-west.example.com', '/ns/staging/sa/default'],
-    ['spiffe://example.com/9eebccd2-12bf-40a6-b262-65fe0487d453', 'example.com', '/9eebccd2-12bf-40a6-b262-65fe0487d453'],
+    [
+      'spiffe://k8s-west.example.com/ns/staging/sa/default',
+      'k8s-west.example.com',
+      '/ns/staging/sa/default',
+    ],
+    [
+      'spiffe://example.com/9eebccd2-12bf-40a6-b262-65fe0487d453',
+      'example.com',
+      '/9eebccd2-12bf-40a6-b262-65fe0487d453',
+    ],
     // §2.1.1 example trust domain with an underscore
-    ['spiffe://trust_domain_name.example.com/workload', 'trust_domain_name.example.com', '/workload'],
+    [
+      'spiffe://trust_domain_name.example.com/workload',
+      'trust_domain_name.example.com',
+      '/workload',
+    ],
     // go-spiffe happy paths
     ['spiffe://domain.test/path/element', 'domain.test', '/path/element'],
     ['spiffe://trustdomain/path', 'trustdomain', '/path'],
@@ -85,7 +100,11 @@ describe('parseSpiffeId: accepted IDs', () => {
     ['spiffe://192.168.2.2/path', '192.168.2.2', '/path'],
     ['spiffe://10.0.0.1', '10.0.0.1', ''],
     // every trust-domain character class
-    ['spiffe://abcdefghijklmnopqrstuvwxyz0123456789.-_', 'abcdefghijklmnopqrstuvwxyz0123456789.-_', ''],
+    [
+      'spiffe://abcdefghijklmnopqrstuvwxyz0123456789.-_',
+      'abcdefghijklmnopqrstuvwxyz0123456789.-_',
+      '',
+    ],
     ['spiffe://a', 'a', ''],
     ['spiffe://0', '0', ''],
     ['spiffe://-', '-', ''],
@@ -96,7 +115,11 @@ describe('parseSpiffeId: accepted IDs', () => {
     ['spiffe://..', '..', ''],
     ['spiffe://a..b/c', 'a..b', '/c'],
     // every path character class; the path is case-sensitive (§2.4)
-    ['spiffe://td/ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-_', 'td', '/ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-_'],
+    [
+      'spiffe://td/ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-_',
+      'td',
+      '/ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-_',
+    ],
     ['spiffe://td/UPPER/Mixed/lower', 'td', '/UPPER/Mixed/lower'],
     ['spiffe://td/a', 'td', '/a'],
     ['spiffe://td/-', 'td', '/-'],
@@ -300,7 +323,10 @@ describe('parseSpiffeId: path', () => {
     ["spiffe://domain.test/p!a$t&h'/(e)l*e+m,e;n=t", 'path contains the disallowed character `!`'],
     ['spiffe://domain.test/path/elem[ent', 'path contains the disallowed character `[`'],
     ['spiffe://domain.test/path/elem]ent', 'path contains the disallowed character `]`'],
-    ['spiffe://domain.test/spiffe://domain.test/path/element', 'path contains the disallowed character `:`'],
+    [
+      'spiffe://domain.test/spiffe://domain.test/path/element',
+      'path contains the disallowed character `:`',
+    ],
     ['spiffe://domain.test/a b', 'path contains the disallowed character ` `'],
     ['spiffe://domain.test/a+b', 'path contains the disallowed character `+`'],
     ['spiffe://domain.test/a~b', 'path contains the disallowed character `~`'],
@@ -404,7 +430,10 @@ describe('error messages', () => {
 
   test('name the input in backticks, lowercase, on one line', () => {
     const message = messageOf(() => parseSpiffeId('spiffe://Example.org/x'));
-    assert.equal(message, 'invalid spiffe id `spiffe://Example.org/x`: trust domain must be lowercase');
+    assert.equal(
+      message,
+      'invalid spiffe id `spiffe://Example.org/x`: trust domain must be lowercase',
+    );
   });
 
   test('escape control characters so the message stays on one line', () => {
@@ -428,7 +457,15 @@ describe('error messages', () => {
 });
 
 describe('parseTrustDomain', () => {
-  for (const name of ['example.org', 'trust_domain_name.example.com', '192.168.1.1', 'a', '-', '.', 'abcdefghijklmnopqrstuvwxyz0123456789.-_']) {
+  for (const name of [
+    'example.org',
+    'trust_domain_name.example.com',
+    '192.168.1.1',
+    'a',
+    '-',
+    '.',
+    'abcdefghijklmnopqrstuvwxyz0123456789.-_',
+  ]) {
     test(`accepts \`${name}\` unchanged`, () => assert.equal(parseTrustDomain(name), name));
   }
 
@@ -486,13 +523,20 @@ describe('parseSpiffePath', () => {
     test(`rejects \`${path}\``, () => assertInvalid(() => parseSpiffePath(path), reason));
   }
   test('names the full id when given one', () => {
-    assertInvalid(() => parseSpiffePath('/a/', 'spiffe://td/a/'), 'invalid spiffe id `spiffe://td/a/`');
+    assertInvalid(
+      () => parseSpiffePath('/a/', 'spiffe://td/a/'),
+      'invalid spiffe id `spiffe://td/a/`',
+    );
   });
 });
 
 describe('spiffeIdFrom', () => {
   test('builds an ID with no path', () => {
-    assert.deepEqual(spiffeIdFrom('domain.test'), { trustDomain: 'domain.test', path: '', id: 'spiffe://domain.test' });
+    assert.deepEqual(spiffeIdFrom('domain.test'), {
+      trustDomain: 'domain.test',
+      path: '',
+      id: 'spiffe://domain.test',
+    });
   });
 
   test('builds an ID from segments', () => {
@@ -501,7 +545,10 @@ describe('spiffeIdFrom', () => {
       path: '/path/element',
       id: 'spiffe://domain.test/path/element',
     });
-    assert.equal(spiffeIdFrom('td', 'ns', 'staging', 'sa', 'default').id, 'spiffe://td/ns/staging/sa/default');
+    assert.equal(
+      spiffeIdFrom('td', 'ns', 'staging', 'sa', 'default').id,
+      'spiffe://td/ns/staging/sa/default',
+    );
     assert.equal(spiffeIdFrom('td', 'Foo', '...', '.a').id, 'spiffe://td/Foo/.../.a');
   });
 
@@ -530,14 +577,19 @@ describe('spiffeIdFrom', () => {
   ];
   for (const [td, segments, reason] of cases) {
     const shown = JSON.stringify(segments.map((s) => (s.length > 20 ? `${s.slice(0, 10)}…` : s)));
-    test(`rejects (\`${td}\`, ${shown})`, () => assertInvalid(() => spiffeIdFrom(td, ...segments), reason));
+    test(`rejects (\`${td}\`, ${shown})`, () =>
+      assertInvalid(() => spiffeIdFrom(td, ...segments), reason));
   }
 });
 
 describe('trustDomainId', () => {
   test('is the ID of the trust domain itself, with no path (§3.1)', () => {
     assert.equal(trustDomainId('domain.test'), 'spiffe://domain.test');
-    assert.deepEqual(parseSpiffeId(trustDomainId('domain.test')), { trustDomain: 'domain.test', path: '', id: 'spiffe://domain.test' });
+    assert.deepEqual(parseSpiffeId(trustDomainId('domain.test')), {
+      trustDomain: 'domain.test',
+      path: '',
+      id: 'spiffe://domain.test',
+    });
   });
 
   test(`accepts a ${MAX_TRUST_DOMAIN_BYTES}-byte trust domain`, () => {
@@ -556,16 +608,32 @@ describe('trustDomainId', () => {
     ['a'.repeat(MAX_TRUST_DOMAIN_BYTES + 1), 'trust domain exceeds 255 bytes'],
   ];
   for (const [td, reason] of cases) {
-    test(`rejects \`${td.length > 40 ? `${td.slice(0, 20)}…` : td}\``, () => assertInvalid(() => trustDomainId(td), reason));
+    test(`rejects \`${td.length > 40 ? `${td.slice(0, 20)}…` : td}\``, () =>
+      assertInvalid(() => trustDomainId(td), reason));
   }
 });
 
 describe('isSpiffeId', () => {
   test('is true for valid IDs', () => {
-    for (const id of ['spiffe://td', 'spiffe://td/a', 'spiffe://td/a/B/.../.c', 'spiffe://1.2.3.4/x']) assert.equal(isSpiffeId(id), true, id);
+    for (const id of [
+      'spiffe://td',
+      'spiffe://td/a',
+      'spiffe://td/a/B/.../.c',
+      'spiffe://1.2.3.4/x',
+    ])
+      assert.equal(isSpiffeId(id), true, id);
   });
   test('is false, and never throws, for invalid input', () => {
-    for (const id of ['', 'spiffe://', 'SPIFFE://td', 'spiffe://td/', 'spiffe://td/./a', 'spiffe://TD', 'spiffe://td:1', 'spiffe://td/a?b']) {
+    for (const id of [
+      '',
+      'spiffe://',
+      'SPIFFE://td',
+      'spiffe://td/',
+      'spiffe://td/./a',
+      'spiffe://TD',
+      'spiffe://td:1',
+      'spiffe://td/a?b',
+    ]) {
       assert.equal(isSpiffeId(id), false, id);
     }
   });
@@ -575,11 +643,18 @@ describe('properties', () => {
   const tdChar = fc.constantFrom(...TD_CHARS);
   const pathChar = fc.constantFrom(...PATH_CHARS);
   const trustDomain = fc.string({ unit: tdChar, minLength: 1, maxLength: 64 });
-  const longTrustDomain = fc.string({ unit: tdChar, minLength: 1, maxLength: MAX_TRUST_DOMAIN_BYTES });
-  const segment = fc.string({ unit: pathChar, minLength: 1, maxLength: 24 }).filter((s) => s !== '.' && s !== '..');
+  const longTrustDomain = fc.string({
+    unit: tdChar,
+    minLength: 1,
+    maxLength: MAX_TRUST_DOMAIN_BYTES,
+  });
+  const segment = fc
+    .string({ unit: pathChar, minLength: 1, maxLength: 24 })
+    .filter((s) => s !== '.' && s !== '..');
   const segments = fc.array(segment, { maxLength: 8 });
   const validParts = fc.tuple(trustDomain, segments);
-  const join = (td: string, segs: string[]): string => `spiffe://${td}${segs.map((s) => `/${s}`).join('')}`;
+  const join = (td: string, segs: string[]): string =>
+    `spiffe://${td}${segs.map((s) => `/${s}`).join('')}`;
   const validId = validParts.map(([td, segs]) => join(td, segs));
   /** A character that is invalid anywhere in an ID: not a path character and not `/`. */
   const disallowed = fc
@@ -638,11 +713,20 @@ describe('properties', () => {
 
   test('inserting `.` or `..` as a segment makes it fail', () => {
     fc.assert(
-      fc.property(trustDomain, segments, fc.constantFrom('.', '..'), fc.nat(), (td, segs, dot, at) => {
-        const copy = [...segs];
-        copy.splice(at % (copy.length + 1), 0, dot);
-        assertInvalid(() => parseSpiffeId(join(td, copy)), `path segment \`${dot}\` is not allowed`);
-      }),
+      fc.property(
+        trustDomain,
+        segments,
+        fc.constantFrom('.', '..'),
+        fc.nat(),
+        (td, segs, dot, at) => {
+          const copy = [...segs];
+          copy.splice(at % (copy.length + 1), 0, dot);
+          assertInvalid(
+            () => parseSpiffeId(join(td, copy)),
+            `path segment \`${dot}\` is not allowed`,
+          );
+        },
+      ),
     );
   });
 
@@ -657,11 +741,14 @@ describe('properties', () => {
 
   test('the 2048-byte limit holds at every length near it', () => {
     fc.assert(
-      fc.property(fc.integer({ min: MAX_SPIFFE_ID_BYTES - 16, max: MAX_SPIFFE_ID_BYTES + 16 }), (n) => {
-        const head = 'spiffe://example.org/';
-        const id = head + 'a'.repeat(n - head.length);
-        assert.equal(isSpiffeId(id), n <= MAX_SPIFFE_ID_BYTES);
-      }),
+      fc.property(
+        fc.integer({ min: MAX_SPIFFE_ID_BYTES - 16, max: MAX_SPIFFE_ID_BYTES + 16 }),
+        (n) => {
+          const head = 'spiffe://example.org/';
+          const id = head + 'a'.repeat(n - head.length);
+          assert.equal(isSpiffeId(id), n <= MAX_SPIFFE_ID_BYTES);
+        },
+      ),
     );
   });
 
@@ -669,7 +756,9 @@ describe('properties', () => {
     const input = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 64 }),
       fc.string({ unit: 'binary', maxLength: 64 }).map((s) => `spiffe://${s}`),
-      fc.string({ unit: fc.constantFrom(...`${PATH_CHARS}/:@%?#[]`), maxLength: 64 }).map((s) => `spiffe://${s}`),
+      fc
+        .string({ unit: fc.constantFrom(...`${PATH_CHARS}/:@%?#[]`), maxLength: 64 })
+        .map((s) => `spiffe://${s}`),
     );
     fc.assert(
       fc.property(input, (s) => {

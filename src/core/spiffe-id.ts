@@ -32,7 +32,10 @@ const PATH_CHAR = /^[a-zA-Z0-9._-]$/;
 const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
 
 function fail(kind: 'spiffe id' | 'trust domain', input: string, reason: string): never {
-  throw new MandateError('invalid_spiffe_id', `invalid ${kind} \`${show(truncate(input))}\`: ${reason}`);
+  throw new MandateError(
+    'invalid_spiffe_id',
+    `invalid ${kind} \`${show(truncate(input))}\`: ${reason}`,
+  );
 }
 
 function truncate(s: string): string {
@@ -47,7 +50,8 @@ function show(s: string): string {
 /** Why `name` is not a valid trust domain (SPIFFE-ID §2.1, §2.3), or undefined when it is. */
 function trustDomainProblem(name: string): string | undefined {
   if (name.length === 0) return 'trust domain is empty';
-  if (Buffer.byteLength(name) > MAX_TRUST_DOMAIN_BYTES) return `trust domain exceeds ${MAX_TRUST_DOMAIN_BYTES} bytes`;
+  if (Buffer.byteLength(name) > MAX_TRUST_DOMAIN_BYTES)
+    return `trust domain exceeds ${MAX_TRUST_DOMAIN_BYTES} bytes`;
   // Structural mistakes first, so `user:pw@host` reports userinfo rather than a port.
   if (name.includes('://')) return 'trust domain must not include a scheme';
   if (name.includes('@')) return 'trust domain must not contain userinfo';
@@ -84,7 +88,10 @@ function pathProblem(path: string): string | undefined {
   const segments = path.slice(1).split('/');
   for (const [i, segment] of segments.entries()) {
     // An empty last segment is a trailing `/`; an empty segment elsewhere is a `//`.
-    const problem = segment === '' && i === segments.length - 1 ? 'path must not end with `/`' : segmentProblem(segment);
+    const problem =
+      segment === '' && i === segments.length - 1
+        ? 'path must not end with `/`'
+        : segmentProblem(segment);
     if (problem) return problem;
   }
   return undefined;
@@ -109,7 +116,8 @@ export function parseSpiffeId(input: string): SpiffeId {
   if (typeof input !== 'string') fail('spiffe id', String(input), 'spiffe id must be a string');
   if (input.length === 0) fail('spiffe id', input, 'spiffe id is empty');
   // SPIFFE-ID §2.3: implementations must accept up to 2048 bytes; we accept no more.
-  if (Buffer.byteLength(input) > MAX_SPIFFE_ID_BYTES) fail('spiffe id', input, `spiffe id exceeds ${MAX_SPIFFE_ID_BYTES} bytes`);
+  if (Buffer.byteLength(input) > MAX_SPIFFE_ID_BYTES)
+    fail('spiffe id', input, `spiffe id exceeds ${MAX_SPIFFE_ID_BYTES} bytes`);
   if (!input.startsWith(SCHEME_PREFIX)) fail('spiffe id', input, 'scheme must be `spiffe://`');
   const rest = input.slice(SCHEME_PREFIX.length);
   // RFC 3986 §3.2: the authority ends at the first `/`, `?` or `#`.

@@ -5,7 +5,11 @@ import { MandateError } from './errors.js';
 export function invalidRequest(error: z.ZodError): MandateError {
   const issue = error.issues[0];
   const path = issue?.path.length ? issue.path.join('.') : 'body';
-  return new MandateError('invalid_request', `\`${path}\` ${issue?.message?.toLowerCase() ?? 'is invalid'}`, { field: path });
+  return new MandateError(
+    'invalid_request',
+    `\`${path}\` ${issue?.message?.toLowerCase() ?? 'is invalid'}`,
+    { field: path },
+  );
 }
 
 /** Parses `input` with `schema` or throws `invalid_request`. */

@@ -29,18 +29,33 @@ export interface ApprovalParties {
   agentOwner: string | null;
 }
 
-export type Verdict = { ok: true; as: 'admin' | 'resource_owner' | 'approver_group' | 'agent_owner' } | { ok: false; reason: string };
+export type Verdict =
+  | { ok: true; as: 'admin' | 'resource_owner' | 'approver_group' | 'agent_owner' }
+  | { ok: false; reason: string };
 
 export function mayApprove(h: Human, parties: ApprovalParties, rules: ApproverRules): Verdict {
   if (h.admin) return { ok: true, as: 'admin' };
-  if (parties.resourceOwner !== null && parties.resourceOwner === h.id) return { ok: true, as: 'resource_owner' };
+  if (parties.resourceOwner !== null && parties.resourceOwner === h.id)
+    return { ok: true, as: 'resource_owner' };
   const ownsAgent = parties.agentOwner !== null && parties.agentOwner === h.id;
   if (ownsAgent && rules.allowOwnerSelfApproval) return { ok: true, as: 'agent_owner' };
   const inGroup = h.groups.some((g) => rules.approverGroups.includes(g));
-  if (inGroup && ownsAgent) return { ok: false, reason: `\`${h.id}\` owns the agent that made this call, and an agent's owner may not approve its own agent's calls (allowOwnerSelfApproval is off)` };
+  if (inGroup && ownsAgent)
+    return {
+      ok: false,
+      reason: `\`${h.id}\` owns the agent that made this call, and an agent's owner may not approve its own agent's calls (allowOwnerSelfApproval is off)`,
+    };
   if (inGroup) return { ok: true, as: 'approver_group' };
-  const who = [parties.resourceOwner ? `the human the task acts for (\`${parties.resourceOwner}\`)` : null, rules.approverGroups.length ? `a member of ${rules.approverGroups.map((g) => `\`${g}\``).join(', ')}` : null].filter(Boolean);
-  return { ok: false, reason: `\`${h.id}\` may not answer this approval: ${who.length ? `it is for ${who.join(' or ')}` : 'no approver groups are configured and the task acts for no human'}` };
+  const who = [
+    parties.resourceOwner ? `the human the task acts for (\`${parties.resourceOwner}\`)` : null,
+    rules.approverGroups.length
+      ? `a member of ${rules.approverGroups.map((g) => `\`${g}\``).join(', ')}`
+      : null,
+  ].filter(Boolean);
+  return {
+    ok: false,
+    reason: `\`${h.id}\` may not answer this approval: ${who.length ? `it is for ${who.join(' or ')}` : 'no approver groups are configured and the task acts for no human'}`,
+  };
 }
 
 /**
@@ -76,14 +91,34 @@ export class HumanApprovals {
   }
 
   /** Answers an approval as `h`; `forbidden` with the reason (audited) when `h` may not. */
-  async decide(id: string, h: Human, approve: boolean, note: string | undefined, ctx: RequestContext): Promise<ApprovalRecord> {
+  async decide(
+    id: string,
+    h: Human,
+    approve: boolean,
+    note: string | undefined,
+    ctx: RequestContext,
+  ): Promise<ApprovalRecord> {
     const a = await this.approvals.get(id);
     if (!a) throw new MandateError('not_found', `no approval \`${id.slice(0, 80)}\``, { id });
     const verdict = await this.verdict(h, a);
     if (!verdict.ok) {
-      await this.store.transaction((tx) => tx.audit.append({ actor: actorOf(h), action: approve ? 'approval.approve' : 'approval.deny', target: a.id, outcome: 'denied', requestId: ctx.requestId, details: { agent: a.agent, task: a.taskId, target: a.target, reason: verdict.reason } }));
+      await this.store.transaction((tx) =>
+        tx.audit.append({
+          actor: actorOf(h),
+          action: approve ? 'approval.approve' : 'approval.deny',
+          target: a.id,
+          outcome: 'denied',
+          requestId: ctx.requestId,
+          details: { agent: a.agent, task: a.taskId, target: a.target, reason: verdict.reason },
+        }),
+      );
       throw new MandateError('forbidden', verdict.reason, { id, reason: 'not_an_approver' });
     }
-    return this.approvals.decide(id, { approve, by: actorOf(h), ...(note ? { note } : {}), requestId: ctx.requestId });
+    return this.approvals.decide(id, {
+      approve,
+      by: actorOf(h),
+      ...(note ? { note } : {}),
+      requestId: ctx.requestId,
+    });
   }
 }

@@ -26,7 +26,9 @@ const ACTION = /^[\x21\x23-\x29\x2b-\x5b\x5d-\x7e]+$/;
 
 function invalid(message: string): MandateError {
   // RFC 9396 §5: the OAuth error is `invalid_authorization_details`; the HTTP layer reads it from details.
-  return new MandateError('invalid_request', `invalid authorization_details: ${message}`, { oauthError: 'invalid_authorization_details' });
+  return new MandateError('invalid_request', `invalid authorization_details: ${message}`, {
+    oauthError: 'invalid_authorization_details',
+  });
 }
 
 /** The problem with `s` as a location, or undefined. RFC 3986 §4.3 absolute-URI: no fragment. */
@@ -48,7 +50,8 @@ function toolProblem(s: string): string | undefined {
 }
 
 function actionProblem(s: string): string | undefined {
-  if (s.includes('*')) return 'must not contain `*`: actions have no wildcards; omit `actions` to allow any';
+  if (s.includes('*'))
+    return 'must not contain `*`: actions have no wildcards; omit `actions` to allow any';
   if (s.length === 0 || s.length > MAX_ACTION_LENGTH || !ACTION.test(s)) {
     return `must be 1-${MAX_ACTION_LENGTH} printable ascii characters without space, \`"\` or \`\\\``;
   }
@@ -56,11 +59,21 @@ function actionProblem(s: string): string | undefined {
 }
 
 /** Reads `entry[field]` as a non-empty list of strings each passing `check`, deduplicated. */
-function stringList(entry: Record<string, unknown>, field: string, at: string, check: (s: string) => string | undefined): string[] {
+function stringList(
+  entry: Record<string, unknown>,
+  field: string,
+  at: string,
+  check: (s: string) => string | undefined,
+): string[] {
   const value = entry[field];
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw invalid(`\`${at}.${field}\` must be an array of strings`);
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+    throw invalid(`\`${at}.${field}\` must be an array of strings`);
   if (value.length === 0) {
-    throw invalid(field === 'tools' ? `\`${at}.tools\` must not be empty` : `\`${at}.${field}\` must not be empty; omit it to allow any`);
+    throw invalid(
+      field === 'tools'
+        ? `\`${at}.tools\` must not be empty`
+        : `\`${at}.${field}\` must not be empty; omit it to allow any`,
+    );
   }
   for (const [i, v] of (value as string[]).entries()) {
     const problem = check(v);
@@ -71,12 +84,16 @@ function stringList(entry: Record<string, unknown>, field: string, at: string, c
 
 function parseEntry(entry: unknown, i: number): ToolAccessDetail {
   const at = `authorization_details[${i}]`;
-  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw invalid(`\`${at}\` must be an object`);
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+    throw invalid(`\`${at}\` must be an object`);
   const record = entry as Record<string, unknown>;
   // RFC 9396 §2: `type` decides which fields are allowed, so it is checked first.
   if (!Object.hasOwn(record, 'type')) throw invalid(`\`${at}.type\` is required`);
   if (typeof record.type !== 'string') throw invalid(`\`${at}.type\` must be a string`);
-  if (record.type !== TOOL_ACCESS_TYPE) throw invalid(`\`${at}\` has the unknown type ${quote(record.type)}; the supported type is \`${TOOL_ACCESS_TYPE}\``);
+  if (record.type !== TOOL_ACCESS_TYPE)
+    throw invalid(
+      `\`${at}\` has the unknown type ${quote(record.type)}; the supported type is \`${TOOL_ACCESS_TYPE}\``,
+    );
   for (const key of Object.keys(record)) {
     if (!FIELDS.has(key)) throw invalid(`\`${at}\` has the unknown field ${quote(key)}`);
   }
@@ -84,8 +101,10 @@ function parseEntry(entry: unknown, i: number): ToolAccessDetail {
     type: TOOL_ACCESS_TYPE,
     tools: stringList(record, 'tools', at, toolProblem),
   };
-  if (Object.hasOwn(record, 'locations')) detail.locations = stringList(record, 'locations', at, locationProblem);
-  if (Object.hasOwn(record, 'actions')) detail.actions = stringList(record, 'actions', at, actionProblem);
+  if (Object.hasOwn(record, 'locations'))
+    detail.locations = stringList(record, 'locations', at, locationProblem);
+  if (Object.hasOwn(record, 'actions'))
+    detail.actions = stringList(record, 'actions', at, actionProblem);
   return detail;
 }
 
@@ -111,7 +130,10 @@ export function parseAuthorizationDetails(json: unknown): ToolAccessDetail[] {
   return value.map((entry, i) => parseEntry(entry, i));
 }
 
-function listWithin(child: readonly string[] | undefined, parent: readonly string[] | undefined): boolean {
+function listWithin(
+  child: readonly string[] | undefined,
+  parent: readonly string[] | undefined,
+): boolean {
   if (parent === undefined) return true; // the parent allows any
   if (child === undefined) return false; // the child would allow any: wider
   return child.every((c) => parent.includes(c));
@@ -135,7 +157,10 @@ function detailCovers(parent: ToolAccessDetail, child: ToolAccessDetail): boolea
  *
  * @example detailsSubset([{ type: 'tool_access', tools: ['tool:github/list'] }], [{ type: 'tool_access', tools: ['tool:github/*'] }]) // true
  */
-export function detailsSubset(child: readonly ToolAccessDetail[], parent: readonly ToolAccessDetail[]): boolean {
+export function detailsSubset(
+  child: readonly ToolAccessDetail[],
+  parent: readonly ToolAccessDetail[],
+): boolean {
   return child.every((c) => parent.some((p) => detailCovers(p, c)));
 }
 

@@ -12,7 +12,13 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { detailsSubset, type ToolAccessDetail } from './authorization-details.js';
-import { actorsOf, delegate, type ActClaim, type ChainLink, type DelegationResult } from './chain.js';
+import {
+  actorsOf,
+  delegate,
+  type ActClaim,
+  type ChainLink,
+  type DelegationResult,
+} from './chain.js';
 import { isSubset } from './scope.js';
 
 const SCOPES = [
@@ -52,9 +58,18 @@ function oracleCovered(requested: string, granted: readonly string[]): boolean {
   return witnesses(requested).every((w) => granted.some((g) => member(w, g)));
 }
 
-function oracleDetailCovered(child: ToolAccessDetail, parents: readonly ToolAccessDetail[]): boolean {
-  const within = (c: string[] | undefined, p: string[] | undefined): boolean => p === undefined || (c !== undefined && c.every((x) => p.includes(x)));
-  return parents.some((p) => child.tools.every((t) => oracleCovered(t, p.tools)) && within(child.locations, p.locations) && within(child.actions, p.actions));
+function oracleDetailCovered(
+  child: ToolAccessDetail,
+  parents: readonly ToolAccessDetail[],
+): boolean {
+  const within = (c: string[] | undefined, p: string[] | undefined): boolean =>
+    p === undefined || (c !== undefined && c.every((x) => p.includes(x)));
+  return parents.some(
+    (p) =>
+      child.tools.every((t) => oracleCovered(t, p.tools)) &&
+      within(child.locations, p.locations) &&
+      within(child.actions, p.actions),
+  );
 }
 
 // ---------------------------------------------------------------- trees
@@ -73,7 +88,12 @@ const arbDetail: fc.Arbitrary<ToolAccessDetail> = fc
     locations: fc.option(fc.subarray(LOCATIONS, { minLength: 1 }), { nil: undefined }),
     actions: fc.option(fc.subarray(ACTIONS, { minLength: 1 }), { nil: undefined }),
   })
-  .map(({ tools, locations, actions }) => ({ type: 'tool_access' as const, tools, ...(locations ? { locations } : {}), ...(actions ? { actions } : {}) }));
+  .map(({ tools, locations, actions }) => ({
+    type: 'tool_access' as const,
+    tools,
+    ...(locations ? { locations } : {}),
+    ...(actions ? { actions } : {}),
+  }));
 
 const arbRoot = fc.record({
   scopes: fc.subarray(SCOPES),
@@ -89,9 +109,21 @@ const arbStep = fc.record({
   delegate: fc.constantFrom(...AGENTS),
   delegateMaxDepth: fc.integer({ min: 0, max: 6 }),
   // Requests mostly pick from the parent (so trees grow deep) and sometimes add arbitrary tokens.
-  scopes: fc.option(fc.record({ keep: fc.array(fc.boolean(), { minLength: SCOPES.length, maxLength: SCOPES.length }), extra: fc.subarray(SCOPES, { maxLength: 2 }) }), { nil: undefined }),
+  scopes: fc.option(
+    fc.record({
+      keep: fc.array(fc.boolean(), { minLength: SCOPES.length, maxLength: SCOPES.length }),
+      extra: fc.subarray(SCOPES, { maxLength: 2 }),
+    }),
+    { nil: undefined },
+  ),
   extraScopes: fc.boolean(),
-  details: fc.option(fc.record({ keep: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), extra: fc.array(arbDetail, { maxLength: 1 }) }), { nil: undefined }),
+  details: fc.option(
+    fc.record({
+      keep: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+      extra: fc.array(arbDetail, { maxLength: 1 }),
+    }),
+    { nil: undefined },
+  ),
   extraDetails: fc.boolean(),
   ttlSeconds: fc.option(fc.integer({ min: 1, max: 4000 }), { nil: undefined }),
   maxTtlSeconds: fc.integer({ min: 1, max: 3600 }),
@@ -137,13 +169,23 @@ function requestedDetails(step: Step, parent: ChainLink): ToolAccessDetail[] | u
 type Expected = { ok: true } | { ok: false; reason: string; error: string };
 
 /** What the rules say should happen, computed without the code under test. */
-function expected(parent: Node, step: Step, now: number, scopes: string[] | undefined, details: ToolAccessDetail[] | undefined): Expected {
+function expected(
+  parent: Node,
+  step: Step,
+  now: number,
+  scopes: string[] | undefined,
+  details: ToolAccessDetail[] | undefined,
+): Expected {
   const p = parent.link;
   if (p.expiresAt <= now) return { ok: false, reason: 'expired_parent', error: 'invalid_request' };
-  if (step.delegate === (p.actors[0] ?? p.subject)) return { ok: false, reason: 'self_delegation', error: 'invalid_request' };
-  if (p.depth + 1 > Math.min(...parent.limits, step.delegateMaxDepth)) return { ok: false, reason: 'too_deep', error: 'invalid_request' };
-  if (scopes?.some((s) => !oracleCovered(s, p.scopes))) return { ok: false, reason: 'widened_scope', error: 'invalid_scope' };
-  if (details?.some((d) => !oracleDetailCovered(d, p.details))) return { ok: false, reason: 'widened_details', error: 'invalid_request' };
+  if (step.delegate === (p.actors[0] ?? p.subject))
+    return { ok: false, reason: 'self_delegation', error: 'invalid_request' };
+  if (p.depth + 1 > Math.min(...parent.limits, step.delegateMaxDepth))
+    return { ok: false, reason: 'too_deep', error: 'invalid_request' };
+  if (scopes?.some((s) => !oracleCovered(s, p.scopes)))
+    return { ok: false, reason: 'widened_scope', error: 'invalid_scope' };
+  if (details?.some((d) => !oracleDetailCovered(d, p.details)))
+    return { ok: false, reason: 'widened_details', error: 'invalid_request' };
   return { ok: true };
 }
 
@@ -178,16 +220,23 @@ function grow(root: Root, steps: Step[]): Node[] {
     const limits = [...parent.limits, step.delegateMaxDepth];
     // Scopes and details only narrow.
     assert.ok(isSubset(child.scopes, p.scopes), 'child scope not covered by the parent');
-    assert.ok(child.scopes.every((s) => oracleCovered(s, p.scopes)), 'child scope outside the parent (oracle)');
+    assert.ok(
+      child.scopes.every((s) => oracleCovered(s, p.scopes)),
+      'child scope outside the parent (oracle)',
+    );
     assert.ok(detailsSubset(child.details, p.details), 'child details not covered by the parent');
-    assert.ok(child.details.every((d) => oracleDetailCovered(d, p.details)), 'child details outside the parent (oracle)');
+    assert.ok(
+      child.details.every((d) => oracleDetailCovered(d, p.details)),
+      'child details outside the parent (oracle)',
+    );
     // Expiry only shortens, and never past the server maximum.
     assert.ok(child.expiresAt <= p.expiresAt, 'child outlives its parent');
     assert.ok(child.expiresAt <= now + step.maxTtlSeconds, 'child lives longer than the maximum');
     assert.ok(child.expiresAt > now, 'child born expired');
     // Depth grows by one and stays within every limit on the path.
     assert.equal(child.depth, p.depth + 1);
-    for (const limit of limits) assert.ok(child.depth <= limit, `depth ${child.depth} over a limit of ${limit}`);
+    for (const limit of limits)
+      assert.ok(child.depth <= limit, `depth ${child.depth} over a limit of ${limit}`);
     assert.equal(child.maxDepth, Math.min(...limits));
     // The chain records where it came from.
     assert.equal(child.subject, p.subject);
@@ -205,7 +254,8 @@ const arbTree = fc.tuple(arbRoot, fc.array(arbStep, { minLength: 1, maxLength: 4
 /** The jtis from the root down to `i`'s parent, by following recorded parent pointers. */
 function pathTo(nodes: Node[], i: number): string[] {
   const path: string[] = [];
-  for (let at = nodes[i]?.parent; at !== undefined; at = nodes[at]?.parent) path.unshift((nodes[at] as Node).link.jti);
+  for (let at = nodes[i]?.parent; at !== undefined; at = nodes[at]?.parent)
+    path.unshift((nodes[at] as Node).link.jti);
   return path;
 }
 
@@ -251,16 +301,36 @@ describe('delegation trees (property)', () => {
   });
 
   test('a request that widens is always refused', () => {
-    const arbWidening = fc.oneof(fc.constantFrom(...SCOPES), fc.stringMatching(/^[a-z:/]{1,10}\*?$/));
+    const arbWidening = fc.oneof(
+      fc.constantFrom(...SCOPES),
+      fc.stringMatching(/^[a-z:/]{1,10}\*?$/),
+    );
     fc.assert(
-      fc.property(arbTree, fc.nat(), arbWidening, fc.constantFrom(...AGENTS), (tree, pick, extra, delegateId) => {
-        const nodes = grow(...tree);
-        const parent = (nodes[pick % nodes.length] as Node).link;
-        fc.pre(!oracleCovered(extra, parent.scopes));
-        const result = delegate(parent, { delegate: delegateId, delegateMaxDepth: 10, scopes: [...parent.scopes, extra], now: T0, maxTtlSeconds: 3600 });
-        assert.equal(result.ok, false);
-        if (!result.ok) assert.ok(['widened_scope', 'expired_parent', 'self_delegation', 'too_deep'].includes(result.reason));
-      }),
+      fc.property(
+        arbTree,
+        fc.nat(),
+        arbWidening,
+        fc.constantFrom(...AGENTS),
+        (tree, pick, extra, delegateId) => {
+          const nodes = grow(...tree);
+          const parent = (nodes[pick % nodes.length] as Node).link;
+          fc.pre(!oracleCovered(extra, parent.scopes));
+          const result = delegate(parent, {
+            delegate: delegateId,
+            delegateMaxDepth: 10,
+            scopes: [...parent.scopes, extra],
+            now: T0,
+            maxTtlSeconds: 3600,
+          });
+          assert.equal(result.ok, false);
+          if (!result.ok)
+            assert.ok(
+              ['widened_scope', 'expired_parent', 'self_delegation', 'too_deep'].includes(
+                result.reason,
+              ),
+            );
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -2,14 +2,26 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MandateError } from '../core/errors.js';
 import type { ToolAccessDetail } from './authorization-details.js';
-import { actorsOf, delegate, nestAct, type ActClaim, type ChainLink, type DelegationRequest } from './chain.js';
+import {
+  actorsOf,
+  delegate,
+  nestAct,
+  type ActClaim,
+  type ChainLink,
+  type DelegationRequest,
+} from './chain.js';
 
 const A = 'spiffe://example.org/agent/a';
 const B = 'spiffe://example.org/agent/b';
 const C = 'spiffe://example.org/agent/c';
 const NOW = 1_700_000_000;
 
-const github: ToolAccessDetail = { type: 'tool_access', tools: ['tool:github/*'], locations: ['https://mcp/github'], actions: ['read', 'write'] };
+const github: ToolAccessDetail = {
+  type: 'tool_access',
+  tools: ['tool:github/*'],
+  locations: ['https://mcp/github'],
+  actions: ['read', 'write'],
+};
 
 function root(over: Partial<ChainLink & { act?: ActClaim }> = {}): ChainLink & { act?: ActClaim } {
   return {
@@ -31,12 +43,20 @@ function request(over: Partial<DelegationRequest> = {}): DelegationRequest {
   return { delegate: B, delegateMaxDepth: 5, now: NOW, maxTtlSeconds: 300, ...over };
 }
 
-function refused(result: ReturnType<typeof delegate>, error: string, reason: string, text: string): void {
+function refused(
+  result: ReturnType<typeof delegate>,
+  error: string,
+  reason: string,
+  text: string,
+): void {
   assert.equal(result.ok, false);
   if (result.ok) return;
   assert.equal(result.error, error);
   assert.equal(result.reason, reason);
-  assert.ok(result.message.includes(text), `message \`${result.message}\` does not name \`${text}\``);
+  assert.ok(
+    result.message.includes(text),
+    `message \`${result.message}\` does not name \`${text}\``,
+  );
 }
 
 describe('nestAct and actorsOf', () => {
@@ -51,14 +71,35 @@ describe('nestAct and actorsOf', () => {
 
 describe('delegate', () => {
   test('a hop keeps the subject, nests act, narrows and records ancestors', () => {
-    const r = delegate(root(), request({ scopes: ['tool:github/create_issue'], details: [{ type: 'tool_access', tools: ['tool:github/create_issue'], locations: ['https://mcp/github'], actions: ['write'] }], ttlSeconds: 120 }));
+    const r = delegate(
+      root(),
+      request({
+        scopes: ['tool:github/create_issue'],
+        details: [
+          {
+            type: 'tool_access',
+            tools: ['tool:github/create_issue'],
+            locations: ['https://mcp/github'],
+            actions: ['write'],
+          },
+        ],
+        ttlSeconds: 120,
+      }),
+    );
     assert.ok(r.ok);
     assert.deepEqual(r.child, {
       subject: 'user:alice',
       actors: [B, A],
       act: { sub: B, act: { sub: A } },
       scopes: ['tool:github/create_issue'],
-      details: [{ type: 'tool_access', tools: ['tool:github/create_issue'], locations: ['https://mcp/github'], actions: ['write'] }],
+      details: [
+        {
+          type: 'tool_access',
+          tools: ['tool:github/create_issue'],
+          locations: ['https://mcp/github'],
+          actions: ['write'],
+        },
+      ],
       expiresAt: NOW + 120,
       depth: 1,
       ancestors: ['root'],
@@ -104,7 +145,11 @@ describe('delegate', () => {
 
   describe('expiry', () => {
     test('is the earliest of parent exp, now + requested ttl, now + max ttl', () => {
-      const at = (ttlSeconds: number | undefined, parentExp: number, maxTtlSeconds = 300): number => {
+      const at = (
+        ttlSeconds: number | undefined,
+        parentExp: number,
+        maxTtlSeconds = 300,
+      ): number => {
         const r = delegate(root({ expiresAt: parentExp }), request({ ttlSeconds, maxTtlSeconds }));
         assert.ok(r.ok);
         return r.child.expiresAt;
@@ -117,32 +162,65 @@ describe('delegate', () => {
     });
 
     test('expired_parent when the parent expires at or before now', () => {
-      refused(delegate(root({ expiresAt: NOW }), request()), 'invalid_request', 'expired_parent', 'the parent token `root` expired at');
-      refused(delegate(root({ expiresAt: NOW - 1 }), request()), 'invalid_request', 'expired_parent', `${NOW - 1}`);
+      refused(
+        delegate(root({ expiresAt: NOW }), request()),
+        'invalid_request',
+        'expired_parent',
+        'the parent token `root` expired at',
+      );
+      refused(
+        delegate(root({ expiresAt: NOW - 1 }), request()),
+        'invalid_request',
+        'expired_parent',
+        `${NOW - 1}`,
+      );
       assert.ok(delegate(root({ expiresAt: NOW + 1 }), request()).ok);
     });
   });
 
   test('self_delegation when the delegate is the current actor', () => {
-    refused(delegate(root(), request({ delegate: A })), 'invalid_request', 'self_delegation', `\`${A}\` is the current actor`);
+    refused(
+      delegate(root(), request({ delegate: A })),
+      'invalid_request',
+      'self_delegation',
+      `\`${A}\` is the current actor`,
+    );
     // An earlier actor is not the current one.
-    assert.ok(delegate(root({ actors: [B, A], act: { sub: B, act: { sub: A } } }), request({ delegate: A })).ok);
+    assert.ok(
+      delegate(root({ actors: [B, A], act: { sub: B, act: { sub: A } } }), request({ delegate: A }))
+        .ok,
+    );
   });
 
   describe('depth', () => {
     test('too_deep past the parent chain limit', () => {
-      refused(delegate(root({ depth: 3, maxDepth: 3 }), request()), 'invalid_request', 'too_deep', 'depth 4, over the chain\'s limit of 3');
+      refused(
+        delegate(root({ depth: 3, maxDepth: 3 }), request()),
+        'invalid_request',
+        'too_deep',
+        "depth 4, over the chain's limit of 3",
+      );
       const r = delegate(root({ depth: 2, maxDepth: 3 }), request());
       assert.ok(r.ok);
       assert.equal(r.child.depth, 3);
     });
 
     test("too_deep past the delegate's own limit, which then binds the rest of the chain", () => {
-      refused(delegate(root(), request({ delegateMaxDepth: 0 })), 'invalid_request', 'too_deep', 'limit of 0');
+      refused(
+        delegate(root(), request({ delegateMaxDepth: 0 })),
+        'invalid_request',
+        'too_deep',
+        'limit of 0',
+      );
       const r = delegate(root({ maxDepth: 9 }), request({ delegateMaxDepth: 1 }));
       assert.ok(r.ok);
       assert.equal(r.child.maxDepth, 1);
-      refused(delegate({ ...r.child, jti: 'c' }, request({ delegate: C, delegateMaxDepth: 9 })), 'invalid_request', 'too_deep', 'limit of 1');
+      refused(
+        delegate({ ...r.child, jti: 'c' }, request({ delegate: C, delegateMaxDepth: 9 })),
+        'invalid_request',
+        'too_deep',
+        'limit of 1',
+      );
     });
 
     test('the limit never grows', () => {
@@ -154,17 +232,42 @@ describe('delegate', () => {
 
   describe('scopes', () => {
     test('widened_scope names every item the parent lacks', () => {
-      refused(delegate(root(), request({ scopes: ['tool:github/list', 'tool:slack/read', 'tool:*'] })), 'invalid_scope', 'widened_scope', '`tool:* tool:slack/read`');
+      refused(
+        delegate(root(), request({ scopes: ['tool:github/list', 'tool:slack/read', 'tool:*'] })),
+        'invalid_scope',
+        'widened_scope',
+        '`tool:* tool:slack/read`',
+      );
     });
 
     test('wildcard edges', () => {
       const parent = root({ scopes: ['tool:github/*', 'tool:slack/post'] });
       assert.ok(delegate(parent, request({ scopes: ['tool:github/*'] })).ok);
       assert.ok(delegate(parent, request({ scopes: ['tool:github/admin/*'] })).ok);
-      refused(delegate(parent, request({ scopes: ['tool:github*'] })), 'invalid_scope', 'widened_scope', 'tool:github*');
-      refused(delegate(parent, request({ scopes: ['tool:slack/*'] })), 'invalid_scope', 'widened_scope', 'tool:slack/*');
-      refused(delegate(parent, request({ scopes: ['*'] })), 'invalid_scope', 'widened_scope', '`*`');
-      refused(delegate(root({ scopes: [] }), request({ scopes: ['a'] })), 'invalid_scope', 'widened_scope', '`a`');
+      refused(
+        delegate(parent, request({ scopes: ['tool:github*'] })),
+        'invalid_scope',
+        'widened_scope',
+        'tool:github*',
+      );
+      refused(
+        delegate(parent, request({ scopes: ['tool:slack/*'] })),
+        'invalid_scope',
+        'widened_scope',
+        'tool:slack/*',
+      );
+      refused(
+        delegate(parent, request({ scopes: ['*'] })),
+        'invalid_scope',
+        'widened_scope',
+        '`*`',
+      );
+      refused(
+        delegate(root({ scopes: [] }), request({ scopes: ['a'] })),
+        'invalid_scope',
+        'widened_scope',
+        '`a`',
+      );
     });
 
     test('an empty request yields no scopes', () => {
@@ -176,9 +279,27 @@ describe('delegate', () => {
 
   describe('authorization details', () => {
     test('widened_details for a detail the parent does not cover', () => {
-      refused(delegate(root(), request({ details: [{ type: 'tool_access', tools: ['tool:github/list'] }] })), 'invalid_request', 'widened_details', 'authorization_details');
-      refused(delegate(root(), request({ details: [{ ...github, actions: ['delete'] }] })), 'invalid_request', 'widened_details', 'not covered');
-      refused(delegate(root({ details: [] }), request({ details: [github] })), 'invalid_request', 'widened_details', 'not covered');
+      refused(
+        delegate(
+          root(),
+          request({ details: [{ type: 'tool_access', tools: ['tool:github/list'] }] }),
+        ),
+        'invalid_request',
+        'widened_details',
+        'authorization_details',
+      );
+      refused(
+        delegate(root(), request({ details: [{ ...github, actions: ['delete'] }] })),
+        'invalid_request',
+        'widened_details',
+        'not covered',
+      );
+      refused(
+        delegate(root({ details: [] }), request({ details: [github] })),
+        'invalid_request',
+        'widened_details',
+        'not covered',
+      );
     });
 
     test('an empty request yields no details', () => {
@@ -189,12 +310,37 @@ describe('delegate', () => {
   });
 
   test('refusals are checked in a fixed order', () => {
-    const everything = request({ delegate: A, delegateMaxDepth: 0, scopes: ['x'], details: [{ type: 'tool_access', tools: ['x'] }] });
-    refused(delegate(root({ expiresAt: NOW }), everything), 'invalid_request', 'expired_parent', 'expired');
+    const everything = request({
+      delegate: A,
+      delegateMaxDepth: 0,
+      scopes: ['x'],
+      details: [{ type: 'tool_access', tools: ['x'] }],
+    });
+    refused(
+      delegate(root({ expiresAt: NOW }), everything),
+      'invalid_request',
+      'expired_parent',
+      'expired',
+    );
     refused(delegate(root(), everything), 'invalid_request', 'self_delegation', 'itself');
-    refused(delegate(root(), { ...everything, delegate: B }), 'invalid_request', 'too_deep', 'depth');
-    refused(delegate(root(), { ...everything, delegate: B, delegateMaxDepth: 5 }), 'invalid_scope', 'widened_scope', 'scope');
-    refused(delegate(root(), { ...everything, delegate: B, delegateMaxDepth: 5, scopes: [] }), 'invalid_request', 'widened_details', 'details');
+    refused(
+      delegate(root(), { ...everything, delegate: B }),
+      'invalid_request',
+      'too_deep',
+      'depth',
+    );
+    refused(
+      delegate(root(), { ...everything, delegate: B, delegateMaxDepth: 5 }),
+      'invalid_scope',
+      'widened_scope',
+      'scope',
+    );
+    refused(
+      delegate(root(), { ...everything, delegate: B, delegateMaxDepth: 5, scopes: [] }),
+      'invalid_request',
+      'widened_details',
+      'details',
+    );
   });
 
   describe('malformed input throws instead of deciding', () => {
@@ -203,7 +349,8 @@ describe('delegate', () => {
     };
 
     test('requested ttl', () => {
-      for (const ttlSeconds of [0, -5, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) throws(() => delegate(root(), request({ ttlSeconds })), 'invalid_request');
+      for (const ttlSeconds of [0, -5, 1.5, Number.NaN, Number.POSITIVE_INFINITY])
+        throws(() => delegate(root(), request({ ttlSeconds })), 'invalid_request');
     });
 
     test('server-side numbers', () => {

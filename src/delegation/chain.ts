@@ -52,11 +52,17 @@ export interface DelegationRequest {
   maxTtlSeconds: number;
 }
 
-export type DelegationRefusal = 'widened_scope' | 'widened_details' | 'too_deep' | 'expired_parent' | 'self_delegation';
+export type DelegationRefusal =
+  'widened_scope' | 'widened_details' | 'too_deep' | 'expired_parent' | 'self_delegation';
 
 export type DelegationResult =
   | { ok: true; child: Omit<ChainLink, 'jti'> & { act: ActClaim } }
-  | { ok: false; error: 'invalid_scope' | 'invalid_request'; reason: DelegationRefusal; message: string };
+  | {
+      ok: false;
+      error: 'invalid_scope' | 'invalid_request';
+      reason: DelegationRefusal;
+      message: string;
+    };
 
 /**
  * The `act` claim for a token whose current actor is `current`, after the actors in `previous`
@@ -82,10 +88,17 @@ export function actorsOf(act?: ActClaim): string[] {
 
 /** The `act` claim listing `actors` (current first); undefined for none. */
 function actOf(actors: readonly string[]): ActClaim | undefined {
-  return actors.reduceRight<ActClaim | undefined>((previous, sub) => nestAct(sub, previous), undefined);
+  return actors.reduceRight<ActClaim | undefined>(
+    (previous, sub) => nestAct(sub, previous),
+    undefined,
+  );
 }
 
-function refuse(error: 'invalid_scope' | 'invalid_request', reason: DelegationRefusal, message: string): DelegationResult {
+function refuse(
+  error: 'invalid_scope' | 'invalid_request',
+  reason: DelegationRefusal,
+  message: string,
+): DelegationResult {
   return { ok: false, error, reason, message };
 }
 
@@ -99,11 +112,23 @@ function checkInputs(parent: ChainLink, req: DelegationRequest): void {
   const isCount = (n: number): boolean => Number.isSafeInteger(n) && n >= 0;
   requireNumber(Number.isFinite(req.now), '`now` must be a finite number');
   requireNumber(Number.isFinite(parent.expiresAt), 'parent `expiresAt` must be a finite number');
-  requireNumber(isCount(parent.depth) && isCount(parent.maxDepth), 'parent `depth` and `maxDepth` must be non-negative integers');
+  requireNumber(
+    isCount(parent.depth) && isCount(parent.maxDepth),
+    'parent `depth` and `maxDepth` must be non-negative integers',
+  );
   requireNumber(isCount(req.delegateMaxDepth), '`delegateMaxDepth` must be a non-negative integer');
-  requireNumber(Number.isSafeInteger(req.maxTtlSeconds) && req.maxTtlSeconds > 0, '`maxTtlSeconds` must be a positive integer');
-  if (req.ttlSeconds !== undefined && !(Number.isSafeInteger(req.ttlSeconds) && req.ttlSeconds > 0)) {
-    throw new MandateError('invalid_request', 'the requested lifetime must be a positive whole number of seconds');
+  requireNumber(
+    Number.isSafeInteger(req.maxTtlSeconds) && req.maxTtlSeconds > 0,
+    '`maxTtlSeconds` must be a positive integer',
+  );
+  if (
+    req.ttlSeconds !== undefined &&
+    !(Number.isSafeInteger(req.ttlSeconds) && req.ttlSeconds > 0)
+  ) {
+    throw new MandateError(
+      'invalid_request',
+      'the requested lifetime must be a positive whole number of seconds',
+    );
   }
 }
 
@@ -130,25 +155,39 @@ function copyDetails(details: readonly ToolAccessDetail[]): ToolAccessDetail[] {
  * const r = delegate(parentLink, { delegate: 'spiffe://td/agent/b', delegateMaxDepth: 3, scopes: ['tool:github/list'], now, maxTtlSeconds: 900 });
  * if (!r.ok) throw new MandateError(r.error, r.message);
  */
-export function delegate(parent: ChainLink & { act?: ActClaim }, req: DelegationRequest): DelegationResult {
+export function delegate(
+  parent: ChainLink & { act?: ActClaim },
+  req: DelegationRequest,
+): DelegationResult {
   checkInputs(parent, req);
   parseSpiffeId(req.delegate);
   // INVARIANT: `act` and `actors` describe the same chain; the child's `act` is built from the
   // parent's, so a mismatch would make the signed claim disagree with what is stored.
   if (parent.act !== undefined && !sameList(actorsOf(parent.act), parent.actors)) {
-    throw new MandateError('internal', `parent ${quote(parent.jti)} has an \`act\` claim that does not match its actors`);
+    throw new MandateError(
+      'internal',
+      `parent ${quote(parent.jti)} has an \`act\` claim that does not match its actors`,
+    );
   }
 
   // INVARIANT: an expired parent grants nothing, so it cannot be delegated.
   if (parent.expiresAt <= req.now) {
-    return refuse('invalid_request', 'expired_parent', `the parent token ${quote(parent.jti)} expired at ${parent.expiresAt}`);
+    return refuse(
+      'invalid_request',
+      'expired_parent',
+      `the parent token ${quote(parent.jti)} expired at ${parent.expiresAt}`,
+    );
   }
 
   // INVARIANT: a hop changes who acts. The current actor is the outermost `act`, or the subject
   // itself for a token without one (an agent's own task).
   const currentActor = parent.actors[0] ?? parent.subject;
   if (req.delegate === currentActor) {
-    return refuse('invalid_request', 'self_delegation', `${quote(req.delegate)} is the current actor and cannot delegate to itself`);
+    return refuse(
+      'invalid_request',
+      'self_delegation',
+      `${quote(req.delegate)} is the current actor and cannot delegate to itself`,
+    );
   }
 
   // INVARIANT: depth + 1 <= the smallest limit on the chain, the delegate's own limit included;
@@ -156,20 +195,32 @@ export function delegate(parent: ChainLink & { act?: ActClaim }, req: Delegation
   const depth = parent.depth + 1;
   const maxDepth = Math.min(parent.maxDepth, req.delegateMaxDepth);
   if (depth > maxDepth) {
-    return refuse('invalid_request', 'too_deep', `delegation would reach depth ${depth}, over the chain's limit of ${maxDepth}`);
+    return refuse(
+      'invalid_request',
+      'too_deep',
+      `delegation would reach depth ${depth}, over the chain's limit of ${maxDepth}`,
+    );
   }
 
   // INVARIANT: child scopes ⊆ parent scopes. A requested scope the parent lacks is an error,
   // never silently dropped: the caller asked for something the parent cannot give.
   const { scopes, widened } = narrow(req.scopes, parent.scopes);
   if (widened.length > 0) {
-    return refuse('invalid_scope', 'widened_scope', `requested scope ${quote(formatScope(widened))} is not covered by the parent token's scope`);
+    return refuse(
+      'invalid_scope',
+      'widened_scope',
+      `requested scope ${quote(formatScope(widened))} is not covered by the parent token's scope`,
+    );
   }
 
   // INVARIANT: child authorization_details ⊆ parent authorization_details (per detail).
   const details = copyDetails(req.details ?? parent.details);
   if (!detailsSubset(details, parent.details)) {
-    return refuse('invalid_request', 'widened_details', "requested authorization_details are not covered by the parent token's authorization_details");
+    return refuse(
+      'invalid_request',
+      'widened_details',
+      "requested authorization_details are not covered by the parent token's authorization_details",
+    );
   }
 
   // INVARIANT: child exp <= parent exp, and no hop lives longer than the server's maximum.

@@ -29,18 +29,25 @@ export class GrantService {
 
   /** The grant as it is now (`expired` once active past its expiry). */
   current(g: GrantRecord): GrantRecord {
-    return g.status === 'active' && g.expiresAt <= this.clock.now() ? { ...g, status: 'expired' } : g;
+    return g.status === 'active' && g.expiresAt <= this.clock.now()
+      ? { ...g, status: 'expired' }
+      : g;
   }
 
-  async list(filter: { human?: string; agent?: string; status?: GrantRecord['status'] } = {}): Promise<GrantRecord[]> {
+  async list(
+    filter: { human?: string; agent?: string; status?: GrantRecord['status'] } = {},
+  ): Promise<GrantRecord[]> {
     const { status, ...rest } = filter;
-    return (await this.store.read.grants.list(rest)).map((g) => this.current(g)).filter((g) => status === undefined || g.status === status);
+    return (await this.store.read.grants.list(rest))
+      .map((g) => this.current(g))
+      .filter((g) => status === undefined || g.status === status);
   }
 
   /** A grant `by` may see: their own, or any for the admin; `not_found` otherwise. */
   async get(id: string, by: Human): Promise<GrantRecord> {
     const g = await this.store.read.grants.get(id);
-    if (!g || (!by.admin && g.human !== by.id)) throw new MandateError('not_found', `no grant \`${id.slice(0, 80)}\` of yours`, { id });
+    if (!g || (!by.admin && g.human !== by.id))
+      throw new MandateError('not_found', `no grant \`${id.slice(0, 80)}\` of yours`, { id });
     return this.current(g);
   }
 
@@ -55,8 +62,21 @@ export class GrantService {
       const updated: GrantRecord = { ...g, status: 'revoked', revokedAt: this.clock.now() };
       await tx.grants.update(updated);
       // Every token derived from the grant carries its id: one event revokes them all, wherever they are checked.
-      await tx.revocations.append({ kind: 'grant', subject: g.id, at: updated.revokedAt!, expiresAt: g.expiresAt, cause: 'grant.revoke' });
-      await tx.audit.append({ actor, action: 'grant.revoke', target: `grant:${g.id}`, outcome: 'success', requestId: ctx.requestId, details: { human: g.human, agent: g.agent } });
+      await tx.revocations.append({
+        kind: 'grant',
+        subject: g.id,
+        at: updated.revokedAt!,
+        expiresAt: g.expiresAt,
+        cause: 'grant.revoke',
+      });
+      await tx.audit.append({
+        actor,
+        action: 'grant.revoke',
+        target: `grant:${g.id}`,
+        outcome: 'success',
+        requestId: ctx.requestId,
+        details: { human: g.human, agent: g.agent },
+      });
       return { grant: updated, changed: true };
     });
     if (changed) this.notices.grant('revoked', grant, actor);
@@ -68,30 +88,82 @@ export class GrantService {
    * now). Ends every task started under it. Audited as `grant.narrow` (before and after) and a
    * `task.end` per task ended.
    */
-  async narrow(id: string, by: Human, change: { scopes?: string[] | undefined; ttlSeconds?: number | undefined }, ctx: RequestContext): Promise<{ grant: GrantRecord; endedTasks: string[] }> {
+  async narrow(
+    id: string,
+    by: Human,
+    change: { scopes?: string[] | undefined; ttlSeconds?: number | undefined },
+    ctx: RequestContext,
+  ): Promise<{ grant: GrantRecord; endedTasks: string[] }> {
     await this.get(id, by);
-    if (change.scopes === undefined && change.ttlSeconds === undefined) throw new MandateError('invalid_request', 'say how to narrow the grant: `scopes`, `ttl` or both');
-    if (change.ttlSeconds !== undefined && (!Number.isInteger(change.ttlSeconds) || change.ttlSeconds < 1)) throw new MandateError('invalid_request', '`ttl` must be a whole number of seconds, at least 1');
+    if (change.scopes === undefined && change.ttlSeconds === undefined)
+      throw new MandateError(
+        'invalid_request',
+        'say how to narrow the grant: `scopes`, `ttl` or both',
+      );
+    if (
+      change.ttlSeconds !== undefined &&
+      (!Number.isInteger(change.ttlSeconds) || change.ttlSeconds < 1)
+    )
+      throw new MandateError(
+        'invalid_request',
+        '`ttl` must be a whole number of seconds, at least 1',
+      );
     const actor = actorOf(by);
     const now = this.clock.now();
     const grant = await this.store.transaction(async (tx) => {
       const g = await tx.grants.get(id);
       if (!g) throw new MandateError('not_found', `grant \`${id}\` does not exist`);
       const status = this.current(g).status;
-      if (status !== 'active') throw new MandateError('conflict', `grant \`${id}\` is ${status}; only an active grant can be narrowed`, { id, status });
-      const terms = narrowTerms({ scopes: g.scopes, expiresAt: g.expiresAt }, { scopes: change.scopes, expiresAt: change.ttlSeconds === undefined ? undefined : now + change.ttlSeconds * 1000 }, now);
+      if (status !== 'active')
+        throw new MandateError(
+          'conflict',
+          `grant \`${id}\` is ${status}; only an active grant can be narrowed`,
+          { id, status },
+        );
+      const terms = narrowTerms(
+        { scopes: g.scopes, expiresAt: g.expiresAt },
+        {
+          scopes: change.scopes,
+          expiresAt: change.ttlSeconds === undefined ? undefined : now + change.ttlSeconds * 1000,
+        },
+        now,
+      );
       if (!terms.ok) throw new MandateError(terms.error, terms.message);
       // Ending every task under the grant for nothing would only disrupt its agent.
-      if (!terms.narrowed) throw new MandateError('invalid_request', 'those are the grant\'s current terms: nothing to narrow');
-      const updated: GrantRecord = { ...g, scopes: terms.terms.scopes, expiresAt: terms.terms.expiresAt };
+      if (!terms.narrowed)
+        throw new MandateError(
+          'invalid_request',
+          "those are the grant's current terms: nothing to narrow",
+        );
+      const updated: GrantRecord = {
+        ...g,
+        scopes: terms.terms.scopes,
+        expiresAt: terms.terms.expiresAt,
+      };
       await tx.grants.update(updated);
-      await tx.audit.append({ actor, action: 'grant.narrow', target: `grant:${g.id}`, outcome: 'success', requestId: ctx.requestId, details: { human: g.human, agent: g.agent, before: { scopes: g.scopes, expires_at: g.expiresAt }, after: { scopes: updated.scopes, expires_at: updated.expiresAt } } });
+      await tx.audit.append({
+        actor,
+        action: 'grant.narrow',
+        target: `grant:${g.id}`,
+        outcome: 'success',
+        requestId: ctx.requestId,
+        details: {
+          human: g.human,
+          agent: g.agent,
+          before: { scopes: g.scopes, expires_at: g.expiresAt },
+          after: { scopes: updated.scopes, expires_at: updated.expiresAt },
+        },
+      });
       return updated;
     });
     // Told as soon as it commits: ending the tasks below may fail, the narrowing stands.
     this.notices.grant('narrowed', grant, actor);
     const endedTasks: string[] = [];
-    for (const t of await this.store.read.tasks.list({ agent: grant.agent, status: 'active', limit: 100_000 })) {
+    for (const t of await this.store.read.tasks.list({
+      agent: grant.agent,
+      status: 'active',
+      limit: 100_000,
+    })) {
       if (t.grantId !== grant.id) continue;
       await this.tasks.end(t.id, actor, ctx).catch((err: unknown) => {
         // A task that ended meanwhile is what we wanted anyway.

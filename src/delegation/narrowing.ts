@@ -12,9 +12,15 @@ export interface GrantTerms {
   expiresAt: number;
 }
 
-export type Narrowed = { ok: true; terms: GrantTerms; narrowed: boolean } | { ok: false; error: 'invalid_scope' | 'invalid_request'; message: string };
+export type Narrowed =
+  | { ok: true; terms: GrantTerms; narrowed: boolean }
+  | { ok: false; error: 'invalid_scope' | 'invalid_request'; message: string };
 
-export function narrowTerms(current: GrantTerms, change: { scopes?: readonly string[] | undefined; expiresAt?: number | undefined }, now: number): Narrowed {
+export function narrowTerms(
+  current: GrantTerms,
+  change: { scopes?: readonly string[] | undefined; expiresAt?: number | undefined },
+  now: number,
+): Narrowed {
   let scopes = current.scopes;
   if (change.scopes !== undefined) {
     let asked: string[];
@@ -23,15 +29,35 @@ export function narrowTerms(current: GrantTerms, change: { scopes?: readonly str
     } catch (err) {
       return { ok: false, error: 'invalid_scope', message: (err as Error).message };
     }
-    if (asked.length === 0) return { ok: false, error: 'invalid_scope', message: 'a grant needs at least one scope; deny or revoke it instead' };
+    if (asked.length === 0)
+      return {
+        ok: false,
+        error: 'invalid_scope',
+        message: 'a grant needs at least one scope; deny or revoke it instead',
+      };
     const wider = asked.filter((s) => !isSubset([s], current.scopes));
-    if (wider.length) return { ok: false, error: 'invalid_scope', message: `narrowing cannot add ${wider.map((s) => `\`${s}\``).join(', ')}: not covered by ${current.scopes.map((s) => `\`${s}\``).join(' ')}` };
+    if (wider.length)
+      return {
+        ok: false,
+        error: 'invalid_scope',
+        message: `narrowing cannot add ${wider.map((s) => `\`${s}\``).join(', ')}: not covered by ${current.scopes.map((s) => `\`${s}\``).join(' ')}`,
+      };
     scopes = asked;
   }
   let expiresAt = current.expiresAt;
   if (change.expiresAt !== undefined) {
-    if (!Number.isFinite(change.expiresAt) || change.expiresAt <= now) return { ok: false, error: 'invalid_request', message: 'the new expiry must be in the future' };
-    if (change.expiresAt > current.expiresAt) return { ok: false, error: 'invalid_request', message: `narrowing cannot extend a grant past ${new Date(current.expiresAt).toISOString()}` };
+    if (!Number.isFinite(change.expiresAt) || change.expiresAt <= now)
+      return {
+        ok: false,
+        error: 'invalid_request',
+        message: 'the new expiry must be in the future',
+      };
+    if (change.expiresAt > current.expiresAt)
+      return {
+        ok: false,
+        error: 'invalid_request',
+        message: `narrowing cannot extend a grant past ${new Date(current.expiresAt).toISOString()}`,
+      };
     expiresAt = change.expiresAt;
   }
   const narrowed = expiresAt < current.expiresAt || !isSubset(current.scopes, scopes);

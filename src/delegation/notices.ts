@@ -23,12 +23,20 @@ export class DelegationNotices {
     private readonly issuer: string,
     private readonly sink: NoticeSink | null,
     /** Told of each grant change after it commits, as a record (SSF `token-claims-change`); it must not throw. */
-    private readonly onGrant: (type: 'narrowed' | 'revoked', grant: GrantRecord) => void = () => undefined,
+    private readonly onGrant: (type: 'narrowed' | 'revoked', grant: GrantRecord) => void = () =>
+      undefined,
     /** The risk and restrictions in force for a pending approval's task and agent (docs/signals.md), told with `approval.requested`. */
-    private readonly inForce?: (a: ApprovalRecord) => { risk: number; restrictions: readonly string[] },
+    private readonly inForce?: (a: ApprovalRecord) => {
+      risk: number;
+      restrictions: readonly string[];
+    },
   ) {}
 
-  grantRequest(type: 'created' | 'approved' | 'denied', r: GrantRequestRecord, grant?: GrantRecord): void {
+  grantRequest(
+    type: 'created' | 'approved' | 'denied',
+    r: GrantRequestRecord,
+    grant?: GrantRecord,
+  ): void {
     this.emit(`grant_request.${type}`, {
       id: r.id,
       status: r.status,
@@ -84,7 +92,7 @@ export class DelegationNotices {
 
   private emit(type: string, data: Record<string, unknown>): void {
     try {
-      this.sink?.(({ type, data }));
+      this.sink?.({ type, data });
     } catch {
       // telling someone must never fail or undo the change itself
     }
@@ -92,5 +100,13 @@ export class DelegationNotices {
 }
 
 function grantData(g: GrantRecord) {
-  return { id: g.id, human: g.human, agent: g.agent, scopes: g.scopes, purpose: g.purpose, status: g.status, expires_at: iso(g.expiresAt) };
+  return {
+    id: g.id,
+    human: g.human,
+    agent: g.agent,
+    scopes: g.scopes,
+    purpose: g.purpose,
+    status: g.status,
+    expires_at: iso(g.expiresAt),
+  };
 }

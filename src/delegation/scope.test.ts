@@ -10,7 +10,10 @@ function rejects(input: string, reason: string): void {
     (err: unknown) => {
       assert.ok(err instanceof MandateError);
       assert.equal(err.code, 'invalid_scope');
-      assert.ok(err.message.includes(reason), `message \`${err.message}\` does not name \`${reason}\``);
+      assert.ok(
+        err.message.includes(reason),
+        `message \`${err.message}\` does not name \`${reason}\``,
+      );
       return true;
     },
   );
@@ -18,14 +21,19 @@ function rejects(input: string, reason: string): void {
 
 describe('parseScope', () => {
   test('splits on spaces, dedupes, keeps first-seen order', () => {
-    assert.deepEqual(parseScope('tool:github/create_issue tool:slack/* tool:github/create_issue'), ['tool:github/create_issue', 'tool:slack/*']);
+    assert.deepEqual(parseScope('tool:github/create_issue tool:slack/* tool:github/create_issue'), [
+      'tool:github/create_issue',
+      'tool:slack/*',
+    ]);
     assert.deepEqual(parseScope('  a   b '), ['a', 'b']);
     assert.deepEqual(parseScope(''), []);
     assert.deepEqual(parseScope('*'), ['*']);
   });
 
   test('accepts every printable ascii character except space, `"` and `\\`', () => {
-    const allowed = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i)).filter((c) => c !== '"' && c !== '\\' && c !== '*');
+    const allowed = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) =>
+      String.fromCharCode(0x21 + i),
+    ).filter((c) => c !== '"' && c !== '\\' && c !== '*');
     assert.deepEqual(parseScope(allowed.join('')), [allowed.join('')]);
   });
 
@@ -112,8 +120,14 @@ describe('isSubset', () => {
   test('every requested token is covered by some granted token', () => {
     assert.equal(isSubset([], []), true);
     assert.equal(isSubset(['a'], []), false);
-    assert.equal(isSubset(['tool:github/list', 'tool:slack/post'], ['tool:github/*', 'tool:slack/post']), true);
-    assert.equal(isSubset(['tool:github/list', 'tool:slack/read'], ['tool:github/*', 'tool:slack/post']), false);
+    assert.equal(
+      isSubset(['tool:github/list', 'tool:slack/post'], ['tool:github/*', 'tool:slack/post']),
+      true,
+    );
+    assert.equal(
+      isSubset(['tool:github/list', 'tool:slack/read'], ['tool:github/*', 'tool:slack/post']),
+      false,
+    );
   });
 });
 

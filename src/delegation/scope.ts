@@ -16,10 +16,12 @@ export const MAX_SCOPE_TOKEN_LENGTH = 256;
  */
 export function scopeTokenProblem(token: string): string | undefined {
   if (token.length === 0) return 'scope token is empty';
-  if (token.length > MAX_SCOPE_TOKEN_LENGTH) return `scope token exceeds ${MAX_SCOPE_TOKEN_LENGTH} characters`;
+  if (token.length > MAX_SCOPE_TOKEN_LENGTH)
+    return `scope token exceeds ${MAX_SCOPE_TOKEN_LENGTH} characters`;
   for (const ch of token) {
     const code = ch.codePointAt(0) ?? 0;
-    if (code < 0x21 || code > 0x7e || ch === '"' || ch === '\\') return `scope token contains the disallowed character ${quote(ch)}`;
+    if (code < 0x21 || code > 0x7e || ch === '"' || ch === '\\')
+      return `scope token contains the disallowed character ${quote(ch)}`;
   }
   const star = token.indexOf('*');
   if (star !== -1 && star !== token.length - 1) return '`*` is allowed only as the last character';
@@ -39,7 +41,10 @@ export function parseScope(s: string): string[] {
   for (const token of s.split(' ')) {
     if (token === '') continue;
     const problem = scopeTokenProblem(token);
-    if (problem) throw new MandateError('invalid_scope', `invalid scope ${quote(token)}: ${problem}`, { scope: token });
+    if (problem)
+      throw new MandateError('invalid_scope', `invalid scope ${quote(token)}: ${problem}`, {
+        scope: token,
+      });
     out.add(token);
   }
   return [...out];
@@ -88,7 +93,10 @@ export function isSubset(requested: readonly string[], granted: readonly string[
  * @example narrow(['tool:github/list', 'tool:slack/post'], ['tool:github/*'])
  *   // { scopes: ['tool:github/list'], widened: ['tool:slack/post'] }
  */
-export function narrow(requested: readonly string[] | undefined, granted: readonly string[]): { scopes: string[]; widened: string[] } {
+export function narrow(
+  requested: readonly string[] | undefined,
+  granted: readonly string[],
+): { scopes: string[]; widened: string[] } {
   if (requested === undefined) return { scopes: [...new Set(granted)], widened: [] };
   const scopes: string[] = [];
   const widened: string[] = [];

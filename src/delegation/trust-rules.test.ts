@@ -1,21 +1,34 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MandateError } from '../core/errors.js';
-import { evaluateTrust, isTrustPattern, matchesTrustPattern, validateTrustRule, type TrustRule } from './trust-rules.js';
+import {
+  evaluateTrust,
+  isTrustPattern,
+  matchesTrustPattern,
+  validateTrustRule,
+  type TrustRule,
+} from './trust-rules.js';
 
 const TD = 'example.org';
 const PLANNER = 'spiffe://example.org/agent/planner';
 const WORKER = 'spiffe://example.org/agent/worker/1';
 const PARTNER = 'spiffe://partner.net/agent/x';
 
-function query(from: string, to: string, depth = 1): { from: string; to: string; depth: number; localTrustDomain: string } {
+function query(
+  from: string,
+  to: string,
+  depth = 1,
+): { from: string; to: string; depth: number; localTrustDomain: string } {
   return { from, to, depth, localTrustDomain: TD };
 }
 
 function denied(decision: ReturnType<typeof evaluateTrust>, text: string): void {
   assert.equal(decision.allowed, false);
   if (decision.allowed) return;
-  assert.ok(decision.message.includes(text), `message \`${decision.message}\` does not name \`${text}\``);
+  assert.ok(
+    decision.message.includes(text),
+    `message \`${decision.message}\` does not name \`${text}\``,
+  );
 }
 
 describe('matchesTrustPattern', () => {
@@ -58,8 +71,25 @@ describe('matchesTrustPattern', () => {
 
 describe('isTrustPattern', () => {
   test('a SPIFFE ID, a SPIFFE ID + `/*`, or `*`', () => {
-    for (const p of ['*', PLANNER, 'spiffe://example.org', 'spiffe://example.org/*', 'spiffe://example.org/agent/*']) assert.equal(isTrustPattern(p), true, p);
-    for (const p of ['', '**', '/*', 'spiffe://*', 'spiffe://example.org/', 'spiffe://example.org/agent*', 'spiffe://example.org/*/x', 'spiffe://Example.org/a', 'https://example.org/a/*']) {
+    for (const p of [
+      '*',
+      PLANNER,
+      'spiffe://example.org',
+      'spiffe://example.org/*',
+      'spiffe://example.org/agent/*',
+    ])
+      assert.equal(isTrustPattern(p), true, p);
+    for (const p of [
+      '',
+      '**',
+      '/*',
+      'spiffe://*',
+      'spiffe://example.org/',
+      'spiffe://example.org/agent*',
+      'spiffe://example.org/*/x',
+      'spiffe://Example.org/a',
+      'https://example.org/a/*',
+    ]) {
       assert.equal(isTrustPattern(p), false, p);
     }
   });
@@ -67,15 +97,23 @@ describe('isTrustPattern', () => {
 
 describe('evaluateTrust', () => {
   test('deny by default', () => {
-    denied(evaluateTrust([], query(PLANNER, WORKER)), `no trust rule allows \`${PLANNER}\` to delegate to \`${WORKER}\``);
+    denied(
+      evaluateTrust([], query(PLANNER, WORKER)),
+      `no trust rule allows \`${PLANNER}\` to delegate to \`${WORKER}\``,
+    );
   });
 
   test('a rule applies only when both patterns match', () => {
-    const rules: TrustRule[] = [{ id: 'planner-to-workers', from: PLANNER, to: 'spiffe://example.org/agent/worker/*' }];
+    const rules: TrustRule[] = [
+      { id: 'planner-to-workers', from: PLANNER, to: 'spiffe://example.org/agent/worker/*' },
+    ];
     const ok = evaluateTrust(rules, query(PLANNER, WORKER));
     assert.deepEqual(ok, { allowed: true, rule: rules[0] });
     denied(evaluateTrust(rules, query(WORKER, PLANNER)), 'no trust rule allows');
-    denied(evaluateTrust(rules, query('spiffe://example.org/agent/other', WORKER)), 'no trust rule allows');
+    denied(
+      evaluateTrust(rules, query('spiffe://example.org/agent/other', WORKER)),
+      'no trust rule allows',
+    );
   });
 
   test('`*` on both sides allows any local pair and no foreign one', () => {
@@ -86,21 +124,55 @@ describe('evaluateTrust', () => {
   });
 
   test('delegating to another trust domain needs crossDomain', () => {
-    denied(evaluateTrust([{ id: 'to-partner', from: PLANNER, to: 'spiffe://partner.net/agent/*' }], query(PLANNER, PARTNER)), 'trust rule `to-partner` does not allow delegation across trust domains');
-    denied(evaluateTrust([{ id: 'to-partner', from: PLANNER, to: 'spiffe://partner.net/agent/*', crossDomain: false }], query(PLANNER, PARTNER)), 'across trust domains');
-    const ok = evaluateTrust([{ id: 'to-partner', from: PLANNER, to: 'spiffe://partner.net/agent/*', crossDomain: true }], query(PLANNER, PARTNER));
+    denied(
+      evaluateTrust(
+        [{ id: 'to-partner', from: PLANNER, to: 'spiffe://partner.net/agent/*' }],
+        query(PLANNER, PARTNER),
+      ),
+      'trust rule `to-partner` does not allow delegation across trust domains',
+    );
+    denied(
+      evaluateTrust(
+        [
+          {
+            id: 'to-partner',
+            from: PLANNER,
+            to: 'spiffe://partner.net/agent/*',
+            crossDomain: false,
+          },
+        ],
+        query(PLANNER, PARTNER),
+      ),
+      'across trust domains',
+    );
+    const ok = evaluateTrust(
+      [{ id: 'to-partner', from: PLANNER, to: 'spiffe://partner.net/agent/*', crossDomain: true }],
+      query(PLANNER, PARTNER),
+    );
     assert.equal(ok.allowed, true);
   });
 
   test('a foreign delegator crosses domains too', () => {
-    denied(evaluateTrust([{ id: 'from-partner', from: PARTNER, to: '*' }], query(PARTNER, WORKER)), 'trust rule `from-partner` does not allow delegation across trust domains');
-    assert.equal(evaluateTrust([{ id: 'from-partner', from: PARTNER, to: '*', crossDomain: true }], query(PARTNER, WORKER)).allowed, true);
+    denied(
+      evaluateTrust([{ id: 'from-partner', from: PARTNER, to: '*' }], query(PARTNER, WORKER)),
+      'trust rule `from-partner` does not allow delegation across trust domains',
+    );
+    assert.equal(
+      evaluateTrust(
+        [{ id: 'from-partner', from: PARTNER, to: '*', crossDomain: true }],
+        query(PARTNER, WORKER),
+      ).allowed,
+      true,
+    );
   });
 
   test('maxDepth refuses deeper delegations, naming the rule and its limit', () => {
     const rules: TrustRule[] = [{ id: 'shallow', from: '*', to: '*', maxDepth: 2 }];
     assert.equal(evaluateTrust(rules, query(PLANNER, WORKER, 2)).allowed, true);
-    denied(evaluateTrust(rules, query(PLANNER, WORKER, 3)), 'trust rule `shallow` allows delegation only up to depth 2, and this delegation would be at depth 3');
+    denied(
+      evaluateTrust(rules, query(PLANNER, WORKER, 3)),
+      'trust rule `shallow` allows delegation only up to depth 2, and this delegation would be at depth 3',
+    );
   });
 
   test('a later rule can allow what an earlier one refused; the first refusal is reported otherwise', () => {
@@ -115,7 +187,13 @@ describe('evaluateTrust', () => {
   });
 
   test('a malformed maxDepth refuses', () => {
-    denied(evaluateTrust([{ id: 'bad', from: '*', to: '*', maxDepth: Number.NaN }], query(PLANNER, WORKER)), 'trust rule `bad`');
+    denied(
+      evaluateTrust(
+        [{ id: 'bad', from: '*', to: '*', maxDepth: Number.NaN }],
+        query(PLANNER, WORKER),
+      ),
+      'trust rule `bad`',
+    );
   });
 
   test('user input in messages is escaped', () => {
@@ -127,13 +205,22 @@ describe('validateTrustRule', () => {
   const invalid = (input: unknown, field: string): void => {
     assert.throws(
       () => validateTrustRule(input),
-      (err: unknown) => err instanceof MandateError && err.code === 'invalid_request' && err.message.includes(`\`${field}\``),
+      (err: unknown) =>
+        err instanceof MandateError &&
+        err.code === 'invalid_request' &&
+        err.message.includes(`\`${field}\``),
     );
   };
 
   test('accepts valid rules and keeps only the given fields', () => {
-    assert.deepEqual(validateTrustRule({ id: 'r', from: '*', to: 'spiffe://example.org/agent/*' }), { id: 'r', from: '*', to: 'spiffe://example.org/agent/*' });
-    assert.deepEqual(validateTrustRule({ id: 'r', from: PLANNER, to: PARTNER, maxDepth: 2, crossDomain: true }), { id: 'r', from: PLANNER, to: PARTNER, maxDepth: 2, crossDomain: true });
+    assert.deepEqual(
+      validateTrustRule({ id: 'r', from: '*', to: 'spiffe://example.org/agent/*' }),
+      { id: 'r', from: '*', to: 'spiffe://example.org/agent/*' },
+    );
+    assert.deepEqual(
+      validateTrustRule({ id: 'r', from: PLANNER, to: PARTNER, maxDepth: 2, crossDomain: true }),
+      { id: 'r', from: PLANNER, to: PARTNER, maxDepth: 2, crossDomain: true },
+    );
   });
 
   test('rejects bad patterns, fields and types', () => {

@@ -35,7 +35,8 @@ export interface TrustQuery {
   localTrustDomain: string;
 }
 
-export type TrustDecision = { allowed: true; rule: TrustRule } | { allowed: false; message: string };
+export type TrustDecision =
+  { allowed: true; rule: TrustRule } | { allowed: false; message: string };
 
 const ANY_LOCAL = '*';
 const SUBTREE = '/*';
@@ -63,7 +64,11 @@ function trustDomainOf(id: string): string | undefined {
  *
  * @example matchesTrustPattern('spiffe://td/agent/*', 'spiffe://td/agent/x/y', 'td') // true
  */
-export function matchesTrustPattern(pattern: string, id: string, localTrustDomain: string): boolean {
+export function matchesTrustPattern(
+  pattern: string,
+  id: string,
+  localTrustDomain: string,
+): boolean {
   const trustDomain = trustDomainOf(id);
   if (trustDomain === undefined || !isTrustPattern(pattern)) return false;
   if (pattern === ANY_LOCAL) return trustDomain === localTrustDomain;
@@ -91,7 +96,11 @@ export function evaluateTrust(rules: readonly TrustRule[], query: TrustQuery): T
   const crossing = toDomain !== localTrustDomain || fromDomain !== toDomain;
   let refusal: string | undefined;
   for (const rule of rules) {
-    if (!matchesTrustPattern(rule.from, from, localTrustDomain) || !matchesTrustPattern(rule.to, to, localTrustDomain)) continue;
+    if (
+      !matchesTrustPattern(rule.from, from, localTrustDomain) ||
+      !matchesTrustPattern(rule.to, to, localTrustDomain)
+    )
+      continue;
     if (crossing && rule.crossDomain !== true) {
       refusal ??= `trust rule ${quote(rule.id)} does not allow delegation across trust domains, from ${quote(from)} to ${quote(to)}`;
       continue;
@@ -104,10 +113,15 @@ export function evaluateTrust(rules: readonly TrustRule[], query: TrustQuery): T
     return { allowed: true, rule };
   }
   // INVARIANT: deny by default.
-  return { allowed: false, message: refusal ?? `no trust rule allows ${quote(from)} to delegate to ${quote(to)}` };
+  return {
+    allowed: false,
+    message: refusal ?? `no trust rule allows ${quote(from)} to delegate to ${quote(to)}`,
+  };
 }
 
-const pattern = z.string().refine(isTrustPattern, { message: 'must be a spiffe id, a spiffe id followed by `/*`, or `*`' });
+const pattern = z
+  .string()
+  .refine(isTrustPattern, { message: 'must be a spiffe id, a spiffe id followed by `/*`, or `*`' });
 
 const TrustRuleSchema = z
   .object({

@@ -12,7 +12,9 @@ export function signWebhook(secret: string, body: string, unixSeconds: number): 
   return `t=${unixSeconds},v1=${hmacHex(secret, unixSeconds, body)}`;
 }
 
-export type WebhookCheck = { ok: true; timestamp: number } | { ok: false; reason: 'malformed' | 'bad_signature' | 'too_old' };
+export type WebhookCheck =
+  | { ok: true; timestamp: number }
+  | { ok: false; reason: 'malformed' | 'bad_signature' | 'too_old' };
 
 /**
  * What a receiver does with a delivery: parse the header, recompute the HMAC over the raw body
@@ -20,7 +22,13 @@ export type WebhookCheck = { ok: true; timestamp: number } | { ok: false; reason
  * `toleranceSeconds` away from now. Any `v1` entry may match (several appear while a secret is
  * rotated).
  */
-export function verifyWebhook(secret: string, body: string, header: string | undefined, nowSeconds: number, toleranceSeconds = 300): WebhookCheck {
+export function verifyWebhook(
+  secret: string,
+  body: string,
+  header: string | undefined,
+  nowSeconds: number,
+  toleranceSeconds = 300,
+): WebhookCheck {
   if (!header || header.length > 4096) return { ok: false, reason: 'malformed' };
   let t: number | undefined;
   const signatures: string[] = [];
@@ -33,7 +41,8 @@ export function verifyWebhook(secret: string, body: string, header: string | und
   }
   if (t === undefined || signatures.length === 0) return { ok: false, reason: 'malformed' };
   const expected = Buffer.from(hmacHex(secret, t, body), 'hex');
-  if (!signatures.some((s) => timingSafeEqual(Buffer.from(s, 'hex'), expected))) return { ok: false, reason: 'bad_signature' };
+  if (!signatures.some((s) => timingSafeEqual(Buffer.from(s, 'hex'), expected)))
+    return { ok: false, reason: 'bad_signature' };
   if (Math.abs(nowSeconds - t) > toleranceSeconds) return { ok: false, reason: 'too_old' };
   return { ok: true, timestamp: t };
 }

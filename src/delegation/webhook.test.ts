@@ -19,7 +19,12 @@ class Receiver {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        this.requests.push({ body, signature: String(req.headers['mandate-signature']), eventId: String(req.headers['mandate-event-id']), type: String(req.headers['mandate-event-type']) });
+        this.requests.push({
+          body,
+          signature: String(req.headers['mandate-signature']),
+          eventId: String(req.headers['mandate-event-id']),
+          type: String(req.headers['mandate-event-type']),
+        });
         const status = this.script.shift() ?? 204;
         if (status === 302) res.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' }).end();
         else res.writeHead(status).end();
@@ -42,13 +47,16 @@ describe('webhook delivery', () => {
     receiver.requests.length = 0;
     const n = new WebhookNotifier({ url: receiver.url, secret: SECRET, clock: systemClock });
     const id = n.send({ type: 'grant_request.created', data: { id: 'r1' } });
-    assert.equal(receiver.requests.length, 0, 'nothing was sent on the caller\'s time');
+    assert.equal(receiver.requests.length, 0, "nothing was sent on the caller's time");
     await n.idle();
     assert.equal(receiver.requests.length, 1);
     const [r] = receiver.requests;
     assert.equal(r!.eventId, id);
     assert.equal(r!.type, 'grant_request.created');
-    assert.equal(verifyWebhook(SECRET, r!.body, r!.signature, Math.floor(Date.now() / 1000)).ok, true);
+    assert.equal(
+      verifyWebhook(SECRET, r!.body, r!.signature, Math.floor(Date.now() / 1000)).ok,
+      true,
+    );
     assert.deepEqual(JSON.parse(r!.body).data, { id: 'r1' });
     assert.deepEqual(n.stats, { delivered: 1, failed: 0, dropped: 0, pending: 0, lastError: null });
   });
@@ -56,12 +64,24 @@ describe('webhook delivery', () => {
   test('a failing receiver gets the same event again with backoff, each attempt signed afresh, until it answers 2xx', async () => {
     receiver.requests.length = 0;
     receiver.script = [503, 500, 302];
-    const n = new WebhookNotifier({ url: receiver.url, secret: SECRET, clock: systemClock, baseDelayMs: 5 });
+    const n = new WebhookNotifier({
+      url: receiver.url,
+      secret: SECRET,
+      clock: systemClock,
+      baseDelayMs: 5,
+    });
     const id = n.send({ type: 'approval.requested', data: { id: 'a1' } });
     await n.idle();
     assert.equal(receiver.requests.length, 4, '503, 500, a redirect (not followed), then 204');
-    assert.ok(receiver.requests.every((r) => r.eventId === id && r.body === receiver.requests[0]!.body), 'the same event each time');
-    assert.ok(receiver.requests.every((r) => verifyWebhook(SECRET, r.body, r.signature, Math.floor(Date.now() / 1000)).ok));
+    assert.ok(
+      receiver.requests.every((r) => r.eventId === id && r.body === receiver.requests[0]!.body),
+      'the same event each time',
+    );
+    assert.ok(
+      receiver.requests.every(
+        (r) => verifyWebhook(SECRET, r.body, r.signature, Math.floor(Date.now() / 1000)).ok,
+      ),
+    );
     assert.equal(n.stats.delivered, 1);
     assert.match(n.stats.lastError ?? '', /attempt 3: answered 302/);
   });
@@ -69,7 +89,13 @@ describe('webhook delivery', () => {
   test('after maxAttempts it gives up and counts the failure', async () => {
     receiver.requests.length = 0;
     receiver.script = [500, 500, 500];
-    const n = new WebhookNotifier({ url: receiver.url, secret: SECRET, clock: systemClock, baseDelayMs: 1, maxAttempts: 3 });
+    const n = new WebhookNotifier({
+      url: receiver.url,
+      secret: SECRET,
+      clock: systemClock,
+      baseDelayMs: 1,
+      maxAttempts: 3,
+    });
     n.send({ type: 'x.y', data: {} });
     await n.idle();
     assert.equal(receiver.requests.length, 3);
@@ -77,19 +103,33 @@ describe('webhook delivery', () => {
   });
 
   test('an unreachable receiver fails without throwing into the caller; close stops the retries', async () => {
-    const n = new WebhookNotifier({ url: 'http://127.0.0.1:1/nothing', secret: SECRET, clock: systemClock, baseDelayMs: 60_000 });
+    const n = new WebhookNotifier({
+      url: 'http://127.0.0.1:1/nothing',
+      secret: SECRET,
+      clock: systemClock,
+      baseDelayMs: 60_000,
+    });
     n.send({ type: 'x.y', data: {} });
     // The first attempt fails; its retry waits a minute: close drops it instead.
     while (n.stats.lastError === null) await new Promise((resolve) => setImmediate(resolve));
     n.close();
     await n.idle();
     assert.equal(n.stats.pending, 0);
-    assert.equal(n.send({ type: 'x.y', data: {} }).startsWith('evt_'), true, 'sending after close is a no-op');
+    assert.equal(
+      n.send({ type: 'x.y', data: {} }).startsWith('evt_'),
+      true,
+      'sending after close is a no-op',
+    );
   });
 
   test('beyond maxQueued, events are dropped and counted rather than held without bound', async () => {
     receiver.requests.length = 0;
-    const n = new WebhookNotifier({ url: receiver.url, secret: SECRET, clock: systemClock, maxQueued: 2 });
+    const n = new WebhookNotifier({
+      url: receiver.url,
+      secret: SECRET,
+      clock: systemClock,
+      maxQueued: 2,
+    });
     for (let i = 0; i < 5; i++) n.send({ type: 'x.y', data: { i } });
     await n.idle();
     assert.equal(n.stats.dropped, 3);

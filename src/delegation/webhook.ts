@@ -47,10 +47,24 @@ export class WebhookNotifier {
   readonly #closing = new AbortController();
   readonly #idle: (() => void)[] = [];
   #pending = 0;
-  readonly #stats: WebhookStats = { delivered: 0, failed: 0, dropped: 0, pending: 0, lastError: null };
+  readonly #stats: WebhookStats = {
+    delivered: 0,
+    failed: 0,
+    dropped: 0,
+    pending: 0,
+    lastError: null,
+  };
 
   constructor(options: WebhookOptions) {
-    this.#o = { maxAttempts: 6, baseDelayMs: 1000, maxDelayMs: 5 * 60_000, timeoutMs: 10_000, maxQueued: 1000, fetch: globalThis.fetch, ...options } as Settings;
+    this.#o = {
+      maxAttempts: 6,
+      baseDelayMs: 1000,
+      maxDelayMs: 5 * 60_000,
+      timeoutMs: 10_000,
+      maxQueued: 1000,
+      fetch: globalThis.fetch,
+      ...options,
+    } as Settings;
   }
 
   /** Queues one event; returns its id at once. */
@@ -61,7 +75,12 @@ export class WebhookNotifier {
       this.#stats.dropped++;
       return id;
     }
-    const body = JSON.stringify({ id, type: event.type, created_at: new Date(this.#o.clock.now()).toISOString(), data: event.data });
+    const body = JSON.stringify({
+      id,
+      type: event.type,
+      created_at: new Date(this.#o.clock.now()).toISOString(),
+      data: event.data,
+    });
     this.#pending++;
     this.#schedule(() => this.#attempt(id, event.type, body, 1), 0);
     return id;
@@ -73,7 +92,9 @@ export class WebhookNotifier {
 
   /** Resolves once nothing is waiting or in flight (tests, shutdown). */
   idle(): Promise<void> {
-    return this.#pending === 0 ? Promise.resolve() : new Promise((resolve) => this.#idle.push(resolve));
+    return this.#pending === 0
+      ? Promise.resolve()
+      : new Promise((resolve) => this.#idle.push(resolve));
   }
 
   /** Stops: in-flight deliveries are aborted and no retry runs. */
@@ -92,7 +113,17 @@ export class WebhookNotifier {
       const res = await this.#o.fetch(this.#o.url, {
         method: 'POST',
         redirect: 'manual',
-        headers: { 'content-type': 'application/json', 'user-agent': 'mandate-webhook/1', 'mandate-event-id': id, 'mandate-event-type': type, [SIGNATURE_HEADER]: signWebhook(this.#o.secret, body, Math.floor(this.#o.clock.now() / 1000)) },
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'mandate-webhook/1',
+          'mandate-event-id': id,
+          'mandate-event-type': type,
+          [SIGNATURE_HEADER]: signWebhook(
+            this.#o.secret,
+            body,
+            Math.floor(this.#o.clock.now() / 1000),
+          ),
+        },
         body,
         signal: AbortSignal.any([this.#closing.signal, AbortSignal.timeout(this.#o.timeoutMs)]),
       });
@@ -113,7 +144,10 @@ export class WebhookNotifier {
       this.#done();
       return;
     }
-    this.#schedule(() => this.#attempt(id, type, body, attempt + 1), Math.min(this.#o.maxDelayMs, this.#o.baseDelayMs * 2 ** (attempt - 1)));
+    this.#schedule(
+      () => this.#attempt(id, type, body, attempt + 1),
+      Math.min(this.#o.maxDelayMs, this.#o.baseDelayMs * 2 ** (attempt - 1)),
+    );
   }
 
   #schedule(run: () => Promise<void>, delayMs: number): void {

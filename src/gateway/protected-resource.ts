@@ -20,7 +20,14 @@ export interface ProtectedResourceMetadata {
   resource_documentation?: string;
 }
 
-export function protectedResourceMetadata(o: { resource: string; name: string; issuer: string; scopes: string[]; dpopRequired: boolean; dpopAlgs: readonly string[] }): ProtectedResourceMetadata {
+export function protectedResourceMetadata(o: {
+  resource: string;
+  name: string;
+  issuer: string;
+  scopes: string[];
+  dpopRequired: boolean;
+  dpopAlgs: readonly string[];
+}): ProtectedResourceMetadata {
   return {
     resource: o.resource,
     authorization_servers: [o.issuer],

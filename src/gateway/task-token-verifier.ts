@@ -25,10 +25,17 @@ export interface LocalVerifierDeps {
 
 const MAX_AUDIENCES = 64;
 
-
 /** The principal's revocation facts: its token, task, ancestors, agents on the chain, grant, issue time and signing key. */
 export function revocableOf(p: Principal): RevocableToken {
-  return { jti: p.jti, task_id: p.taskId, ancestors: p.ancestors, agents: [...(p.grantId ? [] : [p.subject]), ...p.actors], grant_id: p.grantId ?? undefined, iat: p.issuedAt, kid: p.keyId ?? undefined };
+  return {
+    jti: p.jti,
+    task_id: p.taskId,
+    ancestors: p.ancestors,
+    agents: [...(p.grantId ? [] : [p.subject]), ...p.actors],
+    grant_id: p.grantId ?? undefined,
+    iat: p.issuedAt,
+    kid: p.keyId ?? undefined,
+  };
 }
 
 export class LocalTaskTokenVerifiers {
@@ -40,16 +47,23 @@ export class LocalTaskTokenVerifiers {
     this.#deps = deps;
     this.#keys = async (header, token) => {
       const keys = await deps.publishedKeys();
-      return createLocalJWKSet({ keys: keys.map((k) => ({ ...k.jwk, kid: k.kid, alg: k.alg })) })(header, token);
+      return createLocalJWKSet({ keys: keys.map((k) => ({ ...k.jwk, kid: k.kid, alg: k.alg })) })(
+        header,
+        token,
+      );
     };
   }
 
   /** Verifies a task token for `audience`; `{ error }` (with the SDK's reason) when it does not verify. */
-  async verify(token: string, audience: string): Promise<{ principal: Principal } | { error: string }> {
+  async verify(
+    token: string,
+    audience: string,
+  ): Promise<{ principal: Principal } | { error: string }> {
     try {
       return { principal: await this.#verifier(audience).verify(token) };
     } catch (err) {
-      if (err instanceof TokenVerificationError) return { error: `invalid_token (${err.reason}): ${err.message}` };
+      if (err instanceof TokenVerificationError)
+        return { error: `invalid_token (${err.reason}): ${err.message}` };
       throw err;
     }
   }
@@ -57,7 +71,8 @@ export class LocalTaskTokenVerifiers {
   #verifier(audience: string): TokenVerifier {
     let v = this.#byAudience.get(audience);
     if (!v) {
-      if (this.#byAudience.size >= MAX_AUDIENCES) this.#byAudience.delete(this.#byAudience.keys().next().value as string);
+      if (this.#byAudience.size >= MAX_AUDIENCES)
+        this.#byAudience.delete(this.#byAudience.keys().next().value as string);
       const { issuer, clock, revoked } = this.#deps;
       v = new TokenVerifier({
         issuer,

@@ -13,7 +13,12 @@ export interface Human {
 }
 
 /** The operator, as the admin bearer token or the local admin sign-in presents them. */
-export const ADMIN: Human = Object.freeze({ id: 'admin', groups: [], admin: true, method: 'token' }) as Human;
+export const ADMIN: Human = Object.freeze({
+  id: 'admin',
+  groups: [],
+  admin: true,
+  method: 'token',
+}) as Human;
 
 /** The audit actor for a human: `admin`, or `human:<id>` (so no human id can pass for `admin` or `system`). */
 export function actorOf(h: Human): string {

@@ -49,7 +49,15 @@ function mac(key: Buffer, body: string): string {
 
 function isLoginState(v: unknown): v is LoginState {
   const s = v as Partial<LoginState> | null;
-  return typeof s === 'object' && s !== null && typeof s.state === 'string' && typeof s.nonce === 'string' && typeof s.codeVerifier === 'string' && typeof s.returnTo === 'string' && typeof s.expiresAt === 'number';
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    typeof s.state === 'string' &&
+    typeof s.nonce === 'string' &&
+    typeof s.codeVerifier === 'string' &&
+    typeof s.returnTo === 'string' &&
+    typeof s.expiresAt === 'number'
+  );
 }
 
 /**
@@ -58,7 +66,8 @@ function isLoginState(v: unknown): v is LoginState {
  */
 export function safeReturnTo(returnTo: string | undefined, fallback: string): string {
   if (!returnTo || returnTo.length > 512) return fallback;
-  if (!returnTo.startsWith('/') || returnTo.startsWith('//') || returnTo.startsWith('/\\')) return fallback;
+  if (!returnTo.startsWith('/') || returnTo.startsWith('//') || returnTo.startsWith('/\\'))
+    return fallback;
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\\]/u.test(returnTo)) return fallback;
   return returnTo;

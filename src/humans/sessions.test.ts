@@ -24,9 +24,17 @@ describe('human sessions over a real SQLite store', () => {
   });
 
   test('a session resolves to its human until it expires', async () => {
-    const s = await sessions.start({ id: 'alice@example.org', groups: ['security'], method: 'oidc' }, ctx);
+    const s = await sessions.start(
+      { id: 'alice@example.org', groups: ['security'], method: 'oidc' },
+      ctx,
+    );
     assert.match(s.id, /^mhs_[A-Za-z0-9_-]{43}$/);
-    assert.deepEqual(await sessions.resolve(s.id), { id: 'alice@example.org', groups: ['security'], admin: false, method: 'oidc' });
+    assert.deepEqual(await sessions.resolve(s.id), {
+      id: 'alice@example.org',
+      groups: ['security'],
+      admin: false,
+      method: 'oidc',
+    });
     clock.advance(3599_999);
     assert.ok(await sessions.resolve(s.id));
     clock.advance(1);
@@ -36,7 +44,15 @@ describe('human sessions over a real SQLite store', () => {
   test('a tampered, truncated or made-up id resolves to no one', async () => {
     const s = await sessions.start({ id: 'bob@example.org', groups: [], method: 'oidc' }, ctx);
     const last = s.id.at(-1) === 'A' ? 'B' : 'A';
-    for (const forged of [`${s.id.slice(0, -1)}${last}`, s.id.slice(0, -1), `${s.id}A`, `mhs_${'A'.repeat(43)}`, s.id.replace('mhs_', 'mhx_'), '', 'admin']) {
+    for (const forged of [
+      `${s.id.slice(0, -1)}${last}`,
+      s.id.slice(0, -1),
+      `${s.id}A`,
+      `mhs_${'A'.repeat(43)}`,
+      s.id.replace('mhs_', 'mhx_'),
+      '',
+      'admin',
+    ]) {
       assert.equal(await sessions.resolve(forged), undefined, forged);
     }
     assert.ok(await sessions.resolve(s.id));
@@ -45,7 +61,15 @@ describe('human sessions over a real SQLite store', () => {
   test('only a hash of the id is stored: the database file does not contain it', async () => {
     const s = await sessions.start({ id: 'carol@example.org', groups: [], method: 'oidc' }, ctx);
     await store.close();
-    const bytes = [join(dir, 'm.db'), join(dir, 'm.db-wal')].map((p) => { try { return readFileSync(p).toString('latin1'); } catch { return ''; } }).join('');
+    const bytes = [join(dir, 'm.db'), join(dir, 'm.db-wal')]
+      .map((p) => {
+        try {
+          return readFileSync(p).toString('latin1');
+        } catch {
+          return '';
+        }
+      })
+      .join('');
     assert.ok(!bytes.includes(s.id.slice(4)), 'the session id is nowhere in the database files');
     store = SqliteStore.open({ path: join(dir, 'm.db'), clock });
     sessions = new HumanSessions(store, clock, { ttlSeconds: 3600 });
@@ -54,13 +78,21 @@ describe('human sessions over a real SQLite store', () => {
 
   test('sign-out deletes it; the local admin session is the admin; sign-in and sign-out are audited without the id', async () => {
     const s = await sessions.start({ id: 'admin', groups: [], method: 'local' }, ctx);
-    assert.deepEqual(await sessions.resolve(s.id), { id: 'admin', groups: [], admin: true, method: 'local' });
+    assert.deepEqual(await sessions.resolve(s.id), {
+      id: 'admin',
+      groups: [],
+      admin: true,
+      method: 'local',
+    });
     assert.equal(await sessions.end(s.id, ctx), true);
     assert.equal(await sessions.end(s.id, ctx), false);
     assert.equal(await sessions.resolve(s.id), undefined);
     const events = await store.read.audit.list();
     const signIns = events.filter((e) => e.action === 'human.sign_in');
-    assert.deepEqual(signIns.map((e) => e.actor), ['human:alice@example.org', 'human:bob@example.org', 'human:carol@example.org', 'admin']);
+    assert.deepEqual(
+      signIns.map((e) => e.actor),
+      ['human:alice@example.org', 'human:bob@example.org', 'human:carol@example.org', 'admin'],
+    );
     assert.equal(events.filter((e) => e.action === 'human.sign_out').length, 1);
     assert.ok(!JSON.stringify(events).includes(s.id.slice(4)), 'no session id in the audit log');
   });

@@ -24,14 +24,38 @@ export class HumanSessions {
   ) {}
 
   /** Starts a session for `human`; returns the id to set in the cookie. Expired sessions are swept on the way. */
-  async start(human: Pick<Human, 'id' | 'groups'> & { method: HumanSessionRecord['method'] }, ctx: RequestContext, details: Record<string, unknown> = {}): Promise<{ id: string; expiresAt: number }> {
+  async start(
+    human: Pick<Human, 'id' | 'groups'> & { method: HumanSessionRecord['method'] },
+    ctx: RequestContext,
+    details: Record<string, unknown> = {},
+  ): Promise<{ id: string; expiresAt: number }> {
     const id = `mhs_${randomToken(32)}`;
     const now = this.clock.now();
-    const record: HumanSessionRecord = { idHash: sha256Hex(id), human: human.id, groups: [...human.groups], method: human.method, createdAt: now, expiresAt: now + this.options.ttlSeconds * 1000 };
+    const record: HumanSessionRecord = {
+      idHash: sha256Hex(id),
+      human: human.id,
+      groups: [...human.groups],
+      method: human.method,
+      createdAt: now,
+      expiresAt: now + this.options.ttlSeconds * 1000,
+    };
     await this.store.transaction(async (tx) => {
       await tx.humanSessions.deleteExpired(now);
       await tx.humanSessions.insert(record);
-      await tx.audit.append({ actor: human.method === 'local' ? 'admin' : `human:${human.id}`, action: 'human.sign_in', target: `human:${human.id}`, outcome: 'success', requestId: ctx.requestId, details: { method: human.method, groups: human.groups, expires_at: record.expiresAt, session: record.idHash.slice(0, 12), ...details } });
+      await tx.audit.append({
+        actor: human.method === 'local' ? 'admin' : `human:${human.id}`,
+        action: 'human.sign_in',
+        target: `human:${human.id}`,
+        outcome: 'success',
+        requestId: ctx.requestId,
+        details: {
+          method: human.method,
+          groups: human.groups,
+          expires_at: record.expiresAt,
+          session: record.idHash.slice(0, 12),
+          ...details,
+        },
+      });
     });
     return { id, expiresAt: record.expiresAt };
   }
@@ -51,13 +75,34 @@ export class HumanSessions {
     return this.store.transaction(async (tx) => {
       const s = await tx.humanSessions.get(idHash);
       if (!s || !(await tx.humanSessions.delete(idHash))) return false;
-      await tx.audit.append({ actor: s.method === 'local' ? 'admin' : `human:${s.human}`, action: 'human.sign_out', target: `human:${s.human}`, outcome: 'success', requestId: ctx.requestId, details: { session: idHash.slice(0, 12) } });
+      await tx.audit.append({
+        actor: s.method === 'local' ? 'admin' : `human:${s.human}`,
+        action: 'human.sign_out',
+        target: `human:${s.human}`,
+        outcome: 'success',
+        requestId: ctx.requestId,
+        details: { session: idHash.slice(0, 12) },
+      });
       return true;
     });
   }
 
   /** Audits a refused sign-in (never with a code, a token or a cookie). */
-  async refused(method: HumanSessionRecord['method'], reason: string, ctx: RequestContext, human?: string): Promise<void> {
-    await this.store.transaction((tx) => tx.audit.append({ actor: human ? `human:${human}` : 'anonymous', action: 'human.sign_in', target: human ? `human:${human}` : 'human', outcome: 'failure', requestId: ctx.requestId, details: { method, reason } }));
+  async refused(
+    method: HumanSessionRecord['method'],
+    reason: string,
+    ctx: RequestContext,
+    human?: string,
+  ): Promise<void> {
+    await this.store.transaction((tx) =>
+      tx.audit.append({
+        actor: human ? `human:${human}` : 'anonymous',
+        action: 'human.sign_in',
+        target: human ? `human:${human}` : 'human',
+        outcome: 'failure',
+        requestId: ctx.requestId,
+        details: { method, reason },
+      }),
+    );
   }
 }

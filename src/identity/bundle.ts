@@ -38,7 +38,14 @@ export class BundlePublisher {
         if ((await tx.meta.get(DIGEST)) === digest) return seq;
         await tx.meta.set(SEQUENCE, String(seq + 1));
         await tx.meta.set(DIGEST, digest);
-        await tx.audit.append({ actor: 'system', action: 'bundle.update', target: 'bundle', outcome: 'success', requestId: null, details: { sequence: seq + 1, digest } });
+        await tx.audit.append({
+          actor: 'system',
+          action: 'bundle.update',
+          target: 'bundle',
+          outcome: 'success',
+          requestId: null,
+          details: { sequence: seq + 1, digest },
+        });
         return seq + 1;
       });
     }
@@ -47,7 +54,11 @@ export class BundlePublisher {
 
   private async content(): Promise<JWK[]> {
     const x509 = (await this.ca.roots()).map((pem) => x509Jwk(pem));
-    const jwt = (await this.keys.published('jwt-svid')).map((k) => ({ ...stripPrivateFields(k.jwk), kid: k.kid, use: 'jwt-svid' }));
+    const jwt = (await this.keys.published('jwt-svid')).map((k) => ({
+      ...stripPrivateFields(k.jwk),
+      kid: k.kid,
+      use: 'jwt-svid',
+    }));
     return [...x509, ...jwt];
   }
 }
@@ -60,6 +71,17 @@ export function x509Jwk(pem: string): JWK {
 }
 
 function stripPrivateFields(jwk: JWK): JWK {
-  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, use: _use, alg: _alg, kid: _kid, ...pub } = jwk;
+  const {
+    d: _d,
+    p: _p,
+    q: _q,
+    dp: _dp,
+    dq: _dq,
+    qi: _qi,
+    use: _use,
+    alg: _alg,
+    kid: _kid,
+    ...pub
+  } = jwk;
   return pub;
 }

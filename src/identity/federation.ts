@@ -20,14 +20,32 @@ export class FederationService {
     private readonly defaultRefreshSeconds = 300,
   ) {}
 
-  async put(trustDomain: string, endpoint: string | null, bundle: Bundle | null, ctx: RequestContext): Promise<FederatedDomainRecord> {
+  async put(
+    trustDomain: string,
+    endpoint: string | null,
+    bundle: Bundle | null,
+    ctx: RequestContext,
+  ): Promise<FederatedDomainRecord> {
     const fetched = endpoint ? await this.fetchBundle(endpoint) : checkBundle(bundle);
     const now = this.clock.now();
     const existing = await this.store.read.federation.get(trustDomain);
-    const record: FederatedDomainRecord = { trustDomain, bundleEndpoint: endpoint, bundle: fetched, refreshedAt: now, createdAt: existing?.createdAt ?? now };
+    const record: FederatedDomainRecord = {
+      trustDomain,
+      bundleEndpoint: endpoint,
+      bundle: fetched,
+      refreshedAt: now,
+      createdAt: existing?.createdAt ?? now,
+    };
     await this.store.transaction(async (tx) => {
       await tx.federation.upsert(record);
-      await tx.audit.append({ actor: ctx.actor, action: 'federation.put', target: `spiffe://${trustDomain}`, outcome: 'success', requestId: ctx.requestId, details: { endpoint, keys: fetched.keys.length, sequence: fetched.spiffe_sequence ?? null } });
+      await tx.audit.append({
+        actor: ctx.actor,
+        action: 'federation.put',
+        target: `spiffe://${trustDomain}`,
+        outcome: 'success',
+        requestId: ctx.requestId,
+        details: { endpoint, keys: fetched.keys.length, sequence: fetched.spiffe_sequence ?? null },
+      });
     });
     return record;
   }
@@ -38,7 +56,8 @@ export class FederationService {
     for (const d of await this.store.read.federation.list()) {
       if (!d.bundleEndpoint) continue;
       // A hint is the publisher's wish; poll at least daily so a bad hint cannot stop refreshes.
-      const hint = Math.min(d.bundle.spiffe_refresh_hint ?? this.defaultRefreshSeconds, 86_400) * 1000;
+      const hint =
+        Math.min(d.bundle.spiffe_refresh_hint ?? this.defaultRefreshSeconds, 86_400) * 1000;
       if (this.clock.now() - d.refreshedAt < hint) continue;
       try {
         const bundle = await this.fetchBundle(d.bundleEndpoint);
@@ -47,7 +66,14 @@ export class FederationService {
         await this.store.transaction(async (tx) => {
           await tx.federation.upsert({ ...d, bundle, refreshedAt: this.clock.now() });
           if (same) return;
-          await tx.audit.append({ actor: 'system', action: 'federation.refresh', target: `spiffe://${d.trustDomain}`, outcome: 'success', requestId: null, details: { keys: bundle.keys.length, sequence: bundle.spiffe_sequence ?? null } });
+          await tx.audit.append({
+            actor: 'system',
+            action: 'federation.refresh',
+            target: `spiffe://${d.trustDomain}`,
+            outcome: 'success',
+            requestId: null,
+            details: { keys: bundle.keys.length, sequence: bundle.spiffe_sequence ?? null },
+          });
         });
         if (!same) changed++;
       } catch {
@@ -59,8 +85,15 @@ export class FederationService {
 
   async remove(trustDomain: string, ctx: RequestContext): Promise<void> {
     await this.store.transaction(async (tx) => {
-      if (!(await tx.federation.delete(trustDomain))) throw new MandateError('not_found', `trust domain \`${trustDomain}\` is not federated`);
-      await tx.audit.append({ actor: ctx.actor, action: 'federation.delete', target: `spiffe://${trustDomain}`, outcome: 'success', requestId: ctx.requestId });
+      if (!(await tx.federation.delete(trustDomain)))
+        throw new MandateError('not_found', `trust domain \`${trustDomain}\` is not federated`);
+      await tx.audit.append({
+        actor: ctx.actor,
+        action: 'federation.delete',
+        target: `spiffe://${trustDomain}`,
+        outcome: 'success',
+        requestId: ctx.requestId,
+      });
     });
   }
 
@@ -68,17 +101,37 @@ export class FederationService {
     const url = new URL(endpoint);
     // SPIFFE federation §5.2.1: bundle endpoints are authenticated with WebPKI; plain http only on loopback.
     if (url.protocol !== 'https:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
-      throw new MandateError('invalid_request', 'a SPIFFE bundle endpoint must be https (plain http is allowed only on loopback)');
+      throw new MandateError(
+        'invalid_request',
+        'a SPIFFE bundle endpoint must be https (plain http is allowed only on loopback)',
+      );
     }
     let res: Response;
     try {
-      res = await this.fetchImpl(endpoint, { headers: { accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(5000) });
+      res = await this.fetchImpl(endpoint, {
+        headers: { accept: 'application/json' },
+        redirect: 'error',
+        signal: AbortSignal.timeout(5000),
+      });
     } catch (cause) {
-      throw new MandateError('unavailable', `cannot fetch the SPIFFE bundle from \`${endpoint}\``, undefined, { cause });
+      throw new MandateError(
+        'unavailable',
+        `cannot fetch the SPIFFE bundle from \`${endpoint}\``,
+        undefined,
+        { cause },
+      );
     }
-    if (!res.ok) throw new MandateError('unavailable', `the SPIFFE bundle endpoint \`${endpoint}\` answered ${res.status}`);
+    if (!res.ok)
+      throw new MandateError(
+        'unavailable',
+        `the SPIFFE bundle endpoint \`${endpoint}\` answered ${res.status}`,
+      );
     const text = await res.text();
-    if (text.length > 1_000_000) throw new MandateError('unavailable', `the SPIFFE bundle at \`${endpoint}\` is larger than 1 MB`);
+    if (text.length > 1_000_000)
+      throw new MandateError(
+        'unavailable',
+        `the SPIFFE bundle at \`${endpoint}\` is larger than 1 MB`,
+      );
     let parsed: Bundle | null = null;
     try {
       parsed = JSON.parse(text) as Bundle;
@@ -90,17 +143,29 @@ export class FederationService {
 }
 
 function checkBundle(bundle: Bundle | null): Bundle {
-  if (!bundle || !Array.isArray(bundle.keys)) throw new MandateError('invalid_request', 'a SPIFFE bundle is a JWKS object with a `keys` array');
+  if (!bundle || !Array.isArray(bundle.keys))
+    throw new MandateError(
+      'invalid_request',
+      'a SPIFFE bundle is a JWKS object with a `keys` array',
+    );
   // The refresh compares sequences and waits for the hint: a non-number would defeat both.
   const seq: unknown = bundle.spiffe_sequence;
   const hint: unknown = bundle.spiffe_refresh_hint;
-  if (seq !== undefined && !(Number.isSafeInteger(seq) && (seq as number) >= 0)) throw new MandateError('invalid_request', '`spiffe_sequence` must be a non-negative integer');
-  if (hint !== undefined && !(Number.isSafeInteger(hint) && (hint as number) > 0)) throw new MandateError('invalid_request', '`spiffe_refresh_hint` must be a positive integer (seconds)');
+  if (seq !== undefined && !(Number.isSafeInteger(seq) && (seq as number) >= 0))
+    throw new MandateError('invalid_request', '`spiffe_sequence` must be a non-negative integer');
+  if (hint !== undefined && !(Number.isSafeInteger(hint) && (hint as number) > 0))
+    throw new MandateError(
+      'invalid_request',
+      '`spiffe_refresh_hint` must be a positive integer (seconds)',
+    );
   for (const k of bundle.keys) {
-    if (typeof k !== 'object' || k === null || typeof k.kty !== 'string') throw new MandateError('invalid_request', 'every bundle key needs a `kty`');
+    if (typeof k !== 'object' || k === null || typeof k.kty !== 'string')
+      throw new MandateError('invalid_request', 'every bundle key needs a `kty`');
     // `d`: an asymmetric private key; `k`: a symmetric secret. A bundle holds public keys only.
-    if ('d' in k || 'k' in k) throw new MandateError('invalid_request', 'a bundle must not contain private keys');
-    if (k.use === 'jwt-svid' && typeof k.kid !== 'string') throw new MandateError('invalid_request', 'every `jwt-svid` bundle key needs a `kid`');
+    if ('d' in k || 'k' in k)
+      throw new MandateError('invalid_request', 'a bundle must not contain private keys');
+    if (k.use === 'jwt-svid' && typeof k.kid !== 'string')
+      throw new MandateError('invalid_request', 'every `jwt-svid` bundle key needs a `kid`');
   }
   return bundle;
 }

@@ -1,4 +1,11 @@
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
+import {
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTPayload,
+} from 'jose';
 import type { Clock } from '../core/clock.js';
 import { MandateError } from '../core/errors.js';
 import { parseSpiffeId } from '../core/spiffe-id.js';
@@ -24,7 +31,10 @@ const SVID_ALGS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256'
  */
 export class JwtSvidVerifier {
   /** Imported key sets per trust domain; jose keeps imported keys inside a key-set function. */
-  private readonly keySets = new Map<string, { getKey: ReturnType<typeof createLocalJWKSet>; kids: Set<string>; at: number }>();
+  private readonly keySets = new Map<
+    string,
+    { getKey: ReturnType<typeof createLocalJWKSet>; kids: Set<string>; at: number }
+  >();
 
   constructor(
     private readonly read: StoreReader,
@@ -38,22 +48,35 @@ export class JwtSvidVerifier {
    * @param audience the value that must be among `aud`
    * @param what how the token is called in error messages (`client assertion`, `subject_token`…)
    */
-  async verify(token: string, audience: string, what: string, code: 'invalid_client' | 'invalid_request'): Promise<VerifiedSvid> {
+  async verify(
+    token: string,
+    audience: string,
+    what: string,
+    code: 'invalid_client' | 'invalid_request',
+  ): Promise<VerifiedSvid> {
     const fail = (message: string, reason: string): never => {
       throw new MandateError(code, `${what} ${message}`, { reason });
     };
-    if (typeof token !== 'string' || token.length === 0 || token.length > 16_384) fail('is missing or too long', 'malformed');
+    if (typeof token !== 'string' || token.length === 0 || token.length > 16_384)
+      fail('is missing or too long', 'malformed');
     let header: ReturnType<typeof decodeProtectedHeader>;
     let unverified: JWTPayload;
     try {
       header = decodeProtectedHeader(token);
-      unverified = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as JWTPayload;
+      unverified = JSON.parse(
+        Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'),
+      ) as JWTPayload;
     } catch {
       return fail('is not a JWT', 'malformed');
     }
     if (token.split('.').length !== 3) fail('is not a compact JWS', 'malformed');
-    if (!header.alg || !SVID_ALGS.includes(header.alg)) fail(`uses algorithm \`${String(header.alg)}\`; a jwt-svid is signed with RS, ES or PS`, 'alg_not_allowed');
-    if (header.typ !== undefined && header.typ !== 'JWT' && header.typ !== 'JOSE') fail(`has type \`${String(header.typ)}\`; it is not a jwt-svid`, 'wrong_type');
+    if (!header.alg || !SVID_ALGS.includes(header.alg))
+      fail(
+        `uses algorithm \`${String(header.alg)}\`; a jwt-svid is signed with RS, ES or PS`,
+        'alg_not_allowed',
+      );
+    if (header.typ !== undefined && header.typ !== 'JWT' && header.typ !== 'JOSE')
+      fail(`has type \`${String(header.typ)}\`; it is not a jwt-svid`, 'wrong_type');
     if (typeof unverified.sub !== 'string') fail('has no `sub`', 'missing_claim');
     let trustDomain: string;
     try {
@@ -63,7 +86,11 @@ export class JwtSvidVerifier {
     }
     const local = trustDomain === this.localTrustDomain;
     const getKey = await this.keySet(trustDomain, local, header.kid);
-    if (!getKey) return fail(`comes from trust domain \`${trustDomain}\`, which is not trusted`, 'untrusted_domain');
+    if (!getKey)
+      return fail(
+        `comes from trust domain \`${trustDomain}\`, which is not trusted`,
+        'untrusted_domain',
+      );
     try {
       const { payload } = await jwtVerify(token, getKey, {
         algorithms: SVID_ALGS,
@@ -73,8 +100,18 @@ export class JwtSvidVerifier {
         requiredClaims: ['exp', 'sub', 'aud'],
       });
       // jose checks `iat` only with maxTokenAge, which would make it required (it is optional in a JWT-SVID): one issued in the future is not valid yet.
-      if (typeof payload.iat === 'number' && payload.iat > this.clock.now() / 1000 + this.clockToleranceSeconds) fail('is not valid yet', 'not_yet_valid');
-      return { spiffeId: payload.sub!, trustDomain, local, claims: payload, expiresAt: payload.exp! };
+      if (
+        typeof payload.iat === 'number' &&
+        payload.iat > this.clock.now() / 1000 + this.clockToleranceSeconds
+      )
+        fail('is not valid yet', 'not_yet_valid');
+      return {
+        spiffeId: payload.sub!,
+        trustDomain,
+        local,
+        claims: payload,
+        expiresAt: payload.exp!,
+      };
     } catch (err) {
       if (err instanceof MandateError) throw err;
       const c = (err as { code?: string }).code;
@@ -85,8 +122,13 @@ export class JwtSvidVerifier {
         if (claim === 'nbf' || claim === 'iat') return fail('is not valid yet', 'not_yet_valid');
         return fail(`has an invalid \`${claim}\` claim`, 'missing_claim');
       }
-      if (c === 'ERR_JWKS_NO_MATCHING_KEY' || c === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') return fail(`is signed with a key \`${String(header.kid)}\` that trust domain \`${trustDomain}\` does not publish`, 'unknown_kid');
-      if (c === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return fail('has an invalid signature', 'bad_signature');
+      if (c === 'ERR_JWKS_NO_MATCHING_KEY' || c === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS')
+        return fail(
+          `is signed with a key \`${String(header.kid)}\` that trust domain \`${trustDomain}\` does not publish`,
+          'unknown_kid',
+        );
+      if (c === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED')
+        return fail('has an invalid signature', 'bad_signature');
       return fail('cannot be verified', 'malformed');
     }
   }
@@ -100,16 +142,25 @@ export class JwtSvidVerifier {
    * The key set of one trust domain, reused while fresh (10 s) and reloaded at once when a
    * token names a `kid` it lacks, so a rotation is picked up immediately.
    */
-  private async keySet(trustDomain: string, local: boolean, kid: string | undefined): Promise<ReturnType<typeof createLocalJWKSet> | undefined> {
+  private async keySet(
+    trustDomain: string,
+    local: boolean,
+    kid: string | undefined,
+  ): Promise<ReturnType<typeof createLocalJWKSet> | undefined> {
     const now = this.clock.now();
     const cached = this.keySets.get(trustDomain);
-    if (cached && now - cached.at < 10_000 && (kid === undefined || cached.kids.has(kid))) return cached.getKey;
+    if (cached && now - cached.at < 10_000 && (kid === undefined || cached.kids.has(kid)))
+      return cached.getKey;
     const jwks = local ? await this.localKeys() : await this.federatedKeys(trustDomain);
     if (!jwks) {
       this.keySets.delete(trustDomain);
       return undefined;
     }
-    const entry = { getKey: createLocalJWKSet(jwks), kids: new Set(jwks.keys.map((k) => String(k.kid))), at: now };
+    const entry = {
+      getKey: createLocalJWKSet(jwks),
+      kids: new Set(jwks.keys.map((k) => String(k.kid))),
+      at: now,
+    };
     this.keySets.set(trustDomain, entry);
     return entry.getKey;
   }
@@ -123,7 +174,9 @@ export class JwtSvidVerifier {
   private async federatedKeys(trustDomain: string): Promise<JSONWebKeySet | undefined> {
     const domain = await this.read.federation.get(trustDomain);
     if (!domain) return undefined;
-    const keys = (domain.bundle.keys as JWK[]).filter((k) => k.use === 'jwt-svid' && typeof k.kid === 'string').map(({ use: _use, ...k }) => k);
+    const keys = (domain.bundle.keys as JWK[])
+      .filter((k) => k.use === 'jwt-svid' && typeof k.kid === 'string')
+      .map(({ use: _use, ...k }) => k);
     return { keys };
   }
 }

@@ -25,10 +25,19 @@ export const MAX_AUDIENCES = 16;
 /** Checks a requested JWT-SVID audience list; throws `invalid_request`. */
 export function checkAudience(audience: unknown): string[] {
   const list = typeof audience === 'string' ? [audience] : audience;
-  if (!Array.isArray(list) || list.length === 0) throw new MandateError('invalid_request', 'a jwt-svid needs at least one audience');
-  if (list.length > MAX_AUDIENCES) throw new MandateError('invalid_request', `a jwt-svid takes at most ${MAX_AUDIENCES} audiences`);
+  if (!Array.isArray(list) || list.length === 0)
+    throw new MandateError('invalid_request', 'a jwt-svid needs at least one audience');
+  if (list.length > MAX_AUDIENCES)
+    throw new MandateError(
+      'invalid_request',
+      `a jwt-svid takes at most ${MAX_AUDIENCES} audiences`,
+    );
   for (const a of list) {
-    if (typeof a !== 'string' || a.length === 0 || a.length > 512) throw new MandateError('invalid_request', 'each audience must be a non-empty string of at most 512 characters');
+    if (typeof a !== 'string' || a.length === 0 || a.length > 512)
+      throw new MandateError(
+        'invalid_request',
+        'each audience must be a non-empty string of at most 512 characters',
+      );
   }
   return [...new Set(list as string[])];
 }

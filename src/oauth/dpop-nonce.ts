@@ -50,10 +50,16 @@ export function createDpopNonces(opts: DpopNonceOptions): DpopNonces {
   const { secret, clock } = opts;
   const lifetime = opts.lifetimeSeconds ?? 300;
   if (!Buffer.isBuffer(secret) || secret.length < MIN_SECRET_BYTES) {
-    throw new MandateError('invalid_config', `the dpop nonce secret must be at least ${MIN_SECRET_BYTES} bytes`);
+    throw new MandateError(
+      'invalid_config',
+      `the dpop nonce secret must be at least ${MIN_SECRET_BYTES} bytes`,
+    );
   }
   if (!Number.isInteger(lifetime) || lifetime <= 0) {
-    throw new MandateError('invalid_config', 'the dpop nonce lifetime must be a positive whole number of seconds');
+    throw new MandateError(
+      'invalid_config',
+      'the dpop nonce lifetime must be a positive whole number of seconds',
+    );
   }
   const mac = (time: Buffer): Buffer => createHmac('sha256', secret).update(time).digest();
 
@@ -68,7 +74,8 @@ export function createDpopNonces(opts: DpopNonceOptions): DpopNonces {
       if (typeof nonce !== 'string' || !NONCE_PATTERN.test(nonce)) return 'invalid';
       const raw = Buffer.from(nonce, 'base64url');
       // Refuse non-canonical spellings (different trailing bits) so one nonce has one string.
-      if (raw.length !== TIME_BYTES + MAC_BYTES || raw.toString('base64url') !== nonce) return 'invalid';
+      if (raw.length !== TIME_BYTES + MAC_BYTES || raw.toString('base64url') !== nonce)
+        return 'invalid';
       const time = raw.subarray(0, TIME_BYTES);
       if (!timingSafeEqual(raw.subarray(TIME_BYTES), mac(time))) return 'invalid';
       const age = epochSeconds(clock) - Number(time.readBigUInt64BE());

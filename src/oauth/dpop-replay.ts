@@ -30,12 +30,16 @@ export class MemoryReplayCache implements ReplayCache {
     private readonly maxEntries = 100_000,
   ) {
     if (!Number.isInteger(maxEntries) || maxEntries <= 0) {
-      throw new MandateError('invalid_config', 'the replay cache size must be a positive whole number');
+      throw new MandateError(
+        'invalid_config',
+        'the replay cache size must be a positive whole number',
+      );
     }
   }
 
   async checkAndRecord(key: string, expiresAt: number): Promise<boolean> {
-    if (!Number.isFinite(expiresAt)) throw new MandateError('internal', 'a replay cache expiry must be a finite epoch-ms time');
+    if (!Number.isFinite(expiresAt))
+      throw new MandateError('internal', 'a replay cache expiry must be a finite epoch-ms time');
     const now = this.clock.now();
     const seen = this.entries.get(key);
     // INVARIANT: a key is live through its expiresAt inclusive; DpopVerifier sizes expiresAt so

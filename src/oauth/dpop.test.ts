@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign as nodeSign, webcrypto } from 'node:crypto';
+import {
+  createHash,
+  generateKeyPairSync,
+  randomBytes,
+  randomUUID,
+  sign as nodeSign,
+  webcrypto,
+} from 'node:crypto';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -43,7 +50,11 @@ const other = await newSigner('ES256');
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** Signs any header and payload, so tests can build proofs jose's SignJWT would refuse to. */
-async function signRaw(s: Signer, header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> {
+async function signRaw(
+  s: Signer,
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+): Promise<string> {
   const input = `${b64(header)}.${b64(payload)}`;
   const sig = await webcrypto.subtle.sign(s.params, s.privateKey, Buffer.from(input));
   return `${input}.${Buffer.from(sig).toString('base64url')}`;
@@ -61,7 +72,13 @@ function defined(record: Record<string, unknown>): Record<string, unknown> {
 
 async function proof(clock: ManualClock, s: Signer, opts: ProofOptions = {}): Promise<string> {
   const header = defined({ alg: s.alg, typ: 'dpop+jwt', jwk: s.jwk, ...opts.header });
-  const claims = defined({ jti: randomUUID(), htm: 'POST', htu: ENDPOINT, iat: Math.floor(clock.now() / 1000), ...opts.claims });
+  const claims = defined({
+    jti: randomUUID(),
+    htm: 'POST',
+    htu: ENDPOINT,
+    iat: Math.floor(clock.now() / 1000),
+    ...opts.claims,
+  });
   return signRaw(s, header, claims);
 }
 
@@ -69,12 +86,22 @@ function setup(opts: { algorithms?: readonly string[]; withNonces?: boolean } = 
   const clock = new ManualClock();
   const replay = new MemoryReplayCache(clock);
   const nonces = opts.withNonces ? createDpopNonces({ secret: randomBytes(32), clock }) : undefined;
-  const verifier = new DpopVerifier({ clock, replay, ...(nonces ? { nonces } : {}), ...(opts.algorithms ? { algorithms: opts.algorithms } : {}) });
-  const check = (p: DpopCheck['proof'], extra: Partial<DpopCheck> = {}) => verifier.verify({ proof: p, method: 'POST', url: ENDPOINT, ...extra });
+  const verifier = new DpopVerifier({
+    clock,
+    replay,
+    ...(nonces ? { nonces } : {}),
+    ...(opts.algorithms ? { algorithms: opts.algorithms } : {}),
+  });
+  const check = (p: DpopCheck['proof'], extra: Partial<DpopCheck> = {}) =>
+    verifier.verify({ proof: p, method: 'POST', url: ENDPOINT, ...extra });
   return { clock, replay, nonces, verifier, check };
 }
 
-async function rejects(promise: Promise<unknown>, code: ErrorCode, message: RegExp): Promise<MandateError> {
+async function rejects(
+  promise: Promise<unknown>,
+  code: ErrorCode,
+  message: RegExp,
+): Promise<MandateError> {
   let caught: unknown;
   try {
     await promise;
@@ -86,7 +113,8 @@ async function rejects(promise: Promise<unknown>, code: ErrorCode, message: RegE
   assert.match(caught.message, message);
   return caught;
 }
-const refused = (promise: Promise<unknown>, message: RegExp) => rejects(promise, 'invalid_dpop_proof', message);
+const refused = (promise: Promise<unknown>, message: RegExp) =>
+  rejects(promise, 'invalid_dpop_proof', message);
 const ath = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 describe('DpopVerifier: valid proofs', () => {
@@ -128,7 +156,11 @@ describe('DpopVerifier: valid proofs', () => {
   test('an access token with the right `ath` and the bound key passes', async () => {
     const { clock, check } = setup();
     const jkt = await calculateJwkThumbprint(es256.jwk);
-    await check(await proof(clock, es256, { claims: { htm: 'GET', ath: ath('at-123') } }), { method: 'GET', accessToken: 'at-123', expectedJkt: jkt });
+    await check(await proof(clock, es256, { claims: { htm: 'GET', ath: ath('at-123') } }), {
+      method: 'GET',
+      accessToken: 'at-123',
+      expectedJkt: jkt,
+    });
   });
 
   test('`ath` is ignored when no access token is presented', async () => {
@@ -154,7 +186,15 @@ describe('DpopVerifier: refused proofs', () => {
 
   test('not a jwt', async () => {
     const { check } = setup();
-    for (const value of ['', 'abc', 'a.b', 'a.b.c.d', 'a b.c.d', 'Zm9v.YmFy.YmF6', `${b64([1])}.${b64({})}.`]) {
+    for (const value of [
+      '',
+      'abc',
+      'a.b',
+      'a.b.c.d',
+      'a b.c.d',
+      'Zm9v.YmFy.YmF6',
+      `${b64([1])}.${b64({})}.`,
+    ]) {
       await refused(check(value), /^dpop proof is not a jwt$/);
     }
     await refused(check(`${'a'.repeat(9000)}.b.c`), /^dpop proof is longer than 8192 characters$/);
@@ -163,27 +203,47 @@ describe('DpopVerifier: refused proofs', () => {
   test('`typ` other than dpop+jwt', async () => {
     const { clock, check } = setup();
     for (const typ of [undefined, 'JWT', 'at+jwt', 'application/dpop+jwt', 'DPOP+JWT']) {
-      await refused(check(await proof(clock, es256, { header: { typ } })), /^dpop proof `typ` must be `dpop\+jwt`$/);
+      await refused(
+        check(await proof(clock, es256, { header: { typ } })),
+        /^dpop proof `typ` must be `dpop\+jwt`$/,
+      );
     }
   });
 
   test('`alg` none, HMAC, unknown or outside the configured list', async () => {
     const { clock, check } = setup();
     const claims = { jti: 'x', htm: 'POST', htu: ENDPOINT, iat: Math.floor(clock.now() / 1000) };
-    await refused(check(`${b64({ alg: 'none', typ: 'dpop+jwt', jwk: es256.jwk })}.${b64(claims)}.`), /^dpop proof `alg` `none` is not allowed$/);
-    const hs = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'dpop+jwt', jwk: es256.jwk }).sign(randomBytes(32));
+    await refused(
+      check(`${b64({ alg: 'none', typ: 'dpop+jwt', jwk: es256.jwk })}.${b64(claims)}.`),
+      /^dpop proof `alg` `none` is not allowed$/,
+    );
+    const hs = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256', typ: 'dpop+jwt', jwk: es256.jwk })
+      .sign(randomBytes(32));
     await refused(check(hs), /^dpop proof `alg` `HS256` is not allowed$/);
-    await refused(check(await proof(clock, es256, { header: { alg: 'ES256K' } })), /^dpop proof `alg` `ES256K` is not allowed$/);
-    await refused(check(await proof(clock, es256, { header: { alg: undefined } })), /^dpop proof has no `alg`$/);
+    await refused(
+      check(await proof(clock, es256, { header: { alg: 'ES256K' } })),
+      /^dpop proof `alg` `ES256K` is not allowed$/,
+    );
+    await refused(
+      check(await proof(clock, es256, { header: { alg: undefined } })),
+      /^dpop proof has no `alg`$/,
+    );
     const only = setup({ algorithms: ['ES256'] });
-    await refused(only.check(await proof(only.clock, ed25519)), /^dpop proof `alg` `Ed25519` is not allowed$/);
+    await refused(
+      only.check(await proof(only.clock, ed25519)),
+      /^dpop proof `alg` `Ed25519` is not allowed$/,
+    );
     await only.check(await proof(only.clock, es256));
   });
 
   test('no `jwk` header, or one that is not an object', async () => {
     const { clock, check } = setup();
     for (const jwk of [undefined, 'key', ['a'], null]) {
-      await refused(check(await proof(clock, es256, { header: { jwk } })), /^dpop proof has no `jwk` header$/);
+      await refused(
+        check(await proof(clock, es256, { header: { jwk } })),
+        /^dpop proof has no `jwk` header$/,
+      );
     }
   });
 
@@ -191,13 +251,19 @@ describe('DpopVerifier: refused proofs', () => {
     const { clock, check } = setup();
     for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) {
       const jwk = { ...es256.jwk, [member]: 'AAAA' };
-      await refused(check(await proof(clock, es256, { header: { jwk } })), new RegExp(`^dpop proof \`jwk\` contains the private member \`${member}\`$`));
+      await refused(
+        check(await proof(clock, es256, { header: { jwk } })),
+        new RegExp(`^dpop proof \`jwk\` contains the private member \`${member}\`$`),
+      );
     }
   });
 
   test('a bad signature', async () => {
     const { clock, check } = setup();
-    await refused(check(await proof(clock, es256, { header: { jwk: other.jwk } })), /^dpop proof signature is invalid$/);
+    await refused(
+      check(await proof(clock, es256, { header: { jwk: other.jwk } })),
+      /^dpop proof signature is invalid$/,
+    );
     const good = await proof(clock, es256);
     const [h, , s] = good.split('.');
     const forged = `${h}.${b64({ jti: 'forged', htm: 'POST', htu: ENDPOINT, iat: Math.floor(clock.now() / 1000) })}.${s}`;
@@ -206,9 +272,18 @@ describe('DpopVerifier: refused proofs', () => {
 
   test('a `jwk` that does not fit the `alg`', async () => {
     const { clock, check } = setup();
-    await refused(check(await proof(clock, es256, { header: { jwk: ed25519.jwk } })), /^dpop proof `jwk` is not a usable `ES256` public key$/);
-    await refused(check(await proof(clock, es256, { header: { jwk: { ...es256.jwk, alg: 'ES384' } } })), /^dpop proof `jwk` is not a usable `ES256` public key$/);
-    await refused(check(await proof(clock, es256, { header: { jwk: { ...es256.jwk, x: 'AAAA' } } })), /^dpop proof `jwk` is not a usable `ES256` public key$/);
+    await refused(
+      check(await proof(clock, es256, { header: { jwk: ed25519.jwk } })),
+      /^dpop proof `jwk` is not a usable `ES256` public key$/,
+    );
+    await refused(
+      check(await proof(clock, es256, { header: { jwk: { ...es256.jwk, alg: 'ES384' } } })),
+      /^dpop proof `jwk` is not a usable `ES256` public key$/,
+    );
+    await refused(
+      check(await proof(clock, es256, { header: { jwk: { ...es256.jwk, x: 'AAAA' } } })),
+      /^dpop proof `jwk` is not a usable `ES256` public key$/,
+    );
   });
 
   test('an RSA key under 2048 bits', async () => {
@@ -223,16 +298,28 @@ describe('DpopVerifier: refused proofs', () => {
   test('missing or invalid `jti`', async () => {
     const { clock, check } = setup();
     for (const jti of [undefined, '', 'x'.repeat(257), 42, ['a']]) {
-      await refused(check(await proof(clock, es256, { claims: { jti } })), /^dpop proof `jti` must be a string of 1 to 256 characters$/);
+      await refused(
+        check(await proof(clock, es256, { claims: { jti } })),
+        /^dpop proof `jti` must be a string of 1 to 256 characters$/,
+      );
     }
     await check(await proof(clock, es256, { claims: { jti: 'x'.repeat(256) } }));
   });
 
   test('`htm` mismatch', async () => {
     const { clock, check } = setup();
-    await refused(check(await proof(clock, es256, { claims: { htm: 'GET' } })), /^dpop proof `htm` `GET` does not match the request method `POST`$/);
-    await refused(check(await proof(clock, es256, { claims: { htm: 'post' } })), /`htm` `post` does not match/);
-    await refused(check(await proof(clock, es256, { claims: { htm: undefined } })), /^dpop proof has no `htm`$/);
+    await refused(
+      check(await proof(clock, es256, { claims: { htm: 'GET' } })),
+      /^dpop proof `htm` `GET` does not match the request method `POST`$/,
+    );
+    await refused(
+      check(await proof(clock, es256, { claims: { htm: 'post' } })),
+      /`htm` `post` does not match/,
+    );
+    await refused(
+      check(await proof(clock, es256, { claims: { htm: undefined } })),
+      /^dpop proof has no `htm`$/,
+    );
   });
 
   test('`htu` mismatch', async () => {
@@ -253,12 +340,21 @@ describe('DpopVerifier: refused proofs', () => {
       'ftp://as.example.com/token',
     ];
     for (const htu of wrong) {
-      await refused(check(await proof(clock, es256, { claims: { htu } })), /^dpop proof `htu` `.*` does not match `https:\/\/as\.example\.com\/token`$/);
+      await refused(
+        check(await proof(clock, es256, { claims: { htu } })),
+        /^dpop proof `htu` `.*` does not match `https:\/\/as\.example\.com\/token`$/,
+      );
     }
-    await refused(check(await proof(clock, es256, { claims: { htu: undefined } })), /^dpop proof has no `htu`$/);
+    await refused(
+      check(await proof(clock, es256, { claims: { htu: undefined } })),
+      /^dpop proof has no `htu`$/,
+    );
     const local = setup();
     await refused(
-      local.check(await proof(local.clock, es256, { claims: { htu: 'http://127.0.0.1:3000/token' } }), { url: 'http://localhost:3000/token' }),
+      local.check(
+        await proof(local.clock, es256, { claims: { htu: 'http://127.0.0.1:3000/token' } }),
+        { url: 'http://localhost:3000/token' },
+      ),
       /`htu` .* does not match/,
     );
   });
@@ -280,37 +376,70 @@ describe('DpopVerifier: refused proofs', () => {
     // The endpoint side is normalized the same way.
     await check(await proof(clock, es256), { url: 'https://AS.example.com:443/token?grant=x' });
     const encoded = setup();
-    await encoded.check(await proof(encoded.clock, es256, { claims: { htu: 'http://rs.example.com:80/a%2fb' } }), { url: 'http://rs.example.com/a%2Fb' });
-    await encoded.check(await proof(encoded.clock, es256, { claims: { htu: 'https://rs.example.com' } }), { url: 'https://rs.example.com/' });
+    await encoded.check(
+      await proof(encoded.clock, es256, { claims: { htu: 'http://rs.example.com:80/a%2fb' } }),
+      { url: 'http://rs.example.com/a%2Fb' },
+    );
+    await encoded.check(
+      await proof(encoded.clock, es256, { claims: { htu: 'https://rs.example.com' } }),
+      { url: 'https://rs.example.com/' },
+    );
   });
 
   test('`iat` missing, not a number, too old or in the future', async () => {
     const { clock, check } = setup();
     const now = Math.floor(clock.now() / 1000);
-    await refused(check(await proof(clock, es256, { claims: { iat: undefined } })), /^dpop proof has no `iat`$/);
-    await refused(check(await proof(clock, es256, { claims: { iat: String(now) } })), /^dpop proof claim `iat` is invalid$/);
-    await refused(check(await proof(clock, es256, { claims: { iat: now - 61 } })), /^dpop proof is too old$/);
-    await refused(check(await proof(clock, es256, { claims: { iat: now + 6 } })), /^dpop proof `iat` is in the future$/);
+    await refused(
+      check(await proof(clock, es256, { claims: { iat: undefined } })),
+      /^dpop proof has no `iat`$/,
+    );
+    await refused(
+      check(await proof(clock, es256, { claims: { iat: String(now) } })),
+      /^dpop proof claim `iat` is invalid$/,
+    );
+    await refused(
+      check(await proof(clock, es256, { claims: { iat: now - 61 } })),
+      /^dpop proof is too old$/,
+    );
+    await refused(
+      check(await proof(clock, es256, { claims: { iat: now + 6 } })),
+      /^dpop proof `iat` is in the future$/,
+    );
     await check(await proof(clock, es256, { claims: { iat: now - 60 } }));
     await check(await proof(clock, es256, { claims: { iat: now + 5 } }));
   });
 
   test('an `exp` already passed', async () => {
     const { clock, check } = setup();
-    await refused(check(await proof(clock, es256, { claims: { exp: Math.floor(clock.now() / 1000) - 1 } })), /^dpop proof `exp` has passed$/);
+    await refused(
+      check(await proof(clock, es256, { claims: { exp: Math.floor(clock.now() / 1000) - 1 } })),
+      /^dpop proof `exp` has passed$/,
+    );
   });
 
   test('`ath` missing or wrong when an access token is presented', async () => {
     const { clock, check } = setup();
-    await refused(check(await proof(clock, es256), { accessToken: 'at-1' }), /^dpop proof has no `ath`$/);
-    await refused(check(await proof(clock, es256, { claims: { ath: ath('at-2') } }), { accessToken: 'at-1' }), /^dpop proof `ath` does not match the access token$/);
-    await refused(check(await proof(clock, es256, { claims: { ath: 7 } }), { accessToken: 'at-1' }), /^dpop proof `ath` does not match the access token$/);
+    await refused(
+      check(await proof(clock, es256), { accessToken: 'at-1' }),
+      /^dpop proof has no `ath`$/,
+    );
+    await refused(
+      check(await proof(clock, es256, { claims: { ath: ath('at-2') } }), { accessToken: 'at-1' }),
+      /^dpop proof `ath` does not match the access token$/,
+    );
+    await refused(
+      check(await proof(clock, es256, { claims: { ath: 7 } }), { accessToken: 'at-1' }),
+      /^dpop proof `ath` does not match the access token$/,
+    );
   });
 
   test('a key other than the one the token is bound to', async () => {
     const { clock, check } = setup();
     const jkt = await calculateJwkThumbprint(other.jwk);
-    await refused(check(await proof(clock, es256), { expectedJkt: jkt }), /^dpop proof key does not match the key the token is bound to$/);
+    await refused(
+      check(await proof(clock, es256), { expectedJkt: jkt }),
+      /^dpop proof key does not match the key the token is bound to$/,
+    );
   });
 });
 
@@ -351,7 +480,10 @@ describe('DpopVerifier: replay', () => {
   test('a refused proof burns nothing', async () => {
     const { clock, check } = setup();
     const p = await proof(clock, es256, { claims: { ath: ath('at') } });
-    await refused(check(p, { accessToken: 'at', expectedJkt: await calculateJwkThumbprint(other.jwk) }), /does not match the key/);
+    await refused(
+      check(p, { accessToken: 'at', expectedJkt: await calculateJwkThumbprint(other.jwk) }),
+      /does not match the key/,
+    );
     await refused(check(p, { accessToken: 'other' }), /`ath` does not match/);
     await check(p, { accessToken: 'at', expectedJkt: await calculateJwkThumbprint(es256.jwk) });
   });
@@ -360,12 +492,18 @@ describe('DpopVerifier: replay', () => {
 describe('DpopVerifier: nonces', () => {
   test('no nonce → use_dpop_nonce with a nonce; the retry with it passes', async () => {
     const { clock, nonces, check } = setup({ withNonces: true });
-    const err = await rejects(check(await proof(clock, es256, { claims: { jti: 'first' } }), { requireNonce: true }), 'use_dpop_nonce', /^a fresh dpop nonce is required$/);
+    const err = await rejects(
+      check(await proof(clock, es256, { claims: { jti: 'first' } }), { requireNonce: true }),
+      'use_dpop_nonce',
+      /^a fresh dpop nonce is required$/,
+    );
     const nonce = err.details?.['nonce'];
     assert.equal(typeof nonce, 'string');
     assert.equal(nonces?.check(nonce as string), 'valid');
     // The refused proof's jti was not recorded, so even the same jti may be used on the retry.
-    const result = await check(await proof(clock, es256, { claims: { jti: 'first', nonce } }), { requireNonce: true });
+    const result = await check(await proof(clock, es256, { claims: { jti: 'first', nonce } }), {
+      requireNonce: true,
+    });
     assert.equal(result.jti, 'first');
   });
 
@@ -380,7 +518,11 @@ describe('DpopVerifier: nonces', () => {
     const { clock, nonces, check } = setup({ withNonces: true });
     const nonce = (nonces as DpopNonces).issue();
     clock.advance(301_000);
-    const err = await rejects(check(await proof(clock, es256, { claims: { nonce } }), { requireNonce: true }), 'use_dpop_nonce', /nonce/);
+    const err = await rejects(
+      check(await proof(clock, es256, { claims: { nonce } }), { requireNonce: true }),
+      'use_dpop_nonce',
+      /nonce/,
+    );
     assert.notEqual(err.details?.['nonce'], nonce);
   });
 
@@ -388,29 +530,47 @@ describe('DpopVerifier: nonces', () => {
     const { clock, check } = setup({ withNonces: true });
     const foreign = createDpopNonces({ secret: randomBytes(32), clock }).issue();
     for (const nonce of [foreign, 'made-up', randomBytes(40).toString('base64url'), '']) {
-      await rejects(check(await proof(clock, es256, { claims: { nonce } }), { requireNonce: true }), 'use_dpop_nonce', /nonce/);
+      await rejects(
+        check(await proof(clock, es256, { claims: { nonce } }), { requireNonce: true }),
+        'use_dpop_nonce',
+        /nonce/,
+      );
     }
   });
 
   test('a bad nonce is refused even when none is required', async () => {
     const { clock, check } = setup({ withNonces: true });
-    await rejects(check(await proof(clock, es256, { claims: { nonce: 'made-up' } })), 'use_dpop_nonce', /nonce/);
+    await rejects(
+      check(await proof(clock, es256, { claims: { nonce: 'made-up' } })),
+      'use_dpop_nonce',
+      /nonce/,
+    );
     await check(await proof(clock, es256));
   });
 
   test('a nonce that is not a string is a malformed proof', async () => {
     const { clock, check } = setup({ withNonces: true });
-    await refused(check(await proof(clock, es256, { claims: { nonce: 5 } }), { requireNonce: true }), /^dpop proof `nonce` must be a string$/);
+    await refused(
+      check(await proof(clock, es256, { claims: { nonce: 5 } }), { requireNonce: true }),
+      /^dpop proof `nonce` must be a string$/,
+    );
   });
 
   test('nonce checks come after the proof checks', async () => {
     const { clock, check } = setup({ withNonces: true });
-    await refused(check(await proof(clock, es256, { claims: { htm: 'GET' } }), { requireNonce: true }), /`htm`/);
+    await refused(
+      check(await proof(clock, es256, { claims: { htm: 'GET' } }), { requireNonce: true }),
+      /`htm`/,
+    );
   });
 
   test('requireNonce without a nonce source is a programming error', async () => {
     const { clock, check } = setup();
-    await rejects(check(await proof(clock, es256), { requireNonce: true }), 'internal', /no nonce source/);
+    await rejects(
+      check(await proof(clock, es256), { requireNonce: true }),
+      'internal',
+      /no nonce source/,
+    );
   });
 });
 
@@ -419,7 +579,10 @@ describe('DpopVerifier: options', () => {
     const clock = new ManualClock();
     const replay = new MemoryReplayCache(clock);
     for (const algorithms of [['HS256'], ['none'], ['ES256', 'RS1'], []]) {
-      assert.throws(() => new DpopVerifier({ clock, replay, algorithms }), (e: unknown) => e instanceof MandateError && e.code === 'invalid_config');
+      assert.throws(
+        () => new DpopVerifier({ clock, replay, algorithms }),
+        (e: unknown) => e instanceof MandateError && e.code === 'invalid_config',
+      );
     }
     assert.throws(() => new DpopVerifier({ clock, replay, maxAgeSeconds: 0 }), /max age/);
     assert.throws(() => new DpopVerifier({ clock, replay, clockSkewSeconds: -1 }), /clock skew/);
@@ -428,7 +591,11 @@ describe('DpopVerifier: options', () => {
 
   test('an endpoint url that is not http(s) is a programming error', async () => {
     const { clock, check } = setup();
-    await rejects(check(await proof(clock, es256), { url: 'not a url' }), 'internal', /is not an http\(s\) url/);
+    await rejects(
+      check(await proof(clock, es256), { url: 'not a url' }),
+      'internal',
+      /is not an http\(s\) url/,
+    );
   });
 });
 
@@ -460,7 +627,8 @@ describe('createDpopNonces', () => {
     // 40 bytes in 54 characters leave 4 unused bits in the last character.
     const sibling = alphabet[alphabet.indexOf(last) ^ 1] as string;
     assert.equal(nonces.check(good.slice(0, -1) + sibling), 'invalid');
-    for (const value of ['', 'x', good + 'A', good.slice(1), ' '.repeat(54)]) assert.equal(nonces.check(value), 'invalid');
+    for (const value of ['', 'x', good + 'A', good.slice(1), ' '.repeat(54)])
+      assert.equal(nonces.check(value), 'invalid');
   });
 
   test('a nonce from well ahead of this clock is invalid', () => {
@@ -496,7 +664,10 @@ describe('MemoryReplayCache', () => {
     await cache.checkAndRecord('a', clock.now() + 5_000);
     await cache.checkAndRecord('b', clock.now() + 1_000);
     await cache.checkAndRecord('c', clock.now() + 5_000);
-    await assert.rejects(cache.checkAndRecord('d', clock.now() + 5_000), (e: unknown) => e instanceof MandateError && e.code === 'unavailable');
+    await assert.rejects(
+      cache.checkAndRecord('d', clock.now() + 5_000),
+      (e: unknown) => e instanceof MandateError && e.code === 'unavailable',
+    );
     assert.equal(await cache.checkAndRecord('a', clock.now() + 5_000), false);
     clock.advance(1_001);
     assert.equal(await cache.checkAndRecord('d', clock.now() + 5_000), true);
@@ -519,8 +690,13 @@ describe('DpopVerifier: arbitrary input', () => {
   test('arbitrary strings as the proof throw nothing but MandateError', async () => {
     const { check } = setup({ withNonces: true });
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.array(fc.string(), { maxLength: 3 })), (p) =>
-        onlyMandateErrors(() => check(p, { requireNonce: true, accessToken: 'at' })),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string(),
+          fc.string({ unit: 'binary' }),
+          fc.array(fc.string(), { maxLength: 3 }),
+        ),
+        (p) => onlyMandateErrors(() => check(p, { requireNonce: true, accessToken: 'at' })),
       ),
       { numRuns: 500 },
     );
@@ -528,10 +704,21 @@ describe('DpopVerifier: arbitrary input', () => {
 
   test('arbitrary JSON header and payload with any signature throw nothing but MandateError', async () => {
     const { check } = setup();
-    const header = fc.oneof(fc.jsonValue(), fc.record({ alg: fc.constantFrom(...DPOP_ALGS, 'none', 'HS256'), typ: fc.constant('dpop+jwt'), jwk: fc.jsonValue() }));
+    const header = fc.oneof(
+      fc.jsonValue(),
+      fc.record({
+        alg: fc.constantFrom(...DPOP_ALGS, 'none', 'HS256'),
+        typ: fc.constant('dpop+jwt'),
+        jwk: fc.jsonValue(),
+      }),
+    );
     await fc.assert(
       fc.asyncProperty(header, fc.jsonValue(), fc.base64String(), (h, p, sig) =>
-        onlyMandateErrors(() => check(`${b64(h)}.${b64(p)}.${sig.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')}`)),
+        onlyMandateErrors(() =>
+          check(
+            `${b64(h)}.${b64(p)}.${sig.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')}`,
+          ),
+        ),
       ),
     );
   });
@@ -541,8 +728,16 @@ describe('DpopVerifier: arbitrary input', () => {
     const member = fc.constantFrom('jti', 'htm', 'htu', 'iat', 'ath', 'nonce', 'exp', 'nbf');
     const headerMember = fc.constantFrom('typ', 'crit', 'b64', 'kid', 'jwk', 'x5c');
     await fc.assert(
-      fc.asyncProperty(fc.dictionary(member, fc.jsonValue()), fc.dictionary(headerMember, fc.jsonValue()), (claims, header) =>
-        onlyMandateErrors(async () => check(await proof(clock, es256, { claims, header }), { accessToken: 'at', requireNonce: true })),
+      fc.asyncProperty(
+        fc.dictionary(member, fc.jsonValue()),
+        fc.dictionary(headerMember, fc.jsonValue()),
+        (claims, header) =>
+          onlyMandateErrors(async () =>
+            check(await proof(clock, es256, { claims, header }), {
+              accessToken: 'at',
+              requireNonce: true,
+            }),
+          ),
       ),
     );
   });

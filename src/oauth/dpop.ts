@@ -1,5 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, errors, jwtVerify } from 'jose';
+import {
+  calculateJwkThumbprint,
+  decodeProtectedHeader,
+  EmbeddedJWK,
+  errors,
+  jwtVerify,
+} from 'jose';
 import type { JWK, JWTPayload, JWTVerifyGetKey, ProtectedHeaderParameters } from 'jose';
 import type { Clock } from '../core/clock.js';
 import { MandateError } from '../core/errors.js';
@@ -12,7 +18,19 @@ export { MemoryReplayCache } from './dpop-replay.js';
 export type { ReplayCache } from './dpop-replay.js';
 
 /** Asymmetric JWS algorithms a DPoP proof may use (RFC 9449 §4.2); `Ed25519` is what oauth4webapi sends. */
-export const DPOP_ALGS = ['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512', 'EdDSA', 'Ed25519'] as const;
+export const DPOP_ALGS = [
+  'ES256',
+  'ES384',
+  'ES512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'EdDSA',
+  'Ed25519',
+] as const;
 
 /** One request's proof and what it must match. */
 export interface DpopCheck {
@@ -83,12 +101,19 @@ export class DpopVerifier {
     this.nonces = opts.nonces;
     this.maxAge = opts.maxAgeSeconds ?? 60;
     this.skew = opts.clockSkewSeconds ?? 5;
-    if (!Number.isFinite(this.maxAge) || this.maxAge <= 0) throw new MandateError('invalid_config', 'the dpop proof max age must be a positive number of seconds');
-    if (!Number.isFinite(this.skew) || this.skew < 0) throw new MandateError('invalid_config', 'the dpop clock skew must be zero or more seconds');
+    if (!Number.isFinite(this.maxAge) || this.maxAge <= 0)
+      throw new MandateError(
+        'invalid_config',
+        'the dpop proof max age must be a positive number of seconds',
+      );
+    if (!Number.isFinite(this.skew) || this.skew < 0)
+      throw new MandateError('invalid_config', 'the dpop clock skew must be zero or more seconds');
     const algorithms = opts.algorithms ?? DPOP_ALGS;
-    if (algorithms.length === 0) throw new MandateError('invalid_config', 'at least one dpop algorithm must be allowed');
+    if (algorithms.length === 0)
+      throw new MandateError('invalid_config', 'at least one dpop algorithm must be allowed');
     for (const alg of algorithms) {
-      if (!(DPOP_ALGS as readonly string[]).includes(alg)) throw new MandateError('invalid_config', `dpop algorithm ${quote(alg)} is not supported`);
+      if (!(DPOP_ALGS as readonly string[]).includes(alg))
+        throw new MandateError('invalid_config', `dpop algorithm ${quote(alg)} is not supported`);
     }
     this.algorithms = Object.freeze([...new Set(algorithms)]);
   }
@@ -96,8 +121,16 @@ export class DpopVerifier {
   /** Checks a proof and, as the very last step, records its `jti`. Throws `invalid_dpop_proof` or `use_dpop_nonce`. */
   async verify(check: DpopCheck): Promise<VerifiedDpop> {
     const endpoint = normalizeHtu(check.url);
-    if (endpoint === undefined) throw new MandateError('internal', `the dpop endpoint url ${quote(check.url)} is not an http(s) url`);
-    if (check.requireNonce && !this.nonces) throw new MandateError('internal', 'dpop nonces are required but no nonce source is configured');
+    if (endpoint === undefined)
+      throw new MandateError(
+        'internal',
+        `the dpop endpoint url ${quote(check.url)} is not an http(s) url`,
+      );
+    if (check.requireNonce && !this.nonces)
+      throw new MandateError(
+        'internal',
+        'dpop nonces are required but no nonce source is configured',
+      );
 
     const proof = singleProof(check.proof);
     const { alg, jwk } = this.checkHeader(proof);
@@ -105,31 +138,44 @@ export class DpopVerifier {
     const now = this.clock.now();
 
     const { jti, htm, htu, iat, ath, nonce } = claims;
-    if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) throw invalid(`dpop proof \`jti\` must be a string of 1 to ${MAX_JTI_LENGTH} characters`);
+    if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH)
+      throw invalid(`dpop proof \`jti\` must be a string of 1 to ${MAX_JTI_LENGTH} characters`);
     if (typeof htm !== 'string') throw invalid('dpop proof has no `htm`');
-    if (htm !== check.method) throw invalid(`dpop proof \`htm\` ${quote(htm)} does not match the request method ${quote(check.method)}`);
+    if (htm !== check.method)
+      throw invalid(
+        `dpop proof \`htm\` ${quote(htm)} does not match the request method ${quote(check.method)}`,
+      );
     if (typeof htu !== 'string') throw invalid('dpop proof has no `htu`');
-    if (normalizeHtu(htu) !== endpoint) throw invalid(`dpop proof \`htu\` ${quote(htu)} does not match ${quote(endpoint)}`);
+    if (normalizeHtu(htu) !== endpoint)
+      throw invalid(`dpop proof \`htu\` ${quote(htu)} does not match ${quote(endpoint)}`);
     if (iat === undefined) throw invalid('dpop proof has no `iat`');
-    if (typeof iat !== 'number' || !Number.isFinite(iat)) throw invalid('dpop proof `iat` must be a number');
+    if (typeof iat !== 'number' || !Number.isFinite(iat))
+      throw invalid('dpop proof `iat` must be a number');
     // RFC 9449 §11.1: accept only proofs created within a short window around now.
     if (now / 1000 - iat > this.maxAge) throw invalid('dpop proof is too old');
     if (iat - now / 1000 > this.skew) throw invalid('dpop proof `iat` is in the future');
     if (check.accessToken !== undefined) {
       if (ath === undefined) throw invalid('dpop proof has no `ath`');
-      if (typeof ath !== 'string' || !sameString(ath, createHash('sha256').update(check.accessToken).digest('base64url'))) {
+      if (
+        typeof ath !== 'string' ||
+        !sameString(ath, createHash('sha256').update(check.accessToken).digest('base64url'))
+      ) {
         throw invalid('dpop proof `ath` does not match the access token');
       }
     }
-    if (nonce !== undefined && typeof nonce !== 'string') throw invalid('dpop proof `nonce` must be a string');
+    if (nonce !== undefined && typeof nonce !== 'string')
+      throw invalid('dpop proof `nonce` must be a string');
 
     const jkt = await calculateJwkThumbprint(jwk, 'sha256');
-    if (check.expectedJkt !== undefined && jkt !== check.expectedJkt) throw invalid('dpop proof key does not match the key the token is bound to');
+    if (check.expectedJkt !== undefined && jkt !== check.expectedJkt)
+      throw invalid('dpop proof key does not match the key the token is bound to');
 
     // RFC 9449 §8: a nonce the client sends must be ours and fresh even when not required (§11.3).
     if (this.nonces && (check.requireNonce || nonce !== undefined)) {
       if (nonce === undefined || this.nonces.check(nonce) !== 'valid') {
-        throw new MandateError('use_dpop_nonce', 'a fresh dpop nonce is required', { nonce: this.nonces.issue() });
+        throw new MandateError('use_dpop_nonce', 'a fresh dpop nonce is required', {
+          nonce: this.nonces.issue(),
+        });
       }
     }
 
@@ -137,7 +183,10 @@ export class DpopVerifier {
     // (its nonce included) can be retried without being reported as a replay.
     // The key stays live for maxAge + skew: a proof first seen at t has iat ≤ t + skew, so it
     // passes the age check no later than t + skew + maxAge.
-    const fresh = await this.replay.checkAndRecord(`${jkt}:${jti}`, now + (this.maxAge + this.skew) * 1000);
+    const fresh = await this.replay.checkAndRecord(
+      `${jkt}:${jti}`,
+      now + (this.maxAge + this.skew) * 1000,
+    );
     if (!fresh) throw invalid('dpop proof `jti` was already used');
     return { jkt, jti, iat, jwk };
   }
@@ -153,15 +202,19 @@ export class DpopVerifier {
     if (header.typ !== 'dpop+jwt') throw invalid('dpop proof `typ` must be `dpop+jwt`');
     const { alg, jwk } = header;
     if (typeof alg !== 'string') throw invalid('dpop proof has no `alg`');
-    if (!this.algorithms.includes(alg)) throw invalid(`dpop proof \`alg\` ${quote(alg)} is not allowed`);
-    if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw invalid('dpop proof has no `jwk` header');
+    if (!this.algorithms.includes(alg))
+      throw invalid(`dpop proof \`alg\` ${quote(alg)} is not allowed`);
+    if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk))
+      throw invalid('dpop proof has no `jwk` header');
     const secret = PRIVATE_JWK_MEMBERS.find((member) => Object.hasOwn(jwk, member));
-    if (secret !== undefined) throw invalid(`dpop proof \`jwk\` contains the private member \`${secret}\``);
+    if (secret !== undefined)
+      throw invalid(`dpop proof \`jwk\` contains the private member \`${secret}\``);
     return { alg, jwk };
   }
 
   private async checkSignature(proof: string, alg: string): Promise<JWTPayload> {
-    const badKey = (cause: unknown): MandateError => invalid(`dpop proof \`jwk\` is not a usable ${quote(alg)} public key`, cause);
+    const badKey = (cause: unknown): MandateError =>
+      invalid(`dpop proof \`jwk\` is not a usable ${quote(alg)} public key`, cause);
     const embedded: JWTVerifyGetKey = async (header, token) => {
       try {
         return await EmbeddedJWK(header, token);
@@ -170,14 +223,21 @@ export class DpopVerifier {
       }
     };
     try {
-      const { payload } = await jwtVerify(proof, embedded, { algorithms: [alg], currentDate: new Date(this.clock.now()) });
+      const { payload } = await jwtVerify(proof, embedded, {
+        algorithms: [alg],
+        currentDate: new Date(this.clock.now()),
+      });
       return payload;
     } catch (err) {
       if (err instanceof MandateError) throw err;
-      if (err instanceof errors.JWSSignatureVerificationFailed) throw invalid('dpop proof signature is invalid', err);
-      if (err instanceof errors.JWTExpired) throw invalid(`dpop proof \`${err.claim}\` has passed`, err);
-      if (err instanceof errors.JWTClaimValidationFailed) throw invalid(`dpop proof claim \`${err.claim}\` is invalid`, err);
-      if (err instanceof errors.JOSEError) throw invalid('dpop proof is not a well-formed jwt', err);
+      if (err instanceof errors.JWSSignatureVerificationFailed)
+        throw invalid('dpop proof signature is invalid', err);
+      if (err instanceof errors.JWTExpired)
+        throw invalid(`dpop proof \`${err.claim}\` has passed`, err);
+      if (err instanceof errors.JWTClaimValidationFailed)
+        throw invalid(`dpop proof claim \`${err.claim}\` is invalid`, err);
+      if (err instanceof errors.JOSEError)
+        throw invalid('dpop proof is not a well-formed jwt', err);
       // What is left comes from importing or checking the key in WebCrypto (a bad curve point,
       // an RSA modulus under 2048 bits).
       throw badKey(err);
@@ -186,7 +246,12 @@ export class DpopVerifier {
 }
 
 function invalid(message: string, cause?: unknown): MandateError {
-  return new MandateError('invalid_dpop_proof', message, undefined, cause === undefined ? undefined : { cause });
+  return new MandateError(
+    'invalid_dpop_proof',
+    message,
+    undefined,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /** RFC 9449 §4.3 step 1: exactly one `DPoP` header. */
@@ -198,7 +263,8 @@ function singleProof(proof: string | string[] | undefined): string {
   if (typeof value !== 'string') throw invalid('dpop proof is not a jwt');
   // Node joins repeated headers it does not know with ", "; a JWT never holds a comma.
   if (value.includes(',')) throw invalid('more than one dpop header');
-  if (value.length > MAX_PROOF_LENGTH) throw invalid(`dpop proof is longer than ${MAX_PROOF_LENGTH} characters`);
+  if (value.length > MAX_PROOF_LENGTH)
+    throw invalid(`dpop proof is longer than ${MAX_PROOF_LENGTH} characters`);
   if (!COMPACT_JWS.test(value)) throw invalid('dpop proof is not a jwt');
   return value;
 }

@@ -16,14 +16,26 @@ export function chainAgents(c: TaskTokenClaims): string[] {
 export function revocableOf(c: TaskTokenClaims, token: string): RevocableToken {
   // INVARIANT: the token verified, so its header decodes.
   const kid = decodeProtectedHeader(token).kid;
-  return { jti: c.jti, task_id: c.task_id, ancestors: c.ancestors, agents: chainAgents(c), grant_id: c.grant_id, iat: c.iat, kid };
+  return {
+    jti: c.jti,
+    task_id: c.task_id,
+    ancestors: c.ancestors,
+    agents: chainAgents(c),
+    grant_id: c.grant_id,
+    iat: c.iat,
+    kid,
+  };
 }
 
 /**
  * RFC 7662: `{active: false}` and nothing else for anything unknown, expired, revoked (the
  * token, an ancestor, its task, an agent on its chain, its grant); else the token's claims.
  */
-export async function introspect(tokens: OwnTokenVerifier, revocations: RevocationRegistry, token: string): Promise<Record<string, unknown>> {
+export async function introspect(
+  tokens: OwnTokenVerifier,
+  revocations: RevocationRegistry,
+  token: string,
+): Promise<Record<string, unknown>> {
   let c: TaskTokenClaims;
   try {
     c = await tokens.verify(token);

@@ -12,7 +12,12 @@ export type Revoker = { kind: 'admin' } | { kind: 'agent'; spiffeId: string };
  * issued, or any descendant of one; anyone else's request changes nothing and is audited as
  * denied, without telling the caller whether the token exists.
  */
-export async function revokeToken(deps: { store: Store; clock: Clock; tokens: OwnTokenVerifier }, token: string, who: Revoker, ctx: RequestContext): Promise<string[]> {
+export async function revokeToken(
+  deps: { store: Store; clock: Clock; tokens: OwnTokenVerifier },
+  token: string,
+  who: Revoker,
+  ctx: RequestContext,
+): Promise<string[]> {
   let claims;
   try {
     claims = await deps.tokens.verify(token);
@@ -31,15 +36,35 @@ export async function revokeToken(deps: { store: Store; clock: Clock; tokens: Ow
       allowed = chain.some((t) => t && (t.holder === who.spiffeId || t.clientId === who.spiffeId));
     }
     if (!allowed) {
-      await tx.audit.append({ actor: by, action: 'token.revoke', target: `token:${jti}`, outcome: 'denied', requestId: ctx.requestId, details: { reason: 'not the holder of this token or of an ancestor' } });
+      await tx.audit.append({
+        actor: by,
+        action: 'token.revoke',
+        target: `token:${jti}`,
+        outcome: 'denied',
+        requestId: ctx.requestId,
+        details: { reason: 'not the holder of this token or of an ancestor' },
+      });
       return [];
     }
     const revoked = await tx.tokens.revokeSubtree(jti, now, by);
-    await tx.audit.append({ actor: by, action: 'token.revoke', target: `token:${jti}`, outcome: 'success', requestId: ctx.requestId, details: { task: record.taskId, revoked } });
+    await tx.audit.append({
+      actor: by,
+      action: 'token.revoke',
+      target: `token:${jti}`,
+      outcome: 'success',
+      requestId: ctx.requestId,
+      details: { task: record.taskId, revoked },
+    });
     // One event for the token: its descendants carry its jti in `ancestors`. None of them outlives the task.
     if (revoked.length > 0) {
       const task = await tx.tasks.get(record.taskId);
-      await tx.revocations.append({ kind: 'token', subject: jti, at: now, expiresAt: Math.max(task?.expiresAt ?? 0, record.expiresAt), cause: 'token.revoke' });
+      await tx.revocations.append({
+        kind: 'token',
+        subject: jti,
+        at: now,
+        expiresAt: Math.max(task?.expiresAt ?? 0, record.expiresAt),
+        cause: 'token.revoke',
+      });
     }
     return revoked;
   });

@@ -1,4 +1,11 @@
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JSONWebKeySet, type JWTPayload } from 'jose';
+import {
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  jwtVerify,
+  SignJWT,
+  type JSONWebKeySet,
+  type JWTPayload,
+} from 'jose';
 import type { Clock } from '../core/clock.js';
 import { MandateError } from '../core/errors.js';
 import type { ActClaim } from '../delegation/chain.js';
@@ -48,7 +55,9 @@ export interface TaskTokenClaims extends JWTPayload {
 }
 
 export async function signTaskToken(key: ActiveKey, claims: TaskTokenClaims): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: TASK_TOKEN_TYP }).sign(key.privateKey);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: TASK_TOKEN_TYP })
+    .sign(key.privateKey);
 }
 
 /**
@@ -58,7 +67,14 @@ export async function signTaskToken(key: ActiveKey, claims: TaskTokenClaims): Pr
  * Revocation is the caller's next step.
  */
 export class OwnTokenVerifier {
-  private cache: { jwks: JSONWebKeySet; getKey: ReturnType<typeof createLocalJWKSet>; kids: Set<string>; at: number } | undefined;
+  private cache:
+    | {
+        jwks: JSONWebKeySet;
+        getKey: ReturnType<typeof createLocalJWKSet>;
+        kids: Set<string>;
+        at: number;
+      }
+    | undefined;
 
   constructor(
     private readonly keys: KeyManager,
@@ -72,14 +88,16 @@ export class OwnTokenVerifier {
     const fail = (message: string, reason: string): never => {
       throw new MandateError('invalid_token', message, { reason });
     };
-    if (typeof token !== 'string' || token.length === 0 || token.length > 16_384) fail('token is missing or too long', 'malformed');
+    if (typeof token !== 'string' || token.length === 0 || token.length > 16_384)
+      fail('token is missing or too long', 'malformed');
     let header;
     try {
       header = decodeProtectedHeader(token);
     } catch {
       return fail('token is not a JWT', 'malformed');
     }
-    if (typeof header.typ !== 'string' || !/^(application\/)?at\+jwt$/i.test(header.typ)) fail('token is not a task token (typ must be at+jwt)', 'wrong_type');
+    if (typeof header.typ !== 'string' || !/^(application\/)?at\+jwt$/i.test(header.typ))
+      fail('token is not a task token (typ must be at+jwt)', 'wrong_type');
     const { jwks, getKey } = await this.keySet(header.kid);
     try {
       const { payload } = await jwtVerify(token, getKey, {
@@ -90,7 +108,13 @@ export class OwnTokenVerifier {
         requiredClaims: ['exp', 'iat', 'jti', 'sub', 'aud'],
       });
       const c = payload as TaskTokenClaims;
-      if (typeof c.task_id !== 'string' || !Number.isInteger(c.depth) || !Array.isArray(c.ancestors) || c.ancestors.length !== c.depth || typeof c.client_id !== 'string') {
+      if (
+        typeof c.task_id !== 'string' ||
+        !Number.isInteger(c.depth) ||
+        !Array.isArray(c.ancestors) ||
+        c.ancestors.length !== c.depth ||
+        typeof c.client_id !== 'string'
+      ) {
         fail('token lacks a consistent task chain', 'bad_chain');
       }
       return c;
@@ -98,21 +122,36 @@ export class OwnTokenVerifier {
       if (err instanceof MandateError) throw err;
       const code = (err as { code?: string }).code;
       if (code === 'ERR_JWT_EXPIRED') return fail('token has expired', 'expired');
-      if (code === 'ERR_JOSE_ALG_NOT_ALLOWED') return fail('token uses an algorithm this server does not sign with', 'alg_not_allowed');
-      if (code === 'ERR_JWKS_NO_MATCHING_KEY') return fail('token is signed with an unknown key', 'unknown_kid');
-      if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return fail('token has an invalid signature', 'bad_signature');
-      if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') return fail(`token has an invalid \`${(err as { claim?: string }).claim}\` claim`, 'invalid_claim');
+      if (code === 'ERR_JOSE_ALG_NOT_ALLOWED')
+        return fail('token uses an algorithm this server does not sign with', 'alg_not_allowed');
+      if (code === 'ERR_JWKS_NO_MATCHING_KEY')
+        return fail('token is signed with an unknown key', 'unknown_kid');
+      if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED')
+        return fail('token has an invalid signature', 'bad_signature');
+      if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED')
+        return fail(
+          `token has an invalid \`${(err as { claim?: string }).claim}\` claim`,
+          'invalid_claim',
+        );
       return fail('token cannot be verified', 'malformed');
     }
   }
 
   /** The published token keys, cached briefly and reloaded when an unknown `kid` shows up. */
-  private async keySet(kid: string | undefined): Promise<{ jwks: JSONWebKeySet; getKey: ReturnType<typeof createLocalJWKSet> }> {
+  private async keySet(
+    kid: string | undefined,
+  ): Promise<{ jwks: JSONWebKeySet; getKey: ReturnType<typeof createLocalJWKSet> }> {
     const now = this.clock.now();
-    if (this.cache && now - this.cache.at < 10_000 && (!kid || this.cache.kids.has(kid))) return this.cache;
+    if (this.cache && now - this.cache.at < 10_000 && (!kid || this.cache.kids.has(kid)))
+      return this.cache;
     const published = await this.keys.published('token');
     const jwks = { keys: published.map((k) => ({ ...k.jwk, kid: k.kid, alg: k.alg, use: 'sig' })) };
-    this.cache = { jwks, getKey: createLocalJWKSet(jwks), kids: new Set(published.map((k) => k.kid)), at: now };
+    this.cache = {
+      jwks,
+      getKey: createLocalJWKSet(jwks),
+      kids: new Set(published.map((k) => k.kid)),
+      at: now,
+    };
     return this.cache;
   }
 }

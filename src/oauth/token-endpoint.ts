@@ -4,7 +4,13 @@ import { MandateError } from '../core/errors.js';
 import type { Store } from '../core/store/index.js';
 import type { ClientAuthenticator, PeerVerifier } from './client-auth.js';
 import type { DpopVerifier } from './dpop.js';
-import { exchange, parseTokenExchange, TOKEN_EXCHANGE_GRANT, type ExchangeDeps, type IssuedTaskToken } from './token-exchange/index.js';
+import {
+  exchange,
+  parseTokenExchange,
+  TOKEN_EXCHANGE_GRANT,
+  type ExchangeDeps,
+  type IssuedTaskToken,
+} from './token-exchange/index.js';
 
 export interface TokenEndpointDeps {
   store: Store;
@@ -22,26 +28,57 @@ export interface TokenEndpointDeps {
  * (which may ask for a nonce), only then spend the single-use client assertion, then run the
  * grant. Every issuance and every refusal is audited; a refusal changes nothing else.
  */
-export async function tokenEndpoint(deps: TokenEndpointDeps, form: URLSearchParams, dpopHeader: string | string[] | undefined, ctx: RequestContext, peer?: PeerVerifier): Promise<IssuedTaskToken> {
+export async function tokenEndpoint(
+  deps: TokenEndpointDeps,
+  form: URLSearchParams,
+  dpopHeader: string | string[] | undefined,
+  ctx: RequestContext,
+  peer?: PeerVerifier,
+): Promise<IssuedTaskToken> {
   let clientId: string | null = null;
   try {
     const grantType = form.get('grant_type');
     if (!grantType) throw new MandateError('invalid_request', '`grant_type` is required');
-    if (form.getAll('grant_type').length > 1) throw new MandateError('invalid_request', 'parameter `grant_type` must not repeat');
-    if (grantType !== TOKEN_EXCHANGE_GRANT) throw new MandateError('unsupported_grant_type', `grant type \`${grantType.slice(0, 100)}\` is not supported; use ${TOKEN_EXCHANGE_GRANT}`);
+    if (form.getAll('grant_type').length > 1)
+      throw new MandateError('invalid_request', 'parameter `grant_type` must not repeat');
+    if (grantType !== TOKEN_EXCHANGE_GRANT)
+      throw new MandateError(
+        'unsupported_grant_type',
+        `grant type \`${grantType.slice(0, 100)}\` is not supported; use ${TOKEN_EXCHANGE_GRANT}`,
+      );
     const client = await deps.clientAuth.authenticate(form, peer);
     clientId = client.clientId;
     const request = parseTokenExchange(form);
-    const proof = dpopHeader === undefined ? null : await deps.dpop.verify({ proof: dpopHeader, method: 'POST', url: deps.url, requireNonce: deps.dpopNonce });
+    const proof =
+      dpopHeader === undefined
+        ? null
+        : await deps.dpop.verify({
+            proof: dpopHeader,
+            method: 'POST',
+            url: deps.url,
+            requireNonce: deps.dpopNonce,
+          });
     await deps.clientAuth.consumeAssertion(client);
-    return await exchange(deps.exchange, { client, dpopJkt: proof?.jkt ?? null, request, ctx: { ...ctx, actor: client.clientId } });
+    return await exchange(deps.exchange, {
+      client,
+      dpopJkt: proof?.jkt ?? null,
+      request,
+      ctx: { ...ctx, actor: client.clientId },
+    });
   } catch (err) {
-    if (!(err instanceof MandateError && err.code === 'use_dpop_nonce')) await auditRefusal(deps, form, clientId ?? ctx.actor, err, ctx);
+    if (!(err instanceof MandateError && err.code === 'use_dpop_nonce'))
+      await auditRefusal(deps, form, clientId ?? ctx.actor, err, ctx);
     throw err;
   }
 }
 
-async function auditRefusal(deps: TokenEndpointDeps, form: URLSearchParams, actor: string, err: unknown, ctx: RequestContext): Promise<void> {
+async function auditRefusal(
+  deps: TokenEndpointDeps,
+  form: URLSearchParams,
+  actor: string,
+  err: unknown,
+  ctx: RequestContext,
+): Promise<void> {
   const e = err instanceof MandateError ? err : undefined;
   await deps.store.transaction((tx) =>
     tx.audit.append({
@@ -50,7 +87,14 @@ async function auditRefusal(deps: TokenEndpointDeps, form: URLSearchParams, acto
       target: form.get('subject_token_type') ?? 'unknown',
       outcome: e && e.code !== 'internal' && e.code !== 'unavailable' ? 'denied' : 'failure',
       requestId: ctx.requestId,
-      details: { error: e ? String(e.details?.oauthError ?? e.code) : 'server_error', reason: e?.details?.reason ?? null, message: e?.message ?? 'internal error', scope: form.get('scope'), resource: form.getAll('resource'), audience: form.getAll('audience') },
+      details: {
+        error: e ? String(e.details?.oauthError ?? e.code) : 'server_error',
+        reason: e?.details?.reason ?? null,
+        message: e?.message ?? 'internal error',
+        scope: form.get('scope'),
+        resource: form.getAll('resource'),
+        audience: form.getAll('audience'),
+      },
     }),
   );
 }

@@ -1,7 +1,23 @@
 import { MandateError } from '../core/errors.js';
 import { MAX_ARGUMENT_DEPTH, MAX_ARGUMENT_PATHS } from './arguments.js';
-import { ANY_HOST, classify, destinationRules, INVALID_HOST, type Destination, type DestinationRules, type Via } from './destinations/classify.js';
-import { looksLikeIpLiteral, looksLikeUrl, readEmail, readHost, readPath, readUrl, type Reading } from './destinations/read-value.js';
+import {
+  ANY_HOST,
+  classify,
+  destinationRules,
+  INVALID_HOST,
+  type Destination,
+  type DestinationRules,
+  type Via,
+} from './destinations/classify.js';
+import {
+  looksLikeIpLiteral,
+  looksLikeUrl,
+  readEmail,
+  readHost,
+  readPath,
+  readUrl,
+  type Reading,
+} from './destinations/read-value.js';
 import { readStrictUrl } from './destinations/strict-url.js';
 
 /**
@@ -16,7 +32,13 @@ import { readStrictUrl } from './destinations/strict-url.js';
  */
 
 export type ExtractorKind = 'email' | 'url' | 'host' | 'path' | 'string';
-export const EXTRACTOR_KINDS = ['email', 'url', 'host', 'path', 'string'] as const satisfies readonly ExtractorKind[];
+export const EXTRACTOR_KINDS = [
+  'email',
+  'url',
+  'host',
+  'path',
+  'string',
+] as const satisfies readonly ExtractorKind[];
 
 /**
  * One extractor. `path` names argument values: `to`, `headers.Host`, `recipients[*]`,
@@ -85,20 +107,35 @@ export function parseExtractorPath(path: string): Segment[] {
     const m = token.exec(rest);
     // The first segment is a bare key; later keys follow a `.`.
     const key = m?.[1];
-    if (!m || (key !== undefined && m[0].startsWith('.') === (segments.length === 0)) || (key === undefined && segments.length === 0)) break;
-    segments.push(key !== undefined ? { key } : m[2] === '*' ? { each: true } : { index: Number(m[2]) });
+    if (
+      !m ||
+      (key !== undefined && m[0].startsWith('.') === (segments.length === 0)) ||
+      (key === undefined && segments.length === 0)
+    )
+      break;
+    segments.push(
+      key !== undefined ? { key } : m[2] === '*' ? { each: true } : { index: Number(m[2]) },
+    );
     rest = rest.slice(m[0].length);
   }
   if (rest !== '' || segments.length === 0 || segments.length > MAX_PATH_SEGMENTS) {
-    throw new MandateError('invalid_request', `invalid argument path \`${path.slice(0, 80)}\`: expected keys joined by \`.\`, with \`[*]\` or \`[n]\` for arrays`, { path });
+    throw new MandateError(
+      'invalid_request',
+      `invalid argument path \`${path.slice(0, 80)}\`: expected keys joined by \`.\`, with \`[*]\` or \`[n]\` for arrays`,
+      { path },
+    );
   }
   return segments;
 }
 
 /** A resolved value, a container of the wrong type where the path expected another, or more values than are read. */
-type Found = { path: string; value: unknown } | { path: string; mismatch: true } | { path: string; overflow: true };
+type Found =
+  | { path: string; value: unknown }
+  | { path: string; mismatch: true }
+  | { path: string; overflow: true };
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function resolve(args: unknown, segments: Segment[]): Found[] {
   let found: Found[] = [{ path: '', value: args }];
@@ -116,7 +153,11 @@ function resolve(args: unknown, segments: Segment[]): Found[] {
     found = next;
   }
   // An array at the end of the path stands for its elements.
-  return found.flatMap((f) => ('value' in f && Array.isArray(f.value) ? f.value.map((value, i) => ({ path: `${f.path}[${i}]`, value })) : [f]));
+  return found.flatMap((f) =>
+    'value' in f && Array.isArray(f.value)
+      ? f.value.map((value, i) => ({ path: `${f.path}[${i}]`, value }))
+      : [f],
+  );
 }
 
 /**
@@ -133,7 +174,8 @@ function matchKey(path: string, value: unknown, key: string, out: Found[]): void
     return;
   }
   const want = keyOf(key);
-  for (const k of Object.keys(value)) if (keyOf(k) === want) out.push({ path: path === '' ? k : `${path}.${k}`, value: value[k] });
+  for (const k of Object.keys(value))
+    if (keyOf(k) === want) out.push({ path: path === '' ? k : `${path}.${k}`, value: value[k] });
 }
 
 function step(path: string, value: unknown, seg: Segment, out: Found[]): void {
@@ -143,18 +185,40 @@ function step(path: string, value: unknown, seg: Segment, out: Found[]): void {
     if (Array.isArray(value)) value.forEach((el, i) => matchKey(`${path}[${i}]`, el, seg.key, out));
     else matchKey(path, value, seg.key, out);
   } else if ('each' in seg) {
-    if (Array.isArray(value)) value.forEach((el, i) => out.push({ path: `${path}[${i}]`, value: el }));
+    if (Array.isArray(value))
+      value.forEach((el, i) => out.push({ path: `${path}[${i}]`, value: el }));
     else out.push({ path, value }); // a single value where a list was expected: that one value
   } else if (Array.isArray(value)) {
-    if (seg.index < value.length) out.push({ path: `${path}[${seg.index}]`, value: value[seg.index] });
+    if (seg.index < value.length)
+      out.push({ path: `${path}[${seg.index}]`, value: value[seg.index] });
   } else out.push({ path, mismatch: true });
 }
 
 /** Argument names that get an extractor when the operator configured none (compared as `keyOf`, without `_` and `-`). */
 export const DEFAULT_EXTRACTOR_NAMES: Readonly<Record<string, ExtractorKind>> = {
-  url: 'url', uri: 'url', urls: 'url', uris: 'url', endpoint: 'url', endpoints: 'url', href: 'url', link: 'url', links: 'url', webhook: 'url', callback: 'url',
-  to: 'email', cc: 'email', bcc: 'email', recipient: 'email', recipients: 'email', email: 'email', emails: 'email', replyto: 'email',
-  host: 'host', hostname: 'host', hosts: 'host', hostnames: 'host',
+  url: 'url',
+  uri: 'url',
+  urls: 'url',
+  uris: 'url',
+  endpoint: 'url',
+  endpoints: 'url',
+  href: 'url',
+  link: 'url',
+  links: 'url',
+  webhook: 'url',
+  callback: 'url',
+  to: 'email',
+  cc: 'email',
+  bcc: 'email',
+  recipient: 'email',
+  recipients: 'email',
+  email: 'email',
+  emails: 'email',
+  replyto: 'email',
+  host: 'host',
+  hostname: 'host',
+  hosts: 'host',
+  hostnames: 'host',
 };
 
 /**
@@ -174,7 +238,10 @@ function defaultKindFor(name: string): ExtractorKind | undefined {
  * @example defaultExtractors({ type: 'object', properties: { url: { type: 'string' } } }) // [{ path: 'url', kind: 'url' }]
  */
 export function defaultExtractors(inputSchema: unknown): ArgumentExtractor[] {
-  const props = isRecord(inputSchema) && isRecord(inputSchema.properties) ? Object.keys(inputSchema.properties) : [];
+  const props =
+    isRecord(inputSchema) && isRecord(inputSchema.properties)
+      ? Object.keys(inputSchema.properties)
+      : [];
   return props.flatMap((name) => {
     const kind = defaultKindFor(name);
     return kind ? [{ path: name, kind }] : [];
@@ -199,7 +266,12 @@ type Hit = { path: string; value: unknown; kind: DestinationKind };
 function scan(args: unknown, byName: boolean, out: Hit[]): boolean {
   let nodes = 0;
   let complete = true;
-  const visit = (value: unknown, path: string, depth: number, kind: DestinationKind | undefined): void => {
+  const visit = (
+    value: unknown,
+    path: string,
+    depth: number,
+    kind: DestinationKind | undefined,
+  ): void => {
     if (++nodes > MAX_SCAN_NODES) {
       complete = false;
       return;
@@ -207,8 +279,10 @@ function scan(args: unknown, byName: boolean, out: Hit[]): boolean {
     if (value === null || value === undefined) return;
     if (typeof value !== 'object') {
       if (kind) out.push({ path, value, kind });
-      else if (typeof value === 'string' && looksLikeUrl(value)) out.push({ path, value, kind: 'url' });
-      else if (typeof value === 'string' && looksLikeIpLiteral(value)) out.push({ path, value, kind: 'host' });
+      else if (typeof value === 'string' && looksLikeUrl(value))
+        out.push({ path, value, kind: 'url' });
+      else if (typeof value === 'string' && looksLikeIpLiteral(value))
+        out.push({ path, value, kind: 'host' });
       return;
     }
     if (depth >= MAX_SCAN_DEPTH) {
@@ -220,7 +294,12 @@ function scan(args: unknown, byName: boolean, out: Hit[]): boolean {
     else {
       for (const [k, v] of Object.entries(value)) {
         const named = byName ? defaultKindFor(k) : undefined;
-        visit(v, path === '' ? k : `${path}.${k}`, depth + 1, named === 'path' || named === 'string' ? undefined : named);
+        visit(
+          v,
+          path === '' ? k : `${path}.${k}`,
+          depth + 1,
+          named === 'path' || named === 'string' ? undefined : named,
+        );
       }
     }
   };
@@ -238,7 +317,11 @@ function read(kind: DestinationKind, value: string): Reading {
 const flatPath = (path: string): string => path.replace(/\[(\d+)\]/gu, '.$1');
 
 /** Destinations in first-seen order, one per host; a host seen allowed once and not allowed once is not allowed. */
-function distinct(hosts: readonly { host: string; via: Via }[], rules: DestinationRules, toolDestinations: readonly string[]): Destination[] {
+function distinct(
+  hosts: readonly { host: string; via: Via }[],
+  rules: DestinationRules,
+  toolDestinations: readonly string[],
+): Destination[] {
   const byHost = new Map<string, Destination>();
   for (const { host, via } of hosts) {
     const d = classify(host, via, rules, toolDestinations);
@@ -261,8 +344,14 @@ function distinct(hosts: readonly { host: string; via: Via }[], rules: Destinati
  * @example extractContext({ extractors: [{ path: 'to', kind: 'email' }] }, { to: 'a@partner.com' }, ['example.org'])
  *   // { destinations: [{ host: 'partner.com', external: true, network: 'public', allowed: false }], … }
  */
-export function extractContext(tool: ExtractionTarget, args: unknown, rulesOrDomains: DestinationRules | readonly string[]): ExtractedContext {
-  const rules = Array.isArray(rulesOrDomains) ? destinationRules(rulesOrDomains) : (rulesOrDomains as DestinationRules);
+export function extractContext(
+  tool: ExtractionTarget,
+  args: unknown,
+  rulesOrDomains: DestinationRules | readonly string[],
+): ExtractedContext {
+  const rules = Array.isArray(rulesOrDomains)
+    ? destinationRules(rulesOrDomains)
+    : (rulesOrDomains as DestinationRules);
   const hosts: { host: string; via: Via }[] = [];
   const strings: Record<string, string> = Object.create(null) as Record<string, string>;
   const paths: Record<string, string> = Object.create(null) as Record<string, string>;
@@ -271,7 +360,8 @@ export function extractContext(tool: ExtractionTarget, args: unknown, rulesOrDom
     // INVARIANT: a destination kind that meets anything but a string yields `<invalid>`.
     if (typeof value !== 'string') return void hosts.push({ host: INVALID_HOST, via: kind });
     const r = read(kind, value);
-    if ('problem' in r) problems.push(`argument \`${path.slice(0, 80)}\` has more than one reading: ${r.problem}`);
+    if ('problem' in r)
+      problems.push(`argument \`${path.slice(0, 80)}\` has more than one reading: ${r.problem}`);
     else hosts.push(...r.hosts);
   };
   for (const { path, kind, root } of tool.extractors) {
@@ -284,13 +374,15 @@ export function extractContext(tool: ExtractionTarget, args: unknown, rulesOrDom
       continue;
     }
     const overflow = found.length > MAX_VALUES_PER_EXTRACTOR || found.some((f) => 'overflow' in f);
-    if (overflow) found = found.slice(0, MAX_VALUES_PER_EXTRACTOR).filter((f) => !('overflow' in f));
+    if (overflow)
+      found = found.slice(0, MAX_VALUES_PER_EXTRACTOR).filter((f) => !('overflow' in f));
     for (const f of found) {
       const value = 'value' in f ? f.value : undefined;
       const raw = scalarString(value);
       if (kind === 'path' && typeof value === 'string') {
         const p = readPath(value, root);
-        if ('problem' in p) problems.push(`path argument \`${f.path.slice(0, 80)}\` is refused: ${p.problem}`);
+        if ('problem' in p)
+          problems.push(`path argument \`${f.path.slice(0, 80)}\` is refused: ${p.problem}`);
         else strings[f.path] = paths[flatPath(f.path)] = p.path;
         continue;
       }
@@ -298,21 +390,73 @@ export function extractContext(tool: ExtractionTarget, args: unknown, rulesOrDom
       if (!destination || value === null) continue; // null: no value, so no destination
       take(kind, f.path, value);
     }
-    if (overflow && destination) problems.push(`argument \`${path.slice(0, 80)}\` has more than ${MAX_VALUES_PER_EXTRACTOR} values, so not every destination can be read`);
+    if (overflow && destination)
+      problems.push(
+        `argument \`${path.slice(0, 80)}\` has more than ${MAX_VALUES_PER_EXTRACTOR} values, so not every destination can be read`,
+      );
   }
   const hits: Hit[] = [];
   const complete = scan(args, tool.defaulted?.includes('extractors') === true, hits);
   for (const h of hits) take(h.kind, h.path, h.value);
   // INVARIANT: what was not read is refused, never an `<invalid>` destination: `unknown` is not an internal network.
-  if (!complete) problems.push(`its arguments nest deeper than ${MAX_SCAN_DEPTH} levels or hold more than ${MAX_SCAN_NODES} values and containers, so not every destination can be read`);
+  if (!complete)
+    problems.push(
+      `its arguments nest deeper than ${MAX_SCAN_DEPTH} levels or hold more than ${MAX_SCAN_NODES} values and containers, so not every destination can be read`,
+    );
   const toolDestinations = tool.destinations ?? [];
-  if (hosts.length === 0 && toolDestinations.includes(ANY_HOST)) hosts.push({ host: ANY_HOST, via: 'url' });
+  if (hosts.length === 0 && toolDestinations.includes(ANY_HOST))
+    hosts.push({ host: ANY_HOST, via: 'url' });
   const connected = [...new Set(hosts.filter((h) => h.via !== 'email').map((h) => h.host))];
-  return { destinations: distinct(hosts, rules, toolDestinations), strings: { ...strings }, paths: { ...paths }, problems: [...new Set(problems)], connected };
+  return {
+    destinations: distinct(hosts, rules, toolDestinations),
+    strings: { ...strings },
+    paths: { ...paths },
+    problems: [...new Set(problems)],
+    connected,
+  };
 }
 
 /** Schemes whose authority is always a network host, a single label (`gopher://metadata/`) included. */
-const NETWORK_SCHEMES = new Set(['http', 'https', 'ws', 'wss', 'ftp', 'ftps', 'sftp', 'gopher', 'dict', 'tftp', 'ldap', 'ldaps', 'ssh', 'telnet', 'smtp', 'imap', 'imaps', 'pop3', 'redis', 'rediss', 'memcached', 'mongodb', 'postgres', 'postgresql', 'mysql', 'amqp', 'amqps', 'mqtt', 'mqtts', 'nats', 'kafka', 'git', 'svn', 'rtsp', 'sip', 'smb', 'nfs', 'jdbc']);
+const NETWORK_SCHEMES = new Set([
+  'http',
+  'https',
+  'ws',
+  'wss',
+  'ftp',
+  'ftps',
+  'sftp',
+  'gopher',
+  'dict',
+  'tftp',
+  'ldap',
+  'ldaps',
+  'ssh',
+  'telnet',
+  'smtp',
+  'imap',
+  'imaps',
+  'pop3',
+  'redis',
+  'rediss',
+  'memcached',
+  'mongodb',
+  'postgres',
+  'postgresql',
+  'mysql',
+  'amqp',
+  'amqps',
+  'mqtt',
+  'mqtts',
+  'nats',
+  'kafka',
+  'git',
+  'svn',
+  'rtsp',
+  'sip',
+  'smb',
+  'nfs',
+  'jdbc',
+]);
 
 /**
  * The destination of a resource URI (MCP `resources/read`) with an authority, whatever its scheme
@@ -322,14 +466,27 @@ const NETWORK_SCHEMES = new Set(['http', 'https', 'ws', 'wss', 'ftp', 'ftps', 's
  * `file:` (a path on the server), URIs without `//` (`urn:`, `memo:note`) and with an empty authority reach none here. An
  * http(s) URI without `//` and a URI with more than one reading are problems.
  */
-export function uriDestinations(uri: string, rules: DestinationRules): { destinations: Destination[]; problems: string[] } {
+export function uriDestinations(
+  uri: string,
+  rules: DestinationRules,
+): { destinations: Destination[]; problems: string[] } {
   // An empty authority (`docs:///x`, `docs://`) names no host either.
-  if (/^file:/iu.test(uri) || !/^[a-z][a-z0-9+.-]*:/iu.test(uri) || /^[a-z][a-z0-9+.-]*:\/\/(?:[/?#]|$)/iu.test(uri)) return { destinations: [], problems: [] };
+  if (
+    /^file:/iu.test(uri) ||
+    !/^[a-z][a-z0-9+.-]*:/iu.test(uri) ||
+    /^[a-z][a-z0-9+.-]*:\/\/(?:[/?#]|$)/iu.test(uri)
+  )
+    return { destinations: [], problems: [] };
   const r = readStrictUrl(uri);
   if (r === null) return { destinations: [], problems: [] };
-  if ('problem' in r) return { destinations: [], problems: [`the resource uri has more than one reading: ${r.problem}`] };
+  if ('problem' in r)
+    return {
+      destinations: [],
+      problems: [`the resource uri has more than one reading: ${r.problem}`],
+    };
   // A server's own scheme with a single-label authority (`inbox://messages/1`) names its own store, not a host.
   const scheme = /^[^:]+/u.exec(uri)![0].toLowerCase();
-  if (!NETWORK_SCHEMES.has(scheme) && !/[.:]/u.test(r.host) && r.host !== 'localhost') return { destinations: [], problems: [] };
+  if (!NETWORK_SCHEMES.has(scheme) && !/[.:]/u.test(r.host) && r.host !== 'localhost')
+    return { destinations: [], problems: [] };
   return { destinations: distinct([{ host: r.host, via: 'url' }], rules, []), problems: [] };
 }

@@ -26,23 +26,34 @@ function refuse(message: string): MandateError {
  * @example flattenArguments({ to: 'a@x.com', n: 2 }) // { to: 'a@x.com', n: '2' }
  */
 export function flattenArguments(args: unknown): Record<string, string> {
-  if (typeof args !== 'object' || args === null || Array.isArray(args)) throw refuse('arguments must be a JSON object');
+  if (typeof args !== 'object' || args === null || Array.isArray(args))
+    throw refuse('arguments must be a JSON object');
   const out = new Map<string, string>();
   const walk = (value: unknown, path: string, depth: number): void => {
-    if (depth > MAX_ARGUMENT_DEPTH) throw refuse(`arguments nest deeper than ${MAX_ARGUMENT_DEPTH} levels`);
+    if (depth > MAX_ARGUMENT_DEPTH)
+      throw refuse(`arguments nest deeper than ${MAX_ARGUMENT_DEPTH} levels`);
     if (typeof value === 'object' && value !== null) {
-      const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+      const entries = Array.isArray(value)
+        ? value.map((v, i) => [String(i), v] as const)
+        : Object.entries(value);
       for (const [key, v] of entries) walk(v, path === '' ? key : `${path}.${key}`, depth + 1);
       return;
     }
     let text: string;
     if (typeof value === 'string') text = value;
-    else if (typeof value === 'boolean' || value === null || (typeof value === 'number' && Number.isFinite(value))) text = JSON.stringify(value);
+    else if (
+      typeof value === 'boolean' ||
+      value === null ||
+      (typeof value === 'number' && Number.isFinite(value))
+    )
+      text = JSON.stringify(value);
     else throw refuse(`argument \`${path.slice(0, 80)}\` is not a JSON value`);
     const seen = out.get(path);
-    if (seen !== undefined && seen !== text) throw refuse(`argument path \`${path.slice(0, 80)}\` has two values`);
+    if (seen !== undefined && seen !== text)
+      throw refuse(`argument path \`${path.slice(0, 80)}\` has two values`);
     out.set(path, text);
-    if (out.size > MAX_ARGUMENT_PATHS) throw refuse(`arguments have more than ${MAX_ARGUMENT_PATHS} values`);
+    if (out.size > MAX_ARGUMENT_PATHS)
+      throw refuse(`arguments have more than ${MAX_ARGUMENT_PATHS} values`);
   };
   walk(args, '', 0);
   return Object.fromEntries(out);

@@ -1,6 +1,12 @@
 import type { Clock } from '../core/clock.js';
 import type { Store } from '../core/store/index.js';
-import { ToolCatalog, type CatalogTool, type McpToolDescription, type ToolAnnotation, type ToolChange } from './tool-catalog.js';
+import {
+  ToolCatalog,
+  type CatalogTool,
+  type McpToolDescription,
+  type ToolAnnotation,
+  type ToolChange,
+} from './tool-catalog.js';
 
 /**
  * The tool catalog, persisted and audited. `ToolCatalog` is the in-memory index the decision
@@ -53,31 +59,75 @@ export class CatalogService {
    * the operator's annotations are kept for when they return). Throws `invalid_request` naming
    * the bad field and changes nothing. Audited as `tool_catalog.sync` when anything changed.
    */
-  sync(server: string, tools: readonly McpToolDescription[], opts: CatalogChangeOptions = {}): Promise<ToolChange[]> {
-    return this.#serially(server, (scratch) => {
-      // Tools coming back get the annotations they had; what the caller gives applies over them.
-      const held = this.#annotations.get(server) ?? {};
-      const returning = Array.isArray(tools) ? tools.filter((t) => typeof t?.name === 'string' && !scratch.get(`${server}/${t.name}`) && Object.hasOwn(held, t.name)) : [];
-      const restored = Object.fromEntries(returning.map((t) => [t.name, held[t.name] as ToolAnnotation]));
-      const given = opts.annotations ?? {};
-      const merged = { ...restored, ...given };
-      for (const name of Object.keys(given)) if (restored[name]) merged[name] = { ...restored[name], ...given[name] };
-      return scratch.upsertServerTools(server, tools, merged);
-    }, (changes) => changes.length > 0, (changes) => ({
-      action: 'tool_catalog.sync',
-      target: server,
-      details: { changes: changes.map((c) => ({ type: c.type, tool: c.toolId, fields: c.fields, digest: c.digest, previous_digest: c.previousDigest })) },
-    }), opts);
+  sync(
+    server: string,
+    tools: readonly McpToolDescription[],
+    opts: CatalogChangeOptions = {},
+  ): Promise<ToolChange[]> {
+    return this.#serially(
+      server,
+      (scratch) => {
+        // Tools coming back get the annotations they had; what the caller gives applies over them.
+        const held = this.#annotations.get(server) ?? {};
+        const returning = Array.isArray(tools)
+          ? tools.filter(
+              (t) =>
+                typeof t?.name === 'string' &&
+                !scratch.get(`${server}/${t.name}`) &&
+                Object.hasOwn(held, t.name),
+            )
+          : [];
+        const restored = Object.fromEntries(
+          returning.map((t) => [t.name, held[t.name] as ToolAnnotation]),
+        );
+        const given = opts.annotations ?? {};
+        const merged = { ...restored, ...given };
+        for (const name of Object.keys(given))
+          if (restored[name]) merged[name] = { ...restored[name], ...given[name] };
+        return scratch.upsertServerTools(server, tools, merged);
+      },
+      (changes) => changes.length > 0,
+      (changes) => ({
+        action: 'tool_catalog.sync',
+        target: server,
+        details: {
+          changes: changes.map((c) => ({
+            type: c.type,
+            tool: c.toolId,
+            fields: c.fields,
+            digest: c.digest,
+            previous_digest: c.previousDigest,
+          })),
+        },
+      }),
+      opts,
+    );
   }
 
   /** Merges an operator annotation into a listed tool; audited as `tool_catalog.annotate`. */
-  async annotate(toolId: string, annotation: ToolAnnotation, opts: Omit<CatalogChangeOptions, 'annotations'> = {}): Promise<CatalogTool> {
+  async annotate(
+    toolId: string,
+    annotation: ToolAnnotation,
+    opts: Omit<CatalogChangeOptions, 'annotations'> = {},
+  ): Promise<CatalogTool> {
     const server = toolId.slice(0, Math.max(0, toolId.indexOf('/')));
-    return this.#serially(server, (scratch) => scratch.annotate(toolId, annotation), () => true, (tool) => ({
-      action: 'tool_catalog.annotate',
-      target: tool.id,
-      details: { side_effect: tool.sideEffect, classification: tool.classification, destinations: tool.destinations, labels: tool.labels, defaulted: tool.defaulted },
-    }), opts);
+    return this.#serially(
+      server,
+      (scratch) => scratch.annotate(toolId, annotation),
+      () => true,
+      (tool) => ({
+        action: 'tool_catalog.annotate',
+        target: tool.id,
+        details: {
+          side_effect: tool.sideEffect,
+          classification: tool.classification,
+          destinations: tool.destinations,
+          labels: tool.labels,
+          defaulted: tool.defaulted,
+        },
+      }),
+      opts,
+    );
   }
 
   get(toolId: string): CatalogTool | undefined {
@@ -93,25 +143,48 @@ export class CatalogService {
    * audited, and only then swapped into the live catalog, synchronously: a decision never sees
    * a state that the store might not keep.
    */
-  #serially<T>(server: string, apply: (scratch: ToolCatalog) => T, changed: (r: T) => boolean, event: (r: T) => { action: string; target: string; details: Record<string, unknown> }, opts: Omit<CatalogChangeOptions, 'annotations'>): Promise<T> {
+  #serially<T>(
+    server: string,
+    apply: (scratch: ToolCatalog) => T,
+    changed: (r: T) => boolean,
+    event: (r: T) => { action: string; target: string; details: Record<string, unknown> },
+    opts: Omit<CatalogChangeOptions, 'annotations'>,
+  ): Promise<T> {
     const run = this.#queue.then(async () => {
       const before = this.catalog.exportServer(server);
       const scratch = new ToolCatalog();
-      if (before.tools.length > 0) scratch.upsertServerTools(server, before.tools, before.annotations);
+      if (before.tools.length > 0)
+        scratch.upsertServerTools(server, before.tools, before.annotations);
       const result = apply(scratch);
       if (!changed(result)) return result;
       const after = scratch.exportServer(server);
       const annotations = { ...this.#annotations.get(server), ...after.annotations };
       const actor = opts.actor ?? 'admin';
       await this.#store.transaction(async (tx) => {
-        if (after.tools.length === 0 && Object.keys(annotations).length === 0) await tx.toolServers.delete(server);
-        else await tx.toolServers.upsert({ server, tools: after.tools, annotations, updatedAt: this.#clock.now(), updatedBy: actor });
+        if (after.tools.length === 0 && Object.keys(annotations).length === 0)
+          await tx.toolServers.delete(server);
+        else
+          await tx.toolServers.upsert({
+            server,
+            tools: after.tools,
+            annotations,
+            updatedAt: this.#clock.now(),
+            updatedBy: actor,
+          });
         const e = event(result);
-        await tx.audit.append({ actor, action: e.action, target: e.target, outcome: 'success', requestId: opts.requestId ?? null, details: e.details });
+        await tx.audit.append({
+          actor,
+          action: e.action,
+          target: e.target,
+          outcome: 'success',
+          requestId: opts.requestId ?? null,
+          details: e.details,
+        });
       });
       // INVARIANT: nothing awaits from here on, so no decision sees the server half swapped.
       this.catalog.upsertServerTools(server, [], {});
-      if (after.tools.length > 0) this.catalog.upsertServerTools(server, after.tools, after.annotations);
+      if (after.tools.length > 0)
+        this.catalog.upsertServerTools(server, after.tools, after.annotations);
       this.#annotations.set(server, annotations);
       return result;
     });
@@ -121,7 +194,10 @@ export class CatalogService {
 }
 
 /** The annotations of the tools in `tools` (the catalog refuses annotations of unlisted tools). */
-function listed(annotations: Record<string, ToolAnnotation>, tools: readonly McpToolDescription[]): Record<string, ToolAnnotation> {
+function listed(
+  annotations: Record<string, ToolAnnotation>,
+  tools: readonly McpToolDescription[],
+): Record<string, ToolAnnotation> {
   const names = new Set(tools.map((t) => t.name));
   return Object.fromEntries(Object.entries(annotations).filter(([name]) => names.has(name)));
 }

@@ -18,8 +18,10 @@ export function classificationRank(c: unknown): number {
   const rank = CLASSIFICATIONS.indexOf(c as Classification);
   if (rank === -1) {
     const shown = typeof c === 'string' ? `\`${c.slice(0, 40)}\`` : typeof c;
-    throw new MandateError('invalid_request', `unknown classification ${shown}; expected one of ${CLASSIFICATIONS.join(', ')}`);
+    throw new MandateError(
+      'invalid_request',
+      `unknown classification ${shown}; expected one of ${CLASSIFICATIONS.join(', ')}`,
+    );
   }
   return rank;
 }
-

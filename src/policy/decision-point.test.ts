@@ -14,10 +14,28 @@ test('decide: approval_required only when approval policies alone deny and appro
   };
   assert.equal(decide(allow, 'v', approval, ifApproved(null)).outcome, 'allow');
   assert.equal(decide(deny(), 'v', approval, ifApproved(allow)).outcome, 'deny', 'nothing permits');
-  assert.equal(decide(deny('approve.a', 'hard'), 'v', approval, ifApproved(allow)).outcome, 'deny', 'a hard forbid holds');
+  assert.equal(
+    decide(deny('approve.a', 'hard'), 'v', approval, ifApproved(allow)).outcome,
+    'deny',
+    'a hard forbid holds',
+  );
   assert.equal(asked, 0, 'the approved request is evaluated only when approval alone denies');
-  assert.equal(decide(deny('approve.a'), 'v', approval, ifApproved(deny())).outcome, 'deny', 'approving would not help');
-  assert.equal(decide(deny('approve.a'), 'v', approval, ifApproved(null)).outcome, 'deny', 'the request cannot carry an approval');
+  assert.equal(
+    decide(deny('approve.a'), 'v', approval, ifApproved(deny())).outcome,
+    'deny',
+    'approving would not help',
+  );
+  assert.equal(
+    decide(deny('approve.a'), 'v', approval, ifApproved(null)).outcome,
+    'deny',
+    'the request cannot carry an approval',
+  );
   const d = decide(deny('approve.a', 'approve.b'), 'v', approval, ifApproved(allow));
-  assert.deepEqual(d, { outcome: 'approval_required', reasons: ['approve.a', 'approve.b'], errors: [], policySetVersion: 'v', approvalPolicies: ['approve.a', 'approve.b'] });
+  assert.deepEqual(d, {
+    outcome: 'approval_required',
+    reasons: ['approve.a', 'approve.b'],
+    errors: [],
+    policySetVersion: 'v',
+    approvalPolicies: ['approve.a', 'approve.b'],
+  });
 });

@@ -68,9 +68,15 @@ export function decide(
   isApprovalPolicy: (id: string) => boolean,
   ifApproved: () => EngineAnswer | null,
 ): Decision {
-  const base = { reasons: answer.reasons, errors: answer.errors, policySetVersion: version, approvalPolicies: [] };
+  const base = {
+    reasons: answer.reasons,
+    errors: answer.errors,
+    policySetVersion: version,
+    approvalPolicies: [],
+  };
   if (answer.decision === 'allow') return { outcome: 'allow', ...base };
-  if (answer.reasons.length === 0 || !answer.reasons.every(isApprovalPolicy)) return { outcome: 'deny', ...base };
+  if (answer.reasons.length === 0 || !answer.reasons.every(isApprovalPolicy))
+    return { outcome: 'deny', ...base };
   const approved = ifApproved();
   if (approved?.decision !== 'allow') return { outcome: 'deny', ...base };
   return { outcome: 'approval_required', ...base, approvalPolicies: [...answer.reasons] };
@@ -78,5 +84,11 @@ export function decide(
 
 /** A deny for a request that could not be evaluated at all. */
 export function refused(message: string, version: string): Decision {
-  return { outcome: 'deny', reasons: [], errors: [{ policy: '', message }], policySetVersion: version, approvalPolicies: [] };
+  return {
+    outcome: 'deny',
+    reasons: [],
+    errors: [{ policy: '', message }],
+    policySetVersion: version,
+    approvalPolicies: [],
+  };
 }

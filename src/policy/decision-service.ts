@@ -3,14 +3,33 @@ import { systemClock } from '../core/clock.js';
 import { canonicalDigest } from '../core/canonical-json.js';
 import { newId } from '../core/random.js';
 import type { AuditEventInput } from '../core/store/index.js';
-import { emptySession, recordDecision, snapshot, type DecisionRecord, type SessionState } from '../session/session-state.js';
+import {
+  emptySession,
+  recordDecision,
+  snapshot,
+  type DecisionRecord,
+  type SessionState,
+} from '../session/session-state.js';
 import { SessionStates } from '../session/session-states.js';
 import { extractContext, uriDestinations } from './argument-extractors.js';
 import { destinationRules, type DestinationRules } from './destinations/classify.js';
 import type { DestinationResolver } from './destinations/resolve.js';
 import type { Classification } from './classification.js';
 import type { DecisionError, DecisionPoint, Outcome } from './decision-point.js';
-import { chainFromToken, MAX_TARGET_LENGTH, promptScope, resourceScope, type AgentFacts, type DecisionRequest, type Destination, type RequestCommon, type SessionSnapshot, type TokenFacts, type ToolFacts, type UnknownTool } from './request.js';
+import {
+  chainFromToken,
+  MAX_TARGET_LENGTH,
+  promptScope,
+  resourceScope,
+  type AgentFacts,
+  type DecisionRequest,
+  type Destination,
+  type RequestCommon,
+  type SessionSnapshot,
+  type TokenFacts,
+  type ToolFacts,
+  type UnknownTool,
+} from './request.js';
 import { guardRestrictions } from './restriction-guard.js';
 import { parseToolId, type CatalogTool, type ToolCatalog } from './tool-catalog.js';
 
@@ -75,13 +94,22 @@ export interface DecisionServiceOptions {
    * The restrictions in force for this call (`context.restrictions`: `require_approval`,
    * `read_only`), from the responses to live signals (src/session/signal-service.ts). Default: none.
    */
-  restrictions?: (call: { agent: string; taskId: string; chain: readonly string[] }) => readonly string[];
+  restrictions?: (call: {
+    agent: string;
+    taskId: string;
+    chain: readonly string[];
+  }) => readonly string[];
   /**
    * Called after each decision is recorded in the task's session and audited, with the task's new
    * session state (the built-in risk detectors run here). It cannot change the answer: it gets a
    * copy of the result, must not block, and whatever it throws is ignored.
    */
-  onDecision?: (taskId: string, state: SessionState, result: AuthorizeResult, call: { agent: string; requestId: string | null }) => void;
+  onDecision?: (
+    taskId: string,
+    state: SessionState,
+    result: AuthorizeResult,
+    call: { agent: string; requestId: string | null },
+  ) => void;
   /** The agent's registry facts (owner, labels, standing risk); default: none known. */
   agentFacts?: (spiffeId: string) => Promise<Partial<Omit<AgentFacts, 'id'>>>;
   /** Writes the `decision` audit event; resolves once it is durable. */
@@ -102,13 +130,17 @@ export type ServerActionInput = {
   approved?: boolean;
   now?: Date;
   requestId?: string | null;
-} & ({ action: 'read_resource'; uri: string; classification?: Classification } | { action: 'get_prompt'; name: string; arguments?: Record<string, unknown> });
+} & (
+  | { action: 'read_resource'; uri: string; classification?: Classification }
+  | { action: 'get_prompt'; name: string; arguments?: Record<string, unknown> }
+);
 
 /** At most one character over MAX_TARGET_LENGTH: still refused as too long, but small in the audit log. */
-const capped = (s: string): string => (typeof s === 'string' && s.length > MAX_TARGET_LENGTH ? `${s.slice(0, MAX_TARGET_LENGTH)}…` : s);
+const capped = (s: string): string =>
+  typeof s === 'string' && s.length > MAX_TARGET_LENGTH ? `${s.slice(0, MAX_TARGET_LENGTH)}…` : s;
 
-const digestOf = (request: DecisionRequest): string => canonicalDigest({ ...request, now: request.now.toISOString() });
-
+const digestOf = (request: DecisionRequest): string =>
+  canonicalDigest({ ...request, now: request.now.toISOString() });
 
 /** A decision on which the shadow (candidate) set disagreed with the active one (issue 4, item 8). */
 export interface ShadowDisagreement {
@@ -124,12 +156,19 @@ export interface ShadowDisagreement {
   shadowVersion: string;
 }
 
-const trustDomainOf = (spiffeId: string): string => /^spiffe:\/\/([^/]+)/u.exec(spiffeId)?.[1] ?? '';
+const trustDomainOf = (spiffeId: string): string =>
+  /^spiffe:\/\/([^/]+)/u.exec(spiffeId)?.[1] ?? '';
 
 /** The camelCase snapshot `DecisionRequest.session` takes, from the session state's Cedar record. */
 export function sessionSnapshotOf(state: SessionState): SessionSnapshot {
   const s = snapshot(state);
-  return { toolsCalled: s.tools_called, highestClassification: s.highest_classification, externalDestinations: s.external_destinations, denials: s.denials, callCount: s.call_count };
+  return {
+    toolsCalled: s.tools_called,
+    highestClassification: s.highest_classification,
+    externalDestinations: s.external_destinations,
+    denials: s.denials,
+    callCount: s.call_count,
+  };
 }
 
 /** Catalog labels `{ k: v }` as Cedar's `Set<String>`: `k:v`, or `k` alone for an empty value. */
@@ -140,7 +179,11 @@ export function labelStrings(labels: Readonly<Record<string, string>>): string[]
 function toolFacts(tool: CatalogTool | undefined, toolId: string): ToolFacts | UnknownTool {
   if (!tool) {
     const id = parseToolId(toolId);
-    return { cataloged: false, name: toolId, server: id?.server ?? (toolId.split('/')[0] || 'unknown') };
+    return {
+      cataloged: false,
+      name: toolId,
+      server: id?.server ?? (toolId.split('/')[0] || 'unknown'),
+    };
   }
   return {
     cataloged: true,
@@ -155,7 +198,8 @@ function toolFacts(tool: CatalogTool | undefined, toolId: string): ToolFacts | U
 }
 
 /** What the session records of a call's destinations: real hosts (not `*`, which names none). */
-const recorded = (destinations: readonly Destination[]): Destination[] => destinations.filter((d) => d.host !== '*');
+const recorded = (destinations: readonly Destination[]): Destination[] =>
+  destinations.filter((d) => d.host !== '*');
 
 export class DecisionService {
   readonly #opts: DecisionServiceOptions;
@@ -188,10 +232,18 @@ export class DecisionService {
    */
   async preview(input: AuthorizeInput): Promise<Omit<AuthorizeResult, 'decisionId'>> {
     const call = await this.#toolCall(input);
-    const state = this.#sessions.get(input.principal.taskId) ?? (await this.#sessions.load(input.principal.taskId));
+    const state =
+      this.#sessions.get(input.principal.taskId) ??
+      (await this.#sessions.load(input.principal.taskId));
     const request = call.build(sessionSnapshotOf(state));
     const decision = guardRestrictions(request, this.#opts.decisionPoint().authorize(request));
-    return { outcome: decision.outcome, reasons: decision.reasons, errors: decision.errors, policySetVersion: decision.policySetVersion, inputsDigest: digestOf(request) };
+    return {
+      outcome: decision.outcome,
+      reasons: decision.reasons,
+      errors: decision.errors,
+      policySetVersion: decision.policySetVersion,
+      inputsDigest: digestOf(request),
+    };
   }
 
   /**
@@ -211,22 +263,66 @@ export class DecisionService {
       const extracted = uriDestinations(uri, this.#rules);
       const { problems } = extracted;
       // An http(s) resource is fetched from its host: every host here is one the server connects to.
-      const destinations = (await this.#opts.resolveDestinations?.place(extracted.destinations, extracted.destinations.map((d) => d.host), this.#rules)) ?? extracted.destinations;
+      const destinations =
+        (await this.#opts.resolveDestinations?.place(
+          extracted.destinations,
+          extracted.destinations.map((d) => d.host),
+          this.#rules,
+        )) ?? extracted.destinations;
       const target = resourceScope(input.server, uri);
-      return this.#decide(input, target, (session) => ({ ...base, session, action: 'read_resource', resource: { server: input.server, uri, classification }, arguments: {}, destinations, ...(problems.length > 0 ? { problems } : {}) }), { destinations: recorded(destinations), classificationReturned: classification });
+      return this.#decide(
+        input,
+        target,
+        (session) => ({
+          ...base,
+          session,
+          action: 'read_resource',
+          resource: { server: input.server, uri, classification },
+          arguments: {},
+          destinations,
+          ...(problems.length > 0 ? { problems } : {}),
+        }),
+        { destinations: recorded(destinations), classificationReturned: classification },
+      );
     }
     const name = capped(input.name);
     const target = promptScope(input.server, name);
     const args = input.arguments ?? {};
-    return this.#decide(input, target, (session) => ({ ...base, session, action: 'get_prompt', prompt: { server: input.server, name }, arguments: args, destination: null }), { destinations: [] });
+    return this.#decide(
+      input,
+      target,
+      (session) => ({
+        ...base,
+        session,
+        action: 'get_prompt',
+        prompt: { server: input.server, name },
+        arguments: args,
+        destination: null,
+      }),
+      { destinations: [] },
+    );
   }
 
-  async #requestBase(principal: VerifiedTaskToken, now: Date, approved: boolean): Promise<Omit<RequestCommon, 'session'>> {
+  async #requestBase(
+    principal: VerifiedTaskToken,
+    now: Date,
+    approved: boolean,
+  ): Promise<Omit<RequestCommon, 'session'>> {
     const facts = (await this.#opts.agentFacts?.(principal.actor)) ?? {};
-    const agent: AgentFacts = { id: principal.actor, owner: facts.owner ?? '', labels: facts.labels ?? [], trustDomain: facts.trustDomain ?? trustDomainOf(principal.actor), risk: facts.risk ?? 0 };
+    const agent: AgentFacts = {
+      id: principal.actor,
+      owner: facts.owner ?? '',
+      labels: facts.labels ?? [],
+      trustDomain: facts.trustDomain ?? trustDomainOf(principal.actor),
+      risk: facts.risk ?? 0,
+    };
     const chain = chainFromToken(principal);
     // Signals about any agent on the chain (and the `sub`) count: delegating never sheds a restriction.
-    const call = { agent: principal.actor, taskId: principal.taskId, chain: [...new Set([...chain.actors, principal.subject])] };
+    const call = {
+      agent: principal.actor,
+      taskId: principal.taskId,
+      chain: [...new Set([...chain.actors, principal.subject])],
+    };
     let raw: number;
     try {
       raw = this.#opts.risk?.(call) ?? 0;
@@ -237,10 +333,21 @@ export class DecisionService {
     const risk = Number.isFinite(raw) ? Math.max(0, Math.min(100, Math.round(raw))) : 100;
     const restrictions = this.#opts.restrictions?.(call) ?? [];
     // Left out when none, so that requests (and their digests) without signals are as before.
-    return { principal: { agent, chain }, scopes: [...principal.scopes], now, risk, approved, ...(restrictions.length > 0 ? { restrictions: [...restrictions] } : {}) };
+    return {
+      principal: { agent, chain },
+      scopes: [...principal.scopes],
+      now,
+      risk,
+      approved,
+      ...(restrictions.length > 0 ? { restrictions: [...restrictions] } : {}),
+    };
   }
 
-  async #toolCall(input: AuthorizeInput): Promise<{ target: string; build: (session: SessionSnapshot) => DecisionRequest; record: Pick<DecisionRecord, 'destinations' | 'classificationReturned'> }> {
+  async #toolCall(input: AuthorizeInput): Promise<{
+    target: string;
+    build: (session: SessionSnapshot) => DecisionRequest;
+    record: Pick<DecisionRecord, 'destinations' | 'classificationReturned'>;
+  }> {
     const now = input.now ?? new Date(this.#clock.now());
     const base = await this.#requestBase(input.principal, now, input.approved === true);
     const catalogTool = this.#opts.catalog.get(input.toolId);
@@ -248,32 +355,67 @@ export class DecisionService {
     const args = input.arguments ?? {};
     const extracted = catalogTool ? extractContext(catalogTool, args, this.#rules) : undefined;
     const found = extracted?.destinations ?? [];
-    const destinations = extracted && this.#opts.resolveDestinations ? await this.#opts.resolveDestinations.place(found, extracted.connected, this.#rules) : found;
+    const destinations =
+      extracted && this.#opts.resolveDestinations
+        ? await this.#opts.resolveDestinations.place(found, extracted.connected, this.#rules)
+        : found;
     // Left out when empty, so that requests (and their digests) without them are as before.
-    const paths = extracted && Object.keys(extracted.paths).length > 0 ? { paths: extracted.paths } : {};
-    const problems = extracted && extracted.problems.length > 0 ? { problems: extracted.problems } : {};
+    const paths =
+      extracted && Object.keys(extracted.paths).length > 0 ? { paths: extracted.paths } : {};
+    const problems =
+      extracted && extracted.problems.length > 0 ? { problems: extracted.problems } : {};
     return {
       target: input.toolId,
-      build: (session) => ({ ...base, session, action: 'call_tool', tool, arguments: args, destinations, ...paths, ...problems }),
-      record: { destinations: recorded(destinations), ...(tool.cataloged ? { classificationReturned: tool.classification } : {}) },
+      build: (session) => ({
+        ...base,
+        session,
+        action: 'call_tool',
+        tool,
+        arguments: args,
+        destinations,
+        ...paths,
+        ...problems,
+      }),
+      record: {
+        destinations: recorded(destinations),
+        ...(tool.cataloged ? { classificationReturned: tool.classification } : {}),
+      },
     };
   }
 
   /** Decides `build(session)` for `target`, records it in the task's session and audits it. */
-  async #decide(input: { principal: VerifiedTaskToken; requestId?: string | null | undefined }, target: string, build: (session: SessionSnapshot) => DecisionRequest, record: Pick<DecisionRecord, 'destinations' | 'classificationReturned'>): Promise<AuthorizeResult> {
+  async #decide(
+    input: { principal: VerifiedTaskToken; requestId?: string | null | undefined },
+    target: string,
+    build: (session: SessionSnapshot) => DecisionRequest,
+    record: Pick<DecisionRecord, 'destinations' | 'classificationReturned'>,
+  ): Promise<AuthorizeResult> {
     const { principal } = input;
     // A task not in memory (evicted, or from before a restart) is read back from the store first.
-    const loaded = this.#sessions.get(principal.taskId) ?? (await this.#sessions.load(principal.taskId));
+    const loaded =
+      this.#sessions.get(principal.taskId) ?? (await this.#sessions.load(principal.taskId));
     // From here to `record` nothing awaits, so concurrent calls of one task see each other in order.
     const state = this.#sessions.get(principal.taskId) ?? loaded;
     const request = build(sessionSnapshotOf(state));
     const now = request.now;
     const inputsDigest = digestOf(request);
     const decision = guardRestrictions(request, this.#opts.decisionPoint().authorize(request));
-    const recorded = recordDecision(state, { toolId: target, outcome: decision.outcome, at: now.getTime(), ...record });
+    const recorded = recordDecision(state, {
+      toolId: target,
+      outcome: decision.outcome,
+      at: now.getTime(),
+      ...record,
+    });
     // Resolves once a change policy could see grow (taint, tools, hosts) is stored: awaited with the audit event.
     const durable = this.#sessions.record(principal.taskId, state, recorded);
-    const result: AuthorizeResult = { decisionId: newId(), outcome: decision.outcome, reasons: decision.reasons, errors: decision.errors, policySetVersion: decision.policySetVersion, inputsDigest };
+    const result: AuthorizeResult = {
+      decisionId: newId(),
+      outcome: decision.outcome,
+      reasons: decision.reasons,
+      errors: decision.errors,
+      policySetVersion: decision.policySetVersion,
+      inputsDigest,
+    };
     if (this.#shadow) this.#compareShadow(this.#shadow, request, result, target, principal.taskId);
     const audited = this.#opts.audit?.({
       actor: principal.actor,
@@ -293,12 +435,23 @@ export class DecisionService {
         task: principal.taskId,
         chain: request.principal.chain.actors,
         // The full request, so the decision can be replayed against a candidate policy set (src/policy/replay.ts).
-        request: { ...request, ...(request.arguments ? { arguments: redactSecrets(request.arguments) as Record<string, unknown> } : {}), now: now.toISOString() },
+        request: {
+          ...request,
+          ...(request.arguments
+            ? { arguments: redactSecrets(request.arguments) as Record<string, unknown> }
+            : {}),
+          now: now.toISOString(),
+        },
       },
     });
     await Promise.all([audited, durable]);
     try {
-      this.#opts.onDecision?.(principal.taskId, recorded, { ...result, reasons: [...result.reasons], errors: [...result.errors] }, { agent: principal.actor, requestId: input.requestId ?? null });
+      this.#opts.onDecision?.(
+        principal.taskId,
+        recorded,
+        { ...result, reasons: [...result.reasons], errors: [...result.errors] },
+        { agent: principal.actor, requestId: input.requestId ?? null },
+      );
     } catch {
       // the answer is decided and audited; a failing observer must not turn it into an error
     }
@@ -325,7 +478,13 @@ export class DecisionService {
     return [...this.#disagreements];
   }
 
-  #compareShadow(shadow: DecisionPoint, request: DecisionRequest, live: AuthorizeResult, toolId: string, taskId: string): void {
+  #compareShadow(
+    shadow: DecisionPoint,
+    request: DecisionRequest,
+    live: AuthorizeResult,
+    toolId: string,
+    taskId: string,
+  ): void {
     let other;
     try {
       other = guardRestrictions(request, shadow.authorize(request));
@@ -333,9 +492,21 @@ export class DecisionService {
       return; // a shadow set must never affect the live path
     }
     if (other.outcome === live.outcome) return;
-    this.#disagreements.push({ decisionId: live.decisionId, time: request.now.getTime(), toolId, taskId, live: live.outcome, shadow: other.outcome, liveReasons: live.reasons, shadowReasons: other.reasons, liveVersion: live.policySetVersion, shadowVersion: other.policySetVersion });
+    this.#disagreements.push({
+      decisionId: live.decisionId,
+      time: request.now.getTime(),
+      toolId,
+      taskId,
+      live: live.outcome,
+      shadow: other.outcome,
+      liveReasons: live.reasons,
+      shadowReasons: other.reasons,
+      liveVersion: live.policySetVersion,
+      shadowVersion: other.policySetVersion,
+    });
     const max = this.#opts.maxShadowDisagreements ?? 1_000;
-    if (this.#disagreements.length > max) this.#disagreements.splice(0, this.#disagreements.length - max);
+    if (this.#disagreements.length > max)
+      this.#disagreements.splice(0, this.#disagreements.length - max);
   }
 
   /** The task's session state held in memory (empty when none is held there). */
@@ -360,11 +531,17 @@ export class DecisionService {
 }
 
 /** Argument keys whose values never reach the audit log (replay sees `[redacted]` there). */
-const SECRET_KEY = /pass(word|phrase)?|secret|token|api[-_]?key|authorization|credential|private[-_]?key|cookie/i;
+const SECRET_KEY =
+  /pass(word|phrase)?|secret|token|api[-_]?key|authorization|credential|private[-_]?key|cookie/i;
 
 /** A copy of `value` with the values of secret-looking keys replaced, at any depth. */
 export function redactSecrets(value: unknown, depth = 0): unknown {
   if (depth > 32 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redactSecrets(v, depth + 1)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      k,
+      SECRET_KEY.test(k) ? '[redacted]' : redactSecrets(v, depth + 1),
+    ]),
+  );
 }

@@ -26,5 +26,8 @@ test('splitPolicies ends a policy only at a `;` outside strings and comments', (
   assert.deepEqual(chunks[0]!.position, { line: 2, column: 1 });
   assert.ok(chunks[1]!.text.trimStart().startsWith('// before b'));
   assert.deepEqual(chunks[1]!.position, { line: 5, column: 3 });
-  assert.equal(Buffer.from(text).subarray(chunks[1]!.byteOffset).toString().slice(0, chunks[1]!.text.length), chunks[1]!.text);
+  assert.equal(
+    Buffer.from(text).subarray(chunks[1]!.byteOffset).toString().slice(0, chunks[1]!.text.length),
+    chunks[1]!.text,
+  );
 });

@@ -93,7 +93,9 @@ export const MAX_BOOLEAN = 100;
 export const MAX_CHAIN = 50;
 
 /** The first place where a text goes past one of the bounds above, with what it went past; undefined when it stays within them. */
-export function tooComplex(text: string): { position: SourcePosition; message: string } | undefined {
+export function tooComplex(
+  text: string,
+): { position: SourcePosition; message: string } | undefined {
   let depth = 0;
   let conditionals = 0;
   let arithmetic = 0;
@@ -120,7 +122,8 @@ export function tooComplex(text: string): { position: SourcePosition; message: s
     // starts its own. Identifiers, keywords and spaces do not end one either, which only over-counts.
     if (ch === '.') {
       chains[depth] = (chains[depth] ?? 0) + 1;
-      if (chains[depth]! > MAX_CHAIN) return over(i, `\`.\` accesses and method calls chain more than ${MAX_CHAIN} times`);
+      if (chains[depth]! > MAX_CHAIN)
+        return over(i, `\`.\` accesses and method calls chain more than ${MAX_CHAIN} times`);
     } else if (ch === '(' || ch === '[' || ch === '{') chains[depth + 1] = 0;
     else if (!/[\sA-Za-z0-9_)\]}]/.test(ch)) chains[depth] = 0;
     if (ch === ';') {
@@ -131,12 +134,20 @@ export function tooComplex(text: string): { position: SourcePosition; message: s
     } else if (ch === ')' || ch === ']' || ch === '}') {
       depth = Math.max(0, depth - 1);
     } else if (ch === '+' || ch === '-' || ch === '*') {
-      if (++arithmetic > MAX_ARITHMETIC) return over(i, `a policy holds more than ${MAX_ARITHMETIC} arithmetic operators`);
+      if (++arithmetic > MAX_ARITHMETIC)
+        return over(i, `a policy holds more than ${MAX_ARITHMETIC} arithmetic operators`);
     } else if ((ch === '&' && text[i + 1] === '&') || (ch === '|' && text[i + 1] === '|')) {
-      if (++boolean > MAX_BOOLEAN) return over(i, `a policy holds more than ${MAX_BOOLEAN} \`&&\` / \`||\` operators`);
+      if (++boolean > MAX_BOOLEAN)
+        return over(i, `a policy holds more than ${MAX_BOOLEAN} \`&&\` / \`||\` operators`);
       i++;
-    } else if (ch === 'i' && text.startsWith('if', i) && !/[A-Za-z0-9_]/.test(text[i - 1] ?? ' ') && !/[A-Za-z0-9_]/.test(text[i + 2] ?? ' ')) {
-      if (++conditionals > MAX_CONDITIONALS) return over(i, `a policy holds more than ${MAX_CONDITIONALS} \`if\` expressions`);
+    } else if (
+      ch === 'i' &&
+      text.startsWith('if', i) &&
+      !/[A-Za-z0-9_]/.test(text[i - 1] ?? ' ') &&
+      !/[A-Za-z0-9_]/.test(text[i + 2] ?? ' ')
+    ) {
+      if (++conditionals > MAX_CONDITIONALS)
+        return over(i, `a policy holds more than ${MAX_CONDITIONALS} \`if\` expressions`);
     } else if (/[A-Za-z0-9_]/.test(ch)) {
       // Skip the rest of an identifier, so that `if` is only found as a word.
       while (i + 1 < text.length && /[A-Za-z0-9_]/.test(text[i + 1]!)) i++;

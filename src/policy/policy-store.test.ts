@@ -16,7 +16,9 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const admin: RequestContext = { actor: 'admin', requestId: 'r1' };
 
-async function withPolicyStore(fn: (p: PolicyStore, store: Store, clock: ManualClock) => Promise<void>): Promise<void> {
+async function withPolicyStore(
+  fn: (p: PolicyStore, store: Store, clock: ManualClock) => Promise<void>,
+): Promise<void> {
   const clock = new ManualClock(1_000);
   const store = SqliteStore.open({ path: join(dir, `p-${++n}.db`), clock });
   try {
@@ -26,8 +28,14 @@ async function withPolicyStore(fn: (p: PolicyStore, store: Store, clock: ManualC
   }
 }
 
-const permitAll = { name: 'all.cedar', text: '@id("all")\npermit (principal, action, resource);\n' };
-const broken = { name: 'bad.cedar', text: '@id("ok")\npermit (principal, action, resource);\n\n@id("bad")\nforbid (principal, action, resource)\nwhen { resource.no_such_attribute == 1 };\n' };
+const permitAll = {
+  name: 'all.cedar',
+  text: '@id("all")\npermit (principal, action, resource);\n',
+};
+const broken = {
+  name: 'bad.cedar',
+  text: '@id("ok")\npermit (principal, action, resource);\n\n@id("bad")\nforbid (principal, action, resource)\nwhen { resource.no_such_attribute == 1 };\n',
+};
 
 test('before anything is stored the default pack decides as version 0', () =>
   withPolicyStore(async (p) => {
@@ -44,7 +52,13 @@ test('initialize stores the default pack as version 1, active, audited as system
     assert.equal(v1?.status, 'active');
     assert.deepEqual(v1?.files, defaultPolicyFiles());
     const events = await store.read.audit.list();
-    assert.deepEqual(events.map((e) => [e.actor, e.action, e.target]), [['system', 'policy.create', 'policy_set:1'], ['system', 'policy.activate', 'policy_set:1']]);
+    assert.deepEqual(
+      events.map((e) => [e.actor, e.action, e.target]),
+      [
+        ['system', 'policy.create', 'policy_set:1'],
+        ['system', 'policy.activate', 'policy_set:1'],
+      ],
+    );
     await p.initialize();
     await new PolicyStore(store, new ManualClock()).initialize();
     assert.equal((await store.read.policySets.list()).length, 1);
@@ -61,7 +75,9 @@ test('validate places each error at file, line and column and never throws', () 
     assert.equal(e.line, 6);
     assert.equal(typeof e.column, 'number');
     assert.match(e.message, /no_such_attribute/);
-    const syntax = p.validate([{ name: 'x.cedar', text: 'permit (principal, action, resource)\nwhen { true ' }]);
+    const syntax = p.validate([
+      { name: 'x.cedar', text: 'permit (principal, action, resource)\nwhen { true ' },
+    ]);
     assert.equal(syntax.valid, false);
     assert.equal(syntax.errors[0]?.file, 'x.cedar');
     assert.equal(typeof syntax.errors[0]?.line, 'number');
@@ -98,12 +114,27 @@ test('versions are monotonic; activate switches atomically, audits, and notifies
     const active = await p.activate(2, admin);
     assert.equal(active.activatedAt, clock.now());
     assert.equal(p.active().version, '2');
-    const destructive = callRequest({ tool: tool({ name: 'github/delete_repo', sideEffect: 'destructive' }) });
-    assert.equal(p.active().authorize(destructive).outcome, 'allow', 'the permit-all set decides now');
-    assert.deepEqual((await store.read.policySets.list()).map((s) => s.status), ['inactive', 'active', 'inactive']);
+    const destructive = callRequest({
+      tool: tool({ name: 'github/delete_repo', sideEffect: 'destructive' }),
+    });
+    assert.equal(
+      p.active().authorize(destructive).outcome,
+      'allow',
+      'the permit-all set decides now',
+    );
+    assert.deepEqual(
+      (await store.read.policySets.list()).map((s) => s.status),
+      ['inactive', 'active', 'inactive'],
+    );
     const last = (await store.read.audit.list()).pop()!;
-    assert.deepEqual([last.actor, last.action, last.target, last.requestId, last.details.previous], ['admin', 'policy.activate', 'policy_set:2', 'r1', 1]);
-    await assert.rejects(p.activate(9, admin), (err: unknown) => err instanceof MandateError && err.code === 'not_found');
+    assert.deepEqual(
+      [last.actor, last.action, last.target, last.requestId, last.details.previous],
+      ['admin', 'policy.activate', 'policy_set:2', 'r1', 1],
+    );
+    await assert.rejects(
+      p.activate(9, admin),
+      (err: unknown) => err instanceof MandateError && err.code === 'not_found',
+    );
     assert.equal(p.active().version, '2');
     assert.deepEqual(seen, ['2']);
   }));
@@ -111,7 +142,10 @@ test('versions are monotonic; activate switches atomically, audits, and notifies
 test('rollback activates the version before the active one and is audited', () =>
   withPolicyStore(async (p, store) => {
     await p.initialize();
-    await assert.rejects(p.rollback(admin), (err: unknown) => err instanceof MandateError && err.code === 'conflict');
+    await assert.rejects(
+      p.rollback(admin),
+      (err: unknown) => err instanceof MandateError && err.code === 'conflict',
+    );
     await p.create([permitAll], admin);
     await p.activate(2, admin);
     const back = await p.rollback(admin);
@@ -119,8 +153,13 @@ test('rollback activates the version before the active one and is audited', () =
     assert.equal(p.active().version, '1');
     assert.equal((await store.read.policySets.active())?.version, 1);
     const last = (await store.read.audit.list()).pop()!;
-    assert.deepEqual([last.action, last.target, last.details.from], ['policy.rollback', 'policy_set:1', 2]);
-    const destructive = callRequest({ tool: tool({ name: 'github/delete_repo', sideEffect: 'destructive' }) });
+    assert.deepEqual(
+      [last.action, last.target, last.details.from],
+      ['policy.rollback', 'policy_set:1', 2],
+    );
+    const destructive = callRequest({
+      tool: tool({ name: 'github/delete_repo', sideEffect: 'destructive' }),
+    });
     assert.equal(p.active().authorize(destructive).outcome, 'approval_required');
   }));
 
@@ -132,14 +171,24 @@ test('diff reports per-file line changes and added, removed and changed policy i
     taint.text = taint.text.replace('>= 2', '>= 3');
     await p.create([...files, permitAll], admin);
     const d = await p.diff(1, 2);
-    assert.deepEqual(d.files.map((f) => [f.name, f.status]), [['all.cedar', 'added'], ['risk.cedar', 'removed'], ['taint.cedar', 'changed']]);
+    assert.deepEqual(
+      d.files.map((f) => [f.name, f.status]),
+      [
+        ['all.cedar', 'added'],
+        ['risk.cedar', 'removed'],
+        ['taint.cedar', 'changed'],
+      ],
+    );
     assert.match(d.files[2]!.diff, /^--- a\/taint\.cedar\n\+\+\+ b\/taint\.cedar\n@@ /);
     assert.match(d.files[2]!.diff, /\n-.*>= 2/);
     assert.match(d.files[2]!.diff, /\n\+.*>= 3/);
     assert.deepEqual(d.policies.added, ['all']);
     assert.ok(d.policies.removed.length > 0);
     assert.deepEqual(d.policies.changed, ['mandate.no-external-after-confidential']);
-    assert.deepEqual(await p.diff(0, 1), { files: [], policies: { added: [], removed: [], changed: [] } });
+    assert.deepEqual(await p.diff(0, 1), {
+      files: [],
+      policies: { added: [], removed: [], changed: [] },
+    });
   }));
 
 test('concurrent creates get distinct, consecutive versions; a restart loads the active set', () =>

@@ -65,7 +65,14 @@ export class PolicyStore {
         await tx.policySets.insert(record);
         await this.auditCreate(tx, record, ctx);
         await tx.policySets.setActive(1, record.createdAt);
-        await tx.audit.append({ actor: ctx.actor, action: 'policy.activate', target: 'policy_set:1', outcome: 'success', requestId: ctx.requestId, details: { version: 1, previous: null, digest: record.digest } });
+        await tx.audit.append({
+          actor: ctx.actor,
+          action: 'policy.activate',
+          target: 'policy_set:1',
+          outcome: 'success',
+          requestId: ctx.requestId,
+          details: { version: 1, previous: null, digest: record.digest },
+        });
         return { ...record, status: 'active' as const, activatedAt: record.createdAt };
       });
       if (set) return this.switchTo(point, set);
@@ -97,7 +104,11 @@ export class PolicyStore {
    */
   candidate(files: readonly PolicyFileText[], version = 'candidate'): DecisionPoint {
     this.refuseInvalid(files);
-    return new CedarWasmEngine({ policies: files.map((f) => ({ file: f.name, text: f.text })), schema: this.schema, version });
+    return new CedarWasmEngine({
+      policies: files.map((f) => ({ file: f.name, text: f.text })),
+      schema: this.schema,
+      version,
+    });
   }
 
   /** A decision point over a stored version (0: the default pack), not activated (a shadow set). */
@@ -113,9 +124,19 @@ export class PolicyStore {
   /** Activates the highest version below the active one. */
   async rollback(ctx: RequestContext): Promise<PolicySetRecord> {
     const current = await this.store.read.policySets.active();
-    if (!current) throw new MandateError('conflict', 'no policy set is active, so there is nothing to roll back');
-    const previous = (await this.store.read.policySets.list()).filter((s) => s.version < current.version).pop();
-    if (!previous) throw new MandateError('conflict', `policy set ${current.version} is the first version; there is none to roll back to`);
+    if (!current)
+      throw new MandateError(
+        'conflict',
+        'no policy set is active, so there is nothing to roll back',
+      );
+    const previous = (await this.store.read.policySets.list())
+      .filter((s) => s.version < current.version)
+      .pop();
+    if (!previous)
+      throw new MandateError(
+        'conflict',
+        `policy set ${current.version} is the first version; there is none to roll back to`,
+      );
     return this.switch(previous.version, ctx, 'policy.rollback', current.version);
   }
 
@@ -149,18 +170,38 @@ export class PolicyStore {
   }
 
   /** `expectActive`: refuse with `conflict` when another activation changed the active set meanwhile (a rollback chose its target from it). */
-  private async switch(version: number, ctx: RequestContext, action: 'policy.activate' | 'policy.rollback', expectActive?: number): Promise<PolicySetRecord> {
+  private async switch(
+    version: number,
+    ctx: RequestContext,
+    action: 'policy.activate' | 'policy.rollback',
+    expectActive?: number,
+  ): Promise<PolicySetRecord> {
     const target = await this.store.read.policySets.get(version);
     if (!target) throw new MandateError('not_found', `policy set \`${version}\` does not exist`);
     // Built before the switch: a stored set that no longer validates (a newer schema) is refused, and the active one stays.
     const point = this.build(target.files, version);
     const set = await this.store.transaction(async (tx) => {
       const previous = (await tx.policySets.active())?.version ?? null;
-      if (expectActive !== undefined && previous !== expectActive) throw new MandateError('conflict', `the active policy set changed to ${previous ?? 'none'} during the rollback; try again`);
+      if (expectActive !== undefined && previous !== expectActive)
+        throw new MandateError(
+          'conflict',
+          `the active policy set changed to ${previous ?? 'none'} during the rollback; try again`,
+        );
       const at = this.clock.now();
-      if (!(await tx.policySets.setActive(version, at))) throw new MandateError('not_found', `policy set \`${version}\` does not exist`);
-      const details = action === 'policy.rollback' ? { version, from: previous, digest: target.digest } : { version, previous, digest: target.digest };
-      await tx.audit.append({ actor: ctx.actor, action, target: `policy_set:${version}`, outcome: 'success', requestId: ctx.requestId, details });
+      if (!(await tx.policySets.setActive(version, at)))
+        throw new MandateError('not_found', `policy set \`${version}\` does not exist`);
+      const details =
+        action === 'policy.rollback'
+          ? { version, from: previous, digest: target.digest }
+          : { version, previous, digest: target.digest };
+      await tx.audit.append({
+        actor: ctx.actor,
+        action,
+        target: `policy_set:${version}`,
+        outcome: 'success',
+        requestId: ctx.requestId,
+        details,
+      });
       return { ...target, status: 'active' as const, activatedAt: at };
     });
     this.switchTo(point, set);
@@ -171,9 +212,14 @@ export class PolicyStore {
     const result = this.validate(files);
     if (result.valid) return;
     const first = result.errors[0]!;
-    const where = first.line === undefined ? first.file : `${first.file}:${first.line}:${first.column ?? 1}`;
+    const where =
+      first.line === undefined ? first.file : `${first.file}:${first.line}:${first.column ?? 1}`;
     const more = result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : '';
-    throw new MandateError('invalid_request', `policy set is invalid: ${where}: ${first.message}${more}`, { errors: result.errors });
+    throw new MandateError(
+      'invalid_request',
+      `policy set is invalid: ${where}: ${first.message}${more}`,
+      { errors: result.errors },
+    );
   }
 
   private switchTo(point: DecisionPoint, set: PolicySetRecord): void {
@@ -183,15 +229,42 @@ export class PolicyStore {
   }
 
   private build(files: readonly PolicyFileText[], version: number): CedarWasmEngine {
-    return new CedarWasmEngine({ policies: files.map((f) => ({ file: f.name, text: f.text })), schema: this.schema, version: String(version) });
+    return new CedarWasmEngine({
+      policies: files.map((f) => ({ file: f.name, text: f.text })),
+      schema: this.schema,
+      version: String(version),
+    });
   }
 
   private record(version: number, files: PolicyFileText[], ctx: RequestContext): PolicySetRecord {
-    return { version, files, digest: canonicalDigest(files), createdAt: this.clock.now(), createdBy: ctx.actor, activatedAt: null, status: 'inactive' };
+    return {
+      version,
+      files,
+      digest: canonicalDigest(files),
+      createdAt: this.clock.now(),
+      createdBy: ctx.actor,
+      activatedAt: null,
+      status: 'inactive',
+    };
   }
 
-  private async auditCreate(tx: Parameters<Parameters<Store['transaction']>[0]>[0], record: PolicySetRecord, ctx: RequestContext): Promise<void> {
-    await tx.audit.append({ actor: ctx.actor, action: 'policy.create', target: `policy_set:${record.version}`, outcome: 'success', requestId: ctx.requestId, details: { version: record.version, digest: record.digest, files: record.files.map((f) => f.name) } });
+  private async auditCreate(
+    tx: Parameters<Parameters<Store['transaction']>[0]>[0],
+    record: PolicySetRecord,
+    ctx: RequestContext,
+  ): Promise<void> {
+    await tx.audit.append({
+      actor: ctx.actor,
+      action: 'policy.create',
+      target: `policy_set:${record.version}`,
+      outcome: 'success',
+      requestId: ctx.requestId,
+      details: {
+        version: record.version,
+        digest: record.digest,
+        files: record.files.map((f) => f.name),
+      },
+    });
   }
 
   private async filesOf(version: number): Promise<PolicyFileText[]> {
@@ -208,14 +281,20 @@ export class PolicyStore {
  *
  * @example validatePolicyFiles([{ name: 'a.cedar', text }]) // { valid: false, errors: [{ file: 'a.cedar', line: 3, column: 7, message }] }
  */
-export function validatePolicyFiles(files: readonly PolicyFileText[], schema: PolicySource = loadSchema()): PolicyValidation {
+export function validatePolicyFiles(
+  files: readonly PolicyFileText[],
+  schema: PolicySource = loadSchema(),
+): PolicyValidation {
   const shape = checkFiles(files);
   if (shape.length > 0) return { valid: false, errors: shape };
   try {
     new CedarWasmEngine({ policies: files.map((f) => ({ file: f.name, text: f.text })), schema });
     return { valid: true, errors: [] };
   } catch (err) {
-    const errors = err instanceof MandateError && err.code === 'invalid_request' ? (err.details?.errors as PolicyProblem[] | undefined) : undefined;
+    const errors =
+      err instanceof MandateError && err.code === 'invalid_request'
+        ? (err.details?.errors as PolicyProblem[] | undefined)
+        : undefined;
     if (!errors) throw err;
     return { valid: false, errors };
   }
@@ -224,12 +303,22 @@ export function validatePolicyFiles(files: readonly PolicyFileText[], schema: Po
 /** Names and count, before Cedar sees the texts. */
 function checkFiles(files: readonly PolicyFileText[]): PolicyProblem[] {
   const problems: PolicyProblem[] = [];
-  if (files.length === 0) problems.push({ file: '', message: 'a policy set needs at least one `.cedar` file' });
-  if (files.length > MAX_POLICY_FILES) problems.push({ file: '', message: `a policy set has at most ${MAX_POLICY_FILES} files, not ${files.length}` });
+  if (files.length === 0)
+    problems.push({ file: '', message: 'a policy set needs at least one `.cedar` file' });
+  if (files.length > MAX_POLICY_FILES)
+    problems.push({
+      file: '',
+      message: `a policy set has at most ${MAX_POLICY_FILES} files, not ${files.length}`,
+    });
   const seen = new Set<string>();
   for (const f of files) {
-    if (!FILE_NAME.test(f.name)) problems.push({ file: f.name, message: `file name \`${f.name}\` must be a plain \`.cedar\` file name (letters, digits, \`.\`, \`_\`, \`-\`)` });
-    else if (seen.has(f.name)) problems.push({ file: f.name, message: `file \`${f.name}\` appears twice` });
+    if (!FILE_NAME.test(f.name))
+      problems.push({
+        file: f.name,
+        message: `file name \`${f.name}\` must be a plain \`.cedar\` file name (letters, digits, \`.\`, \`_\`, \`-\`)`,
+      });
+    else if (seen.has(f.name))
+      problems.push({ file: f.name, message: `file \`${f.name}\` appears twice` });
     seen.add(f.name);
   }
   return problems;

@@ -44,7 +44,15 @@ export function recordedDecisionOf(event: AuditEventRecord): RecordedDecision | 
   if (event.action !== 'decision') return undefined;
   const d = event.details;
   const request = d.request as (Omit<DecisionRequest, 'now'> & { now: string }) | undefined;
-  if (typeof d.decision_id !== 'string' || typeof d.outcome !== 'string' || !OUTCOMES.has(d.outcome) || !request || typeof request !== 'object' || typeof request.now !== 'string') return undefined;
+  if (
+    typeof d.decision_id !== 'string' ||
+    typeof d.outcome !== 'string' ||
+    !OUTCOMES.has(d.outcome) ||
+    !request ||
+    typeof request !== 'object' ||
+    typeof request.now !== 'string'
+  )
+    return undefined;
   return {
     decisionId: d.decision_id,
     time: event.time,
@@ -56,7 +64,10 @@ export function recordedDecisionOf(event: AuditEventRecord): RecordedDecision | 
 }
 
 /** The recorded decisions audited at or after `sinceTime`, oldest first. */
-export async function recordedDecisions(read: StoreReader, sinceTime?: number): Promise<RecordedDecision[]> {
+export async function recordedDecisions(
+  read: StoreReader,
+  sinceTime?: number,
+): Promise<RecordedDecision[]> {
   const out: RecordedDecision[] = [];
   for await (const event of auditEvents(read, sinceTime === undefined ? {} : { sinceTime })) {
     const d = recordedDecisionOf(event);
@@ -66,13 +77,24 @@ export async function recordedDecisions(read: StoreReader, sinceTime?: number): 
 }
 
 /** Re-decides each recorded decision with `candidate` (and the restriction guard, as live decisions are); lists those whose outcome changes. */
-export function replay(decisions: Iterable<RecordedDecision>, candidate: DecisionPoint): ReplayReport {
+export function replay(
+  decisions: Iterable<RecordedDecision>,
+  candidate: DecisionPoint,
+): ReplayReport {
   let total = 0;
   const changed: ReplayChange[] = [];
   for (const d of decisions) {
     total++;
     const after = guardRestrictions(d.request, candidate.authorize(d.request));
-    if (after.outcome !== d.outcome) changed.push({ decisionId: d.decisionId, time: d.time, before: d.outcome, after: after.outcome, reasonsBefore: d.reasons, reasonsAfter: after.reasons });
+    if (after.outcome !== d.outcome)
+      changed.push({
+        decisionId: d.decisionId,
+        time: d.time,
+        before: d.outcome,
+        after: after.outcome,
+        reasonsBefore: d.reasons,
+        reasonsAfter: after.reasons,
+      });
   }
   return { total, changed };
 }

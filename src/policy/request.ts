@@ -12,7 +12,14 @@ import type { Network } from '../core/network.js';
  * token, the tool catalog, the call's arguments and the task's session state.
  */
 
-export const POLICY_ACTIONS = ['call_tool', 'list_tools', 'read_resource', 'get_prompt', 'start_task', 'delegate'] as const;
+export const POLICY_ACTIONS = [
+  'call_tool',
+  'list_tools',
+  'read_resource',
+  'get_prompt',
+  'start_task',
+  'delegate',
+] as const;
 export type PolicyAction = (typeof POLICY_ACTIONS)[number];
 export type SideEffect = 'read' | 'write' | 'destructive';
 export type { Classification } from './classification.js';
@@ -170,7 +177,13 @@ export interface TokenFacts {
 }
 
 /** A session with nothing in it yet. */
-export const EMPTY_SESSION: SessionSnapshot = Object.freeze({ toolsCalled: [], highestClassification: 'public', externalDestinations: [], denials: 0, callCount: 0 });
+export const EMPTY_SESSION: SessionSnapshot = Object.freeze({
+  toolsCalled: [],
+  highestClassification: 'public',
+  externalDestinations: [],
+  denials: 0,
+  callCount: 0,
+});
 
 const NS = 'Mandate::';
 const ARGUMENTS_ID = 'arguments';
@@ -197,7 +210,11 @@ function uid(type: string, id: unknown): TypeAndId {
 }
 
 function agentEntity(a: AgentFacts): EntityJson {
-  return { uid: uid('Agent', a.id), attrs: { owner: a.owner, labels: a.labels, trust_domain: a.trustDomain, risk: a.risk }, parents: [] };
+  return {
+    uid: uid('Agent', a.id),
+    attrs: { owner: a.owner, labels: a.labels, trust_domain: a.trustDomain, risk: a.risk },
+    parents: [],
+  };
 }
 
 function toolEntities(t: ToolFacts | UnknownTool): EntityJson[] {
@@ -236,67 +253,137 @@ export const MAX_TARGET_LENGTH = 2048;
 export function ambiguousUri(uri: unknown): string | null {
   if (typeof uri !== 'string' || uri.length === 0) return 'must be a non-empty string';
   if (uri.length > MAX_TARGET_LENGTH) return `exceeds ${MAX_TARGET_LENGTH} characters`;
-  if ([...uri].some((c) => c === '\\' || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return 'contains a backslash or a control character';
+  if ([...uri].some((c) => c === '\\' || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))
+    return 'contains a backslash or a control character';
   if (/%(2e|2f|5c|00)/iu.test(uri)) return 'contains an encoded `.`, `/`, `\\` or NUL';
-  if (/(^|\/)\.{1,2}(\/|$|\?|#)/u.test(uri.replace(/^[a-z][a-z0-9+.-]*:\/\//iu, '/'))) return 'contains a `.` or `..` path segment';
+  if (/(^|\/)\.{1,2}(\/|$|\?|#)/u.test(uri.replace(/^[a-z][a-z0-9+.-]*:\/\//iu, '/')))
+    return 'contains a `.` or `..` path segment';
   return null;
 }
 
 type DestinationRecord = Required<Destination>;
-const NO_DESTINATION: DestinationRecord = { host: '', external: false, network: '' as Network, allowed: false };
+const NO_DESTINATION: DestinationRecord = {
+  host: '',
+  external: false,
+  network: '' as Network,
+  allowed: false,
+};
 
 function destinationRecord(d: Destination): DestinationRecord {
   if (typeof d !== 'object' || d === null) throw refuse('a destination must be an object');
   // A request recorded before networks existed: its internal destinations were allowed then, so they replay as allowed.
-  return { host: d.host, external: d.external, network: d.network ?? (d.external ? 'public' : 'internal'), allowed: d.allowed ?? !d.external };
+  return {
+    host: d.host,
+    external: d.external,
+    network: d.network ?? (d.external ? 'public' : 'internal'),
+    allowed: d.allowed ?? !d.external,
+  };
 }
 
 /** The resource uid and entities for the request's action. */
-function resourceOf(req: DecisionRequest): { resource: TypeAndId; entities: EntityJson[]; classification: Classification } {
+function resourceOf(req: DecisionRequest): {
+  resource: TypeAndId;
+  entities: EntityJson[];
+  classification: Classification;
+} {
   switch (req.action) {
     case 'call_tool': {
-      if (typeof req.tool !== 'object' || req.tool === null) throw refuse('a `call_tool` request needs a `tool`');
+      if (typeof req.tool !== 'object' || req.tool === null)
+        throw refuse('a `call_tool` request needs a `tool`');
       const entities = toolEntities(req.tool);
-      return { resource: entities[0]!.uid as TypeAndId, entities, classification: req.tool.cataloged === true ? req.tool.classification : 'restricted' };
+      return {
+        resource: entities[0]!.uid as TypeAndId,
+        entities,
+        classification: req.tool.cataloged === true ? req.tool.classification : 'restricted',
+      };
     }
     case 'list_tools': {
-      if (typeof req.server !== 'object' || req.server === null) throw refuse('a `list_tools` request needs a `server`');
+      if (typeof req.server !== 'object' || req.server === null)
+        throw refuse('a `list_tools` request needs a `server`');
       const resource = uid('ToolServer', req.server.name);
-      return { resource, entities: [{ uid: resource, attrs: { labels: req.server.labels }, parents: [] }], classification: 'public' };
+      return {
+        resource,
+        entities: [{ uid: resource, attrs: { labels: req.server.labels }, parents: [] }],
+        classification: 'public',
+      };
     }
     case 'read_resource': {
       const r = req.resource;
-      if (typeof r !== 'object' || r === null) throw refuse('a `read_resource` request needs a `resource`');
+      if (typeof r !== 'object' || r === null)
+        throw refuse('a `read_resource` request needs a `resource`');
       const ambiguous = ambiguousUri(r.uri);
-      if (ambiguous) throw refuse(`the resource uri ${ambiguous}; it has more than one reading, so no scope can be matched against it`);
+      if (ambiguous)
+        throw refuse(
+          `the resource uri ${ambiguous}; it has more than one reading, so no scope can be matched against it`,
+        );
       const server = uid('ToolServer', r.server);
       const scope = resourceScope(r.server, r.uri);
       const classification = r.classification ?? 'confidential';
-      const attrs: Record<string, CedarValueJson> = { server: { __entity: server }, uri: r.uri, scope, grant_scopes: grantScopes(scope), classification, classification_rank: classificationRank(classification) };
+      const attrs: Record<string, CedarValueJson> = {
+        server: { __entity: server },
+        uri: r.uri,
+        scope,
+        grant_scopes: grantScopes(scope),
+        classification,
+        classification_rank: classificationRank(classification),
+      };
       const resource = uid('Resource', `${r.server}/${r.uri}`);
-      return { resource, entities: [{ uid: resource, attrs, parents: [server] }, { uid: server, attrs: { labels: [] }, parents: [] }], classification };
+      return {
+        resource,
+        entities: [
+          { uid: resource, attrs, parents: [server] },
+          { uid: server, attrs: { labels: [] }, parents: [] },
+        ],
+        classification,
+      };
     }
     case 'get_prompt': {
       const p = req.prompt;
-      if (typeof p !== 'object' || p === null) throw refuse('a `get_prompt` request needs a `prompt`');
-      if (typeof p.name !== 'string' || p.name.length === 0 || p.name.length > MAX_TARGET_LENGTH) throw refuse(`the prompt name must be 1 to ${MAX_TARGET_LENGTH} characters`);
+      if (typeof p !== 'object' || p === null)
+        throw refuse('a `get_prompt` request needs a `prompt`');
+      if (typeof p.name !== 'string' || p.name.length === 0 || p.name.length > MAX_TARGET_LENGTH)
+        throw refuse(`the prompt name must be 1 to ${MAX_TARGET_LENGTH} characters`);
       const server = uid('ToolServer', p.server);
       const scope = promptScope(p.server, p.name);
       const resource = uid('Prompt', `${p.server}/${p.name}`);
-      return { resource, entities: [{ uid: resource, attrs: { server: { __entity: server }, name: p.name, scope, grant_scopes: grantScopes(scope) }, parents: [server] }, { uid: server, attrs: { labels: [] }, parents: [] }], classification: 'public' };
+      return {
+        resource,
+        entities: [
+          {
+            uid: resource,
+            attrs: {
+              server: { __entity: server },
+              name: p.name,
+              scope,
+              grant_scopes: grantScopes(scope),
+            },
+            parents: [server],
+          },
+          { uid: server, attrs: { labels: [] }, parents: [] },
+        ],
+        classification: 'public',
+      };
     }
     case 'start_task': {
-      if (typeof req.task !== 'object' || req.task === null) throw refuse('a `start_task` request needs a `task`');
+      if (typeof req.task !== 'object' || req.task === null)
+        throw refuse('a `start_task` request needs a `task`');
       const resource = uid('Task', req.task.id);
-      return { resource, entities: [{ uid: resource, attrs: { purpose: req.task.purpose }, parents: [] }], classification: 'public' };
+      return {
+        resource,
+        entities: [{ uid: resource, attrs: { purpose: req.task.purpose }, parents: [] }],
+        classification: 'public',
+      };
     }
     case 'delegate': {
-      if (typeof req.delegate !== 'object' || req.delegate === null) throw refuse('a `delegate` request needs a `delegate` agent');
+      if (typeof req.delegate !== 'object' || req.delegate === null)
+        throw refuse('a `delegate` request needs a `delegate` agent');
       const entity = agentEntity(req.delegate);
       return { resource: entity.uid as TypeAndId, entities: [entity], classification: 'public' };
     }
     default:
-      throw refuse(`unknown action \`${String((req as { action: unknown }).action).slice(0, 40)}\`; expected one of ${POLICY_ACTIONS.join(', ')}`);
+      throw refuse(
+        `unknown action \`${String((req as { action: unknown }).action).slice(0, 40)}\`; expected one of ${POLICY_ACTIONS.join(', ')}`,
+      );
   }
 }
 
@@ -310,18 +397,32 @@ function resourceOf(req: DecisionRequest): { resource: TypeAndId; entities: Enti
 export function toCedar(req: DecisionRequest): CedarRequest {
   if (typeof req !== 'object' || req === null) throw refuse('the request must be an object');
   const { agent, chain } = req.principal ?? {};
-  if (typeof agent !== 'object' || agent === null || typeof chain !== 'object' || chain === null) throw refuse('the request needs `principal.agent` and `principal.chain`');
-  if (chain.currentActor !== agent.id) throw refuse('the principal agent is not the chain\'s current actor');
-  if (!(req.now instanceof Date) || Number.isNaN(req.now.getTime())) throw refuse('`now` must be a valid Date');
+  if (typeof agent !== 'object' || agent === null || typeof chain !== 'object' || chain === null)
+    throw refuse('the request needs `principal.agent` and `principal.chain`');
+  if (chain.currentActor !== agent.id)
+    throw refuse("the principal agent is not the chain's current actor");
+  if (!(req.now instanceof Date) || Number.isNaN(req.now.getTime()))
+    throw refuse('`now` must be a valid Date');
   const session = req.session;
-  if (typeof session !== 'object' || session === null) throw refuse('the request needs a `session` snapshot');
+  if (typeof session !== 'object' || session === null)
+    throw refuse('the request needs a `session` snapshot');
   const { resource, entities, classification: defaultClassification } = resourceOf(req);
   const classification = req.classification ?? defaultClassification;
-  if (req.problems !== undefined && req.problems.length > 0) throw refuse(`${req.problems.join('; ').slice(0, 2048)}; no policy can be matched against it`);
-  const destinations = (req.destinations ?? (req.destination ? [req.destination] : [])).map(destinationRecord);
-  const destination = req.destination ? destinationRecord(req.destination) : (mostExternal(destinations) ?? NO_DESTINATION);
+  if (req.problems !== undefined && req.problems.length > 0)
+    throw refuse(`${req.problems.join('; ').slice(0, 2048)}; no policy can be matched against it`);
+  const destinations = (req.destinations ?? (req.destination ? [req.destination] : [])).map(
+    destinationRecord,
+  );
+  const destination = req.destination
+    ? destinationRecord(req.destination)
+    : (mostExternal(destinations) ?? NO_DESTINATION);
   const principal = agentEntity(agent);
-  const args: EntityJson = { uid: uid('Arguments', ARGUMENTS_ID), attrs: {}, parents: [], tags: { ...flattenArguments(req.arguments ?? {}), ...req.paths } };
+  const args: EntityJson = {
+    uid: uid('Arguments', ARGUMENTS_ID),
+    attrs: {},
+    parents: [],
+    tags: { ...flattenArguments(req.arguments ?? {}), ...req.paths },
+  };
   const context: Record<string, CedarValueJson> = {
     scopes: req.scopes,
     arguments: { __entity: args.uid as TypeAndId },
@@ -342,7 +443,9 @@ export function toCedar(req: DecisionRequest): CedarRequest {
       depth: chain.depth,
       actors: chain.actors,
       current_actor: chain.currentActor,
-      ...(chain.onBehalfOf === null || chain.onBehalfOf === undefined ? {} : { on_behalf_of: chain.onBehalfOf }),
+      ...(chain.onBehalfOf === null || chain.onBehalfOf === undefined
+        ? {}
+        : { on_behalf_of: chain.onBehalfOf }),
     },
     now: { __extn: { fn: 'datetime', arg: req.now.toISOString() } },
     risk: req.risk,
@@ -350,6 +453,16 @@ export function toCedar(req: DecisionRequest): CedarRequest {
     restrictions: req.restrictions ?? [],
   };
   // A delegate may be the principal itself; Cedar refuses duplicate entities.
-  const all = [principal, args, ...entities.filter((e) => !(req.action === 'delegate' && (e.uid as TypeAndId).id === agent.id))];
-  return { principal: principal.uid as TypeAndId, action: { type: `${NS}Action`, id: req.action }, resource, context, entities: all };
+  const all = [
+    principal,
+    args,
+    ...entities.filter((e) => !(req.action === 'delegate' && (e.uid as TypeAndId).id === agent.id)),
+  ];
+  return {
+    principal: principal.uid as TypeAndId,
+    action: { type: `${NS}Action`, id: req.action },
+    resource,
+    context,
+    entities: all,
+  };
 }

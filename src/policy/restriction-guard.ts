@@ -22,12 +22,29 @@ export const SIGNAL_READ_ONLY = 'mandate.signal-read-only';
 export function guardRestrictions(request: DecisionRequest, decision: Decision): Decision {
   const restrictions = request.restrictions;
   if (!restrictions || restrictions.length === 0 || decision.outcome === 'deny') return decision;
-  if (restrictions.includes('read_only') && request.action === 'call_tool' && !(request.tool.cataloged && request.tool.sideEffect === 'read')) {
+  if (
+    restrictions.includes('read_only') &&
+    request.action === 'call_tool' &&
+    !(request.tool.cataloged && request.tool.sideEffect === 'read')
+  ) {
     return { ...decision, outcome: 'deny', reasons: [SIGNAL_READ_ONLY], approvalPolicies: [] };
   }
-  const approvable = request.action === 'call_tool' || request.action === 'read_resource' || request.action === 'get_prompt';
-  if (restrictions.includes('require_approval') && approvable && !request.approved && decision.outcome === 'allow') {
-    return { ...decision, outcome: 'approval_required', reasons: [SIGNAL_NEEDS_APPROVAL], approvalPolicies: [SIGNAL_NEEDS_APPROVAL] };
+  const approvable =
+    request.action === 'call_tool' ||
+    request.action === 'read_resource' ||
+    request.action === 'get_prompt';
+  if (
+    restrictions.includes('require_approval') &&
+    approvable &&
+    !request.approved &&
+    decision.outcome === 'allow'
+  ) {
+    return {
+      ...decision,
+      outcome: 'approval_required',
+      reasons: [SIGNAL_NEEDS_APPROVAL],
+      approvalPolicies: [SIGNAL_NEEDS_APPROVAL],
+    };
   }
   return decision;
 }

@@ -32,7 +32,13 @@ export function callRequest(overrides: Partial<CallRequest> = {}): CallRequest {
   return {
     action: 'call_tool',
     principal: {
-      agent: { id: ALPHA, owner: 'alice@example.org', labels: ['prod'], trustDomain: 'example.org', risk: 5 },
+      agent: {
+        id: ALPHA,
+        owner: 'alice@example.org',
+        labels: ['prod'],
+        trustDomain: 'example.org',
+        risk: 5,
+      },
       chain: { depth: 0, actors: [ALPHA], currentActor: ALPHA, onBehalfOf: null },
     },
     scopes: ['tool:github/*'],

@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { canonicalDigest, canonicalJson } from '../core/canonical-json.js';
 import { MandateError } from '../core/errors.js';
 import { normalizeHost } from '../core/host.js';
-import { defaultExtractors, EXTRACTOR_KINDS, parseExtractorPath, type ArgumentExtractor } from './argument-extractors.js';
+import {
+  defaultExtractors,
+  EXTRACTOR_KINDS,
+  parseExtractorPath,
+  type ArgumentExtractor,
+} from './argument-extractors.js';
 
 /**
  * The tool catalog: what each MCP server's `tools/list` says a tool is, plus what the operator
@@ -14,7 +19,11 @@ import { defaultExtractors, EXTRACTOR_KINDS, parseExtractorPath, type ArgumentEx
  */
 
 export type SideEffect = 'read' | 'write' | 'destructive';
-export const SIDE_EFFECTS = ['read', 'write', 'destructive'] as const satisfies readonly SideEffect[];
+export const SIDE_EFFECTS = [
+  'read',
+  'write',
+  'destructive',
+] as const satisfies readonly SideEffect[];
 
 /** Classification of the data a tool returns, lowest first (one definition: ./classification.ts). */
 export { CLASSIFICATIONS, classificationRank, type Classification };
@@ -44,18 +53,30 @@ export const MAX_DEFINITION_BYTES = 256 * 1024;
 const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/u;
 // Printable ASCII without space, `"`, `\` (RFC 6749 §3.3 scope characters) and `*` (a scope wildcard).
 const TOOL_NAME = /^[\x21\x23-\x29\x2b-\x5b\x5d-\x7e]{1,128}$/u;
-const SERVER_NAME_RULE = 'must be 1-64 characters of letters, digits, `.`, `_` or `-`, starting with a letter or digit';
+const SERVER_NAME_RULE =
+  'must be 1-64 characters of letters, digits, `.`, `_` or `-`, starting with a letter or digit';
 const TOOL_NAME_RULE = 'must be 1-128 printable ascii characters without space, `"`, `\\` or `*`';
 
 const jsonObject = z.record(z.string(), z.unknown());
 const mcpToolSchema = z.object({
   name: z.string().regex(TOOL_NAME, TOOL_NAME_RULE),
   title: z.string().max(1024).optional(),
-  description: z.string().max(64 * 1024).optional(),
+  description: z
+    .string()
+    .max(64 * 1024)
+    .optional(),
   inputSchema: z.looseObject({ type: z.literal('object'), properties: jsonObject.optional() }),
   outputSchema: jsonObject.optional(),
   // MCP ToolAnnotations: hints only, untrusted (MCP spec, "Tool annotations").
-  annotations: z.looseObject({ title: z.string().optional(), readOnlyHint: z.boolean().optional(), destructiveHint: z.boolean().optional(), idempotentHint: z.boolean().optional(), openWorldHint: z.boolean().optional() }).optional(),
+  annotations: z
+    .looseObject({
+      title: z.string().optional(),
+      readOnlyHint: z.boolean().optional(),
+      destructiveHint: z.boolean().optional(),
+      idempotentHint: z.boolean().optional(),
+      openWorldHint: z.boolean().optional(),
+    })
+    .optional(),
 });
 
 /** A tool as an MCP server's `tools/list` describes it (fields other than these are ignored). */
@@ -65,7 +86,10 @@ const destination = z.string().transform((d, ctx) => {
   const wildcard = d.startsWith('*.');
   const host = d === '*' ? '*' : normalizeHost(wildcard ? d.slice(2) : d);
   if (host === undefined) {
-    ctx.addIssue({ code: 'custom', message: `\`${d.slice(0, 80)}\` must be a host name, an ip address, \`*\` or \`*.domain\`` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `\`${d.slice(0, 80)}\` must be a host name, an ip address, \`*\` or \`*.domain\``,
+    });
     return z.NEVER;
   }
   return wildcard ? `*.${host}` : host;
@@ -74,23 +98,48 @@ const extractorPath = z.string().superRefine((p, ctx) => {
   try {
     parseExtractorPath(p);
   } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be keys joined by `.`, with `[*]` or `[n]` for arrays' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be keys joined by `.`, with `[*]` or `[n]` for arrays',
+    });
   }
 });
 const annotationSchema = z.strictObject({
   sideEffect: z.enum(SIDE_EFFECTS).optional(),
   classification: z.enum(CLASSIFICATIONS).optional(),
   destinations: z.array(destination).max(256).optional(),
-  labels: z.record(z.string().min(1).max(128), z.string().max(1024)).refine((l) => Object.keys(l).length <= 64, 'must have at most 64 labels').optional(),
+  labels: z
+    .record(z.string().min(1).max(128), z.string().max(1024))
+    .refine((l) => Object.keys(l).length <= 64, 'must have at most 64 labels')
+    .optional(),
   // `root`: the directory a `path` extractor resolves relative paths against (absolute, without `..`).
-  extractors: z.array(z.strictObject({ path: extractorPath, kind: z.enum(EXTRACTOR_KINDS), root: z.string().max(1024).regex(/^\/(?!.*(?:^|\/)\.\.(?:\/|$))[^\\\0]*$/u, 'must be an absolute path without `..`').optional() })).max(64).optional(),
+  extractors: z
+    .array(
+      z.strictObject({
+        path: extractorPath,
+        kind: z.enum(EXTRACTOR_KINDS),
+        root: z
+          .string()
+          .max(1024)
+          .regex(/^\/(?!.*(?:^|\/)\.\.(?:\/|$))[^\\\0]*$/u, 'must be an absolute path without `..`')
+          .optional(),
+      }),
+    )
+    .max(64)
+    .optional(),
 });
 
 /** What an operator says about a tool. Every field is optional; absent fields keep their value. */
 export type ToolAnnotation = z.input<typeof annotationSchema>;
 type ParsedAnnotation = z.output<typeof annotationSchema>;
 
-const DEFINITION_FIELDS = ['title', 'description', 'inputSchema', 'outputSchema', 'annotations'] as const;
+const DEFINITION_FIELDS = [
+  'title',
+  'description',
+  'inputSchema',
+  'outputSchema',
+  'annotations',
+] as const;
 export type ToolField = (typeof DEFINITION_FIELDS)[number];
 
 const DEFAULTED_FIELDS = ['sideEffect', 'classification', 'destinations', 'extractors'] as const;
@@ -145,9 +194,20 @@ function parseField<S extends z.ZodType>(schema: S, input: unknown, prefix: stri
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const path = [...(issue?.path ?? []), ...(issue?.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [])];
-  const field = path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${String(p)}`), prefix);
-  throw invalid(field, issue?.code === 'unrecognized_keys' ? 'is not a known field' : (issue?.message.toLowerCase() ?? 'is invalid'));
+  const path = [
+    ...(issue?.path ?? []),
+    ...(issue?.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : []),
+  ];
+  const field = path.reduce<string>(
+    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${String(p)}`),
+    prefix,
+  );
+  throw invalid(
+    field,
+    issue?.code === 'unrecognized_keys'
+      ? 'is not a known field'
+      : (issue?.message.toLowerCase() ?? 'is invalid'),
+  );
 }
 
 function invalid(field: string, message: string): MandateError {
@@ -167,7 +227,9 @@ export function parseToolId(toolId: string): { server: string; name: string } | 
   const slash = toolId.indexOf('/');
   const server = toolId.slice(0, slash);
   const name = toolId.slice(slash + 1);
-  return slash > 0 && SERVER_NAME.test(server) && TOOL_NAME.test(name) ? { server, name } : undefined;
+  return slash > 0 && SERVER_NAME.test(server) && TOOL_NAME.test(name)
+    ? { server, name }
+    : undefined;
 }
 
 function build(server: string, def: Definition, op: ParsedAnnotation, digest: string): CatalogTool {
@@ -211,11 +273,18 @@ export class ToolCatalog {
    * tool or annotation throws `invalid_request` naming the field and changes nothing.
    * Returns the differences, sorted by tool id; an empty list removes the server.
    */
-  upsertServerTools(server: string, tools: readonly McpToolDescription[], annotations: Record<string, ToolAnnotation> = {}): ToolChange[] {
-    if (typeof server !== 'string' || !SERVER_NAME.test(server)) throw invalid('server', SERVER_NAME_RULE);
+  upsertServerTools(
+    server: string,
+    tools: readonly McpToolDescription[],
+    annotations: Record<string, ToolAnnotation> = {},
+  ): ToolChange[] {
+    if (typeof server !== 'string' || !SERVER_NAME.test(server))
+      throw invalid('server', SERVER_NAME_RULE);
     if (!Array.isArray(tools)) throw invalid('tools', 'must be an array');
-    if (typeof annotations !== 'object' || annotations === null || Array.isArray(annotations)) throw invalid('annotations', 'must be an object keyed by tool name');
-    if (tools.length > MAX_TOOLS_PER_SERVER) throw invalid('tools', `must have at most ${MAX_TOOLS_PER_SERVER} tools`);
+    if (typeof annotations !== 'object' || annotations === null || Array.isArray(annotations))
+      throw invalid('annotations', 'must be an object keyed by tool name');
+    if (tools.length > MAX_TOOLS_PER_SERVER)
+      throw invalid('tools', `must have at most ${MAX_TOOLS_PER_SERVER} tools`);
     const previous = this.#servers.get(server) ?? new Map<string, Entry>();
     const next = new Map<string, Entry>();
     const changes: ToolChange[] = [];
@@ -224,18 +293,47 @@ export class ToolCatalog {
       if (next.has(def.name)) throw invalid(`tools[${i}].name`, `duplicates \`${def.name}\``);
       const digest = canonicalDigest(def);
       const before = previous.get(def.name);
-      const given = Object.hasOwn(annotations, def.name) ? parseField(annotationSchema, annotations[def.name], `annotations.${def.name}`) : {};
+      const given = Object.hasOwn(annotations, def.name)
+        ? parseField(annotationSchema, annotations[def.name], `annotations.${def.name}`)
+        : {};
       const operator = { ...before?.operator, ...given };
       next.set(def.name, { definition: def, operator, tool: build(server, def, operator, digest) });
-      const fields: ToolChange['fields'][number][] = before ? DEFINITION_FIELDS.filter((f) => canonicalJson(before.definition[f] ?? null) !== canonicalJson(def[f] ?? null)) : [];
-      if (before && canonicalJson(before.operator) !== canonicalJson(operator)) fields.push('operator');
-      if (!before) changes.push({ type: 'added', toolId: `${server}/${def.name}`, digest, previousDigest: null, fields: [] });
-      else if (fields.length > 0) changes.push({ type: 'changed', toolId: `${server}/${def.name}`, digest, previousDigest: before.tool.digest, fields });
+      const fields: ToolChange['fields'][number][] = before
+        ? DEFINITION_FIELDS.filter(
+            (f) => canonicalJson(before.definition[f] ?? null) !== canonicalJson(def[f] ?? null),
+          )
+        : [];
+      if (before && canonicalJson(before.operator) !== canonicalJson(operator))
+        fields.push('operator');
+      if (!before)
+        changes.push({
+          type: 'added',
+          toolId: `${server}/${def.name}`,
+          digest,
+          previousDigest: null,
+          fields: [],
+        });
+      else if (fields.length > 0)
+        changes.push({
+          type: 'changed',
+          toolId: `${server}/${def.name}`,
+          digest,
+          previousDigest: before.tool.digest,
+          fields,
+        });
     });
     const stray = Object.keys(annotations).find((name) => !next.has(name));
-    if (stray !== undefined) throw invalid(`annotations.${stray}`, `names no tool in \`${server}\`'s list`);
+    if (stray !== undefined)
+      throw invalid(`annotations.${stray}`, `names no tool in \`${server}\`'s list`);
     for (const [name, entry] of previous) {
-      if (!next.has(name)) changes.push({ type: 'removed', toolId: `${server}/${name}`, digest: null, previousDigest: entry.tool.digest, fields: [] });
+      if (!next.has(name))
+        changes.push({
+          type: 'removed',
+          toolId: `${server}/${name}`,
+          digest: null,
+          previousDigest: entry.tool.digest,
+          fields: [],
+        });
     }
     if (next.size === 0) this.#servers.delete(server);
     else this.#servers.set(server, next);
@@ -249,8 +347,14 @@ export class ToolCatalog {
   annotate(toolId: string, annotation: ToolAnnotation): CatalogTool {
     const id = parseToolId(toolId);
     const entry = id && this.#servers.get(id.server)?.get(id.name);
-    if (!id || !entry) throw new MandateError('not_found', `no tool \`${toolId.slice(0, 80)}\` in the catalog`, { toolId });
-    const operator = { ...entry.operator, ...parseField(annotationSchema, annotation, 'annotation') };
+    if (!id || !entry)
+      throw new MandateError('not_found', `no tool \`${toolId.slice(0, 80)}\` in the catalog`, {
+        toolId,
+      });
+    const operator = {
+      ...entry.operator,
+      ...parseField(annotationSchema, annotation, 'annotation'),
+    };
     const tool = build(id.server, entry.definition, operator, entry.tool.digest);
     this.#servers.get(id.server)?.set(id.name, { ...entry, operator, tool });
     return tool;
@@ -260,10 +364,20 @@ export class ToolCatalog {
    * What the catalog holds for `server`, in the form `upsertServerTools` takes back: the
    * definitions as listed and the operator annotations by tool name (for persistence).
    */
-  exportServer(server: string): { tools: McpToolDescription[]; annotations: Record<string, ToolAnnotation> } {
+  exportServer(server: string): {
+    tools: McpToolDescription[];
+    annotations: Record<string, ToolAnnotation>;
+  } {
     const entries = [...(this.#servers.get(server)?.values() ?? [])];
     const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
-    return { tools: entries.map((e) => copy(e.definition)), annotations: Object.fromEntries(entries.filter((e) => Object.keys(e.operator).length > 0).map((e) => [e.definition.name, copy(e.operator)])) };
+    return {
+      tools: entries.map((e) => copy(e.definition)),
+      annotations: Object.fromEntries(
+        entries
+          .filter((e) => Object.keys(e.operator).length > 0)
+          .map((e) => [e.definition.name, copy(e.operator)]),
+      ),
+    };
   }
 
   /** Names of the servers with tools in the catalog, sorted. */
@@ -278,8 +392,13 @@ export class ToolCatalog {
 
   /** Every tool, or one server's, sorted by id. */
   list(server?: string): CatalogTool[] {
-    const maps = server === undefined ? [...this.#servers.values()] : [this.#servers.get(server) ?? new Map<string, Entry>()];
-    return maps.flatMap((m) => [...m.values()].map((e) => e.tool)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const maps =
+      server === undefined
+        ? [...this.#servers.values()]
+        : [this.#servers.get(server) ?? new Map<string, Entry>()];
+    return maps
+      .flatMap((m) => [...m.values()].map((e) => e.tool))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /**
@@ -288,7 +407,8 @@ export class ToolCatalog {
    * `tool:github/create_issue`.
    */
   scopeOf(toolId: string): string {
-    if (!parseToolId(toolId)) throw invalid('toolId', `\`${toolId.slice(0, 80)}\` is not \`<server>/<tool>\``);
+    if (!parseToolId(toolId))
+      throw invalid('toolId', `\`${toolId.slice(0, 80)}\` is not \`<server>/<tool>\``);
     return `tool:${toolId}`;
   }
 }
@@ -301,6 +421,7 @@ function detach(def: Definition, field: string): Definition {
   } catch {
     throw invalid(field, 'is not json');
   }
-  if (Buffer.byteLength(json) > MAX_DEFINITION_BYTES) throw invalid(field, `definition exceeds ${MAX_DEFINITION_BYTES} bytes`);
+  if (Buffer.byteLength(json) > MAX_DEFINITION_BYTES)
+    throw invalid(field, `definition exceeds ${MAX_DEFINITION_BYTES} bytes`);
   return JSON.parse(json) as Definition;
 }

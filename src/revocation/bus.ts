@@ -145,7 +145,9 @@ export class RevocationBus {
   async compact(): Promise<number> {
     const now = this.#opts.clock.now();
     this.#lastCompaction = now;
-    const rows = await this.#store.transaction((tx) => tx.revocations.compact(now - EXPIRY_GRACE_MS));
+    const rows = await this.#store.transaction((tx) =>
+      tx.revocations.compact(now - EXPIRY_GRACE_MS),
+    );
     this.registry.compact(now);
     return rows;
   }
@@ -242,6 +244,7 @@ export class RevocationBus {
     await this.sync().catch(() => undefined);
     const now = this.#opts.clock.now();
     this.#fanOut({ type: 'heartbeat', seq: this.#seq, time: now });
-    if (now - this.#lastCompaction >= (this.#opts.compactMs ?? 60_000)) await this.compact().catch(() => undefined);
+    if (now - this.#lastCompaction >= (this.#opts.compactMs ?? 60_000))
+      await this.compact().catch(() => undefined);
   }
 }

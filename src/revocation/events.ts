@@ -1,4 +1,8 @@
-import type { AgentRecord, RevocationEventInput, RevocationEventRecord } from '../core/store/index.js';
+import type {
+  AgentRecord,
+  RevocationEventInput,
+  RevocationEventRecord,
+} from '../core/store/index.js';
 
 /**
  * The revocation events each code path appends, in the transaction of the change it reports
@@ -22,7 +26,10 @@ export const EXPIRY_GRACE_MS = 300_000;
  * An agent's status change: suspended or retired agents stay revoked (never moot); an agent made
  * active again keeps a cutoff (tokens issued before it stay dead) until they have all expired.
  */
-export function agentStatusEvent(agent: Pick<AgentRecord, 'spiffeId' | 'status' | 'updatedAt'>, cause: string): RevocationEventInput {
+export function agentStatusEvent(
+  agent: Pick<AgentRecord, 'spiffeId' | 'status' | 'updatedAt'>,
+  cause: string,
+): RevocationEventInput {
   return {
     kind: 'agent',
     subject: agent.spiffeId,
@@ -45,5 +52,13 @@ export interface RevocationEventJson {
 }
 
 export function eventJson(e: RevocationEventRecord): RevocationEventJson {
-  return { seq: e.seq, kind: e.kind, id: e.subject, at: e.at, exp: e.expiresAt, cause: e.cause, ...(e.status !== undefined ? { status: e.status } : {}) };
+  return {
+    seq: e.seq,
+    kind: e.kind,
+    id: e.subject,
+    at: e.at,
+    exp: e.expiresAt,
+    cause: e.cause,
+    ...(e.status !== undefined ? { status: e.status } : {}),
+  };
 }

@@ -18,22 +18,53 @@ export interface KeyRevocationDeps {
  * first (its `next` key starts signing), so a purpose always has a key that signs. Audited as
  * `key.revoke`.
  */
-export async function revokeSigningKey(deps: KeyRevocationDeps, kid: string, ctx: RequestContext): Promise<SigningKeyRecord> {
+export async function revokeSigningKey(
+  deps: KeyRevocationDeps,
+  kid: string,
+  ctx: RequestContext,
+): Promise<SigningKeyRecord> {
   const known = await deps.store.read.keys.get(kid);
-  if (!known) throw new MandateError('not_found', `signing key \`${kid.slice(0, 100)}\` does not exist`);
+  if (!known)
+    throw new MandateError('not_found', `signing key \`${kid.slice(0, 100)}\` does not exist`);
   if (known.state === 'active') await deps.keys.rotate(ctx, [known.purpose]);
   const revoked = await deps.store.transaction(async (tx) => {
     const key = await tx.keys.get(kid);
-    if (!key) throw new MandateError('not_found', `signing key \`${kid.slice(0, 100)}\` does not exist`);
-    if (key.state === 'active') throw new MandateError('conflict', `signing key \`${kid}\` became active again while it was being revoked; try again`);
+    if (!key)
+      throw new MandateError('not_found', `signing key \`${kid.slice(0, 100)}\` does not exist`);
+    if (key.state === 'active')
+      throw new MandateError(
+        'conflict',
+        `signing key \`${kid}\` became active again while it was being revoked; try again`,
+      );
     const now = deps.clock.now();
     const lastExpiry = await tx.credentials.lastExpiry(kid);
-    const revoked: SigningKeyRecord = { ...key, state: 'retired', retiredAt: key.retiredAt ?? now, publishUntil: now };
+    const revoked: SigningKeyRecord = {
+      ...key,
+      state: 'retired',
+      retiredAt: key.retiredAt ?? now,
+      publishUntil: now,
+    };
     await tx.keys.update(revoked);
     // A key never signs anything that outlives the longest token lifetime after it stops signing.
-    const expiresAt = Math.max(lastExpiry ?? 0, (key.state === 'retired' ? (key.retiredAt ?? now) : now) + MAX_TOKEN_LIFETIME_MS);
-    await tx.revocations.append({ kind: 'key', subject: kid, at: now, expiresAt, cause: 'key.revoke' });
-    await tx.audit.append({ actor: ctx.actor, action: 'key.revoke', target: `key:${kid}`, outcome: 'success', requestId: ctx.requestId, details: { purpose: key.purpose, was: key.state, signedUntil: lastExpiry ?? null } });
+    const expiresAt = Math.max(
+      lastExpiry ?? 0,
+      (key.state === 'retired' ? (key.retiredAt ?? now) : now) + MAX_TOKEN_LIFETIME_MS,
+    );
+    await tx.revocations.append({
+      kind: 'key',
+      subject: kid,
+      at: now,
+      expiresAt,
+      cause: 'key.revoke',
+    });
+    await tx.audit.append({
+      actor: ctx.actor,
+      action: 'key.revoke',
+      target: `key:${kid}`,
+      outcome: 'success',
+      requestId: ctx.requestId,
+      details: { purpose: key.purpose, was: key.state, signedUntil: lastExpiry ?? null },
+    });
     return revoked;
   });
   // A revoked `next` key leaves its purpose without one: make a fresh one, so the JWKS holds the key that signs next.

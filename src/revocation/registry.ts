@@ -29,7 +29,12 @@ interface AgentEntry {
 /** `[id, expiresAt]`; expiresAt null: never moot. */
 export type SnapshotEntry = [id: string, expiresAt: number | null];
 /** `[spiffeId, status, at, expiresAt]`. */
-export type SnapshotAgent = [spiffeId: string, status: AgentStatus, at: number, expiresAt: number | null];
+export type SnapshotAgent = [
+  spiffeId: string,
+  status: AgentStatus,
+  at: number,
+  expiresAt: number | null,
+];
 
 /** Every unexpired revocation, grouped by kind, in the compact form `GET /v1/events` sends. */
 export interface RegistryState {
@@ -41,9 +46,16 @@ export interface RegistryState {
   keys: SnapshotEntry[];
 }
 
-const PLURAL: Record<Simple, Exclude<keyof RegistryState, 'agents'>> = { token: 'tokens', task: 'tasks', grant: 'grants', approval: 'approvals', key: 'keys' };
+const PLURAL: Record<Simple, Exclude<keyof RegistryState, 'agents'>> = {
+  token: 'tokens',
+  task: 'tasks',
+  grant: 'grants',
+  approval: 'approvals',
+  key: 'keys',
+};
 
-const later = (a: number | null | undefined, b: number | null): number | null => (a === null || b === null ? null : Math.max(a ?? b, b));
+const later = (a: number | null | undefined, b: number | null): number | null =>
+  a === null || b === null ? null : Math.max(a ?? b, b);
 
 /**
  * Revocation state held in memory, so every check is a handful of Map lookups, O(chain depth),
@@ -53,7 +65,13 @@ const later = (a: number | null | undefined, b: number | null): number | null =>
  * order); the SDK's `RevocationSet` holds the same state from `GET /v1/events`.
  */
 export class RevocationRegistry {
-  readonly #simple: Record<Simple, Map<string, number | null>> = { token: new Map(), task: new Map(), grant: new Map(), approval: new Map(), key: new Map() };
+  readonly #simple: Record<Simple, Map<string, number | null>> = {
+    token: new Map(),
+    task: new Map(),
+    grant: new Map(),
+    approval: new Map(),
+    key: new Map(),
+  };
   readonly #agents = new Map<string, AgentEntry>();
 
   constructor(private readonly clock: Clock) {}
@@ -61,7 +79,11 @@ export class RevocationRegistry {
   /** Applies one event. Events of one agent must come in seq order: the latest wins. */
   apply(e: RevocationEventInput): void {
     if (e.kind === 'agent') {
-      this.#agents.set(e.subject, { status: e.status ?? 'suspended', at: e.at, expiresAt: e.expiresAt });
+      this.#agents.set(e.subject, {
+        status: e.status ?? 'suspended',
+        at: e.at,
+        expiresAt: e.expiresAt,
+      });
       return;
     }
     const map = this.#simple[e.kind];
@@ -72,8 +94,10 @@ export class RevocationRegistry {
   /** Replaces the whole state (a snapshot). */
   load(state: RegistryState): void {
     this.clear();
-    for (const kind of Object.keys(PLURAL) as Simple[]) for (const [id, exp] of state[PLURAL[kind]]) this.#simple[kind].set(id, exp);
-    for (const [id, status, at, exp] of state.agents) this.#agents.set(id, { status, at, expiresAt: exp });
+    for (const kind of Object.keys(PLURAL) as Simple[])
+      for (const [id, exp] of state[PLURAL[kind]]) this.#simple[kind].set(id, exp);
+    for (const [id, status, at, exp] of state.agents)
+      this.#agents.set(id, { status, at, expiresAt: exp });
   }
 
   clear(): void {
@@ -91,7 +115,8 @@ export class RevocationRegistry {
       const entry = this.#agents.get(a);
       if (entry === undefined) continue;
       if (entry.status !== 'active') return `agent \`${a}\` is not active`;
-      if (t.iat * 1000 < entry.at) return `agent \`${a}\` was suspended after this token was issued`;
+      if (t.iat * 1000 < entry.at)
+        return `agent \`${a}\` was suspended after this token was issued`;
     }
     if (t.grant_id && this.#simple.grant.has(t.grant_id)) return 'delegation grant revoked';
     if (t.kid && this.#simple.key.has(t.kid)) return `signing key \`${t.kid}\` was revoked`;
@@ -110,7 +135,8 @@ export class RevocationRegistry {
     for (const map of Object.values(this.#simple)) {
       for (const [k, exp] of map) if (exp !== null && exp <= cutoff && map.delete(k)) dropped++;
     }
-    for (const [k, a] of this.#agents) if (a.expiresAt !== null && a.expiresAt <= cutoff && this.#agents.delete(k)) dropped++;
+    for (const [k, a] of this.#agents)
+      if (a.expiresAt !== null && a.expiresAt <= cutoff && this.#agents.delete(k)) dropped++;
     return dropped;
   }
 
@@ -123,8 +149,17 @@ export class RevocationRegistry {
       return out;
     };
     const agents: SnapshotAgent[] = [];
-    for (const [id, a] of this.#agents) if (a.expiresAt === null || a.expiresAt > cutoff) agents.push([id, a.status, a.at, a.expiresAt]);
-    return { tokens: live(this.#simple.token), tasks: live(this.#simple.task), agents, grants: live(this.#simple.grant), approvals: live(this.#simple.approval), keys: live(this.#simple.key) };
+    for (const [id, a] of this.#agents)
+      if (a.expiresAt === null || a.expiresAt > cutoff)
+        agents.push([id, a.status, a.at, a.expiresAt]);
+    return {
+      tokens: live(this.#simple.token),
+      tasks: live(this.#simple.task),
+      agents,
+      grants: live(this.#simple.grant),
+      approvals: live(this.#simple.approval),
+      keys: live(this.#simple.key),
+    };
   }
 
   get size(): number {

@@ -2,7 +2,27 @@ import { EventsAdmin } from './admin-events.js';
 import { SignalsAdmin } from './admin-signals.js';
 import { SsfAdmin } from './admin-ssf.js';
 import { Http, type HttpOptions } from './http.js';
-import type { Agent, Approval, AuditVerifyResult, CreateGrantInput, Grant, GrantRequest, PolicyDiff, PolicyError, PolicyFile, PolicyReplay, PolicySet, PutSecretInput, RegisterAgentInput, Secret, SigningKey, Task, TaskDetail, TrustRule, TrustedIssuer } from './admin-types.js';
+import type {
+  Agent,
+  Approval,
+  AuditVerifyResult,
+  CreateGrantInput,
+  Grant,
+  GrantRequest,
+  PolicyDiff,
+  PolicyError,
+  PolicyFile,
+  PolicyReplay,
+  PolicySet,
+  PutSecretInput,
+  RegisterAgentInput,
+  Secret,
+  SigningKey,
+  Task,
+  TaskDetail,
+  TrustRule,
+  TrustedIssuer,
+} from './admin-types.js';
 
 export type * from './admin-types.js';
 
@@ -33,8 +53,11 @@ export class MandateAdminClient {
     return this.http.json('POST', '/v1/agents', input);
   }
   async listAgents(filter: { status?: string; owner?: string } = {}): Promise<Agent[]> {
-    const q = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined) as [string, string][]).toString();
-    return (await this.http.json<{ agents: Agent[] }>('GET', `/v1/agents${q ? `?${q}` : ''}`)).agents;
+    const q = new URLSearchParams(
+      Object.entries(filter).filter(([, v]) => v !== undefined) as [string, string][],
+    ).toString();
+    return (await this.http.json<{ agents: Agent[] }>('GET', `/v1/agents${q ? `?${q}` : ''}`))
+      .agents;
   }
   getAgent(name: string): Promise<Agent> {
     return this.http.json('GET', `/v1/agents/${encodeURIComponent(name)}`);
@@ -48,14 +71,22 @@ export class MandateAdminClient {
   retireAgent(name: string): Promise<Agent> {
     return this.http.json('POST', `/v1/agents/${encodeURIComponent(name)}/retire`);
   }
-  createJoinToken(agent: string, ttlSeconds?: number): Promise<{ join_token: string; agent: string; expires_at: string }> {
-    return this.http.json('POST', `/v1/agents/${encodeURIComponent(agent)}/join-tokens`, ttlSeconds ? { ttl: ttlSeconds } : {});
+  createJoinToken(
+    agent: string,
+    ttlSeconds?: number,
+  ): Promise<{ join_token: string; agent: string; expires_at: string }> {
+    return this.http.json(
+      'POST',
+      `/v1/agents/${encodeURIComponent(agent)}/join-tokens`,
+      ttlSeconds ? { ttl: ttlSeconds } : {},
+    );
   }
   putTrustedIssuer(issuer: TrustedIssuer): Promise<TrustedIssuer> {
     return this.http.json('POST', '/v1/trusted-issuers', issuer);
   }
   async listTrustedIssuers(): Promise<TrustedIssuer[]> {
-    return (await this.http.json<{ issuers: TrustedIssuer[] }>('GET', '/v1/trusted-issuers')).issuers;
+    return (await this.http.json<{ issuers: TrustedIssuer[] }>('GET', '/v1/trusted-issuers'))
+      .issuers;
   }
   async deleteTrustedIssuer(issuer: string): Promise<void> {
     await this.http.json('DELETE', `/v1/trusted-issuers?issuer=${encodeURIComponent(issuer)}`);
@@ -63,14 +94,28 @@ export class MandateAdminClient {
   async listKeys(): Promise<SigningKey[]> {
     return (await this.http.json<{ keys: SigningKey[] }>('GET', '/v1/keys')).keys;
   }
-  async rotateKeys(purpose?: 'jwt-svid' | 'token'): Promise<{ purpose: string; activated: string; retired: string | null; next: string }[]> {
-    return (await this.http.json<{ rotated: { purpose: string; activated: string; retired: string | null; next: string }[] }>('POST', '/v1/keys/rotate', purpose ? { purpose } : {})).rotated;
+  async rotateKeys(
+    purpose?: 'jwt-svid' | 'token',
+  ): Promise<{ purpose: string; activated: string; retired: string | null; next: string }[]> {
+    return (
+      await this.http.json<{
+        rotated: { purpose: string; activated: string; retired: string | null; next: string }[];
+      }>('POST', '/v1/keys/rotate', purpose ? { purpose } : {})
+    ).rotated;
   }
   /** Takes a leaked signing key out of service: it leaves the JWKS and every token it signed is revoked. */
-  revokeKey(kid: string): Promise<{ kid: string; purpose: SigningKey['purpose']; state: SigningKey['state']; published: false; revoked_at: string }> {
+  revokeKey(kid: string): Promise<{
+    kid: string;
+    purpose: SigningKey['purpose'];
+    state: SigningKey['state'];
+    published: false;
+    revoked_at: string;
+  }> {
     return this.http.json('POST', `/v1/keys/${encodeURIComponent(kid)}/revoke`);
   }
-  async listTasks(filter: { agent?: string; status?: Task['status']; limit?: number } = {}): Promise<Task[]> {
+  async listTasks(
+    filter: { agent?: string; status?: Task['status']; limit?: number } = {},
+  ): Promise<Task[]> {
     return (await this.http.json<{ tasks: Task[] }>('GET', `/v1/tasks${query(filter)}`)).tasks;
   }
   /** A task with every token issued under it. */
@@ -81,7 +126,12 @@ export class MandateAdminClient {
   endTask(id: string): Promise<Task> {
     return this.http.json('POST', `/v1/tasks/${encodeURIComponent(id)}/end`);
   }
-  addTrustRule(rule: { from: string; to: string; max_depth?: number; cross_domain?: boolean }): Promise<TrustRule> {
+  addTrustRule(rule: {
+    from: string;
+    to: string;
+    max_depth?: number;
+    cross_domain?: boolean;
+  }): Promise<TrustRule> {
     return this.http.json('POST', '/v1/trust-rules', rule);
   }
   async listTrustRules(): Promise<TrustRule[]> {
@@ -100,31 +150,67 @@ export class MandateAdminClient {
     return this.http.json('POST', `/v1/grants/${encodeURIComponent(id)}/revoke`);
   }
   /** Narrows a grant (scopes to a subset, `ttl` seconds from now at most its expiry); every task under it ends. */
-  narrowGrant(id: string, change: { scopes?: string[]; ttl?: number }): Promise<{ grant: Grant; ended_tasks: string[] }> {
+  narrowGrant(
+    id: string,
+    change: { scopes?: string[]; ttl?: number },
+  ): Promise<{ grant: Grant; ended_tasks: string[] }> {
     return this.http.json('POST', `/v1/grants/${encodeURIComponent(id)}/narrow`, change);
   }
-  async listGrantRequests(filter: { status?: GrantRequest['status']; human?: string; agent?: string; limit?: number } = {}): Promise<GrantRequest[]> {
-    return (await this.http.json<{ grant_requests: GrantRequest[] }>('GET', `/v1/grant-requests${query(filter)}`)).grant_requests;
+  async listGrantRequests(
+    filter: {
+      status?: GrantRequest['status'];
+      human?: string;
+      agent?: string;
+      limit?: number;
+    } = {},
+  ): Promise<GrantRequest[]> {
+    return (
+      await this.http.json<{ grant_requests: GrantRequest[] }>(
+        'GET',
+        `/v1/grant-requests${query(filter)}`,
+      )
+    ).grant_requests;
   }
   /** Approves a grant request as asked, or narrowed (`scopes` a subset, `ttl` at most the asked duration). */
-  approveGrantRequest(id: string, answer: { scopes?: string[]; ttl?: number; note?: string } = {}): Promise<{ request: GrantRequest; grant: Pick<Grant, 'id' | 'status' | 'scopes' | 'expires_at' | 'human' | 'agent' | 'purpose'> }> {
+  approveGrantRequest(
+    id: string,
+    answer: { scopes?: string[]; ttl?: number; note?: string } = {},
+  ): Promise<{
+    request: GrantRequest;
+    grant: Pick<Grant, 'id' | 'status' | 'scopes' | 'expires_at' | 'human' | 'agent' | 'purpose'>;
+  }> {
     return this.http.json('POST', `/v1/grant-requests/${encodeURIComponent(id)}/approve`, answer);
   }
   denyGrantRequest(id: string, note?: string): Promise<GrantRequest> {
-    return this.http.json('POST', `/v1/grant-requests/${encodeURIComponent(id)}/deny`, note ? { note } : {});
+    return this.http.json(
+      'POST',
+      `/v1/grant-requests/${encodeURIComponent(id)}/deny`,
+      note ? { note } : {},
+    );
   }
-  async listApprovals(filter: { status?: Approval['status']; agent?: string; task?: string; limit?: number } = {}): Promise<Approval[]> {
-    return (await this.http.json<{ approvals: Approval[] }>('GET', `/v1/approvals${query(filter)}`)).approvals;
+  async listApprovals(
+    filter: { status?: Approval['status']; agent?: string; task?: string; limit?: number } = {},
+  ): Promise<Approval[]> {
+    return (await this.http.json<{ approvals: Approval[] }>('GET', `/v1/approvals${query(filter)}`))
+      .approvals;
   }
   getApproval(id: string): Promise<Approval> {
     return this.http.json('GET', `/v1/approvals/${encodeURIComponent(id)}`);
   }
   /** Approves one pending call: the identical call may then succeed once. */
   approveApproval(id: string, note?: string): Promise<Approval> {
-    return this.http.json('POST', `/v1/approvals/${encodeURIComponent(id)}/approve`, note ? { note } : {});
+    return this.http.json(
+      'POST',
+      `/v1/approvals/${encodeURIComponent(id)}/approve`,
+      note ? { note } : {},
+    );
   }
   denyApproval(id: string, note?: string): Promise<Approval> {
-    return this.http.json('POST', `/v1/approvals/${encodeURIComponent(id)}/deny`, note ? { note } : {});
+    return this.http.json(
+      'POST',
+      `/v1/approvals/${encodeURIComponent(id)}/deny`,
+      note ? { note } : {},
+    );
   }
   /** Validates policy files on the server without storing them. */
   validatePolicies(files: PolicyFile[]): Promise<{ valid: boolean; errors: PolicyError[] }> {
@@ -182,7 +268,9 @@ export class MandateAdminClient {
     return this.http.json('POST', '/v1/audit/checkpoint');
   }
   /** Audit events as JSON Lines, streamed. */
-  async exportAudit(opts: { since?: string; afterSeq?: number } = {}): Promise<ReadableStream<Uint8Array>> {
+  async exportAudit(
+    opts: { since?: string; afterSeq?: number } = {},
+  ): Promise<ReadableStream<Uint8Array>> {
     const q = new URLSearchParams();
     if (opts.since) q.set('since', opts.since);
     if (opts.afterSeq !== undefined) q.set('after_seq', String(opts.afterSeq));

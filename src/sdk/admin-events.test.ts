@@ -9,12 +9,17 @@ test('a watch that hears nothing, not even a heartbeat, for idleMs fails saying 
   const open: ServerResponse[] = [];
   const server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    res.write('retry: 2000\n\nevent: snapshot\nid: 3\ndata: {"seq":3,"time":1,"tokens":[],"tasks":[],"agents":[],"grants":[],"approvals":[],"keys":[]}\n\n');
+    res.write(
+      'retry: 2000\n\nevent: snapshot\nid: 3\ndata: {"seq":3,"time":1,"tokens":[],"tasks":[],"agents":[],"grants":[],"approvals":[],"keys":[]}\n\n',
+    );
     open.push(res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
-    const events = new EventsAdmin({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: 't' });
+    const events = new EventsAdmin({
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      token: 't',
+    });
     const seen: string[] = [];
     await assert.rejects(
       (async () => {

@@ -1,10 +1,18 @@
 import { apiError } from './errors.js';
 import type { HttpOptions } from './http.js';
-import { parseRevocationEvent, parseRevocationSnapshot, type RevocationEvent, type RevocationSnapshot } from './revocation-set.js';
+import {
+  parseRevocationEvent,
+  parseRevocationSnapshot,
+  type RevocationEvent,
+  type RevocationSnapshot,
+} from './revocation-set.js';
 import { SseParser } from './sse-parser.js';
 
 /** One message of the revocation feed (`GET /v1/events`, docs/revocation.md). */
-export type FeedMessage = { type: 'snapshot'; snapshot: RevocationSnapshot } | { type: 'revocation'; event: RevocationEvent } | { type: 'heartbeat'; seq: number; time: number };
+export type FeedMessage =
+  | { type: 'snapshot'; snapshot: RevocationSnapshot }
+  | { type: 'revocation'; event: RevocationEvent }
+  | { type: 'heartbeat'; seq: number; time: number };
 
 export interface WatchOptions {
   /** Resume after this seq (`Last-Event-ID`): only the events after it, or a snapshot when the server no longer has them. */
@@ -47,22 +55,32 @@ export class EventsAdmin {
     if (opts.signal?.aborted) return;
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept: 'text/event-stream', 'cache-control': 'no-store' };
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${this.#token}`,
+        accept: 'text/event-stream',
+        'cache-control': 'no-store',
+      };
       if (opts.from !== undefined) headers['last-event-id'] = String(opts.from);
       let res: Response;
       try {
         res = await this.#fetch(this.#url, { headers, signal: abort.signal });
       } catch (cause) {
         if (abort.signal.aborted) return;
-        throw new Error(`cannot reach the Mandate server at ${this.#url}: ${(cause as Error).message}; is it running (mandate serve) and is --url / MANDATE_URL right?`, { cause });
+        throw new Error(
+          `cannot reach the Mandate server at ${this.#url}: ${(cause as Error).message}; is it running (mandate serve) and is --url / MANDATE_URL right?`,
+          { cause },
+        );
       }
       if (!res.ok) throw await apiError(res);
-      if (!(res.headers.get('content-type') ?? '').startsWith('text/event-stream') || !res.body) throw new Error('GET /v1/events did not answer with an event stream');
+      if (!(res.headers.get('content-type') ?? '').startsWith('text/event-stream') || !res.body)
+        throw new Error('GET /v1/events did not answer with an event stream');
       const queue: FeedMessage[] = [];
       const parser = new SseParser({
         onEvent(e) {
-          if (e.type === 'snapshot') queue.push({ type: 'snapshot', snapshot: parseRevocationSnapshot(e.data) });
-          else if (e.type === 'revocation') queue.push({ type: 'revocation', event: parseRevocationEvent(e.data) });
+          if (e.type === 'snapshot')
+            queue.push({ type: 'snapshot', snapshot: parseRevocationSnapshot(e.data) });
+          else if (e.type === 'revocation')
+            queue.push({ type: 'revocation', event: parseRevocationEvent(e.data) });
           else if (e.type === 'heartbeat') {
             const h = JSON.parse(e.data) as { seq: number; time: number };
             queue.push({ type: 'heartbeat', seq: h.seq, time: h.time });
@@ -87,7 +105,10 @@ export class EventsAdmin {
         try {
           chunk = await reader.read();
         } catch (err) {
-          if (idle) throw new Error(`nothing heard on the revocation stream for ${idleMs >= 1000 ? `${Math.round(idleMs / 1000)} s` : `${idleMs} ms`} (not even a heartbeat): the server or the network is gone`);
+          if (idle)
+            throw new Error(
+              `nothing heard on the revocation stream for ${idleMs >= 1000 ? `${Math.round(idleMs / 1000)} s` : `${idleMs} ms`} (not even a heartbeat): the server or the network is gone`,
+            );
           if (abort.signal.aborted) return;
           throw err;
         } finally {

@@ -46,7 +46,14 @@ export interface SsfStreamStatus {
   status: SsfStatus;
   reason?: string;
   /** Mandate's extension, on reads: the stream's queue pressure (docs/ssf.md). */
-  queue?: { queued: number; max: number; dropped_risk: number; dropped_raises: number; dropped_other: number; coalesced: number };
+  queue?: {
+    queued: number;
+    max: number;
+    dropped_risk: number;
+    dropped_raises: number;
+    dropped_other: number;
+    coalesced: number;
+  };
 }
 
 /** An RFC 8936 poll request. */
@@ -94,11 +101,18 @@ export class SsfAdmin {
   }
   /** `paused` holds the stream's SETs until enabled; `disabled` drops them. */
   setStatus(id: string, status: SsfStatus, reason?: string): Promise<SsfStreamStatus> {
-    return this.http.json('POST', '/v1/ssf/status', { stream_id: id, status, ...(reason !== undefined ? { reason } : {}) });
+    return this.http.json('POST', '/v1/ssf/status', {
+      stream_id: id,
+      status,
+      ...(reason !== undefined ? { reason } : {}),
+    });
   }
   /** Asks for a verification event on the stream, echoing `state`. */
   async verify(id: string, state?: string): Promise<void> {
-    await this.http.json('POST', '/v1/ssf/verify', { stream_id: id, ...(state !== undefined ? { state } : {}) });
+    await this.http.json('POST', '/v1/ssf/verify', {
+      stream_id: id,
+      ...(state !== undefined ? { state } : {}),
+    });
   }
   poll(id: string, input: SsfPollInput = {}): Promise<SsfPollResult> {
     return this.http.json('POST', `/v1/ssf/poll/${encodeURIComponent(id)}`, input);

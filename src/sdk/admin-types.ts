@@ -202,7 +202,14 @@ export type DecisionOutcome = 'allow' | 'deny' | 'approval_required';
 export interface PolicyReplay {
   since: string;
   total: number;
-  changed: { decision_id: string; time: string; before: DecisionOutcome; after: DecisionOutcome; reasons_before: string[]; reasons_after: string[] }[];
+  changed: {
+    decision_id: string;
+    time: string;
+    before: DecisionOutcome;
+    after: DecisionOutcome;
+    reasons_before: string[];
+    reasons_after: string[];
+  }[];
 }
 
 /** A broker secret's metadata; the API never returns a value. */

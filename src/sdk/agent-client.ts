@@ -31,7 +31,21 @@ export async function attest(options: HttpOptions & AttestRequest): Promise<Atte
   return http.json('POST', '/v1/attest', {
     ...(options.joinToken ? { join_token: options.joinToken } : {}),
     ...(options.attestationJwt ? { attestation_jwt: options.attestationJwt } : {}),
-    ...(options.audience ? { jwt_svid: { audience: options.audience, ...(options.jwtSvidTtlSeconds ? { ttl: options.jwtSvidTtlSeconds } : {}) } } : {}),
-    ...(options.csrPem ? { x509_svid: { csr: options.csrPem, ...(options.x509SvidTtlSeconds ? { ttl: options.x509SvidTtlSeconds } : {}) } } : {}),
+    ...(options.audience
+      ? {
+          jwt_svid: {
+            audience: options.audience,
+            ...(options.jwtSvidTtlSeconds ? { ttl: options.jwtSvidTtlSeconds } : {}),
+          },
+        }
+      : {}),
+    ...(options.csrPem
+      ? {
+          x509_svid: {
+            csr: options.csrPem,
+            ...(options.x509SvidTtlSeconds ? { ttl: options.x509SvidTtlSeconds } : {}),
+          },
+        }
+      : {}),
   });
 }

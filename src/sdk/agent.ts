@@ -1,7 +1,12 @@
 import { DpopKey } from './dpop-proof.js';
 import type { DelegateInput, StartTaskInput, TaskToken, ToolAccessDetail } from './agent-types.js';
 import { apiError, MandateAgentError, MandateApiError } from './errors.js';
-import { requestDecision, ToolCallDeniedError, type AuthorizeInput, type Decision } from './self-authorize.js';
+import {
+  requestDecision,
+  ToolCallDeniedError,
+  type AuthorizeInput,
+  type Decision,
+} from './self-authorize.js';
 import { createTaskFetch, type DpopSigner, type TaskFetchOptions } from './task-fetch.js';
 
 export type { DelegateInput, StartTaskInput, TaskToken, ToolAccessDetail } from './agent-types.js';
@@ -93,10 +98,19 @@ export class MandateAgent {
   /** Attests this instance and keeps the JWT-SVID (audience = the server's issuer) it gets. */
   async attest(evidence: AgentEvidence): Promise<{ spiffeId: string }> {
     const { issuer } = await this.discover();
-    const proof = 'joinToken' in evidence ? { join_token: evidence.joinToken } : { attestation_jwt: evidence.attestationJwt };
-    const res = await this.send('POST', '/v1/attest', { json: { ...proof, jwt_svid: { audience: issuer } } });
+    const proof =
+      'joinToken' in evidence
+        ? { join_token: evidence.joinToken }
+        : { attestation_jwt: evidence.attestationJwt };
+    const res = await this.send('POST', '/v1/attest', {
+      json: { ...proof, jwt_svid: { audience: issuer } },
+    });
     const body = (await res.json()) as { spiffe_id: string; jwt_svid?: SvidJson };
-    if (!body.jwt_svid) throw new MandateAgentError('bad_response', 'the server answered the attestation without a jwt-svid');
+    if (!body.jwt_svid)
+      throw new MandateAgentError(
+        'bad_response',
+        'the server answered the attestation without a jwt-svid',
+      );
     this.current = svid(body.jwt_svid);
     this.identity = body.spiffe_id;
     return { spiffeId: body.spiffe_id };
@@ -110,7 +124,9 @@ export class MandateAgent {
       subject_token_type: TOKEN_TYPE_JWT,
       resource: list(input.resource),
       scope: input.scope?.join(' '),
-      authorization_details: input.authorizationDetails ? JSON.stringify(input.authorizationDetails) : undefined,
+      authorization_details: input.authorizationDetails
+        ? JSON.stringify(input.authorizationDetails)
+        : undefined,
       purpose: input.purpose,
       expires_in: input.ttlSeconds?.toString(),
     });
@@ -138,9 +154,16 @@ export class MandateAgent {
   async endTask(task: TaskToken): Promise<void> {
     const path = `/v1/tasks/${encodeURIComponent(task.taskId)}/end`;
     if (task.tokenType === 'DPoP') {
-      if (!this.dpopKey) throw new MandateAgentError('no_dpop_key', 'this task token is dpop-bound; only a MandateAgent with `dpop: true` that holds its key can use it');
+      if (!this.dpopKey)
+        throw new MandateAgentError(
+          'no_dpop_key',
+          'this task token is dpop-bound; only a MandateAgent with `dpop: true` that holds its key can use it',
+        );
       const { issuer } = await this.discover();
-      await this.send('POST', path, { authorization: `DPoP ${task.accessToken}`, proof: { htu: `${issuer}${path}`, accessToken: task.accessToken } });
+      await this.send('POST', path, {
+        authorization: `DPoP ${task.accessToken}`,
+        proof: { htu: `${issuer}${path}`, accessToken: task.accessToken },
+      });
     } else {
       await this.send('POST', path, { authorization: `Bearer ${task.accessToken}` });
     }
@@ -159,7 +182,11 @@ export class MandateAgent {
    * await client.connect(new StreamableHTTPClientTransport(new URL('https://gateway.example.org/mcp'), { fetch: agent.taskFetch(task) }));
    */
   taskFetch(task: TaskToken, options: TaskFetchOptions = {}): typeof fetch {
-    return createTaskFetch(task, { signer: this.signer(), nonces: this.resourceNonces }, { fetch: options.fetch ?? this.fetchImpl });
+    return createTaskFetch(
+      task,
+      { signer: this.signer(), nonces: this.resourceNonces },
+      { fetch: options.fetch ?? this.fetchImpl },
+    );
   }
 
   /**
@@ -185,7 +212,11 @@ export class MandateAgent {
   async decide(input: AuthorizeInput): Promise<Decision> {
     const { issuer } = await this.discover();
     const path = '/v1/authorize/self';
-    const send = createTaskFetch(input.task, { signer: this.signer(), nonces: this.resourceNonces, htu: () => `${issuer}${path}` }, { fetch: this.fetchImpl });
+    const send = createTaskFetch(
+      input.task,
+      { signer: this.signer(), nonces: this.resourceNonces, htu: () => `${issuer}${path}` },
+      { fetch: this.fetchImpl },
+    );
     return requestDecision(send, `${this.base}${path}`, input);
   }
 
@@ -213,7 +244,11 @@ export class MandateAgent {
    * const lookup = agent.guard(task, 'crm/lookup', async (args: { email: string }) => crm.find(args.email));
    * await lookup({ email: 'a@example.org' }); // throws ToolCallDeniedError when denied
    */
-  guard<A extends Record<string, unknown>, Rest extends unknown[], R>(task: TaskToken, tool: string, fn: (args: A, ...rest: Rest) => R | Promise<R>): (args: A, ...rest: Rest) => Promise<R> {
+  guard<A extends Record<string, unknown>, Rest extends unknown[], R>(
+    task: TaskToken,
+    tool: string,
+    fn: (args: A, ...rest: Rest) => R | Promise<R>,
+  ): (args: A, ...rest: Rest) => Promise<R> {
     return async (args, ...rest) => {
       await this.authorize({ task, tool, arguments: args });
       return fn(args, ...rest);
@@ -224,7 +259,12 @@ export class MandateAgent {
   async revoke(token: TaskToken | string): Promise<void> {
     const assertion = await this.assertion();
     await this.send('POST', '/oauth/revoke', {
-      form: { token: typeof token === 'string' ? token : token.accessToken, token_type_hint: 'access_token', client_assertion_type: JWT_SPIFFE, client_assertion: assertion },
+      form: {
+        token: typeof token === 'string' ? token : token.accessToken,
+        token_type_hint: 'access_token',
+        client_assertion_type: JWT_SPIFFE,
+        client_assertion: assertion,
+      },
     });
   }
 
@@ -265,14 +305,30 @@ export class MandateAgent {
     const run = this.renewals.then(async () => {
       const current = this.usableSvid();
       try {
-        const res = await this.send('POST', '/v1/svid/jwt', { form: { client_assertion_type: JWT_SPIFFE, client_assertion: current.token, audience, next: 'true' } });
+        const res = await this.send('POST', '/v1/svid/jwt', {
+          form: {
+            client_assertion_type: JWT_SPIFFE,
+            client_assertion: current.token,
+            audience,
+            next: 'true',
+          },
+        });
         const body = (await res.json()) as { jwt_svid: SvidJson; next_jwt_svid?: SvidJson };
-        if (!body.next_jwt_svid) throw new MandateAgentError('bad_response', 'the server renewed the jwt-svid without `next_jwt_svid`; it is older than this sdk');
+        if (!body.next_jwt_svid)
+          throw new MandateAgentError(
+            'bad_response',
+            'the server renewed the jwt-svid without `next_jwt_svid`; it is older than this sdk',
+          );
         this.current = svid(body.next_jwt_svid);
         return body.jwt_svid.token;
       } catch (err) {
         // The server refused the SVID (spent elsewhere, agent suspended): it is of no further use.
-        if (err instanceof MandateApiError && err.code === 'invalid_client' && this.current === current) this.current = undefined;
+        if (
+          err instanceof MandateApiError &&
+          err.code === 'invalid_client' &&
+          this.current === current
+        )
+          this.current = undefined;
         throw err;
       }
     });
@@ -284,11 +340,20 @@ export class MandateAgent {
     const current = this.current;
     if (!current) {
       throw this.identity
-        ? new MandateAgentError('svid_spent', `agent \`${this.identity}\` has no usable jwt-svid left (the server refused the last one); attest again`)
-        : new MandateAgentError('not_attested', 'this agent has not attested yet: call attest() first');
+        ? new MandateAgentError(
+            'svid_spent',
+            `agent \`${this.identity}\` has no usable jwt-svid left (the server refused the last one); attest again`,
+          )
+        : new MandateAgentError(
+            'not_attested',
+            'this agent has not attested yet: call attest() first',
+          );
     }
     if (current.expiresAt - EXPIRY_MARGIN_MS <= Date.now()) {
-      throw new MandateAgentError('svid_expired', `the jwt-svid of \`${this.identity ?? 'this agent'}\` expired at ${new Date(current.expiresAt).toISOString()}; attest again`);
+      throw new MandateAgentError(
+        'svid_expired',
+        `the jwt-svid of \`${this.identity ?? 'this agent'}\` expired at ${new Date(current.expiresAt).toISOString()}; attest again`,
+      );
     }
     return current;
   }
@@ -297,10 +362,23 @@ export class MandateAgent {
   private async exchange(assertion: string, params: Form): Promise<TaskToken> {
     const { token_endpoint } = await this.discover();
     const res = await this.send('POST', '/oauth/token', {
-      form: { grant_type: TOKEN_EXCHANGE_GRANT, requested_token_type: TOKEN_TYPE_ACCESS_TOKEN, ...params, client_assertion_type: JWT_SPIFFE, client_assertion: assertion },
+      form: {
+        grant_type: TOKEN_EXCHANGE_GRANT,
+        requested_token_type: TOKEN_TYPE_ACCESS_TOKEN,
+        ...params,
+        client_assertion_type: JWT_SPIFFE,
+        client_assertion: assertion,
+      },
       ...(this.dpopKey ? { proof: { htu: token_endpoint } } : {}),
     });
-    const body = (await res.json()) as { access_token: string; token_type: string; expires_in: number; scope?: string; task_id: string; authorization_details?: ToolAccessDetail[] };
+    const body = (await res.json()) as {
+      access_token: string;
+      token_type: string;
+      expires_in: number;
+      scope?: string;
+      task_id: string;
+      authorization_details?: ToolAccessDetail[];
+    };
     return {
       accessToken: body.access_token,
       tokenType: body.token_type.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer',
@@ -326,7 +404,16 @@ export class MandateAgent {
    * One request. With `proof`, a DPoP proof goes along; when the server asks for a nonce
    * (`use_dpop_nonce` and a DPoP-Nonce header, RFC 9449 §8–9) it is retried once with it.
    */
-  private async send(method: string, path: string, opts: { form?: Form; json?: unknown; authorization?: string; proof?: { htu: string; accessToken?: string } }): Promise<Response> {
+  private async send(
+    method: string,
+    path: string,
+    opts: {
+      form?: Form;
+      json?: unknown;
+      authorization?: string;
+      proof?: { htu: string; accessToken?: string };
+    },
+  ): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
     let body: string | undefined;
     if (opts.form) {
@@ -339,12 +426,23 @@ export class MandateAgent {
     if (opts.authorization) headers.authorization = opts.authorization;
     for (let attempt = 0; ; attempt++) {
       const key = opts.proof ? await this.dpopKey : undefined;
-      if (key && opts.proof) headers.dpop = await key.proof(method, opts.proof.htu, { accessToken: opts.proof.accessToken, nonce: this.nonce });
+      if (key && opts.proof)
+        headers.dpop = await key.proof(method, opts.proof.htu, {
+          accessToken: opts.proof.accessToken,
+          nonce: this.nonce,
+        });
       let res: Response;
       try {
-        res = await this.fetchImpl(`${this.base}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+        res = await this.fetchImpl(`${this.base}${path}`, {
+          method,
+          headers,
+          ...(body !== undefined ? { body } : {}),
+        });
       } catch (cause) {
-        throw new Error(`cannot reach the Mandate server at ${this.base}: ${(cause as Error).message}`, { cause });
+        throw new Error(
+          `cannot reach the Mandate server at ${this.base}: ${(cause as Error).message}`,
+          { cause },
+        );
       }
       const nonce = res.headers.get('dpop-nonce');
       if (nonce) this.nonce = nonce;

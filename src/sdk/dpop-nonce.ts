@@ -30,7 +30,8 @@ export class RotatingDpopNonces implements DpopNonceSource {
 
   constructor(opts: { lifetimeSeconds?: number; now?: () => number } = {}) {
     const lifetime = opts.lifetimeSeconds ?? 300;
-    if (!Number.isFinite(lifetime) || lifetime <= 0) throw new TypeError('lifetimeSeconds must be a positive number');
+    if (!Number.isFinite(lifetime) || lifetime <= 0)
+      throw new TypeError('lifetimeSeconds must be a positive number');
     this.lifetimeMs = lifetime * 1000;
     this.now = opts.now ?? Date.now;
   }

@@ -1,4 +1,12 @@
-import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import {
+  base64url,
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  SignJWT,
+  type CryptoKey,
+  type JWK,
+} from 'jose';
 
 /**
  * An agent's DPoP key (RFC 9449): an ES256 key pair made with jose, whose private half never
@@ -24,16 +32,30 @@ export class DpopKey {
    * A proof for one request (RFC 9449 §4.2): a fresh `jti`, `htm`, `htu` without query or
    * fragment, `iat`, the server's `nonce` when it gave one, and `ath` when presenting a token.
    */
-  async proof(htm: string, htu: string, opts: { accessToken?: string | undefined; nonce?: string | undefined } = {}): Promise<string> {
+  async proof(
+    htm: string,
+    htu: string,
+    opts: { accessToken?: string | undefined; nonce?: string | undefined } = {},
+  ): Promise<string> {
     const url = new URL(htu);
     url.search = '';
     url.hash = '';
-    const claims: Record<string, string> = { jti: globalThis.crypto.randomUUID(), htm, htu: url.href };
+    const claims: Record<string, string> = {
+      jti: globalThis.crypto.randomUUID(),
+      htm,
+      htu: url.href,
+    };
     if (opts.nonce) claims.nonce = opts.nonce;
     if (opts.accessToken !== undefined) {
-      const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(opts.accessToken));
+      const digest = await globalThis.crypto.subtle.digest(
+        'SHA-256',
+        new TextEncoder().encode(opts.accessToken),
+      );
       claims.ath = base64url.encode(new Uint8Array(digest));
     }
-    return new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: this.publicJwk }).setIssuedAt().sign(this.privateKey);
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: this.publicJwk })
+      .setIssuedAt()
+      .sign(this.privateKey);
   }
 }

@@ -32,7 +32,8 @@ export class DpopReplayCache implements DpopReplayStore {
 
   constructor(opts: { maxEntries?: number; now?: () => number } = {}) {
     this.maxEntries = opts.maxEntries ?? 100_000;
-    if (!Number.isSafeInteger(this.maxEntries) || this.maxEntries <= 0) throw new TypeError('maxEntries must be a positive integer');
+    if (!Number.isSafeInteger(this.maxEntries) || this.maxEntries <= 0)
+      throw new TypeError('maxEntries must be a positive integer');
     this.now = opts.now ?? Date.now;
   }
 
@@ -55,7 +56,10 @@ export class DpopReplayCache implements DpopReplayStore {
     if (this.entries.size >= this.maxEntries) {
       for (const [k, until] of this.entries) if (now > until) this.entries.delete(k);
     }
-    if (this.entries.size >= this.maxEntries) throw new Error('the dpop replay cache is full of live proofs; refusing rather than forgetting one');
+    if (this.entries.size >= this.maxEntries)
+      throw new Error(
+        'the dpop replay cache is full of live proofs; refusing rather than forgetting one',
+      );
     this.entries.set(key, expiresAt);
     return true;
   }

@@ -21,12 +21,20 @@ export async function apiError(res: Response): Promise<MandateApiError> {
     // not JSON: keep the status line
   }
   const code = String(body.code ?? body.error ?? `http_${res.status}`);
-  const detail = String(body.detail ?? body.error_description ?? (text.slice(0, 200) || res.statusText));
-  return new MandateApiError(res.status, code, detail, res.headers.get('x-request-id') ?? undefined);
+  const detail = String(
+    body.detail ?? body.error_description ?? (text.slice(0, 200) || res.statusText),
+  );
+  return new MandateApiError(
+    res.status,
+    code,
+    detail,
+    res.headers.get('x-request-id') ?? undefined,
+  );
 }
 
 /** Why a `MandateAgent` cannot act before asking the server anything; `switch (err.code)`. */
-export type MandateAgentErrorCode = 'not_attested' | 'svid_expired' | 'svid_spent' | 'no_dpop_key' | 'bad_response';
+export type MandateAgentErrorCode =
+  'not_attested' | 'svid_expired' | 'svid_spent' | 'no_dpop_key' | 'bad_response';
 
 /**
  * A `MandateAgent` call that failed on the agent's side: it has no usable JWT-SVID (attest

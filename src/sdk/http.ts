@@ -11,7 +11,10 @@ export class Http {
   private readonly base: string;
   private readonly fetchImpl: typeof fetch;
 
-  constructor(options: HttpOptions, private readonly headers: Record<string, string> = {}) {
+  constructor(
+    options: HttpOptions,
+    private readonly headers: Record<string, string> = {},
+  ) {
     this.base = options.url.replace(/\/+$/, '');
     this.fetchImpl = options.fetch ?? fetch;
   }
@@ -21,11 +24,18 @@ export class Http {
     try {
       res = await this.fetchImpl(`${this.base}${path}`, {
         method,
-        headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...this.headers },
+        headers: {
+          accept: 'application/json',
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...this.headers,
+        },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
     } catch (cause) {
-      throw new Error(`cannot reach the Mandate server at ${this.base}: ${(cause as Error).message}; is it running (mandate serve) and is --url / MANDATE_URL right?`, { cause });
+      throw new Error(
+        `cannot reach the Mandate server at ${this.base}: ${(cause as Error).message}; is it running (mandate serve) and is --url / MANDATE_URL right?`,
+        { cause },
+      );
     }
     if (!res.ok) throw await apiError(res);
     return res;

@@ -15,28 +15,78 @@
  * ```
  */
 export { MandateAdminClient } from './admin-client.js';
-export type { Agent, AuditVerifyResult, CreateGrantInput, Grant, RegisterAgentInput, SigningKey, Task, TaskDetail, TaskTokenInfo, TrustedIssuer, TrustRule } from './admin-client.js';
+export type {
+  Agent,
+  AuditVerifyResult,
+  CreateGrantInput,
+  Grant,
+  RegisterAgentInput,
+  SigningKey,
+  Task,
+  TaskDetail,
+  TaskTokenInfo,
+  TrustedIssuer,
+  TrustRule,
+} from './admin-client.js';
 export { SignalsAdmin } from './admin-signals.js';
-export type { SendSignalInput, SentSignal, Signal, SignalList, SignalResponseName, SignalResponseOutcome } from './admin-signals.js';
+export type {
+  SendSignalInput,
+  SentSignal,
+  Signal,
+  SignalList,
+  SignalResponseName,
+  SignalResponseOutcome,
+} from './admin-signals.js';
 export { CAEP_EVENT_TYPES, SSF_DELIVERY, SsfAdmin } from './admin-ssf.js';
-export type { CreatedSsfStream, CreateSsfStreamInput, SsfPollInput, SsfPollResult, SsfStatus, SsfStream, SsfStreamStatus } from './admin-ssf.js';
+export type {
+  CreatedSsfStream,
+  CreateSsfStreamInput,
+  SsfPollInput,
+  SsfPollResult,
+  SsfStatus,
+  SsfStream,
+  SsfStreamStatus,
+} from './admin-ssf.js';
 export { EventsAdmin } from './admin-events.js';
 export type { FeedMessage, WatchOptions } from './admin-events.js';
 export { MandateAgent } from './agent.js';
-export type { AgentEvidence, AuthorizeInput, Decision, DelegateInput, MandateAgentOptions, StartTaskInput, TaskFetchOptions, TaskToken, ToolAccessDetail } from './agent.js';
+export type {
+  AgentEvidence,
+  AuthorizeInput,
+  Decision,
+  DelegateInput,
+  MandateAgentOptions,
+  StartTaskInput,
+  TaskFetchOptions,
+  TaskToken,
+  ToolAccessDetail,
+} from './agent.js';
 export { ToolCallDeniedError } from './self-authorize.js';
 export { attest } from './agent-client.js';
 export type { AttestRequest, AttestResponse } from './agent-client.js';
 export { MandateAgentError, MandateApiError } from './errors.js';
 export type { MandateAgentErrorCode } from './errors.js';
 export { TokenVerifier, TokenVerificationError } from './token-verifier.js';
-export type { Principal, RevocationCheck, TokenVerificationReason, TokenVerifierOptions } from './token-verifier.js';
+export type {
+  Principal,
+  RevocationCheck,
+  TokenVerificationReason,
+  TokenVerifierOptions,
+} from './token-verifier.js';
 export { RevocationFeed } from './revocation-feed.js';
-export type { CredentialSource, RevocationFeedOptions, RevocationFeedStatus } from './revocation-feed.js';
+export type {
+  CredentialSource,
+  RevocationFeedOptions,
+  RevocationFeedStatus,
+} from './revocation-feed.js';
 export { RevocationSet, parseRevocationEvent, parseRevocationSnapshot } from './revocation-set.js';
 export type { RevocationEvent, RevocationKind, RevocationSnapshot } from './revocation-set.js';
 export { verifyRequest, authenticateChallenge } from './verify-request.js';
-export type { HttpRequestLike, MandateRequestContext, VerifyRequestOptions } from './verify-request.js';
+export type {
+  HttpRequestLike,
+  MandateRequestContext,
+  VerifyRequestOptions,
+} from './verify-request.js';
 export { RequestVerificationError } from './request-verification-error.js';
 export type { RequestVerificationCode } from './request-verification-error.js';
 export { DPOP_ALGORITHMS } from './dpop-verify.js';

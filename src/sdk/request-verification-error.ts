@@ -12,7 +12,13 @@ import { quotedDescription, quotedString } from './auth-param.js';
  * @example
  * if (err instanceof RequestVerificationError && err.code === 'use_dpop_nonce') retryWith(err.dpopNonce);
  */
-export type RequestVerificationCode = 'missing_token' | 'invalid_request' | 'invalid_token' | 'invalid_dpop_proof' | 'use_dpop_nonce' | 'insufficient_scope';
+export type RequestVerificationCode =
+  | 'missing_token'
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
+  | 'insufficient_scope';
 
 /** How a resource server describes itself in its `WWW-Authenticate` challenges. */
 export interface ChallengeOptions {
@@ -68,7 +74,10 @@ export class RequestVerificationError extends Error {
 
   /** The response headers to send: `WWW-Authenticate`, and `DPoP-Nonce` when one is asked for. */
   headers(): Record<string, string> {
-    return { 'www-authenticate': this.wwwAuthenticate, ...(this.dpopNonce === undefined ? {} : { 'dpop-nonce': this.dpopNonce }) };
+    return {
+      'www-authenticate': this.wwwAuthenticate,
+      ...(this.dpopNonce === undefined ? {} : { 'dpop-nonce': this.dpopNonce }),
+    };
   }
 
   /** The JSON body to send: `{error, error_description}` (RFC 6749 §5.2 shape). */
@@ -103,10 +112,14 @@ export function challenge(opts: ChallengeOptions, error?: ChallengeError): strin
       const params: string[] = [];
       if (opts.realm !== undefined) params.push(`realm=${quotedString(opts.realm)}`);
       if (error && target === scheme && error.code !== 'missing_token') {
-        params.push(`error="${error.code}"`, `error_description=${quotedDescription(error.description)}`);
+        params.push(
+          `error="${error.code}"`,
+          `error_description=${quotedDescription(error.description)}`,
+        );
         if (error.scope !== undefined) params.push(`scope=${quotedString(error.scope)}`);
       }
-      if (opts.resourceMetadata !== undefined) params.push(`resource_metadata=${quotedString(opts.resourceMetadata)}`);
+      if (opts.resourceMetadata !== undefined)
+        params.push(`resource_metadata=${quotedString(opts.resourceMetadata)}`);
       if (scheme === 'DPoP') params.push(`algs=${quotedString(opts.dpopAlgorithms.join(' '))}`);
       return params.length === 0 ? scheme : `${scheme} ${params.join(', ')}`;
     })

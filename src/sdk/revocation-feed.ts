@@ -32,7 +32,12 @@ export interface RevocationFeedOptions {
   /** Default the global `fetch`. */
   fetch?: typeof fetch;
   /** Told after each snapshot or event is applied, in order (for metrics, or to react at once). */
-  onUpdate?: (update: { type: 'snapshot' | 'revocation'; seq: number; kind?: string; id?: string }) => void;
+  onUpdate?: (update: {
+    type: 'snapshot' | 'revocation';
+    seq: number;
+    kind?: string;
+    id?: string;
+  }) => void;
 }
 
 /** What the feed knows of its stream. */
@@ -91,7 +96,8 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
  */
 export class RevocationFeed {
   readonly set = new RevocationSet();
-  readonly #o: Required<Pick<RevocationFeedOptions, 'maxStalenessMs' | 'now' | 'fetch'>> & RevocationFeedOptions;
+  readonly #o: Required<Pick<RevocationFeedOptions, 'maxStalenessMs' | 'now' | 'fetch'>> &
+    RevocationFeedOptions;
   readonly #url: string;
   #seq = 0;
   #synced = false;
@@ -116,13 +122,23 @@ export class RevocationFeed {
     try {
       base = new URL(options.url);
     } catch {
-      throw new TypeError('url must be an absolute http(s) url, such as https://mandate.example.org');
+      throw new TypeError(
+        'url must be an absolute http(s) url, such as https://mandate.example.org',
+      );
     }
-    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError('url must be an http(s) url');
+    if (base.protocol !== 'http:' && base.protocol !== 'https:')
+      throw new TypeError('url must be an http(s) url');
     const maxStalenessMs = options.maxStalenessMs ?? 15_000;
-    if (!Number.isFinite(maxStalenessMs) || maxStalenessMs < 100) throw new TypeError('maxStalenessMs must be at least 100');
-    if (typeof options.token !== 'string' && typeof options.token !== 'function') throw new TypeError('token must be a string or a function that returns one');
-    this.#o = { ...options, maxStalenessMs, now: options.now ?? Date.now, fetch: options.fetch ?? fetch };
+    if (!Number.isFinite(maxStalenessMs) || maxStalenessMs < 100)
+      throw new TypeError('maxStalenessMs must be at least 100');
+    if (typeof options.token !== 'string' && typeof options.token !== 'function')
+      throw new TypeError('token must be a string or a function that returns one');
+    this.#o = {
+      ...options,
+      maxStalenessMs,
+      now: options.now ?? Date.now,
+      fetch: options.fetch ?? fetch,
+    };
     this.#url = `${base.href.replace(/\/+$/, '')}/v1/events`;
     this.check = this.check.bind(this);
   }
@@ -133,7 +149,10 @@ export class RevocationFeed {
     this.#started = true;
     this.#run = this.#loop();
     // A connection that goes silent (a dead peer, a stalled proxy) is dropped and reopened.
-    this.#watchdog = setInterval(() => this.#checkSilence(), Math.min(1000, Math.max(50, this.#o.maxStalenessMs / 4)));
+    this.#watchdog = setInterval(
+      () => this.#checkSilence(),
+      Math.min(1000, Math.max(50, this.#o.maxStalenessMs / 4)),
+    );
     this.#watchdog.unref?.();
     return this;
   }
@@ -142,7 +161,15 @@ export class RevocationFeed {
   ready(timeoutMs = 10_000): Promise<void> {
     if (this.#synced) return Promise.resolve();
     return new Promise((resolveReady, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the revocation stream delivered no snapshot within ${timeoutMs} ms${this.#lastError ? `: ${this.#lastError}` : ''}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `the revocation stream delivered no snapshot within ${timeoutMs} ms${this.#lastError ? `: ${this.#lastError}` : ''}`,
+            ),
+          ),
+        timeoutMs,
+      );
       this.#readyWaiters.push(() => {
         clearTimeout(timer);
         resolveReady();
@@ -167,7 +194,15 @@ export class RevocationFeed {
   }
 
   get status(): RevocationFeedStatus {
-    return { connected: this.#connected, seq: this.#seq, lastMessageAt: this.#lastMessageAt, stale: this.#staleReason() !== null, lastError: this.#lastError, ...this.#counts, size: this.set.size };
+    return {
+      connected: this.#connected,
+      seq: this.#seq,
+      lastMessageAt: this.#lastMessageAt,
+      stale: this.#staleReason() !== null,
+      lastError: this.#lastError,
+      ...this.#counts,
+      size: this.set.size,
+    };
   }
 
   /** Stops following; `check` fails closed from now on. */
@@ -181,8 +216,10 @@ export class RevocationFeed {
 
   #staleReason(): string | null {
     const why = this.#lastError ? `; last error: ${this.#lastError}` : '';
-    if (this.#closed) return 'revocation status unknown, failing closed: the revocation feed is closed';
-    if (!this.#synced) return `revocation status unknown, failing closed: the revocation stream has not delivered its snapshot yet${why}`;
+    if (this.#closed)
+      return 'revocation status unknown, failing closed: the revocation feed is closed';
+    if (!this.#synced)
+      return `revocation status unknown, failing closed: the revocation stream has not delivered its snapshot yet${why}`;
     const silent = this.#o.now() - (this.#lastMessageAt ?? 0);
     if (silent > this.#o.maxStalenessMs) {
       return `revocation status unknown, failing closed: the revocation stream is stale (no event or heartbeat for ${seconds(silent)}, at most ${seconds(this.#o.maxStalenessMs)} allowed)${why}`;
@@ -194,16 +231,24 @@ export class RevocationFeed {
     const intro = this.#o.introspection!;
     try {
       const signal = AbortSignal.timeout(intro.timeoutMs ?? 5000);
-      const res = await this.#o.fetch(intro.url ?? this.#url.replace(/\/v1\/events$/, '/oauth/introspect'), {
-        method: 'POST',
-        headers: { authorization: `Bearer ${await resolve(intro.token, signal)}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body: new URLSearchParams({ token: p.token }),
-        signal,
-      });
+      const res = await this.#o.fetch(
+        intro.url ?? this.#url.replace(/\/v1\/events$/, '/oauth/introspect'),
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${await resolve(intro.token, signal)}`,
+            'content-type': 'application/x-www-form-urlencoded',
+            accept: 'application/json',
+          },
+          body: new URLSearchParams({ token: p.token }),
+          signal,
+        },
+      );
       if (res.status !== 200) throw new Error(`introspection answered ${res.status}`);
       const body = (await res.json()) as { active?: unknown };
       if (body.active === true) return null;
-      if (body.active === false) return 'the token is not active (introspection, the revocation stream being stale)';
+      if (body.active === false)
+        return 'the token is not active (introspection, the revocation stream being stale)';
       throw new Error('introspection answered without a boolean `active`');
     } catch (err) {
       return `${stale}; introspection failed: ${(err as Error).message}`;
@@ -219,7 +264,10 @@ export class RevocationFeed {
       // A connection that delivered its start resets the backoff.
       attempt = this.#counts.snapshots + this.#counts.resumes > heardBefore ? 0 : attempt + 1;
       const base = this.#o.reconnect?.initialDelayMs ?? this.#retryMs;
-      const cap = Math.min(this.#o.reconnect?.maxDelayMs ?? 30_000, base * 2 ** Math.min(attempt, 16));
+      const cap = Math.min(
+        this.#o.reconnect?.maxDelayMs ?? 30_000,
+        base * 2 ** Math.min(attempt, 16),
+      );
       await this.#sleep(Math.random() * cap);
     }
   }
@@ -245,14 +293,25 @@ export class RevocationFeed {
     const resumingFrom = this.#synced ? this.#lastEventId : undefined;
     let firstMessage = true;
     try {
-      const headers: Record<string, string> = { authorization: `Bearer ${await resolve(this.#o.token, abort.signal)}`, accept: 'text/event-stream', 'cache-control': 'no-store' };
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${await resolve(this.#o.token, abort.signal)}`,
+        accept: 'text/event-stream',
+        'cache-control': 'no-store',
+      };
       if (resumingFrom !== undefined) headers['last-event-id'] = resumingFrom;
       const res = await this.#o.fetch(this.#url, { headers, signal: abort.signal });
       if (res.status !== 200 || !res.body) {
-        const detail = await res.text().then((t) => (JSON.parse(t) as { detail?: string }).detail ?? '', () => '').catch(() => '');
+        const detail = await res
+          .text()
+          .then(
+            (t) => (JSON.parse(t) as { detail?: string }).detail ?? '',
+            () => '',
+          )
+          .catch(() => '');
         throw new Error(`GET /v1/events answered ${res.status}${detail ? `: ${detail}` : ''}`);
       }
-      if (!(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) throw new Error('GET /v1/events did not answer with text/event-stream');
+      if (!(res.headers.get('content-type') ?? '').startsWith('text/event-stream'))
+        throw new Error('GET /v1/events did not answer with text/event-stream');
       this.#connected = true;
       this.#counts.connects++;
       const parser = new SseParser({
@@ -260,7 +319,8 @@ export class RevocationFeed {
           this.#retryMs = Math.max(100, ms);
         },
         onEvent: (e) => {
-          if (firstMessage && e.type !== 'snapshot' && resumingFrom !== undefined) this.#counts.resumes++;
+          if (firstMessage && e.type !== 'snapshot' && resumingFrom !== undefined)
+            this.#counts.resumes++;
           firstMessage = false;
           this.#onEvent(e, abort);
         },

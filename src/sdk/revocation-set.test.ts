@@ -13,8 +13,21 @@ const ids = ['a', 'b', 'c', 'd'];
 const agentIds = ['spiffe://td/agent/x', 'spiffe://td/agent/y', 'human@example.org'];
 
 const event: fc.Arbitrary<Omit<RevocationEventRecord, 'seq'>> = fc.oneof(
-  fc.record({ kind: fc.constantFrom('token', 'task', 'grant', 'approval', 'key' as const), subject: fc.constantFrom(...ids), at: fc.integer({ min: T0, max: T0 + 100_000 }), expiresAt: fc.option(fc.integer({ min: T0, max: T0 + 1_000_000 }), { nil: null }), cause: fc.constant('test') }),
-  fc.record({ kind: fc.constant('agent' as const), subject: fc.constantFrom(...agentIds), at: fc.integer({ min: T0, max: T0 + 100_000 }), expiresAt: fc.option(fc.integer({ min: T0, max: T0 + 1_000_000 }), { nil: null }), cause: fc.constant('test'), status: fc.constantFrom('active', 'suspended', 'retired' as const) }),
+  fc.record({
+    kind: fc.constantFrom('token', 'task', 'grant', 'approval', 'key' as const),
+    subject: fc.constantFrom(...ids),
+    at: fc.integer({ min: T0, max: T0 + 100_000 }),
+    expiresAt: fc.option(fc.integer({ min: T0, max: T0 + 1_000_000 }), { nil: null }),
+    cause: fc.constant('test'),
+  }),
+  fc.record({
+    kind: fc.constant('agent' as const),
+    subject: fc.constantFrom(...agentIds),
+    at: fc.integer({ min: T0, max: T0 + 100_000 }),
+    expiresAt: fc.option(fc.integer({ min: T0, max: T0 + 1_000_000 }), { nil: null }),
+    cause: fc.constant('test'),
+    status: fc.constantFrom('active', 'suspended', 'retired' as const),
+  }),
 );
 
 const principal: fc.Arbitrary<Principal> = fc
@@ -31,44 +44,87 @@ const principal: fc.Arbitrary<Principal> = fc
   .map((p) => ({ ...p, actor: p.actors[0] ?? p.subject }) as unknown as Principal);
 
 /** The server registry's view of a principal (as the gateways build it). */
-const revocable = (p: Principal) => ({ jti: p.jti, task_id: p.taskId, ancestors: p.ancestors, agents: [...(p.grantId ? [] : [p.subject]), ...p.actors], grant_id: p.grantId ?? undefined, iat: p.issuedAt, kid: p.keyId ?? undefined });
+const revocable = (p: Principal) => ({
+  jti: p.jti,
+  task_id: p.taskId,
+  ancestors: p.ancestors,
+  agents: [...(p.grantId ? [] : [p.subject]), ...p.actors],
+  grant_id: p.grantId ?? undefined,
+  iat: p.issuedAt,
+  kid: p.keyId ?? undefined,
+});
 
 describe('RevocationSet', () => {
   test('answers exactly like the server registry, from events and from a snapshot over the wire, before and after compaction', () => {
     fc.assert(
-      fc.property(fc.array(event, { maxLength: 25 }), fc.array(principal, { minLength: 1, maxLength: 10 }), fc.integer({ min: 0, max: 2_000_000 }), (events, principals, later) => {
-        const clock = new ManualClock(T0);
-        const registry = new RevocationRegistry(clock);
-        const fromEvents = new RevocationSet();
-        events.forEach((e, i) => {
-          const record = { ...e, seq: i + 1 };
-          registry.apply(record);
-          fromEvents.apply(parseRevocationEvent(JSON.stringify(eventJson(record))));
-        });
-        const fromSnapshot = new RevocationSet();
-        fromSnapshot.load(parseRevocationSnapshot(JSON.stringify({ seq: events.length, time: clock.now(), ...registry.state() })));
-        for (const p of principals) {
-          assert.equal(fromEvents.check(p), registry.check(revocable(p)));
-          assert.equal(fromSnapshot.check(p), registry.check(revocable(p)));
-          assert.equal(fromEvents.checkApproval(p.jti), registry.checkApproval(p.jti));
-        }
-        clock.advance(later);
-        assert.equal(fromEvents.compact(clock.now()), registry.compact());
-        assert.equal(fromEvents.size, registry.size);
-        for (const p of principals) assert.equal(fromEvents.check(p), registry.check(revocable(p)));
-      }),
+      fc.property(
+        fc.array(event, { maxLength: 25 }),
+        fc.array(principal, { minLength: 1, maxLength: 10 }),
+        fc.integer({ min: 0, max: 2_000_000 }),
+        (events, principals, later) => {
+          const clock = new ManualClock(T0);
+          const registry = new RevocationRegistry(clock);
+          const fromEvents = new RevocationSet();
+          events.forEach((e, i) => {
+            const record = { ...e, seq: i + 1 };
+            registry.apply(record);
+            fromEvents.apply(parseRevocationEvent(JSON.stringify(eventJson(record))));
+          });
+          const fromSnapshot = new RevocationSet();
+          fromSnapshot.load(
+            parseRevocationSnapshot(
+              JSON.stringify({ seq: events.length, time: clock.now(), ...registry.state() }),
+            ),
+          );
+          for (const p of principals) {
+            assert.equal(fromEvents.check(p), registry.check(revocable(p)));
+            assert.equal(fromSnapshot.check(p), registry.check(revocable(p)));
+            assert.equal(fromEvents.checkApproval(p.jti), registry.checkApproval(p.jti));
+          }
+          clock.advance(later);
+          assert.equal(fromEvents.compact(clock.now()), registry.compact());
+          assert.equal(fromEvents.size, registry.size);
+          for (const p of principals)
+            assert.equal(fromEvents.check(p), registry.check(revocable(p)));
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   test('malformed events and snapshots are refused, not half applied', () => {
-    for (const bad of ['null', '[]', '{"seq":0,"kind":"task","id":"t","at":1,"exp":2,"cause":"x"}', '{"seq":1,"kind":"nope","id":"t","at":1,"exp":2,"cause":"x"}', '{"seq":1,"kind":"agent","id":"a","at":1,"exp":null,"cause":"x"}', '{"seq":1,"kind":"task","id":"","at":1,"exp":2,"cause":"x"}']) {
+    for (const bad of [
+      'null',
+      '[]',
+      '{"seq":0,"kind":"task","id":"t","at":1,"exp":2,"cause":"x"}',
+      '{"seq":1,"kind":"nope","id":"t","at":1,"exp":2,"cause":"x"}',
+      '{"seq":1,"kind":"agent","id":"a","at":1,"exp":null,"cause":"x"}',
+      '{"seq":1,"kind":"task","id":"","at":1,"exp":2,"cause":"x"}',
+    ]) {
       assert.throws(() => parseRevocationEvent(bad), TypeError, bad);
     }
-    const good = { seq: 3, time: 1, tokens: [['j', 5]], tasks: [], agents: [['a', 'suspended', 1, null]], grants: [], approvals: [], keys: [] };
+    const good = {
+      seq: 3,
+      time: 1,
+      tokens: [['j', 5]],
+      tasks: [],
+      agents: [['a', 'suspended', 1, null]],
+      grants: [],
+      approvals: [],
+      keys: [],
+    };
     assert.equal(parseRevocationSnapshot(JSON.stringify(good)).seq, 3);
-    assert.throws(() => parseRevocationSnapshot(JSON.stringify({ ...good, tokens: [['j']] })), TypeError);
-    assert.throws(() => parseRevocationSnapshot(JSON.stringify({ ...good, agents: [['a', 'gone', 1, null]] })), TypeError);
-    assert.throws(() => parseRevocationSnapshot(JSON.stringify({ ...good, keys: undefined })), TypeError);
+    assert.throws(
+      () => parseRevocationSnapshot(JSON.stringify({ ...good, tokens: [['j']] })),
+      TypeError,
+    );
+    assert.throws(
+      () => parseRevocationSnapshot(JSON.stringify({ ...good, agents: [['a', 'gone', 1, null]] })),
+      TypeError,
+    );
+    assert.throws(
+      () => parseRevocationSnapshot(JSON.stringify({ ...good, keys: undefined })),
+      TypeError,
+    );
   });
 });

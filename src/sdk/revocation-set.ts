@@ -37,7 +37,13 @@ export interface RevocationSnapshot {
 type Simple = Exclude<RevocationKind, 'agent'>;
 const KINDS: readonly RevocationKind[] = ['token', 'task', 'agent', 'grant', 'approval', 'key'];
 const STATUSES: readonly string[] = ['active', 'suspended', 'retired'];
-const PLURAL: Record<Simple, 'tokens' | 'tasks' | 'grants' | 'approvals' | 'keys'> = { token: 'tokens', task: 'tasks', grant: 'grants', approval: 'approvals', key: 'keys' };
+const PLURAL: Record<Simple, 'tokens' | 'tasks' | 'grants' | 'approvals' | 'keys'> = {
+  token: 'tokens',
+  task: 'tasks',
+  grant: 'grants',
+  approval: 'approvals',
+  key: 'keys',
+};
 
 /**
  * An enforcement point accepts a token up to this long past its `exp` (TokenVerifier's clock
@@ -45,29 +51,55 @@ const PLURAL: Record<Simple, 'tokens' | 'tasks' | 'grants' | 'approvals' | 'keys
  */
 const EXPIRY_GRACE_MS = 300_000;
 
-const isExp = (v: unknown): v is number | null => v === null || (typeof v === 'number' && Number.isFinite(v));
+const isExp = (v: unknown): v is number | null =>
+  v === null || (typeof v === 'number' && Number.isFinite(v));
 const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
 /** Reads a `revocation` event's data; throws a TypeError when it is not one. */
 export function parseRevocationEvent(data: string): RevocationEvent {
   const e = JSON.parse(data) as Partial<RevocationEvent> | null;
-  if (typeof e !== 'object' || e === null) throw new TypeError('a revocation event must be a JSON object');
-  if (!Number.isSafeInteger(e.seq) || (e.seq as number) < 1) throw new TypeError('a revocation event needs a positive integer `seq`');
-  if (!KINDS.includes(e.kind as RevocationKind) || !isId(e.id) || typeof e.at !== 'number' || !isExp(e.exp)) throw new TypeError(`revocation event ${String(e.seq)} is malformed`);
-  if (e.kind === 'agent' && !STATUSES.includes(e.status as string)) throw new TypeError(`agent revocation event ${String(e.seq)} has no valid \`status\``);
+  if (typeof e !== 'object' || e === null)
+    throw new TypeError('a revocation event must be a JSON object');
+  if (!Number.isSafeInteger(e.seq) || (e.seq as number) < 1)
+    throw new TypeError('a revocation event needs a positive integer `seq`');
+  if (
+    !KINDS.includes(e.kind as RevocationKind) ||
+    !isId(e.id) ||
+    typeof e.at !== 'number' ||
+    !isExp(e.exp)
+  )
+    throw new TypeError(`revocation event ${String(e.seq)} is malformed`);
+  if (e.kind === 'agent' && !STATUSES.includes(e.status as string))
+    throw new TypeError(`agent revocation event ${String(e.seq)} has no valid \`status\``);
   return e as RevocationEvent;
 }
 
 /** Reads a `snapshot` event's data; throws a TypeError when it is not one. */
 export function parseRevocationSnapshot(data: string): RevocationSnapshot {
   const s = JSON.parse(data) as Partial<RevocationSnapshot> | null;
-  if (typeof s !== 'object' || s === null || !Number.isSafeInteger(s.seq) || (s.seq as number) < 0) throw new TypeError('a snapshot must be a JSON object with an integer `seq`');
+  if (typeof s !== 'object' || s === null || !Number.isSafeInteger(s.seq) || (s.seq as number) < 0)
+    throw new TypeError('a snapshot must be a JSON object with an integer `seq`');
   for (const key of Object.values(PLURAL)) {
     const list = s[key];
-    if (!Array.isArray(list) || !list.every((t) => Array.isArray(t) && t.length === 2 && isId(t[0]) && isExp(t[1]))) throw new TypeError(`the snapshot's \`${key}\` must be a list of [id, exp]`);
+    if (
+      !Array.isArray(list) ||
+      !list.every((t) => Array.isArray(t) && t.length === 2 && isId(t[0]) && isExp(t[1]))
+    )
+      throw new TypeError(`the snapshot's \`${key}\` must be a list of [id, exp]`);
   }
-  if (!Array.isArray(s.agents) || !s.agents.every((t) => Array.isArray(t) && t.length === 4 && isId(t[0]) && STATUSES.includes(t[1]) && typeof t[2] === 'number' && isExp(t[3]))) {
-    throw new TypeError('the snapshot\'s `agents` must be a list of [id, status, at, exp]');
+  if (
+    !Array.isArray(s.agents) ||
+    !s.agents.every(
+      (t) =>
+        Array.isArray(t) &&
+        t.length === 4 &&
+        isId(t[0]) &&
+        STATUSES.includes(t[1]) &&
+        typeof t[2] === 'number' &&
+        isExp(t[3]),
+    )
+  ) {
+    throw new TypeError("the snapshot's `agents` must be a list of [id, status, at, exp]");
   }
   return s as RevocationSnapshot;
 }
@@ -86,13 +118,20 @@ export function parseRevocationSnapshot(data: string): RevocationSnapshot {
  * const reason = set.check(principal); // 'task ended', ... or null
  */
 export class RevocationSet {
-  readonly #simple: Record<Simple, Map<string, number | null>> = { token: new Map(), task: new Map(), grant: new Map(), approval: new Map(), key: new Map() };
+  readonly #simple: Record<Simple, Map<string, number | null>> = {
+    token: new Map(),
+    task: new Map(),
+    grant: new Map(),
+    approval: new Map(),
+    key: new Map(),
+  };
   readonly #agents = new Map<string, { status: AgentStatus; at: number; exp: number | null }>();
 
   /** Replaces the whole state with a snapshot. */
   load(snapshot: RevocationSnapshot): void {
     this.clear();
-    for (const kind of Object.keys(PLURAL) as Simple[]) for (const [id, exp] of snapshot[PLURAL[kind]]) this.#simple[kind].set(id, exp);
+    for (const kind of Object.keys(PLURAL) as Simple[])
+      for (const [id, exp] of snapshot[PLURAL[kind]]) this.#simple[kind].set(id, exp);
     for (const [id, status, at, exp] of snapshot.agents) this.#agents.set(id, { status, at, exp });
   }
 
@@ -124,7 +163,8 @@ export class RevocationSet {
       const entry = this.#agents.get(a);
       if (entry === undefined) continue;
       if (entry.status !== 'active') return `agent \`${a}\` is not active`;
-      if (p.issuedAt * 1000 < entry.at) return `agent \`${a}\` was suspended after this token was issued`;
+      if (p.issuedAt * 1000 < entry.at)
+        return `agent \`${a}\` was suspended after this token was issued`;
     }
     if (p.grantId !== null && this.#simple.grant.has(p.grantId)) return 'delegation grant revoked';
     if (p.keyId && this.#simple.key.has(p.keyId)) return `signing key \`${p.keyId}\` was revoked`;
@@ -140,8 +180,10 @@ export class RevocationSet {
   compact(now: number): number {
     const cutoff = now - EXPIRY_GRACE_MS;
     let dropped = 0;
-    for (const map of Object.values(this.#simple)) for (const [k, exp] of map) if (exp !== null && exp <= cutoff && map.delete(k)) dropped++;
-    for (const [k, a] of this.#agents) if (a.exp !== null && a.exp <= cutoff && this.#agents.delete(k)) dropped++;
+    for (const map of Object.values(this.#simple))
+      for (const [k, exp] of map) if (exp !== null && exp <= cutoff && map.delete(k)) dropped++;
+    for (const [k, a] of this.#agents)
+      if (a.exp !== null && a.exp <= cutoff && this.#agents.delete(k)) dropped++;
     return dropped;
   }
 

@@ -53,8 +53,15 @@ export class ToolCallDeniedError extends Error {
     readonly tool: string,
     readonly decision: Decision,
   ) {
-    const why = decision.reasons.length > 0 ? decision.reasons.join(', ') : decision.errors.map((e) => e.message).join('; ') || 'no policy permits the call';
-    super(decision.decision === 'approval_required' ? `tool \`${tool}\` needs a human's approval (${why})` : `tool \`${tool}\` is denied (${why})`);
+    const why =
+      decision.reasons.length > 0
+        ? decision.reasons.join(', ')
+        : decision.errors.map((e) => e.message).join('; ') || 'no policy permits the call';
+    super(
+      decision.decision === 'approval_required'
+        ? `tool \`${tool}\` needs a human's approval (${why})`
+        : `tool \`${tool}\` is denied (${why})`,
+    );
     this.name = 'ToolCallDeniedError';
     this.code = decision.decision === 'approval_required' ? 'approval_required' : 'denied';
   }
@@ -69,7 +76,11 @@ interface DecisionJson {
 }
 
 /** Internal (use `MandateAgent.decide`): POST /v1/authorize/self with the task's credential (`taskFetch` adds it); the decision as Mandate answered it. */
-export async function requestDecision(taskFetch: typeof fetch, url: string, input: AuthorizeInput): Promise<Decision> {
+export async function requestDecision(
+  taskFetch: typeof fetch,
+  url: string,
+  input: AuthorizeInput,
+): Promise<Decision> {
   let res: Response;
   try {
     res = await taskFetch(url, {
@@ -78,9 +89,18 @@ export async function requestDecision(taskFetch: typeof fetch, url: string, inpu
       body: JSON.stringify({ tool: input.tool, arguments: input.arguments ?? {} }),
     });
   } catch (cause) {
-    throw new Error(`cannot reach the Mandate server at ${new URL(url).origin}: ${(cause as Error).message}`, { cause });
+    throw new Error(
+      `cannot reach the Mandate server at ${new URL(url).origin}: ${(cause as Error).message}`,
+      { cause },
+    );
   }
   if (!res.ok) throw await apiError(res);
   const body = (await res.json()) as DecisionJson;
-  return { decision: body.decision, decisionId: body.decision_id, reasons: body.reasons ?? [], errors: body.errors ?? [], policySetVersion: body.policy_set_version };
+  return {
+    decision: body.decision,
+    decisionId: body.decision_id,
+    reasons: body.reasons ?? [],
+    errors: body.errors ?? [],
+    policySetVersion: body.policy_set_version,
+  };
 }

@@ -91,7 +91,10 @@ export class SseParser {
     this.#lineEnd.lastIndex = start;
     for (let m = this.#lineEnd.exec(text); m !== null; m = this.#lineEnd.exec(text)) {
       const end = m.index;
-      const line = this.#partial.length > 0 ? this.#partial.join('') + text.slice(start, end) : text.slice(start, end);
+      const line =
+        this.#partial.length > 0
+          ? this.#partial.join('') + text.slice(start, end)
+          : text.slice(start, end);
       this.#partial = [];
       this.#partialChars = 0;
       start = end + 1;
@@ -115,7 +118,9 @@ export class SseParser {
       this.#partialChars = 0;
       this.#data = [];
       this.#dataChars = 0;
-      throw new Error(`the event stream sent more than ${this.#maxEventChars} characters without ending an event`);
+      throw new Error(
+        `the event stream sent more than ${this.#maxEventChars} characters without ending an event`,
+      );
     }
   }
 
@@ -156,6 +161,10 @@ export class SseParser {
     const data = this.#data.join('\n');
     this.#data = [];
     this.#dataChars = 0;
-    this.#handlers.onEvent({ type: type === '' ? 'message' : type, data, lastEventId: this.#lastEventId });
+    this.#handlers.onEvent({
+      type: type === '' ? 'message' : type,
+      data,
+      lastEventId: this.#lastEventId,
+    });
   }
 }

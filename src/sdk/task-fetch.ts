@@ -3,7 +3,11 @@ import { MandateAgentError } from './errors.js';
 
 /** Internal: signs DPoP proofs (the agent's `DpopKey`). */
 export interface DpopSigner {
-  proof(htm: string, htu: string, opts: { accessToken?: string | undefined; nonce?: string | undefined }): Promise<string>;
+  proof(
+    htm: string,
+    htu: string,
+    opts: { accessToken?: string | undefined; nonce?: string | undefined },
+  ): Promise<string>;
 }
 
 /**
@@ -34,10 +38,17 @@ const MAX_NONCES = 256;
  * `jti`, `htm`, `htu`, `ath`, and the server's last nonce). A 401 `use_dpop_nonce` with a
  * `DPoP-Nonce` header is retried once with the new nonce (RFC 9449 §9). Internal: use `MandateAgent.taskFetch`.
  */
-export function createTaskFetch(task: TaskToken, deps: TaskFetchDeps, options: TaskFetchOptions = {}): typeof fetch {
+export function createTaskFetch(
+  task: TaskToken,
+  deps: TaskFetchDeps,
+  options: TaskFetchOptions = {},
+): typeof fetch {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (task.tokenType === 'DPoP' && deps.signer === undefined) {
-    throw new MandateAgentError('no_dpop_key', 'this task token is dpop-bound; only a MandateAgent with `dpop: true` that holds its key can use it');
+    throw new MandateAgentError(
+      'no_dpop_key',
+      'this task token is dpop-bound; only a MandateAgent with `dpop: true` that holds its key can use it',
+    );
   }
   return async (input, init) => {
     const request = new Request(input, init);
@@ -47,13 +58,25 @@ export function createTaskFetch(task: TaskToken, deps: TaskFetchDeps, options: T
       headers.set('authorization', `${task.tokenType} ${task.accessToken}`);
       if (task.tokenType === 'DPoP') {
         const htu = deps.htu ? deps.htu(request.url) : request.url;
-        headers.set('dpop', await deps.signer!.proof(request.method, htu, { accessToken: task.accessToken, nonce: deps.nonces.get(origin) }));
+        headers.set(
+          'dpop',
+          await deps.signer!.proof(request.method, htu, {
+            accessToken: task.accessToken,
+            nonce: deps.nonces.get(origin),
+          }),
+        );
       }
       // A clone per attempt keeps the body readable for the one retry.
       const res = await fetchImpl(new Request(request.clone(), { headers }));
       const nonce = res.headers.get('dpop-nonce');
       if (nonce) remember(deps.nonces, origin, nonce);
-      if (task.tokenType === 'DPoP' && attempt === 0 && nonce && res.status === 401 && /error="use_dpop_nonce"/.test(res.headers.get('www-authenticate') ?? '')) {
+      if (
+        task.tokenType === 'DPoP' &&
+        attempt === 0 &&
+        nonce &&
+        res.status === 401 &&
+        /error="use_dpop_nonce"/.test(res.headers.get('www-authenticate') ?? '')
+      ) {
         await res.body?.cancel();
         continue;
       }

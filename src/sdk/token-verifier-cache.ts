@@ -28,10 +28,12 @@ export class VerifiedTokenCache<T> {
     if (this.entries.size >= this.maxEntries && !this.entries.has(token)) {
       if (nowSeconds - this.lastSweep >= 1) {
         this.lastSweep = nowSeconds;
-        for (const [key, entry] of this.entries) if (entry.until <= nowSeconds) this.entries.delete(key);
+        for (const [key, entry] of this.entries)
+          if (entry.until <= nowSeconds) this.entries.delete(key);
       }
       // INVARIANT: Map iteration is insertion order, so the first key is the oldest entry.
-      while (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+      while (this.entries.size >= this.maxEntries)
+        this.entries.delete(this.entries.keys().next().value as string);
     }
     this.entries.set(token, { value, until });
   }

@@ -58,13 +58,15 @@ function missing(message: string): TokenVerificationError {
 
 function requireString(claims: JWTPayload, name: string): string {
   const value = claims[name];
-  if (typeof value !== 'string' || value.length === 0) throw missing(`the token has no \`${name}\` string`);
+  if (typeof value !== 'string' || value.length === 0)
+    throw missing(`the token has no \`${name}\` string`);
   return value;
 }
 
 function requireNumber(claims: JWTPayload, name: string): number {
   const value = claims[name];
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw missing(`the token has no numeric \`${name}\``);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw missing(`the token has no numeric \`${name}\``);
   return value;
 }
 
@@ -73,22 +75,38 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** RFC 9068 §4: `iss` exact, `aud` contains an expected value, `exp`/`nbf`/`iat` with bounded skew. */
-function checkRegistered(claims: JWTPayload, expect: ClaimExpectations, nowSeconds: number): { audience: string[]; exp: number; iat: number } {
+function checkRegistered(
+  claims: JWTPayload,
+  expect: ClaimExpectations,
+  nowSeconds: number,
+): { audience: string[]; exp: number; iat: number } {
   const iss = requireString(claims, 'iss');
-  if (iss !== expect.issuer) throw new TokenVerificationError('wrong_issuer', `the token's issuer ${quote(iss)} is not the expected issuer`);
+  if (iss !== expect.issuer)
+    throw new TokenVerificationError(
+      'wrong_issuer',
+      `the token's issuer ${quote(iss)} is not the expected issuer`,
+    );
   const aud = claims.aud;
   const audience = typeof aud === 'string' ? [aud] : aud;
-  if (!Array.isArray(audience) || audience.length === 0 || !audience.every((a) => typeof a === 'string')) {
+  if (
+    !Array.isArray(audience) ||
+    audience.length === 0 ||
+    !audience.every((a) => typeof a === 'string')
+  ) {
     throw missing('the token has no `aud` string or array of strings');
   }
-  if (!audience.some((a) => expect.audiences.includes(a))) throw new TokenVerificationError('wrong_audience', 'the token is not meant for this audience');
+  if (!audience.some((a) => expect.audiences.includes(a)))
+    throw new TokenVerificationError('wrong_audience', 'the token is not meant for this audience');
   const exp = requireNumber(claims, 'exp');
-  if (exp <= nowSeconds - expect.toleranceSeconds) throw new TokenVerificationError('expired', 'the token has expired');
+  if (exp <= nowSeconds - expect.toleranceSeconds)
+    throw new TokenVerificationError('expired', 'the token has expired');
   const iat = requireNumber(claims, 'iat');
-  if (iat > nowSeconds + expect.toleranceSeconds) throw new TokenVerificationError('not_yet_valid', 'the token was issued in the future');
+  if (iat > nowSeconds + expect.toleranceSeconds)
+    throw new TokenVerificationError('not_yet_valid', 'the token was issued in the future');
   if (claims.nbf !== undefined) {
     const nbf = requireNumber(claims, 'nbf');
-    if (nbf > nowSeconds + expect.toleranceSeconds) throw new TokenVerificationError('not_yet_valid', 'the token is not valid yet');
+    if (nbf > nowSeconds + expect.toleranceSeconds)
+      throw new TokenVerificationError('not_yet_valid', 'the token is not valid yet');
   }
   return { audience: [...audience], exp, iat };
 }
@@ -99,9 +117,16 @@ function readActors(act: unknown): string[] {
   let node = act;
   while (node !== undefined) {
     if (!isObject(node) || typeof node.sub !== 'string' || node.sub.length === 0) {
-      throw new TokenVerificationError('bad_chain', 'each `act` must be an object with a `sub` string');
+      throw new TokenVerificationError(
+        'bad_chain',
+        'each `act` must be an object with a `sub` string',
+      );
     }
-    if (actors.length === MAX_ACTORS) throw new TokenVerificationError('bad_chain', `the \`act\` chain is longer than ${MAX_ACTORS}`);
+    if (actors.length === MAX_ACTORS)
+      throw new TokenVerificationError(
+        'bad_chain',
+        `the \`act\` chain is longer than ${MAX_ACTORS}`,
+      );
     actors.push(node.sub);
     node = node.act;
   }
@@ -113,12 +138,31 @@ function readActors(act: unknown): string[] {
  * delegation adds one ancestor (the parent's jti) and one actor (the delegate). The root of an
  * on-behalf-of task (`grant_id`) already names its agent in `act`, so it carries one actor more.
  */
-function checkChain(jti: string, depth: number, ancestors: string[], actors: string[], onBehalf: boolean): void {
-  if (ancestors.length !== depth) throw new TokenVerificationError('bad_chain', `the token has depth ${depth} but ${ancestors.length} ancestors`);
-  if (new Set(ancestors).size !== ancestors.length || ancestors.includes(jti)) throw new TokenVerificationError('bad_chain', 'the token\'s ancestors repeat a jti');
-  if (depth > 0 && actors.length === 0) throw new TokenVerificationError('bad_chain', 'a delegated token must name its actors in `act`');
+function checkChain(
+  jti: string,
+  depth: number,
+  ancestors: string[],
+  actors: string[],
+  onBehalf: boolean,
+): void {
+  if (ancestors.length !== depth)
+    throw new TokenVerificationError(
+      'bad_chain',
+      `the token has depth ${depth} but ${ancestors.length} ancestors`,
+    );
+  if (new Set(ancestors).size !== ancestors.length || ancestors.includes(jti))
+    throw new TokenVerificationError('bad_chain', "the token's ancestors repeat a jti");
+  if (depth > 0 && actors.length === 0)
+    throw new TokenVerificationError(
+      'bad_chain',
+      'a delegated token must name its actors in `act`',
+    );
   const expected = depth + (onBehalf ? 1 : 0);
-  if (actors.length !== expected) throw new TokenVerificationError('bad_chain', `the token has depth ${depth} but ${actors.length} actors in \`act\` (expected ${expected})`);
+  if (actors.length !== expected)
+    throw new TokenVerificationError(
+      'bad_chain',
+      `the token has depth ${depth} but ${actors.length} actors in \`act\` (expected ${expected})`,
+    );
 }
 
 function readAuthorizationDetails(value: unknown): Record<string, unknown>[] {
@@ -132,13 +176,15 @@ function readAuthorizationDetails(value: unknown): Record<string, unknown>[] {
 function optionalString(claims: JWTPayload, name: string): string | null {
   const value = claims[name];
   if (value === undefined) return null;
-  if (typeof value !== 'string' || value.length === 0) throw missing(`\`${name}\` must be a string`);
+  if (typeof value !== 'string' || value.length === 0)
+    throw missing(`\`${name}\` must be a string`);
   return value;
 }
 
 function readCnfJkt(cnf: unknown): string | null {
   if (cnf === undefined) return null;
-  if (!isObject(cnf) || (cnf.jkt !== undefined && typeof cnf.jkt !== 'string')) throw missing('`cnf` must be an object with an optional `jkt` string');
+  if (!isObject(cnf) || (cnf.jkt !== undefined && typeof cnf.jkt !== 'string'))
+    throw missing('`cnf` must be an object with an optional `jkt` string');
   return cnf.jkt ?? null;
 }
 
@@ -146,16 +192,23 @@ function readCnfJkt(cnf: unknown): string | null {
  * Checks a signature-verified claims set against RFC 9068 and Mandate's task-token claims and
  * reads it into a principal (without `token` and `keyId`, which the verifier attaches).
  */
-export function principalFromClaims(claims: JWTPayload, expect: ClaimExpectations, nowSeconds: number): Omit<Principal, 'token' | 'keyId'> {
+export function principalFromClaims(
+  claims: JWTPayload,
+  expect: ClaimExpectations,
+  nowSeconds: number,
+): Omit<Principal, 'token' | 'keyId'> {
   const { audience, exp, iat } = checkRegistered(claims, expect, nowSeconds);
   const jti = requireString(claims, 'jti');
   const subject = requireString(claims, 'sub');
   const clientId = requireString(claims, 'client_id');
   const taskId = requireString(claims, 'task_id');
   const { depth, ancestors } = claims;
-  if (typeof depth !== 'number' || !Number.isSafeInteger(depth) || depth < 0) throw missing('the token has no `depth` integer of at least 0');
-  if (!Array.isArray(ancestors) || !ancestors.every((a) => typeof a === 'string' && a.length > 0)) throw missing('the token has no `ancestors` array of strings');
-  if (claims.scope !== undefined && typeof claims.scope !== 'string') throw missing('`scope` must be a space-separated string');
+  if (typeof depth !== 'number' || !Number.isSafeInteger(depth) || depth < 0)
+    throw missing('the token has no `depth` integer of at least 0');
+  if (!Array.isArray(ancestors) || !ancestors.every((a) => typeof a === 'string' && a.length > 0))
+    throw missing('the token has no `ancestors` array of strings');
+  if (claims.scope !== undefined && typeof claims.scope !== 'string')
+    throw missing('`scope` must be a space-separated string');
   const scopes = claims.scope === undefined ? [] : claims.scope.split(' ').filter((s) => s !== '');
   const authorizationDetails = readAuthorizationDetails(claims.authorization_details);
   const grantId = optionalString(claims, 'grant_id');

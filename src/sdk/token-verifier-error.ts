@@ -42,7 +42,7 @@ export class TokenVerificationError extends Error {
 
 /** Quotes attacker-controlled text for an error message: short, in backticks, one line. */
 export function quote(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   const clipped = text.length > 64 ? `${text.slice(0, 64)}…` : text;
   return `\`${clipped.replace(/[\r\n`]/g, ' ')}\``;
 }

@@ -1,6 +1,17 @@
-import { compactVerify, decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyGetKey, type ProtectedHeaderParameters } from 'jose';
+import {
+  compactVerify,
+  decodeProtectedHeader,
+  errors,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type ProtectedHeaderParameters,
+} from 'jose';
 import { VerifiedTokenCache } from './token-verifier-cache.js';
-import { principalFromClaims, type ClaimExpectations, type Principal } from './token-verifier-claims.js';
+import {
+  principalFromClaims,
+  type ClaimExpectations,
+  type Principal,
+} from './token-verifier-claims.js';
 import { quote, TokenVerificationError } from './token-verifier-error.js';
 import { checkAlgorithms, DEFAULT_ALGORITHMS, keyResolver } from './token-verifier-keys.js';
 
@@ -46,7 +57,11 @@ const AT_JWT = new Set(['at+jwt', 'application/at+jwt']);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function malformed(message: string, cause?: unknown): TokenVerificationError {
-  return new TokenVerificationError('malformed', message, cause === undefined ? undefined : { cause });
+  return new TokenVerificationError(
+    'malformed',
+    message,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /** Freezes the principal handed out from the cache, so one caller cannot change what the next one sees. */
@@ -56,7 +71,8 @@ function deepFreeze<T extends object>(root: T): T {
     const node = stack.pop()!;
     if (Object.isFrozen(node)) continue;
     Object.freeze(node);
-    for (const value of Object.values(node)) if (typeof value === 'object' && value !== null) stack.push(value);
+    for (const value of Object.values(node))
+      if (typeof value === 'object' && value !== null) stack.push(value);
   }
   return root;
 }
@@ -64,10 +80,15 @@ function deepFreeze<T extends object>(root: T): T {
 /** Maps a jose failure during signature verification to a reason. */
 function signatureFailure(err: unknown): TokenVerificationError {
   if (err instanceof TokenVerificationError) return err;
-  if (err instanceof errors.JWSSignatureVerificationFailed) return new TokenVerificationError('bad_signature', 'the token signature is invalid');
-  if (err instanceof errors.JOSEAlgNotAllowed) return new TokenVerificationError('alg_not_allowed', 'the token algorithm is not allowed');
-  if (err instanceof errors.JWSInvalid || err instanceof errors.JOSENotSupported) return malformed('the token is not a valid compact JWS', err);
-  return new TokenVerificationError('bad_signature', 'the token signature could not be verified', { cause: err });
+  if (err instanceof errors.JWSSignatureVerificationFailed)
+    return new TokenVerificationError('bad_signature', 'the token signature is invalid');
+  if (err instanceof errors.JOSEAlgNotAllowed)
+    return new TokenVerificationError('alg_not_allowed', 'the token algorithm is not allowed');
+  if (err instanceof errors.JWSInvalid || err instanceof errors.JOSENotSupported)
+    return malformed('the token is not a valid compact JWS', err);
+  return new TokenVerificationError('bad_signature', 'the token signature could not be verified', {
+    cause: err,
+  });
 }
 
 /**
@@ -96,20 +117,33 @@ export class TokenVerifier {
   private readonly now: () => number;
 
   constructor(opts: TokenVerifierOptions) {
-    if (typeof opts.issuer !== 'string' || opts.issuer.length === 0) throw new TypeError('issuer must be a non-empty string');
+    if (typeof opts.issuer !== 'string' || opts.issuer.length === 0)
+      throw new TypeError('issuer must be a non-empty string');
     const audiences = typeof opts.audience === 'string' ? [opts.audience] : opts.audience;
-    if (!Array.isArray(audiences) || audiences.length === 0 || !audiences.every((a) => typeof a === 'string' && a.length > 0)) {
+    if (
+      !Array.isArray(audiences) ||
+      audiences.length === 0 ||
+      !audiences.every((a) => typeof a === 'string' && a.length > 0)
+    ) {
       throw new TypeError('audience must be a non-empty string or a non-empty list of them');
     }
     const tolerance = opts.clockToleranceSeconds ?? 30;
-    if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance > 300) throw new TypeError('clockToleranceSeconds must be from 0 to 300');
+    if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance > 300)
+      throw new TypeError('clockToleranceSeconds must be from 0 to 300');
     const maxEntries = opts.maxCacheEntries ?? 10_000;
-    if (!Number.isSafeInteger(maxEntries) || maxEntries < 0) throw new TypeError('maxCacheEntries must be an integer of at least 0');
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 0)
+      throw new TypeError('maxCacheEntries must be an integer of at least 0');
     const cooldown = opts.jwksCooldownSeconds ?? 30;
-    if (!Number.isFinite(cooldown) || cooldown < 0) throw new TypeError('jwksCooldownSeconds must be at least 0');
+    if (!Number.isFinite(cooldown) || cooldown < 0)
+      throw new TypeError('jwksCooldownSeconds must be at least 0');
     this.expect = { issuer: opts.issuer, audiences: [...audiences], toleranceSeconds: tolerance };
     this.algorithms = checkAlgorithms(opts.algorithms ?? DEFAULT_ALGORITHMS);
-    this.getKey = keyResolver({ jwksUri: opts.jwksUri, keys: opts.keys, cooldownSeconds: cooldown, fetch: opts.fetch });
+    this.getKey = keyResolver({
+      jwksUri: opts.jwksUri,
+      keys: opts.keys,
+      cooldownSeconds: cooldown,
+      fetch: opts.fetch,
+    });
     this.cache = new VerifiedTokenCache(maxEntries);
     this.revocation = opts.revocation;
     this.now = opts.now ?? Date.now;
@@ -130,7 +164,12 @@ export class TokenVerifier {
     }
     const principal = await this.verifyFirstSight(token, nowSeconds);
     await this.checkRevocation(principal);
-    this.cache.set(token, principal, principal.expiresAt + this.expect.toleranceSeconds, nowSeconds);
+    this.cache.set(
+      token,
+      principal,
+      principal.expiresAt + this.expect.toleranceSeconds,
+      nowSeconds,
+    );
     return principal;
   }
 
@@ -148,15 +187,20 @@ export class TokenVerifier {
     } catch (err) {
       throw malformed('the token payload is not JSON', err);
     }
-    if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw malformed('the token payload is not a JSON object');
-    const principal = { ...principalFromClaims(claims as JWTPayload, this.expect, nowSeconds), keyId: typeof header.kid === 'string' ? header.kid : null } as Principal;
+    if (typeof claims !== 'object' || claims === null || Array.isArray(claims))
+      throw malformed('the token payload is not a JSON object');
+    const principal = {
+      ...principalFromClaims(claims as JWTPayload, this.expect, nowSeconds),
+      keyId: typeof header.kid === 'string' ? header.kid : null,
+    } as Principal;
     Object.defineProperty(principal, 'token', { value: token, enumerable: false });
     return deepFreeze(principal);
   }
 
   /** Header checks that need no key, so junk and downgrade attempts never reach a JWKS lookup. */
   private checkHeader(token: string): ProtectedHeaderParameters {
-    if (token.split('.').length !== 3) throw malformed('the token is not a compact JWS of three parts');
+    if (token.split('.').length !== 3)
+      throw malformed('the token is not a compact JWS of three parts');
     let header: ProtectedHeaderParameters;
     try {
       header = decodeProtectedHeader(token);
@@ -165,10 +209,17 @@ export class TokenVerifier {
     }
     if (typeof header.alg !== 'string') throw malformed('the token header has no `alg`');
     // RFC 8725 §3.1: the allowlist is checked before any key is chosen, so `none` and HS256 keyed with a public key never get that far.
-    if (!this.algorithms.includes(header.alg)) throw new TokenVerificationError('alg_not_allowed', `algorithm ${quote(header.alg)} is not allowed`);
+    if (!this.algorithms.includes(header.alg))
+      throw new TokenVerificationError(
+        'alg_not_allowed',
+        `algorithm ${quote(header.alg)} is not allowed`,
+      );
     // RFC 9068 §4: `typ` must be at+jwt, which is what keeps a JWT-SVID or an ID token from passing as an access token.
     if (typeof header.typ !== 'string' || !AT_JWT.has(header.typ.toLowerCase())) {
-      throw new TokenVerificationError('wrong_type', `the token type ${quote(header.typ ?? '')} is not at+jwt`);
+      throw new TokenVerificationError(
+        'wrong_type',
+        `the token type ${quote(header.typ ?? '')} is not at+jwt`,
+      );
     }
     // RFC 7797 unencoded payloads are not JWTs (RFC 7519 §7.2).
     if (header.b64 !== undefined) throw malformed('the token header has `b64`');
@@ -180,7 +231,9 @@ export class TokenVerifier {
     const answer = this.revocation(principal);
     // Awaited unless plainly synchronous, so any thenable counts; anything unexpected fails closed.
     const reason: unknown = typeof answer === 'string' || answer === null ? answer : await answer;
-    if (typeof reason === 'string') throw new TokenVerificationError('revoked', `the token is revoked: ${reason}`);
-    if (reason !== null && reason !== undefined) throw new TypeError('the revocation check must return a reason string or null');
+    if (typeof reason === 'string')
+      throw new TokenVerificationError('revoked', `the token is revoked: ${reason}`);
+    if (reason !== null && reason !== undefined)
+      throw new TypeError('the revocation check must return a reason string or null');
   }
 }

@@ -4,13 +4,25 @@
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import {
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  SignJWT,
+  type CryptoKey,
+  type JWK,
+} from 'jose';
 import { RotatingDpopNonces } from './dpop-nonce.js';
 import { DpopReplayCache } from './dpop-replay-cache.js';
 import { normalizeHtu } from './dpop-verify.js';
 import { challenge, RequestVerificationError } from './request-verification-error.js';
 import { TokenVerifier } from './token-verifier.js';
-import { resolveVerifyOptions, verifyRequest, type VerifyRequestOptions } from './verify-request.js';
+import {
+  resolveVerifyOptions,
+  verifyRequest,
+  type VerifyRequestOptions,
+} from './verify-request.js';
 
 const ISSUER = 'https://mandate.example.org';
 const AUDIENCE = 'https://tools.example.org';
@@ -25,12 +37,24 @@ interface Clock {
 }
 
 function verifierAt(clock: Clock): TokenVerifier {
-  return new TokenVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: createLocalJWKSet({ keys: [signingJwk] }), now: () => clock.now });
+  return new TokenVerifier({
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    keys: createLocalJWKSet({ keys: [signingJwk] }),
+    now: () => clock.now,
+  });
 }
 
 async function token(clock: Clock, extra: Record<string, unknown> = {}): Promise<string> {
   const iat = Math.floor(clock.now / 1000);
-  return new SignJWT({ client_id: 'spiffe://td/agent/a', task_id: 'task-1', depth: 0, ancestors: [], scope: 'tool:a/read', ...extra })
+  return new SignJWT({
+    client_id: 'spiffe://td/agent/a',
+    task_id: 'task-1',
+    depth: 0,
+    ancestors: [],
+    scope: 'tool:a/read',
+    ...extra,
+  })
     .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'k1' })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
@@ -54,9 +78,22 @@ async function proofKey(alg: string): Promise<ProofKey> {
   return { alg, privateKey, jwk, jkt: await calculateJwkThumbprint(jwk, 'sha256') };
 }
 
-async function proof(key: ProofKey, clock: Clock, at: string, claims: Record<string, unknown> = {}, method = 'POST'): Promise<string> {
+async function proof(
+  key: ProofKey,
+  clock: Clock,
+  at: string,
+  claims: Record<string, unknown> = {},
+  method = 'POST',
+): Promise<string> {
   const ath = createHash('sha256').update(at).digest('base64url');
-  return new SignJWT({ jti: randomUUID(), htm: method, htu: URL_, ath, iat: Math.floor(clock.now / 1000), ...claims })
+  return new SignJWT({
+    jti: randomUUID(),
+    htm: method,
+    htu: URL_,
+    ath,
+    iat: Math.floor(clock.now / 1000),
+    ...claims,
+  })
     .setProtectedHeader({ alg: key.alg, typ: 'dpop+jwt', jwk: key.jwk })
     .sign(key.privateKey);
 }
@@ -65,7 +102,10 @@ async function refusal(promise: Promise<unknown>): Promise<RequestVerificationEr
   try {
     await promise;
   } catch (err) {
-    assert.ok(err instanceof RequestVerificationError, `expected a RequestVerificationError, got ${String(err)}`);
+    assert.ok(
+      err instanceof RequestVerificationError,
+      `expected a RequestVerificationError, got ${String(err)}`,
+    );
     return err;
   }
   assert.fail('expected a refusal');
@@ -78,7 +118,11 @@ describe('verifyRequest: credentials', () => {
     const clock = { now: T0 };
     const verifier = verifierAt(clock);
     const at = await token(clock);
-    for (const headers of [{ Authorization: `Bearer ${at}` }, { authorization: [`Bearer ${at}`] }, new Headers({ authorization: `Bearer ${at}` })]) {
+    for (const headers of [
+      { Authorization: `Bearer ${at}` },
+      { authorization: [`Bearer ${at}`] },
+      new Headers({ authorization: `Bearer ${at}` }),
+    ]) {
       const ctx = await verifyRequest({ method: 'GET', url: URL_, headers }, verifier);
       assert.equal(ctx.principal.subject, 'spiffe://td/agent/a');
       assert.deepEqual(ctx.chain, ['spiffe://td/agent/a']);
@@ -86,7 +130,11 @@ describe('verifyRequest: credentials', () => {
     const joined = new Headers();
     joined.append('authorization', `Bearer ${at}`);
     joined.append('authorization', `Bearer ${at}`);
-    for (const headers of [joined, { authorization: [`Bearer ${at}`, `Bearer ${at}`] }, { authorization: `Bearer ${at}`, AUTHORIZATION: `Bearer ${at}` }]) {
+    for (const headers of [
+      joined,
+      { authorization: [`Bearer ${at}`, `Bearer ${at}`] },
+      { authorization: `Bearer ${at}`, AUTHORIZATION: `Bearer ${at}` },
+    ]) {
       const err = await refusal(verifyRequest({ method: 'GET', url: URL_, headers }, verifier));
       assert.equal(err.code, 'invalid_request');
       assert.equal(err.status, 400);
@@ -97,10 +145,20 @@ describe('verifyRequest: credentials', () => {
   test('a token that does not verify is invalid_token, and the message never holds the token', async () => {
     const clock = { now: T0 };
     const at = await token(clock);
-    const err = await refusal(verifyRequest({ method: 'GET', url: URL_, headers: { authorization: `Bearer ${at}x` } }, verifierAt(clock)));
+    const err = await refusal(
+      verifyRequest(
+        { method: 'GET', url: URL_, headers: { authorization: `Bearer ${at}x` } },
+        verifierAt(clock),
+      ),
+    );
     assert.equal(err.code, 'invalid_token');
     assert.ok(!err.message.includes(at) && !err.wwwAuthenticate.includes(at));
-    const late = await refusal(verifyRequest({ method: 'GET', url: URL_, headers: { authorization: `Bearer ${at}` } }, verifierAt({ now: T0 + 3600_000 })));
+    const late = await refusal(
+      verifyRequest(
+        { method: 'GET', url: URL_, headers: { authorization: `Bearer ${at}` } },
+        verifierAt({ now: T0 + 3600_000 }),
+      ),
+    );
     assert.match(late.message, /expired/);
   });
 });
@@ -111,7 +169,15 @@ describe('verifyRequest: DPoP proofs', () => {
       const clock = { now: T0 };
       const key = alg === 'ES256' ? es256 : await proofKey(alg);
       const at = await token(clock, { cnf: { jkt: key.jkt } });
-      const ctx = await verifyRequest({ method: 'post', url: URL_, headers: { authorization: `DPoP ${at}`, dpop: await proof(key, clock, at) } }, verifierAt(clock), { now: () => clock.now });
+      const ctx = await verifyRequest(
+        {
+          method: 'post',
+          url: URL_,
+          headers: { authorization: `DPoP ${at}`, dpop: await proof(key, clock, at) },
+        },
+        verifierAt(clock),
+        { now: () => clock.now },
+      );
       assert.equal(ctx.scheme, 'DPoP');
       assert.equal(ctx.dpopJkt, key.jkt);
     });
@@ -121,17 +187,47 @@ describe('verifyRequest: DPoP proofs', () => {
     const clock = { now: T0 };
     const key = await proofKey('PS256');
     const at = await token(clock, { cnf: { jkt: key.jkt } });
-    const err = await refusal(verifyRequest({ method: 'POST', url: URL_, headers: { authorization: `DPoP ${at}`, dpop: await proof(key, clock, at) } }, verifierAt(clock), { dpopAlgorithms: ['ES256'], now: () => clock.now }));
+    const err = await refusal(
+      verifyRequest(
+        {
+          method: 'POST',
+          url: URL_,
+          headers: { authorization: `DPoP ${at}`, dpop: await proof(key, clock, at) },
+        },
+        verifierAt(clock),
+        { dpopAlgorithms: ['ES256'], now: () => clock.now },
+      ),
+    );
     assert.equal(err.code, 'invalid_dpop_proof');
-    assert.equal(err.wwwAuthenticate, 'Bearer, DPoP error="invalid_dpop_proof", error_description="dpop proof `alg` `PS256` is not allowed", algs="ES256"');
+    assert.equal(
+      err.wwwAuthenticate,
+      'Bearer, DPoP error="invalid_dpop_proof", error_description="dpop proof `alg` `PS256` is not allowed", algs="ES256"',
+    );
   });
 
   test('the iat window is maxAge back and skew ahead, both inclusive', async () => {
     const clock = { now: T0 };
     const verifier = verifierAt(clock);
     const at = await token(clock, { cnf: { jkt: es256.jkt } });
-    const opts: VerifyRequestOptions = { proofMaxAgeSeconds: 30, clockSkewSeconds: 2, now: () => clock.now, replayCache: new DpopReplayCache({ now: () => clock.now }) };
-    const send = async (iatOffset: number) => verifyRequest({ method: 'POST', url: URL_, headers: { authorization: `DPoP ${at}`, dpop: await proof(es256, clock, at, { iat: Math.floor(clock.now / 1000) + iatOffset }) } }, verifier, opts);
+    const opts: VerifyRequestOptions = {
+      proofMaxAgeSeconds: 30,
+      clockSkewSeconds: 2,
+      now: () => clock.now,
+      replayCache: new DpopReplayCache({ now: () => clock.now }),
+    };
+    const send = async (iatOffset: number) =>
+      verifyRequest(
+        {
+          method: 'POST',
+          url: URL_,
+          headers: {
+            authorization: `DPoP ${at}`,
+            dpop: await proof(es256, clock, at, { iat: Math.floor(clock.now / 1000) + iatOffset }),
+          },
+        },
+        verifier,
+        opts,
+      );
     await send(-30);
     await send(2);
     assert.match((await refusal(send(-31))).message, /too old/);
@@ -141,14 +237,28 @@ describe('verifyRequest: DPoP proofs', () => {
   test('a replay is refused until the proof could no longer pass its iat check, then the key is forgotten', async () => {
     const clock = { now: T0 };
     const cache = new DpopReplayCache({ now: () => clock.now });
-    const opts: VerifyRequestOptions = { replayCache: cache, now: () => clock.now, proofMaxAgeSeconds: 60, clockSkewSeconds: 5 };
+    const opts: VerifyRequestOptions = {
+      replayCache: cache,
+      now: () => clock.now,
+      proofMaxAgeSeconds: 60,
+      clockSkewSeconds: 5,
+    };
     const at = await token(clock, { cnf: { jkt: es256.jkt } });
     const p = await proof(es256, clock, at);
-    const send = () => verifyRequest({ method: 'POST', url: URL_, headers: { authorization: `DPoP ${at}`, dpop: p } }, verifierAt(clock), opts);
+    const send = () =>
+      verifyRequest(
+        { method: 'POST', url: URL_, headers: { authorization: `DPoP ${at}`, dpop: p } },
+        verifierAt(clock),
+        opts,
+      );
     await send();
     assert.match((await refusal(send())).message, /already used/);
     clock.now += 61_000;
-    assert.match((await refusal(send())).message, /too old/, 'by then the age check refuses it anyway');
+    assert.match(
+      (await refusal(send())).message,
+      /too old/,
+      'by then the age check refuses it anyway',
+    );
     assert.equal(cache.size, 1);
     clock.now += 5_000;
     cache.checkAndRecord('other', clock.now + 1000);
@@ -160,13 +270,35 @@ describe('verifyRequest: DPoP proofs', () => {
     const cache = new DpopReplayCache({ maxEntries: 2, now: () => clock.now });
     const opts: VerifyRequestOptions = { replayCache: cache, now: () => clock.now };
     const at = await token(clock, { cnf: { jkt: es256.jkt } });
-    const send = async () => verifyRequest({ method: 'POST', url: URL_, headers: { authorization: `DPoP ${at}`, dpop: await proof(es256, clock, at) } }, verifierAt(clock), opts);
+    const send = async () =>
+      verifyRequest(
+        {
+          method: 'POST',
+          url: URL_,
+          headers: { authorization: `DPoP ${at}`, dpop: await proof(es256, clock, at) },
+        },
+        verifierAt(clock),
+        opts,
+      );
     await send();
     await send();
-    await assert.rejects(send(), (err: unknown) => !(err instanceof RequestVerificationError) && /replay cache is full/.test((err as Error).message));
+    await assert.rejects(
+      send(),
+      (err: unknown) =>
+        !(err instanceof RequestVerificationError) &&
+        /replay cache is full/.test((err as Error).message),
+    );
     clock.now += 66_000;
     const fresh = await token(clock, { cnf: { jkt: es256.jkt } });
-    await verifyRequest({ method: 'POST', url: URL_, headers: { authorization: `DPoP ${fresh}`, dpop: await proof(es256, clock, fresh) } }, verifierAt(clock), opts);
+    await verifyRequest(
+      {
+        method: 'POST',
+        url: URL_,
+        headers: { authorization: `DPoP ${fresh}`, dpop: await proof(es256, clock, fresh) },
+      },
+      verifierAt(clock),
+      opts,
+    );
   });
 
   test('a nonce source: no nonce or a wrong one is use_dpop_nonce with a fresh nonce; nothing is recorded until it passes', async () => {
@@ -175,12 +307,33 @@ describe('verifyRequest: DPoP proofs', () => {
     const cache = new DpopReplayCache({ now: () => clock.now });
     const opts: VerifyRequestOptions = { nonce: nonces, replayCache: cache, now: () => clock.now };
     const at = await token(clock, { cnf: { jkt: es256.jkt } });
-    const err = await refusal(verifyRequest({ method: 'POST', url: URL_, headers: { authorization: `DPoP ${at}`, dpop: await proof(es256, clock, at) } }, verifierAt(clock), opts));
+    const err = await refusal(
+      verifyRequest(
+        {
+          method: 'POST',
+          url: URL_,
+          headers: { authorization: `DPoP ${at}`, dpop: await proof(es256, clock, at) },
+        },
+        verifierAt(clock),
+        opts,
+      ),
+    );
     assert.equal(err.code, 'use_dpop_nonce');
     assert.equal(err.status, 401);
     assert.equal(err.headers()['dpop-nonce'], nonces.issue());
     assert.equal(cache.size, 0);
-    await verifyRequest({ method: 'POST', url: URL_, headers: { authorization: `DPoP ${at}`, dpop: await proof(es256, clock, at, { nonce: err.dpopNonce }) } }, verifierAt(clock), opts);
+    await verifyRequest(
+      {
+        method: 'POST',
+        url: URL_,
+        headers: {
+          authorization: `DPoP ${at}`,
+          dpop: await proof(es256, clock, at, { nonce: err.dpopNonce }),
+        },
+      },
+      verifierAt(clock),
+      opts,
+    );
     assert.equal(cache.size, 1);
   });
 });
@@ -190,32 +343,66 @@ describe('challenges', () => {
 
   test('no credentials: every scheme, no error code (RFC 6750 §3.1)', () => {
     assert.equal(challenge(base), 'Bearer, DPoP algs="ES256 EdDSA"');
-    assert.equal(challenge(base, { scheme: 'Bearer', code: 'missing_token', description: 'x' }), 'Bearer, DPoP algs="ES256 EdDSA"');
+    assert.equal(
+      challenge(base, { scheme: 'Bearer', code: 'missing_token', description: 'x' }),
+      'Bearer, DPoP algs="ES256 EdDSA"',
+    );
     assert.equal(challenge({ ...base, requireDpop: true }), 'DPoP algs="ES256 EdDSA"');
   });
 
   test('the error goes in the challenge of the scheme the request used, or the DPoP one when only DPoP is offered', () => {
-    assert.equal(challenge({ ...base, realm: 'r' }, { scheme: 'DPoP', code: 'invalid_dpop_proof', description: 'bad' }), 'Bearer realm="r", DPoP realm="r", error="invalid_dpop_proof", error_description="bad", algs="ES256 EdDSA"');
-    assert.equal(challenge({ ...base, requireDpop: true }, { scheme: 'Bearer', code: 'invalid_token', description: 'bad' }), 'DPoP error="invalid_token", error_description="bad", algs="ES256 EdDSA"');
     assert.equal(
-      challenge({ ...base, resourceMetadata: 'https://t.example/.well-known/oauth-protected-resource' }, { scheme: 'Bearer', code: 'insufficient_scope', description: 'needs `a`', scope: 'a b' }),
+      challenge(
+        { ...base, realm: 'r' },
+        { scheme: 'DPoP', code: 'invalid_dpop_proof', description: 'bad' },
+      ),
+      'Bearer realm="r", DPoP realm="r", error="invalid_dpop_proof", error_description="bad", algs="ES256 EdDSA"',
+    );
+    assert.equal(
+      challenge(
+        { ...base, requireDpop: true },
+        { scheme: 'Bearer', code: 'invalid_token', description: 'bad' },
+      ),
+      'DPoP error="invalid_token", error_description="bad", algs="ES256 EdDSA"',
+    );
+    assert.equal(
+      challenge(
+        { ...base, resourceMetadata: 'https://t.example/.well-known/oauth-protected-resource' },
+        { scheme: 'Bearer', code: 'insufficient_scope', description: 'needs `a`', scope: 'a b' },
+      ),
       'Bearer error="insufficient_scope", error_description="needs `a`", scope="a b", resource_metadata="https://t.example/.well-known/oauth-protected-resource", DPoP resource_metadata="https://t.example/.well-known/oauth-protected-resource", algs="ES256 EdDSA"',
     );
   });
 
   test('quoting: configured values are escaped; descriptions keep only RFC 6750 characters', () => {
-    assert.equal(challenge({ ...base, realm: 'a "b" \\ c' }), 'Bearer realm="a \\"b\\" \\\\ c", DPoP realm="a \\"b\\" \\\\ c", algs="ES256 EdDSA"');
-    assert.equal(challenge(base, { scheme: 'Bearer', code: 'invalid_token', description: 'say "hi"\\ … \n' }), 'Bearer error="invalid_token", error_description="say ?hi?? ? ?", DPoP algs="ES256 EdDSA"');
+    assert.equal(
+      challenge({ ...base, realm: 'a "b" \\ c' }),
+      'Bearer realm="a \\"b\\" \\\\ c", DPoP realm="a \\"b\\" \\\\ c", algs="ES256 EdDSA"',
+    );
+    assert.equal(
+      challenge(base, { scheme: 'Bearer', code: 'invalid_token', description: 'say "hi"\\ … \n' }),
+      'Bearer error="invalid_token", error_description="say ?hi?? ? ?", DPoP algs="ES256 EdDSA"',
+    );
   });
 });
 
 describe('parts', () => {
   test('normalizeHtu: scheme and host case, default port, dot segments, unreserved escapes; query and fragment dropped', () => {
-    assert.equal(normalizeHtu('HTTPS://Tools.Example.ORG:443/a/./b/../c?x=1#f'), 'https://tools.example.org/a/c');
+    assert.equal(
+      normalizeHtu('HTTPS://Tools.Example.ORG:443/a/./b/../c?x=1#f'),
+      'https://tools.example.org/a/c',
+    );
     assert.equal(normalizeHtu('https://tools.example.org'), 'https://tools.example.org/');
-    assert.equal(normalizeHtu('https://tools.example.org/%7euser/%2f'), 'https://tools.example.org/~user/%2F');
-    assert.equal(normalizeHtu('https://tools.example.org:8443/x'), 'https://tools.example.org:8443/x');
-    for (const bad of ['ftp://x/', 'not a url', 'https://x/\n', '/relative']) assert.equal(normalizeHtu(bad), undefined, bad);
+    assert.equal(
+      normalizeHtu('https://tools.example.org/%7euser/%2f'),
+      'https://tools.example.org/~user/%2F',
+    );
+    assert.equal(
+      normalizeHtu('https://tools.example.org:8443/x'),
+      'https://tools.example.org:8443/x',
+    );
+    for (const bad of ['ftp://x/', 'not a url', 'https://x/\n', '/relative'])
+      assert.equal(normalizeHtu(bad), undefined, bad);
   });
 
   test('RotatingDpopNonces: the previous nonce is honoured one lifetime, not two', () => {
@@ -228,18 +415,37 @@ describe('parts', () => {
     assert.notEqual(second, first);
     assert.ok(nonces.check(first) && nonces.check(second));
     clock.now += 25_000;
-    assert.ok(!nonces.check(first) && !nonces.check(second), 'idle for two lifetimes: both are stale');
+    assert.ok(
+      !nonces.check(first) && !nonces.check(second),
+      'idle for two lifetimes: both are stale',
+    );
     assert.ok(!nonces.check(''));
   });
 
   test('options are checked when resolved', () => {
     const verifier = verifierAt({ now: T0 });
-    assert.throws(() => resolveVerifyOptions(verifier, { dpopAlgorithms: ['HS256'] }), /dpopAlgorithms/);
+    assert.throws(
+      () => resolveVerifyOptions(verifier, { dpopAlgorithms: ['HS256'] }),
+      /dpopAlgorithms/,
+    );
     assert.throws(() => resolveVerifyOptions(verifier, { dpopAlgorithms: [] }), /dpopAlgorithms/);
-    assert.throws(() => resolveVerifyOptions(verifier, { proofMaxAgeSeconds: 0 }), /proofMaxAgeSeconds/);
-    assert.throws(() => resolveVerifyOptions(verifier, { clockSkewSeconds: -1 }), /clockSkewSeconds/);
-    assert.throws(() => resolveVerifyOptions(verifier, { requiredScopes: ['a b'] }), /requiredScopes/);
+    assert.throws(
+      () => resolveVerifyOptions(verifier, { proofMaxAgeSeconds: 0 }),
+      /proofMaxAgeSeconds/,
+    );
+    assert.throws(
+      () => resolveVerifyOptions(verifier, { clockSkewSeconds: -1 }),
+      /clockSkewSeconds/,
+    );
+    assert.throws(
+      () => resolveVerifyOptions(verifier, { requiredScopes: ['a b'] }),
+      /requiredScopes/,
+    );
     assert.throws(() => new DpopReplayCache({ maxEntries: 0 }), /maxEntries/);
-    assert.equal(resolveVerifyOptions(verifier).replayCache, resolveVerifyOptions(verifier).replayCache, 'one default cache per verifier');
+    assert.equal(
+      resolveVerifyOptions(verifier).replayCache,
+      resolveVerifyOptions(verifier).replayCache,
+      'one default cache per verifier',
+    );
   });
 });

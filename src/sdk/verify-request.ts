@@ -1,10 +1,18 @@
 import type { DpopNonceSource } from './dpop-nonce.js';
 import { DpopReplayCache, type DpopReplayStore } from './dpop-replay-cache.js';
 import { DPOP_ALGORITHMS, DpopProofError, normalizeHtu, verifyDpopProof } from './dpop-verify.js';
-import { challenge, RequestVerificationError, type ChallengeOptions, type RequestVerificationCode } from './request-verification-error.js';
+import {
+  challenge,
+  RequestVerificationError,
+  type ChallengeOptions,
+  type RequestVerificationCode,
+} from './request-verification-error.js';
 import { TokenVerificationError, type Principal, type TokenVerifier } from './token-verifier.js';
 
-export { RequestVerificationError, type RequestVerificationCode } from './request-verification-error.js';
+export {
+  RequestVerificationError,
+  type RequestVerificationCode,
+} from './request-verification-error.js';
 
 /**
  * The parts of an HTTP request that `verifyRequest` reads.
@@ -92,15 +100,24 @@ const AUTHORIZATION = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(?: +(.*))?$/;
  * const resolved = resolveVerifyOptions(verifier, { requireDpop: true });
  * await verifyRequest(request, verifier, resolved);
  */
-export function resolveVerifyOptions(verifier: TokenVerifier, options: VerifyRequestOptions = {}): ResolvedVerifyOptions {
+export function resolveVerifyOptions(
+  verifier: TokenVerifier,
+  options: VerifyRequestOptions = {},
+): ResolvedVerifyOptions {
   const algorithms = options.dpopAlgorithms ?? DPOP_ALGORITHMS;
-  if (algorithms.length === 0 || !algorithms.every((a) => DPOP_ALGORITHMS.includes(a))) throw new TypeError(`dpopAlgorithms must be a non-empty subset of ${DPOP_ALGORITHMS.join(', ')}`);
+  if (algorithms.length === 0 || !algorithms.every((a) => DPOP_ALGORITHMS.includes(a)))
+    throw new TypeError(
+      `dpopAlgorithms must be a non-empty subset of ${DPOP_ALGORITHMS.join(', ')}`,
+    );
   const maxAge = options.proofMaxAgeSeconds ?? 60;
-  if (!Number.isFinite(maxAge) || maxAge <= 0 || maxAge > 600) throw new TypeError('proofMaxAgeSeconds must be more than 0 and at most 600');
+  if (!Number.isFinite(maxAge) || maxAge <= 0 || maxAge > 600)
+    throw new TypeError('proofMaxAgeSeconds must be more than 0 and at most 600');
   const skew = options.clockSkewSeconds ?? 5;
-  if (!Number.isFinite(skew) || skew < 0 || skew > 300) throw new TypeError('clockSkewSeconds must be from 0 to 300');
+  if (!Number.isFinite(skew) || skew < 0 || skew > 300)
+    throw new TypeError('clockSkewSeconds must be from 0 to 300');
   const scopes = options.requiredScopes ?? [];
-  if (!scopes.every((s) => typeof s === 'string' && /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s))) throw new TypeError('requiredScopes must be RFC 6749 scope tokens');
+  if (!scopes.every((s) => typeof s === 'string' && /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s)))
+    throw new TypeError('requiredScopes must be RFC 6749 scope tokens');
   let replayCache = options.replayCache ?? defaultCaches.get(verifier);
   if (replayCache === undefined) {
     const cache = new DpopReplayCache({ ...(options.now ? { now: options.now } : {}) });
@@ -116,7 +133,12 @@ export function resolveVerifyOptions(verifier: TokenVerifier, options: VerifyReq
     nonce: options.nonce,
     proofMaxAgeSeconds: maxAge,
     clockSkewSeconds: skew,
-    challenge: { realm: options.realm, resourceMetadata: options.resourceMetadata, dpopAlgorithms: [...new Set(algorithms)], requireDpop },
+    challenge: {
+      realm: options.realm,
+      resourceMetadata: options.resourceMetadata,
+      dpopAlgorithms: [...new Set(algorithms)],
+      requireDpop,
+    },
     now: options.now ?? Date.now,
   };
 }
@@ -140,30 +162,68 @@ export function resolveVerifyOptions(verifier: TokenVerifier, options: VerifyReq
  *   { requiredScopes: ['tool:tickets/read'], resourceMetadata: 'https://tools.example.org/.well-known/oauth-protected-resource' },
  * );
  */
-export async function verifyRequest(request: HttpRequestLike, verifier: TokenVerifier, options: VerifyRequestOptions | ResolvedVerifyOptions = {}): Promise<MandateRequestContext> {
+export async function verifyRequest(
+  request: HttpRequestLike,
+  verifier: TokenVerifier,
+  options: VerifyRequestOptions | ResolvedVerifyOptions = {},
+): Promise<MandateRequestContext> {
   const opts = 'challenge' in options ? options : resolveVerifyOptions(verifier, options);
-  const refuse = (code: RequestVerificationCode, message: string, scheme: 'Bearer' | 'DPoP', extra: { scope?: string; nonce?: string; cause?: unknown } = {}): RequestVerificationError =>
-    new RequestVerificationError(code, message, challenge(opts.challenge, { scheme, code, description: message, ...(extra.scope ? { scope: extra.scope } : {}) }), extra.nonce, extra.cause === undefined ? undefined : { cause: extra.cause });
+  const refuse = (
+    code: RequestVerificationCode,
+    message: string,
+    scheme: 'Bearer' | 'DPoP',
+    extra: { scope?: string; nonce?: string; cause?: unknown } = {},
+  ): RequestVerificationError =>
+    new RequestVerificationError(
+      code,
+      message,
+      challenge(opts.challenge, {
+        scheme,
+        code,
+        description: message,
+        ...(extra.scope ? { scope: extra.scope } : {}),
+      }),
+      extra.nonce,
+      extra.cause === undefined ? undefined : { cause: extra.cause },
+    );
 
   const { scheme, token } = readAuthorization(request.headers, refuse);
-  if (opts.requireDpop && scheme === 'Bearer') throw refuse('invalid_token', 'this resource accepts only dpop-bound tokens: send `Authorization: DPoP` with a proof', scheme);
+  if (opts.requireDpop && scheme === 'Bearer')
+    throw refuse(
+      'invalid_token',
+      'this resource accepts only dpop-bound tokens: send `Authorization: DPoP` with a proof',
+      scheme,
+    );
   let principal: Principal;
   try {
     principal = await verifier.verify(token);
   } catch (err) {
-    if (err instanceof TokenVerificationError) throw refuse('invalid_token', err.message, scheme, { cause: err });
+    if (err instanceof TokenVerificationError)
+      throw refuse('invalid_token', err.message, scheme, { cause: err });
     throw err;
   }
 
   let dpopJkt: string | null = null;
   if (principal.cnfJkt === null) {
-    if (opts.requireDpop) throw refuse('invalid_token', 'this resource accepts only dpop-bound tokens', scheme);
-    if (scheme === 'DPoP') throw refuse('invalid_token', 'the token is not dpop-bound: send it with `Authorization: Bearer`', scheme);
+    if (opts.requireDpop)
+      throw refuse('invalid_token', 'this resource accepts only dpop-bound tokens', scheme);
+    if (scheme === 'DPoP')
+      throw refuse(
+        'invalid_token',
+        'the token is not dpop-bound: send it with `Authorization: Bearer`',
+        scheme,
+      );
   } else {
     // RFC 9449 §7.2: a resource that knows DPoP never accepts a bound token as a bearer token.
-    if (scheme === 'Bearer') throw refuse('invalid_token', 'the token is dpop-bound: send it with `Authorization: DPoP` and a proof', scheme);
+    if (scheme === 'Bearer')
+      throw refuse(
+        'invalid_token',
+        'the token is dpop-bound: send it with `Authorization: DPoP` and a proof',
+        scheme,
+      );
     const url = normalizeHtu(request.url);
-    if (url === undefined) throw new TypeError('verifyRequest needs the absolute http(s) url of the request');
+    if (url === undefined)
+      throw new TypeError('verifyRequest needs the absolute http(s) url of the request');
     try {
       ({ jkt: dpopJkt } = await verifyDpopProof({
         proof: headerValues(request.headers, 'dpop'),
@@ -179,14 +239,25 @@ export async function verifyRequest(request: HttpRequestLike, verifier: TokenVer
         ...(opts.nonce ? { nonce: opts.nonce } : {}),
       }));
     } catch (err) {
-      if (err instanceof DpopProofError) throw refuse(err.code, err.message, 'DPoP', err.nonce === undefined ? {} : { nonce: err.nonce });
+      if (err instanceof DpopProofError)
+        throw refuse(
+          err.code,
+          err.message,
+          'DPoP',
+          err.nonce === undefined ? {} : { nonce: err.nonce },
+        );
       throw err;
     }
   }
 
   const missing = opts.requiredScopes.filter((s) => !principal.scopes.includes(s));
   if (missing.length > 0) {
-    throw refuse('insufficient_scope', `the token lacks the scope ${missing.map((s) => `\`${s}\``).join(', ')}`, scheme, { scope: opts.requiredScopes.join(' ') });
+    throw refuse(
+      'insufficient_scope',
+      `the token lacks the scope ${missing.map((s) => `\`${s}\``).join(', ')}`,
+      scheme,
+      { scope: opts.requiredScopes.join(' ') },
+    );
   }
   return { principal, chain: chainOf(principal), scheme, dpopJkt };
 }
@@ -198,25 +269,48 @@ export async function verifyRequest(request: HttpRequestLike, verifier: TokenVer
  * @example
  * res.writeHead(401, { 'www-authenticate': authenticateChallenge(verifier, { resourceMetadata }) }).end();
  */
-export function authenticateChallenge(verifier: TokenVerifier, options: VerifyRequestOptions | ResolvedVerifyOptions = {}): string {
+export function authenticateChallenge(
+  verifier: TokenVerifier,
+  options: VerifyRequestOptions | ResolvedVerifyOptions = {},
+): string {
   const opts = 'challenge' in options ? options : resolveVerifyOptions(verifier, options);
   return challenge(opts.challenge);
 }
 
-type Refuse = (code: RequestVerificationCode, message: string, scheme: 'Bearer' | 'DPoP') => RequestVerificationError;
+type Refuse = (
+  code: RequestVerificationCode,
+  message: string,
+  scheme: 'Bearer' | 'DPoP',
+) => RequestVerificationError;
 
 /** RFC 7235 §2.1 credentials: one header, `<scheme> <token68>`; schemes compare case-insensitively. */
-function readAuthorization(headers: HttpRequestLike['headers'], refuse: Refuse): { scheme: 'Bearer' | 'DPoP'; token: string } {
+function readAuthorization(
+  headers: HttpRequestLike['headers'],
+  refuse: Refuse,
+): { scheme: 'Bearer' | 'DPoP'; token: string } {
   const values = headerValues(headers, 'authorization');
-  if (values.length === 0) throw refuse('missing_token', 'no access token was sent: use `Authorization: Bearer <token>` or `Authorization: DPoP <token>`', 'Bearer');
-  if (values.length > 1) throw refuse('invalid_request', 'more than one authorization header', 'Bearer');
+  if (values.length === 0)
+    throw refuse(
+      'missing_token',
+      'no access token was sent: use `Authorization: Bearer <token>` or `Authorization: DPoP <token>`',
+      'Bearer',
+    );
+  if (values.length > 1)
+    throw refuse('invalid_request', 'more than one authorization header', 'Bearer');
   const m = AUTHORIZATION.exec(values[0]!.trim());
   const name = m?.[1]?.toLowerCase();
-  if (name !== 'bearer' && name !== 'dpop') throw refuse('missing_token', 'the authorization scheme is neither bearer nor dpop', 'Bearer');
+  if (name !== 'bearer' && name !== 'dpop')
+    throw refuse('missing_token', 'the authorization scheme is neither bearer nor dpop', 'Bearer');
   const scheme = name === 'dpop' ? 'DPoP' : 'Bearer';
   const token = m?.[2]?.trim() ?? '';
-  if (token.includes(',')) throw refuse('invalid_request', 'more than one authorization header', scheme);
-  if (!TOKEN68.test(token)) throw refuse('invalid_request', `the authorization header is not \`${scheme} <token>\``, scheme);
+  if (token.includes(','))
+    throw refuse('invalid_request', 'more than one authorization header', scheme);
+  if (!TOKEN68.test(token))
+    throw refuse(
+      'invalid_request',
+      `the authorization header is not \`${scheme} <token>\``,
+      scheme,
+    );
   return { scheme, token };
 }
 
@@ -227,7 +321,9 @@ function headerValues(headers: HttpRequestLike['headers'], name: string): string
     return value === null ? [] : [value];
   }
   const values: string[] = [];
-  for (const [key, value] of Object.entries(headers as Record<string, string | readonly string[] | undefined>)) {
+  for (const [key, value] of Object.entries(
+    headers as Record<string, string | readonly string[] | undefined>,
+  )) {
     if (key.toLowerCase() !== name || value === undefined) continue;
     if (typeof value === 'string') values.push(value);
     else values.push(...value.filter((v): v is string => typeof v === 'string'));

@@ -16,7 +16,11 @@ export interface AdminTokenSetup {
  * The admin bearer token: `MANDATE_ADMIN_TOKEN` when set, else `<dataDir>/admin-token`
  * (0600), generated at first start. Only its SHA-256 is kept in the store.
  */
-export async function setupAdminToken(store: Store, dataDir: string, fromConfig: string | undefined): Promise<AdminTokenSetup> {
+export async function setupAdminToken(
+  store: Store,
+  dataDir: string,
+  fromConfig: string | undefined,
+): Promise<AdminTokenSetup> {
   let token = fromConfig;
   let path: string | null = null;
   let created = false;
@@ -34,7 +38,14 @@ export async function setupAdminToken(store: Store, dataDir: string, fromConfig:
   if ((await store.read.meta.get(META_KEY)) !== hash) {
     await store.transaction(async (tx) => {
       await tx.meta.set(META_KEY, hash);
-      await tx.audit.append({ actor: 'system', action: 'admin_token.set', target: 'admin', outcome: 'success', requestId: null, details: { source: fromConfig ? 'env' : 'file', hashPrefix: hash.slice(0, 12) } });
+      await tx.audit.append({
+        actor: 'system',
+        action: 'admin_token.set',
+        target: 'admin',
+        outcome: 'success',
+        requestId: null,
+        details: { source: fromConfig ? 'env' : 'file', hashPrefix: hash.slice(0, 12) },
+      });
     });
   }
   return { path, created };

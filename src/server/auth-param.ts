@@ -18,5 +18,8 @@ export function quotedString(value: string): string {
 
 /** RFC 6750 §3 `error_description`, quoted: its value may hold only %x20-21 / %x23-5B / %x5D-7E, so anything else is `?`; at most 300 characters. */
 export function quotedDescription(value: string): string {
-  return `"${Array.from(value).slice(0, MAX_DESCRIPTION).join('').replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/gu, '?')}"`;
+  return `"${Array.from(value)
+    .slice(0, MAX_DESCRIPTION)
+    .join('')
+    .replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/gu, '?')}"`;
 }

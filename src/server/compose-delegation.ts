@@ -51,21 +51,66 @@ export interface DelegationDeps {
   inForce?: ((a: ApprovalRecord) => { risk: number; restrictions: readonly string[] }) | undefined;
 }
 
-export function composeDelegation(d: DelegationDeps): { delegation: DelegationServices; approvals: ApprovalService } {
+export function composeDelegation(d: DelegationDeps): {
+  delegation: DelegationServices;
+  approvals: ApprovalService;
+} {
   const { config, store, clock } = d;
-  if (config.oidcIssuer && !config.oidcClientId) throw new MandateError('invalid_config', 'invalid configuration: `oidcIssuer` is set without `oidcClientId`; register Mandate at the identity provider and set both', { key: 'oidcClientId' });
-  if (Boolean(config.webhookUrl) !== Boolean(config.webhookSecret)) throw new MandateError('invalid_config', 'invalid configuration: `webhookUrl` and `webhookSecret` go together; set both or neither', { key: config.webhookUrl ? 'webhookSecret' : 'webhookUrl' });
-  const webhook = config.webhookUrl && config.webhookSecret ? new WebhookNotifier({ url: config.webhookUrl, secret: config.webhookSecret, clock, ...(d.fetch ? { fetch: d.fetch } : {}) }) : null;
-  const notices = new DelegationNotices(config.issuer, webhook && ((event) => webhook.send(event)), d.onGrant, d.inForce);
+  if (config.oidcIssuer && !config.oidcClientId)
+    throw new MandateError(
+      'invalid_config',
+      'invalid configuration: `oidcIssuer` is set without `oidcClientId`; register Mandate at the identity provider and set both',
+      { key: 'oidcClientId' },
+    );
+  if (Boolean(config.webhookUrl) !== Boolean(config.webhookSecret))
+    throw new MandateError(
+      'invalid_config',
+      'invalid configuration: `webhookUrl` and `webhookSecret` go together; set both or neither',
+      { key: config.webhookUrl ? 'webhookSecret' : 'webhookUrl' },
+    );
+  const webhook =
+    config.webhookUrl && config.webhookSecret
+      ? new WebhookNotifier({
+          url: config.webhookUrl,
+          secret: config.webhookSecret,
+          clock,
+          ...(d.fetch ? { fetch: d.fetch } : {}),
+        })
+      : null;
+  const notices = new DelegationNotices(
+    config.issuer,
+    webhook && ((event) => webhook.send(event)),
+    d.onGrant,
+    d.inForce,
+  );
   const approvals = d.approvals((a) => notices.approval(a));
-  const rules: ApproverRules = { approverGroups: config.approverGroups ?? [], allowOwnerSelfApproval: config.allowOwnerSelfApproval };
+  const rules: ApproverRules = {
+    approverGroups: config.approverGroups ?? [],
+    allowOwnerSelfApproval: config.allowOwnerSelfApproval,
+  };
   const delegation: DelegationServices = {
     sessions: new HumanSessions(store, clock, { ttlSeconds: config.humanSessionTtl }),
-    signIn: config.oidcIssuer && config.oidcClientId
-      ? new OidcSignIn({ issuer: config.oidcIssuer, clientId: config.oidcClientId, clientSecret: config.oidcClientSecret, scopes: config.oidcScopes, humanClaim: config.oidcHumanClaim, groupsClaim: config.oidcGroupsClaim, redirectUri: `${config.issuer}/auth/callback`, ...(d.fetch ? { fetch: d.fetch } : {}) })
-      : null,
-    loginKey: Buffer.from(hkdfSync('sha256', d.masterKey, Buffer.alloc(0), 'mandate human sign-in state', 32)),
-    requests: new GrantRequestService(store, clock, notices, { requestTtlSeconds: config.grantRequestTtl, maxGrantSeconds: MAX_GRANT_SECONDS, maxPendingPerAgent: MAX_PENDING_PER_AGENT }),
+    signIn:
+      config.oidcIssuer && config.oidcClientId
+        ? new OidcSignIn({
+            issuer: config.oidcIssuer,
+            clientId: config.oidcClientId,
+            clientSecret: config.oidcClientSecret,
+            scopes: config.oidcScopes,
+            humanClaim: config.oidcHumanClaim,
+            groupsClaim: config.oidcGroupsClaim,
+            redirectUri: `${config.issuer}/auth/callback`,
+            ...(d.fetch ? { fetch: d.fetch } : {}),
+          })
+        : null,
+    loginKey: Buffer.from(
+      hkdfSync('sha256', d.masterKey, Buffer.alloc(0), 'mandate human sign-in state', 32),
+    ),
+    requests: new GrantRequestService(store, clock, notices, {
+      requestTtlSeconds: config.grantRequestTtl,
+      maxGrantSeconds: MAX_GRANT_SECONDS,
+      maxPendingPerAgent: MAX_PENDING_PER_AGENT,
+    }),
     grants: new GrantService(store, clock, d.tasks, notices),
     approvers: new HumanApprovals(store, approvals, rules),
     notices,

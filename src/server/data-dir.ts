@@ -54,7 +54,14 @@ export function prepareDataDir(dir: string): void {
       }
       throw cannot(dir, code, err, code === 'ENOTDIR' ? notDirectory(at) : undefined);
     }
-    if (!isDir) throw at === path ? new MandateError('invalid_config', `data directory \`${dir}\` is not a directory; ${HINT}`, { key: 'dataDir' }) : cannot(dir, 'ENOTDIR', undefined, `\`${at}\` is not a directory`);
+    if (!isDir)
+      throw at === path
+        ? new MandateError(
+            'invalid_config',
+            `data directory \`${dir}\` is not a directory; ${HINT}`,
+            { key: 'dataDir' },
+          )
+        : cannot(dir, 'ENOTDIR', undefined, `\`${at}\` is not a directory`);
     break;
   }
   for (const level of missing) {
@@ -77,7 +84,12 @@ export function prepareDataDir(dir: string): void {
     rmSync(probe, { force: true });
   } catch (err) {
     const code = errnoOf(err);
-    throw new MandateError('invalid_config', `data directory \`${dir}\` is not writable${code ? ` (${code})` : ''}: ${causeOf(code, err)}; ${HINT}`, { key: 'dataDir', code }, { cause: err });
+    throw new MandateError(
+      'invalid_config',
+      `data directory \`${dir}\` is not writable${code ? ` (${code})` : ''}: ${causeOf(code, err)}; ${HINT}`,
+      { key: 'dataDir', code },
+      { cause: err },
+    );
   }
 }
 
@@ -94,7 +106,12 @@ function notDirectory(start: string): string | undefined {
 }
 
 function cannot(dir: string, code: string | undefined, err: unknown, why?: string): MandateError {
-  return new MandateError('invalid_config', `data directory \`${dir}\` cannot be created${code ? ` (${code})` : ''}: ${why ?? causeOf(code, err)}; ${HINT}`, { key: 'dataDir', code }, err === undefined ? undefined : { cause: err });
+  return new MandateError(
+    'invalid_config',
+    `data directory \`${dir}\` cannot be created${code ? ` (${code})` : ''}: ${why ?? causeOf(code, err)}; ${HINT}`,
+    { key: 'dataDir', code },
+    err === undefined ? undefined : { cause: err },
+  );
 }
 
 /**
@@ -113,6 +130,11 @@ export function openDatabase(path: string, clock: Clock): SqliteStore {
     } catch {
       // Absent: SQLite's own message is the cause.
     }
-    throw new MandateError('invalid_config', `cannot open the database \`${path}\`${code ? ` (${code})` : ''}: ${why}; choose another --data-dir or move that file away`, { key: 'dataDir', code }, { cause: err });
+    throw new MandateError(
+      'invalid_config',
+      `cannot open the database \`${path}\`${code ? ` (${code})` : ''}: ${why}; choose another --data-dir or move that file away`,
+      { key: 'dataDir', code },
+      { cause: err },
+    );
   }
 }

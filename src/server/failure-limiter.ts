@@ -39,7 +39,10 @@ export class FailureLimiter {
   retryAfter(key: string): number {
     const recent = this.#recent(key);
     if (recent.length < this.limit) return 0;
-    return Math.max(1, Math.ceil((recent[recent.length - this.limit]! + this.windowMs - this.#clock.now()) / 1000));
+    return Math.max(
+      1,
+      Math.ceil((recent[recent.length - this.limit]! + this.windowMs - this.#clock.now()) / 1000),
+    );
   }
 
   /**
@@ -76,9 +79,11 @@ export class FailureLimiter {
 
   #evict(): void {
     const since = this.#clock.now() - this.windowMs;
-    for (const [k, times] of this.#failures) if (times[times.length - 1]! <= since) this.#failures.delete(k);
+    for (const [k, times] of this.#failures)
+      if (times[times.length - 1]! <= since) this.#failures.delete(k);
     // INVARIANT: Map iteration is insertion order, and `fail` re-inserts: the first key failed least recently.
-    while (this.#failures.size >= this.#maxKeys) this.#failures.delete(this.#failures.keys().next().value!);
+    while (this.#failures.size >= this.#maxKeys)
+      this.#failures.delete(this.#failures.keys().next().value!);
   }
 }
 
@@ -94,7 +99,10 @@ export function clientKey(ip: string): string {
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
     return [groups[6]! >> 8, groups[6]! & 255, groups[7]! >> 8, groups[7]! & 255].join('.');
   }
-  return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`;
 }
 
 /** The eight 16-bit groups of a valid IPv6 address (`::` expanded, a dotted IPv4 tail read). */

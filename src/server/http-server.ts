@@ -8,7 +8,12 @@ import type { RequestContext } from '../core/context.js';
 import { checkAdminToken } from './admin-token.js';
 import { actorOf } from '../humans/human.js';
 import { requireHuman } from './human-auth.js';
-import { redactSerializedRequest, redactValue, serializeError, serializeRequest } from './log-redaction.js';
+import {
+  redactSerializedRequest,
+  redactValue,
+  serializeError,
+  serializeRequest,
+} from './log-redaction.js';
 import type { Mandate } from './mandate.js';
 import { sendOAuthError, sendProblem } from './problem.js';
 import type { RouteDef } from './route.js';
@@ -31,11 +36,22 @@ export interface HttpServerOptions {
 }
 
 /** Builds the Fastify app over a composed Mandate. Transport only: parse, call, map. */
-export function buildHttpServer(mandate: Mandate, options: HttpServerOptions = {}): FastifyInstance {
-  const tls = mandate.config.tlsCert && mandate.config.tlsKey
-    ? // Client certificates are requested but not required: X.509-SVIDs are checked against the trust bundle per request.
-      { https: { cert: readFileSync(mandate.config.tlsCert), key: readFileSync(mandate.config.tlsKey), requestCert: true, rejectUnauthorized: false } }
-    : {};
+export function buildHttpServer(
+  mandate: Mandate,
+  options: HttpServerOptions = {},
+): FastifyInstance {
+  const tls =
+    mandate.config.tlsCert && mandate.config.tlsKey
+      ? // Client certificates are requested but not required: X.509-SVIDs are checked against the trust bundle per request.
+        {
+          https: {
+            cert: readFileSync(mandate.config.tlsCert),
+            key: readFileSync(mandate.config.tlsKey),
+            requestCert: true,
+            rejectUnauthorized: false,
+          },
+        }
+      : {};
   const app = Fastify({
     ...tls,
     logger: loggerOptions(options.logger, mandate.config.logLevel),
@@ -51,7 +67,11 @@ export function buildHttpServer(mandate: Mandate, options: HttpServerOptions = {
   });
 
   // OAuth endpoints take forms (RFC 6749 §3.2); URLSearchParams keeps repeated keys (resource, audience).
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, new URLSearchParams(body as string)));
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_req, body, done) => done(null, new URLSearchParams(body as string)),
+  );
   // JSON with a key given twice is read one way here and another way by the tool: refused (src/core/json-duplicates.ts).
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
@@ -74,23 +94,43 @@ export function buildHttpServer(mandate: Mandate, options: HttpServerOptions = {
   });
   app.addHook('onResponse', async (request, reply) => {
     mandate.metrics.httpDuration.observe(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      },
       reply.elapsedTime / 1000,
     );
   });
   app.setErrorHandler((err, request, reply) => {
     const status = (err as { statusCode?: number }).statusCode;
-    if (!(err instanceof MandateError) && !(status && status < 500)) request.log.error({ err }, 'unhandled error');
+    if (!(err instanceof MandateError) && !(status && status < 500))
+      request.log.error({ err }, 'unhandled error');
     const errors = (request.routeOptions.config as { errors?: string } | undefined)?.errors;
-    return errors === 'oauth' ? sendOAuthError(reply, request, err) : sendProblem(reply, request, err);
+    return errors === 'oauth'
+      ? sendOAuthError(reply, request, err)
+      : sendProblem(reply, request, err);
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, request, new MandateError('not_found', `no route for \`${request.method} ${request.url.split('?')[0]}\``)));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      request,
+      new MandateError(
+        'not_found',
+        `no route for \`${request.method} ${request.url.split('?')[0]}\``,
+      ),
+    ),
+  );
 
   const streamed: Parameters<FastifyInstance['route']>[0][] = [];
   for (const def of options.routes ?? allRoutes) {
     const run = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
       const ctx: RequestContext = { actor: 'anonymous', requestId: String(request.id) };
-      if (def.form && !(request.body instanceof URLSearchParams)) throw new MandateError('invalid_request', 'send the parameters as application/x-www-form-urlencoded');
+      if (def.form && !(request.body instanceof URLSearchParams))
+        throw new MandateError(
+          'invalid_request',
+          'send the parameters as application/x-www-form-urlencoded',
+        );
       if (def.auth === 'admin') {
         await requireAdmin(mandate, request);
         ctx.actor = 'admin';
@@ -102,12 +142,26 @@ export function buildHttpServer(mandate: Mandate, options: HttpServerOptions = {
       const body = def.form ? request.body : parse(def.body, request.body, 'body');
       const query = parse(def.query, request.query, 'query');
       const params = parse(def.params, request.params, 'params');
-      const result = await def.handler({ mandate, body, query, params, ctx, ...(human ? { human } : {}), request, reply });
+      const result = await def.handler({
+        mandate,
+        body,
+        query,
+        params,
+        ctx,
+        ...(human ? { human } : {}),
+        request,
+        reply,
+      });
       if (reply.sent) return reply;
       if (result === undefined) return reply.send();
       return result;
     };
-    const opts = { method: def.method, url: def.url, config: { errors: def.errors ?? 'problem' }, handler: run };
+    const opts = {
+      method: def.method,
+      url: def.url,
+      config: { errors: def.errors ?? 'problem' },
+      handler: run,
+    };
     if (def.stream) streamed.push(opts);
     else app.route(opts);
   }
@@ -127,7 +181,10 @@ export function buildHttpServer(mandate: Mandate, options: HttpServerOptions = {
  * request serializer that drops the query, and every message and field string cleared of
  * token-shaped values. Logger options given by a caller add to the redaction, never drop it.
  */
-function loggerOptions(given: HttpServerOptions['logger'], level: string): false | Record<string, unknown> {
+function loggerOptions(
+  given: HttpServerOptions['logger'],
+  level: string,
+): false | Record<string, unknown> {
   if (given === false) return false;
   const base: Record<string, unknown> = typeof given === 'object' ? given : { level };
   const theirs = base.redact as string[] | { paths?: string[] } | undefined;
@@ -135,15 +192,23 @@ function loggerOptions(given: HttpServerOptions['logger'], level: string): false
   const serializers = (base.serializers ?? {}) as Record<string, unknown>;
   // A caller's own request serializer (say, one that logs headers) is kept, its output redacted:
   // the url loses its query and token-shaped values, and REDACT_PATHS still censor the headers.
-  const theirReq = typeof serializers.req === 'function' ? (serializers.req as (req: unknown) => unknown) : undefined;
-  const req = theirReq ? (r: Parameters<typeof serializeRequest>[0]) => redactSerializedRequest(theirReq(r)) : serializeRequest;
+  const theirReq =
+    typeof serializers.req === 'function'
+      ? (serializers.req as (req: unknown) => unknown)
+      : undefined;
+  const req = theirReq
+    ? (r: Parameters<typeof serializeRequest>[0]) => redactSerializedRequest(theirReq(r))
+    : serializeRequest;
   return {
     ...base,
     redact: { paths: [...REDACT_PATHS, ...extra], censor: '[redacted]' },
     serializers: { ...serializers, req, err: serializeError },
     hooks: {
       logMethod(this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
-        method.apply(this, args.map((a) => redactValue(a)));
+        method.apply(
+          this,
+          args.map((a) => redactValue(a)),
+        );
       },
     },
   };
@@ -160,6 +225,11 @@ function parse(schema: RouteDef['body'], value: unknown, where: string): unknown
 async function requireAdmin(mandate: Mandate, request: FastifyRequest): Promise<void> {
   const header = request.headers.authorization;
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  if (!match?.[1]) throw new MandateError('unauthorized', 'admin token required: send `Authorization: Bearer <token>`');
-  if (!(await checkAdminToken(mandate.store, match[1]))) throw new MandateError('unauthorized', 'admin token is not valid');
+  if (!match?.[1])
+    throw new MandateError(
+      'unauthorized',
+      'admin token required: send `Authorization: Bearer <token>`',
+    );
+  if (!(await checkAdminToken(mandate.store, match[1])))
+    throw new MandateError('unauthorized', 'admin token is not valid');
 }

@@ -20,11 +20,17 @@ export function cookiesSecure(issuer: string): boolean {
   const u = new URL(issuer);
   if (u.protocol === 'https:') return true;
   const host = u.hostname.replace(/^\[|\]$/gu, '');
-  return !(host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/u.test(host));
+  return !(
+    host === 'localhost' ||
+    host === '::1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/u.test(host)
+  );
 }
 
 export function cookieNames(issuer: string): { session: string; login: string } {
-  return cookiesSecure(issuer) ? { session: '__Host-mandate-session', login: '__Host-mandate-login' } : { session: 'mandate-session', login: 'mandate-login' };
+  return cookiesSecure(issuer)
+    ? { session: '__Host-mandate-session', login: '__Host-mandate-login' }
+    : { session: 'mandate-session', login: 'mandate-login' };
 }
 
 /** The value of cookie `name`, or undefined when absent or sent more than once (a tossed cookie is not guessed between). */
@@ -39,9 +45,22 @@ export function readCookie(request: FastifyRequest, name: string): string | unde
   return values.length === 1 ? values[0] : undefined;
 }
 
-export function setCookie(reply: FastifyReply, issuer: string, name: string, value: string, maxAgeSeconds: number): void {
+export function setCookie(
+  reply: FastifyReply,
+  issuer: string,
+  name: string,
+  value: string,
+  maxAgeSeconds: number,
+): void {
   // Cookie values here are base64url and dots only: nothing to escape.
-  const attrs = [`${name}=${value}`, 'Path=/', `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`, 'HttpOnly', 'SameSite=Lax', ...(cookiesSecure(issuer) ? ['Secure'] : [])];
+  const attrs = [
+    `${name}=${value}`,
+    'Path=/',
+    `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`,
+    'HttpOnly',
+    'SameSite=Lax',
+    ...(cookiesSecure(issuer) ? ['Secure'] : []),
+  ];
   reply.header('set-cookie', attrs.join('; '));
 }
 
@@ -58,12 +77,19 @@ export async function requireHuman(mandate: Mandate, request: FastifyRequest): P
   const header = request.headers.authorization;
   if (typeof header === 'string') {
     const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!m?.[1] || !(await checkAdminToken(mandate.store, m[1]))) throw new MandateError('unauthorized', 'the Authorization header does not carry a valid admin token; humans sign in at /auth/login');
+    if (!m?.[1] || !(await checkAdminToken(mandate.store, m[1])))
+      throw new MandateError(
+        'unauthorized',
+        'the Authorization header does not carry a valid admin token; humans sign in at /auth/login',
+      );
     return ADMIN;
   }
   const id = readCookie(request, cookieNames(mandate.config.issuer).session);
   const human = id === undefined ? undefined : await mandate.delegation.sessions.resolve(id);
-  if (!human) throw new MandateError('unauthorized', 'sign in first: /auth/login (or send the admin token)', { sign_in: `${mandate.config.issuer}/auth/login` });
+  if (!human)
+    throw new MandateError('unauthorized', 'sign in first: /auth/login (or send the admin token)', {
+      sign_in: `${mandate.config.issuer}/auth/login`,
+    });
   if (!SAFE_METHODS.has(request.method)) checkSameOrigin(mandate.config.issuer, request);
   return human;
 }
@@ -71,13 +97,22 @@ export async function requireHuman(mandate: Mandate, request: FastifyRequest): P
 function checkSameOrigin(issuer: string, request: FastifyRequest): void {
   const origin = request.headers.origin;
   if (typeof origin === 'string' && origin !== 'null') {
-    if (origin !== new URL(issuer).origin) throw new MandateError('forbidden', `a request from \`${origin.slice(0, 200)}\` cannot act with a session of this server`, { reason: 'cross_origin' });
+    if (origin !== new URL(issuer).origin)
+      throw new MandateError(
+        'forbidden',
+        `a request from \`${origin.slice(0, 200)}\` cannot act with a session of this server`,
+        { reason: 'cross_origin' },
+      );
     return;
   }
   const site = request.headers['sec-fetch-site'];
   if (site === 'same-origin') return;
   if (request.headers[CSRF_HEADER] !== undefined && site === undefined) return;
-  throw new MandateError('forbidden', `a state-changing request with a session cookie needs an \`Origin\` of this server or the \`${CSRF_HEADER}\` header`, { reason: 'csrf' });
+  throw new MandateError(
+    'forbidden',
+    `a state-changing request with a session cookie needs an \`Origin\` of this server or the \`${CSRF_HEADER}\` header`,
+    { reason: 'csrf' },
+  );
 }
 
 /** The human a `human` route was given; a route that forgot `auth: 'human'` fails closed here. */

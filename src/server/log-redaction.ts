@@ -41,13 +41,14 @@ export function redactUrl(url: string | undefined): string | undefined {
 /** Percent-escapes decoded, repeatedly (a double-encoded `%253F` too), leaving a malformed one as it is. */
 function decodePath(path: string): string {
   let out = path;
-  for (let i = 0; i < 3 && out.includes('%'); i++) out = out.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
-    try {
-      return decodeURIComponent(run);
-    } catch {
-      return run;
-    }
-  });
+  for (let i = 0; i < 3 && out.includes('%'); i++)
+    out = out.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run;
+      }
+    });
   return out;
 }
 
@@ -64,20 +65,42 @@ export function redactValue(value: unknown, depth = 0): unknown {
 }
 
 /** The request fields Fastify logs, without the query and without token-shaped values. */
-export function serializeRequest(req: { method?: string; url?: string; hostname?: string; ip?: string; socket?: { remotePort?: number } }): Record<string, unknown> {
-  return { method: req.method, url: redactUrl(req.url), hostname: req.hostname, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
+export function serializeRequest(req: {
+  method?: string;
+  url?: string;
+  hostname?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}): Record<string, unknown> {
+  return {
+    method: req.method,
+    url: redactUrl(req.url),
+    hostname: req.hostname,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
 }
 
 /** What a caller's own request serializer gave, with its `url` as `serializeRequest` logs it and every other string redacted. */
 export function redactSerializedRequest(serialized: unknown): unknown {
-  if (typeof serialized !== 'object' || serialized === null || Array.isArray(serialized)) return redactValue(serialized);
+  if (typeof serialized !== 'object' || serialized === null || Array.isArray(serialized))
+    return redactValue(serialized);
   const { url, ...rest } = serialized as Record<string, unknown>;
-  return { ...(redactValue(rest) as Record<string, unknown>), ...(url !== undefined ? { url: redactUrl(typeof url === 'string' ? url : String(url)) } : {}) };
+  return {
+    ...(redactValue(rest) as Record<string, unknown>),
+    ...(url !== undefined ? { url: redactUrl(typeof url === 'string' ? url : String(url)) } : {}),
+  };
 }
 
 /** An error as pino's standard serializer would give it, its message and stack redacted. */
 export function serializeError(err: unknown): unknown {
   if (!(err instanceof Error)) return redactValue(err);
   const e = err as Error & { code?: unknown; statusCode?: unknown };
-  return { type: e.name, message: redactText(e.message), stack: e.stack === undefined ? undefined : redactText(e.stack), ...(e.code !== undefined ? { code: e.code } : {}), ...(e.statusCode !== undefined ? { statusCode: e.statusCode } : {}) };
+  return {
+    type: e.name,
+    message: redactText(e.message),
+    stack: e.stack === undefined ? undefined : redactText(e.stack),
+    ...(e.code !== undefined ? { code: e.code } : {}),
+    ...(e.statusCode !== undefined ? { statusCode: e.statusCode } : {}),
+  };
 }

@@ -43,7 +43,12 @@ import { composeDelegation, type DelegationServices } from './compose-delegation
 import { McpGateway } from '../gateway/mcp/gateway.js';
 import { HttpProxy } from '../gateway/http-proxy/proxy.js';
 import { composeSsf, type SsfServices } from '../ssf/index.js';
-import { riskLevelChangeOf, secretCredentialChangeOf, tokenClaimsChangeOf, type CaepEvent } from '../ssf/caep.js';
+import {
+  riskLevelChangeOf,
+  secretCredentialChangeOf,
+  tokenClaimsChangeOf,
+  type CaepEvent,
+} from '../ssf/caep.js';
 
 /** Everything a running Mandate holds, composed once at start. */
 export interface Mandate {
@@ -116,31 +121,53 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
   const sealer = createSealer(master.key);
   const sqlite = openDatabase(join(config.dataDir, DATABASE_FILE), clock);
   const revocations = new RevocationRegistry(clock);
-  const revocationBus = new RevocationBus(sqlite, revocations, { clock, history: config.eventsHistory, heartbeatMs: config.eventsHeartbeat * 1000 });
+  const revocationBus = new RevocationBus(sqlite, revocations, {
+    clock,
+    history: config.eventsHistory,
+    heartbeatMs: config.eventsHeartbeat * 1000,
+  });
   // Every domain writes through this store: a transaction that appends a revocation event returns once the bus has applied it.
   const store = revocationBus.follow(sqlite);
   try {
     await bindTrustDomain(store, config);
     const keys = new KeyManager(store, sealer, clock, {
       'jwt-svid': { alg: config.jwtSvidAlg, maxTokenTtlSeconds: config.jwtSvidMaxTtl },
-      token: { alg: config.jwtAlg, maxTokenTtlSeconds: Math.max(config.taskTokenMaxTtl, config.agentMaxTaskTtl) },
+      token: {
+        alg: config.jwtAlg,
+        maxTokenTtlSeconds: Math.max(config.taskTokenMaxTtl, config.agentMaxTaskTtl),
+      },
     });
     await keys.initialize(systemContext);
     // A master key other than the one the keys were sealed with would otherwise only fail at the first signature, as a 500.
     await keys.signingKey('token').catch((cause: unknown) => {
       if (!(cause instanceof MandateError && cause.code === 'internal')) throw cause;
       const from = master.source === 'env' ? 'MANDATE_MASTER_KEY' : master.path;
-      throw new MandateError('invalid_config', `invalid configuration: \`masterKey\` from ${from} cannot open the private keys in ${config.dataDir}; use the master key this data dir was created with`, { key: 'masterKey' }, { cause });
+      throw new MandateError(
+        'invalid_config',
+        `invalid configuration: \`masterKey\` from ${from} cannot open the private keys in ${config.dataDir}; use the master key this data dir was created with`,
+        { key: 'masterKey' },
+        { cause },
+      );
     });
     const ca = new CaManager(store, sealer, clock, {
       trustDomain: config.trustDomain,
       caTtlSeconds: config.caTtl,
-      upstream: config.caUpstreamCert && config.caUpstreamKey ? { certFile: config.caUpstreamCert, keyFile: config.caUpstreamKey, chainFile: config.caUpstreamChain } : undefined,
+      upstream:
+        config.caUpstreamCert && config.caUpstreamKey
+          ? {
+              certFile: config.caUpstreamCert,
+              keyFile: config.caUpstreamKey,
+              chainFile: config.caUpstreamChain,
+            }
+          : undefined,
     });
     await ca.initialize(systemContext);
     const agents = new AgentRegistry(store, clock, {
       trustDomain: config.trustDomain,
-      defaultLimits: { maxTaskTtlSeconds: config.agentMaxTaskTtl, maxDelegationDepth: config.agentMaxDelegationDepth },
+      defaultLimits: {
+        maxTaskTtlSeconds: config.agentMaxTaskTtl,
+        maxDelegationDepth: config.agentMaxDelegationDepth,
+      },
     });
     const jwtAttestor = new JwtAttestor({ clock, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
     const attestation = new Attestation(store, clock, keys, ca, jwtAttestor, {
@@ -152,16 +179,29 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     });
     const bundle = new BundlePublisher(store, keys, ca, config.bundleRefreshHint);
     const checkpointer = new AuditCheckpointer(store, keys, clock, config.trustDomain);
-    const retention = new Retention(store, clock, { expiredSeconds: config.retentionExpired, auditSeconds: config.auditRetention, batch: config.retentionBatch, dataDir: config.dataDir });
+    const retention = new Retention(store, clock, {
+      expiredSeconds: config.retentionExpired,
+      auditSeconds: config.auditRetention,
+      batch: config.retentionBatch,
+      dataDir: config.dataDir,
+    });
     const adminToken = await setupAdminToken(store, config.dataDir, config.adminToken);
     const svids = new JwtSvidVerifier(store.read, keys, clock, config.trustDomain);
     const ownTokens = new OwnTokenVerifier(keys, clock, config.issuer);
     await revocationBus.start();
-    const clientAuth = new ClientAuthenticator(store, svids, clock, { issuer: config.issuer, maxAssertionLifetimeSeconds: config.clientAssertionMaxLifetime });
+    const clientAuth = new ClientAuthenticator(store, svids, clock, {
+      issuer: config.issuer,
+      maxAssertionLifetimeSeconds: config.clientAssertionMaxLifetime,
+    });
     const dpop = new DpopVerifier({
       clock,
       replay: new MemoryReplayCache(clock),
-      nonces: createDpopNonces({ secret: Buffer.from(hkdfSync('sha256', master.key, Buffer.alloc(0), 'mandate dpop nonce', 32)), clock }),
+      nonces: createDpopNonces({
+        secret: Buffer.from(
+          hkdfSync('sha256', master.key, Buffer.alloc(0), 'mandate dpop nonce', 32),
+        ),
+        clock,
+      }),
     });
     const tasks = new TaskService(store, clock);
     const federation = new FederationService(store, clock, deps.fetch ?? fetch);
@@ -172,12 +212,16 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     await catalog.load();
     const metrics = new Metrics();
     // Risk signals (docs/signals.md): their risk and restrictions count in every decision; the built-in detectors run after each one.
-    const agentName = (spiffeId: string): string | undefined => (spiffeId.startsWith(`spiffe://${config.trustDomain}/agent/`) ? spiffeId.slice(`spiffe://${config.trustDomain}/agent/`.length) : undefined);
+    const agentName = (spiffeId: string): string | undefined =>
+      spiffeId.startsWith(`spiffe://${config.trustDomain}/agent/`)
+        ? spiffeId.slice(`spiffe://${config.trustDomain}/agent/`.length)
+        : undefined;
     // The SSF transmitter is composed later; a risk-level change before then has no stream to reach.
     const ssfRef: { current?: SsfServices } = {};
     // Changes that are not revocations (risk, a grant's narrowed claims, a broker secret) are told to the SSF streams after they commit, in the background.
     const tell = (event: CaepEvent | null): void => {
-      if (event && ssfRef.current) void ssfRef.current.transmitter.publish(event).catch(() => undefined);
+      if (event && ssfRef.current)
+        void ssfRef.current.transmitter.publish(event).catch(() => undefined);
     };
     const signals = new SignalService({
       config: config.signals ?? SIGNALS_DETECTORS_OFF,
@@ -199,28 +243,53 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       agentLabels: async (spiffeId) => {
         const name = agentName(spiffeId);
         const a = name === undefined ? undefined : await store.read.agents.get(name);
-        return a ? Object.entries(a.labels).map(([k, v]) => (v === '' ? k : `${k}:${v}`)) : undefined;
+        return a
+          ? Object.entries(a.labels).map(([k, v]) => (v === '' ? k : `${k}:${v}`))
+          : undefined;
       },
-      activeTasks: async (spiffeId) => (await store.read.tasks.list({ agent: spiffeId, status: 'active', limit: 1000 })).map((t) => t.id),
+      activeTasks: async (spiffeId) =>
+        (await store.read.tasks.list({ agent: spiffeId, status: 'active', limit: 1000 })).map(
+          (t) => t.id,
+        ),
       endTask: (id, by, ctx) => tasks.end(id, by, ctx),
       suspendAgent: async (spiffeId, by, ctx) => {
         const name = agentName(spiffeId);
-        if (name === undefined) throw new MandateError('not_found', `agent \`${spiffeId}\` is not registered in this trust domain`);
+        if (name === undefined)
+          throw new MandateError(
+            'not_found',
+            `agent \`${spiffeId}\` is not registered in this trust domain`,
+          );
         return agents.suspend(name, ctx, by);
       },
     }).start();
-    await signals.restore((await store.read.signals.listForRestore(clock.now(), signals.restoreLimit)).map(signalOf));
+    await signals.restore(
+      (await store.read.signals.listForRestore(clock.now(), signals.restoreLimit)).map(signalOf),
+    );
     const decisions = new DecisionService({
       catalog: catalog.catalog,
       // The policy store's active set decides; an activation takes effect at the next call.
       decisionPoint: () => policyStore.active(),
       internalDomains: [config.trustDomain, ...(config.internalDomains ?? [])],
       allowedInternalDestinations: config.allowedInternalDestinations ?? [],
-      ...(config.resolveDestinations ? { resolveDestinations: new DestinationResolver({ clock, ...(deps.lookupHost ? { lookup: deps.lookupHost } : {}) }) } : {}),
+      ...(config.resolveDestinations
+        ? {
+            resolveDestinations: new DestinationResolver({
+              clock,
+              ...(deps.lookupHost ? { lookup: deps.lookupHost } : {}),
+            }),
+          }
+        : {}),
       agentFacts: async (spiffeId) => {
-        const name = spiffeId.startsWith(`spiffe://${config.trustDomain}/agent/`) ? spiffeId.slice(`spiffe://${config.trustDomain}/agent/`.length) : undefined;
+        const name = spiffeId.startsWith(`spiffe://${config.trustDomain}/agent/`)
+          ? spiffeId.slice(`spiffe://${config.trustDomain}/agent/`.length)
+          : undefined;
         const a = name === undefined ? undefined : await store.read.agents.get(name);
-        return a ? { owner: a.owner, labels: Object.entries(a.labels).map(([k, v]) => (v === '' ? k : `${k}:${v}`)) } : {};
+        return a
+          ? {
+              owner: a.owner,
+              labels: Object.entries(a.labels).map(([k, v]) => (v === '' ? k : `${k}:${v}`)),
+            }
+          : {};
       },
       audit: (event) => decisionAudit.append(event),
       risk: (call) => signals.risk(call),
@@ -233,18 +302,73 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     tasks.onFinish((taskId) => decisions.forget(taskId));
     tasks.onFinish((taskId) => signals.forgetTask(taskId));
     // Approvals tell humans (webhook) about each change; humans sign in, answer and delegate through `delegation`.
-    const { delegation, approvals } = composeDelegation({ config, store, clock, masterKey: master.key, tasks, fetch: deps.fetch, onGrant: (type, grant) => tell(type === 'narrowed' ? tokenClaimsChangeOf(grant, clock.now()) : null), inForce: (a) => signals.standing({ agent: a.agent, taskId: a.taskId, chain: [a.agent] }), approvals: (onChange) => new ApprovalService(store, clock, { issuer: config.issuer, ttlSeconds: config.approvalTtl, onChange }) });
-    const secrets = new SecretStore(store, new Envelope(master.key), clock, (change) => tell(secretCredentialChangeOf(change)));
-    const broker = new CredentialBroker({ secrets, keys, clock, issuer: config.issuer, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+    const { delegation, approvals } = composeDelegation({
+      config,
+      store,
+      clock,
+      masterKey: master.key,
+      tasks,
+      fetch: deps.fetch,
+      onGrant: (type, grant) =>
+        tell(type === 'narrowed' ? tokenClaimsChangeOf(grant, clock.now()) : null),
+      inForce: (a) => signals.standing({ agent: a.agent, taskId: a.taskId, chain: [a.agent] }),
+      approvals: (onChange) =>
+        new ApprovalService(store, clock, {
+          issuer: config.issuer,
+          ttlSeconds: config.approvalTtl,
+          onChange,
+        }),
+    });
+    const secrets = new SecretStore(store, new Envelope(master.key), clock, (change) =>
+      tell(secretCredentialChangeOf(change)),
+    );
+    const broker = new CredentialBroker({
+      secrets,
+      keys,
+      clock,
+      issuer: config.issuer,
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    });
     tasks.onFinish((taskId) => broker.forgetTask(taskId));
-    const exchange: ExchangeDeps = { store, clock, keys, svids, ownTokens, revocations, issuer: config.issuer, trustDomain: config.trustDomain, taskTokenMaxTtlSeconds: config.taskTokenMaxTtl, dpopRequired: config.dpopRequired,
-      signals: { purposes: signals.config.purposes, refuseAtRisk: signals.config.refuseTokensAtRisk, standing: (call) => signals.standing(call) } };
+    const exchange: ExchangeDeps = {
+      store,
+      clock,
+      keys,
+      svids,
+      ownTokens,
+      revocations,
+      issuer: config.issuer,
+      trustDomain: config.trustDomain,
+      taskTokenMaxTtlSeconds: config.taskTokenMaxTtl,
+      dpopRequired: config.dpopRequired,
+      signals: {
+        purposes: signals.config.purposes,
+        refuseAtRisk: signals.config.refuseTokensAtRisk,
+        standing: (call) => signals.standing(call),
+      },
+    };
     // SSF (docs/ssf.md): each committed revocation becomes a CAEP SET on the streams that asked for it, delivered in the background.
     const ssf = await composeSsf({
-      store, clock, keys, bus: revocationBus, issuer: config.issuer, trustDomain: config.trustDomain, fetch: deps.fetch ?? fetch,
-      queueSize: config.ssfQueueSize, queueTtlSeconds: config.ssfQueueTtl, pushAttempts: config.ssfPushAttempts,
-      receiver: config.ssfReceiverIssuer ? { issuer: config.ssfReceiverIssuer, audience: config.ssfReceiverAudience ?? `${config.issuer}/v1/ssf/receiver`, jwksUrl: config.ssfReceiverJwksUrl, jwks: config.ssfReceiverJwks } : undefined,
-      onProblem: (message, details) => process.emitWarning(message, { code: 'MANDATE_SSF', detail: JSON.stringify(details) }),
+      store,
+      clock,
+      keys,
+      bus: revocationBus,
+      issuer: config.issuer,
+      trustDomain: config.trustDomain,
+      fetch: deps.fetch ?? fetch,
+      queueSize: config.ssfQueueSize,
+      queueTtlSeconds: config.ssfQueueTtl,
+      pushAttempts: config.ssfPushAttempts,
+      receiver: config.ssfReceiverIssuer
+        ? {
+            issuer: config.ssfReceiverIssuer,
+            audience: config.ssfReceiverAudience ?? `${config.issuer}/v1/ssf/receiver`,
+            jwksUrl: config.ssfReceiverJwksUrl,
+            jwks: config.ssfReceiverJwks,
+          }
+        : undefined,
+      onProblem: (message, details) =>
+        process.emitWarning(message, { code: 'MANDATE_SSF', detail: JSON.stringify(details) }),
     });
     ssfRef.current = ssf;
     // Now that risk changes reach the streams: tell the falls of signals that expired while Mandate was down.
@@ -271,7 +395,11 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       approvals,
       delegation,
       signals,
-      endpoints: { token: `${config.issuer}/oauth/token`, introspection: `${config.issuer}/oauth/introspect`, revocation: `${config.issuer}/oauth/revoke` },
+      endpoints: {
+        token: `${config.issuer}/oauth/token`,
+        introspection: `${config.issuer}/oauth/introspect`,
+        revocation: `${config.issuer}/oauth/revoke`,
+      },
       config,
       clock,
       store,
@@ -302,9 +430,22 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       },
     };
     // After the rest is composed: the gateway lists its upstreams' tools into the catalog and reads services (approvals, broker) from `mandate` at each call.
-    if (config.gateway) mandate.gateway = await McpGateway.start({ issuer: config.issuer, dpopRequired: config.dpopRequired, gateway: config.gateway }, mandate);
+    if (config.gateway)
+      mandate.gateway = await McpGateway.start(
+        { issuer: config.issuer, dpopRequired: config.dpopRequired, gateway: config.gateway },
+        mandate,
+      );
     // The proxy's routes go into the catalog as tools `<service>/<tool>`; a service may not share its name with a gateway upstream.
-    if (config.proxy) mandate.proxy = await HttpProxy.start({ issuer: config.issuer, dpopRequired: config.dpopRequired, proxy: config.proxy, reservedNames: config.gateway?.upstreams.map((u) => u.name) ?? [] }, mandate);
+    if (config.proxy)
+      mandate.proxy = await HttpProxy.start(
+        {
+          issuer: config.issuer,
+          dpopRequired: config.dpopRequired,
+          proxy: config.proxy,
+          reservedNames: config.gateway?.upstreams.map((u) => u.name) ?? [],
+        },
+        mandate,
+      );
     // A crash leaves the events since the last checkpoint unsealed: sealing them at every start means
     // repeated crashes still leave signed checkpoints. A broken chain is reported, not fatal.
     await checkpointer.checkpoint().catch((err: unknown) => {
@@ -324,10 +465,21 @@ async function bindTrustDomain(store: Store, config: Config): Promise<void> {
   const bound = await store.read.meta.get('trust_domain');
   if (bound === config.trustDomain) return;
   if (bound !== undefined) {
-    throw new MandateError('invalid_config', `invalid configuration: \`trustDomain\` is \`${config.trustDomain}\` but ${config.dataDir} belongs to \`${bound}\`; use --trust-domain ${bound} or another --data-dir`, { key: 'trustDomain' });
+    throw new MandateError(
+      'invalid_config',
+      `invalid configuration: \`trustDomain\` is \`${config.trustDomain}\` but ${config.dataDir} belongs to \`${bound}\`; use --trust-domain ${bound} or another --data-dir`,
+      { key: 'trustDomain' },
+    );
   }
   await store.transaction(async (tx) => {
     await tx.meta.set('trust_domain', config.trustDomain);
-    await tx.audit.append({ actor: 'system', action: 'trust_domain.create', target: `spiffe://${config.trustDomain}`, outcome: 'success', requestId: null, details: { issuer: config.issuer } });
+    await tx.audit.append({
+      actor: 'system',
+      action: 'trust_domain.create',
+      target: `spiffe://${config.trustDomain}`,
+      outcome: 'success',
+      requestId: null,
+      details: { issuer: config.issuer },
+    });
   });
 }

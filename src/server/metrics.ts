@@ -29,29 +29,37 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
-  #ssf: () => Map<string, { queued: number; droppedRisk: number; droppedOther: number; coalesced: number }> = () => new Map();
+  #ssf: () => Map<
+    string,
+    { queued: number; droppedRisk: number; droppedOther: number; coalesced: number }
+  > = () => new Map();
   readonly ssfQueued = new Gauge({
     name: 'mandate_ssf_queue_sets',
-    help: 'SETs waiting in each SSF stream\'s queue',
+    help: "SETs waiting in each SSF stream's queue",
     labelNames: ['stream'] as const,
     registers: [this.registry],
     collect: () => this.#collectSsf(),
   });
   readonly ssfDropped = new Gauge({
     name: 'mandate_ssf_queue_dropped_sets',
-    help: 'SETs each SSF stream\'s queue dropped for room since start, by kind (risk: risk-level-change; other: revocations and credential changes, only when no risk change was left)',
+    help: "SETs each SSF stream's queue dropped for room since start, by kind (risk: risk-level-change; other: revocations and credential changes, only when no risk change was left)",
     labelNames: ['stream', 'kind'] as const,
     registers: [this.registry],
   });
   readonly ssfCoalesced = new Gauge({
     name: 'mandate_ssf_queue_coalesced_sets',
-    help: 'Risk changes each SSF stream\'s queue replaced with a later change of the same subject since start',
+    help: "Risk changes each SSF stream's queue replaced with a later change of the same subject since start",
     labelNames: ['stream'] as const,
     registers: [this.registry],
   });
 
   /** Where the SSF queue gauges read each stream's queue pressure at each scrape. */
-  ssfQueues(read: () => Map<string, { queued: number; droppedRisk: number; droppedOther: number; coalesced: number }>): void {
+  ssfQueues(
+    read: () => Map<
+      string,
+      { queued: number; droppedRisk: number; droppedOther: number; coalesced: number }
+    >,
+  ): void {
     this.#ssf = read;
   }
 

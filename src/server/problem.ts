@@ -50,35 +50,83 @@ function normalize(err: unknown): MandateError {
   const e = err as { statusCode?: number; code?: string; message?: string; validation?: unknown };
   // Fastify's own client errors (bad JSON, body too large, wrong content type).
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new MandateError('invalid_request', 'request body is too large');
-    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new MandateError('invalid_request', 'unsupported content type; send application/json');
-    if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new MandateError('invalid_request', 'request body is empty; send a JSON object');
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return new MandateError('invalid_request', 'request body is too large');
+    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      return new MandateError('invalid_request', 'unsupported content type; send application/json');
+    if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
+      return new MandateError('invalid_request', 'request body is empty; send a JSON object');
     return new MandateError('invalid_request', `request body is not valid json`);
   }
   return new MandateError('internal', 'internal error; the request id is in the server log');
 }
 
-export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: unknown): FastifyReply {
+export function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  err: unknown,
+): FastifyReply {
   const problem = toProblem(err, String(request.id));
-  if (problem.code === 'unauthorized') reply.header('www-authenticate', 'Bearer realm="mandate-admin"');
+  if (problem.code === 'unauthorized')
+    reply.header('www-authenticate', 'Bearer realm="mandate-admin"');
   // RFC 9449 §9: the nonce travels in the DPoP-Nonce header at resource endpoints too.
-  if (problem.code === 'use_dpop_nonce' && typeof problem.nonce === 'string') reply.header('dpop-nonce', problem.nonce);
+  if (problem.code === 'use_dpop_nonce' && typeof problem.nonce === 'string')
+    reply.header('dpop-nonce', problem.nonce);
   return reply.status(problem.status).type('application/problem+json').send(problem);
 }
 
-const OAUTH_CODES = new Set(['invalid_request', 'invalid_client', 'invalid_grant', 'invalid_scope', 'invalid_target', 'unauthorized_client', 'unsupported_grant_type', 'unsupported_token_type', 'invalid_dpop_proof', 'use_dpop_nonce', 'invalid_token']);
+const OAUTH_CODES = new Set([
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'invalid_scope',
+  'invalid_target',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'unsupported_token_type',
+  'invalid_dpop_proof',
+  'use_dpop_nonce',
+  'invalid_token',
+]);
 
 /** RFC 6749 §5.2 error response for the OAuth endpoints. */
-export function sendOAuthError(reply: FastifyReply, request: FastifyRequest, err: unknown): FastifyReply {
+export function sendOAuthError(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  err: unknown,
+): FastifyReply {
   const e = normalize(err);
   const override = typeof e.details?.oauthError === 'string' ? e.details.oauthError : undefined;
-  let error = override ?? (OAUTH_CODES.has(e.code) ? e.code : e.code === 'unavailable' ? 'temporarily_unavailable' : e.code === 'internal' ? 'server_error' : 'invalid_request');
+  let error =
+    override ??
+    (OAUTH_CODES.has(e.code)
+      ? e.code
+      : e.code === 'unavailable'
+        ? 'temporarily_unavailable'
+        : e.code === 'internal'
+          ? 'server_error'
+          : 'invalid_request');
   if (e.code === 'unauthorized' || e.code === 'forbidden') error = 'invalid_client';
-  const status = error === 'invalid_client' || error === 'invalid_token' ? 401 : error === 'server_error' ? 500 : error === 'temporarily_unavailable' ? 503 : 400;
-  if (e.code === 'use_dpop_nonce' && typeof e.details?.nonce === 'string') reply.header('dpop-nonce', e.details.nonce);
+  const status =
+    error === 'invalid_client' || error === 'invalid_token'
+      ? 401
+      : error === 'server_error'
+        ? 500
+        : error === 'temporarily_unavailable'
+          ? 503
+          : 400;
+  if (e.code === 'use_dpop_nonce' && typeof e.details?.nonce === 'string')
+    reply.header('dpop-nonce', e.details.nonce);
   if (status === 503) reply.header('retry-after', '1');
   // RFC 6750 §3: a rejected bearer credential is answered with a challenge.
-  if (error === 'invalid_token') reply.header('www-authenticate', `Bearer error="invalid_token", error_description=${quotedDescription(e.message)}`);
+  if (error === 'invalid_token')
+    reply.header(
+      'www-authenticate',
+      `Bearer error="invalid_token", error_description=${quotedDescription(e.message)}`,
+    );
   reply.header('pragma', 'no-cache');
-  return reply.status(status).type('application/json').send({ error, error_description: e.message, request_id: String(request.id) });
+  return reply
+    .status(status)
+    .type('application/json')
+    .send({ error, error_description: e.message, request_id: String(request.id) });
 }

@@ -61,7 +61,11 @@ export class Retention {
     const deleted: RetentionRun['deleted'] = {};
     for (const kind of PRUNABLE_KINDS) {
       // The replay cache protects only until its own expiry; it needs no tolerance.
-      const n = await this.#drain((limit) => this.store.transaction((tx) => tx.retention.prune(kind, kind === 'replay' ? now : before, limit)));
+      const n = await this.#drain((limit) =>
+        this.store.transaction((tx) =>
+          tx.retention.prune(kind, kind === 'replay' ? now : before, limit),
+        ),
+      );
       if (n) deleted[kind] = n;
     }
     const archived: string[] = [];
@@ -74,20 +78,43 @@ export class Retention {
       mark = await archiveMark(this.store.read, this.options.dataDir);
       if (mark) {
         const seq = mark.seq;
-        const n = await this.#drain((limit) => this.store.transaction((tx) => tx.retention.pruneAudit(seq, limit)));
+        const n = await this.#drain((limit) =>
+          this.store.transaction((tx) => tx.retention.pruneAudit(seq, limit)),
+        );
         if (n) deleted.audit_events = n;
       }
     } catch (err) {
       // The run fails (its caller logs it once); what it did before is audited with why it stopped.
       const error = err instanceof Error ? err.message : 'unknown';
       await this.store
-        .transaction((tx) => tx.audit.append({ actor: 'system', action: 'retention.prune', target: 'store', outcome: 'failure', requestId: null, details: { deleted, archived, before: new Date(before).toISOString(), error } }))
+        .transaction((tx) =>
+          tx.audit.append({
+            actor: 'system',
+            action: 'retention.prune',
+            target: 'store',
+            outcome: 'failure',
+            requestId: null,
+            details: { deleted, archived, before: new Date(before).toISOString(), error },
+          }),
+        )
         .catch(() => undefined);
       throw err;
     }
     if (Object.keys(deleted).length || archived.length) {
       await this.store.transaction((tx) =>
-        tx.audit.append({ actor: 'system', action: 'retention.prune', target: 'store', outcome: 'success', requestId: null, details: { deleted, archived, before: new Date(before).toISOString(), ...(mark ? { audit_archived_through: mark.seq } : {}) } }),
+        tx.audit.append({
+          actor: 'system',
+          action: 'retention.prune',
+          target: 'store',
+          outcome: 'success',
+          requestId: null,
+          details: {
+            deleted,
+            archived,
+            before: new Date(before).toISOString(),
+            ...(mark ? { audit_archived_through: mark.seq } : {}),
+          },
+        }),
       );
     }
     return { deleted, archived };

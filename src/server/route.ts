@@ -63,6 +63,8 @@ export interface RouteDef<B = unknown, Q = unknown, P = unknown> {
 }
 
 /** Declares a route; the schemas type the handler's input. */
-export function route<B = undefined, Q = undefined, P = undefined>(def: RouteDef<B, Q, P>): RouteDef {
+export function route<B = undefined, Q = undefined, P = undefined>(
+  def: RouteDef<B, Q, P>,
+): RouteDef {
   return def as unknown as RouteDef;
 }

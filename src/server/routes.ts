@@ -1,4 +1,11 @@
-import { listAgents, registerAgent, resumeAgent, retireAgent, showAgent, suspendAgent } from './handlers/agents.js';
+import {
+  listAgents,
+  registerAgent,
+  resumeAgent,
+  retireAgent,
+  showAgent,
+  suspendAgent,
+} from './handlers/agents.js';
 import { attest, createJoinTokenRoute, renewJwtSvid } from './handlers/attestation.js';
 import { checkpointAudit, exportAudit, verifyAudit } from './handlers/audit.js';
 import { healthz, readyz } from './handlers/health.js';
@@ -7,23 +14,91 @@ import { listKeys, rotateKeys } from './handlers/keys.js';
 import { authorizationServerMetadata, jwks, spiffeBundle } from './handlers/well-known.js';
 import { metrics, openapi } from './handlers/operations.js';
 import type { RouteDef } from './route.js';
-import { activatePolicySet, clearShadowPolicySet, createPolicySet, diffPolicySets, listPolicySets, listShadowDisagreements, replayPolicies, rollbackPolicySet, setShadowPolicySet, showPolicySet, validatePolicies } from './handlers/policies.js';
-import { accessEvaluation, accessEvaluations, authorize, authzenConfiguration, annotateTool, listTools, putServerTools } from './handlers/authorize.js';
+import {
+  activatePolicySet,
+  clearShadowPolicySet,
+  createPolicySet,
+  diffPolicySets,
+  listPolicySets,
+  listShadowDisagreements,
+  replayPolicies,
+  rollbackPolicySet,
+  setShadowPolicySet,
+  showPolicySet,
+  validatePolicies,
+} from './handlers/policies.js';
+import {
+  accessEvaluation,
+  accessEvaluations,
+  authorize,
+  authzenConfiguration,
+  annotateTool,
+  listTools,
+  putServerTools,
+} from './handlers/authorize.js';
 import { selfAuthorize } from './handlers/self-authorize.js';
 import { introspection, revocation, token } from './handlers/oauth.js';
-import { approvalStatus, approveApproval, denyApproval, listApprovals, showApproval } from './handlers/approvals.js';
+import {
+  approvalStatus,
+  approveApproval,
+  denyApproval,
+  listApprovals,
+  showApproval,
+} from './handlers/approvals.js';
 import { endTask, listTasks, showTask } from './handlers/tasks.js';
 import { mcpDelete, mcpGet, mcpPost, mcpProtectedResource } from './handlers/gateway.js';
-import { proxyDelete, proxyGet, proxyPatch, proxyPost, proxyProtectedResource, proxyPut } from './handlers/proxy.js';
-import { addTrustRule, createGrant, deleteFederatedDomain, deleteTrustRule, listFederatedDomains, listGrants, listTrustRules, narrowGrant, putFederatedDomain, revokeGrant } from './handlers/delegation.js';
-import { approveGrantRequest, createGrantRequest, denyGrantRequest, grantRequestStatus, listGrantRequests, showGrantRequest } from './handlers/grant-requests.js';
+import {
+  proxyDelete,
+  proxyGet,
+  proxyPatch,
+  proxyPost,
+  proxyProtectedResource,
+  proxyPut,
+} from './handlers/proxy.js';
+import {
+  addTrustRule,
+  createGrant,
+  deleteFederatedDomain,
+  deleteTrustRule,
+  listFederatedDomains,
+  listGrants,
+  listTrustRules,
+  narrowGrant,
+  putFederatedDomain,
+  revokeGrant,
+} from './handlers/delegation.js';
+import {
+  approveGrantRequest,
+  createGrantRequest,
+  denyGrantRequest,
+  grantRequestStatus,
+  listGrantRequests,
+  showGrantRequest,
+} from './handlers/grant-requests.js';
 import { callback, localSignIn, login, logout } from './handlers/human-auth.js';
 import { inbox, inboxAct, inboxHtml } from './handlers/inbox.js';
-import { deleteSecret, disableSecret, enableSecret, listSecrets, putSecret, showSecret } from './handlers/secrets.js';
+import {
+  deleteSecret,
+  disableSecret,
+  enableSecret,
+  listSecrets,
+  putSecret,
+  showSecret,
+} from './handlers/secrets.js';
 import { listSignals, postSignal } from './handlers/signals.js';
 import { events } from './handlers/events.js';
 import { revokeApproval, revokeKey } from './handlers/revocations.js';
-import { createStream, deleteStream, readStream, readStreamStatus, replaceStream, ssfConfiguration, updateStream, updateStreamStatus, verifyStream } from './handlers/ssf.js';
+import {
+  createStream,
+  deleteStream,
+  readStream,
+  readStreamStatus,
+  replaceStream,
+  ssfConfiguration,
+  updateStream,
+  updateStreamStatus,
+  verifyStream,
+} from './handlers/ssf.js';
 import { pollStream } from './handlers/ssf-poll.js';
 import { receiveSet } from './handlers/ssf-receiver.js';
 

@@ -15,10 +15,16 @@ export interface RunningServer {
 }
 
 /** Composes Mandate, starts HTTP, and runs the periodic jobs (audit checkpoints, cleanup). */
-export async function startServer(config: Config, deps: MandateDeps & HttpServerOptions = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  deps: MandateDeps & HttpServerOptions = {},
+): Promise<RunningServer> {
   // Port 0 with an issuer naming port 0 (the default issuer of `--port 0`): the issuer must name
   // the port the system picks, and everything composed below captures the issuer, so bind first.
-  const reserved = config.port === 0 && new URL(config.issuer).port === '0' ? await reservePort(config.host) : undefined;
+  const reserved =
+    config.port === 0 && new URL(config.issuer).port === '0'
+      ? await reservePort(config.host)
+      : undefined;
   if (reserved) {
     const issuer = new URL(config.issuer);
     issuer.port = String(reserved.port);
@@ -34,7 +40,14 @@ export async function startServer(config: Config, deps: MandateDeps & HttpServer
   const app = buildHttpServer(mandate, deps);
   try {
     // The reserved socket is handed over (net.Server#listen takes a handle), so no other process can take the port in between.
-    await app.listen(reserved ? ({ host: config.host, port: 0, handle: reserved.handle } as { host: string; port: number }) : { host: config.host, port: config.port });
+    await app.listen(
+      reserved
+        ? ({ host: config.host, port: 0, handle: reserved.handle } as {
+            host: string;
+            port: number;
+          })
+        : { host: config.host, port: config.port },
+    );
   } catch (cause) {
     reserved?.server.close();
     await mandate.close();
@@ -46,11 +59,15 @@ export async function startServer(config: Config, deps: MandateDeps & HttpServer
 
   // On the injected clock, so that tests run these jobs by advancing it.
   const stopHousekeeping = every(mandate.clock, config.auditCheckpointInterval * 1000, () => {
-    void housekeeping(mandate, app.log).catch((err: unknown) => app.log.error({ err }, 'housekeeping failed'));
+    void housekeeping(mandate, app.log).catch((err: unknown) =>
+      app.log.error({ err }, 'housekeeping failed'),
+    );
   });
   // Retention runs on its own period, off the request path; each transaction is one bounded batch.
   const stopRetention = every(mandate.clock, config.retentionInterval * 1000, () => {
-    void mandate.retention.run().catch((err: unknown) => app.log.error({ err }, 'retention failed'));
+    void mandate.retention
+      .run()
+      .catch((err: unknown) => app.log.error({ err }, 'retention failed'));
   });
 
   let closing: Promise<void> | undefined;
@@ -72,8 +89,20 @@ export async function startServer(config: Config, deps: MandateDeps & HttpServer
 
 function listenError(cause: unknown, port: number): unknown {
   const code = (cause as { code?: string }).code;
-  if (code === 'EADDRINUSE') return new MandateError('invalid_config', `port ${port} is in use; pick another with --port or MANDATE_PORT`, { key: 'port' }, { cause });
-  if (code === 'EACCES') return new MandateError('invalid_config', `not allowed to listen on port ${port}; use a port above 1023`, { key: 'port' }, { cause });
+  if (code === 'EADDRINUSE')
+    return new MandateError(
+      'invalid_config',
+      `port ${port} is in use; pick another with --port or MANDATE_PORT`,
+      { key: 'port' },
+      { cause },
+    );
+  if (code === 'EACCES')
+    return new MandateError(
+      'invalid_config',
+      `not allowed to listen on port ${port}; use a port above 1023`,
+      { key: 'port' },
+      { cause },
+    );
   return cause;
 }
 
@@ -86,7 +115,8 @@ function reservePort(host: string): Promise<{ port: number; handle: object; serv
       const address = server.address();
       // `_handle` is the listening socket that net.Server#listen({ handle }) accepts (documented: "anything with an underlying _handle member").
       const handle = (server as unknown as { _handle: object | null })._handle;
-      if (typeof address !== 'object' || !address || !handle) return reject(new Error('the reserved port has no address'));
+      if (typeof address !== 'object' || !address || !handle)
+        return reject(new Error('the reserved port has no address'));
       resolve({ port: address.port, handle, server });
     });
   });
@@ -102,7 +132,11 @@ async function housekeeping(mandate: Mandate, log: FastifyInstance['log']): Prom
   if (sealed !== null) {
     // Anchor the checkpoint outside the database too: shipped logs keep it if the file is rewritten.
     const cp = (await mandate.store.read.audit.checkpoints()).at(-1);
-    if (cp) log.info({ auditCheckpoint: { seq: cp.seq, hash: cp.hash, signature: cp.signature } }, 'audit checkpoint');
+    if (cp)
+      log.info(
+        { auditCheckpoint: { seq: cp.seq, hash: cp.hash, signature: cp.signature } },
+        'audit checkpoint',
+      );
   }
   await mandate.bundle.current();
   await mandate.tasks.expireDue();

@@ -26,17 +26,26 @@ test('a branch from an older version gets its own log', () => {
 
 test('every version behaves like an immutable insertion-ordered set', () => {
   fc.assert(
-    fc.property(fc.array(fc.tuple(fc.nat(), fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'))), (ops) => {
-      const versions: { set: AppendOnlySet; model: string[] }[] = [{ set: AppendOnlySet.empty(), model: [] }];
-      for (const [pick, value] of ops) {
-        const from = versions[pick % versions.length]!;
-        versions.push({ set: from.set.with(value), model: from.model.includes(value) ? from.model : [...from.model, value] });
-      }
-      for (const { set, model } of versions) {
-        assert.deepEqual(set.values(), model);
-        assert.equal(set.size, model.length);
-        for (const v of ['a', 'b', 'c', 'd', 'e', 'f']) assert.equal(set.has(v), model.includes(v));
-      }
-    }),
+    fc.property(
+      fc.array(fc.tuple(fc.nat(), fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'))),
+      (ops) => {
+        const versions: { set: AppendOnlySet; model: string[] }[] = [
+          { set: AppendOnlySet.empty(), model: [] },
+        ];
+        for (const [pick, value] of ops) {
+          const from = versions[pick % versions.length]!;
+          versions.push({
+            set: from.set.with(value),
+            model: from.model.includes(value) ? from.model : [...from.model, value],
+          });
+        }
+        for (const { set, model } of versions) {
+          assert.deepEqual(set.values(), model);
+          assert.equal(set.size, model.length);
+          for (const v of ['a', 'b', 'c', 'd', 'e', 'f'])
+            assert.equal(set.has(v), model.includes(v));
+        }
+      },
+    ),
   );
 });

@@ -1,4 +1,9 @@
-import { RESPONSES, type ResponseName, type ResponseRule, type SignalsConfig } from './signal-config.js';
+import {
+  RESPONSES,
+  type ResponseName,
+  type ResponseRule,
+  type SignalsConfig,
+} from './signal-config.js';
 
 /**
  * The graduated response to a signal. Three sources add up, none can take a response away:
@@ -19,7 +24,11 @@ export interface SignalFacts {
 }
 
 /** True when `rule` applies to a signal of `kind` about an agent with these labels. */
-export function ruleMatches(rule: ResponseRule, signal: SignalFacts, labels: readonly string[]): boolean {
+export function ruleMatches(
+  rule: ResponseRule,
+  signal: SignalFacts,
+  labels: readonly string[],
+): boolean {
   if (rule.kind !== '*' && rule.kind !== signal.kind) return false;
   if (rule.agent !== undefined && rule.agent !== signal.agent) return false;
   if (rule.label !== undefined && !labels.includes(rule.label)) return false;
@@ -32,12 +41,18 @@ export function ruleMatches(rule: ResponseRule, signal: SignalFacts, labels: rea
  *
  * @example planResponses({ kind: 'prompt_injection', risk: 75, agent: null }, [], DEFAULT_SIGNALS) // ['require_approval', 'read_only']
  */
-export function planResponses(signal: SignalFacts, labels: readonly string[], config: Pick<SignalsConfig, 'ladder' | 'rules'>, detectorResponses: readonly ResponseName[] = []): ResponseName[] {
+export function planResponses(
+  signal: SignalFacts,
+  labels: readonly string[],
+  config: Pick<SignalsConfig, 'ladder' | 'rules'>,
+  detectorResponses: readonly ResponseName[] = [],
+): ResponseName[] {
   const out = new Set<ResponseName>(detectorResponses);
   for (const r of RESPONSES) {
     const at = config.ladder[r];
     if (at !== null && signal.risk >= at) out.add(r);
   }
-  for (const rule of config.rules) if (ruleMatches(rule, signal, labels)) for (const r of rule.responses) out.add(r);
+  for (const rule of config.rules)
+    if (ruleMatches(rule, signal, labels)) for (const r of rule.responses) out.add(r);
   return RESPONSES.filter((r) => out.has(r));
 }

@@ -1,7 +1,12 @@
 import type { TaskSessionRecord } from '../core/store/index.js';
 import { CLASSIFICATIONS, classificationRank } from '../policy/classification.js';
 import { AppendOnlySet } from './append-only-set.js';
-import { emptySession, MAX_WINDOW_CALLS, RECENT_TOOLS_LIMIT, type SessionState } from './session-state.js';
+import {
+  emptySession,
+  MAX_WINDOW_CALLS,
+  RECENT_TOOLS_LIMIT,
+  type SessionState,
+} from './session-state.js';
 
 /**
  * A session state as the store keeps it, and back. What is read back is checked as strictly as
@@ -10,7 +15,9 @@ import { emptySession, MAX_WINDOW_CALLS, RECENT_TOOLS_LIMIT, type SessionState }
  */
 
 /** The classification a task whose session cannot be read counts as having seen: the highest there is. */
-export const FAIL_CLOSED_CLASSIFICATION = CLASSIFICATIONS[CLASSIFICATIONS.length - 1] as (typeof CLASSIFICATIONS)[number];
+export const FAIL_CLOSED_CLASSIFICATION = CLASSIFICATIONS[
+  CLASSIFICATIONS.length - 1
+] as (typeof CLASSIFICATIONS)[number];
 
 /**
  * The stand-in for a session that cannot be read: tainted at the top classification, since
@@ -19,7 +26,11 @@ export const FAIL_CLOSED_CLASSIFICATION = CLASSIFICATIONS[CLASSIFICATIONS.length
  * @example failClosedSession('t').highestClassification // 'restricted'
  */
 export function failClosedSession(taskId: string): SessionState {
-  return Object.freeze({ ...emptySession(taskId), highestClassification: FAIL_CLOSED_CLASSIFICATION, highestClassificationRank: classificationRank(FAIL_CLOSED_CLASSIFICATION) });
+  return Object.freeze({
+    ...emptySession(taskId),
+    highestClassification: FAIL_CLOSED_CLASSIFICATION,
+    highestClassificationRank: classificationRank(FAIL_CLOSED_CLASSIFICATION),
+  });
 }
 
 /** The record to store for `state` (its `last` decision is not kept: detectors react to live calls only). */
@@ -41,10 +52,12 @@ export function sessionRecord(state: SessionState, updatedAt: number): TaskSessi
   };
 }
 
-const damaged = (taskId: string, field: string): Error => new Error(`stored session of task \`${taskId.slice(0, 64)}\` has an invalid \`${field}\``);
+const damaged = (taskId: string, field: string): Error =>
+  new Error(`stored session of task \`${taskId.slice(0, 64)}\` has an invalid \`${field}\``);
 
 function strings(taskId: string, field: string, v: unknown, max = Infinity): string[] {
-  if (!Array.isArray(v) || v.length > max || !v.every((x) => typeof x === 'string')) throw damaged(taskId, field);
+  if (!Array.isArray(v) || v.length > max || !v.every((x) => typeof x === 'string'))
+    throw damaged(taskId, field);
   return v as string[];
 }
 
@@ -71,13 +84,21 @@ export function sessionFromRecord(record: TaskSessionRecord): SessionState {
   } catch {
     throw damaged(id, 'highestClassification');
   }
-  const toSet = (values: string[]): AppendOnlySet => values.reduce((s, v) => s.with(v), AppendOnlySet.empty());
+  const toSet = (values: string[]): AppendOnlySet =>
+    values.reduce((s, v) => s.with(v), AppendOnlySet.empty());
   const window = record.callsInWindow as unknown;
-  if (!Array.isArray(window) || window.length > MAX_WINDOW_CALLS || !window.every((t) => typeof t === 'number' && Number.isFinite(t))) throw damaged(id, 'callsInWindow');
+  if (
+    !Array.isArray(window) ||
+    window.length > MAX_WINDOW_CALLS ||
+    !window.every((t) => typeof t === 'number' && Number.isFinite(t))
+  )
+    throw damaged(id, 'callsInWindow');
   return Object.freeze({
     taskId: id,
     toolsCalled: toSet(strings(id, 'toolsCalled', record.toolsCalled)),
-    recentTools: Object.freeze([...strings(id, 'recentTools', record.recentTools, RECENT_TOOLS_LIMIT)]),
+    recentTools: Object.freeze([
+      ...strings(id, 'recentTools', record.recentTools, RECENT_TOOLS_LIMIT),
+    ]),
     highestClassification: record.highestClassification as SessionState['highestClassification'],
     highestClassificationRank: rank,
     externalDestinations: toSet(strings(id, 'externalDestinations', record.externalDestinations)),

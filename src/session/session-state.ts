@@ -111,7 +111,9 @@ function slide(window: readonly number[], at: number, now: number): readonly num
     while (i > 0 && (kept[i - 1] as number) > at) i--;
     kept.splice(i, 0, at);
   }
-  return Object.freeze(kept.length > MAX_WINDOW_CALLS ? kept.slice(kept.length - MAX_WINDOW_CALLS) : kept);
+  return Object.freeze(
+    kept.length > MAX_WINDOW_CALLS ? kept.slice(kept.length - MAX_WINDOW_CALLS) : kept,
+  );
 }
 
 /**
@@ -135,7 +137,10 @@ export function recordDecision(state: SessionState, decision: DecisionRecord): S
   const newExternalDestinations: string[] = [];
   if (allowed) {
     toolsCalled = toolsCalled.with(toolId);
-    recentTools = Object.freeze([...recentTools.slice(recentTools.length >= RECENT_TOOLS_LIMIT ? 1 : 0), toolId]);
+    recentTools = Object.freeze([
+      ...recentTools.slice(recentTools.length >= RECENT_TOOLS_LIMIT ? 1 : 0),
+      toolId,
+    ]);
     for (const d of decision.destinations) {
       if (!d.external) continue;
       if (!externalDestinations.has(d.host)) newExternalDestinations.push(d.host);
@@ -163,7 +168,13 @@ export function recordDecision(state: SessionState, decision: DecisionRecord): S
     callCount: state.callCount + 1,
     callsInWindow: slide(state.callsInWindow, at, now),
     lastAt: now,
-    last: Object.freeze({ toolId, outcome, at, newExternalDestinations: Object.freeze(newExternalDestinations), previousClassificationRank: state.highestClassificationRank }),
+    last: Object.freeze({
+      toolId,
+      outcome,
+      at,
+      newExternalDestinations: Object.freeze(newExternalDestinations),
+      previousClassificationRank: state.highestClassificationRank,
+    }),
   });
 }
 

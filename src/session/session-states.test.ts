@@ -15,21 +15,61 @@ import { emptySession, recordDecision } from './session-state.js';
 import { SessionStates } from './session-states.js';
 
 const ALPHA = 'spiffe://example.org/agent/alpha';
-const token = (taskId: string): VerifiedTaskToken => ({ subject: ALPHA, actors: [], actor: ALPHA, depth: 0, onBehalfOf: null, taskId, scopes: ['tool:docs/*', 'tool:mail/send'] });
+const token = (taskId: string): VerifiedTaskToken => ({
+  subject: ALPHA,
+  actors: [],
+  actor: ALPHA,
+  depth: 0,
+  onBehalfOf: null,
+  taskId,
+  scopes: ['tool:docs/*', 'tool:mail/send'],
+});
 const SEND = { to: 'drop@attacker.example' };
 
 function catalog(): ToolCatalog {
   const c = new ToolCatalog();
   const s = { type: 'object' as const, properties: {} };
-  c.upsertServerTools('docs', [{ name: 'read', inputSchema: s }, { name: 'secret', inputSchema: s }], {
-    read: { sideEffect: 'read', classification: 'public', destinations: [] },
-    secret: { sideEffect: 'read', classification: 'confidential', destinations: [] },
-  });
-  c.upsertServerTools('mail', [{ name: 'send', inputSchema: { type: 'object', properties: { to: { type: 'string' } } } }], { send: { sideEffect: 'write', classification: 'public', extractors: [{ path: 'to', kind: 'email' }] } });
+  c.upsertServerTools(
+    'docs',
+    [
+      { name: 'read', inputSchema: s },
+      { name: 'secret', inputSchema: s },
+    ],
+    {
+      read: { sideEffect: 'read', classification: 'public', destinations: [] },
+      secret: { sideEffect: 'read', classification: 'confidential', destinations: [] },
+    },
+  );
+  c.upsertServerTools(
+    'mail',
+    [{ name: 'send', inputSchema: { type: 'object', properties: { to: { type: 'string' } } } }],
+    {
+      send: {
+        sideEffect: 'write',
+        classification: 'public',
+        extractors: [{ path: 'to', kind: 'email' }],
+      },
+    },
+  );
   return c;
 }
 
-const task = (id: string): TaskRecord => ({ id, agent: ALPHA, subject: ALPHA, purpose: 'p', scopes: [], authorizationDetails: [], audience: ['https://gw.example'], grantId: null, status: 'active', createdAt: 1, expiresAt: 9e15, endedAt: null, endedBy: null, rootJti: `jti-${id}` });
+const task = (id: string): TaskRecord => ({
+  id,
+  agent: ALPHA,
+  subject: ALPHA,
+  purpose: 'p',
+  scopes: [],
+  authorizationDetails: [],
+  audience: ['https://gw.example'],
+  grantId: null,
+  status: 'active',
+  createdAt: 1,
+  expiresAt: 9e15,
+  endedAt: null,
+  endedBy: null,
+  rootJti: `jti-${id}`,
+});
 
 const dir = mkdtempSync(join(tmpdir(), 'mandate-sessions-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,8 +87,19 @@ async function openStore(taskIds: string[]): Promise<{ store: SqliteStore; path:
 describe('SessionStates', () => {
   const point = createDefaultDecisionPoint();
   const service = (store: Store | undefined, capacity?: number) => {
-    const sessions = new SessionStates({ ...(store ? { store } : {}), ...(capacity ? { capacity } : {}) });
-    return { sessions, svc: new DecisionService({ catalog: catalog(), decisionPoint: () => point, internalDomains: ['example.org'], sessions }) };
+    const sessions = new SessionStates({
+      ...(store ? { store } : {}),
+      ...(capacity ? { capacity } : {}),
+    });
+    return {
+      sessions,
+      svc: new DecisionService({
+        catalog: catalog(),
+        decisionPoint: () => point,
+        internalDomains: ['example.org'],
+        sessions,
+      }),
+    };
   };
 
   it('10,001 tasks: the one pushed out of a full cache (10,000) comes back tainted', async () => {
@@ -56,20 +107,37 @@ describe('SessionStates', () => {
     const { store } = await openStore(ids);
     try {
       const { sessions, svc } = service(store);
-      assert.equal((await svc.authorize({ principal: token('t0'), toolId: 'docs/secret' })).outcome, 'allow');
+      assert.equal(
+        (await svc.authorize({ principal: token('t0'), toolId: 'docs/secret' })).outcome,
+        'allow',
+      );
       // Concurrently in slices, so that the writes of one slice share a transaction.
       for (let i = 1; i < ids.length; i += 1000) {
         const slice = ids.slice(i, i + 1000);
-        const outcomes = await Promise.all(slice.map(async (id) => (await svc.authorize({ principal: token(id), toolId: 'docs/read' })).outcome));
+        const outcomes = await Promise.all(
+          slice.map(
+            async (id) =>
+              (await svc.authorize({ principal: token(id), toolId: 'docs/read' })).outcome,
+          ),
+        );
         assert.ok(outcomes.every((o) => o === 'allow'));
       }
       assert.equal(sessions.size, 10_000);
       await sessions.flush();
       assert.equal(sessions.get('t0'), undefined, 't0 left memory');
-      const send = await svc.authorize({ principal: token('t0'), toolId: 'mail/send', arguments: SEND });
+      const send = await svc.authorize({
+        principal: token('t0'),
+        toolId: 'mail/send',
+        arguments: SEND,
+      });
       assert.equal(send.outcome, 'deny');
       assert.deepEqual(send.reasons, ['mandate.no-external-after-confidential']);
-      assert.equal((await svc.authorize({ principal: token('t1'), toolId: 'mail/send', arguments: SEND })).outcome, 'allow', 'an evicted clean task is not tainted');
+      assert.equal(
+        (await svc.authorize({ principal: token('t1'), toolId: 'mail/send', arguments: SEND }))
+          .outcome,
+        'allow',
+        'an evicted clean task is not tainted',
+      );
       await sessions.close();
     } finally {
       await store.close();
@@ -80,10 +148,27 @@ describe('SessionStates', () => {
     const { store } = await openStore(['t']);
     try {
       const { svc } = service(store);
-      assert.equal((await svc.authorize({ principal: token('t'), toolId: 'docs/read' })).outcome, 'allow');
-      const broken: Store = { ...store, dialect: store.dialect, ping: () => store.ping(), close: () => store.close(), transaction: (fn) => store.transaction(fn), read: { ...store.read, taskSessions: { get: () => Promise.reject(new Error('disk I/O error')) } } };
+      assert.equal(
+        (await svc.authorize({ principal: token('t'), toolId: 'docs/read' })).outcome,
+        'allow',
+      );
+      const broken: Store = {
+        ...store,
+        dialect: store.dialect,
+        ping: () => store.ping(),
+        close: () => store.close(),
+        transaction: (fn) => store.transaction(fn),
+        read: {
+          ...store.read,
+          taskSessions: { get: () => Promise.reject(new Error('disk I/O error')) },
+        },
+      };
       const { sessions, svc: after } = service(broken);
-      const send = await after.authorize({ principal: token('t'), toolId: 'mail/send', arguments: SEND });
+      const send = await after.authorize({
+        principal: token('t'),
+        toolId: 'mail/send',
+        arguments: SEND,
+      });
       assert.equal(send.outcome, 'deny');
       assert.deepEqual(send.reasons, ['mandate.no-external-after-confidential']);
       assert.equal(sessions.size, 0, 'the stand-in is not cached');
@@ -97,10 +182,24 @@ describe('SessionStates', () => {
   it('a taint that cannot be stored refuses the call (unavailable) instead of answering', async () => {
     const { store } = await openStore(['t']);
     try {
-      const failing: Store = { ...store, dialect: store.dialect, read: store.read, ping: () => store.ping(), close: () => store.close(), transaction: () => Promise.reject(new Error('database is locked')) };
+      const failing: Store = {
+        ...store,
+        dialect: store.dialect,
+        read: store.read,
+        ping: () => store.ping(),
+        close: () => store.close(),
+        transaction: () => Promise.reject(new Error('database is locked')),
+      };
       const { sessions, svc } = service(failing);
-      await assert.rejects(svc.authorize({ principal: token('t'), toolId: 'docs/secret' }), (err: unknown) => err instanceof MandateError && err.code === 'unavailable');
-      assert.equal(sessions.get('t')?.highestClassification, 'confidential', 'kept in memory, to be written later');
+      await assert.rejects(
+        svc.authorize({ principal: token('t'), toolId: 'docs/secret' }),
+        (err: unknown) => err instanceof MandateError && err.code === 'unavailable',
+      );
+      assert.equal(
+        sessions.get('t')?.highestClassification,
+        'confidential',
+        'kept in memory, to be written later',
+      );
       assert.equal(sessions.pending, 1);
     } finally {
       await store.close();
@@ -111,34 +210,65 @@ describe('SessionStates', () => {
     const { store } = await openStore(['t']);
     try {
       let down = true;
-      const flaky: Store = { ...store, dialect: store.dialect, read: store.read, ping: () => store.ping(), close: () => store.close(), transaction: (fn) => (down ? Promise.reject(new Error('database is locked')) : store.transaction(fn)) };
+      const flaky: Store = {
+        ...store,
+        dialect: store.dialect,
+        read: store.read,
+        ping: () => store.ping(),
+        close: () => store.close(),
+        transaction: (fn) =>
+          down ? Promise.reject(new Error('database is locked')) : store.transaction(fn),
+      };
       const { sessions, svc } = service(flaky);
-      await assert.rejects(svc.authorize({ principal: token('t'), toolId: 'docs/secret' }), (err: unknown) => err instanceof MandateError && err.code === 'unavailable');
-      await assert.rejects(svc.authorize({ principal: token('t'), toolId: 'docs/secret' }), (err: unknown) => err instanceof MandateError && err.code === 'unavailable', 'the same call again: its taint is still not stored');
+      await assert.rejects(
+        svc.authorize({ principal: token('t'), toolId: 'docs/secret' }),
+        (err: unknown) => err instanceof MandateError && err.code === 'unavailable',
+      );
+      await assert.rejects(
+        svc.authorize({ principal: token('t'), toolId: 'docs/secret' }),
+        (err: unknown) => err instanceof MandateError && err.code === 'unavailable',
+        'the same call again: its taint is still not stored',
+      );
       down = false;
-      assert.equal((await svc.authorize({ principal: token('t'), toolId: 'docs/secret' })).outcome, 'allow');
+      assert.equal(
+        (await svc.authorize({ principal: token('t'), toolId: 'docs/secret' })).outcome,
+        'allow',
+      );
       assert.equal((await store.read.taskSessions.get('t'))?.highestClassification, 'confidential');
-      assert.equal((await svc.authorize({ principal: token('t'), toolId: 'docs/secret' })).outcome, 'allow');
+      assert.equal(
+        (await svc.authorize({ principal: token('t'), toolId: 'docs/secret' })).outcome,
+        'allow',
+      );
       await sessions.close();
     } finally {
       await store.close();
     }
   });
 
-  it('counters are written on close; a forgotten task\'s row is deleted and a late write does not bring it back', async () => {
+  it("counters are written on close; a forgotten task's row is deleted and a late write does not bring it back", async () => {
     const { store } = await openStore(['a', 'b']);
     try {
       const { sessions, svc } = service(store);
       await svc.authorize({ principal: token('a'), toolId: 'docs/read' });
       await svc.authorize({ principal: token('a'), toolId: 'docs/read' });
-      assert.equal((await store.read.taskSessions.get('a'))?.callCount, 1, 'a repeat call waits for the flush');
+      assert.equal(
+        (await store.read.taskSessions.get('a'))?.callCount,
+        1,
+        'a repeat call waits for the flush',
+      );
       await svc.authorize({ principal: token('b'), toolId: 'docs/secret' });
       svc.forget('b');
       await sessions.close();
       assert.equal((await store.read.taskSessions.get('a'))?.callCount, 2);
       assert.equal(await store.read.taskSessions.get('b'), undefined);
       await store.transaction((tx) => tx.tasks.finish('a', 'ended', 5, 'test'));
-      assert.equal(await store.transaction((tx) => tx.taskSessions.upsert(sessionRecord(emptySession('a'), 6))), false, 'the task ended');
+      assert.equal(
+        await store.transaction((tx) =>
+          tx.taskSessions.upsert(sessionRecord(emptySession('a'), 6)),
+        ),
+        false,
+        'the task ended',
+      );
     } finally {
       await store.close();
     }
@@ -150,10 +280,27 @@ describe('SessionStates', () => {
       const first = service(store);
       await first.svc.authorize({ principal: token('t'), toolId: 'docs/secret' });
       let reads = 0;
-      const counting: Store = { ...store, dialect: store.dialect, ping: () => store.ping(), close: () => store.close(), transaction: (fn) => store.transaction(fn), read: { ...store.read, taskSessions: { get: (id) => (reads++, store.read.taskSessions.get(id)) } } };
+      const counting: Store = {
+        ...store,
+        dialect: store.dialect,
+        ping: () => store.ping(),
+        close: () => store.close(),
+        transaction: (fn) => store.transaction(fn),
+        read: {
+          ...store.read,
+          taskSessions: { get: (id) => (reads++, store.read.taskSessions.get(id)) },
+        },
+      };
       const { sessions, svc } = service(counting);
-      const results = await Promise.all([svc.authorize({ principal: token('t'), toolId: 'docs/read' }), svc.authorize({ principal: token('t'), toolId: 'docs/read' }), svc.authorize({ principal: token('t'), toolId: 'mail/send', arguments: SEND })]);
-      assert.deepEqual(results.map((r) => r.outcome), ['allow', 'allow', 'deny']);
+      const results = await Promise.all([
+        svc.authorize({ principal: token('t'), toolId: 'docs/read' }),
+        svc.authorize({ principal: token('t'), toolId: 'docs/read' }),
+        svc.authorize({ principal: token('t'), toolId: 'mail/send', arguments: SEND }),
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.outcome),
+        ['allow', 'allow', 'deny'],
+      );
       assert.equal(reads, 1);
       assert.equal(sessions.get('t')?.callCount, 4);
       await sessions.close();
@@ -166,15 +313,29 @@ describe('SessionStates', () => {
     const { store } = await openStore(['t']);
     try {
       const fired: (() => void)[] = [];
-      const sessions = new SessionStates({ store, timer: (fn) => (fired.push(fn), { cancel: () => undefined }) });
+      const sessions = new SessionStates({
+        store,
+        timer: (fn) => (fired.push(fn), { cancel: () => undefined }),
+      });
       const s0 = emptySession('t');
-      const s1 = recordDecision(s0, { toolId: 'docs/read', outcome: 'deny', at: 1, destinations: [] });
+      const s1 = recordDecision(s0, {
+        toolId: 'docs/read',
+        outcome: 'deny',
+        at: 1,
+        destinations: [],
+      });
       assert.equal(sessions.record('t', s0, s1), null, 'a denial waits for the delayed write');
       assert.equal(fired.length, 1);
       await sessions.flush();
       assert.equal(sessions.pending, 0);
       fired[0]!();
-      const s2 = recordDecision(s1, { toolId: 'docs/secret', outcome: 'allow', at: 2, destinations: [], classificationReturned: 'confidential' });
+      const s2 = recordDecision(s1, {
+        toolId: 'docs/secret',
+        outcome: 'allow',
+        at: 2,
+        destinations: [],
+        classificationReturned: 'confidential',
+      });
       await sessions.record('t', s1, s2);
       assert.equal((await store.read.taskSessions.get('t'))?.highestClassification, 'confidential');
       await sessions.close();
@@ -185,13 +346,37 @@ describe('SessionStates', () => {
 
   it('a stored record round-trips; a damaged one throws', () => {
     let s = emptySession('t');
-    s = recordDecision(s, { toolId: 'docs/secret', outcome: 'allow', at: 10, destinations: [{ host: 'x.example', external: true }], classificationReturned: 'confidential' });
+    s = recordDecision(s, {
+      toolId: 'docs/secret',
+      outcome: 'allow',
+      at: 10,
+      destinations: [{ host: 'x.example', external: true }],
+      classificationReturned: 'confidential',
+    });
     s = recordDecision(s, { toolId: 'mail/send', outcome: 'deny', at: 20, destinations: [] });
     const back = sessionFromRecord(sessionRecord(s, 30));
-    assert.deepEqual({ ...back, toolsCalled: back.toolsCalled.values(), externalDestinations: back.externalDestinations.values() }, { ...s, toolsCalled: s.toolsCalled.values(), externalDestinations: s.externalDestinations.values(), last: null });
+    assert.deepEqual(
+      {
+        ...back,
+        toolsCalled: back.toolsCalled.values(),
+        externalDestinations: back.externalDestinations.values(),
+      },
+      {
+        ...s,
+        toolsCalled: s.toolsCalled.values(),
+        externalDestinations: s.externalDestinations.values(),
+        last: null,
+      },
+    );
     const rec = sessionRecord(s, 30);
-    assert.throws(() => sessionFromRecord({ ...rec, highestClassification: 'top-secret' }), /invalid `highestClassification`/);
-    assert.throws(() => sessionFromRecord({ ...rec, toolsCalled: [1] as unknown as string[] }), /invalid `toolsCalled`/);
+    assert.throws(
+      () => sessionFromRecord({ ...rec, highestClassification: 'top-secret' }),
+      /invalid `highestClassification`/,
+    );
+    assert.throws(
+      () => sessionFromRecord({ ...rec, toolsCalled: [1] as unknown as string[] }),
+      /invalid `toolsCalled`/,
+    );
     assert.throws(() => sessionFromRecord({ ...rec, denials: -1 }), /invalid `denials`/);
     assert.equal(failClosedSession('t').highestClassification, 'restricted');
     assert.equal(failClosedSession('t').highestClassificationRank, 3);
@@ -199,7 +384,20 @@ describe('SessionStates', () => {
 
   it('without a store it is a plain LRU', async () => {
     const sessions = new SessionStates({ capacity: 1 });
-    assert.equal(sessions.record('a', emptySession('a'), recordDecision(emptySession('a'), { toolId: 'x/y', outcome: 'allow', at: 1, destinations: [], classificationReturned: 'confidential' })), null);
+    assert.equal(
+      sessions.record(
+        'a',
+        emptySession('a'),
+        recordDecision(emptySession('a'), {
+          toolId: 'x/y',
+          outcome: 'allow',
+          at: 1,
+          destinations: [],
+          classificationReturned: 'confidential',
+        }),
+      ),
+      null,
+    );
     sessions.record('b', emptySession('b'), emptySession('b'));
     assert.equal(sessions.get('a'), undefined);
     assert.equal((await sessions.load('a')).highestClassification, 'public');

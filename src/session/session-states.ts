@@ -48,7 +48,11 @@ interface Waiter {
 
 /** A change a policy could branch on: the taint rose, or a tool or an external host was seen for the first time. */
 function grows(before: SessionState, after: SessionState): boolean {
-  return after.highestClassificationRank > before.highestClassificationRank || after.toolsCalled.size > before.toolsCalled.size || after.externalDestinations.size > before.externalDestinations.size;
+  return (
+    after.highestClassificationRank > before.highestClassificationRank ||
+    after.toolsCalled.size > before.toolsCalled.size ||
+    after.externalDestinations.size > before.externalDestinations.size
+  );
 }
 
 export class SessionStates {
@@ -74,7 +78,8 @@ export class SessionStates {
 
   constructor(opts: SessionStatesOptions = {}) {
     const capacity = opts.capacity ?? 10_000;
-    if (!Number.isInteger(capacity) || capacity < 1) throw new TypeError('capacity must be a positive integer');
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new TypeError('capacity must be a positive integer');
     this.#store = opts.store;
     this.#capacity = capacity;
     this.#flushDelayMs = opts.flushDelayMs ?? 1000;
@@ -115,7 +120,10 @@ export class SessionStates {
     return loading;
   }
 
-  async #read(store: NonNullable<SessionStatesOptions['store']>, taskId: string): Promise<SessionState> {
+  async #read(
+    store: NonNullable<SessionStatesOptions['store']>,
+    taskId: string,
+  ): Promise<SessionState> {
     let state: SessionState;
     try {
       const record = await store.read.taskSessions.get(taskId);
@@ -180,7 +188,8 @@ export class SessionStates {
   #put(taskId: string, state: SessionState): void {
     this.#cache.delete(taskId); // re-insert: Map order is least recently used first
     this.#cache.set(taskId, state);
-    while (this.#cache.size > this.#capacity) this.#cache.delete(this.#cache.keys().next().value as string);
+    while (this.#cache.size > this.#capacity)
+      this.#cache.delete(this.#cache.keys().next().value as string);
   }
 
   #writeSoon(): Promise<void> {
@@ -195,7 +204,9 @@ export class SessionStates {
    * it share one transaction, and so that `#running` is set before `#drain` can clear it.
    */
   #start(): Promise<void> {
-    return (this.#running ??= new Promise<void>((done) => queueMicrotask(done)).then(() => this.#drain()));
+    return (this.#running ??= new Promise<void>((done) => queueMicrotask(done)).then(() =>
+      this.#drain(),
+    ));
   }
 
   #schedule(): void {
@@ -210,7 +221,8 @@ export class SessionStates {
     let failed = false;
     try {
       // After a failure, only callers waiting for durability make it try again; the timer retries the rest.
-      while (this.#waiters.length > 0 || (!failed && this.pending > 0)) failed = !(await this.#writeOnce());
+      while (this.#waiters.length > 0 || (!failed && this.pending > 0))
+        failed = !(await this.#writeOnce());
     } finally {
       // INVARIANT: #drain only runs through #start, which set #running before it; it is cleared in the
       // same tick as the last check of the loop, so a waiter added after that starts a new drain.
@@ -235,7 +247,12 @@ export class SessionStates {
       });
     } catch (cause) {
       for (const taskId of deletes) this.#deletes.add(taskId);
-      const err = new MandateError('unavailable', 'the session state of this task could not be stored; the call is refused', undefined, { cause });
+      const err = new MandateError(
+        'unavailable',
+        'the session state of this task could not be stored; the call is refused',
+        undefined,
+        { cause },
+      );
       for (const w of waiters) w.reject(err);
       return false;
     }

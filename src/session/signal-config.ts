@@ -12,17 +12,27 @@ import { scopeTokenProblem } from '../delegation/scope.js';
  * docs/signals.md.
  */
 
-export const DETECTORS = ['denial_streak', 'rate_spike', 'new_external_destination', 'classification_jump', 'undeclared_tool'] as const;
+export const DETECTORS = [
+  'denial_streak',
+  'rate_spike',
+  'new_external_destination',
+  'classification_jump',
+  'undeclared_tool',
+] as const;
 export type DetectorKind = (typeof DETECTORS)[number];
 
 export const RESPONSES = ['require_approval', 'read_only', 'revoke_task', 'suspend_agent'] as const;
 export type ResponseName = (typeof RESPONSES)[number];
 
 /** The responses that restrict a task's later calls (Cedar `context.restrictions`); the others act once. */
-export const RESTRICTIONS = ['require_approval', 'read_only'] as const satisfies readonly ResponseName[];
+export const RESTRICTIONS = [
+  'require_approval',
+  'read_only',
+] as const satisfies readonly ResponseName[];
 export type Restriction = (typeof RESTRICTIONS)[number];
 
-export const isRestriction = (r: ResponseName): r is Restriction => (RESTRICTIONS as readonly string[]).includes(r);
+export const isRestriction = (r: ResponseName): r is Restriction =>
+  (RESTRICTIONS as readonly string[]).includes(r);
 
 /** A signal kind: what it is about, e.g. `prompt_injection`; the detectors use their own names. */
 export const SIGNAL_KIND = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
@@ -97,7 +107,12 @@ export interface SignalsConfig {
   refuseTokensAtRisk: number | null;
 }
 
-const detector = (risk: number, responses: ResponseName[] = []): DetectorConfig => ({ enabled: true, risk, responses, ttlSeconds: 900 });
+const detector = (risk: number, responses: ResponseName[] = []): DetectorConfig => ({
+  enabled: true,
+  risk,
+  responses,
+  ttlSeconds: 900,
+});
 
 /** The defaults of every field (docs/signals.md explains each choice). */
 export const DEFAULT_SIGNALS: SignalsConfig = {
@@ -124,34 +139,66 @@ export const DEFAULT_SIGNALS: SignalsConfig = {
 /** What a Mandate runs with when the `signals` setting is absent: the defaults with every detector off. */
 export const SIGNALS_DETECTORS_OFF: SignalsConfig = {
   ...DEFAULT_SIGNALS,
-  detectors: Object.fromEntries(DETECTORS.map((k) => [k, { ...DEFAULT_SIGNALS.detectors[k], enabled: false }])) as unknown as DetectorsConfig,
+  detectors: Object.fromEntries(
+    DETECTORS.map((k) => [k, { ...DEFAULT_SIGNALS.detectors[k], enabled: false }]),
+  ) as unknown as DetectorsConfig,
 };
 
 const risk = z.number().int().min(0).max(100);
 const responses = z.array(z.enum(RESPONSES)).max(RESPONSES.length);
-const ttl = z.number().int().min(1).max(30 * 86_400);
-const detectorFields = { enabled: z.boolean().optional(), risk: risk.optional(), responses: responses.optional(), ttlSeconds: ttl.optional() };
+const ttl = z
+  .number()
+  .int()
+  .min(1)
+  .max(30 * 86_400);
+const detectorFields = {
+  enabled: z.boolean().optional(),
+  risk: risk.optional(),
+  responses: responses.optional(),
+  ttlSeconds: ttl.optional(),
+};
 const threshold = z.number().int().min(1).max(1_000);
-const scopeToken = z.string().refine((s) => scopeTokenProblem(s) === undefined, 'must be a scope token such as `tool:github/*`');
+const scopeToken = z
+  .string()
+  .refine(
+    (s) => scopeTokenProblem(s) === undefined,
+    'must be a scope token such as `tool:github/*`',
+  );
 
 const schema = z.strictObject({
   detectors: z
     .strictObject({
-      denial_streak: z.strictObject({ ...detectorFields, threshold: threshold.optional() }).optional(),
+      denial_streak: z
+        .strictObject({ ...detectorFields, threshold: threshold.optional() })
+        .optional(),
       rate_spike: z.strictObject({ ...detectorFields, threshold: threshold.optional() }).optional(),
       new_external_destination: z.strictObject(detectorFields).optional(),
-      classification_jump: z.strictObject({ ...detectorFields, ranks: z.number().int().min(1).max(3).optional() }).optional(),
+      classification_jump: z
+        .strictObject({ ...detectorFields, ranks: z.number().int().min(1).max(3).optional() })
+        .optional(),
       undeclared_tool: z.strictObject(detectorFields).optional(),
     })
     .optional(),
-  ladder: z.strictObject(Object.fromEntries(RESPONSES.map((r) => [r, risk.nullable().optional()])) as Record<ResponseName, z.ZodOptional<z.ZodNullable<typeof risk>>>).optional(),
+  ladder: z
+    .strictObject(
+      Object.fromEntries(RESPONSES.map((r) => [r, risk.nullable().optional()])) as Record<
+        ResponseName,
+        z.ZodOptional<z.ZodNullable<typeof risk>>
+      >,
+    )
+    .optional(),
   rules: z
     .array(
       z
         .strictObject({
           agent: z.string().startsWith('spiffe://', 'must be a spiffe id').max(2048).optional(),
           label: z.string().min(1).max(256).optional(),
-          kind: z.union([z.literal('*'), z.string().regex(SIGNAL_KIND, 'must be `*` or a signal kind (a-z 0-9 . _ : -)')]).optional(),
+          kind: z
+            .union([
+              z.literal('*'),
+              z.string().regex(SIGNAL_KIND, 'must be `*` or a signal kind (a-z 0-9 . _ : -)'),
+            ])
+            .optional(),
           responses: responses.min(1),
         })
         .refine((r) => r.agent !== undefined || r.label !== undefined, 'needs `agent` or `label`'),
@@ -160,7 +207,20 @@ const schema = z.strictObject({
     .optional(),
   purposes: z.record(z.string().min(1).max(1_000), z.array(scopeToken).min(1).max(256)).optional(),
   sources: z
-    .array(z.strictObject({ name: z.string().regex(SIGNAL_SOURCE, 'must be a source name (letters, digits and . _ : @ / -)').refine((n) => n !== BUILT_IN_SOURCE, `\`${BUILT_IN_SOURCE}\` is reserved for the built-in detectors`), tokenSha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (the sha-256 of the token)') }))
+    .array(
+      z.strictObject({
+        name: z
+          .string()
+          .regex(SIGNAL_SOURCE, 'must be a source name (letters, digits and . _ : @ / -)')
+          .refine(
+            (n) => n !== BUILT_IN_SOURCE,
+            `\`${BUILT_IN_SOURCE}\` is reserved for the built-in detectors`,
+          ),
+        tokenSha256: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (the sha-256 of the token)'),
+      }),
+    )
     .max(100)
     .refine((s) => new Set(s.map((x) => x.name)).size === s.length, 'source names must be unique')
     .optional(),
@@ -183,11 +243,20 @@ function defined<T extends object>(o: T): Partial<T> {
 function resolve(input: SignalsInput): SignalsConfig {
   const d = DEFAULT_SIGNALS;
   const given = input.detectors ?? {};
-  const detectors = Object.fromEntries(DETECTORS.map((k) => [k, { ...d.detectors[k], ...defined(given[k] ?? {}) }])) as unknown as DetectorsConfig;
+  const detectors = Object.fromEntries(
+    DETECTORS.map((k) => [k, { ...d.detectors[k], ...defined(given[k] ?? {}) }]),
+  ) as unknown as DetectorsConfig;
   const config: SignalsConfig = {
     detectors,
     ladder: { ...d.ladder, ...defined(input.ladder ?? {}) },
-    rules: (input.rules ?? []).map((r) => ({ ...defined(r), kind: r.kind ?? '*', responses: [...new Set(r.responses)] }) as ResponseRule),
+    rules: (input.rules ?? []).map(
+      (r) =>
+        ({
+          ...defined(r),
+          kind: r.kind ?? '*',
+          responses: [...new Set(r.responses)],
+        }) as ResponseRule,
+    ),
     purposes: input.purposes ?? {},
     sources: input.sources ?? [],
     defaultTtlSeconds: input.defaultTtlSeconds ?? d.defaultTtlSeconds,
@@ -196,10 +265,15 @@ function resolve(input: SignalsInput): SignalsConfig {
     maxSubjects: input.maxSubjects ?? d.maxSubjects,
     maxTaskSubjectsPerAgent: input.maxTaskSubjectsPerAgent ?? d.maxTaskSubjectsPerAgent,
     maxSubjectsPerSource: input.maxSubjectsPerSource ?? d.maxSubjectsPerSource,
-    refuseTokensAtRisk: input.refuseTokensAtRisk === undefined ? d.refuseTokensAtRisk : input.refuseTokensAtRisk,
+    refuseTokensAtRisk:
+      input.refuseTokensAtRisk === undefined ? d.refuseTokensAtRisk : input.refuseTokensAtRisk,
   };
   if (config.defaultTtlSeconds > config.maxTtlSeconds) {
-    throw new MandateError('invalid_config', `invalid configuration: \`signals.defaultTtlSeconds\` (${config.defaultTtlSeconds}) exceeds \`signals.maxTtlSeconds\` (${config.maxTtlSeconds}); see docs/signals.md`, { key: 'signals', field: 'signals.defaultTtlSeconds' });
+    throw new MandateError(
+      'invalid_config',
+      `invalid configuration: \`signals.defaultTtlSeconds\` (${config.defaultTtlSeconds}) exceeds \`signals.maxTtlSeconds\` (${config.maxTtlSeconds}); see docs/signals.md`,
+      { key: 'signals', field: 'signals.defaultTtlSeconds' },
+    );
   }
   return config;
 }
@@ -217,20 +291,35 @@ export function parseSignalsConfig(raw: unknown): SignalsConfig {
     try {
       value = JSON.parse(text);
     } catch {
-      throw new MandateError('invalid_config', `invalid configuration: \`signals\` ${text === raw ? 'is not valid json' : `file \`${raw}\` is not valid json`}`, { key: 'signals' });
+      throw new MandateError(
+        'invalid_config',
+        `invalid configuration: \`signals\` ${text === raw ? 'is not valid json' : `file \`${raw}\` is not valid json`}`,
+        { key: 'signals' },
+      );
     }
   }
   const parsed = schema.safeParse(value);
   if (parsed.success) return resolve(parsed.data);
   const issue = parsed.error.issues[0];
-  const path = (issue?.path ?? []).reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${String(p)}`), 'signals');
-  throw new MandateError('invalid_config', `invalid configuration: \`${path}\` ${issue?.message.toLowerCase() ?? 'is invalid'}; see docs/signals.md`, { key: 'signals', field: path });
+  const path = (issue?.path ?? []).reduce<string>(
+    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${String(p)}`),
+    'signals',
+  );
+  throw new MandateError(
+    'invalid_config',
+    `invalid configuration: \`${path}\` ${issue?.message.toLowerCase() ?? 'is invalid'}; see docs/signals.md`,
+    { key: 'signals', field: path },
+  );
 }
 
 function readSignalsFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch {
-    throw new MandateError('invalid_config', `invalid configuration: cannot read signals file \`${path}\``, { key: 'signals' });
+    throw new MandateError(
+      'invalid_config',
+      `invalid configuration: cannot read signals file \`${path}\``,
+      { key: 'signals' },
+    );
   }
 }

@@ -4,9 +4,12 @@ import type { Signal } from './signals.js';
 export type Refusal = 'book_full' | 'source_full';
 
 export const refusalMessage = (reason: Refusal, source: string): string =>
-  reason === 'source_full' ? `source \`${source}\` has signals about as many tasks and agents as \`signals.maxSubjectsPerSource\` allows; nothing was kept` : 'the signal book holds `signals.maxSubjects` tasks and agents under live risk or restrictions; nothing was kept';
+  reason === 'source_full'
+    ? `source \`${source}\` has signals about as many tasks and agents as \`signals.maxSubjectsPerSource\` allows; nothing was kept`
+    : 'the signal book holds `signals.maxSubjects` tasks and agents under live risk or restrictions; nothing was kept';
 
-export const targetOf = (s: Signal): string => (s.task !== null ? `task:${s.task}` : (s.agent ?? ''));
+export const targetOf = (s: Signal): string =>
+  s.task !== null ? `task:${s.task}` : (s.agent ?? '');
 
 /** A signal as the audit log and the API show it. */
 export function signalDetails(s: Signal): Record<string, unknown> {

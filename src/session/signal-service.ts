@@ -8,7 +8,14 @@ import { parseInput } from '../core/validation.js';
 import { needsTask, runDetectors, type DeclaredTask, type Finding } from './detectors/index.js';
 import { planResponses } from './responses.js';
 import { RiskChanges, type RiskChange } from './risk-changes.js';
-import { BUILT_IN_SOURCE, DETECTORS, isRestriction, type ResponseName, type Restriction, type SignalsConfig } from './signal-config.js';
+import {
+  BUILT_IN_SOURCE,
+  DETECTORS,
+  isRestriction,
+  type ResponseName,
+  type Restriction,
+  type SignalsConfig,
+} from './signal-config.js';
 import { riskOf, signalInputSchema, type SignalInput } from './signal-input.js';
 import { refusalMessage, signalDetails, targetOf, type Refusal } from './signal-details.js';
 import { SignalBook, type CallSubject, type Signal } from './signals.js';
@@ -88,7 +95,8 @@ export interface Received {
 
 const LABELS_TTL_MS = 60_000;
 
-const messageOf = (err: unknown): string => (err instanceof MandateError ? err.message : 'internal error');
+const messageOf = (err: unknown): string =>
+  err instanceof MandateError ? err.message : 'internal error';
 
 export class SignalService {
   readonly #deps: SignalServiceDeps;
@@ -104,9 +112,16 @@ export class SignalService {
   constructor(deps: SignalServiceDeps) {
     this.#deps = deps;
     const c = deps.config;
-    this.#book = new SignalBook({ maxPerSubject: c.maxSignalsPerSubject, maxSubjects: c.maxSubjects, maxTaskSubjectsPerAgent: c.maxTaskSubjectsPerAgent, maxSubjectsPerSource: c.maxSubjectsPerSource });
+    this.#book = new SignalBook({
+      maxPerSubject: c.maxSignalsPerSubject,
+      maxSubjects: c.maxSubjects,
+      maxTaskSubjectsPerAgent: c.maxTaskSubjectsPerAgent,
+      maxSubjectsPerSource: c.maxSubjectsPerSource,
+    });
     this.#detectorsOn = DETECTORS.some((k) => deps.config.detectors[k].enabled);
-    this.#risks = deps.onRiskChange ? new RiskChanges(this.#book, deps.clock, deps.onRiskChange, (err) => deps.onError?.(err)) : null;
+    this.#risks = deps.onRiskChange
+      ? new RiskChanges(this.#book, deps.clock, deps.onRiskChange, (err) => deps.onError?.(err))
+      : null;
   }
 
   get config(): SignalsConfig {
@@ -159,7 +174,10 @@ export class SignalService {
 
   /** How many stored signals `restore` asks for: as many as the book holds at most, and no more than 100,000. */
   get restoreLimit(): number {
-    return Math.min(100_000, this.#deps.config.maxSubjects * this.#deps.config.maxSignalsPerSubject);
+    return Math.min(
+      100_000,
+      this.#deps.config.maxSubjects * this.#deps.config.maxSignalsPerSubject,
+    );
   }
 
   /**
@@ -176,7 +194,8 @@ export class SignalService {
     let restored = 0;
     for (const signal of stored) {
       if (signal.task !== null) {
-        if (!active.has(signal.task)) active.set(signal.task, (await this.#taskOf(signal.task))?.status === 'active');
+        if (!active.has(signal.task))
+          active.set(signal.task, (await this.#taskOf(signal.task))?.status === 'active');
         // An ended task's end was told as session-revoked, not as a falling risk.
         if (!active.get(signal.task)) continue;
       }
@@ -203,21 +222,35 @@ export class SignalService {
     const input = parseInput(signalInputSchema, raw);
     const { config, clock } = this.#deps;
     const ttl = input.ttl_seconds ?? config.defaultTtlSeconds;
-    if (ttl > config.maxTtlSeconds) throw new MandateError('invalid_request', `\`ttl_seconds\` must be at most ${config.maxTtlSeconds}`, { field: 'ttl_seconds' });
+    if (ttl > config.maxTtlSeconds)
+      throw new MandateError(
+        'invalid_request',
+        `\`ttl_seconds\` must be at most ${config.maxTtlSeconds}`,
+        { field: 'ttl_seconds' },
+      );
     let agent: string;
     let labels: string[];
     if (input.task !== undefined) {
       const task = await this.#taskOf(input.task);
       if (!task) throw new MandateError('not_found', `task \`${input.task}\` does not exist`);
-      if (task.status !== 'active') throw new MandateError('conflict', `task \`${input.task}\` is ${task.status}; signals count only for active tasks`);
+      if (task.status !== 'active')
+        throw new MandateError(
+          'conflict',
+          `task \`${input.task}\` is ${task.status}; signals count only for active tasks`,
+        );
       agent = task.agent;
       labels = (await this.#labelsOf(agent)) ?? [];
     } else {
       agent = input.agent as string;
       const known = await this.#labelsOf(agent);
       const domain = parseSpiffeId(agent).trustDomain;
-      if (known === undefined && domain === this.#deps.trustDomain) throw new MandateError('not_found', `agent \`${agent}\` is not registered`);
-      if (domain !== this.#deps.trustDomain && !(await this.#deps.federated?.(domain))) throw new MandateError('not_found', `trust domain \`${domain}\` is not federated; signals are taken about its agents once it is`);
+      if (known === undefined && domain === this.#deps.trustDomain)
+        throw new MandateError('not_found', `agent \`${agent}\` is not registered`);
+      if (domain !== this.#deps.trustDomain && !(await this.#deps.federated?.(domain)))
+        throw new MandateError(
+          'not_found',
+          `trust domain \`${domain}\` is not federated; signals are taken about its agents once it is`,
+        );
       labels = known ?? [];
     }
     const now = clock.now();
@@ -239,13 +272,26 @@ export class SignalService {
     const placed = this.#book.place(asked, now);
     if (!placed.ok) {
       await this.#refused(asked, placed.reason, ctx);
-      throw new MandateError('unavailable', refusalMessage(placed.reason, asked.source), { reason: placed.reason });
+      throw new MandateError('unavailable', refusalMessage(placed.reason, asked.source), {
+        reason: placed.reason,
+      });
     }
     const signal = placed.signal;
-    await this.#deps.audit({ actor: ctx.actor, action: 'signal.received', target: targetOf(signal), outcome: 'success', requestId: ctx.requestId, details: { ...signalDetails(signal), ttl_seconds: ttl } }, signal);
+    await this.#deps.audit(
+      {
+        actor: ctx.actor,
+        action: 'signal.received',
+        target: targetOf(signal),
+        outcome: 'success',
+        requestId: ctx.requestId,
+        details: { ...signalDetails(signal), ttl_seconds: ttl },
+      },
+      signal,
+    );
     this.#add(signal, now);
     const responses: ResponseOutcome[] = [];
-    for (const r of signal.responses) responses.push(await this.#respond(signal, r, ctx, asked.task));
+    for (const r of signal.responses)
+      responses.push(await this.#respond(signal, r, ctx, asked.task));
     return { signal, responses };
   }
 
@@ -256,13 +302,22 @@ export class SignalService {
    * call's `risk` lookup started); auditing and the responses run in the background and can
    * never change the answer already given.
    */
-  observe(taskId: string, state: SessionState, call: { agent: string; requestId: string | null }): void {
+  observe(
+    taskId: string,
+    state: SessionState,
+    call: { agent: string; requestId: string | null },
+  ): void {
     if (!this.#detectorsOn) return;
     const { config } = this.#deps;
     const task = this.#tasks.get(taskId);
     const labels = this.#cachedLabels(call.agent);
     if ((needsTask(config) && task === undefined) || labels === undefined) {
-      this.#background(Promise.all([needsTask(config) ? this.#taskOf(taskId) : undefined, this.#labelsOf(call.agent)]).then(([t, l]) => this.#detect(taskId, state, call, t ?? null, l ?? [])));
+      this.#background(
+        Promise.all([
+          needsTask(config) ? this.#taskOf(taskId) : undefined,
+          this.#labelsOf(call.agent),
+        ]).then(([t, l]) => this.#detect(taskId, state, call, t ?? null, l ?? [])),
+      );
       return;
     }
     this.#detect(taskId, state, call, task ?? null, labels);
@@ -274,10 +329,18 @@ export class SignalService {
     this.#risks?.added(signal, now);
   }
 
-  #detect(taskId: string, state: SessionState, call: { agent: string; requestId: string | null }, task: SignalTask | null, labels: string[]): void {
+  #detect(
+    taskId: string,
+    state: SessionState,
+    call: { agent: string; requestId: string | null },
+    task: SignalTask | null,
+    labels: string[],
+  ): void {
     const { config, clock } = this.#deps;
     const now = clock.now();
-    const findings = runDetectors(state, config, task ?? undefined).filter((f) => !this.#book.hasKey(taskId, f.key, now, call.agent));
+    const findings = runDetectors(state, config, task ?? undefined).filter(
+      (f) => !this.#book.hasKey(taskId, f.key, now, call.agent),
+    );
     for (const f of findings) {
       const d = config.detectors[f.kind];
       const signal: Signal = Object.freeze({
@@ -291,7 +354,14 @@ export class SignalService {
         agent: call.agent,
         at: now,
         expiresAt: now + d.ttlSeconds * 1000,
-        responses: Object.freeze(planResponses({ kind: f.kind, risk: d.risk, agent: call.agent }, labels, config, d.responses)),
+        responses: Object.freeze(
+          planResponses(
+            { kind: f.kind, risk: d.risk, agent: call.agent },
+            labels,
+            config,
+            d.responses,
+          ),
+        ),
         key: f.key,
       });
       const placed = this.#book.place(signal, now);
@@ -306,8 +376,23 @@ export class SignalService {
     }
   }
 
-  async #afterDetection(signal: Signal, finding: Finding, ctx: RequestContext, taskId: string): Promise<void> {
-    await this.#deps.audit({ actor: 'system', action: 'signal.detected', target: targetOf(signal), outcome: 'success', requestId: ctx.requestId, details: { ...signalDetails(signal), detector: finding.details } }, signal);
+  async #afterDetection(
+    signal: Signal,
+    finding: Finding,
+    ctx: RequestContext,
+    taskId: string,
+  ): Promise<void> {
+    await this.#deps.audit(
+      {
+        actor: 'system',
+        action: 'signal.detected',
+        target: targetOf(signal),
+        outcome: 'success',
+        requestId: ctx.requestId,
+        details: { ...signalDetails(signal), detector: finding.details },
+      },
+      signal,
+    );
     for (const r of signal.responses) await this.#respond(signal, r, ctx, taskId);
   }
 
@@ -318,7 +403,14 @@ export class SignalService {
     } catch (err) {
       this.#deps.onError?.(err);
     }
-    await this.#deps.audit({ actor: ctx.actor, action: 'signal.refused', target: targetOf(signal), outcome: 'failure', requestId: ctx.requestId, details: { ...signalDetails(signal), refusal: reason } });
+    await this.#deps.audit({
+      actor: ctx.actor,
+      action: 'signal.refused',
+      target: targetOf(signal),
+      outcome: 'failure',
+      requestId: ctx.requestId,
+      details: { ...signalDetails(signal), refusal: reason },
+    });
   }
 
   /**
@@ -326,7 +418,12 @@ export class SignalService {
    * `task`: the task the signal was about as sent; a task signal folded into its agent for room
    * still revokes only that task, while its restrictions hold agent-wide.
    */
-  async #respond(signal: Signal, response: ResponseName, ctx: RequestContext, task: string | null): Promise<ResponseOutcome> {
+  async #respond(
+    signal: Signal,
+    response: ResponseName,
+    ctx: RequestContext,
+    task: string | null,
+  ): Promise<ResponseOutcome> {
     const by = `signal:${signal.kind}`;
     const system: RequestContext = { actor: 'system', requestId: ctx.requestId };
     let targets: string[] = [];
@@ -345,28 +442,43 @@ export class SignalService {
     } catch (err) {
       error = messageOf(err);
     }
-    const outcome: ResponseOutcome = { response, outcome: error === undefined ? 'success' : 'failure', targets, ...(error === undefined ? {} : { error }) };
+    const outcome: ResponseOutcome = {
+      response,
+      outcome: error === undefined ? 'success' : 'failure',
+      targets,
+      ...(error === undefined ? {} : { error }),
+    };
     await this.#deps.audit({
       actor: 'system',
       action: 'signal.response',
       target: targetOf(signal),
       outcome: outcome.outcome,
       requestId: ctx.requestId,
-      details: { response, targets, ...(isRestriction(response) ? { until: new Date(signal.expiresAt).toISOString() } : {}), ...(error === undefined ? {} : { error }), signal: signalDetails(signal) },
+      details: {
+        response,
+        targets,
+        ...(isRestriction(response) ? { until: new Date(signal.expiresAt).toISOString() } : {}),
+        ...(error === undefined ? {} : { error }),
+        signal: signalDetails(signal),
+      },
     });
     return outcome;
   }
 
   #background(work: Promise<unknown>): void {
-    const p = work.catch((err: unknown) => this.#deps.onError?.(err)).finally(() => this.#pending.delete(p));
+    const p = work
+      .catch((err: unknown) => this.#deps.onError?.(err))
+      .finally(() => this.#pending.delete(p));
     this.#pending.add(p);
   }
 
   /** Starts loading what `observe` will need for this call, so that it finds it cached. */
   #prefetch(call: CallSubject): void {
     if (!this.#detectorsOn) return;
-    if (call.taskId !== null && needsTask(this.#deps.config) && !this.#tasks.has(call.taskId)) void this.#taskOf(call.taskId).catch(() => undefined);
-    if (this.#cachedLabels(call.agent) === undefined) void this.#labelsOf(call.agent).catch(() => undefined);
+    if (call.taskId !== null && needsTask(this.#deps.config) && !this.#tasks.has(call.taskId))
+      void this.#taskOf(call.taskId).catch(() => undefined);
+    if (this.#cachedLabels(call.agent) === undefined)
+      void this.#labelsOf(call.agent).catch(() => undefined);
   }
 
   /** For the detectors: the cached labels, none for an agent known not to be registered, undefined when not cached. */
@@ -389,7 +501,10 @@ export class SignalService {
     const hit = this.#labels.get(agent);
     if (hit && hit.until > this.#deps.clock.now()) return hit.labels ?? undefined;
     const labels = await this.#once(`agent:${agent}`, () => this.#deps.agentLabels(agent));
-    this.#remember(this.#labels, agent, { labels: labels ?? null, until: this.#deps.clock.now() + LABELS_TTL_MS });
+    this.#remember(this.#labels, agent, {
+      labels: labels ?? null,
+      until: this.#deps.clock.now() + LABELS_TTL_MS,
+    });
     return labels;
   }
 

@@ -1,5 +1,11 @@
 import type { SignalRecord } from '../core/store/index.js';
-import { BUILT_IN_SOURCE, isRestriction, RESPONSES, type ResponseName, type Restriction } from './signal-config.js';
+import {
+  BUILT_IN_SOURCE,
+  isRestriction,
+  RESPONSES,
+  type ResponseName,
+  type Restriction,
+} from './signal-config.js';
 
 /**
  * Live risk and confidence signals, in memory: what the built-in detectors found and what outside
@@ -43,12 +49,27 @@ export interface Signal {
 
 /** A signal as the store keeps it. */
 export function signalRecord(s: Signal): SignalRecord {
-  return { id: s.id, kind: s.kind, source: s.source, risk: s.risk, confidence: s.confidence, reason: s.reason, task: s.task, agent: s.agent, at: s.at, expiresAt: s.expiresAt, responses: [...s.responses], key: s.key };
+  return {
+    id: s.id,
+    kind: s.kind,
+    source: s.source,
+    risk: s.risk,
+    confidence: s.confidence,
+    reason: s.reason,
+    task: s.task,
+    agent: s.agent,
+    at: s.at,
+    expiresAt: s.expiresAt,
+    responses: [...s.responses],
+    key: s.key,
+  };
 }
 
 /** A stored signal; a response this version does not know is left out. */
 export function signalOf(r: SignalRecord): Signal {
-  const responses = r.responses.filter((x): x is ResponseName => (RESPONSES as readonly string[]).includes(x));
+  const responses = r.responses.filter((x): x is ResponseName =>
+    (RESPONSES as readonly string[]).includes(x),
+  );
   return Object.freeze({ ...r, responses: Object.freeze(responses) });
 }
 
@@ -70,7 +91,8 @@ export interface BookLimits {
   maxSubjectsPerSource?: number;
 }
 
-export type Placement = { ok: true; signal: Signal } | { ok: false; reason: 'book_full' | 'source_full' };
+export type Placement =
+  { ok: true; signal: Signal } | { ok: false; reason: 'book_full' | 'source_full' };
 
 /** What signals folded out for room still impose: the latest expiry per risk and per restriction. */
 interface Folded {
@@ -95,7 +117,8 @@ interface Entry {
 
 const taskKey = (task: string): string => `task:${task}`;
 const agentKey = (agent: string): string => `agent:${agent}`;
-const subjectKey = (s: Signal): string => (s.task !== null ? taskKey(s.task) : agentKey(s.agent ?? ''));
+const subjectKey = (s: Signal): string =>
+  s.task !== null ? taskKey(s.task) : agentKey(s.agent ?? '');
 /** A task's detector key once its signal is folded into the agent: still the task's own. */
 const keyOfTask = (task: string, key: string): string => `task:${task}:${key}`;
 
@@ -109,29 +132,38 @@ function weaker(a: Signal, b: Signal): number {
 function fold(into: Folded, s: Signal): void {
   into.count++;
   into.risks.set(s.risk, Math.max(into.risks.get(s.risk) ?? 0, s.expiresAt));
-  for (const r of s.responses) if (isRestriction(r)) into.restrictions.set(r, Math.max(into.restrictions.get(r) ?? 0, s.expiresAt));
+  for (const r of s.responses)
+    if (isRestriction(r))
+      into.restrictions.set(r, Math.max(into.restrictions.get(r) ?? 0, s.expiresAt));
   if (s.key === null) return;
   into.keys.set(s.key, Math.max(into.keys.get(s.key) ?? 0, s.expiresAt));
   if (into.keys.size <= MAX_FOLDED_KEYS) return;
   // Bounded: a key dropped only lets its detector fire once more.
-  const soonest = [...into.keys].sort((a, b) => a[1] - b[1]).slice(0, into.keys.size - MAX_FOLDED_KEYS);
+  const soonest = [...into.keys]
+    .sort((a, b) => a[1] - b[1])
+    .slice(0, into.keys.size - MAX_FOLDED_KEYS);
   for (const [k] of soonest) into.keys.delete(k);
 }
 
 function hasLiveKey(e: Entry | undefined, key: string, now: number): boolean {
   if (!e) return false;
-  return e.signals.some((s) => s.key === key && s.expiresAt > now) || (e.folded?.keys.get(key) ?? 0) > now;
+  return (
+    e.signals.some((s) => s.key === key && s.expiresAt > now) ||
+    (e.folded?.keys.get(key) ?? 0) > now
+  );
 }
 
 function riskOf(e: Entry, now: number): number {
   let max = 0;
   for (const s of e.signals) if (s.expiresAt > now && s.risk > max) max = s.risk;
-  if (e.folded) for (const [risk, until] of e.folded.risks) if (until > now && risk > max) max = risk;
+  if (e.folded)
+    for (const [risk, until] of e.folded.risks) if (until > now && risk > max) max = risk;
   return max;
 }
 
 function restrictionsOf(e: Entry, now: number, into: Set<Restriction>): void {
-  for (const s of e.signals) if (s.expiresAt > now) for (const r of s.responses) if (isRestriction(r)) into.add(r);
+  for (const s of e.signals)
+    if (s.expiresAt > now) for (const r of s.responses) if (isRestriction(r)) into.add(r);
   if (e.folded) for (const [r, until] of e.folded.restrictions) if (until > now) into.add(r);
 }
 
@@ -159,7 +191,11 @@ export class SignalBook {
   readonly #limits: Required<BookLimits>;
 
   constructor(limits: BookLimits) {
-    this.#limits = { maxTaskSubjectsPerAgent: Number.POSITIVE_INFINITY, maxSubjectsPerSource: Number.POSITIVE_INFINITY, ...limits };
+    this.#limits = {
+      maxTaskSubjectsPerAgent: Number.POSITIVE_INFINITY,
+      maxSubjectsPerSource: Number.POSITIVE_INFINITY,
+      ...limits,
+    };
   }
 
   /**
@@ -170,14 +206,28 @@ export class SignalBook {
   place(signal: Signal, now: number): Placement {
     let placed = signal;
     if (this.#subjects.has(subjectKey(placed))) return { ok: true, signal: placed };
-    if (placed.task !== null && placed.agent !== null && (this.#tasksOf.get(placed.agent) ?? 0) >= this.#limits.maxTaskSubjectsPerAgent) {
+    if (
+      placed.task !== null &&
+      placed.agent !== null &&
+      (this.#tasksOf.get(placed.agent) ?? 0) >= this.#limits.maxTaskSubjectsPerAgent
+    ) {
       const why = `${signal.reason ?? signal.kind} (task \`${signal.task}\`; folded into its agent, which has signals about ${this.#limits.maxTaskSubjectsPerAgent} tasks)`;
       // The detector key stays the task's, so its detector stays quiet for that task while it lives.
-      placed = Object.freeze({ ...signal, task: null, reason: why.slice(0, 1_000), key: signal.key === null ? null : keyOfTask(placed.task, signal.key) });
+      placed = Object.freeze({
+        ...signal,
+        task: null,
+        reason: why.slice(0, 1_000),
+        key: signal.key === null ? null : keyOfTask(placed.task, signal.key),
+      });
       if (this.#subjects.has(subjectKey(placed))) return { ok: true, signal: placed };
     }
-    if (placed.source !== BUILT_IN_SOURCE && (this.#openedBy.get(placed.source) ?? 0) >= this.#limits.maxSubjectsPerSource) return { ok: false, reason: 'source_full' };
-    if (this.#subjects.size >= this.#limits.maxSubjects) this.#makeRoom(now, this.#limits.maxSubjects - 1);
+    if (
+      placed.source !== BUILT_IN_SOURCE &&
+      (this.#openedBy.get(placed.source) ?? 0) >= this.#limits.maxSubjectsPerSource
+    )
+      return { ok: false, reason: 'source_full' };
+    if (this.#subjects.size >= this.#limits.maxSubjects)
+      this.#makeRoom(now, this.#limits.maxSubjects - 1);
     if (this.#subjects.size >= this.#limits.maxSubjects) return { ok: false, reason: 'book_full' };
     return { ok: true, signal: placed };
   }
@@ -194,7 +244,12 @@ export class SignalBook {
       this.#subjects.delete(key);
       entry.signals = entry.signals.filter((s) => s.expiresAt > now);
     } else {
-      entry = { signals: [], folded: null, source: signal.source, agent: signal.task !== null ? signal.agent : null };
+      entry = {
+        signals: [],
+        folded: null,
+        source: signal.source,
+        agent: signal.task !== null ? signal.agent : null,
+      };
       this.#count(entry, 1);
     }
     entry.signals.push(signal);
@@ -202,10 +257,12 @@ export class SignalBook {
       entry.signals.sort(weaker);
       entry.folded ??= { risks: new Map(), restrictions: new Map(), keys: new Map(), count: 0 };
       // INVARIANT: folding keeps each risk and restriction until its own expiry, so no decision changes.
-      for (const s of entry.signals.splice(0, entry.signals.length - this.#limits.maxPerSubject)) fold(entry.folded, s);
+      for (const s of entry.signals.splice(0, entry.signals.length - this.#limits.maxPerSubject))
+        fold(entry.folded, s);
     }
     this.#subjects.set(key, entry);
-    if (this.#subjects.size > this.#limits.maxSubjects) this.#makeRoom(now, this.#limits.maxSubjects);
+    if (this.#subjects.size > this.#limits.maxSubjects)
+      this.#makeRoom(now, this.#limits.maxSubjects);
   }
 
   /** Drops subjects with nothing live, then those not in force, least recently signalled first, down to `size`. */
@@ -242,7 +299,8 @@ export class SignalBook {
       this.#drop(key, e);
       return undefined;
     }
-    if (e.signals.some((s) => s.expiresAt <= now)) e.signals = e.signals.filter((s) => s.expiresAt > now);
+    if (e.signals.some((s) => s.expiresAt <= now))
+      e.signals = e.signals.filter((s) => s.expiresAt > now);
     return e;
   }
 
@@ -269,7 +327,10 @@ export class SignalBook {
 
   /** The risk from the live signals about exactly this task (or, with `task` null, this agent), 0 when none. */
   ownRisk(subject: { task: string | null; agent: string }, now: number): number {
-    const e = this.#entry(subject.task !== null ? taskKey(subject.task) : agentKey(subject.agent), now);
+    const e = this.#entry(
+      subject.task !== null ? taskKey(subject.task) : agentKey(subject.agent),
+      now,
+    );
     return e ? riskOf(e, now) : 0;
   }
 
@@ -286,16 +347,28 @@ export class SignalBook {
    */
   hasKey(taskId: string, key: string, now: number, agent?: string): boolean {
     if (hasLiveKey(this.#entry(taskKey(taskId), now), key, now)) return true;
-    return agent !== undefined && hasLiveKey(this.#entry(agentKey(agent), now), keyOfTask(taskId, key), now);
+    return (
+      agent !== undefined &&
+      hasLiveKey(this.#entry(agentKey(agent), now), keyOfTask(taskId, key), now)
+    );
   }
 
   /** Live signals about a task, an agent, or (with neither) all, newest first, at most `limit`. */
   list(filter: { task?: string; agent?: string; limit?: number }, now: number): Signal[] {
     let out: Signal[];
     if (filter.task !== undefined) out = this.#liveOf(taskKey(filter.task), now);
-    else if (filter.agent !== undefined) out = [...this.#liveOf(agentKey(filter.agent), now), ...[...this.#subjects.keys()].filter((k) => k.startsWith('task:')).flatMap((k) => this.#liveOf(k, now)).filter((s) => s.agent === filter.agent)];
+    else if (filter.agent !== undefined)
+      out = [
+        ...this.#liveOf(agentKey(filter.agent), now),
+        ...[...this.#subjects.keys()]
+          .filter((k) => k.startsWith('task:'))
+          .flatMap((k) => this.#liveOf(k, now))
+          .filter((s) => s.agent === filter.agent),
+      ];
     else out = [...this.#subjects.keys()].flatMap((k) => this.#liveOf(k, now));
-    return out.sort((a, b) => b.at - a.at || (a.id < b.id ? -1 : 1)).slice(0, filter.limit ?? 1_000);
+    return out
+      .sort((a, b) => b.at - a.at || (a.id < b.id ? -1 : 1))
+      .slice(0, filter.limit ?? 1_000);
   }
 
   /** Drops a task's signals (when the task ends: nothing can call under it any more). */

@@ -12,10 +12,19 @@ export const CAEP = {
 export const SSF_VERIFICATION = 'https://schemas.openid.net/secevent/ssf/event-type/verification';
 
 /** What a stream may ask for (`events_supported`). */
-export const EVENTS_SUPPORTED: readonly string[] = [CAEP.sessionRevoked, CAEP.credentialChange, CAEP.tokenClaimsChange, CAEP.riskLevelChange];
+export const EVENTS_SUPPORTED: readonly string[] = [
+  CAEP.sessionRevoked,
+  CAEP.credentialChange,
+  CAEP.tokenClaimsChange,
+  CAEP.riskLevelChange,
+];
 
 /** A subject identifier (RFC 9493): Mandate sends `uri` (SPIFFE IDs, the trust domain) and `opaque` (`task:<id>`, `token:<jti>`, `grant:<id>`). */
-export type SubjectId = { format: 'uri'; uri: string } | { format: 'opaque'; id: string } | { format: 'email'; email: string } | { format: 'iss_sub'; iss: string; sub: string };
+export type SubjectId =
+  | { format: 'uri'; uri: string }
+  | { format: 'opaque'; id: string }
+  | { format: 'email'; email: string }
+  | { format: 'iss_sub'; iss: string; sub: string };
 
 /** One CAEP event about one subject, before it is put in a SET. */
 export interface CaepEvent {
@@ -52,23 +61,53 @@ const seconds = (ms: number): number => Math.floor(ms / 1000);
  * an agent suspended or retired are `session-revoked`; a signing key revoked is `credential-change`.
  */
 export function caepEventOf(e: RevocationEventRecord, trustDomain: string): CaepEvent | null {
-  const base = { event_timestamp: seconds(e.at), initiating_entity: initiatingEntity(e.cause), reason_admin: { en: e.cause } };
+  const base = {
+    event_timestamp: seconds(e.at),
+    initiating_entity: initiatingEntity(e.cause),
+    reason_admin: { en: e.cause },
+  };
   const txn = String(e.seq);
   switch (e.kind) {
     case 'task':
-      return { type: CAEP.sessionRevoked, subject: { format: 'opaque', id: `task:${e.subject}` }, claims: base, txn };
+      return {
+        type: CAEP.sessionRevoked,
+        subject: { format: 'opaque', id: `task:${e.subject}` },
+        claims: base,
+        txn,
+      };
     case 'token':
-      return { type: CAEP.sessionRevoked, subject: { format: 'opaque', id: `token:${e.subject}` }, claims: base, txn };
+      return {
+        type: CAEP.sessionRevoked,
+        subject: { format: 'opaque', id: `token:${e.subject}` },
+        claims: base,
+        txn,
+      };
     case 'grant':
-      return { type: CAEP.sessionRevoked, subject: { format: 'opaque', id: `grant:${e.subject}` }, claims: base, txn };
+      return {
+        type: CAEP.sessionRevoked,
+        subject: { format: 'opaque', id: `grant:${e.subject}` },
+        claims: base,
+        txn,
+      };
     case 'agent':
       if (e.status === 'active') return null;
-      return { type: CAEP.sessionRevoked, subject: { format: 'uri', uri: e.subject }, claims: base, txn };
+      return {
+        type: CAEP.sessionRevoked,
+        subject: { format: 'uri', uri: e.subject },
+        claims: base,
+        txn,
+      };
     case 'key':
       return {
         type: CAEP.credentialChange,
         subject: { format: 'uri', uri: `spiffe://${trustDomain}` },
-        claims: { event_timestamp: seconds(e.at), initiating_entity: initiatingEntity(e.cause), credential_type: SIGNING_KEY_CREDENTIAL, change_type: 'revoke', friendly_name: e.subject },
+        claims: {
+          event_timestamp: seconds(e.at),
+          initiating_entity: initiatingEntity(e.cause),
+          credential_type: SIGNING_KEY_CREDENTIAL,
+          change_type: 'revoke',
+          friendly_name: e.subject,
+        },
         txn,
       };
     default:
@@ -82,12 +121,33 @@ export function caepEventOf(e: RevocationEventRecord, trustDomain: string): Caep
  * about the agent as the `USER` principal (subject its SPIFFE ID as a uri): CAEP has no
  * principal value for a workload, and an agent is the acting user of its calls.
  */
-export function riskLevelChangeOf(change: { task: string | null; agent: string; previous: number; current: number; reason: string; at: number }): CaepEvent | null {
+export function riskLevelChangeOf(change: {
+  task: string | null;
+  agent: string;
+  previous: number;
+  current: number;
+  reason: string;
+  at: number;
+}): CaepEvent | null {
   const previous = riskLevel(change.previous);
   const current = riskLevel(change.current);
   if (previous === current) return null;
-  const subject: SubjectId = change.task === null ? { format: 'uri', uri: change.agent } : { format: 'opaque', id: `task:${change.task}` };
-  return { type: CAEP.riskLevelChange, subject, claims: { event_timestamp: seconds(change.at), initiating_entity: 'policy', principal: change.task === null ? 'USER' : 'SESSION', current_level: current, previous_level: previous, risk_reason: change.reason } };
+  const subject: SubjectId =
+    change.task === null
+      ? { format: 'uri', uri: change.agent }
+      : { format: 'opaque', id: `task:${change.task}` };
+  return {
+    type: CAEP.riskLevelChange,
+    subject,
+    claims: {
+      event_timestamp: seconds(change.at),
+      initiating_entity: 'policy',
+      principal: change.task === null ? 'USER' : 'SESSION',
+      current_level: current,
+      previous_level: previous,
+      risk_reason: change.reason,
+    },
+  };
 }
 
 /** CAEP §3.7 levels from Mandate's 0..100 risk: under 40 LOW, under 70 MEDIUM, else HIGH. */
@@ -104,11 +164,18 @@ export const BROKER_SECRET_CREDENTIAL = 'urn:mandate:credential-type:broker-secr
  * the same subject the grant's `session-revoked` names. Tokens issued before the narrowing are
  * not re-issued: their tasks end with it (their own `session-revoked`).
  */
-export function tokenClaimsChangeOf(grant: { id: string; scopes: readonly string[]; expiresAt: number }, at: number): CaepEvent {
+export function tokenClaimsChangeOf(
+  grant: { id: string; scopes: readonly string[]; expiresAt: number },
+  at: number,
+): CaepEvent {
   return {
     type: CAEP.tokenClaimsChange,
     subject: { format: 'opaque', id: `grant:${grant.id}` },
-    claims: { event_timestamp: seconds(at), initiating_entity: 'user', claims: { scope: grant.scopes.join(' '), exp: seconds(grant.expiresAt) } },
+    claims: {
+      event_timestamp: seconds(at),
+      initiating_entity: 'user',
+      claims: { scope: grant.scopes.join(' '), exp: seconds(grant.expiresAt) },
+    },
   };
 }
 
@@ -118,10 +185,21 @@ export function tokenClaimsChangeOf(grant: { id: string; scopes: readonly string
  * enabling it again `update`, deleting it `delete`. Subject `secret:<id>` (opaque); the value
  * and its version's material never leave the store, only the id and version number.
  */
-export function secretCredentialChangeOf(change: { id: string; version: number; change: 'create' | 'update' | 'revoke' | 'delete'; at: number }): CaepEvent {
+export function secretCredentialChangeOf(change: {
+  id: string;
+  version: number;
+  change: 'create' | 'update' | 'revoke' | 'delete';
+  at: number;
+}): CaepEvent {
   return {
     type: CAEP.credentialChange,
     subject: { format: 'opaque', id: `secret:${change.id}` },
-    claims: { event_timestamp: seconds(change.at), initiating_entity: 'admin', credential_type: BROKER_SECRET_CREDENTIAL, change_type: change.change, friendly_name: `${change.id} v${change.version}` },
+    claims: {
+      event_timestamp: seconds(change.at),
+      initiating_entity: 'admin',
+      credential_type: BROKER_SECRET_CREDENTIAL,
+      change_type: change.change,
+      friendly_name: `${change.id} v${change.version}`,
+    },
   };
 }

@@ -31,7 +31,14 @@ export interface SsfDeps {
   /** Tries per pushed SET (`ssfPushAttempts`, 21 by default); undefined: until its queue TTL would end before the next try. */
   pushAttempts: number | undefined;
   /** The identity provider whose CAEP events revoke human grants. */
-  receiver?: { issuer: string; audience: string; jwksUrl?: string | undefined; jwks?: JSONWebKeySet | undefined } | undefined;
+  receiver?:
+    | {
+        issuer: string;
+        audience: string;
+        jwksUrl?: string | undefined;
+        jwks?: JSONWebKeySet | undefined;
+      }
+    | undefined;
   onProblem: (message: string, details: Record<string, unknown>) => void;
 }
 
@@ -53,11 +60,27 @@ export async function composeSsf(d: SsfDeps): Promise<SsfServices> {
   });
   const streams = new StreamService(d.store, d.clock, transmitter, d.issuer);
   await streams.load();
-  const unsubscribe = transmitRevocations(d.bus, transmitter, d.trustDomain, (err) => d.onProblem('ssf event could not be published', { error: err instanceof Error ? err.message : 'unknown' }));
+  const unsubscribe = transmitRevocations(d.bus, transmitter, d.trustDomain, (err) =>
+    d.onProblem('ssf event could not be published', {
+      error: err instanceof Error ? err.message : 'unknown',
+    }),
+  );
   const r = d.receiver;
-  const keys = r?.jwks ? createLocalJWKSet(r.jwks) : r?.jwksUrl ? createRemoteJWKSet(new URL(r.jwksUrl), { [customFetch]: d.fetch }) : null;
-  if (r && !keys) throw new MandateError('invalid_config', 'invalid configuration: `ssfReceiverIssuer` is set without `ssfReceiverJwksUrl` or `ssfReceiverJwks`', { key: 'ssfReceiverJwksUrl' });
-  const receiver = r && keys ? new SsfReceiver(d.store, { issuer: r.issuer, audience: r.audience, keys, clock: d.clock }) : null;
+  const keys = r?.jwks
+    ? createLocalJWKSet(r.jwks)
+    : r?.jwksUrl
+      ? createRemoteJWKSet(new URL(r.jwksUrl), { [customFetch]: d.fetch })
+      : null;
+  if (r && !keys)
+    throw new MandateError(
+      'invalid_config',
+      'invalid configuration: `ssfReceiverIssuer` is set without `ssfReceiverJwksUrl` or `ssfReceiverJwks`',
+      { key: 'ssfReceiverJwksUrl' },
+    );
+  const receiver =
+    r && keys
+      ? new SsfReceiver(d.store, { issuer: r.issuer, audience: r.audience, keys, clock: d.clock })
+      : null;
   return {
     streams,
     transmitter,

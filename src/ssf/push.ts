@@ -46,7 +46,9 @@ export class PushDelivery {
 
   /** The stream was updated: a new endpoint or credential is tried at once, not after the backoff. */
   retarget(delivery: SsfDelivery): void {
-    const changed = delivery.endpointUrl !== this.delivery.endpointUrl || delivery.authorizationHeader !== this.delivery.authorizationHeader;
+    const changed =
+      delivery.endpointUrl !== this.delivery.endpointUrl ||
+      delivery.authorizationHeader !== this.delivery.authorizationHeader;
     this.delivery = delivery;
     if (changed && this.#timer) {
       this.#timer();
@@ -103,7 +105,10 @@ export class PushDelivery {
       if (outOfAttempts || this.opts.clock.now() + delay >= set.expiresAt) {
         this.queue.remove(set.jti);
         this.#head = null;
-        this.opts.onDrop(set.jti, `${result.why} after ${head.tries} attempts${outOfAttempts ? '' : '; its queue ttl ends before the next'}`);
+        this.opts.onDrop(
+          set.jti,
+          `${result.why} after ${head.tries} attempts${outOfAttempts ? '' : '; its queue ttl ends before the next'}`,
+        );
         continue;
       }
       this.#timer = after(this.opts.clock, delay, () => {
@@ -115,11 +120,24 @@ export class PushDelivery {
   }
 
   async #send(jwt: string): Promise<SendResult> {
-    const headers: Record<string, string> = { 'content-type': SET_MEDIA_TYPE, accept: 'application/json' };
-    if (this.delivery.authorizationHeader) headers.authorization = this.delivery.authorizationHeader;
+    const headers: Record<string, string> = {
+      'content-type': SET_MEDIA_TYPE,
+      accept: 'application/json',
+    };
+    if (this.delivery.authorizationHeader)
+      headers.authorization = this.delivery.authorizationHeader;
     try {
-      const signal = AbortSignal.any([AbortSignal.timeout(this.opts.timeoutMs), this.#abort.signal]);
-      const res = await this.opts.fetch(this.delivery.endpointUrl, { method: 'POST', headers, body: jwt, redirect: 'manual', signal });
+      const signal = AbortSignal.any([
+        AbortSignal.timeout(this.opts.timeoutMs),
+        this.#abort.signal,
+      ]);
+      const res = await this.opts.fetch(this.delivery.endpointUrl, {
+        method: 'POST',
+        headers,
+        body: jwt,
+        redirect: 'manual',
+        signal,
+      });
       const text = await res.text().catch(() => '');
       if (res.status >= 200 && res.status < 300) return { ok: true };
       if (res.status === 400) {
@@ -128,7 +146,11 @@ export class PushDelivery {
       }
       return { ok: false, permanent: false, why: `status ${res.status}` };
     } catch (err) {
-      return { ok: false, permanent: false, why: err instanceof Error ? err.name : 'network error' };
+      return {
+        ok: false,
+        permanent: false,
+        why: err instanceof Error ? err.name : 'network error',
+      };
     }
   }
 }

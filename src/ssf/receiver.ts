@@ -6,10 +6,19 @@ import { CAEP, type SubjectId } from './caep.js';
 import { SET_TYP } from './set.js';
 
 /** RFC 8935 §2.3 / §2.4 error codes a refused SET is answered with. */
-export type SetErrorCode = 'invalid_request' | 'invalid_key' | 'invalid_issuer' | 'invalid_audience' | 'authentication_failed' | 'access_denied';
+export type SetErrorCode =
+  | 'invalid_request'
+  | 'invalid_key'
+  | 'invalid_issuer'
+  | 'invalid_audience'
+  | 'authentication_failed'
+  | 'access_denied';
 
 export class SetError extends Error {
-  constructor(readonly err: SetErrorCode, readonly description: string) {
+  constructor(
+    readonly err: SetErrorCode,
+    readonly description: string,
+  ) {
     super(description);
   }
 }
@@ -27,7 +36,18 @@ export interface ReceiverOptions {
   maxAgeSeconds?: number;
 }
 
-const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+const ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
 const MAX_SEEN = 100_000;
 
 /** What a received SET did. */
@@ -49,7 +69,10 @@ export interface Received {
  */
 export class SsfReceiver {
   readonly #seen = new Map<string, number>();
-  constructor(private readonly store: Store, private readonly opts: ReceiverOptions) {}
+  constructor(
+    private readonly store: Store,
+    private readonly opts: ReceiverOptions,
+  ) {}
 
   async receive(jwt: string, ctx: RequestContext): Promise<Received> {
     const payload = await this.#verify(jwt);
@@ -66,12 +89,32 @@ export class SsfReceiver {
           if (g.expiresAt <= now) continue;
           const updated: GrantRecord = { ...g, status: 'revoked', revokedAt: now };
           await tx.grants.update(updated);
-          await tx.revocations.append({ kind: 'grant', subject: g.id, at: now, expiresAt: g.expiresAt, cause: 'ssf.received' });
-          await tx.audit.append({ actor, action: 'grant.revoke', target: `grant:${g.id}`, outcome: 'success', requestId: ctx.requestId, details: { human: g.human, agent: g.agent, set: jti } });
+          await tx.revocations.append({
+            kind: 'grant',
+            subject: g.id,
+            at: now,
+            expiresAt: g.expiresAt,
+            cause: 'ssf.received',
+          });
+          await tx.audit.append({
+            actor,
+            action: 'grant.revoke',
+            target: `grant:${g.id}`,
+            outcome: 'success',
+            requestId: ctx.requestId,
+            details: { human: g.human, agent: g.agent, set: jti },
+          });
           revoked.push(g.id);
         }
       }
-      await tx.audit.append({ actor, action: 'ssf.received', target: human !== null ? `human:${human}` : `set:${jti}`, outcome: 'success', requestId: ctx.requestId, details: { jti, events, human, revoked_grants: revoked } });
+      await tx.audit.append({
+        actor,
+        action: 'ssf.received',
+        target: human !== null ? `human:${human}` : `set:${jti}`,
+        outcome: 'success',
+        requestId: ctx.requestId,
+        details: { jti, events, human, revoked_grants: revoked },
+      });
       return revoked;
     });
     return { jti, events, human, revokedGrants };
@@ -92,12 +135,20 @@ export class SsfReceiver {
     } catch (err) {
       throw refusal(err);
     }
-    if (typeof payload.jti !== 'string' || payload.jti.length > 256) throw new SetError('invalid_request', 'the set has no usable `jti`');
+    if (typeof payload.jti !== 'string' || payload.jti.length > 256)
+      throw new SetError('invalid_request', 'the set has no usable `jti`');
     const events = payload.events;
-    if (typeof events !== 'object' || events === null || Array.isArray(events) || Object.keys(events).length === 0) throw new SetError('invalid_request', 'the set has no `events`');
+    if (
+      typeof events !== 'object' ||
+      events === null ||
+      Array.isArray(events) ||
+      Object.keys(events).length === 0
+    )
+      throw new SetError('invalid_request', 'the set has no `events`');
     const now = this.opts.clock.now();
     this.#remember(now);
-    if (this.#seen.has(payload.jti)) throw new SetError('invalid_request', 'this set was received before (`jti` replayed)');
+    if (this.#seen.has(payload.jti))
+      throw new SetError('invalid_request', 'this set was received before (`jti` replayed)');
     this.#seen.set(payload.jti, now + (this.opts.maxAgeSeconds ?? 300) * 1000 + 60_000);
     return payload;
   }
@@ -112,24 +163,45 @@ export class SsfReceiver {
   /** The human a CAEP event is about: `sub_id` (SSF) or the event's `subject` (CAEP before SSF 1.0). */
   #humanOf(payload: JWTPayload, event: string): string | null {
     const legacy = (payload.events as Record<string, { subject?: unknown }>)[event]?.subject;
-    const subject = (payload.sub_id ?? legacy) as SubjectId | { format: 'complex'; user?: SubjectId } | undefined;
+    const subject = (payload.sub_id ?? legacy) as
+      SubjectId | { format: 'complex'; user?: SubjectId } | undefined;
     const simple = subject && subject.format === 'complex' ? subject.user : subject;
     if (!simple || typeof simple !== 'object') return null;
     if (simple.format === 'email' && typeof simple.email === 'string') return simple.email;
-    if (simple.format === 'iss_sub' && simple.iss === this.opts.issuer && typeof simple.sub === 'string') return simple.sub;
+    if (
+      simple.format === 'iss_sub' &&
+      simple.iss === this.opts.issuer &&
+      typeof simple.sub === 'string'
+    )
+      return simple.sub;
     return null;
   }
 }
 
 function refusal(err: unknown): SetError {
   if (err instanceof errors.JWTClaimValidationFailed) {
-    if (err.claim === 'iss') return new SetError('invalid_issuer', 'the set is not from the configured issuer');
-    if (err.claim === 'aud') return new SetError('invalid_audience', 'the set is not for this receiver');
-    if (err.claim === 'typ') return new SetError('invalid_request', 'the set\'s `typ` is not `secevent+jwt`');
-    return new SetError('invalid_request', `the set's \`${err.claim}\` is not acceptable (${err.reason})`);
+    if (err.claim === 'iss')
+      return new SetError('invalid_issuer', 'the set is not from the configured issuer');
+    if (err.claim === 'aud')
+      return new SetError('invalid_audience', 'the set is not for this receiver');
+    if (err.claim === 'typ')
+      return new SetError('invalid_request', "the set's `typ` is not `secevent+jwt`");
+    return new SetError(
+      'invalid_request',
+      `the set's \`${err.claim}\` is not acceptable (${err.reason})`,
+    );
   }
-  if (err instanceof errors.JWTExpired) return new SetError('invalid_request', 'the set is too old');
-  if (err instanceof errors.JWSSignatureVerificationFailed || err instanceof errors.JWKSNoMatchingKey) return new SetError('invalid_key', 'the set\'s signature does not verify with the issuer\'s keys');
-  if (err instanceof errors.JOSEAlgNotAllowed) return new SetError('invalid_request', 'the set\'s algorithm is not allowed');
+  if (err instanceof errors.JWTExpired)
+    return new SetError('invalid_request', 'the set is too old');
+  if (
+    err instanceof errors.JWSSignatureVerificationFailed ||
+    err instanceof errors.JWKSNoMatchingKey
+  )
+    return new SetError(
+      'invalid_key',
+      "the set's signature does not verify with the issuer's keys",
+    );
+  if (err instanceof errors.JOSEAlgNotAllowed)
+    return new SetError('invalid_request', "the set's algorithm is not allowed");
   return new SetError('invalid_request', 'the set is not a well-formed signed jwt');
 }

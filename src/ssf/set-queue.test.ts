@@ -3,8 +3,18 @@ import { describe, test } from 'node:test';
 import { SetQueue } from './set-queue.js';
 
 const set = (jti: string) => ({ jti, jwt: `jwt.${jti}` });
-const task = (id: string, from: number, to: number) => ({ subject: `task:${id}`, agent: false, previous: from, current: to });
-const agent = (id: string, from: number, to: number) => ({ subject: `agent:${id}`, agent: true, previous: from, current: to });
+const task = (id: string, from: number, to: number) => ({
+  subject: `task:${id}`,
+  agent: false,
+  previous: from,
+  current: to,
+});
+const agent = (id: string, from: number, to: number) => ({
+  subject: `agent:${id}`,
+  agent: true,
+  previous: from,
+  current: to,
+});
 const queue = (max: number) => new SetQueue({ max, ttlMs: 60_000, redeliverMs: 30_000 });
 
 describe('SSF set queue', () => {
@@ -27,7 +37,7 @@ describe('SSF set queue', () => {
     assert.deepEqual(q.stats.droppedOther, 1);
   });
 
-  test('a risk change replaces its subject\'s change not yet handed out; one handed out is kept and the new one queued after it', () => {
+  test("a risk change replaces its subject's change not yet handed out; one handed out is kept and the new one queued after it", () => {
     const q = queue(10);
     q.add(set('m'), 0, task('a', 0, 1));
     q.add(set('h'), 0, task('a', 1, 2));

@@ -74,7 +74,11 @@ export class SetQueue {
    * kind (`raises`: of the risk ones, latest raises). A replaced risk change of the same subject
    * is not counted as dropped.
    */
-  add(set: SignedSet, now: number, risk: RiskChange | null = null): { risk: number; raises: number; other: number } {
+  add(
+    set: SignedSet,
+    now: number,
+    risk: RiskChange | null = null,
+  ): { risk: number; raises: number; other: number } {
     if (risk !== null) {
       const older = this.#riskBySubject.get(risk.subject);
       const q = older === undefined ? undefined : this.#items.get(older);
@@ -84,7 +88,13 @@ export class SetQueue {
       }
       this.#riskBySubject.set(risk.subject, set.jti);
     }
-    this.#items.set(set.jti, { jwt: set.jwt, risk, seq: this.#seq++, expiresAt: now + this.opts.ttlMs, sentAt: null });
+    this.#items.set(set.jti, {
+      jwt: set.jwt,
+      risk,
+      seq: this.#seq++,
+      expiresAt: now + this.opts.ttlMs,
+      sentAt: null,
+    });
     const dropped = { risk: 0, raises: 0, other: 0 };
     if (this.#items.size <= this.opts.max) return dropped;
     while (this.#items.size > this.opts.max) {
@@ -130,7 +140,8 @@ export class SetQueue {
     const q = this.#items.get(jti);
     if (!q) return false;
     this.#items.delete(jti);
-    if (q.risk !== null && this.#riskBySubject.get(q.risk.subject) === jti) this.#riskBySubject.delete(q.risk.subject);
+    if (q.risk !== null && this.#riskBySubject.get(q.risk.subject) === jti)
+      this.#riskBySubject.delete(q.risk.subject);
     return true;
   }
 

@@ -16,7 +16,10 @@ export interface SignedSet {
  * `txn`, the subject as the top-level `sub_id` (SSF §4.1.2, RFC 9493) and exactly one event in
  * `events`. No `sub` and no `exp` (RFC 8417 §2.2: a SET is not an access token).
  */
-export async function signSet(key: ActiveKey, opts: { issuer: string; audience: string[]; event: CaepEvent; now: number }): Promise<SignedSet> {
+export async function signSet(
+  key: ActiveKey,
+  opts: { issuer: string; audience: string[]; event: CaepEvent; now: number },
+): Promise<SignedSet> {
   const jti = randomUUID();
   const payload: Record<string, unknown> = {
     sub_id: opts.event.subject,

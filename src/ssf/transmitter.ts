@@ -70,9 +70,20 @@ export class Transmitter {
   set(stream: SsfStreamRecord): void {
     const live = this.#live.get(stream.id);
     if (!live) {
-      const queue = new SetQueue({ max: this.opts.queueSize, ttlMs: this.opts.queueTtlMs, redeliverMs: this.opts.redeliverMs });
+      const queue = new SetQueue({
+        max: this.opts.queueSize,
+        ttlMs: this.opts.queueTtlMs,
+        redeliverMs: this.opts.redeliverMs,
+      });
       const push = stream.delivery.method === PUSH ? this.#pushFor(stream, queue) : null;
-      this.#live.set(stream.id, { stream, queue, push, waiters: new Set(), epoch: 0, tail: Promise.resolve() });
+      this.#live.set(stream.id, {
+        stream,
+        queue,
+        push,
+        waiters: new Set(),
+        epoch: 0,
+        tail: Promise.resolve(),
+      });
       push?.hold(stream.status !== 'enabled');
       return;
     }
@@ -100,8 +111,12 @@ export class Transmitter {
   /** Sends an event to every enabled or paused stream that asked for its type. */
   publish(event: CaepEvent): Promise<void> {
     // INVARIANT: the streams are chosen now, with the status they have when the event commits.
-    const targets = [...this.#live.values()].filter((l) => l.stream.status !== 'disabled' && l.stream.eventsRequested.includes(event.type));
-    return this.#track(Promise.all(targets.map((live) => this.#enqueue(live, event))).then(() => undefined));
+    const targets = [...this.#live.values()].filter(
+      (l) => l.stream.status !== 'disabled' && l.stream.eventsRequested.includes(event.type),
+    );
+    return this.#track(
+      Promise.all(targets.map((live) => this.#enqueue(live, event))).then(() => undefined),
+    );
   }
 
   /** Work a poll waits for: SETs of events that committed before it, still being signed. */
@@ -115,7 +130,13 @@ export class Transmitter {
   async verify(id: string, state: string | undefined): Promise<void> {
     const live = this.#live.get(id);
     if (!live || live.stream.status === 'disabled') return;
-    await this.#track(this.#enqueue(live, { type: SSF_VERIFICATION, subject: { format: 'opaque', id }, claims: state === undefined ? {} : { state } }));
+    await this.#track(
+      this.#enqueue(live, {
+        type: SSF_VERIFICATION,
+        subject: { format: 'opaque', id },
+        claims: state === undefined ? {} : { state },
+      }),
+    );
   }
 
   /**
@@ -123,21 +144,32 @@ export class Transmitter {
    * `maxEvents` SETs due now; without `returnImmediately` it waits up to LONG_POLL_MS for one.
    * `moreAvailable`: other SETs are due now (not ones handed out and not yet due again).
    */
-  async poll(id: string, req: PollRequest): Promise<{ sets: Record<string, string>; moreAvailable: boolean }> {
+  async poll(
+    id: string,
+    req: PollRequest,
+  ): Promise<{ sets: Record<string, string>; moreAvailable: boolean }> {
     await Promise.all([...this.#pending]);
     const live = this.#live.get(id);
     if (!live) return { sets: {}, moreAvailable: false };
     for (const jti of req.ack) live.queue.remove(jti);
     for (const [jti, e] of Object.entries(req.setErrs)) {
-      if (live.queue.remove(jti)) this.opts.onProblem('ssf receiver refused a set', { stream: id, jti, err: e.err.slice(0, 64) });
+      if (live.queue.remove(jti))
+        this.opts.onProblem('ssf receiver refused a set', {
+          stream: id,
+          jti,
+          err: e.err.slice(0, 64),
+        });
     }
     const enabled = () => live.stream.status === 'enabled' && this.#live.get(id) === live;
     const max = Math.min(req.maxEvents ?? MAX_EVENTS, MAX_EVENTS);
     // maxEvents 0: only acknowledging (RFC 8936 §2.4), never waiting.
-    if (max === 0) return { sets: {}, moreAvailable: enabled() && live.queue.due(this.opts.clock.now()) > 0 };
-    const take = () => (enabled() ? live.queue.take(max, this.opts.clock.now()) : { sets: {}, more: false });
+    if (max === 0)
+      return { sets: {}, moreAvailable: enabled() && live.queue.due(this.opts.clock.now()) > 0 };
+    const take = () =>
+      enabled() ? live.queue.take(max, this.opts.clock.now()) : { sets: {}, more: false };
     let out = take();
-    if (Object.keys(out.sets).length > 0 || req.returnImmediately) return { sets: out.sets, moreAvailable: out.more };
+    if (Object.keys(out.sets).length > 0 || req.returnImmediately)
+      return { sets: out.sets, moreAvailable: out.more };
     // Long poll: woken by each SET queued (or a status change); another poll may have taken it, so wait on until the deadline.
     let expired = false;
     const timer = setTimeout(() => {
@@ -171,7 +203,9 @@ export class Transmitter {
   /** A stream's queue pressure (for its status and the metrics): SETs waiting, its bound, and what was dropped or coalesced. */
   pressure(id: string): (QueueStats & { queued: number; max: number }) | undefined {
     const live = this.#live.get(id);
-    return live ? { queued: live.queue.size, max: this.opts.queueSize, ...live.queue.stats } : undefined;
+    return live
+      ? { queued: live.queue.size, max: this.opts.queueSize, ...live.queue.stats }
+      : undefined;
   }
 
   /** Every stream's queue pressure, by stream id. */
@@ -198,9 +232,18 @@ export class Transmitter {
 
   async #sign(live: Live, event: CaepEvent): Promise<SignedSet | null> {
     try {
-      return await signSet(await this.opts.signingKey(), { issuer: this.opts.issuer, audience: live.stream.audience, event, now: this.opts.clock.now() });
+      return await signSet(await this.opts.signingKey(), {
+        issuer: this.opts.issuer,
+        audience: live.stream.audience,
+        event,
+        now: this.opts.clock.now(),
+      });
     } catch (err) {
-      this.opts.onProblem('ssf set could not be signed', { stream: live.stream.id, event: event.type, error: err instanceof Error ? err.message : 'unknown' });
+      this.opts.onProblem('ssf set could not be signed', {
+        stream: live.stream.id,
+        event: event.type,
+        error: err instanceof Error ? err.message : 'unknown',
+      });
       return null;
     }
   }
@@ -210,9 +253,21 @@ export class Transmitter {
     // Disabled (or deleted) while this SET was signed: the event came before, so it is dropped too.
     if (live.epoch !== epoch || live.stream.status === 'disabled') return;
     const dropped = live.queue.add(set, this.opts.clock.now(), risk);
-    if (dropped.other > 0) this.opts.onProblem('ssf queue full: oldest sets dropped', { stream: live.stream.id, dropped: dropped.other });
-    else if (dropped.raises > 0) this.opts.onProblem('ssf queue full: risk raises dropped, the receiver may hold a lower level than the subject has', { stream: live.stream.id, dropped: dropped.risk, raises: dropped.raises });
-    else if (dropped.risk > 0) this.opts.onProblem('ssf queue full: superseded risk changes or risk falls dropped', { stream: live.stream.id, dropped: dropped.risk });
+    if (dropped.other > 0)
+      this.opts.onProblem('ssf queue full: oldest sets dropped', {
+        stream: live.stream.id,
+        dropped: dropped.other,
+      });
+    else if (dropped.raises > 0)
+      this.opts.onProblem(
+        'ssf queue full: risk raises dropped, the receiver may hold a lower level than the subject has',
+        { stream: live.stream.id, dropped: dropped.risk, raises: dropped.raises },
+      );
+    else if (dropped.risk > 0)
+      this.opts.onProblem('ssf queue full: superseded risk changes or risk falls dropped', {
+        stream: live.stream.id,
+        dropped: dropped.risk,
+      });
     live.push?.kick();
     if (live.stream.status === 'enabled') this.#wake(live);
   }
@@ -229,7 +284,8 @@ export class Transmitter {
       backoffMs: this.opts.pushBackoffMs,
       maxBackoffMs: this.opts.pushMaxBackoffMs,
       timeoutMs: this.opts.pushTimeoutMs,
-      onDrop: (jti, why) => this.opts.onProblem('ssf push gave up on a set', { stream: stream.id, jti, why }),
+      onDrop: (jti, why) =>
+        this.opts.onProblem('ssf push gave up on a set', { stream: stream.id, jti, why }),
     });
   }
 }
@@ -239,5 +295,10 @@ const LEVELS: Record<string, number> = { LOW: 0, MEDIUM: 1, HIGH: 2 };
 /** What the queue needs of a risk-level-change to choose what to drop under pressure (an unknown level counts as the highest: kept longest). */
 function riskChangeOf(event: CaepEvent): RiskChange {
   const level = (v: unknown) => (typeof v === 'string' ? (LEVELS[v] ?? 2) : 2);
-  return { subject: JSON.stringify(event.subject), agent: event.subject.format !== 'opaque', previous: level(event.claims.previous_level), current: level(event.claims.current_level) };
+  return {
+    subject: JSON.stringify(event.subject),
+    agent: event.subject.format !== 'opaque',
+    previous: level(event.claims.previous_level),
+    current: level(event.claims.current_level),
+  };
 }

@@ -27,7 +27,9 @@ export class TaskService {
     return { task, tokens: await this.store.read.tokens.listByTask(id) };
   }
 
-  list(filter: { agent?: string; status?: TaskRecord['status']; limit?: number } = {}): Promise<TaskRecord[]> {
+  list(
+    filter: { agent?: string; status?: TaskRecord['status']; limit?: number } = {},
+  ): Promise<TaskRecord[]> {
     return this.store.read.tasks.list(filter);
   }
 
@@ -44,11 +46,19 @@ export class TaskService {
   /** Marks due tasks expired (and their tokens revoked); returns how many. */
   async expireDue(limit = 500): Promise<number> {
     const due = await this.store.read.tasks.listExpired(this.clock.now(), limit);
-    for (const t of due) await this.finish(t.id, 'expired', 'system', { actor: 'system', requestId: null }).catch(() => undefined);
+    for (const t of due)
+      await this.finish(t.id, 'expired', 'system', { actor: 'system', requestId: null }).catch(
+        () => undefined,
+      );
     return due.length;
   }
 
-  private async finish(id: string, status: 'ended' | 'expired', by: string, ctx: RequestContext): Promise<TaskRecord> {
+  private async finish(
+    id: string,
+    status: 'ended' | 'expired',
+    by: string,
+    ctx: RequestContext,
+  ): Promise<TaskRecord> {
     const now = this.clock.now();
     const result = await this.store.transaction(async (tx) => {
       const task = await tx.tasks.get(id);
@@ -58,9 +68,23 @@ export class TaskService {
       const revoked = await tx.tokens.revokeTask(id, now, by);
       // Every token of the task carries its id: one event revokes them all, wherever they are checked.
       // A risk signal's response names the signal (`signal:<kind>`), so receivers can tell it from an admin's end.
-      const cause = status === 'expired' ? 'task.expire' : by.startsWith('signal:') ? by : 'task.end';
-      await tx.revocations.append({ kind: 'task', subject: id, at: now, expiresAt: task.expiresAt, cause });
-      await tx.audit.append({ actor: ctx.actor, action: status === 'ended' ? 'task.end' : 'task.expire', target: `task:${id}`, outcome: 'success', requestId: ctx.requestId, details: { by, revokedTokens: revoked.length } });
+      const cause =
+        status === 'expired' ? 'task.expire' : by.startsWith('signal:') ? by : 'task.end';
+      await tx.revocations.append({
+        kind: 'task',
+        subject: id,
+        at: now,
+        expiresAt: task.expiresAt,
+        cause,
+      });
+      await tx.audit.append({
+        actor: ctx.actor,
+        action: status === 'ended' ? 'task.end' : 'task.expire',
+        target: `task:${id}`,
+        outcome: 'success',
+        requestId: ctx.requestId,
+        details: { by, revokedTokens: revoked.length },
+      });
       return { task: { ...task, status, endedAt: now, endedBy: by }, revoked };
     });
     for (const listener of this.finishedListeners) listener(id);

@@ -28,16 +28,36 @@ export function tempDataDir(prefix = 'mandate-test-'): string {
  * A real Mandate server on a loopback port over a fresh (or given) data dir. Settings are
  * given as flags would be, so they go through the same validation as `mandate serve`.
  */
-export async function startTestServer(opts: { flags?: Record<string, unknown>; dataDir?: string; clock?: Clock; fetch?: typeof fetch; lookupHost?: HostLookup; logger?: boolean | Record<string, unknown> } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: {
+    flags?: Record<string, unknown>;
+    dataDir?: string;
+    clock?: Clock;
+    fetch?: typeof fetch;
+    lookupHost?: HostLookup;
+    logger?: boolean | Record<string, unknown>;
+  } = {},
+): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDataDir();
   // Port 0 unless a test names one: the server binds first and its issuer names the port it got
   // (src/server/serve.ts), so no two suites race for a port.
   const port = opts.flags?.port ?? 0;
   const config = loadConfig({
-    flags: { port, issuer: `http://127.0.0.1:${String(port)}`, dataDir, logLevel: 'silent', ...opts.flags },
+    flags: {
+      port,
+      issuer: `http://127.0.0.1:${String(port)}`,
+      dataDir,
+      logLevel: 'silent',
+      ...opts.flags,
+    },
     env: { MANDATE_ADMIN_TOKEN: TEST_ADMIN_TOKEN },
   });
-  const server = await startServer(config, { ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.fetch ? { fetch: opts.fetch } : {}), ...(opts.lookupHost ? { lookupHost: opts.lookupHost } : {}), logger: opts.logger ?? false });
+  const server = await startServer(config, {
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    ...(opts.lookupHost ? { lookupHost: opts.lookupHost } : {}),
+    logger: opts.logger ?? false,
+  });
   return {
     ...server,
     config: server.mandate.config,
@@ -62,7 +82,11 @@ export function freePort(): Promise<number> {
     srv.once('error', reject);
     srv.listen(0, '127.0.0.1', () => {
       const address = srv.address();
-      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      srv.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }

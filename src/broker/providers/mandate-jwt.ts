@@ -11,9 +11,16 @@ export const MANDATE_JWT_MAX_TTL_SECONDS = 300;
 export async function mandateJwtCredential(
   binding: MandateJwtBinding,
   caller: CallerContext,
-  mint: (audience: string, caller: CallerContext, ttlSeconds: number) => Promise<{ jwt: string; exp: number }>,
+  mint: (
+    audience: string,
+    caller: CallerContext,
+    ttlSeconds: number,
+  ) => Promise<{ jwt: string; exp: number }>,
 ): Promise<InjectedCredential> {
-  const ttl = Math.min(Math.max(1, Math.floor(binding.ttlSeconds ?? 60)), MANDATE_JWT_MAX_TTL_SECONDS);
+  const ttl = Math.min(
+    Math.max(1, Math.floor(binding.ttlSeconds ?? 60)),
+    MANDATE_JWT_MAX_TTL_SECONDS,
+  );
   const { jwt, exp } = await mint(binding.audience, caller, ttl);
   return { headers: { authorization: `Bearer ${jwt}` }, expiresAt: exp * 1000 };
 }

@@ -23,7 +23,10 @@ export interface ClientCredentialsDeps {
 export class ClientCredentialsProvider {
   constructor(private readonly deps: ClientCredentialsDeps) {}
 
-  async credential(service: string, binding: ClientCredentialsBinding): Promise<InjectedCredential> {
+  async credential(
+    service: string,
+    binding: ClientCredentialsBinding,
+  ): Promise<InjectedCredential> {
     const { secrets, clock, cache } = this.deps;
     const current = await secrets.current(binding.secret);
     const key = `cc:${canonicalDigest({ service, endpoint: binding.tokenEndpoint, client: binding.clientId, scope: binding.scope ?? null, audience: binding.audience ?? null, resource: binding.resource ?? null, auth: binding.auth ?? null, secret: current })}`;
@@ -35,14 +38,24 @@ export class ClientCredentialsProvider {
         clientId: binding.clientId,
         clientSecret: secret.value,
         auth: binding.auth ?? 'client_secret_basic',
-        params: { grant_type: 'client_credentials', scope: binding.scope, audience: binding.audience, resource: binding.resource },
+        params: {
+          grant_type: 'client_credentials',
+          scope: binding.scope,
+          audience: binding.audience,
+          resource: binding.resource,
+        },
         fetch: this.deps.fetch,
         timeoutMs: this.deps.timeoutMs,
       });
       const authorization = bearerHeader(response, new URL(binding.tokenEndpoint).origin);
-      const expiresAt = response.expiresIn === undefined ? undefined : now + response.expiresIn * 1000;
+      const expiresAt =
+        response.expiresIn === undefined ? undefined : now + response.expiresIn * 1000;
       return {
-        value: { headers: { authorization }, secretRef: secret.ref, ...(expiresAt === undefined ? {} : { expiresAt }) },
+        value: {
+          headers: { authorization },
+          secretRef: secret.ref,
+          ...(expiresAt === undefined ? {} : { expiresAt }),
+        },
         cacheUntil: expiresAt === undefined ? null : refreshAt(now, expiresAt),
       };
     });

@@ -30,15 +30,38 @@ export interface TokenExchangeDeps {
 export class TokenExchangeProvider {
   constructor(private readonly deps: TokenExchangeDeps) {}
 
-  async credential(service: string, binding: TokenExchangeBinding, caller: CallerContext): Promise<InjectedCredential> {
+  async credential(
+    service: string,
+    binding: TokenExchangeBinding,
+    caller: CallerContext,
+  ): Promise<InjectedCredential> {
     const { secrets, clock, cache } = this.deps;
     const current = await secrets.current(binding.secret);
-    const target = { service, endpoint: binding.tokenEndpoint, client: binding.clientId, audience: binding.audience ?? null, resource: binding.resource ?? null, scope: binding.scope ?? null, requested: binding.requestedTokenType ?? null, auth: binding.auth ?? null, assertionAudience: binding.assertionAudience ?? null };
-    const who = { subject: caller.subject, agent: caller.agent, actors: caller.actors, task: caller.taskId, grant: caller.grantId ?? null };
+    const target = {
+      service,
+      endpoint: binding.tokenEndpoint,
+      client: binding.clientId,
+      audience: binding.audience ?? null,
+      resource: binding.resource ?? null,
+      scope: binding.scope ?? null,
+      requested: binding.requestedTokenType ?? null,
+      auth: binding.auth ?? null,
+      assertionAudience: binding.assertionAudience ?? null,
+    };
+    const who = {
+      subject: caller.subject,
+      agent: caller.agent,
+      actors: caller.actors,
+      task: caller.taskId,
+      grant: caller.grantId ?? null,
+    };
     const key = `te:${canonicalDigest({ target, who, secret: current })}`;
     const callerExpiry = caller.tokenExp * 1000;
     return cache.get(key, async () => {
-      const subjectToken = await this.deps.assertion(binding.assertionAudience ?? binding.tokenEndpoint, caller);
+      const subjectToken = await this.deps.assertion(
+        binding.assertionAudience ?? binding.tokenEndpoint,
+        caller,
+      );
       const secret = await secrets.reveal(binding.secret);
       const now = clock.now();
       const response = await requestToken({
@@ -60,12 +83,21 @@ export class TokenExchangeProvider {
         timeoutMs: this.deps.timeoutMs,
       });
       const authorization = bearerHeader(response, new URL(binding.tokenEndpoint).origin);
-      const upstreamExpiry = response.expiresIn === undefined ? undefined : now + response.expiresIn * 1000;
+      const upstreamExpiry =
+        response.expiresIn === undefined ? undefined : now + response.expiresIn * 1000;
       // INVARIANT: a token exchanged for a caller is never injected after the caller's own token expires.
-      const expiresAt = upstreamExpiry === undefined ? undefined : Math.min(upstreamExpiry, callerExpiry);
+      const expiresAt =
+        upstreamExpiry === undefined ? undefined : Math.min(upstreamExpiry, callerExpiry);
       return {
-        value: { headers: { authorization }, secretRef: secret.ref, ...(expiresAt === undefined ? {} : { expiresAt }) },
-        cacheUntil: upstreamExpiry === undefined ? null : Math.min(refreshAt(now, upstreamExpiry), callerExpiry),
+        value: {
+          headers: { authorization },
+          secretRef: secret.ref,
+          ...(expiresAt === undefined ? {} : { expiresAt }),
+        },
+        cacheUntil:
+          upstreamExpiry === undefined
+            ? null
+            : Math.min(refreshAt(now, upstreamExpiry), callerExpiry),
         tag: caller.taskId,
       };
     });

@@ -36,7 +36,9 @@ const OAUTH_ERROR = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,64}$/;
 
 /** RFC 6749 §2.3.1: client id and secret are form-urlencoded before Basic encoding. */
 function formEncode(value: string): string {
-  return encodeURIComponent(value).replace(/%20/g, '+').replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(value)
+    .replace(/%20/g, '+')
+    .replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 export function basicCredentials(clientId: string, clientSecret: string): string {
@@ -51,55 +53,115 @@ export async function requestToken(req: TokenRequest): Promise<TokenResponse> {
   const where = new URL(req.tokenEndpoint).origin;
   const body = new URLSearchParams();
   for (const [k, v] of Object.entries(req.params)) if (v !== undefined) body.set(k, v);
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-  if (req.auth === 'client_secret_basic') headers.authorization = basicCredentials(req.clientId, req.clientSecret);
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+  };
+  if (req.auth === 'client_secret_basic')
+    headers.authorization = basicCredentials(req.clientId, req.clientSecret);
   else {
     body.set('client_id', req.clientId);
     body.set('client_secret', req.clientSecret);
   }
   let res: Response;
   try {
-    res = await req.fetch(req.tokenEndpoint, { method: 'POST', headers, body, redirect: 'error', signal: AbortSignal.timeout(req.timeoutMs) });
+    res = await req.fetch(req.tokenEndpoint, {
+      method: 'POST',
+      headers,
+      body,
+      redirect: 'error',
+      signal: AbortSignal.timeout(req.timeoutMs),
+    });
   } catch (err) {
     const timedOut = (err as { name?: string }).name === 'TimeoutError';
-    return fail(timedOut ? `the authorization server at ${where} did not answer within ${req.timeoutMs} ms` : `cannot reach the authorization server at ${where}`, timedOut ? 'upstream_timeout' : 'upstream_unreachable');
+    return fail(
+      timedOut
+        ? `the authorization server at ${where} did not answer within ${req.timeoutMs} ms`
+        : `cannot reach the authorization server at ${where}`,
+      timedOut ? 'upstream_timeout' : 'upstream_unreachable',
+    );
   }
   let text: string | undefined;
   try {
     text = await readLimited(res);
   } catch {
-    return fail(`the authorization server at ${where} did not finish its answer within ${req.timeoutMs} ms`, 'upstream_timeout');
+    return fail(
+      `the authorization server at ${where} did not finish its answer within ${req.timeoutMs} ms`,
+      'upstream_timeout',
+    );
   }
   let json: Record<string, unknown> | undefined;
   try {
     const parsed: unknown = text === undefined ? undefined : JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) json = parsed as Record<string, unknown>;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      json = parsed as Record<string, unknown>;
   } catch {
     json = undefined;
   }
   if (!res.ok) {
-    const code = typeof json?.error === 'string' && OAUTH_ERROR.test(json.error) ? json.error : undefined;
+    const code =
+      typeof json?.error === 'string' && OAUTH_ERROR.test(json.error) ? json.error : undefined;
     return fail(
-      code ? `the authorization server at ${where} refused the token request: \`${code}\`` : `the authorization server at ${where} answered ${res.status}`,
+      code
+        ? `the authorization server at ${where} refused the token request: \`${code}\``
+        : `the authorization server at ${where} answered ${res.status}`,
       'upstream_error',
       { upstream_status: res.status, ...(code ? { upstream_error: code } : {}) },
     );
   }
-  if (!json) return fail(`the authorization server at ${where} did not answer with a JSON object`, 'upstream_bad_response', { upstream_status: res.status });
-  const { access_token: accessToken, token_type: tokenType, expires_in: expiresIn, issued_token_type: issuedTokenType } = json;
-  if (typeof accessToken !== 'string' || accessToken.length === 0) return fail(`the authorization server at ${where} answered without an \`access_token\``, 'upstream_bad_response');
-  if (typeof tokenType !== 'string') return fail(`the authorization server at ${where} answered without a \`token_type\``, 'upstream_bad_response');
-  const seconds = typeof expiresIn === 'number' ? expiresIn : typeof expiresIn === 'string' && /^\d{1,10}$/.test(expiresIn) ? Number(expiresIn) : undefined;
-  return { accessToken, tokenType, expiresIn: seconds !== undefined && Number.isFinite(seconds) && seconds > 0 ? seconds : undefined, issuedTokenType: typeof issuedTokenType === 'string' ? issuedTokenType : undefined };
+  if (!json)
+    return fail(
+      `the authorization server at ${where} did not answer with a JSON object`,
+      'upstream_bad_response',
+      { upstream_status: res.status },
+    );
+  const {
+    access_token: accessToken,
+    token_type: tokenType,
+    expires_in: expiresIn,
+    issued_token_type: issuedTokenType,
+  } = json;
+  if (typeof accessToken !== 'string' || accessToken.length === 0)
+    return fail(
+      `the authorization server at ${where} answered without an \`access_token\``,
+      'upstream_bad_response',
+    );
+  if (typeof tokenType !== 'string')
+    return fail(
+      `the authorization server at ${where} answered without a \`token_type\``,
+      'upstream_bad_response',
+    );
+  const seconds =
+    typeof expiresIn === 'number'
+      ? expiresIn
+      : typeof expiresIn === 'string' && /^\d{1,10}$/.test(expiresIn)
+        ? Number(expiresIn)
+        : undefined;
+  return {
+    accessToken,
+    tokenType,
+    expiresIn:
+      seconds !== undefined && Number.isFinite(seconds) && seconds > 0 ? seconds : undefined,
+    issuedTokenType: typeof issuedTokenType === 'string' ? issuedTokenType : undefined,
+  };
 }
 
 /** The `Authorization` value for a token of `tokenType`; only bearer tokens can be injected (no DPoP key to prove with). */
 export function bearerHeader(response: TokenResponse, where: string): string {
   if (response.tokenType.toLowerCase() !== 'bearer') {
-    const type = /^[A-Za-z0-9_.-]{1,32}$/.test(response.tokenType) ? `a \`${response.tokenType}\`` : 'a non-bearer';
-    return fail(`the authorization server at ${where} issued ${type} token; only bearer tokens can be injected`, 'unsupported_token_type');
+    const type = /^[A-Za-z0-9_.-]{1,32}$/.test(response.tokenType)
+      ? `a \`${response.tokenType}\``
+      : 'a non-bearer';
+    return fail(
+      `the authorization server at ${where} issued ${type} token; only bearer tokens can be injected`,
+      'unsupported_token_type',
+    );
   }
-  if (/[\r\n\0]/.test(response.accessToken)) return fail(`the authorization server at ${where} issued a token that cannot be sent in a header`, 'upstream_bad_response');
+  if (/[\r\n\0]/.test(response.accessToken))
+    return fail(
+      `the authorization server at ${where} issued a token that cannot be sent in a header`,
+      'upstream_bad_response',
+    );
   return `Bearer ${response.accessToken}`;
 }
 

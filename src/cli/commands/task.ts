@@ -1,6 +1,14 @@
 import type { Command } from 'commander';
 import type { Task, TaskDetail, TaskTokenInfo } from '../../sdk/admin-client.js';
-import { adminClient, clientOptions, CliError, output, table, type ClientOptions, type CliIo } from '../common.js';
+import {
+  adminClient,
+  clientOptions,
+  CliError,
+  output,
+  table,
+  type ClientOptions,
+  type CliIo,
+} from '../common.js';
 
 const STATUSES = ['active', 'ended', 'expired'] as const;
 
@@ -23,7 +31,8 @@ export function renderTokenTree(tokens: TaskTokenInfo[], now = Date.now()): stri
     const key = t.parent !== null && ids.has(t.parent) ? t.parent : null;
     children.set(key, [...(children.get(key) ?? []), t]);
   }
-  for (const list of children.values()) list.sort((a, b) => a.issued_at.localeCompare(b.issued_at) || a.jti.localeCompare(b.jti));
+  for (const list of children.values())
+    list.sort((a, b) => a.issued_at.localeCompare(b.issued_at) || a.jti.localeCompare(b.jti));
   const lines: string[] = [];
   const seen = new Set<string>();
   const walk = (parent: string | null, prefix: string): void => {
@@ -45,22 +54,32 @@ export function describeTask(t: TaskDetail, now = Date.now()): string {
     ...(t.tokens.length ? renderTokenTree(t.tokens, now) : ['(no tokens)']),
     '',
     `agent     ${t.agent}`,
-    ...(t.subject !== t.agent ? [`on behalf of  ${t.subject}${t.grant_id ? ` (grant ${t.grant_id})` : ''}`] : []),
+    ...(t.subject !== t.agent
+      ? [`on behalf of  ${t.subject}${t.grant_id ? ` (grant ${t.grant_id})` : ''}`]
+      : []),
     `scopes    ${t.scopes.join(' ') || '-'}`,
     `audience  ${t.audience.join(' ')}`,
     `created   ${t.created_at}`,
-    ...(t.ended_at ? [`${t.status}     ${t.ended_at}${t.ended_by ? ` by ${t.ended_by}` : ''}`] : []),
+    ...(t.ended_at
+      ? [`${t.status}     ${t.ended_at}${t.ended_by ? ` by ${t.ended_by}` : ''}`]
+      : []),
   ].join('\n');
 }
 
 function listText(tasks: Task[]): string {
-  if (tasks.length === 0) return 'no tasks: agents start them at the token endpoint (MandateAgent.startTask in the sdk)';
-  return table([['ID', 'STATUS', 'AGENT', 'EXPIRES', 'PURPOSE'], ...tasks.map((t) => [t.id, t.status, t.agent, t.expires_at, t.purpose])]);
+  if (tasks.length === 0)
+    return 'no tasks: agents start them at the token endpoint (MandateAgent.startTask in the sdk)';
+  return table([
+    ['ID', 'STATUS', 'AGENT', 'EXPIRES', 'PURPOSE'],
+    ...tasks.map((t) => [t.id, t.status, t.agent, t.expires_at, t.purpose]),
+  ]);
 }
 
 /** task list, show, end: the task lifecycle as an admin sees it. */
 export function register(program: Command, io: CliIo): void {
-  const task = program.command('task').description('tasks: their tokens, delegation chains and ending them');
+  const task = program
+    .command('task')
+    .description('tasks: their tokens, delegation chains and ending them');
 
   clientOptions(
     io,
@@ -71,16 +90,31 @@ export function register(program: Command, io: CliIo): void {
       .option('--status <status>', 'active, ended or expired'),
   ).action(async (opts: ClientOptions & { agent?: string; status?: string }) => {
     const status = opts.status;
-    if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) throw new CliError(`--status must be one of ${STATUSES.join(', ')}, not \`${status}\``, 2);
-    const tasks = await adminClient(io, opts).listTasks({ ...(opts.agent ? { agent: opts.agent } : {}), ...(status ? { status: status as Task['status'] } : {}) });
+    if (status !== undefined && !(STATUSES as readonly string[]).includes(status))
+      throw new CliError(`--status must be one of ${STATUSES.join(', ')}, not \`${status}\``, 2);
+    const tasks = await adminClient(io, opts).listTasks({
+      ...(opts.agent ? { agent: opts.agent } : {}),
+      ...(status ? { status: status as Task['status'] } : {}),
+    });
     output(io, opts, tasks, listText);
   });
 
-  clientOptions(io, task.command('show <id>').description('show a task and the tree of tokens delegated under it')).action(async (id: string, opts: ClientOptions) => {
+  clientOptions(
+    io,
+    task.command('show <id>').description('show a task and the tree of tokens delegated under it'),
+  ).action(async (id: string, opts: ClientOptions) => {
     output(io, opts, await adminClient(io, opts).getTask(id), (t) => describeTask(t));
   });
 
-  clientOptions(io, task.command('end <id>').description('end a task: every token issued under it is revoked')).action(async (id: string, opts: ClientOptions) => {
-    output(io, opts, await adminClient(io, opts).endTask(id), (t) => `task ${t.id} is ${t.status}; every token issued under it is revoked`);
+  clientOptions(
+    io,
+    task.command('end <id>').description('end a task: every token issued under it is revoked'),
+  ).action(async (id: string, opts: ClientOptions) => {
+    output(
+      io,
+      opts,
+      await adminClient(io, opts).endTask(id),
+      (t) => `task ${t.id} is ${t.status}; every token issued under it is revoked`,
+    );
   });
 }

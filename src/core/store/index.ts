@@ -25,7 +25,12 @@ import type {
   GrantRequestStatus,
   HumanSessionRecord,
 } from './records.js';
-import type { RevocationEventInput, RevocationEventRecord, SignalRecord, SsfStreamRecord } from './feed-records.js';
+import type {
+  RevocationEventInput,
+  RevocationEventRecord,
+  SignalRecord,
+  SsfStreamRecord,
+} from './feed-records.js';
 import type { RetentionWriter } from './retention.js';
 import type { TaskSessionReader, TaskSessionWriter } from './session-records.js';
 
@@ -176,7 +181,11 @@ export interface IssuerWriter {
 
 export interface AuditReader {
   /** Events with seq > afterSeq (and time >= sinceTime when given), in seq order. */
-  list(opts?: { afterSeq?: number; sinceTime?: number; limit?: number }): Promise<AuditEventRecord[]>;
+  list(opts?: {
+    afterSeq?: number;
+    sinceTime?: number;
+    limit?: number;
+  }): Promise<AuditEventRecord[]>;
   head(): Promise<AuditEventRecord | undefined>;
   checkpoints(): Promise<AuditCheckpointRecord[]>;
 }
@@ -195,7 +204,11 @@ export interface MetaWriter {
 
 export interface TaskReader {
   get(id: string): Promise<TaskRecord | undefined>;
-  list(filter?: { agent?: string; status?: TaskRecord['status']; limit?: number }): Promise<TaskRecord[]>;
+  list(filter?: {
+    agent?: string;
+    status?: TaskRecord['status'];
+    limit?: number;
+  }): Promise<TaskRecord[]>;
   /** Active tasks whose expiry has passed. */
   listExpired(now: number, limit: number): Promise<TaskRecord[]>;
 }
@@ -235,7 +248,11 @@ export interface TrustRuleWriter {
 
 export interface GrantReader {
   get(id: string): Promise<GrantRecord | undefined>;
-  list(filter?: { human?: string; agent?: string; status?: GrantRecord['status'] }): Promise<GrantRecord[]>;
+  list(filter?: {
+    human?: string;
+    agent?: string;
+    status?: GrantRecord['status'];
+  }): Promise<GrantRecord[]>;
 }
 export interface GrantWriter {
   insert(grant: GrantRecord): Promise<void>;
@@ -297,9 +314,17 @@ export interface ToolServerWriter {
 export interface ApprovalReader {
   get(id: string): Promise<ApprovalRecord | undefined>;
   /** Newest first. */
-  list(filter?: { status?: ApprovalStatus; agent?: string; taskId?: string; limit?: number }): Promise<ApprovalRecord[]>;
+  list(filter?: {
+    status?: ApprovalStatus;
+    agent?: string;
+    taskId?: string;
+    limit?: number;
+  }): Promise<ApprovalRecord[]>;
   /** Approvals of `status` bound to exactly this call, newest first. */
-  findBound(binding: { agent: string; taskId: string; target: string; argumentsDigest: string }, status: ApprovalStatus): Promise<ApprovalRecord[]>;
+  findBound(
+    binding: { agent: string; taskId: string; target: string; argumentsDigest: string },
+    status: ApprovalStatus,
+  ): Promise<ApprovalRecord[]>;
 }
 export interface ApprovalWriter {
   insert(approval: ApprovalRecord): Promise<void>;
@@ -307,18 +332,33 @@ export interface ApprovalWriter {
    * Moves an approval from `from` to `to.status` with the given fields, only if it is still in
    * `from`; false otherwise (so single use holds under concurrency).
    */
-  transition(id: string, from: ApprovalStatus, to: Pick<ApprovalRecord, 'status'> & Partial<Pick<ApprovalRecord, 'decidedAt' | 'decidedBy' | 'usedAt' | 'note'>>): Promise<boolean>;
+  transition(
+    id: string,
+    from: ApprovalStatus,
+    to: Pick<ApprovalRecord, 'status'> &
+      Partial<Pick<ApprovalRecord, 'decidedAt' | 'decidedBy' | 'usedAt' | 'note'>>,
+  ): Promise<boolean>;
 }
 
 export interface GrantRequestReader {
   get(id: string): Promise<GrantRequestRecord | undefined>;
   /** Newest first. */
-  list(filter?: { human?: string; agent?: string; status?: GrantRequestStatus; limit?: number }): Promise<GrantRequestRecord[]>;
+  list(filter?: {
+    human?: string;
+    agent?: string;
+    status?: GrantRequestStatus;
+    limit?: number;
+  }): Promise<GrantRequestRecord[]>;
 }
 export interface GrantRequestWriter {
   insert(request: GrantRequestRecord): Promise<void>;
   /** Moves a request from `from` to `to.status` with the given fields, only if it is still in `from`; false otherwise. */
-  transition(id: string, from: GrantRequestStatus, to: Pick<GrantRequestRecord, 'status'> & Partial<Pick<GrantRequestRecord, 'decidedAt' | 'decidedBy' | 'note'>>): Promise<boolean>;
+  transition(
+    id: string,
+    from: GrantRequestStatus,
+    to: Pick<GrantRequestRecord, 'status'> &
+      Partial<Pick<GrantRequestRecord, 'decidedAt' | 'decidedBy' | 'note'>>,
+  ): Promise<boolean>;
 }
 
 export interface HumanSessionReader {

@@ -217,7 +217,11 @@ export interface FederatedDomainRecord {
   /** SPIFFE bundle endpoint to poll, or null for a static bundle. */
   bundleEndpoint: string | null;
   /** The current bundle (JWKS with spiffe_sequence/refresh_hint). */
-  bundle: { keys: Record<string, unknown>[]; spiffe_sequence?: number; spiffe_refresh_hint?: number };
+  bundle: {
+    keys: Record<string, unknown>[];
+    spiffe_sequence?: number;
+    spiffe_refresh_hint?: number;
+  };
   refreshedAt: number;
   createdAt: number;
 }

@@ -15,7 +15,18 @@ export type PrunableKind =
   | 'signals';
 
 /** The order a run prunes in: a task goes only after its tokens. */
-export const PRUNABLE_KINDS: readonly PrunableKind[] = ['task_tokens', 'tasks', 'credentials', 'join_tokens', 'approvals', 'grant_requests', 'grants', 'human_sessions', 'replay', 'signals'];
+export const PRUNABLE_KINDS: readonly PrunableKind[] = [
+  'task_tokens',
+  'tasks',
+  'credentials',
+  'join_tokens',
+  'approvals',
+  'grant_requests',
+  'grants',
+  'human_sessions',
+  'replay',
+  'signals',
+];
 
 /** The archived part of the audit log: events up to `seq` live in files, sealed by a checkpoint of `hash`. */
 export interface AuditArchiveMark {

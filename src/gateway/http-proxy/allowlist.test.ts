@@ -10,7 +10,13 @@ const tpl = (p: string): RouteTemplate => {
   assert.ok(!('error' in t), `${p}: ${'error' in t ? t.error : ''}`);
   return t;
 };
-const route = (method: string, path: string, tool: string): CompiledRoute => ({ method, template: tpl(path), tool, toolId: `svc/${tool}`, label: `${method} ${path}` });
+const route = (method: string, path: string, tool: string): CompiledRoute => ({
+  method,
+  template: tpl(path),
+  tool,
+  toolId: `svc/${tool}`,
+  label: `${method} ${path}`,
+});
 const target = (path: string): RequestTarget => {
   const t = parseRequestTarget(`/proxy/svc${path}`);
   assert.ok(!('error' in t));
@@ -70,7 +76,10 @@ describe('allowlist matching', () => {
     const f = matchRoute(routes, 'GET', target('/files/public/x.txt'));
     assert.ok(f && 'route' in f && f.route.tool === 'read_public');
     const d = matchRoute(routes, 'DELETE', target('/items/export'));
-    assert.ok(d && 'route' in d && d.route.tool === 'delete_item', 'a route of the request method is used even when a more specific one exists for another method');
+    assert.ok(
+      d && 'route' in d && d.route.tool === 'delete_item',
+      'a route of the request method is used even when a more specific one exists for another method',
+    );
   });
 
   test('/** captures the rest, trailing slash included', () => {

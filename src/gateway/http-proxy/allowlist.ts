@@ -8,9 +8,14 @@ import { bySpecificity, matchTemplate } from './template.js';
  * (`/items/export` over `/items/{id}` over `/items/**`). When the path matches only routes of
  * other methods, those methods are what `Allow` names (405).
  */
-export type RouteMatch = { route: CompiledRoute; params: Record<string, string> } | { methods: string[] } | undefined;
+export type RouteMatch =
+  { route: CompiledRoute; params: Record<string, string> } | { methods: string[] } | undefined;
 
-export function matchRoute(routes: readonly CompiledRoute[], method: string, target: RequestTarget): RouteMatch {
+export function matchRoute(
+  routes: readonly CompiledRoute[],
+  method: string,
+  target: RequestTarget,
+): RouteMatch {
   let best: { route: CompiledRoute; params: Record<string, string> } | undefined;
   const others = new Set<string>();
   for (const route of routes) {

@@ -24,20 +24,32 @@ export type ProxyMethod = (typeof PROXY_METHODS)[number];
 const headerName = z
   .string()
   .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/, 'must be an http header name')
-  .refine((h) => !FRAMING_HEADERS.has(h.toLowerCase()), 'names a header the proxy sets or strips itself');
+  .refine(
+    (h) => !FRAMING_HEADERS.has(h.toLowerCase()),
+    'names a header the proxy sets or strips itself',
+  );
 
 // A tool name that is also a valid scope token and catalog name: no `/`, `*`, space, quotes.
-const toolName = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1-128 characters of letters, digits, `_`, `.`, `:` or `-`');
+const toolName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9_.:-]{1,128}$/,
+    'must be 1-128 characters of letters, digits, `_`, `.`, `:` or `-`',
+  );
 
-const LOOPBACK = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+const LOOPBACK = (host: string) =>
+  host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 const route = z.strictObject({
   method: z.enum(PROXY_METHODS),
   /** `/items/{id}`, `/files/**`: literal segments, `{name}` for one segment, a trailing `/**` for the rest. */
-  path: z.string().max(1024).superRefine((p, ctx) => {
-    const t = parseTemplate(p);
-    if ('error' in t) ctx.addIssue({ code: 'custom', message: t.error });
-  }),
+  path: z
+    .string()
+    .max(1024)
+    .superRefine((p, ctx) => {
+      const t = parseTemplate(p);
+      if ('error' in t) ctx.addIssue({ code: 'custom', message: t.error });
+    }),
   tool: toolName,
   sideEffect: z.enum(SIDE_EFFECTS).optional(),
   classification: z.enum(CLASSIFICATIONS).optional(),
@@ -45,7 +57,10 @@ const route = z.strictObject({
   destinations: z.array(z.string().min(1).max(256)).max(256).optional(),
   labels: z.record(z.string().min(1).max(128), z.string().max(1024)).optional(),
   /** More argument extractors (e.g. `body.to` as `email`); the upstream `url` is always one. Checked by the catalog. */
-  extractors: z.array(z.strictObject({ path: z.string().min(1).max(256), kind: z.enum(EXTRACTOR_KINDS) })).max(63).optional(),
+  extractors: z
+    .array(z.strictObject({ path: z.string().min(1).max(256), kind: z.enum(EXTRACTOR_KINDS) }))
+    .max(63)
+    .optional(),
 });
 
 const service = z
@@ -57,13 +72,25 @@ const service = z
     allowHttp: z.boolean().optional(),
     credential: credentialBindingSchema.optional(),
     /** Sends a short-lived Mandate-signed assertion of the caller in this header (audience: `audience` or the upstream URL). */
-    identity: z.strictObject({ header: headerName, audience: z.string().min(1).max(2048).optional() }).optional(),
+    identity: z
+      .strictObject({ header: headerName, audience: z.string().min(1).max(2048).optional() })
+      .optional(),
     routes: z.array(route).min(1).max(1000),
-    rateLimit: z.strictObject({ perAgentPerMinute: z.number().int().min(1).max(1_000_000), burst: z.number().int().min(1).max(1_000_000).optional() }).optional(),
+    rateLimit: z
+      .strictObject({
+        perAgentPerMinute: z.number().int().min(1).max(1_000_000),
+        burst: z.number().int().min(1).max(1_000_000).optional(),
+      })
+      .optional(),
     /** Milliseconds to wait for the upstream's response headers, and at most between two chunks of its body. */
     timeoutMs: z.number().int().min(100).max(600_000).optional(),
     /** Largest JSON request body read for the decision (other bodies are streamed, not read). */
-    maxJsonBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
+    maxJsonBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .optional(),
   })
   .superRefine((s, ctx) => {
     let url: URL | undefined;
@@ -74,9 +101,27 @@ const service = z
     }
     if (url) {
       const host = normalizeHost(url.hostname) ?? '';
-      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (LOOPBACK(host) || s.allowHttp === true))) ctx.addIssue({ code: 'custom', path: ['upstream'], message: 'must be an https url (http only to a loopback host, or with `allowHttp`)' });
-      if (url.username || url.password) ctx.addIssue({ code: 'custom', path: ['upstream'], message: 'must not carry credentials; bind a `credential` instead' });
-      if (url.search || url.hash || s.upstream.includes('?') || s.upstream.includes('#')) ctx.addIssue({ code: 'custom', path: ['upstream'], message: 'must not have a query or fragment' });
+      if (
+        url.protocol !== 'https:' &&
+        !(url.protocol === 'http:' && (LOOPBACK(host) || s.allowHttp === true))
+      )
+        ctx.addIssue({
+          code: 'custom',
+          path: ['upstream'],
+          message: 'must be an https url (http only to a loopback host, or with `allowHttp`)',
+        });
+      if (url.username || url.password)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['upstream'],
+          message: 'must not carry credentials; bind a `credential` instead',
+        });
+      if (url.search || url.hash || s.upstream.includes('?') || s.upstream.includes('#'))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['upstream'],
+          message: 'must not have a query or fragment',
+        });
     }
     const shapes = new Set<string>();
     const byTool = new Map<string, z.output<typeof route>>();
@@ -84,12 +129,28 @@ const service = z
       const t = parseTemplate(r.path);
       if ('error' in t) return;
       const key = `${r.method} ${t.shape}`;
-      if (shapes.has(key)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'path'], message: `duplicates another \`${r.method}\` route of the same shape` });
+      if (shapes.has(key))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routes', i, 'path'],
+          message: `duplicates another \`${r.method}\` route of the same shape`,
+        });
       shapes.add(key);
       const first = byTool.get(r.tool);
       if (!first) return void byTool.set(r.tool, r);
-      for (const field of ['sideEffect', 'classification', 'destinations', 'labels', 'extractors'] as const) {
-        if (r[field] !== undefined && JSON.stringify(r[field]) !== JSON.stringify(first[field])) ctx.addIssue({ code: 'custom', path: ['routes', i, field], message: `differs from an earlier route of tool \`${r.tool}\`; give it once, on the first route` });
+      for (const field of [
+        'sideEffect',
+        'classification',
+        'destinations',
+        'labels',
+        'extractors',
+      ] as const) {
+        if (r[field] !== undefined && JSON.stringify(r[field]) !== JSON.stringify(first[field]))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['routes', i, field],
+            message: `differs from an earlier route of tool \`${r.tool}\`; give it once, on the first route`,
+          });
       }
     });
   });
@@ -103,7 +164,12 @@ export const proxyConfigSchema = z
   .superRefine((c, ctx) => {
     const seen = new Set<string>();
     c.services.forEach((s, i) => {
-      if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: ['services', i, 'name'], message: `duplicates \`${s.name}\`` });
+      if (seen.has(s.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', i, 'name'],
+          message: `duplicates \`${s.name}\``,
+        });
       seen.add(s.name);
     });
   });
@@ -121,20 +187,35 @@ export function parseProxyConfig(raw: unknown): ProxyConfig {
     try {
       value = JSON.parse(text);
     } catch {
-      throw new MandateError('invalid_config', `invalid configuration: \`proxy\` ${inline ? 'is not valid json' : `file \`${raw}\` is not valid json`}`, { key: 'proxy' });
+      throw new MandateError(
+        'invalid_config',
+        `invalid configuration: \`proxy\` ${inline ? 'is not valid json' : `file \`${raw}\` is not valid json`}`,
+        { key: 'proxy' },
+      );
     }
   }
   const parsed = proxyConfigSchema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const path = (issue?.path ?? []).reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${String(p)}`), 'proxy');
-  throw new MandateError('invalid_config', `invalid configuration: \`${path}\` ${issue?.message.toLowerCase() ?? 'is invalid'}; see docs/proxy.md`, { key: 'proxy', field: path });
+  const path = (issue?.path ?? []).reduce<string>(
+    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${String(p)}`),
+    'proxy',
+  );
+  throw new MandateError(
+    'invalid_config',
+    `invalid configuration: \`${path}\` ${issue?.message.toLowerCase() ?? 'is invalid'}; see docs/proxy.md`,
+    { key: 'proxy', field: path },
+  );
 }
 
 function readProxyFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch {
-    throw new MandateError('invalid_config', `invalid configuration: cannot read proxy file \`${path}\``, { key: 'proxy' });
+    throw new MandateError(
+      'invalid_config',
+      `invalid configuration: cannot read proxy file \`${path}\``,
+      { key: 'proxy' },
+    );
   }
 }

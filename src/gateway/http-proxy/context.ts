@@ -98,7 +98,11 @@ export type ApprovalPort = Pick<ApprovalService, 'request' | 'consume'>;
 
 /** The credential broker (src/broker/broker.ts) as the proxy uses it. */
 export interface BrokerPort {
-  credentialFor(service: string, binding: CredentialBinding, caller: CallerContext): Promise<InjectedCredential>;
+  credentialFor(
+    service: string,
+    binding: CredentialBinding,
+    caller: CallerContext,
+  ): Promise<InjectedCredential>;
   identityAssertion(audience: string, caller: CallerContext): Promise<string>;
 }
 

@@ -25,8 +25,16 @@ test('upstream headers: credentials, hop-by-hop, forwarding and reserved headers
     ['X-Custom', 'a'],
     ['x-custom', 'b'],
   ];
-  const out = upstreamHeaders(raw(pairs), { connection: 'keep-alive, X-Secret-Hop' }, new Set(['x-api-key']));
-  assert.deepEqual(out, { 'content-type': 'text/plain', accept: 'application/json', 'x-custom': ['a', 'b'] });
+  const out = upstreamHeaders(
+    raw(pairs),
+    { connection: 'keep-alive, X-Secret-Hop' },
+    new Set(['x-api-key']),
+  );
+  assert.deepEqual(out, {
+    'content-type': 'text/plain',
+    accept: 'application/json',
+    'x-custom': ['a', 'b'],
+  });
 });
 
 test('downstream headers: set-cookie, challenges and browser policy of the upstream stay behind', () => {
@@ -40,7 +48,12 @@ test('downstream headers: set-cookie, challenges and browser policy of the upstr
     ['Connection', 'close'],
     ['ETag', '"1"'],
   ];
-  assert.deepEqual(downstreamHeaders(raw(pairs), { connection: 'close' }), { 'content-type': 'application/json', 'content-length': '2', 'content-encoding': 'gzip', etag: '"1"' });
+  assert.deepEqual(downstreamHeaders(raw(pairs), { connection: 'close' }), {
+    'content-type': 'application/json',
+    'content-length': '2',
+    'content-encoding': 'gzip',
+    etag: '"1"',
+  });
 });
 
 test('carries finds a token in any header value or the query, encoded or not', () => {

@@ -11,18 +11,61 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
  */
 
 /** RFC 9110 §7.6.1 connection-specific fields, plus the legacy `Proxy-Connection` and `Keep-Alive`. */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
 
 /** Headers the proxy itself frames or strips: no configured header (identity, credential) may name one. */
-export const FRAMING_HEADERS: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'host', 'content-length', 'expect', 'cookie', 'authorization', 'dpop', 'x-request-id', 'forwarded']);
+export const FRAMING_HEADERS: ReadonlySet<string> = new Set([
+  ...HOP_BY_HOP,
+  'host',
+  'content-length',
+  'expect',
+  'cookie',
+  'authorization',
+  'dpop',
+  'x-request-id',
+  'forwarded',
+]);
 
-const NEVER_UPSTREAM = new Set([...HOP_BY_HOP, 'host', 'content-length', 'expect', 'authorization', 'dpop', 'cookie', 'forwarded', 'x-real-ip', 'x-request-id']);
-const NEVER_DOWNSTREAM = new Set([...HOP_BY_HOP, 'set-cookie', 'www-authenticate', 'strict-transport-security', 'alt-svc', 'x-request-id']);
+const NEVER_UPSTREAM = new Set([
+  ...HOP_BY_HOP,
+  'host',
+  'content-length',
+  'expect',
+  'authorization',
+  'dpop',
+  'cookie',
+  'forwarded',
+  'x-real-ip',
+  'x-request-id',
+]);
+const NEVER_DOWNSTREAM = new Set([
+  ...HOP_BY_HOP,
+  'set-cookie',
+  'www-authenticate',
+  'strict-transport-security',
+  'alt-svc',
+  'x-request-id',
+]);
 
 /** Header names listed in `Connection` are hop-by-hop too (RFC 9110 §7.6.1). */
 function connectionListed(value: string | string[] | undefined): Set<string> {
   const all = Array.isArray(value) ? value.join(',') : (value ?? '');
-  return new Set(all.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
+  return new Set(
+    all
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  );
 }
 
 /** Pairs of `rawHeaders` as one entry per name (lowercase), repeated values kept in order. */
@@ -43,18 +86,31 @@ const flat = (values: string[]): string | string[] => (values.length === 1 ? val
  * The agent's headers as they may reach the upstream. `reserved` are lowercase names the proxy
  * sets itself (the credential's headers, the identity header): the agent's values are dropped.
  */
-export function upstreamHeaders(rawHeaders: readonly string[], headers: IncomingHttpHeaders, reserved: ReadonlySet<string>): OutgoingHttpHeaders {
+export function upstreamHeaders(
+  rawHeaders: readonly string[],
+  headers: IncomingHttpHeaders,
+  reserved: ReadonlySet<string>,
+): OutgoingHttpHeaders {
   const listed = connectionListed(headers.connection);
   const out: OutgoingHttpHeaders = {};
   for (const [name, values] of grouped(rawHeaders)) {
-    if (NEVER_UPSTREAM.has(name) || listed.has(name) || reserved.has(name) || name.startsWith('x-forwarded-')) continue;
+    if (
+      NEVER_UPSTREAM.has(name) ||
+      listed.has(name) ||
+      reserved.has(name) ||
+      name.startsWith('x-forwarded-')
+    )
+      continue;
     out[name] = flat(values);
   }
   return out;
 }
 
 /** The upstream's response headers as they may reach the agent. */
-export function downstreamHeaders(rawHeaders: readonly string[], headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+export function downstreamHeaders(
+  rawHeaders: readonly string[],
+  headers: IncomingHttpHeaders,
+): OutgoingHttpHeaders {
   const listed = connectionListed(headers.connection);
   const out: OutgoingHttpHeaders = {};
   for (const [name, values] of grouped(rawHeaders)) {
@@ -68,7 +124,9 @@ export function downstreamHeaders(rawHeaders: readonly string[], headers: Incomi
 export function carries(needle: string, headers: OutgoingHttpHeaders, query: string): boolean {
   if (needle.length === 0) return false;
   if (query.includes(needle) || safeDecode(query).includes(needle)) return true;
-  return Object.values(headers).some((v) => (Array.isArray(v) ? v.some((x) => String(x).includes(needle)) : String(v).includes(needle)));
+  return Object.values(headers).some((v) =>
+    Array.isArray(v) ? v.some((x) => String(x).includes(needle)) : String(v).includes(needle),
+  );
 }
 
 function safeDecode(s: string): string {

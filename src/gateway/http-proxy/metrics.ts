@@ -36,11 +36,36 @@ export class ProxyMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.#requests = new Counter({ name: 'mandate_proxy_requests_total', help: 'Requests to /proxy by service, route template (`unmatched` before a match) and outcome', labelNames: ['service', 'route', 'outcome'] as const, registers });
-    this.#upstream = new Counter({ name: 'mandate_proxy_upstream_responses_total', help: 'Upstream responses by service, route and status class (1xx-5xx)', labelNames: ['service', 'route', 'status_class'] as const, registers });
-    this.#rateLimited = new Counter({ name: 'mandate_proxy_rate_limited_total', help: 'Requests refused by the per-agent rate limit', labelNames: ['service'] as const, registers });
-    this.#denied = new Counter({ name: 'mandate_proxy_denied_total', help: 'Requests refused before reaching the upstream, by reason (policy, scope, route, method, path, token, passthrough, approval)', labelNames: ['service', 'reason'] as const, registers });
-    this.#firstSeen = new Counter({ name: 'mandate_proxy_route_first_seen_total', help: 'An agent allowed through a route it had not used before (since the process started)', labelNames: ['service', 'route', 'agent'] as const, registers });
+    this.#requests = new Counter({
+      name: 'mandate_proxy_requests_total',
+      help: 'Requests to /proxy by service, route template (`unmatched` before a match) and outcome',
+      labelNames: ['service', 'route', 'outcome'] as const,
+      registers,
+    });
+    this.#upstream = new Counter({
+      name: 'mandate_proxy_upstream_responses_total',
+      help: 'Upstream responses by service, route and status class (1xx-5xx)',
+      labelNames: ['service', 'route', 'status_class'] as const,
+      registers,
+    });
+    this.#rateLimited = new Counter({
+      name: 'mandate_proxy_rate_limited_total',
+      help: 'Requests refused by the per-agent rate limit',
+      labelNames: ['service'] as const,
+      registers,
+    });
+    this.#denied = new Counter({
+      name: 'mandate_proxy_denied_total',
+      help: 'Requests refused before reaching the upstream, by reason (policy, scope, route, method, path, token, passthrough, approval)',
+      labelNames: ['service', 'reason'] as const,
+      registers,
+    });
+    this.#firstSeen = new Counter({
+      name: 'mandate_proxy_route_first_seen_total',
+      help: 'An agent allowed through a route it had not used before (since the process started)',
+      labelNames: ['service', 'route', 'agent'] as const,
+      registers,
+    });
     this.#duration = new Histogram({
       name: 'mandate_proxy_request_duration_seconds',
       help: 'Time to the response headers through the proxy, upstream included',

@@ -18,7 +18,19 @@ import { revocation } from './steps/revocation.js';
  * nothing is forwarded unless every step before it let the request through. Whatever happened,
  * `record` counts it (./metrics.ts) and logs one line without credentials, tokens or the query.
  */
-export const PROXY_STEPS: readonly Step[] = [authenticate, revocation, match, override, rateLimit, body, passthrough, decide, approval, inject, forward];
+export const PROXY_STEPS: readonly Step[] = [
+  authenticate,
+  revocation,
+  match,
+  override,
+  rateLimit,
+  body,
+  passthrough,
+  decide,
+  approval,
+  inject,
+  forward,
+];
 
 export async function proxyRequest(call: ProxyCall, deps: ProxyDeps): Promise<void> {
   let refusal: Refusal | undefined;
@@ -31,8 +43,16 @@ export async function proxyRequest(call: ProxyCall, deps: ProxyDeps): Promise<vo
       }
     }
   } catch (err) {
-    deps.log.error({ err: err instanceof Error ? err.message : String(err), service: call.service.name }, 'proxy request failed');
-    refusal = { status: 502, code: 'proxy_error', detail: 'the proxy failed to handle the request; nothing more was forwarded', outcome: 'upstream_error' };
+    deps.log.error(
+      { err: err instanceof Error ? err.message : String(err), service: call.service.name },
+      'proxy request failed',
+    );
+    refusal = {
+      status: 502,
+      code: 'proxy_error',
+      detail: 'the proxy failed to handle the request; nothing more was forwarded',
+      outcome: 'upstream_error',
+    };
   }
   if (refusal) {
     call.outcome = refusal.outcome;
@@ -48,7 +68,10 @@ function record(call: ProxyCall, deps: ProxyDeps, refusal: Refusal | undefined):
   const seconds = (performance.now() - call.startedAt) / 1000;
   deps.metrics?.request(service.name, label, outcome, seconds);
   if (refusal?.reason) deps.metrics?.denied(service.name, refusal.reason);
-  const firstSeen = outcome === 'forwarded' && route && principal ? deps.metrics?.allowed(service.name, label, principal.actor) : false;
+  const firstSeen =
+    outcome === 'forwarded' && route && principal
+      ? deps.metrics?.allowed(service.name, label, principal.actor)
+      : false;
   const line = {
     service: service.name,
     route: label,

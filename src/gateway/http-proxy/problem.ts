@@ -21,12 +21,30 @@ const TITLES: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
-export function writeProblem(res: ServerResponse, requestId: string, r: Pick<Refusal, 'status' | 'code' | 'detail' | 'headers' | 'extra'>): void {
+export function writeProblem(
+  res: ServerResponse,
+  requestId: string,
+  r: Pick<Refusal, 'status' | 'code' | 'detail' | 'headers' | 'extra'>,
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const body = JSON.stringify({ type: `https://mandate.dev/problems/${r.code}`, title: TITLES[r.status] ?? 'Error', status: r.status, detail: r.detail, code: r.code, request_id: requestId, ...r.extra });
-  res.writeHead(r.status, { 'content-type': 'application/problem+json', 'cache-control': 'no-store', 'x-request-id': requestId, 'content-length': Buffer.byteLength(body), ...r.headers });
+  const body = JSON.stringify({
+    type: `https://mandate.dev/problems/${r.code}`,
+    title: TITLES[r.status] ?? 'Error',
+    status: r.status,
+    detail: r.detail,
+    code: r.code,
+    request_id: requestId,
+    ...r.extra,
+  });
+  res.writeHead(r.status, {
+    'content-type': 'application/problem+json',
+    'cache-control': 'no-store',
+    'x-request-id': requestId,
+    'content-length': Buffer.byteLength(body),
+    ...r.headers,
+  });
   res.end(body);
 }

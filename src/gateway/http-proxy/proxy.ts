@@ -12,11 +12,21 @@ import { DpopReplayCache } from '../../sdk/dpop-replay-cache.js';
 import { DPOP_ALGORITHMS } from '../../sdk/dpop-verify.js';
 import { TokenVerifier } from '../../sdk/token-verifier.js';
 import { resolveVerifyOptions } from '../../sdk/verify-request.js';
-import { protectedResourceMetadata, type ProtectedResourceMetadata } from '../protected-resource.js';
+import {
+  protectedResourceMetadata,
+  type ProtectedResourceMetadata,
+} from '../protected-resource.js';
 import { LOCAL_CLOCK_TOLERANCE_SECONDS, revocableOf } from '../task-token-verifier.js';
 import { serviceTools } from './catalog.js';
 import type { ProxyConfig, ServiceConfig } from './config.js';
-import type { ApprovalPort, BrokerPort, CompiledRoute, ProxyDeps, ProxyLog, ProxyService } from './context.js';
+import type {
+  ApprovalPort,
+  BrokerPort,
+  CompiledRoute,
+  ProxyDeps,
+  ProxyLog,
+  ProxyService,
+} from './context.js';
 import { ProxyMetrics } from './metrics.js';
 import { proxyRequest } from './pipeline.js';
 import { writeProblem } from './problem.js';
@@ -42,7 +52,15 @@ export interface ProxyHost {
   readonly keys: { published(purpose: 'token'): Promise<PublishedKey[]> };
   readonly approvals?: ApprovalPort | undefined;
   readonly broker?: BrokerPort | undefined;
-  readonly catalog?: { sync(server: string, tools: readonly McpToolDescription[], opts?: { annotations?: Record<string, ToolAnnotation>; actor?: string }): Promise<unknown> } | undefined;
+  readonly catalog?:
+    | {
+        sync(
+          server: string,
+          tools: readonly McpToolDescription[],
+          opts?: { annotations?: Record<string, ToolAnnotation>; actor?: string },
+        ): Promise<unknown>;
+      }
+    | undefined;
   readonly metrics?: { registry: Registry } | undefined;
 }
 
@@ -76,17 +94,25 @@ export class HttpProxy {
     this.#dpopRequired = settings.proxy.dpopRequired ?? settings.dpopRequired;
     const keys: JWTVerifyGetKey = async (header, token) => {
       const published = await host.keys.published('token');
-      return createLocalJWKSet({ keys: published.map((k) => ({ ...k.jwk, kid: k.kid, alg: k.alg })) })(header, token);
+      return createLocalJWKSet({
+        keys: published.map((k) => ({ ...k.jwk, kid: k.kid, alg: k.alg })),
+      })(header, token);
     };
     // One replay cache for every service: a proof's jti is spent wherever it was first used.
     const replayCache = new DpopReplayCache({ now: () => host.clock.now() });
-    for (const config of settings.proxy.services) this.#services.set(config.name, this.#compile(config, keys, replayCache));
+    for (const config of settings.proxy.services)
+      this.#services.set(config.name, this.#compile(config, keys, replayCache));
   }
 
   /** Builds the proxy and puts every service's routes into the tool catalog. Throws `invalid_config` naming the service. */
   static async start(settings: ProxySettings, host: ProxyHost): Promise<HttpProxy> {
     settings.proxy.services.forEach((s, i) => {
-      if (settings.reservedNames?.includes(s.name)) throw new MandateError('invalid_config', `invalid configuration: \`proxy.services[${i}].name\` \`${s.name}\` is also an mcp gateway upstream; tool ids \`${s.name}/...\` must name one server`, { key: 'proxy', field: `proxy.services[${i}].name` });
+      if (settings.reservedNames?.includes(s.name))
+        throw new MandateError(
+          'invalid_config',
+          `invalid configuration: \`proxy.services[${i}].name\` \`${s.name}\` is also an mcp gateway upstream; tool ids \`${s.name}/...\` must name one server`,
+          { key: 'proxy', field: `proxy.services[${i}].name` },
+        );
     });
     const proxy = new HttpProxy(settings, host);
     for (const [i, s] of settings.proxy.services.entries()) {
@@ -95,7 +121,12 @@ export class HttpProxy {
         await host.catalog?.sync(s.name, tools, { annotations, actor: 'proxy' });
       } catch (err) {
         if (!(err instanceof MandateError)) throw err;
-        throw new MandateError('invalid_config', `invalid configuration: \`proxy.services[${i}]\` (\`${s.name}\`): ${err.message}`, { key: 'proxy', field: `proxy.services[${i}]` }, { cause: err });
+        throw new MandateError(
+          'invalid_config',
+          `invalid configuration: \`proxy.services[${i}]\` (\`${s.name}\`): ${err.message}`,
+          { key: 'proxy', field: `proxy.services[${i}]` },
+          { cause: err },
+        );
       }
     }
     return proxy;
@@ -120,12 +151,20 @@ export class HttpProxy {
   }
 
   /** Serves one request to `/proxy/<service>/...`; always answers (a problem document when refused). */
-  async handle(req: IncomingMessage, res: ServerResponse, opts: { requestId: string; log?: ProxyLog }): Promise<void> {
+  async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    opts: { requestId: string; log?: ProxyLog },
+  ): Promise<void> {
     const startedAt = performance.now();
     const name = serviceOf(req.url ?? '');
     const service = name === undefined ? undefined : this.#services.get(name);
     if (!service) {
-      writeProblem(res, opts.requestId, { status: 404, code: 'not_found', detail: `no proxy service \`${(name ?? '').slice(0, 64)}\`` });
+      writeProblem(res, opts.requestId, {
+        status: 404,
+        code: 'not_found',
+        detail: `no proxy service \`${(name ?? '').slice(0, 64)}\``,
+      });
       return;
     }
     const host = this.#host;
@@ -148,19 +187,46 @@ export class HttpProxy {
     for (const s of this.#services.values()) s.agent.destroy();
   }
 
-  #compile(config: ServiceConfig, keys: JWTVerifyGetKey, replayCache: DpopReplayCache): ProxyService {
+  #compile(
+    config: ServiceConfig,
+    keys: JWTVerifyGetKey,
+    replayCache: DpopReplayCache,
+  ): ProxyService {
     const { issuer } = this.#settings;
     const host = this.#host;
     const resource = `${issuer}/proxy/${config.name}`;
     const metadataUrl = `${issuer}${METADATA_PREFIX}${config.name}`;
     const upstream = new URL(config.upstream);
-    const verifier = new TokenVerifier({ issuer, audience: resource, keys, now: () => host.clock.now(), clockToleranceSeconds: LOCAL_CLOCK_TOLERANCE_SECONDS, revocation: (p) => host.revocations.check(revocableOf(p)) });
-    const verifyOptions = resolveVerifyOptions(verifier, { requireDpop: this.#dpopRequired, resourceMetadata: metadataUrl, replayCache, dpopAlgorithms: DPOP_ALGORITHMS, now: () => host.clock.now() });
+    const verifier = new TokenVerifier({
+      issuer,
+      audience: resource,
+      keys,
+      now: () => host.clock.now(),
+      clockToleranceSeconds: LOCAL_CLOCK_TOLERANCE_SECONDS,
+      revocation: (p) => host.revocations.check(revocableOf(p)),
+    });
+    const verifyOptions = resolveVerifyOptions(verifier, {
+      requireDpop: this.#dpopRequired,
+      resourceMetadata: metadataUrl,
+      replayCache,
+      dpopAlgorithms: DPOP_ALGORITHMS,
+      now: () => host.clock.now(),
+    });
     const routes: CompiledRoute[] = config.routes.map((r) => {
       const template = parseTemplate(r.path);
       // INVARIANT: the config schema refused every template that does not parse.
-      if ('error' in template) throw new MandateError('invalid_config', `invalid configuration: route \`${r.path}\` of \`${config.name}\` ${template.error}`);
-      return { method: r.method, template, tool: r.tool, toolId: `${config.name}/${r.tool}`, label: `${r.method} ${r.path}` };
+      if ('error' in template)
+        throw new MandateError(
+          'invalid_config',
+          `invalid configuration: route \`${r.path}\` of \`${config.name}\` ${template.error}`,
+        );
+      return {
+        method: r.method,
+        template,
+        tool: r.tool,
+        toolId: `${config.name}/${r.tool}`,
+        label: `${r.method} ${r.path}`,
+      };
     });
     const agentOptions = { keepAlive: true, maxSockets: 256 };
     return {
@@ -172,10 +238,16 @@ export class HttpProxy {
       routes,
       verifier,
       verifyOptions,
-      agent: upstream.protocol === 'https:' ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions),
+      agent:
+        upstream.protocol === 'https:' ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions),
       timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       maxJsonBytes: config.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES,
-      rateLimit: config.rateLimit ? { perMinute: config.rateLimit.perAgentPerMinute, burst: config.rateLimit.burst ?? config.rateLimit.perAgentPerMinute } : undefined,
+      rateLimit: config.rateLimit
+        ? {
+            perMinute: config.rateLimit.perAgentPerMinute,
+            burst: config.rateLimit.burst ?? config.rateLimit.perAgentPerMinute,
+          }
+        : undefined,
     };
   }
 }

@@ -12,7 +12,11 @@ test('token buckets: a burst, then the refill rate, per key', () => {
   assert.deepEqual(buckets.take('a', limit), { ok: false, retryAfterSeconds: 10 });
   assert.deepEqual(buckets.take('b', limit), { ok: true }, 'another agent has its own bucket');
   clock.advance(4_000);
-  assert.deepEqual(buckets.take('a', limit), { ok: false, retryAfterSeconds: 6 }, 'a refused request takes nothing');
+  assert.deepEqual(
+    buckets.take('a', limit),
+    { ok: false, retryAfterSeconds: 6 },
+    'a refused request takes nothing',
+  );
   clock.advance(6_000);
   assert.deepEqual(buckets.take('a', limit), { ok: true });
   clock.advance(3_600_000);

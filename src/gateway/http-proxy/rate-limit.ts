@@ -38,10 +38,14 @@ export class TokenBuckets {
     this.#buckets.delete(key); // re-inserted below: Map order is least recently used first
     if (tokens < 1) {
       this.#buckets.set(key, { tokens, at: now });
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / ratePerMs / 1000)) };
+      return {
+        ok: false,
+        retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / ratePerMs / 1000)),
+      };
     }
     this.#buckets.set(key, { tokens: tokens - 1, at: now });
-    while (this.#buckets.size > this.#max) this.#buckets.delete(this.#buckets.keys().next().value as string);
+    while (this.#buckets.size > this.#max)
+      this.#buckets.delete(this.#buckets.keys().next().value as string);
     return { ok: true };
   }
 }

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { encodeSegment, parseRequestTarget, queryArguments, rawPathOf, serviceOf, type RequestTarget } from './request-target.js';
+import {
+  encodeSegment,
+  parseRequestTarget,
+  queryArguments,
+  rawPathOf,
+  serviceOf,
+  type RequestTarget,
+} from './request-target.js';
 
 const ok = (url: string): RequestTarget => {
   const t = parseRequestTarget(url);
@@ -40,13 +47,29 @@ describe('proxy request target', () => {
   });
 
   test('dot segments, plain or encoded, are refused rather than resolved', () => {
-    for (const url of ['/proxy/svc/a/../b', '/proxy/svc/./a', '/proxy/svc/a/..', '/proxy/svc/%2e%2e/b', '/proxy/svc/.%2E/b', '/proxy/svc/%2E/b', '/proxy/svc/a/..;x/b', '/proxy/svc/a/%2e%2e%3bjsessionid=1/b']) {
+    for (const url of [
+      '/proxy/svc/a/../b',
+      '/proxy/svc/./a',
+      '/proxy/svc/a/..',
+      '/proxy/svc/%2e%2e/b',
+      '/proxy/svc/.%2E/b',
+      '/proxy/svc/%2E/b',
+      '/proxy/svc/a/..;x/b',
+      '/proxy/svc/a/%2e%2e%3bjsessionid=1/b',
+    ]) {
       assert.match(refused(url), /`\.` or `\.\.`/, url);
     }
   });
 
   test('encoded slashes and backslashes are refused (%2f smuggling)', () => {
-    for (const url of ['/proxy/svc/a%2fb', '/proxy/svc/a%2Fb', '/proxy/svc/..%2fadmin', '/proxy/svc/a%5cb', '/proxy/svc/a%5C..%5Cb']) assert.match(refused(url), /encode `\/` or `\\`/, url);
+    for (const url of [
+      '/proxy/svc/a%2fb',
+      '/proxy/svc/a%2Fb',
+      '/proxy/svc/..%2fadmin',
+      '/proxy/svc/a%5cb',
+      '/proxy/svc/a%5C..%5Cb',
+    ])
+      assert.match(refused(url), /encode `\/` or `\\`/, url);
     assert.match(refused('/proxy/svc/a\\b'), /must be percent-encoded/);
   });
 

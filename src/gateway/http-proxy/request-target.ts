@@ -51,10 +51,15 @@ export function parseRequestTarget(rawUrl: string): RequestTarget | { error: str
   const q = rawUrl.indexOf('?');
   const rawPath = (q < 0 ? rawUrl : rawUrl.slice(0, q)).slice(PREFIX.length + service.length);
   const query = q < 0 ? '' : rawUrl.slice(q + 1);
-  if (!rawPath.startsWith('/')) return { error: 'the path must start with `/` after the service name' };
-  if (!RAW_QUERY.test(query)) return { error: 'the query string has characters that must be percent-encoded, or a malformed escape' };
+  if (!rawPath.startsWith('/'))
+    return { error: 'the path must start with `/` after the service name' };
+  if (!RAW_QUERY.test(query))
+    return {
+      error: 'the query string has characters that must be percent-encoded, or a malformed escape',
+    };
   const parts = rawPath.slice(1).split('/');
-  if (parts.length > MAX_SEGMENTS) return { error: `the path has more than ${MAX_SEGMENTS} segments` };
+  if (parts.length > MAX_SEGMENTS)
+    return { error: `the path has more than ${MAX_SEGMENTS} segments` };
   let trailingSlash = false;
   if (parts.length > 1 && parts.at(-1) === '') {
     trailingSlash = true;
@@ -74,7 +79,8 @@ export function parseRequestTarget(rawUrl: string): RequestTarget | { error: str
 /** One segment, decoded, or why it is ambiguous. */
 function segment(raw: string): string | { error: string } {
   if (raw === '') return { error: 'the path must not have an empty segment (`//`)' };
-  if (!RAW_SEGMENT.test(raw)) return { error: 'the path has characters that must be percent-encoded, or a malformed escape' };
+  if (!RAW_SEGMENT.test(raw))
+    return { error: 'the path has characters that must be percent-encoded, or a malformed escape' };
   let decoded: string;
   try {
     decoded = decodeURIComponent(raw);
@@ -82,13 +88,16 @@ function segment(raw: string): string | { error: string } {
     return { error: 'the path has a percent-escape that is not utf-8' };
   }
   for (const form of new Set([decoded, decoded.normalize('NFKC')])) {
-    if (/[/\\]/.test(form)) return { error: 'the path must not encode `/` or `\\` in a segment (`%2f`, `%5c`)' };
+    if (/[/\\]/.test(form))
+      return { error: 'the path must not encode `/` or `\\` in a segment (`%2f`, `%5c`)' };
     if (form.includes('%')) return { error: 'the path must not be percent-encoded twice (`%25`)' };
     // Tomcat reads `..;x` as `..`: the part before a `;` must not be a dot segment either.
     const head = form.split(';', 1)[0]!;
-    if (head === '.' || head === '..') return { error: 'the path must not have `.` or `..` segments, plain or encoded' };
+    if (head === '.' || head === '..')
+      return { error: 'the path must not have `.` or `..` segments, plain or encoded' };
   }
-  if (/[\p{Cc}\p{Cf}]/u.test(decoded)) return { error: 'the path must not encode control or format characters' };
+  if (/[\p{Cc}\p{Cf}]/u.test(decoded))
+    return { error: 'the path must not encode control or format characters' };
   return decoded;
 }
 

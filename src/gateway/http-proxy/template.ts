@@ -51,17 +51,31 @@ export function parseTemplate(path: string): RouteTemplate | { error: string } {
     } else if (LITERAL.test(part)) {
       segments.push({ literal: part });
     } else {
-      return { error: `segment \`${part.slice(0, 64)}\` must be literal url path characters or a whole \`{name}\`` };
+      return {
+        error: `segment \`${part.slice(0, 64)}\` must be literal url path characters or a whole \`{name}\``,
+      };
     }
   }
   const shape = `/${segments.map((s) => ('param' in s ? '{}' : s.literal)).join('/')}${trailingSlash ? '/' : ''}${rest ? (segments.length ? '/**' : '**') : ''}`;
-  return { source: path, segments, trailingSlash, rest, shape, params: rest ? [...params, REST_PARAM] : params };
+  return {
+    source: path,
+    segments,
+    trailingSlash,
+    rest,
+    shape,
+    params: rest ? [...params, REST_PARAM] : params,
+  };
 }
 
 /** The captured parameters when `path` (decoded segments) matches `t`, else undefined. */
-export function matchTemplate(t: RouteTemplate, segments: readonly string[], trailingSlash: boolean): Record<string, string> | undefined {
+export function matchTemplate(
+  t: RouteTemplate,
+  segments: readonly string[],
+  trailingSlash: boolean,
+): Record<string, string> | undefined {
   const n = t.segments.length;
-  if (t.rest ? segments.length < n : segments.length !== n || trailingSlash !== t.trailingSlash) return undefined;
+  if (t.rest ? segments.length < n : segments.length !== n || trailingSlash !== t.trailingSlash)
+    return undefined;
   const params: Record<string, string> = {};
   for (let i = 0; i < n; i++) {
     const s = t.segments[i]!;

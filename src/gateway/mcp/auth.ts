@@ -39,8 +39,16 @@ export class GatewayAuthenticator {
   }
 
   /** `WWW-Authenticate` for a refusal: the Bearer challenge (and DPoP's when DPoP is in play). */
-  challenge(error?: Refusal['error'], description?: string, scheme: 'Bearer' | 'DPoP' | 'both' = 'both'): string {
-    const params = [`resource_metadata=${quotedString(this.#o.resourceMetadataUrl)}`, ...(error ? [`error="${error}"`] : []), ...(description ? [`error_description=${quotedDescription(description)}`] : [])];
+  challenge(
+    error?: Refusal['error'],
+    description?: string,
+    scheme: 'Bearer' | 'DPoP' | 'both' = 'both',
+  ): string {
+    const params = [
+      `resource_metadata=${quotedString(this.#o.resourceMetadataUrl)}`,
+      ...(error ? [`error="${error}"`] : []),
+      ...(description ? [`error_description=${quotedDescription(description)}`] : []),
+    ];
     const bearer = `Bearer ${params.join(', ')}`;
     const dpop = `DPoP algs=${quotedString(this.#o.dpop.algorithms.join(' '))}, ${params.join(', ')}`;
     if (scheme === 'Bearer') return this.#o.dpopRequired ? dpop : bearer;
@@ -51,17 +59,40 @@ export class GatewayAuthenticator {
   /** The 403 challenge of a call the token's scopes do not grant (RFC 6750 §3.1 `insufficient_scope`), naming the scopes it needs. */
   insufficientScope(scopes: readonly string[]): string {
     // resource_metadata first: some clients take the first `resource_metadata=` they find, even inside another value.
-    const params = [`resource_metadata=${quotedString(this.#o.resourceMetadataUrl)}`, 'error="insufficient_scope"', `scope=${quotedString(scopes.join(' '))}`, `error_description=${quotedDescription("the token's scopes do not grant this tool")}`];
+    const params = [
+      `resource_metadata=${quotedString(this.#o.resourceMetadataUrl)}`,
+      'error="insufficient_scope"',
+      `scope=${quotedString(scopes.join(' '))}`,
+      `error_description=${quotedDescription("the token's scopes do not grant this tool")}`,
+    ];
     return `${this.#o.dpopRequired ? 'DPoP' : 'Bearer'} ${params.join(', ')}`;
   }
 
   /** The verified principal, or the refusal to send. */
-  async authenticate(method: string, headers: IncomingHttpHeaders): Promise<{ principal: Principal } | { refusal: Refusal }> {
+  async authenticate(
+    method: string,
+    headers: IncomingHttpHeaders,
+  ): Promise<{ principal: Principal } | { refusal: Refusal }> {
     const header = headers.authorization;
-    const match = typeof header === 'string' ? /^(Bearer|DPoP)\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(header) : null;
+    const match =
+      typeof header === 'string'
+        ? /^(Bearer|DPoP)\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(header)
+        : null;
     if (!match) {
       const description = `send a task token for \`${this.#o.resource}\` in the authorization header`;
-      return { refusal: { status: 401, ...(header ? { error: 'invalid_request' as const } : {}), description, headers: { 'www-authenticate': this.challenge(header ? 'invalid_request' : undefined, header ? description : undefined) } } };
+      return {
+        refusal: {
+          status: 401,
+          ...(header ? { error: 'invalid_request' as const } : {}),
+          description,
+          headers: {
+            'www-authenticate': this.challenge(
+              header ? 'invalid_request' : undefined,
+              header ? description : undefined,
+            ),
+          },
+        },
+      };
     }
     const scheme = match[1]!.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer';
     const token = match[2]!;
@@ -69,26 +100,68 @@ export class GatewayAuthenticator {
     if ('error' in verified) return { refusal: this.#invalidToken(verified.error) };
     const principal = verified.principal;
     if (principal.cnfJkt === null) {
-      if (scheme === 'DPoP') return { refusal: this.#invalidToken('the token is not dpop-bound; send it with the bearer scheme') };
-      if (this.#o.dpopRequired) return { refusal: this.#invalidToken('this gateway accepts only dpop-bound tokens') };
+      if (scheme === 'DPoP')
+        return {
+          refusal: this.#invalidToken(
+            'the token is not dpop-bound; send it with the bearer scheme',
+          ),
+        };
+      if (this.#o.dpopRequired)
+        return { refusal: this.#invalidToken('this gateway accepts only dpop-bound tokens') };
       return { principal };
     }
     // RFC 9449 §7.1: a DPoP-bound token is only accepted with the DPoP scheme and a proof for this request.
-    if (scheme !== 'DPoP') return { refusal: this.#invalidToken('the token is dpop-bound; send it with the dpop scheme and a proof', 'DPoP') };
+    if (scheme !== 'DPoP')
+      return {
+        refusal: this.#invalidToken(
+          'the token is dpop-bound; send it with the dpop scheme and a proof',
+          'DPoP',
+        ),
+      };
     try {
-      await this.#o.dpop.verify({ proof: headers.dpop, method, url: this.#o.endpoint, accessToken: token, expectedJkt: principal.cnfJkt });
+      await this.#o.dpop.verify({
+        proof: headers.dpop,
+        method,
+        url: this.#o.endpoint,
+        accessToken: token,
+        expectedJkt: principal.cnfJkt,
+      });
     } catch (err) {
       if (!(err instanceof MandateError)) throw err;
       if (err.code === 'use_dpop_nonce') {
         const nonce = String(err.details?.nonce ?? '');
-        return { refusal: { status: 401, error: 'use_dpop_nonce', description: err.message, headers: { 'www-authenticate': this.challenge('use_dpop_nonce', err.message, 'DPoP'), 'dpop-nonce': nonce } } };
+        return {
+          refusal: {
+            status: 401,
+            error: 'use_dpop_nonce',
+            description: err.message,
+            headers: {
+              'www-authenticate': this.challenge('use_dpop_nonce', err.message, 'DPoP'),
+              'dpop-nonce': nonce,
+            },
+          },
+        };
       }
-      return { refusal: { status: 401, error: 'invalid_dpop_proof', description: err.message, headers: { 'www-authenticate': this.challenge('invalid_dpop_proof', err.message, 'DPoP') } } };
+      return {
+        refusal: {
+          status: 401,
+          error: 'invalid_dpop_proof',
+          description: err.message,
+          headers: {
+            'www-authenticate': this.challenge('invalid_dpop_proof', err.message, 'DPoP'),
+          },
+        },
+      };
     }
     return { principal };
   }
 
   #invalidToken(description: string, scheme: 'Bearer' | 'DPoP' | 'both' = 'both'): Refusal {
-    return { status: 401, error: 'invalid_token', description, headers: { 'www-authenticate': this.challenge('invalid_token', description, scheme) } };
+    return {
+      status: 401,
+      error: 'invalid_token',
+      description,
+      headers: { 'www-authenticate': this.challenge('invalid_token', description, scheme) },
+    };
   }
 }

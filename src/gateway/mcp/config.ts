@@ -16,23 +16,31 @@ import { MandateError } from '../../core/errors.js';
  */
 export const UPSTREAM_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
-const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/, 'must be an http header name');
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name');
+const headerName = z
+  .string()
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/, 'must be an http header name');
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name');
 
 /** How the broker obtains an upstream credential (docs/broker.md), checked in full by the broker's own schema. */
 const credentialBinding = credentialBindingSchema;
 
-const stdioCredential = z.looseObject({ env: z.record(envName, headerName) }).superRefine((v, ctx) => {
-  const { env: _env, ...binding } = v;
-  const issue = credentialBinding.safeParse(binding).error?.issues[0];
-  if (issue) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-});
+const stdioCredential = z
+  .looseObject({ env: z.record(envName, headerName) })
+  .superRefine((v, ctx) => {
+    const { env: _env, ...binding } = v;
+    const issue = credentialBinding.safeParse(binding).error?.issues[0];
+    if (issue) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  });
 
 /** Operator annotations by tool name, validated by the tool catalog when the upstream's tools are listed. */
 const annotations = z.record(z.string().min(1).max(128), z.record(z.string(), z.unknown()));
 
 const common = {
-  name: z.string().regex(UPSTREAM_NAME, 'must be 1-32 characters of a-z, 0-9 and `-`, starting with a letter'),
+  name: z
+    .string()
+    .regex(UPSTREAM_NAME, 'must be 1-32 characters of a-z, 0-9 and `-`, starting with a letter'),
   /** false: tools, prompts and resources keep their own names (at most one upstream); for transparent single-upstream use. */
   namespace: z.boolean().optional(),
   annotations: annotations.optional(),
@@ -48,7 +56,9 @@ const httpUpstream = z.strictObject({
   headers: z.record(headerName, z.string().max(8192)).optional(),
   credential: credentialBinding.optional(),
   /** Sends a short-lived Mandate-signed assertion of the caller (`mandate-id+jwt`) in `header` (default `mandate-identity`; audience: `audience` or the upstream URL). */
-  identity: z.strictObject({ header: headerName.optional(), audience: z.string().min(1).optional() }).optional(),
+  identity: z
+    .strictObject({ header: headerName.optional(), audience: z.string().min(1).optional() })
+    .optional(),
 });
 
 const stdioUpstream = z.strictObject({
@@ -74,7 +84,12 @@ export const gatewayConfigSchema = z
      * Only `closed` (the default, and the only behaviour): nothing is forwarded when a check cannot
      * be made. Kept so configurations that spell it out stay valid; `open` is refused.
      */
-    failMode: z.literal('closed', { error: 'can only be `closed`: an enforcement point never fails open (a failing decision point or a stale revocation stream refuses the call)' }).optional(),
+    failMode: z
+      .literal('closed', {
+        error:
+          'can only be `closed`: an enforcement point never fails open (a failing decision point or a stale revocation stream refuses the call)',
+      })
+      .optional(),
     /** Advertise `dpop_bound_access_tokens_required` and refuse Bearer tokens. Default: the `dpopRequired` setting. */
     dpopRequired: z.boolean().optional(),
     /** Origins allowed to call /mcp from a browser (requests without `Origin` are not browsers). Default: the issuer's origin. */
@@ -88,10 +103,20 @@ export const gatewayConfigSchema = z
   .superRefine((c, ctx) => {
     const seen = new Set<string>();
     c.upstreams.forEach((u, i) => {
-      if (seen.has(u.name)) ctx.addIssue({ code: 'custom', path: ['upstreams', i, 'name'], message: `duplicates \`${u.name}\`` });
+      if (seen.has(u.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['upstreams', i, 'name'],
+          message: `duplicates \`${u.name}\``,
+        });
       seen.add(u.name);
     });
-    if (c.upstreams.filter((u) => u.namespace === false).length > 1) ctx.addIssue({ code: 'custom', path: ['upstreams'], message: 'at most one upstream may set `namespace: false`' });
+    if (c.upstreams.filter((u) => u.namespace === false).length > 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['upstreams'],
+        message: 'at most one upstream may set `namespace: false`',
+      });
   });
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
@@ -107,20 +132,35 @@ export function parseGatewayConfig(raw: unknown): GatewayConfig {
     try {
       value = JSON.parse(text);
     } catch {
-      throw new MandateError('invalid_config', `invalid configuration: \`gateway\` ${text === raw ? 'is not valid json' : `file \`${raw}\` is not valid json`}`, { key: 'gateway' });
+      throw new MandateError(
+        'invalid_config',
+        `invalid configuration: \`gateway\` ${text === raw ? 'is not valid json' : `file \`${raw}\` is not valid json`}`,
+        { key: 'gateway' },
+      );
     }
   }
   const parsed = gatewayConfigSchema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const path = (issue?.path ?? []).reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${String(p)}`), 'gateway');
-  throw new MandateError('invalid_config', `invalid configuration: \`${path}\` ${issue?.message.toLowerCase() ?? 'is invalid'}; see docs/gateway.md`, { key: 'gateway', field: path });
+  const path = (issue?.path ?? []).reduce<string>(
+    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${String(p)}`),
+    'gateway',
+  );
+  throw new MandateError(
+    'invalid_config',
+    `invalid configuration: \`${path}\` ${issue?.message.toLowerCase() ?? 'is invalid'}; see docs/gateway.md`,
+    { key: 'gateway', field: path },
+  );
 }
 
 function readGatewayFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch {
-    throw new MandateError('invalid_config', `invalid configuration: cannot read gateway file \`${path}\``, { key: 'gateway' });
+    throw new MandateError(
+      'invalid_config',
+      `invalid configuration: cannot read gateway file \`${path}\``,
+      { key: 'gateway' },
+    );
   }
 }

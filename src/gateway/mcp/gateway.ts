@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION, ErrorCode, isInitializeRequest, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  DEFAULT_NEGOTIATED_PROTOCOL_VERSION,
+  ErrorCode,
+  isInitializeRequest,
+  type CallToolResult,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import { every, type CancelTimer, type Clock } from '../../core/clock.js';
 import type { Store } from '../../core/store/index.js';
 import type { PublishedKey } from '../../identity/keys/key-manager.js';
@@ -13,17 +19,30 @@ import type { McpToolDescription, ToolAnnotation } from '../../policy/tool-catal
 import { LocalTaskTokenVerifiers, revocableOf, type Principal } from '../task-token-verifier.js';
 import type { PipelineDeps } from '../pipeline/context.js';
 import { DECISION_META, POLICY_REFUSED } from '../pipeline/results.js';
-import { authorizeServerAction, grantedByScopes, serverActionScope } from '../pipeline/server-action.js';
+import {
+  authorizeServerAction,
+  grantedByScopes,
+  serverActionScope,
+} from '../pipeline/server-action.js';
 import { GatewayAuthenticator } from './auth.js';
 import type { GatewayConfig } from './config.js';
 import { exposeToolResult } from './expose.js';
 import { downstreamCapabilities, registerHandlers, type HandlerDeps } from './handlers.js';
 import { GatewayMetrics, type MetricsRegistry } from './metrics.js';
 import { Namer } from './naming.js';
-import { negotiatedProtocol, preflight, type PreflightDeps, type RefusedCall } from './preflight.js';
+import {
+  negotiatedProtocol,
+  preflight,
+  type PreflightDeps,
+  type RefusedCall,
+} from './preflight.js';
 import type { ApprovalPort, BrokerPort, CatalogPort, DecisionPort, GatewayLog } from './ports.js';
 import { silentLog } from './ports.js';
-import { METADATA_PATH, protectedResourceMetadata, type ProtectedResourceMetadata } from '../protected-resource.js';
+import {
+  METADATA_PATH,
+  protectedResourceMetadata,
+  type ProtectedResourceMetadata,
+} from '../protected-resource.js';
 import { GatewaySession, type SessionEndReason } from './session.js';
 import { Upstream } from './upstreams.js';
 
@@ -63,14 +82,28 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 
 type Json = Record<string, unknown>;
 
-function writeJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+function writeJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+    ...headers,
+  });
   res.end(JSON.stringify(body));
 }
 
-const rpcError = (code: number, message: string, id: unknown = null, data?: unknown) => ({ jsonrpc: '2.0', id, error: { code, message, ...(data === undefined ? {} : { data }) } });
+const rpcError = (code: number, message: string, id: unknown = null, data?: unknown) => ({
+  jsonrpc: '2.0',
+  id,
+  error: { code, message, ...(data === undefined ? {} : { data }) },
+});
 /** The answer to a request of a batch that was refused as a whole because of another of its calls. */
-const notRun = (id: unknown) => rpcError(-32000, 'not run: another call of this batch was refused', id);
+const notRun = (id: unknown) =>
+  rpcError(-32000, 'not run: another call of this batch was refused', id);
 
 export class McpGateway {
   readonly resource: string;
@@ -104,7 +137,9 @@ export class McpGateway {
     this.metadataUrl = `${settings.issuer}${METADATA_PATH}`;
     this.#dpopRequired = g.dpopRequired ?? settings.dpopRequired;
     this.#origins = new Set(g.allowedOrigins ?? [new URL(settings.issuer).origin]);
-    this.#namer = new Namer(g.upstreams.map((u) => ({ name: u.name, namespaced: u.namespace !== false })));
+    this.#namer = new Namer(
+      g.upstreams.map((u) => ({ name: u.name, namespaced: u.namespace !== false })),
+    );
     this.#upstreams = g.upstreams.map(
       (config) =>
         new Upstream(config, {
@@ -114,8 +149,20 @@ export class McpGateway {
           onTools: (u) => this.#toolsChanged(u),
         }),
     );
-    const verifiers = new LocalTaskTokenVerifiers({ issuer: settings.issuer, clock: host.clock, publishedKeys: () => host.keys.published('token'), revoked: (t) => host.revocations.check(t) });
-    this.#auth = new GatewayAuthenticator({ verifiers, dpop: host.dpop, resource: this.resource, endpoint: this.endpoint, resourceMetadataUrl: this.metadataUrl, dpopRequired: this.#dpopRequired });
+    const verifiers = new LocalTaskTokenVerifiers({
+      issuer: settings.issuer,
+      clock: host.clock,
+      publishedKeys: () => host.keys.published('token'),
+      revoked: (t) => host.revocations.check(t),
+    });
+    this.#auth = new GatewayAuthenticator({
+      verifiers,
+      dpop: host.dpop,
+      resource: this.resource,
+      endpoint: this.endpoint,
+      resourceMetadataUrl: this.metadataUrl,
+      dpopRequired: this.#dpopRequired,
+    });
     this.#metrics = host.metrics ? new GatewayMetrics(host.metrics.registry) : undefined;
     const log = () => this.#log;
     this.#pipeline = {
@@ -125,7 +172,8 @@ export class McpGateway {
       revoked: (p) => host.revocations.check(revocableOf(p)),
       namer: this.#namer,
       hasUpstream: (s) => this.#upstreams.some((u) => u.name === s),
-      timeoutMs: (s) => this.#upstreams.find((u) => u.name === s)?.config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      timeoutMs: (s) =>
+        this.#upstreams.find((u) => u.name === s)?.config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       get log() {
         return log();
       },
@@ -134,7 +182,9 @@ export class McpGateway {
     this.#preflight = {
       namer: this.#namer,
       // Exposed as tools/list would show it: listed by its upstream and taken into the catalog (whose names are header-safe).
-      lists: (server, tool) => this.#upstreams.some((u) => u.name === server && u.tools.some((t) => t.name === tool)) && host.decisions.catalog.get(`${server}/${tool}`) !== undefined,
+      lists: (server, tool) =>
+        this.#upstreams.some((u) => u.name === server && u.tools.some((t) => t.name === tool)) &&
+        host.decisions.catalog.get(`${server}/${tool}`) !== undefined,
       decide: (input) => host.decisions.authorize(input),
     };
     this.#handlerDeps = {
@@ -142,9 +192,21 @@ export class McpGateway {
       upstreams: () => this.#upstreams,
       pipeline: this.#pipeline,
       visibleTools: (p) => this.visibleTools(p),
-      mayList: (p, kind, server, target) => grantedByScopes(p.scopes, serverActionScope(kind, server, target)),
+      mayList: (p, kind, server, target) =>
+        grantedByScopes(p.scopes, serverActionScope(kind, server, target)),
       authorizeServerAction: (principal, action, server, target, requestId, args) =>
-        authorizeServerAction(this.#pipeline, { principal, action, server, target, requestId, ...(args ? { arguments: args } : {}), exposed: (action === 'read_resource' ? this.#namer.exposeUri(server, target) : this.#namer.exposeName(server, target)) ?? target }),
+        authorizeServerAction(this.#pipeline, {
+          principal,
+          action,
+          server,
+          target,
+          requestId,
+          ...(args ? { arguments: args } : {}),
+          exposed:
+            (action === 'read_resource'
+              ? this.#namer.exposeUri(server, target)
+              : this.#namer.exposeName(server, target)) ?? target,
+        }),
       onToolCall: (outcome, seconds) => this.#metrics?.toolCall(outcome, seconds),
     };
   }
@@ -168,12 +230,21 @@ export class McpGateway {
   }
 
   upstreamStatus(): Record<string, { ready: boolean; error: string | null; tools: number }> {
-    return Object.fromEntries(this.#upstreams.map((u) => [u.name, { ...u.status, tools: u.tools.length }]));
+    return Object.fromEntries(
+      this.#upstreams.map((u) => [u.name, { ...u.status, tools: u.tools.length }]),
+    );
   }
 
   metadata(): ProtectedResourceMetadata {
     const scopes = this.#upstreams.flatMap((u) => u.tools.map((t) => `tool:${u.name}/${t.name}`));
-    return protectedResourceMetadata({ resource: this.resource, name: 'Mandate MCP gateway', issuer: this.#settings.issuer, scopes, dpopRequired: this.#dpopRequired, dpopAlgs: this.#host.dpop.algorithms });
+    return protectedResourceMetadata({
+      resource: this.resource,
+      name: 'Mandate MCP gateway',
+      issuer: this.#settings.issuer,
+      scopes,
+      dpopRequired: this.#dpopRequired,
+      dpopAlgs: this.#host.dpop.algorithms,
+    });
   }
 
   /** The tools `principal` may call now (allow or approval_required), in their exposed form. */
@@ -188,7 +259,9 @@ export class McpGateway {
         // A tool the catalog left out is unknown to policy, so it is never callable: not listed.
         if (!decisions.catalog.get(toolId)) continue;
         // A preview failing hides the tool: the list never shows more than a decision would allow.
-        const d = await decisions.preview({ principal, toolId, arguments: {} }).catch(() => undefined);
+        const d = await decisions
+          .preview({ principal, toolId, arguments: {} })
+          .catch(() => undefined);
         if (d !== undefined && d.outcome !== 'deny') out.push({ ...t, name });
       }
     }
@@ -196,15 +269,30 @@ export class McpGateway {
   }
 
   /** Serves one HTTP request to /mcp (POST, GET or DELETE). `body` is the parsed JSON of a POST. */
-  async handle(req: IncomingMessage, res: ServerResponse, body: unknown, requestId: string): Promise<void> {
+  async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    requestId: string,
+  ): Promise<void> {
     if (this.#closing) return writeJson(res, 503, rpcError(-32000, 'the gateway is shutting down'));
     // MCP transport security: refuse browser requests from other origins (DNS rebinding).
     const origin = req.headers.origin;
-    if (typeof origin === 'string' && !this.#origins.has(origin)) return writeJson(res, 403, rpcError(-32000, `origin \`${origin.slice(0, 200)}\` is not allowed`));
+    if (typeof origin === 'string' && !this.#origins.has(origin))
+      return writeJson(
+        res,
+        403,
+        rpcError(-32000, `origin \`${origin.slice(0, 200)}\` is not allowed`),
+      );
     const authn = await this.#auth.authenticate(req.method ?? 'GET', req.headers);
     if ('refusal' in authn) {
       const r = authn.refusal;
-      return writeJson(res, r.status, { error: r.error ?? 'unauthorized', error_description: r.description }, r.headers);
+      return writeJson(
+        res,
+        r.status,
+        { error: r.error ?? 'unauthorized', error_description: r.description },
+        r.headers,
+      );
     }
     const principal = authn.principal;
     const now = this.#host.clock.now();
@@ -212,53 +300,130 @@ export class McpGateway {
     let session: GatewaySession | undefined;
     if (typeof sid === 'string') {
       session = this.#sessions.get(sid);
-      if (!session) return writeJson(res, 404, rpcError(-32001, 'session not found; initialize a new session'));
-      if (!session.admits(principal)) return writeJson(res, 403, rpcError(-32000, 'this session is bound to another task or agent; initialize a new session with this token'));
+      if (!session)
+        return writeJson(res, 404, rpcError(-32001, 'session not found; initialize a new session'));
+      if (!session.admits(principal))
+        return writeJson(
+          res,
+          403,
+          rpcError(
+            -32000,
+            'this session is bound to another task or agent; initialize a new session with this token',
+          ),
+        );
     } else if (req.method === 'POST' && isInitializeRequest(body)) {
-      if (this.#sessions.size >= (this.#settings.gateway.maxSessions ?? DEFAULT_MAX_SESSIONS)) return writeJson(res, 503, rpcError(-32000, 'too many mcp sessions; try again later'), { 'retry-after': '30' });
+      if (this.#sessions.size >= (this.#settings.gateway.maxSessions ?? DEFAULT_MAX_SESSIONS))
+        return writeJson(res, 503, rpcError(-32000, 'too many mcp sessions; try again later'), {
+          'retry-after': '30',
+        });
       session = this.#newSession(principal, body.params.clientInfo, requestId);
       this.#protocols.set(session, negotiatedProtocol(body.params.protocolVersion));
     } else {
-      return writeJson(res, 400, rpcError(-32000, 'bad request: an mcp-session-id header is required (initialize first)'));
+      return writeJson(
+        res,
+        400,
+        rpcError(-32000, 'bad request: an mcp-session-id header is required (initialize first)'),
+      );
     }
     let decided: Map<unknown, { name: string; result: AuthorizeResult }> | undefined;
     if (req.method === 'POST') {
-      const checked = await preflight(body, this.#protocols.get(session) ?? DEFAULT_NEGOTIATED_PROTOCOL_VERSION, principal, requestId, this.#preflight);
-      if ('invalid' in checked) return writeJson(res, 400, rpcError(checked.invalid.code, checked.invalid.message));
+      const checked = await preflight(
+        body,
+        this.#protocols.get(session) ?? DEFAULT_NEGOTIATED_PROTOCOL_VERSION,
+        principal,
+        requestId,
+        this.#preflight,
+      );
+      if ('invalid' in checked)
+        return writeJson(res, 400, rpcError(checked.invalid.code, checked.invalid.message));
       if ('unknown' in checked) {
         const { id, name, ids } = checked.unknown;
-        const unknown = rpcError(ErrorCode.InvalidParams, `unknown tool \`${name.slice(0, 200)}\``, id);
-        return writeJson(res, 200, Array.isArray(body) ? ids.map((i) => (i === id ? unknown : notRun(i))) : unknown);
+        const unknown = rpcError(
+          ErrorCode.InvalidParams,
+          `unknown tool \`${name.slice(0, 200)}\``,
+          id,
+        );
+        return writeJson(
+          res,
+          200,
+          Array.isArray(body) ? ids.map((i) => (i === id ? unknown : notRun(i))) : unknown,
+        );
       }
       if ('refused' in checked) {
         const { calls, ids } = checked.refused;
-        const answer = (c: RefusedCall) => rpcError(POLICY_REFUSED, `mandate denied \`${c.scope.slice(5)}\`: the task token's scopes do not grant it (decision ${c.facts.decision_id ?? 'none'})`, c.id ?? null, { [DECISION_META]: c.facts });
-        const payload = Array.isArray(body) ? ids.map((i) => { const c = calls.find((x) => x.id === i); return c ? answer(c) : notRun(i); }) : answer(calls[0]!);
-        return writeJson(res, 403, payload, { 'www-authenticate': this.#auth.insufficientScope([...new Set(calls.map((c) => c.scope))]) });
+        const answer = (c: RefusedCall) =>
+          rpcError(
+            POLICY_REFUSED,
+            `mandate denied \`${c.scope.slice(5)}\`: the task token's scopes do not grant it (decision ${c.facts.decision_id ?? 'none'})`,
+            c.id ?? null,
+            { [DECISION_META]: c.facts },
+          );
+        const payload = Array.isArray(body)
+          ? ids.map((i) => {
+              const c = calls.find((x) => x.id === i);
+              return c ? answer(c) : notRun(i);
+            })
+          : answer(calls[0]!);
+        return writeJson(res, 403, payload, {
+          'www-authenticate': this.#auth.insufficientScope([...new Set(calls.map((c) => c.scope))]),
+        });
       }
       decided = checked.decided;
     }
     session.touch(principal, requestId, now);
-    const auth = { token: '', clientId: principal.clientId, scopes: principal.scopes, expiresAt: principal.expiresAt, extra: { principal, requestId, predecided: decided } };
+    const auth = {
+      token: '',
+      clientId: principal.clientId,
+      scopes: principal.scopes,
+      expiresAt: principal.expiresAt,
+      extra: { principal, requestId, predecided: decided },
+    };
     await session.transport.handleRequest(Object.assign(req, { auth }), res, body);
   }
 
-  #newSession(principal: Principal, clientInfo: { name?: string; version?: string } | undefined, requestId: string): GatewaySession {
+  #newSession(
+    principal: Principal,
+    clientInfo: { name?: string; version?: string } | undefined,
+    requestId: string,
+  ): GatewaySession {
     const id = randomUUID();
     const caps = downstreamCapabilities(this.#upstreams);
-    const server = new Server({ name: 'mandate-gateway', version: '0.1.0' }, { capabilities: caps, instructions: 'Tools of several MCP servers, each named `<server>__<tool>`. Every call is authorized by Mandate; a refused call returns an error result saying why.' });
+    const server = new Server(
+      { name: 'mandate-gateway', version: '0.1.0' },
+      {
+        capabilities: caps,
+        instructions:
+          'Tools of several MCP servers, each named `<server>__<tool>`. Every call is authorized by Mandate; a refused call returns an error result saying why.',
+      },
+    );
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       onsessioninitialized: async () => {
         this.#sessions.set(id, session);
         this.#metrics?.sessions.set(this.#sessions.size);
-        await this.#audit('gateway.session_start', principal, id, requestId, { client: clientInfo ? { name: clientInfo.name ?? null, version: clientInfo.version ?? null } : null });
+        await this.#audit('gateway.session_start', principal, id, requestId, {
+          client: clientInfo
+            ? { name: clientInfo.name ?? null, version: clientInfo.version ?? null }
+            : null,
+        });
       },
       onsessionclosed: async () => {
         await this.#end(session, 'client');
       },
     });
-    const session = new GatewaySession({ id, principal, server, transport, now: this.#host.clock.now(), deps: { upstream: (n) => this.#upstreams.find((u) => u.name === n), toolsChanged: (n) => this.#refreshTools(n), namer: this.#namer, log: () => this.#log } });
+    const session = new GatewaySession({
+      id,
+      principal,
+      server,
+      transport,
+      now: this.#host.clock.now(),
+      deps: {
+        upstream: (n) => this.#upstreams.find((u) => u.name === n),
+        toolsChanged: (n) => this.#refreshTools(n),
+        namer: this.#namer,
+        log: () => this.#log,
+      },
+    });
     registerHandlers(server, session, this.#handlerDeps, caps);
     transport.onclose = () => void this.#end(session, 'client');
     void server.connect(transport);
@@ -271,16 +436,38 @@ export class McpGateway {
     this.#metrics?.sessions.set(this.#sessions.size);
     const upstreams = session.connectedUpstreams;
     await session.close();
-    await this.#audit('gateway.session_end', session.principal, session.id, null, { reason, upstreams, seconds: Math.round((this.#host.clock.now() - session.startedAt) / 1000) }).catch((err: unknown) => this.#log.error({ err: String(err) }, 'gateway session audit failed'));
+    await this.#audit('gateway.session_end', session.principal, session.id, null, {
+      reason,
+      upstreams,
+      seconds: Math.round((this.#host.clock.now() - session.startedAt) / 1000),
+    }).catch((err: unknown) =>
+      this.#log.error({ err: String(err) }, 'gateway session audit failed'),
+    );
   }
 
-  async #audit(action: 'gateway.session_start' | 'gateway.session_end', p: Principal, sessionId: string, requestId: string | null, extra: Json): Promise<void> {
+  async #audit(
+    action: 'gateway.session_start' | 'gateway.session_end',
+    p: Principal,
+    sessionId: string,
+    requestId: string | null,
+    extra: Json,
+  ): Promise<void> {
     await this.#host.store.transaction(async (tx) => {
-      await tx.audit.append({ actor: p.actor, action, target: `mcp_session:${sessionId}`, outcome: 'success', requestId, details: { session: sessionId, task: p.taskId, jti: p.jti, ...extra } });
+      await tx.audit.append({
+        actor: p.actor,
+        action,
+        target: `mcp_session:${sessionId}`,
+        outcome: 'success',
+        requestId,
+        details: { session: sessionId, task: p.taskId, jti: p.jti, ...extra },
+      });
     });
   }
 
-  async #closeWhere(match: (s: GatewaySession) => boolean, reason: SessionEndReason): Promise<void> {
+  async #closeWhere(
+    match: (s: GatewaySession) => boolean,
+    reason: SessionEndReason,
+  ): Promise<void> {
     await Promise.all([...this.#sessions.values()].filter(match).map((s) => this.#end(s, reason)));
   }
 
@@ -294,14 +481,19 @@ export class McpGateway {
 
   #refreshTools(name: string): void {
     const u = this.#upstreams.find((x) => x.name === name);
-    void u?.refreshTools().catch((err: unknown) => this.#log.warn({ upstream: name, err: String(err) }, 'mcp upstream tools refresh failed'));
+    void u
+      ?.refreshTools()
+      .catch((err: unknown) =>
+        this.#log.warn({ upstream: name, err: String(err) }, 'mcp upstream tools refresh failed'),
+      );
   }
 
   async #toolsChanged(u: Upstream): Promise<void> {
     const tools = u.tools as unknown as McpToolDescription[];
     const annotations = (u.config.annotations ?? {}) as Record<string, ToolAnnotation>;
     await this.#syncCatalog(u.name, tools, annotations);
-    for (const s of this.#sessions.values()) void s.server.sendToolListChanged().catch(() => undefined);
+    for (const s of this.#sessions.values())
+      void s.server.sendToolListChanged().catch(() => undefined);
   }
 
   /**
@@ -309,21 +501,30 @@ export class McpGateway {
    * does not accept) is left out, logged, and the rest go in; annotations for tools not listed
    * are dropped the same way.
    */
-  async #syncCatalog(server: string, tools: McpToolDescription[], annotations: Record<string, ToolAnnotation>): Promise<void> {
+  async #syncCatalog(
+    server: string,
+    tools: McpToolDescription[],
+    annotations: Record<string, ToolAnnotation>,
+  ): Promise<void> {
     let list = [...tools];
     let notes = { ...annotations };
     for (let attempt = 0; attempt <= tools.length + Object.keys(annotations).length; attempt++) {
       try {
-        if (this.#host.catalog) await this.#host.catalog.sync(server, list, { annotations: notes, actor: 'system' });
+        if (this.#host.catalog)
+          await this.#host.catalog.sync(server, list, { annotations: notes, actor: 'system' });
         else this.#host.decisions.catalog.upsertServerTools(server, list, notes);
         return;
       } catch (err) {
         const field = String((err as { details?: { field?: unknown } }).details?.field ?? '');
         const bad = /^tools\[(\d+)\]/.exec(field);
         const note = /^annotations\.(.+?)(\.|$)/.exec(field);
-        this.#log.warn({ upstream: server, field, err: err instanceof Error ? err.message : String(err) }, 'mcp upstream tool left out of the catalog');
+        this.#log.warn(
+          { upstream: server, field, err: err instanceof Error ? err.message : String(err) },
+          'mcp upstream tool left out of the catalog',
+        );
         if (bad) list = list.filter((_, i) => i !== Number(bad[1]));
-        else if (note && note[1] !== undefined && Object.hasOwn(notes, note[1])) notes = Object.fromEntries(Object.entries(notes).filter(([k]) => k !== note[1]));
+        else if (note && note[1] !== undefined && Object.hasOwn(notes, note[1]))
+          notes = Object.fromEntries(Object.entries(notes).filter(([k]) => k !== note[1]));
         else throw err;
       }
     }

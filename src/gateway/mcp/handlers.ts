@@ -47,9 +47,21 @@ export interface HandlerDeps {
   /** The tools the caller may call now (allow or approval_required), in their exposed form. */
   visibleTools(principal: Principal): Promise<Tool[]>;
   /** Whether a list may show the caller this resource or prompt (its scopes grant it). */
-  mayList(principal: Principal, kind: 'resource' | 'prompt', server: string, target: string): boolean;
+  mayList(
+    principal: Principal,
+    kind: 'resource' | 'prompt',
+    server: string,
+    target: string,
+  ): boolean;
   /** Decides a resource read or a prompt get; throws the JSON-RPC refusal. */
-  authorizeServerAction(principal: Principal, action: 'read_resource' | 'get_prompt', server: string, target: string, requestId: string | null, args?: Record<string, unknown>): Promise<void>;
+  authorizeServerAction(
+    principal: Principal,
+    action: 'read_resource' | 'get_prompt',
+    server: string,
+    target: string,
+    requestId: string | null,
+    args?: Record<string, unknown>,
+  ): Promise<void>;
   onToolCall?(outcome: string, seconds: number): void;
 }
 
@@ -57,20 +69,28 @@ interface Extra {
   requestId: string | number;
   authInfo?: { extra?: Record<string, unknown> };
   signal: AbortSignal;
-  sendRequest: (request: never, schema: typeof ResultSchema, options?: { signal?: AbortSignal }) => Promise<Record<string, unknown>>;
+  sendRequest: (
+    request: never,
+    schema: typeof ResultSchema,
+    options?: { signal?: AbortSignal },
+  ) => Promise<Record<string, unknown>>;
   sendNotification: (notification: never) => Promise<void>;
 }
 
 function callerOf(extra: Extra): { principal: Principal; requestId: string | null } {
   const principal = extra.authInfo?.extra?.principal as Principal | undefined;
   // INVARIANT: the HTTP front hands every request to the transport with its verified principal.
-  if (!principal) throw new McpError(ErrorCode.InvalidRequest, 'the request carries no verified task token');
+  if (!principal)
+    throw new McpError(ErrorCode.InvalidRequest, 'the request carries no verified task token');
   return { principal, requestId: (extra.authInfo?.extra?.requestId as string | undefined) ?? null };
 }
 
 /** A decision the HTTP front already made for this call (./preflight.ts), only ever for the tool it was made for. */
 function predecidedFor(extra: Extra, name: string): AuthorizeResult | undefined {
-  const d = (extra.authInfo?.extra?.predecided as Map<unknown, { name: string; result: AuthorizeResult }> | undefined)?.get(extra.requestId);
+  const d = (
+    extra.authInfo?.extra?.predecided as
+      Map<unknown, { name: string; result: AuthorizeResult }> | undefined
+  )?.get(extra.requestId);
   return d?.name === name ? d.result : undefined;
 }
 
@@ -85,13 +105,22 @@ export function downstreamCapabilities(upstreams: readonly Upstream[]): ServerCa
   return {
     tools: { listChanged: true },
     logging: {},
-    ...(caps.some((c) => c.resources) ? { resources: { listChanged: true, ...(caps.some((c) => c.resources?.subscribe) ? { subscribe: true } : {}) } } : {}),
+    ...(caps.some((c) => c.resources)
+      ? {
+          resources: {
+            listChanged: true,
+            ...(caps.some((c) => c.resources?.subscribe) ? { subscribe: true } : {}),
+          },
+        }
+      : {}),
     ...(caps.some((c) => c.prompts) ? { prompts: { listChanged: true } } : {}),
     ...(caps.some((c) => c.completions) ? { completions: {} } : {}),
   };
 }
 
-async function allPages<T>(list: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string | undefined }>): Promise<T[]> {
+async function allPages<T>(
+  list: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string | undefined }>,
+): Promise<T[]> {
   const out: T[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 100; page++) {
@@ -103,15 +132,27 @@ async function allPages<T>(list: (cursor: string | undefined) => Promise<{ items
   return out;
 }
 
-export function registerHandlers(server: Server, session: GatewaySession, deps: HandlerDeps, caps: ServerCapabilities): void {
+export function registerHandlers(
+  server: Server,
+  session: GatewaySession,
+  deps: HandlerDeps,
+  caps: ServerCapabilities,
+): void {
   const { namer } = deps;
-  const offering = (capability: 'resources' | 'prompts' | 'completions') => deps.upstreams().filter((u) => u.capabilities?.[capability]);
+  const offering = (capability: 'resources' | 'prompts' | 'completions') =>
+    deps.upstreams().filter((u) => u.capabilities?.[capability]);
   /** Runs `fn` for each upstream offering the capability over this session's connection; an upstream that fails is left out and logged. */
-  const fromEach = async <T>(capability: 'resources' | 'prompts', fn: (u: Upstream) => Promise<T[]>): Promise<T[]> => {
+  const fromEach = async <T>(
+    capability: 'resources' | 'prompts',
+    fn: (u: Upstream) => Promise<T[]>,
+  ): Promise<T[]> => {
     const lists = await Promise.all(
       offering(capability).map((u) =>
         fn(u).catch((err: unknown) => {
-          deps.pipeline.log.warn({ upstream: u.name, err: err instanceof Error ? err.message : String(err) }, `mcp upstream ${capability} listing failed`);
+          deps.pipeline.log.warn(
+            { upstream: u.name, err: err instanceof Error ? err.message : String(err) },
+            `mcp upstream ${capability} listing failed`,
+          );
           return [] as T[];
         }),
       ),
@@ -120,16 +161,22 @@ export function registerHandlers(server: Server, session: GatewaySession, deps: 
   };
   const resolveUri = (uri: string) => {
     const r = namer.resolveUri(uri);
-    if (!r || !deps.upstreams().some((u) => u.name === r.server)) throw new McpError(ErrorCode.InvalidParams, `unknown resource \`${uri.slice(0, 200)}\``, { uri });
+    if (!r || !deps.upstreams().some((u) => u.name === r.server))
+      throw new McpError(ErrorCode.InvalidParams, `unknown resource \`${uri.slice(0, 200)}\``, {
+        uri,
+      });
     return r;
   };
   const resolvePrompt = (name: string) => {
     const r = namer.resolveName(name);
-    if (!r || !deps.upstreams().some((u) => u.name === r.server)) throw new McpError(ErrorCode.InvalidParams, `unknown prompt \`${name.slice(0, 200)}\``);
+    if (!r || !deps.upstreams().some((u) => u.name === r.server))
+      throw new McpError(ErrorCode.InvalidParams, `unknown prompt \`${name.slice(0, 200)}\``);
     return r;
   };
 
-  server.setRequestHandler(ListToolsRequestSchema, async (_req, extra) => ({ tools: await deps.visibleTools(callerOf(extra).principal) }));
+  server.setRequestHandler(ListToolsRequestSchema, async (_req, extra) => ({
+    tools: await deps.visibleTools(callerOf(extra).principal),
+  }));
 
   server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
     const started = process.hrtime.bigint();
@@ -144,19 +191,34 @@ export function registerHandlers(server: Server, session: GatewaySession, deps: 
       requestId,
       signal: extra.signal,
       predecided: predecidedFor(extra, req.params.name),
-      onProgress: progressToken === undefined ? undefined : (p) => void extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }).catch(() => undefined),
+      onProgress:
+        progressToken === undefined
+          ? undefined
+          : (p) =>
+              void extra
+                .sendNotification({
+                  method: 'notifications/progress',
+                  params: { ...p, progressToken },
+                })
+                .catch(() => undefined),
     };
     let outcome = 'error';
     try {
       const result = await callTool(call, deps.pipeline, routeOf(extra));
-      outcome = result.isError && (result._meta as Record<string, unknown> | undefined)?.['mandate/decision'] ? 'refused' : 'forwarded';
+      outcome =
+        result.isError &&
+        (result._meta as Record<string, unknown> | undefined)?.['mandate/decision']
+          ? 'refused'
+          : 'forwarded';
       return result;
     } finally {
       deps.onToolCall?.(outcome, Number(process.hrtime.bigint() - started) / 1e9);
     }
   });
 
-  server.setNotificationHandler(RootsListChangedNotificationSchema, () => session.notifyUpstreams({ method: 'notifications/roots/list_changed' }));
+  server.setNotificationHandler(RootsListChangedNotificationSchema, () =>
+    session.notifyUpstreams({ method: 'notifications/roots/list_changed' }),
+  );
 
   server.setRequestHandler(SetLevelRequestSchema, async (req) => {
     await session.setLogLevel(req.params.level);
@@ -174,7 +236,9 @@ export function registerHandlers(server: Server, session: GatewaySession, deps: 
         });
         return all.flatMap((r) => {
           const uri = namer.exposeUri(u.name, r.uri);
-          return uri !== undefined && deps.mayList(principal, 'resource', u.name, r.uri) ? [{ ...r, uri }] : [];
+          return uri !== undefined && deps.mayList(principal, 'resource', u.name, r.uri)
+            ? [{ ...r, uri }]
+            : [];
         });
       });
       return { resources };
@@ -198,17 +262,29 @@ export function registerHandlers(server: Server, session: GatewaySession, deps: 
       const { server: upstream, name: uri } = resolveUri(req.params.uri);
       await deps.authorizeServerAction(principal, 'read_resource', upstream, uri, requestId);
       const client = await session.client(upstream);
-      const result = await session.inflight(upstream, routeOf(extra), () => client.request({ method: 'resources/read', params: { ...req.params, uri } }, ReadResourceResultSchema, { signal: extra.signal, timeout: deps.pipeline.timeoutMs(upstream) }));
+      const result = await session.inflight(upstream, routeOf(extra), () =>
+        client.request(
+          { method: 'resources/read', params: { ...req.params, uri } },
+          ReadResourceResultSchema,
+          { signal: extra.signal, timeout: deps.pipeline.timeoutMs(upstream) },
+        ),
+      );
       return exposeReadResult(namer, upstream, result);
     });
     if (caps.resources.subscribe) {
-      for (const [schema, method] of [[SubscribeRequestSchema, 'resources/subscribe'], [UnsubscribeRequestSchema, 'resources/unsubscribe']] as const) {
+      for (const [schema, method] of [
+        [SubscribeRequestSchema, 'resources/subscribe'],
+        [UnsubscribeRequestSchema, 'resources/unsubscribe'],
+      ] as const) {
         server.setRequestHandler(schema, async (req, extra) => {
           const { principal, requestId } = callerOf(extra);
           const { server: upstream, name: uri } = resolveUri(req.params.uri);
-          if (method === 'resources/subscribe') await deps.authorizeServerAction(principal, 'read_resource', upstream, uri, requestId);
+          if (method === 'resources/subscribe')
+            await deps.authorizeServerAction(principal, 'read_resource', upstream, uri, requestId);
           const client = await session.client(upstream);
-          await client.request({ method, params: { ...req.params, uri } }, ResultSchema, { signal: extra.signal });
+          await client.request({ method, params: { ...req.params, uri } }, ResultSchema, {
+            signal: extra.signal,
+          });
           return {};
         });
       }
@@ -226,7 +302,9 @@ export function registerHandlers(server: Server, session: GatewaySession, deps: 
         });
         return all.flatMap((p) => {
           const name = namer.exposeName(u.name, p.name);
-          return name !== undefined && deps.mayList(principal, 'prompt', u.name, p.name) ? [{ ...p, name }] : [];
+          return name !== undefined && deps.mayList(principal, 'prompt', u.name, p.name)
+            ? [{ ...p, name }]
+            : [];
         });
       });
       return { prompts };
@@ -234,9 +312,22 @@ export function registerHandlers(server: Server, session: GatewaySession, deps: 
     server.setRequestHandler(GetPromptRequestSchema, async (req, extra) => {
       const { principal, requestId } = callerOf(extra);
       const { server: upstream, name } = resolvePrompt(req.params.name);
-      await deps.authorizeServerAction(principal, 'get_prompt', upstream, name, requestId, req.params.arguments ?? {});
+      await deps.authorizeServerAction(
+        principal,
+        'get_prompt',
+        upstream,
+        name,
+        requestId,
+        req.params.arguments ?? {},
+      );
       const client = await session.client(upstream);
-      const result = await session.inflight(upstream, routeOf(extra), () => client.request({ method: 'prompts/get', params: { ...req.params, name } }, GetPromptResultSchema, { signal: extra.signal, timeout: deps.pipeline.timeoutMs(upstream) }));
+      const result = await session.inflight(upstream, routeOf(extra), () =>
+        client.request(
+          { method: 'prompts/get', params: { ...req.params, name } },
+          GetPromptResultSchema,
+          { signal: extra.signal, timeout: deps.pipeline.timeoutMs(upstream) },
+        ),
+      );
       return exposePromptResult(namer, upstream, result);
     });
   }
@@ -248,10 +339,19 @@ export function registerHandlers(server: Server, session: GatewaySession, deps: 
       const ref = req.params.ref;
       const target = ref.type === 'ref/prompt' ? resolvePrompt(ref.name) : resolveUri(ref.uri);
       const kind = ref.type === 'ref/prompt' ? 'prompt' : 'resource';
-      if (!deps.mayList(principal, kind, target.server, target.name)) throw new McpError(ErrorCode.InvalidParams, `unknown ${kind} \`${(ref.type === 'ref/prompt' ? ref.name : ref.uri).slice(0, 200)}\``);
+      if (!deps.mayList(principal, kind, target.server, target.name))
+        throw new McpError(
+          ErrorCode.InvalidParams,
+          `unknown ${kind} \`${(ref.type === 'ref/prompt' ? ref.name : ref.uri).slice(0, 200)}\``,
+        );
       const client = await session.client(target.server);
-      const upstreamRef = ref.type === 'ref/prompt' ? { ...ref, name: target.name } : { ...ref, uri: target.name };
-      return client.request({ method: 'completion/complete', params: { ...req.params, ref: upstreamRef } }, CompleteResultSchema, { signal: extra.signal });
+      const upstreamRef =
+        ref.type === 'ref/prompt' ? { ...ref, name: target.name } : { ...ref, uri: target.name };
+      return client.request(
+        { method: 'completion/complete', params: { ...req.params, ref: upstreamRef } },
+        CompleteResultSchema,
+        { signal: extra.signal },
+      );
     });
   }
 }

@@ -9,8 +9,17 @@ export class GatewayMetrics {
   readonly #duration: Histogram<'outcome'>;
 
   constructor(registry: Registry) {
-    this.sessions = new Gauge({ name: 'mandate_gateway_sessions', help: 'Downstream MCP sessions open', registers: [registry] });
-    this.#calls = new Counter({ name: 'mandate_gateway_tool_calls_total', help: 'tools/call through the gateway by outcome (forwarded, refused, error)', labelNames: ['outcome'] as const, registers: [registry] });
+    this.sessions = new Gauge({
+      name: 'mandate_gateway_sessions',
+      help: 'Downstream MCP sessions open',
+      registers: [registry],
+    });
+    this.#calls = new Counter({
+      name: 'mandate_gateway_tool_calls_total',
+      help: 'tools/call through the gateway by outcome (forwarded, refused, error)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    });
     this.#duration = new Histogram({
       name: 'mandate_gateway_tool_call_duration_seconds',
       help: 'tools/call latency through the gateway, upstream included',

@@ -44,7 +44,12 @@ export class Namer {
   }
 
   resolveName(exposed: string): Resolved | undefined {
-    return this.#splitName(exposed) ?? (this.#bare !== undefined && exposed.length > 0 ? { server: this.#bare, name: exposed } : undefined);
+    return (
+      this.#splitName(exposed) ??
+      (this.#bare !== undefined && exposed.length > 0
+        ? { server: this.#bare, name: exposed }
+        : undefined)
+    );
   }
 
   exposeUri(server: string, uri: string): string | undefined {
@@ -53,7 +58,12 @@ export class Namer {
   }
 
   resolveUri(exposed: string): Resolved | undefined {
-    return this.#splitUri(exposed) ?? (this.#bare !== undefined && exposed.length > 0 ? { server: this.#bare, name: exposed } : undefined);
+    return (
+      this.#splitUri(exposed) ??
+      (this.#bare !== undefined && exposed.length > 0
+        ? { server: this.#bare, name: exposed }
+        : undefined)
+    );
   }
 
   #splitName(exposed: string): Resolved | undefined {

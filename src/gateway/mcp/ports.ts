@@ -1,6 +1,15 @@
-import type { CallerContext, CredentialBinding, CredentialBroker, InjectedCredential } from '../../broker/broker.js';
+import type {
+  CallerContext,
+  CredentialBinding,
+  CredentialBroker,
+  InjectedCredential,
+} from '../../broker/broker.js';
 import type { ApprovalService } from '../../delegation/approvals.js';
-import type { AuthorizeInput, AuthorizeResult, ServerActionInput } from '../../policy/decision-service.js';
+import type {
+  AuthorizeInput,
+  AuthorizeResult,
+  ServerActionInput,
+} from '../../policy/decision-service.js';
 import type { McpToolDescription, ToolAnnotation, ToolCatalog } from '../../policy/tool-catalog.js';
 
 /**
@@ -22,7 +31,15 @@ export interface DecisionPort {
 
 /** The persisted, audited tool catalog (src/policy/catalog-service.ts). */
 export interface CatalogPort {
-  sync(server: string, tools: readonly McpToolDescription[], opts?: { annotations?: Record<string, ToolAnnotation>; actor?: string; requestId?: string | null }): Promise<unknown>;
+  sync(
+    server: string,
+    tools: readonly McpToolDescription[],
+    opts?: {
+      annotations?: Record<string, ToolAnnotation>;
+      actor?: string;
+      requestId?: string | null;
+    },
+  ): Promise<unknown>;
 }
 
 /** The approvals service (src/delegation/approvals.ts): `request` asks for one, `consume` spends one bound to exactly this call. */

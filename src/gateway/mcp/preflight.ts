@@ -1,4 +1,7 @@
-import { SUPPORTED_PROTOCOL_VERSIONS, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import {
+  SUPPORTED_PROTOCOL_VERSIONS,
+  LATEST_PROTOCOL_VERSION,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { AuthorizeResult } from '../../policy/decision-service.js';
 import type { Principal } from '../task-token-verifier.js';
 import type { DecisionFacts } from '../pipeline/results.js';
@@ -26,14 +29,21 @@ export const MAX_BATCH = 100;
 
 /** The protocol the SDK server answers an `initialize` with: the client's, when supported, else the latest. */
 export function negotiatedProtocol(requested: unknown): string {
-  return typeof requested === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION;
+  return typeof requested === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
+    ? requested
+    : LATEST_PROTOCOL_VERSION;
 }
 
 export interface PreflightDeps {
   namer: Namer;
   /** Whether `server` lists `tool` (the upstream's own name) now. */
   lists(server: string, tool: string): boolean;
-  decide(input: { principal: Principal; toolId: string; arguments: Record<string, unknown>; requestId: string }): Promise<AuthorizeResult>;
+  decide(input: {
+    principal: Principal;
+    toolId: string;
+    arguments: Record<string, unknown>;
+    requestId: string;
+  }): Promise<AuthorizeResult>;
 }
 
 export type Preflight =
@@ -54,16 +64,38 @@ export interface RefusedCall {
 
 const isRequest = (m: Json): boolean => typeof m.method === 'string' && 'id' in m;
 
-export async function preflight(body: unknown, protocol: string, principal: Principal, requestId: string, deps: PreflightDeps): Promise<Preflight> {
+export async function preflight(
+  body: unknown,
+  protocol: string,
+  principal: Principal,
+  requestId: string,
+  deps: PreflightDeps,
+): Promise<Preflight> {
   const batch = Array.isArray(body);
-  if (batch && protocol >= NO_BATCH_SINCE) return { invalid: { code: -32600, message: `json-rpc batches are not part of mcp \`${protocol}\`; send one message per request` } };
+  if (batch && protocol >= NO_BATCH_SINCE)
+    return {
+      invalid: {
+        code: -32600,
+        message: `json-rpc batches are not part of mcp \`${protocol}\`; send one message per request`,
+      },
+    };
   // JSON-RPC 2.0 §6: an empty array is an invalid request, answered with one error.
-  if (batch && body.length === 0) return { invalid: { code: -32600, message: 'an empty json-rpc batch is not a request' } };
-  if (batch && body.length > MAX_BATCH) return { invalid: { code: -32600, message: `a json-rpc batch holds at most ${MAX_BATCH} messages; this one has ${body.length}` } };
-  const messages = (batch ? body : [body]).filter((m): m is Json => typeof m === 'object' && m !== null && !Array.isArray(m));
+  if (batch && body.length === 0)
+    return { invalid: { code: -32600, message: 'an empty json-rpc batch is not a request' } };
+  if (batch && body.length > MAX_BATCH)
+    return {
+      invalid: {
+        code: -32600,
+        message: `a json-rpc batch holds at most ${MAX_BATCH} messages; this one has ${body.length}`,
+      },
+    };
+  const messages = (batch ? body : [body]).filter(
+    (m): m is Json => typeof m === 'object' && m !== null && !Array.isArray(m),
+  );
   const requestIds = messages.filter(isRequest).map((m) => m.id);
   // INVARIANT: a decision made here is handed to the call with its id, so ids must be unique.
-  if (new Set(requestIds).size !== requestIds.length) return { invalid: { code: -32600, message: 'the requests of a batch need distinct ids' } };
+  if (new Set(requestIds).size !== requestIds.length)
+    return { invalid: { code: -32600, message: 'the requests of a batch need distinct ids' } };
   const decided = new Map<unknown, { name: string; result: AuthorizeResult }>();
   const refused: RefusedCall[] = [];
   for (const m of messages) {
@@ -73,11 +105,17 @@ export async function preflight(body: unknown, protocol: string, principal: Prin
     // A malformed call is the SDK's to refuse (-32602 from its schema).
     if (typeof name !== 'string') continue;
     const r = deps.namer.resolveName(name);
-    if (!r || !deps.lists(r.server, r.name) || deps.namer.exposeName(r.server, r.name) !== name) return { unknown: { id: m.id, name, ids: requestIds } };
+    if (!r || !deps.lists(r.server, r.name) || deps.namer.exposeName(r.server, r.name) !== name)
+      return { unknown: { id: m.id, name, ids: requestIds } };
     const toolId = `${r.server}/${r.name}`;
     const scope = `tool:${toolId}`;
     if (grantedByScopes(principal.scopes, scope)) continue;
-    const args = typeof params.arguments === 'object' && params.arguments !== null && !Array.isArray(params.arguments) ? (params.arguments as Record<string, unknown>) : {};
+    const args =
+      typeof params.arguments === 'object' &&
+      params.arguments !== null &&
+      !Array.isArray(params.arguments)
+        ? (params.arguments as Record<string, unknown>)
+        : {};
     let d: AuthorizeResult;
     try {
       d = await deps.decide({ principal, toolId, arguments: args, requestId });
@@ -88,7 +126,17 @@ export async function preflight(body: unknown, protocol: string, principal: Prin
       decided.set(m.id, { name, result: d });
       continue;
     }
-    refused.push({ id: m.id, scope, facts: { outcome: 'deny', decision_id: d.decisionId, reasons: d.reasons, policy_set_version: d.policySetVersion, error: 'insufficient_scope' } });
+    refused.push({
+      id: m.id,
+      scope,
+      facts: {
+        outcome: 'deny',
+        decision_id: d.decisionId,
+        reasons: d.reasons,
+        policy_set_version: d.policySetVersion,
+        error: 'insufficient_scope',
+      },
+    });
   }
   if (refused.length > 0) return { refused: { calls: refused, ids: requestIds } };
   return { decided };

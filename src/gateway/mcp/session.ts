@@ -2,7 +2,13 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { ResultSchema, type ClientCapabilities, type LoggingLevel, type Notification, type Result } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ResultSchema,
+  type ClientCapabilities,
+  type LoggingLevel,
+  type Notification,
+  type Result,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { Principal } from '../task-token-verifier.js';
 import type { CallSession, InflightRoute } from '../pipeline/context.js';
 import type { Namer } from './naming.js';
@@ -23,7 +29,8 @@ async function closeUpstream(client: Client): Promise<void> {
   await client.close();
 }
 
-export type SessionEndReason = 'client' | 'idle' | 'revoked' | 'task_ended' | 'shutdown' | 'upstream_error';
+export type SessionEndReason =
+  'client' | 'idle' | 'revoked' | 'task_ended' | 'shutdown' | 'upstream_error';
 
 export interface SessionDeps {
   upstream(name: string): Upstream | undefined;
@@ -50,7 +57,14 @@ export class GatewaySession implements CallSession {
   #logLevel: LoggingLevel | undefined;
   #closed = false;
 
-  constructor(opts: { id: string; principal: Principal; server: Server; transport: StreamableHTTPServerTransport; now: number; deps: SessionDeps }) {
+  constructor(opts: {
+    id: string;
+    principal: Principal;
+    server: Server;
+    transport: StreamableHTTPServerTransport;
+    now: number;
+    deps: SessionDeps;
+  }) {
     this.id = opts.id;
     this.principal = opts.principal;
     this.taskId = opts.principal.taskId;
@@ -93,7 +107,8 @@ export class GatewaySession implements CallSession {
           await client.close();
           throw new Error('the session is closed');
         }
-        if (this.#logLevel && client.getServerCapabilities()?.logging) await client.setLoggingLevel(this.#logLevel).catch(() => undefined);
+        if (this.#logLevel && client.getServerCapabilities()?.logging)
+          await client.setLoggingLevel(this.#logLevel).catch(() => undefined);
         return client;
       });
       // A failed connection is forgotten, so the next call tries again.
@@ -121,7 +136,8 @@ export class GatewaySession implements CallSession {
     await Promise.all(
       [...this.#clients.values()].map(async (c) => {
         const client = await c.catch(() => undefined);
-        if (client?.getServerCapabilities()?.logging) await client.setLoggingLevel(level).catch(() => undefined);
+        if (client?.getServerCapabilities()?.logging)
+          await client.setLoggingLevel(level).catch(() => undefined);
       }),
     );
   }
@@ -138,7 +154,16 @@ export class GatewaySession implements CallSession {
 
   caller(): CallerContext {
     const p = this.principal;
-    return { agent: p.actor, subject: p.subject, actors: p.actors, taskId: p.taskId, grantId: p.grantId, scopes: p.scopes, tokenExp: p.expiresAt, requestId: this.requestId };
+    return {
+      agent: p.actor,
+      subject: p.subject,
+      actors: p.actors,
+      taskId: p.taskId,
+      grantId: p.grantId,
+      scopes: p.scopes,
+      tokenExp: p.expiresAt,
+      requestId: this.requestId,
+    };
   }
 
   #link(): SessionLink {
@@ -152,10 +177,12 @@ export class GatewaySession implements CallSession {
         return this.server.request(request as never, ResultSchema, { signal });
       },
       forwardNotification: async (upstream, notification) => {
-        if (notification.method === 'notifications/tools/list_changed') return this.#deps.toolsChanged(upstream);
+        if (notification.method === 'notifications/tools/list_changed')
+          return this.#deps.toolsChanged(upstream);
         const n = this.#exposeNotification(upstream, notification);
         const route = this.#inflight.get(upstream)?.at(-1);
-        if (route) return route.sendNotification(n as { method: string; params?: Record<string, unknown> });
+        if (route)
+          return route.sendNotification(n as { method: string; params?: Record<string, unknown> });
         return this.server.notification(n as never);
       },
       closed: (upstream) => {
@@ -166,7 +193,11 @@ export class GatewaySession implements CallSession {
 
   #exposeNotification(upstream: string, n: Notification): Notification {
     const uri = n.params?.uri;
-    if (n.method === 'notifications/resources/updated' && typeof uri === 'string') return { ...n, params: { ...n.params, uri: this.#deps.namer.exposeUri(upstream, uri) ?? uri } };
+    if (n.method === 'notifications/resources/updated' && typeof uri === 'string')
+      return {
+        ...n,
+        params: { ...n.params, uri: this.#deps.namer.exposeUri(upstream, uri) ?? uri },
+      };
     return n;
   }
 

@@ -2,7 +2,15 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ResultSchema, ToolListChangedNotificationSchema, type ClientCapabilities, type Notification, type Result, type ServerCapabilities, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ResultSchema,
+  ToolListChangedNotificationSchema,
+  type ClientCapabilities,
+  type Notification,
+  type Result,
+  type ServerCapabilities,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { UpstreamConfig } from './config.js';
 import { httpUpstreamAuth, stdioUpstreamEnv, systemCaller } from './credentials.js';
 import type { BrokerPort, CallerContext, GatewayLog } from './ports.js';
@@ -26,7 +34,11 @@ export interface SessionLink {
   /** What the downstream client declared (sampling, elicitation, roots): mirrored upstream. */
   clientCapabilities(): ClientCapabilities;
   /** A request from the upstream to the downstream client during a call (sampling, elicitation, roots/list). */
-  forwardRequest(upstream: string, request: { method: string; params?: Record<string, unknown> }, signal: AbortSignal): Promise<Result>;
+  forwardRequest(
+    upstream: string,
+    request: { method: string; params?: Record<string, unknown> },
+    signal: AbortSignal,
+  ): Promise<Result>;
   forwardNotification(upstream: string, notification: Notification): Promise<void>;
   /** The upstream connection closed on its own (the child exited, the server went away). */
   closed(upstream: string): void;
@@ -79,7 +91,9 @@ export class Upstream {
       await this.#discover();
     } catch (err) {
       this.#error = err instanceof Error ? err.message : String(err);
-      this.#deps.log().warn({ upstream: this.name, err: this.#error }, 'mcp upstream unavailable; retrying');
+      this.#deps
+        .log()
+        .warn({ upstream: this.name, err: this.#error }, 'mcp upstream unavailable; retrying');
       this.#scheduleRetry();
     }
   }
@@ -87,15 +101,23 @@ export class Upstream {
   async #discover(): Promise<void> {
     const client = new Client(CLIENT_INFO, { capabilities: {} });
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
-      void this.refreshTools().catch((err: unknown) => this.#deps.log().warn({ upstream: this.name, err: String(err) }, 'mcp upstream tools refresh failed'));
+      void this.refreshTools().catch((err: unknown) =>
+        this.#deps
+          .log()
+          .warn({ upstream: this.name, err: String(err) }, 'mcp upstream tools refresh failed'),
+      );
     });
     client.onclose = () => {
       if (this.#discovery !== client || this.#closed) return;
       this.#discovery = null;
-      this.#deps.log().warn({ upstream: this.name }, 'mcp upstream discovery connection closed; reconnecting');
+      this.#deps
+        .log()
+        .warn({ upstream: this.name }, 'mcp upstream discovery connection closed; reconnecting');
       this.#scheduleRetry();
     };
-    await client.connect(await this.#transport(() => systemCaller(this.#deps.nowSeconds()), true), { timeout: this.config.timeoutMs ?? 30_000 });
+    await client.connect(await this.#transport(() => systemCaller(this.#deps.nowSeconds()), true), {
+      timeout: this.config.timeoutMs ?? 30_000,
+    });
     if (this.#closed) {
       await client.close();
       return;
@@ -126,7 +148,9 @@ export class Upstream {
       const tools: Tool[] = [];
       let cursor: string | undefined;
       for (let page = 0; page < MAX_PAGES; page++) {
-        const r = await client.listTools(cursor === undefined ? {} : { cursor }, { timeout: this.config.timeoutMs ?? 30_000 });
+        const r = await client.listTools(cursor === undefined ? {} : { cursor }, {
+          timeout: this.config.timeoutMs ?? 30_000,
+        });
         tools.push(...r.tools);
         cursor = r.nextCursor;
         if (cursor === undefined) break;
@@ -141,10 +165,18 @@ export class Upstream {
     const client = new Client(CLIENT_INFO, { capabilities: link.clientCapabilities() });
     // Server→client requests (sampling, elicitation, roots/list, anything newer) go to the
     // downstream client unchanged; so do notifications (logging, resource updates, list changes).
-    client.fallbackRequestHandler = async (request, extra) => link.forwardRequest(this.name, { method: request.method, ...(request.params ? { params: request.params } : {}) }, extra.signal);
-    client.fallbackNotificationHandler = async (notification) => link.forwardNotification(this.name, notification);
+    client.fallbackRequestHandler = async (request, extra) =>
+      link.forwardRequest(
+        this.name,
+        { method: request.method, ...(request.params ? { params: request.params } : {}) },
+        extra.signal,
+      );
+    client.fallbackNotificationHandler = async (notification) =>
+      link.forwardNotification(this.name, notification);
     client.onclose = () => link.closed(this.name);
-    await client.connect(await this.#transport(link.caller), { timeout: this.config.timeoutMs ?? 30_000 });
+    await client.connect(await this.#transport(link.caller), {
+      timeout: this.config.timeoutMs ?? 30_000,
+    });
     return client;
   }
 
@@ -155,21 +187,45 @@ export class Upstream {
    */
   async #transport(caller: () => CallerContext, discovery = false): Promise<Transport> {
     const u = this.config;
-    const withFallback = async <T>(withCredential: () => Promise<T>, without: () => Promise<T>): Promise<T> => {
+    const withFallback = async <T>(
+      withCredential: () => Promise<T>,
+      without: () => Promise<T>,
+    ): Promise<T> => {
       if (!discovery) return withCredential();
       try {
         return await withCredential();
       } catch (err) {
-        this.#deps.log().warn({ upstream: u.name, err: err instanceof Error ? err.message : String(err) }, 'mcp upstream discovery goes on without its credential');
+        this.#deps
+          .log()
+          .warn(
+            { upstream: u.name, err: err instanceof Error ? err.message : String(err) },
+            'mcp upstream discovery goes on without its credential',
+          );
         return without();
       }
     };
     if (u.transport === 'stdio') {
       const { credential: _c, identity: _i, ...bare } = u;
-      const env = await withFallback(() => stdioUpstreamEnv(u, this.#deps.broker(), caller()), () => stdioUpstreamEnv(bare, undefined, caller()));
-      const t = new StdioClientTransport({ command: u.command, args: u.args ?? [], env, ...(u.cwd ? { cwd: u.cwd } : {}), stderr: 'pipe' });
+      const env = await withFallback(
+        () => stdioUpstreamEnv(u, this.#deps.broker(), caller()),
+        () => stdioUpstreamEnv(bare, undefined, caller()),
+      );
+      const t = new StdioClientTransport({
+        command: u.command,
+        args: u.args ?? [],
+        env,
+        ...(u.cwd ? { cwd: u.cwd } : {}),
+        stderr: 'pipe',
+      });
       // The child's stderr goes to the debug log only: it may print what it was given.
-      t.stderr?.on('data', (chunk: Buffer) => this.#deps.log().debug({ upstream: u.name, stderr: chunk.toString('utf8').slice(0, 2000) }, 'mcp upstream stderr'));
+      t.stderr?.on('data', (chunk: Buffer) =>
+        this.#deps
+          .log()
+          .debug(
+            { upstream: u.name, stderr: chunk.toString('utf8').slice(0, 2000) },
+            'mcp upstream stderr',
+          ),
+      );
       return t;
     }
     const broker = this.#deps.broker;
@@ -177,7 +233,10 @@ export class Upstream {
     // SDK builds the request from MCP's own headers only, so nothing of the agent's request is in it.
     const { credential: _c, identity: _i, ...bare } = u;
     const injecting: FetchLike = async (url, init) => {
-      const auth = await withFallback(() => httpUpstreamAuth(u, broker(), caller()), () => httpUpstreamAuth(bare, undefined, caller()));
+      const auth = await withFallback(
+        () => httpUpstreamAuth(u, broker(), caller()),
+        () => httpUpstreamAuth(bare, undefined, caller()),
+      );
       const target = new URL(url);
       for (const [k, v] of Object.entries(auth.query)) target.searchParams.set(k, v);
       const headers = new Headers(init?.headers);
@@ -193,7 +252,8 @@ export class Upstream {
     const client = this.#discovery;
     this.#discovery = null;
     const t = client?.transport;
-    if (t instanceof StreamableHTTPClientTransport) await t.terminateSession().catch(() => undefined);
+    if (t instanceof StreamableHTTPClientTransport)
+      await t.terminateSession().catch(() => undefined);
     await client?.close().catch(() => undefined);
   }
 }

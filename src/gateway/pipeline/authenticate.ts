@@ -9,7 +9,10 @@ export const authenticate: Step = async (call) => {
   const { principal, session } = call;
   // INVARIANT: a session is bound to one task and one acting agent for its whole life.
   if (principal.taskId !== session.taskId || principal.actor !== session.agent) {
-    throw new McpError(ErrorCode.InvalidRequest, 'the token is not for the task and agent this session is bound to');
+    throw new McpError(
+      ErrorCode.InvalidRequest,
+      'the token is not for the task and agent this session is bound to',
+    );
   }
   return undefined;
 };

@@ -11,9 +11,20 @@ import { revocation } from './revocation.js';
  * The `tools/call` pipeline, in order. Each step may end the call; only `forward` reaches the
  * upstream, so nothing is forwarded unless every step before it let the call through.
  */
-export const CALL_TOOL_STEPS: readonly Step[] = [authenticate, revocation, resolve, decide, enforce, forward];
+export const CALL_TOOL_STEPS: readonly Step[] = [
+  authenticate,
+  revocation,
+  resolve,
+  decide,
+  enforce,
+  forward,
+];
 
-export async function callTool(call: ToolCall, deps: PipelineDeps, route: InflightRoute): Promise<CallToolResult> {
+export async function callTool(
+  call: ToolCall,
+  deps: PipelineDeps,
+  route: InflightRoute,
+): Promise<CallToolResult> {
   for (const step of CALL_TOOL_STEPS) {
     const outcome = await step(call, deps, route);
     if (outcome) return outcome.done;

@@ -43,8 +43,14 @@ export interface CallSession {
 
 /** How to reach the downstream client on the stream of the call in flight. */
 export interface InflightRoute {
-  sendRequest(request: { method: string; params?: Record<string, unknown> }, signal: AbortSignal): Promise<Record<string, unknown>>;
-  sendNotification(notification: { method: string; params?: Record<string, unknown> }): Promise<void>;
+  sendRequest(
+    request: { method: string; params?: Record<string, unknown> },
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>>;
+  sendNotification(notification: {
+    method: string;
+    params?: Record<string, unknown>;
+  }): Promise<void>;
 }
 
 export interface PipelineDeps {
@@ -66,4 +72,8 @@ export interface PipelineDeps {
 /** A step either ends the call with a result (or throws an McpError) or lets it go on. */
 export type StepOutcome = { done: CallToolResult } | undefined;
 
-export type Step = (call: ToolCall, deps: PipelineDeps, route: InflightRoute) => Promise<StepOutcome>;
+export type Step = (
+  call: ToolCall,
+  deps: PipelineDeps,
+  route: InflightRoute,
+) => Promise<StepOutcome>;

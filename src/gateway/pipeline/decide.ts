@@ -7,12 +7,25 @@ import { decisionPointUnavailableResult } from './results.js';
  * If the decision point throws or cannot be reached, the call is refused: a failing decision
  * point is always fail-closed: there is no fail-open mode.
  */
-export async function decideCall(call: ToolCall, deps: PipelineDeps, approved: boolean): Promise<AuthorizeResult | undefined> {
+export async function decideCall(
+  call: ToolCall,
+  deps: PipelineDeps,
+  approved: boolean,
+): Promise<AuthorizeResult | undefined> {
   const target = call.target!;
   try {
-    return await deps.decisions().authorize({ principal: call.principal, toolId: target.toolId, arguments: call.arguments, approved, requestId: call.requestId });
+    return await deps.decisions().authorize({
+      principal: call.principal,
+      toolId: target.toolId,
+      arguments: call.arguments,
+      approved,
+      requestId: call.requestId,
+    });
   } catch (err) {
-    deps.log.error({ err: err instanceof Error ? err.message : String(err), tool: target.toolId }, 'decision point unavailable; failing closed');
+    deps.log.error(
+      { err: err instanceof Error ? err.message : String(err), tool: target.toolId },
+      'decision point unavailable; failing closed',
+    );
     return undefined;
   }
 }

@@ -14,11 +14,18 @@ export const forward: Step = async (call, deps, route) => {
   try {
     client = await call.session.client(server);
   } catch (err) {
-    deps.log.warn({ upstream: server, err: err instanceof Error ? err.message : String(err) }, 'mcp upstream connection failed');
+    deps.log.warn(
+      { upstream: server, err: err instanceof Error ? err.message : String(err) },
+      'mcp upstream connection failed',
+    );
     throw new McpError(ErrorCode.InternalError, `upstream \`${server}\` is unavailable`);
   }
   const { progressToken: _ignored, ...meta } = call.meta ?? {};
-  const params = { name: tool, arguments: call.arguments, ...(Object.keys(meta).length > 0 ? { _meta: meta } : {}) };
+  const params = {
+    name: tool,
+    arguments: call.arguments,
+    ...(Object.keys(meta).length > 0 ? { _meta: meta } : {}),
+  };
   try {
     const result = await call.session.inflight(server, route, () =>
       client.request({ method: 'tools/call', params }, CallToolResultSchema, {
@@ -31,7 +38,10 @@ export const forward: Step = async (call, deps, route) => {
     return { done: deps.exposeResult(server, result) };
   } catch (err) {
     if (err instanceof McpError) throw err;
-    deps.log.warn({ upstream: server, err: err instanceof Error ? err.message : String(err) }, 'mcp upstream call failed');
+    deps.log.warn(
+      { upstream: server, err: err instanceof Error ? err.message : String(err) },
+      'mcp upstream call failed',
+    );
     throw new McpError(ErrorCode.InternalError, `upstream \`${server}\` failed to answer`);
   }
 };

@@ -9,7 +9,11 @@ import type { Step } from './context.js';
  */
 export const resolve: Step = async (call, deps) => {
   const r = deps.namer.resolveName(call.exposedName);
-  if (!r || !deps.hasUpstream(r.server)) throw new McpError(ErrorCode.InvalidParams, `unknown tool \`${call.exposedName.slice(0, 200)}\``);
+  if (!r || !deps.hasUpstream(r.server))
+    throw new McpError(
+      ErrorCode.InvalidParams,
+      `unknown tool \`${call.exposedName.slice(0, 200)}\``,
+    );
   call.target = { server: r.server, tool: r.name, toolId: `${r.server}/${r.name}` };
   return undefined;
 };

@@ -11,7 +11,11 @@ import { refusedError } from './results.js';
  * approve and retry). Lists are filtered by the token's scopes (`grantedByScopes`).
  */
 
-export function serverActionScope(kind: 'resource' | 'prompt', server: string, target: string): string {
+export function serverActionScope(
+  kind: 'resource' | 'prompt',
+  server: string,
+  target: string,
+): string {
   return `${kind}:${server}/${target}`;
 }
 
@@ -37,18 +41,45 @@ const none = { decision_id: null, reasons: [], policy_set_version: null } as con
 export async function authorizeServerAction(deps: PipelineDeps, a: ServerAction): Promise<void> {
   const what = `${a.action === 'read_resource' ? 'resource' : 'prompt'} \`${a.exposed.slice(0, 200)}\``;
   const revoked = deps.revoked(a.principal);
-  if (revoked !== null) throw refusedError(what, { outcome: 'deny', ...none, reasons: [], error: 'revoked' });
+  if (revoked !== null)
+    throw refusedError(what, { outcome: 'deny', ...none, reasons: [], error: 'revoked' });
   let r;
   try {
     r = await deps.decisions().authorizeServerAction(
       a.action === 'read_resource'
-        ? { principal: a.principal, action: 'read_resource', server: a.server, uri: a.target, requestId: a.requestId }
-        : { principal: a.principal, action: 'get_prompt', server: a.server, name: a.target, arguments: a.arguments ?? {}, requestId: a.requestId },
+        ? {
+            principal: a.principal,
+            action: 'read_resource',
+            server: a.server,
+            uri: a.target,
+            requestId: a.requestId,
+          }
+        : {
+            principal: a.principal,
+            action: 'get_prompt',
+            server: a.server,
+            name: a.target,
+            arguments: a.arguments ?? {},
+            requestId: a.requestId,
+          },
     );
   } catch (err) {
-    deps.log.error({ err: err instanceof Error ? err.message : String(err), server: a.server }, 'decision point unavailable; failing closed');
-    throw refusedError(what, { outcome: 'deny', ...none, reasons: [], error: 'decision_point_unavailable' });
+    deps.log.error(
+      { err: err instanceof Error ? err.message : String(err), server: a.server },
+      'decision point unavailable; failing closed',
+    );
+    throw refusedError(what, {
+      outcome: 'deny',
+      ...none,
+      reasons: [],
+      error: 'decision_point_unavailable',
+    });
   }
   if (r.outcome === 'allow') return;
-  throw refusedError(what, { outcome: 'deny', decision_id: r.decisionId, reasons: r.reasons, policy_set_version: r.policySetVersion });
+  throw refusedError(what, {
+    outcome: 'deny',
+    decision_id: r.decisionId,
+    reasons: r.reasons,
+    policy_set_version: r.policySetVersion,
+  });
 }

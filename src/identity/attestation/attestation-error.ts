@@ -26,7 +26,12 @@ export function attestationFailed(
   message: string,
   cause?: unknown,
 ): MandateError {
-  return new MandateError('attestation_failed', message, { reason }, cause === undefined ? undefined : { cause });
+  return new MandateError(
+    'attestation_failed',
+    message,
+    { reason },
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 const MAX_QUOTED = 80;

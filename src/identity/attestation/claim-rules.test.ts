@@ -38,7 +38,13 @@ describe('resolveClaim', () => {
 describe('findMatchingRule', () => {
   it('returns the first rule whose conditions all hold', () => {
     const rules: ClaimRule[] = [
-      { match: { 'kubernetes.io.namespace': 'payments', 'kubernetes.io.serviceaccount.name': 'other' }, agent: 'a' },
+      {
+        match: {
+          'kubernetes.io.namespace': 'payments',
+          'kubernetes.io.serviceaccount.name': 'other',
+        },
+        agent: 'a',
+      },
       { match: { 'kubernetes.io.namespace': 'payments' }, agent: 'b' },
       { match: { sub: k8s.sub }, agent: 'c' },
     ];

@@ -12,7 +12,11 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function resolveFrom(node: Json, segments: readonly string[], start: number): { found: boolean; value?: unknown } {
+function resolveFrom(
+  node: Json,
+  segments: readonly string[],
+  start: number,
+): { found: boolean; value?: unknown } {
   // Longest key first: a literal key containing dots wins over nesting.
   for (let end = segments.length; end > start; end--) {
     const key = segments.slice(start, end).join('.');

@@ -47,10 +47,17 @@ export class IssuerKeySets {
     try {
       url = new URL(jwksUri);
     } catch (err) {
-      throw attestationFailed('jwks_unavailable', `issuer ${quoted(record.issuer)} has an invalid jwks uri`, err);
+      throw attestationFailed(
+        'jwks_unavailable',
+        `issuer ${quoted(record.issuer)} has an invalid jwks uri`,
+        err,
+      );
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw attestationFailed('jwks_unavailable', `issuer ${quoted(record.issuer)} has a jwks uri that is not http(s)`);
+      throw attestationFailed(
+        'jwks_unavailable',
+        `issuer ${quoted(record.issuer)} has a jwks uri that is not http(s)`,
+      );
     }
     const options: RemoteJWKSetOptions = {
       cooldownDuration: this.opts.cooldownMs,
@@ -68,13 +75,19 @@ function sourceOf(record: TrustedIssuerRecord): string {
       `issuer ${quoted(record.issuer)} must have exactly one of a jwks uri and inline jwks`,
     );
   }
-  return record.jwksUri !== null ? `uri:${record.jwksUri}` : `inline:${JSON.stringify(record.jwks)}`;
+  return record.jwksUri !== null
+    ? `uri:${record.jwksUri}`
+    : `inline:${JSON.stringify(record.jwks)}`;
 }
 
 function local(record: TrustedIssuerRecord): LocalJWKSet {
   try {
     return createLocalJWKSet(record.jwks as unknown as JSONWebKeySet);
   } catch (err) {
-    throw attestationFailed('jwks_unavailable', `issuer ${quoted(record.issuer)} has an invalid inline jwks`, err);
+    throw attestationFailed(
+      'jwks_unavailable',
+      `issuer ${quoted(record.issuer)} has an invalid inline jwks`,
+      err,
+    );
   }
 }

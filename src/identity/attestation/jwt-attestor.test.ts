@@ -23,11 +23,14 @@ class JwksServer {
   ) {}
 
   static async start(keys: JWK[]): Promise<JwksServer> {
-    const jwks = new JwksServer(createServer((_req, res) => {
-      jwks.hits++;
-      res.writeHead(jwks.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ keys: jwks.keys }));
-    }), keys);
+    const jwks = new JwksServer(
+      createServer((_req, res) => {
+        jwks.hits++;
+        res.writeHead(jwks.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ keys: jwks.keys }));
+      }),
+      keys,
+    );
     await new Promise<void>((resolve) => jwks.server.listen(0, '127.0.0.1', resolve));
     return jwks;
   }
@@ -59,7 +62,11 @@ async function newKey(alg: string, kid: string): Promise<TestKey> {
 const clock = new ManualClock();
 const now = (): number => Math.floor(clock.now() / 1000);
 
-async function sign(key: TestKey, claims: JWTPayload, header: { kid?: string | null; alg?: string } = {}): Promise<string> {
+async function sign(
+  key: TestKey,
+  claims: JWTPayload,
+  header: { kid?: string | null; alg?: string } = {},
+): Promise<string> {
   const kid = header.kid === null ? undefined : (header.kid ?? key.kid);
   return new SignJWT({ iat: now(), exp: now() + 600, ...claims })
     .setProtectedHeader({ alg: header.alg ?? key.alg, ...(kid === undefined ? {} : { kid }) })
@@ -90,14 +97,26 @@ const ciClaims = (ref: string): JWTPayload => ({
 });
 
 function record(issuer: string, fields: Partial<TrustedIssuerRecord>): TrustedIssuerRecord {
-  return { issuer, jwksUri: null, jwks: null, audience: 'mandate', rules: [], createdAt: 0, ...fields };
+  return {
+    issuer,
+    jwksUri: null,
+    jwks: null,
+    audience: 'mandate',
+    rules: [],
+    createdAt: 0,
+    ...fields,
+  };
 }
 
 function lookupOf(...records: TrustedIssuerRecord[]): TrustedIssuerLookup {
   return async (iss) => records.find((r) => r.issuer === iss);
 }
 
-async function rejectsWith(promise: Promise<unknown>, reason: AttestationFailureReason, token?: string): Promise<void> {
+async function rejectsWith(
+  promise: Promise<unknown>,
+  reason: AttestationFailureReason,
+  token?: string,
+): Promise<void> {
   await assert.rejects(promise, (err: unknown) => {
     assert.ok(err instanceof MandateError, `expected a MandateError, got ${String(err)}`);
     assert.equal(err.code, 'attestation_failed');
@@ -111,28 +130,47 @@ async function rejectsWith(promise: Promise<unknown>, reason: AttestationFailure
 }
 
 describe('JwtAttestor', () => {
-  let k8sKey: TestKey, ciKey: TestKey, inlineKey: TestKey, k8sServer: JwksServer, ciServer: JwksServer;
+  let k8sKey: TestKey,
+    ciKey: TestKey,
+    inlineKey: TestKey,
+    k8sServer: JwksServer,
+    ciServer: JwksServer;
   let k8s: TrustedIssuerRecord, ci: TrustedIssuerRecord, inline: TrustedIssuerRecord;
   let lookup: TrustedIssuerLookup;
   let attestor: JwtAttestor;
 
   before(async () => {
-    [k8sKey, ciKey, inlineKey] = await Promise.all([newKey('RS256', 'k8s-1'), newKey('ES256', 'ci-1'), newKey('EdDSA', 'in-1')]);
+    [k8sKey, ciKey, inlineKey] = await Promise.all([
+      newKey('RS256', 'k8s-1'),
+      newKey('ES256', 'ci-1'),
+      newKey('EdDSA', 'in-1'),
+    ]);
     k8sServer = await JwksServer.start([k8sKey.jwk]);
     ciServer = await JwksServer.start([ciKey.jwk]);
     k8s = record(K8S_ISS, {
       jwksUri: k8sServer.url,
       rules: [
-        { match: { 'kubernetes.io.namespace': 'payments', 'kubernetes.io.serviceaccount.name': 'invoice-bot' }, agent: 'invoice-bot' },
+        {
+          match: {
+            'kubernetes.io.namespace': 'payments',
+            'kubernetes.io.serviceaccount.name': 'invoice-bot',
+          },
+          agent: 'invoice-bot',
+        },
         { match: { 'kubernetes.io.namespace': 'payments' }, agent: 'payments-default' },
       ],
     });
     ci = record(CI_ISS, {
       jwksUri: ciServer.url,
       audience: 'https://mandate.example',
-      rules: [{ match: { repository: 'acme/deployer', ref: 'refs/heads/main' }, agent: 'deployer' }],
+      rules: [
+        { match: { repository: 'acme/deployer', ref: 'refs/heads/main' }, agent: 'deployer' },
+      ],
     });
-    inline = record(INLINE_ISS, { jwks: { keys: [inlineKey.jwk] }, rules: [{ match: { sub: 'worker-7' }, agent: 'worker' }] });
+    inline = record(INLINE_ISS, {
+      jwks: { keys: [inlineKey.jwk] },
+      rules: [{ match: { sub: 'worker-7' }, agent: 'worker' }],
+    });
     lookup = lookupOf(k8s, ci, inline);
     attestor = new JwtAttestor({ clock });
   });
@@ -148,7 +186,10 @@ describe('JwtAttestor', () => {
     assert.equal(result.agentName, 'invoice-bot');
     assert.equal(result.subject, 'system:serviceaccount:payments:invoice-bot');
     assert.equal(result.expiresAt, (now() + 600) * 1000);
-    assert.deepEqual(result.claims['kubernetes.io'], { namespace: 'payments', serviceaccount: { name: 'invoice-bot', uid: '5f0c-1' } });
+    assert.deepEqual(result.claims['kubernetes.io'], {
+      namespace: 'payments',
+      serviceaccount: { name: 'invoice-bot', uid: '5f0c-1' },
+    });
   });
 
   it('uses the first matching rule', async () => {
@@ -164,12 +205,21 @@ describe('JwtAttestor', () => {
   });
 
   it('rejects a token no rule matches', async () => {
-    await rejectsWith(attestor.attest(await sign(ciKey, ciClaims('refs/heads/feature')), lookup), 'no_matching_rule');
-    await rejectsWith(attestor.attest(await sign(k8sKey, k8sClaims('default', 'invoice-bot')), lookup), 'no_matching_rule');
+    await rejectsWith(
+      attestor.attest(await sign(ciKey, ciClaims('refs/heads/feature')), lookup),
+      'no_matching_rule',
+    );
+    await rejectsWith(
+      attestor.attest(await sign(k8sKey, k8sClaims('default', 'invoice-bot')), lookup),
+      'no_matching_rule',
+    );
   });
 
   it('rejects an issuer that is not trusted', async () => {
-    const token = await sign(k8sKey, { ...k8sClaims('payments', 'invoice-bot'), iss: 'https://evil.example' });
+    const token = await sign(k8sKey, {
+      ...k8sClaims('payments', 'invoice-bot'),
+      iss: 'https://evil.example',
+    });
     await rejectsWith(attestor.attest(token, lookup), 'unknown_issuer', token);
   });
 
@@ -192,14 +242,23 @@ describe('JwtAttestor', () => {
   });
 
   it('rejects a token for another audience, or without one', async () => {
-    await rejectsWith(attestor.attest(await sign(k8sKey, { ...k8sClaims('payments', 'invoice-bot'), aud: 'vault' }), lookup), 'wrong_audience');
+    await rejectsWith(
+      attestor.attest(
+        await sign(k8sKey, { ...k8sClaims('payments', 'invoice-bot'), aud: 'vault' }),
+        lookup,
+      ),
+      'wrong_audience',
+    );
     const { aud: _aud, ...noAud } = k8sClaims('payments', 'invoice-bot');
     await rejectsWith(attestor.attest(await sign(k8sKey, noAud), lookup), 'wrong_audience');
   });
 
   it('rejects a token whose iss is not the issuer the lookup returned', async () => {
     const token = await sign(k8sKey, k8sClaims('payments', 'invoice-bot'));
-    await rejectsWith(attestor.attest(token, async () => ({ ...k8s, issuer: `${K8S_ISS}/other` })), 'wrong_issuer');
+    await rejectsWith(
+      attestor.attest(token, async () => ({ ...k8s, issuer: `${K8S_ISS}/other` })),
+      'wrong_issuer',
+    );
   });
 
   it('requires exp and sub', async () => {
@@ -228,7 +287,11 @@ describe('JwtAttestor', () => {
       .setProtectedHeader({ alg: 'HS256', kid: 'k8s-1' })
       .sign(secret);
     const hits = k8sServer.hits;
-    await rejectsWith(attestor.attest(token, async () => assert.fail('no lookup for a refused alg')), 'alg_not_allowed', token);
+    await rejectsWith(
+      attestor.attest(token, async () => assert.fail('no lookup for a refused alg')),
+      'alg_not_allowed',
+      token,
+    );
     assert.equal(k8sServer.hits, hits);
   });
 
@@ -274,7 +337,10 @@ describe('JwtAttestor', () => {
 
       const next = await newKey('RS256', 'k8s-2');
       server.keys = [k8sKey.jwk, next.jwk];
-      const result = await eager.attest(await sign(next, k8sClaims('payments', 'invoice-bot')), rotating);
+      const result = await eager.attest(
+        await sign(next, k8sClaims('payments', 'invoice-bot')),
+        rotating,
+      );
       assert.equal(result.agentName, 'invoice-bot');
       assert.equal(server.hits, 2);
 
@@ -284,7 +350,10 @@ describe('JwtAttestor', () => {
       const later = await newKey('RS256', 'k8s-3');
       server.keys = [...server.keys, later.jwk];
       const hits = server.hits;
-      await rejectsWith(patient.attest(await sign(later, k8sClaims('payments', 'invoice-bot')), rotating), 'unknown_kid');
+      await rejectsWith(
+        patient.attest(await sign(later, k8sClaims('payments', 'invoice-bot')), rotating),
+        'unknown_kid',
+      );
       assert.equal(server.hits, hits);
     } finally {
       await server.close();
@@ -309,12 +378,19 @@ describe('JwtAttestor', () => {
     const downUrl = down.url;
     await down.close();
     const token = await sign(k8sKey, k8sClaims('payments', 'invoice-bot'));
-    await rejectsWith(new JwtAttestor({ clock }).attest(token, lookupOf({ ...k8s, jwksUri: downUrl })), 'jwks_unavailable', token);
+    await rejectsWith(
+      new JwtAttestor({ clock }).attest(token, lookupOf({ ...k8s, jwksUri: downUrl })),
+      'jwks_unavailable',
+      token,
+    );
 
     const failing = await JwksServer.start([k8sKey.jwk]);
     failing.status = 500;
     try {
-      await rejectsWith(new JwtAttestor({ clock }).attest(token, lookupOf({ ...k8s, jwksUri: failing.url })), 'jwks_unavailable');
+      await rejectsWith(
+        new JwtAttestor({ clock }).attest(token, lookupOf({ ...k8s, jwksUri: failing.url })),
+        'jwks_unavailable',
+      );
     } finally {
       await failing.close();
     }
@@ -338,15 +414,28 @@ describe('JwtAttestor', () => {
     const [a, b] = await Promise.all([newKey('ES256', 'x'), newKey('ES256', 'y')]);
     const bare = (k: TestKey): JWK => ({ kty: k.jwk.kty, crv: k.jwk.crv, x: k.jwk.x, y: k.jwk.y });
     const twoKeys = lookupOf({ ...inline, jwks: { keys: [bare(a), bare(b)] } });
-    const noKid = await sign(b, { iss: INLINE_ISS, sub: 'worker-7', aud: 'mandate' }, { kid: null });
+    const noKid = await sign(
+      b,
+      { iss: INLINE_ISS, sub: 'worker-7', aud: 'mandate' },
+      { kid: null },
+    );
     assert.equal((await attestor.attest(noKid, twoKeys)).agentName, 'worker');
     const stranger = await newKey('ES256', 'z');
-    await rejectsWith(attestor.attest(await sign(stranger, { iss: INLINE_ISS, sub: 'worker-7', aud: 'mandate' }, { kid: null }), twoKeys), 'bad_signature');
+    await rejectsWith(
+      attestor.attest(
+        await sign(stranger, { iss: INLINE_ISS, sub: 'worker-7', aud: 'mandate' }, { kid: null }),
+        twoKeys,
+      ),
+      'bad_signature',
+    );
   });
 
   it('lets errors of the lookup itself propagate', async () => {
     const token = await sign(k8sKey, k8sClaims('payments', 'invoice-bot'));
-    await assert.rejects(attestor.attest(token, async () => Promise.reject(new Error('store down'))), /store down/);
+    await assert.rejects(
+      attestor.attest(token, async () => Promise.reject(new Error('store down'))),
+      /store down/,
+    );
   });
 
   it('never throws anything but attestation_failed for arbitrary input', async () => {
@@ -357,7 +446,10 @@ describe('JwtAttestor', () => {
       fc.tuple(segment, segment, fc.string()).map((parts) => parts.join('.')),
       fc
         .dictionary(fc.string(), fc.jsonValue())
-        .map((claims) => `${b64({ alg: 'RS256', kid: 'k8s-1' })}.${b64({ ...claims, iss: K8S_ISS })}.c2lnbmF0dXJl`),
+        .map(
+          (claims) =>
+            `${b64({ alg: 'RS256', kid: 'k8s-1' })}.${b64({ ...claims, iss: K8S_ISS })}.c2lnbmF0dXJl`,
+        ),
     );
     await fc.assert(
       fc.asyncProperty(arbitraryToken, async (token) => {

@@ -56,10 +56,17 @@ export interface JwtAttestation {
 /** Finds the trusted issuer for an (unverified) `iss`; `undefined` when none is trusted. */
 export type TrustedIssuerLookup = (iss: string) => Promise<TrustedIssuerRecord | undefined>;
 
-function seconds(name: string, value: number | undefined, fallback: number | undefined): number | undefined {
+function seconds(
+  name: string,
+  value: number | undefined,
+  fallback: number | undefined,
+): number | undefined {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value < 0) {
-    throw new MandateError('invalid_config', `\`${name}\` must be a non-negative number of seconds`);
+    throw new MandateError(
+      'invalid_config',
+      `\`${name}\` must be a non-negative number of seconds`,
+    );
   }
   return value;
 }
@@ -153,7 +160,8 @@ async function verify(
   try {
     return (await jwtVerify(token, getKey, options)).payload;
   } catch (err) {
-    if (err instanceof errors.JWKSMultipleMatchingKeys) return verifyWithEach(token, err, options, ctx);
+    if (err instanceof errors.JWKSMultipleMatchingKeys)
+      return verifyWithEach(token, err, options, ctx);
     throw verifyFailure(err, ctx);
   }
 }
@@ -173,5 +181,8 @@ async function verifyWithEach(
       throw verifyFailure(err, ctx);
     }
   }
-  throw attestationFailed('bad_signature', `signature does not verify with any key of issuer ${quoted(ctx.issuer)}`);
+  throw attestationFailed(
+    'bad_signature',
+    `signature does not verify with any key of issuer ${quoted(ctx.issuer)}`,
+  );
 }

@@ -60,7 +60,10 @@ function checkAlgorithm(alg: unknown): string {
     throw attestationFailed('alg_not_allowed', 'unsigned tokens (`alg: none`) are not accepted');
   }
   if (/^HS/i.test(alg)) {
-    throw attestationFailed('alg_not_allowed', `symmetric algorithm ${quoted(alg)} is not accepted`);
+    throw attestationFailed(
+      'alg_not_allowed',
+      `symmetric algorithm ${quoted(alg)} is not accepted`,
+    );
   }
   if (!ALLOWED_ALGORITHMS.includes(alg)) {
     throw attestationFailed('alg_not_allowed', `algorithm ${quoted(alg)} is not accepted`);
@@ -84,7 +87,10 @@ export function inspectToken(token: unknown): UnverifiedToken {
     throw attestationFailed('malformed', 'encrypted tokens (jwe) are not accepted');
   }
   if (segments.length !== 3) {
-    throw attestationFailed('malformed', `token is not a compact jws: expected 3 segments, got ${segments.length}`);
+    throw attestationFailed(
+      'malformed',
+      `token is not a compact jws: expected 3 segments, got ${segments.length}`,
+    );
   }
   const [encodedHeader = '', encodedPayload = '', signature = ''] = segments;
   const header = decodeSegment(encodedHeader, 'header');

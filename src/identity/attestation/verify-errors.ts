@@ -26,7 +26,11 @@ export function keyLookupFailure(err: unknown, ctx: FailureContext): unknown {
     );
   }
   if (err instanceof errors.JWKSTimeout) {
-    return attestationFailed('jwks_unavailable', `fetching the jwks of issuer ${issuer} timed out`, err);
+    return attestationFailed(
+      'jwks_unavailable',
+      `fetching the jwks of issuer ${issuer} timed out`,
+      err,
+    );
   }
   if (
     err instanceof errors.JWKSInvalid ||
@@ -55,9 +59,15 @@ function claimFailure(err: errors.JWTClaimValidationFailed, ctx: FailureContext)
     case 'iat':
       return attestationFailed('not_yet_valid', 'token was issued in the future (`iat`)');
     case 'aud':
-      return attestationFailed('wrong_audience', `token audience does not include ${quoted(ctx.audience)}`);
+      return attestationFailed(
+        'wrong_audience',
+        `token audience does not include ${quoted(ctx.audience)}`,
+      );
     case 'iss':
-      return attestationFailed('wrong_issuer', `token \`iss\` is not the trusted issuer ${quoted(ctx.issuer)}`);
+      return attestationFailed(
+        'wrong_issuer',
+        `token \`iss\` is not the trusted issuer ${quoted(ctx.issuer)}`,
+      );
     default:
       return attestationFailed('malformed', `token claim ${quoted(claim)} failed validation`);
   }
@@ -67,11 +77,17 @@ function claimFailure(err: errors.JWTClaimValidationFailed, ctx: FailureContext)
 export function verifyFailure(err: unknown, ctx: FailureContext): MandateError {
   if (err instanceof MandateError) return err;
   if (err instanceof errors.JWSSignatureVerificationFailed) {
-    return attestationFailed('bad_signature', `signature does not verify with the keys of issuer ${quoted(ctx.issuer)}`);
+    return attestationFailed(
+      'bad_signature',
+      `signature does not verify with the keys of issuer ${quoted(ctx.issuer)}`,
+    );
   }
   if (err instanceof errors.JWTExpired) {
     if (err.claim === 'iat') {
-      return attestationFailed('token_too_old', `token was issued more than ${ctx.maxTokenAgeSeconds} seconds ago`);
+      return attestationFailed(
+        'token_too_old',
+        `token was issued more than ${ctx.maxTokenAgeSeconds} seconds ago`,
+      );
     }
     return attestationFailed('expired', 'token has expired');
   }
@@ -83,5 +99,9 @@ export function verifyFailure(err: unknown, ctx: FailureContext): MandateError {
     return attestationFailed('malformed', 'token is not a well-formed signed jwt', err);
   }
   // e.g. an RSA key shorter than 2048 bits, or a key jose cannot use for this algorithm.
-  return attestationFailed('bad_signature', `signature could not be verified with the keys of issuer ${quoted(ctx.issuer)}`, err);
+  return attestationFailed(
+    'bad_signature',
+    `signature could not be verified with the keys of issuer ${quoted(ctx.issuer)}`,
+    err,
+  );
 }

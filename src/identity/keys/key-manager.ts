@@ -1,4 +1,11 @@
-import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type JWK } from 'jose';
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  exportPKCS8,
+  generateKeyPair,
+  importPKCS8,
+  type JWK,
+} from 'jose';
 import type { Clock } from '../../core/clock.js';
 import type { CryptoKey } from '../../core/webcrypto.js';
 import type { RequestContext } from '../../core/context.js';
@@ -67,9 +74,17 @@ export class KeyManager {
     const cached = this.active.get(purpose);
     if (cached) return cached;
     const record = (await this.store.read.keys.list(purpose)).find((k) => k.state === 'active');
-    if (!record) throw new MandateError('unavailable', `no active ${purpose} signing key; restart the server to create one`);
+    if (!record)
+      throw new MandateError(
+        'unavailable',
+        `no active ${purpose} signing key; restart the server to create one`,
+      );
     const pem = this.sealer.open(record.sealedPrivateKey, aad(record.kid));
-    const key: ActiveKey = { kid: record.kid, alg: record.alg, privateKey: await importPKCS8(pem, record.alg) };
+    const key: ActiveKey = {
+      kid: record.kid,
+      alg: record.alg,
+      privateKey: await importPKCS8(pem, record.alg),
+    };
     this.active.set(purpose, key);
     return key;
   }
@@ -79,12 +94,24 @@ export class KeyManager {
     const now = this.clock.now();
     return (await this.store.read.keys.list(purpose))
       .filter((k) => k.state !== 'retired' || (k.publishUntil ?? 0) > now)
-      .map((k) => ({ kid: k.kid, alg: k.alg, purpose: k.purpose, state: k.state, jwk: k.publicJwk as JWK }));
+      .map((k) => ({
+        kid: k.kid,
+        alg: k.alg,
+        purpose: k.purpose,
+        state: k.state,
+        jwk: k.publicJwk as JWK,
+      }));
   }
 
   /** Every key ever used, for verifying old signatures (audit checkpoints). */
   async allPublicKeys(): Promise<PublishedKey[]> {
-    return (await this.store.read.keys.list()).map((k) => ({ kid: k.kid, alg: k.alg, purpose: k.purpose, state: k.state, jwk: k.publicJwk as JWK }));
+    return (await this.store.read.keys.list()).map((k) => ({
+      kid: k.kid,
+      alg: k.alg,
+      purpose: k.purpose,
+      state: k.state,
+      jwk: k.publicJwk as JWK,
+    }));
   }
 
   /**
@@ -92,7 +119,10 @@ export class KeyManager {
    * until the last token it signed expires, bounded below by the longest TTL it may have
    * signed, to cover tokens signed while the rotation commits), and a fresh next key.
    */
-  async rotate(ctx: RequestContext, purposes: KeyPurpose[] = Object.keys(this.policies) as KeyPurpose[]): Promise<{ purpose: KeyPurpose; activated: string; retired: string | null; next: string }[]> {
+  async rotate(
+    ctx: RequestContext,
+    purposes: KeyPurpose[] = Object.keys(this.policies) as KeyPurpose[],
+  ): Promise<{ purpose: KeyPurpose; activated: string; retired: string | null; next: string }[]> {
     const results = await this.store.transaction(async (tx) => {
       const out = [];
       const now = this.clock.now();
@@ -100,7 +130,9 @@ export class KeyManager {
         const policy = this.policies[purpose];
         const keys = await tx.keys.list(purpose);
         const current = keys.find((k) => k.state === 'active');
-        const next = keys.find((k) => k.state === 'next') ?? (await this.createKey(tx, purpose, policy.alg, 'next', ctx));
+        const next =
+          keys.find((k) => k.state === 'next') ??
+          (await this.createKey(tx, purpose, policy.alg, 'next', ctx));
         if (current) {
           const lastExpiry = (await tx.credentials.lastExpiry(current.kid)) ?? 0;
           const publishUntil = Math.max(lastExpiry, now + policy.maxTokenTtlSeconds * 1000);
@@ -124,8 +156,17 @@ export class KeyManager {
     return results;
   }
 
-  private async createKey(tx: StoreTx, purpose: KeyPurpose, alg: string, state: 'active' | 'next', ctx: RequestContext): Promise<SigningKeyRecord> {
-    const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
+  private async createKey(
+    tx: StoreTx,
+    purpose: KeyPurpose,
+    alg: string,
+    state: 'active' | 'next',
+    ctx: RequestContext,
+  ): Promise<SigningKeyRecord> {
+    const { publicKey, privateKey } = await generateKeyPair(alg, {
+      extractable: true,
+      ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}),
+    });
     const jwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(jwk, 'sha256');
     const now = this.clock.now();
@@ -142,7 +183,14 @@ export class KeyManager {
       publishUntil: null,
     };
     await tx.keys.insert(record);
-    await tx.audit.append({ actor: ctx.actor, action: 'key.create', target: `key:${kid}`, outcome: 'success', requestId: ctx.requestId, details: { purpose, alg, state } });
+    await tx.audit.append({
+      actor: ctx.actor,
+      action: 'key.create',
+      target: `key:${kid}`,
+      outcome: 'success',
+      requestId: ctx.requestId,
+      details: { purpose, alg, state },
+    });
     return record;
   }
 }

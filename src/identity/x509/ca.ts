@@ -71,10 +71,18 @@ export async function createSelfSignedCa(options: SelfSignedCaOptions): Promise<
     notAfter: new Date(notAfter),
     keys,
     signingAlgorithm: signingAlgorithmOf(keys.privateKey),
-    extensions: [...caExtensions(trustDomain), await x509.SubjectKeyIdentifierExtension.create(keys.publicKey)],
+    extensions: [
+      ...caExtensions(trustDomain),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
   });
   const certPem = pemOf(cert);
-  return { ...(await material(cert, keys.privateKey)), certPem, chainPems: [], rootPems: [certPem] };
+  return {
+    ...(await material(cert, keys.privateKey)),
+    certPem,
+    chainPems: [],
+    rootPems: [certPem],
+  };
 }
 
 /**
@@ -88,14 +96,24 @@ export async function createSelfSignedCa(options: SelfSignedCaOptions): Promise<
  * });
  */
 export async function createIntermediateCa(options: IntermediateCaOptions): Promise<CaMaterial> {
-  const upstream = parseCertificate(options.upstreamCertPem, 'invalid_config', 'upstream certificate');
+  const upstream = parseCertificate(
+    options.upstreamCertPem,
+    'invalid_config',
+    'upstream certificate',
+  );
   const selfSigned = await upstream.isSelfSigned();
   // A self-signed upstream is the trust anchor itself; anything above it is irrelevant.
   const above = selfSigned
     ? []
-    : (options.upstreamChainPems ?? []).map((pem, i) => parseCertificate(pem, 'invalid_config', `upstream chain certificate ${i}`));
+    : (options.upstreamChainPems ?? []).map((pem, i) =>
+        parseCertificate(pem, 'invalid_config', `upstream chain certificate ${i}`),
+      );
   await checkUpstream(upstream, selfSigned, above, options.upstreamKeyPem);
-  const { trustDomain, notBefore, notAfter } = validity(options, upstream.notAfter.getTime(), upstream.notBefore.getTime());
+  const { trustDomain, notBefore, notAfter } = validity(
+    options,
+    upstream.notAfter.getTime(),
+    upstream.notBefore.getTime(),
+  );
   const upstreamKey = await importSigningKey(options.upstreamKeyPem);
   const keys = await newCaKeyPair();
   const cert = await x509.X509CertificateGenerator.create({
@@ -142,13 +160,19 @@ function validity(
   const trustDomain = parseTrustDomain(options.trustDomain);
   const { ttlSeconds, now } = options;
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) {
-    throw new MandateError('invalid_config', `ca ttl must be a positive whole number of seconds, got \`${ttlSeconds}\``);
+    throw new MandateError(
+      'invalid_config',
+      `ca ttl must be a positive whole number of seconds, got \`${ttlSeconds}\``,
+    );
   }
-  if (!Number.isFinite(now)) throw new MandateError('invalid_config', 'ca `now` must be a finite epoch ms');
+  if (!Number.isFinite(now))
+    throw new MandateError('invalid_config', 'ca `now` must be a finite epoch ms');
   const notBefore = floorToSecond(Math.max(now - BACKDATE_MS, floor));
   const notAfter = floorToSecond(Math.min(now + ttlSeconds * 1000, ceiling));
-  if (notAfter <= now) throw new MandateError('invalid_config', 'upstream ca certificate has expired');
-  if (floor > now) throw new MandateError('invalid_config', 'upstream ca certificate is not yet valid');
+  if (notAfter <= now)
+    throw new MandateError('invalid_config', 'upstream ca certificate has expired');
+  if (floor > now)
+    throw new MandateError('invalid_config', 'upstream ca certificate is not yet valid');
   return { trustDomain, notBefore, notAfter };
 }
 
@@ -158,7 +182,10 @@ function caExtensions(trustDomain: string): x509.Extension[] {
   return [
     new x509.BasicConstraintsExtension(true, undefined, true),
     new x509.KeyUsagesExtension(CA_KEY_USAGE, true),
-    new x509.SubjectAlternativeNameExtension([{ type: 'url', value: trustDomainId(trustDomain) }], false),
+    new x509.SubjectAlternativeNameExtension(
+      [{ type: 'url', value: trustDomainId(trustDomain) }],
+      false,
+    ),
   ];
 }
 
@@ -191,8 +218,16 @@ async function checkUpstream(
   upstreamKeyPem: string,
 ): Promise<void> {
   const bc = upstream.getExtension(x509.BasicConstraintsExtension);
-  if (!bc?.ca) throw new MandateError('invalid_config', 'upstream certificate is not a ca (basic constraints ca:false or missing)');
-  if (bc.pathLength === 0) throw new MandateError('invalid_config', 'upstream ca has pathlen 0 and cannot sign an intermediate ca');
+  if (!bc?.ca)
+    throw new MandateError(
+      'invalid_config',
+      'upstream certificate is not a ca (basic constraints ca:false or missing)',
+    );
+  if (bc.pathLength === 0)
+    throw new MandateError(
+      'invalid_config',
+      'upstream ca has pathlen 0 and cannot sign an intermediate ca',
+    );
   const ku = upstream.getExtension(x509.KeyUsagesExtension);
   if (ku && !(ku.usages & x509.KeyUsageFlags.keyCertSign)) {
     throw new MandateError('invalid_config', 'upstream certificate key usage lacks keyCertSign');
@@ -201,13 +236,21 @@ async function checkUpstream(
   try {
     spki = spkiOfPrivateKeyPem(upstreamKeyPem);
   } catch (err) {
-    throw new MandateError('invalid_config', 'upstream key is not a pem private key', undefined, { cause: err });
+    throw new MandateError('invalid_config', 'upstream key is not a pem private key', undefined, {
+      cause: err,
+    });
   }
   if (!spki.equals(Buffer.from(upstream.publicKey.rawData))) {
-    throw new MandateError('invalid_config', 'upstream key does not match the upstream certificate');
+    throw new MandateError(
+      'invalid_config',
+      'upstream key does not match the upstream certificate',
+    );
   }
   if (!selfSigned && above.length === 0) {
-    throw new MandateError('invalid_config', 'upstream certificate is not self-signed, so upstreamChainPems must end with its root');
+    throw new MandateError(
+      'invalid_config',
+      'upstream certificate is not self-signed, so upstreamChainPems must end with its root',
+    );
   }
   // INVARIANT: each certificate is signed by the next one, so chainPems + rootPems form a path.
   const path = [upstream, ...above];
@@ -215,7 +258,10 @@ async function checkUpstream(
     const child = path[i] as x509.X509Certificate;
     const parent = path[i + 1] as x509.X509Certificate;
     if (!(await child.verify({ publicKey: parent.publicKey, signatureOnly: true }))) {
-      throw new MandateError('invalid_config', `upstream chain is broken: \`${child.subject}\` is not signed by \`${parent.subject}\``);
+      throw new MandateError(
+        'invalid_config',
+        `upstream chain is broken: \`${child.subject}\` is not signed by \`${parent.subject}\``,
+      );
     }
   }
 }

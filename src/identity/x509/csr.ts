@@ -23,12 +23,17 @@ export interface KeyAndCsr {
  */
 export async function createKeyAndCsr(options: CreateKeyAndCsrOptions = {}): Promise<KeyAndCsr> {
   const spiffeId = options.spiffeId === undefined ? undefined : parseSpiffeId(options.spiffeId).id;
-  const keys = await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const keys = await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+    'sign',
+    'verify',
+  ]);
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     keys,
     signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
     // With an empty subject the SAN carries the identity, so RFC 5280 §4.2.1.6 wants it critical.
-    extensions: spiffeId ? [new x509.SubjectAlternativeNameExtension([{ type: 'url', value: spiffeId }], true)] : [],
+    extensions: spiffeId
+      ? [new x509.SubjectAlternativeNameExtension([{ type: 'url', value: spiffeId }], true)]
+      : [],
   });
   return {
     keyPkcs8Pem: toPem(await subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY'),

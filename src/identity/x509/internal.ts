@@ -35,11 +35,13 @@ export function randomSerialHex(): string {
 }
 
 export type KeyKind =
-  | { kind: 'ec'; curve: string }
-  | { kind: 'rsa'; bits: number }
-  | { kind: 'other'; type: string };
+  { kind: 'ec'; curve: string } | { kind: 'rsa'; bits: number } | { kind: 'other'; type: string };
 
-const CURVE_NAMES: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+const CURVE_NAMES: Record<string, string> = {
+  prime256v1: 'P-256',
+  secp384r1: 'P-384',
+  secp521r1: 'P-521',
+};
 
 /** What kind of key a DER SubjectPublicKeyInfo holds, as node:crypto sees it. */
 export function describeSpki(spkiDer: ArrayBuffer): KeyKind {
@@ -53,13 +55,19 @@ export function describeSpki(spkiDer: ArrayBuffer): KeyKind {
   return { kind: 'other', type: key.asymmetricKeyType ?? 'unknown' };
 }
 
-const EC_HASH: Record<string, string> = { 'P-256': 'SHA-256', 'P-384': 'SHA-384', 'P-521': 'SHA-512' };
+const EC_HASH: Record<string, string> = {
+  'P-256': 'SHA-256',
+  'P-384': 'SHA-384',
+  'P-521': 'SHA-512',
+};
 
 /** The signature algorithm a CA key signs with: ECDSA with the curve's hash, or RSA PKCS#1 v1.5. */
 export function signingAlgorithmOf(key: CryptoKey): { name: string; hash: string } {
   const alg = key.algorithm as { name: string; namedCurve?: string; hash?: { name: string } };
-  if (alg.name === 'ECDSA') return { name: 'ECDSA', hash: EC_HASH[alg.namedCurve ?? ''] ?? 'SHA-256' };
-  if (alg.name === 'RSASSA-PKCS1-v1_5') return { name: alg.name, hash: alg.hash?.name ?? 'SHA-256' };
+  if (alg.name === 'ECDSA')
+    return { name: 'ECDSA', hash: EC_HASH[alg.namedCurve ?? ''] ?? 'SHA-256' };
+  if (alg.name === 'RSASSA-PKCS1-v1_5')
+    return { name: alg.name, hash: alg.hash?.name ?? 'SHA-256' };
   throw new MandateError('invalid_config', `unsupported ca key algorithm \`${alg.name}\``);
 }
 
@@ -72,25 +80,46 @@ export async function importSigningKey(pem: string, extractable = false): Promis
   try {
     keyObject = createPrivateKey({ key: pem, format: 'pem' });
   } catch (err) {
-    throw new MandateError('invalid_config', 'ca private key is not a pem private key', undefined, { cause: err });
+    throw new MandateError('invalid_config', 'ca private key is not a pem private key', undefined, {
+      cause: err,
+    });
   }
   const pkcs8 = keyObject.export({ type: 'pkcs8', format: 'der' });
   const details = keyObject.asymmetricKeyDetails ?? {};
   if (keyObject.asymmetricKeyType === 'ec') {
     const curve = CURVE_NAMES[details.namedCurve ?? ''];
-    if (!curve) throw new MandateError('invalid_config', `unsupported ca key curve \`${details.namedCurve ?? 'unknown'}\``);
-    return subtle.importKey('pkcs8', pkcs8, { name: 'ECDSA', namedCurve: curve }, extractable, ['sign']);
+    if (!curve)
+      throw new MandateError(
+        'invalid_config',
+        `unsupported ca key curve \`${details.namedCurve ?? 'unknown'}\``,
+      );
+    return subtle.importKey('pkcs8', pkcs8, { name: 'ECDSA', namedCurve: curve }, extractable, [
+      'sign',
+    ]);
   }
   if (keyObject.asymmetricKeyType === 'rsa') {
-    if ((details.modulusLength ?? 0) < 2048) throw new MandateError('invalid_config', 'ca rsa key must be at least 2048 bits');
-    return subtle.importKey('pkcs8', pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, extractable, ['sign']);
+    if ((details.modulusLength ?? 0) < 2048)
+      throw new MandateError('invalid_config', 'ca rsa key must be at least 2048 bits');
+    return subtle.importKey(
+      'pkcs8',
+      pkcs8,
+      { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+      extractable,
+      ['sign'],
+    );
   }
-  throw new MandateError('invalid_config', `unsupported ca key type \`${keyObject.asymmetricKeyType ?? 'unknown'}\`; use an ec or rsa key`);
+  throw new MandateError(
+    'invalid_config',
+    `unsupported ca key type \`${keyObject.asymmetricKeyType ?? 'unknown'}\`; use an ec or rsa key`,
+  );
 }
 
 /** DER SubjectPublicKeyInfo of the public half of a private key PEM. */
 export function spkiOfPrivateKeyPem(pem: string): Buffer {
-  return createPublicKey(createPrivateKey({ key: pem, format: 'pem' })).export({ type: 'spki', format: 'der' });
+  return createPublicKey(createPrivateKey({ key: pem, format: 'pem' })).export({
+    type: 'spki',
+    format: 'der',
+  });
 }
 
 /** Parses one PEM certificate, or throws `code` naming `what` was bad. */
@@ -113,7 +142,9 @@ export async function keyIdentifierOf(cert: x509.X509Certificate): Promise<strin
 export function spiffeUris(cert: x509.X509Certificate): string[] {
   const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
   if (!san) return [];
-  return san.names.items.filter((n) => n.type === 'url' && n.value.startsWith('spiffe://')).map((n) => n.value);
+  return san.names.items
+    .filter((n) => n.type === 'url' && n.value.startsWith('spiffe://'))
+    .map((n) => n.value);
 }
 
 /** PEM as openssl writes it: LF line ends and a final newline, so PEMs concatenate cleanly. */

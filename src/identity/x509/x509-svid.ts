@@ -68,10 +68,14 @@ export async function issueX509Svid(options: IssueX509SvidOptions): Promise<X509
   const caCert = parseCertificate(ca.certPem, 'internal', 'ca certificate');
   checkSpiffeId(spiffeId, caCert);
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) {
-    throw new MandateError('invalid_request', `svid ttl must be a positive whole number of seconds, got \`${ttlSeconds}\``);
+    throw new MandateError(
+      'invalid_request',
+      `svid ttl must be a positive whole number of seconds, got \`${ttlSeconds}\``,
+    );
   }
   const caNotAfter = caCert.notAfter.getTime();
-  if (!Number.isFinite(now) || now >= caNotAfter) throw new MandateError('unavailable', 'the signing ca has expired');
+  if (!Number.isFinite(now) || now >= caNotAfter)
+    throw new MandateError('unavailable', 'the signing ca has expired');
 
   const csr = await verifiedCsr(csrPem);
   const notBefore = floorToSecond(Math.max(now - BACKDATE_MS, caCert.notBefore.getTime()));
@@ -90,7 +94,10 @@ export async function issueX509Svid(options: IssueX509SvidOptions): Promise<X509
       // allowed for RSA keys but not needed (TLS 1.3 and ECDHE only sign), so no key gets it.
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth], false),
+      new x509.ExtendedKeyUsageExtension(
+        [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth],
+        false,
+      ),
       await x509.SubjectKeyIdentifierExtension.create(csr.publicKey),
       new x509.AuthorityKeyIdentifierExtension(await keyIdentifierOf(caCert)),
       // X509-SVID §2: exactly one URI SAN, the SPIFFE ID; whatever SANs the CSR asked for are dropped.
@@ -113,16 +120,26 @@ export async function issueX509Svid(options: IssueX509SvidOptions): Promise<X509
 function checkSpiffeId(spiffeId: string, caCert: x509.X509Certificate): void {
   const id = parseSpiffeId(spiffeId);
   // X509-SVID §3.1: a leaf's SPIFFE ID has a non-root path.
-  if (id.path === '') throw new MandateError('invalid_spiffe_id', `leaf spiffe id \`${spiffeId}\` must have a path`);
+  if (id.path === '')
+    throw new MandateError('invalid_spiffe_id', `leaf spiffe id \`${spiffeId}\` must have a path`);
   const caIds = spiffeUris(caCert);
-  if (caIds.length > 0 && !caIds.some((caId) => parseSpiffeId(caId).trustDomain === id.trustDomain)) {
-    throw new MandateError('invalid_spiffe_id', `spiffe id \`${spiffeId}\` is not in the signing ca's trust domain`);
+  if (
+    caIds.length > 0 &&
+    !caIds.some((caId) => parseSpiffeId(caId).trustDomain === id.trustDomain)
+  ) {
+    throw new MandateError(
+      'invalid_spiffe_id',
+      `spiffe id \`${spiffeId}\` is not in the signing ca's trust domain`,
+    );
   }
 }
 
 async function verifiedCsr(csrPem: string): Promise<x509.Pkcs10CertificateRequest> {
   if (typeof csrPem !== 'string' || csrPem.length > MAX_CSR_PEM_LENGTH) {
-    throw new MandateError('invalid_csr', `csr must be a pem string of at most ${MAX_CSR_PEM_LENGTH} characters`);
+    throw new MandateError(
+      'invalid_csr',
+      `csr must be a pem string of at most ${MAX_CSR_PEM_LENGTH} characters`,
+    );
   }
   let csr: x509.Pkcs10CertificateRequest;
   let hash: string;
@@ -130,17 +147,24 @@ async function verifiedCsr(csrPem: string): Promise<x509.Pkcs10CertificateReques
     csr = new x509.Pkcs10CertificateRequest(csrPem);
     hash = csr.signatureAlgorithm.hash?.name ?? 'none';
   } catch (err) {
-    throw new MandateError('invalid_csr', 'csr is not a pkcs#10 certificate request', undefined, { cause: err });
+    throw new MandateError('invalid_csr', 'csr is not a pkcs#10 certificate request', undefined, {
+      cause: err,
+    });
   }
   checkCsrKey(csr);
   if (!ALLOWED_HASHES.has(hash)) {
-    throw new MandateError('invalid_csr', `csr signature hash \`${hash}\` is not allowed; use sha-256, sha-384 or sha-512`);
+    throw new MandateError(
+      'invalid_csr',
+      `csr signature hash \`${hash}\` is not allowed; use sha-256, sha-384 or sha-512`,
+    );
   }
   let ok = false;
   try {
     ok = await csr.verify();
   } catch (err) {
-    throw new MandateError('invalid_csr', 'csr signature does not verify', undefined, { cause: err });
+    throw new MandateError('invalid_csr', 'csr signature does not verify', undefined, {
+      cause: err,
+    });
   }
   if (!ok) throw new MandateError('invalid_csr', 'csr signature does not verify');
   return csr;
@@ -151,16 +175,30 @@ function checkCsrKey(csr: x509.Pkcs10CertificateRequest): void {
   try {
     kind = describeSpki(csr.publicKey.rawData);
   } catch (err) {
-    throw new MandateError('invalid_csr', `csr public key is not supported; use ${ALLOWED_KEYS}`, undefined, { cause: err });
+    throw new MandateError(
+      'invalid_csr',
+      `csr public key is not supported; use ${ALLOWED_KEYS}`,
+      undefined,
+      { cause: err },
+    );
   }
   switch (kind.kind) {
     case 'ec':
       if (kind.curve === 'P-256' || kind.curve === 'P-384') return;
-      throw new MandateError('invalid_csr', `csr key curve \`${kind.curve}\` is not allowed; use ${ALLOWED_KEYS}`);
+      throw new MandateError(
+        'invalid_csr',
+        `csr key curve \`${kind.curve}\` is not allowed; use ${ALLOWED_KEYS}`,
+      );
     case 'rsa':
       if (kind.bits >= 2048 && kind.bits <= MAX_RSA_BITS) return;
-      throw new MandateError('invalid_csr', `csr rsa key of ${kind.bits} bits is not allowed; use ${ALLOWED_KEYS}`);
+      throw new MandateError(
+        'invalid_csr',
+        `csr rsa key of ${kind.bits} bits is not allowed; use ${ALLOWED_KEYS}`,
+      );
     default:
-      throw new MandateError('invalid_csr', `csr key type \`${kind.type}\` is not allowed; use ${ALLOWED_KEYS}`);
+      throw new MandateError(
+        'invalid_csr',
+        `csr key type \`${kind.type}\` is not allowed; use ${ALLOWED_KEYS}`,
+      );
   }
 }

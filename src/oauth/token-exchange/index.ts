@@ -23,6 +23,9 @@ export function exchange(deps: ExchangeDeps, x: Exchange): Promise<IssuedTaskTok
     case TOKEN_TYPE.grant:
       return onBehalfOf(deps, x);
     default:
-      throw new MandateError('invalid_request', `unsupported \`subject_token_type\`; use ${TOKEN_TYPE.jwt} (start a task), ${TOKEN_TYPE.accessToken} (delegate) or ${TOKEN_TYPE.grant} (on behalf of a human)`);
+      throw new MandateError(
+        'invalid_request',
+        `unsupported \`subject_token_type\`; use ${TOKEN_TYPE.jwt} (start a task), ${TOKEN_TYPE.accessToken} (delegate) or ${TOKEN_TYPE.grant} (on behalf of a human)`,
+      );
   }
 }

@@ -13,7 +13,9 @@ export async function issueTaskToken(
   claims: TaskTokenClaims,
   record: { task?: TaskRecord; parentJti: string | null; holder: string },
   audit: AuditEventInput,
-  beforeCommit?: (tx: Parameters<Parameters<ExchangeDeps['store']['transaction']>[0]>[0]) => Promise<void>,
+  beforeCommit?: (
+    tx: Parameters<Parameters<ExchangeDeps['store']['transaction']>[0]>[0],
+  ) => Promise<void>,
 ): Promise<IssuedTaskToken> {
   const key = await deps.keys.signingKey('token');
   const accessToken = await signTaskToken(key, claims);
@@ -38,7 +40,15 @@ export async function issueTaskToken(
     if (beforeCommit) await beforeCommit(tx);
     if (record.task) await tx.tasks.insert(record.task);
     await tx.tokens.insert(token);
-    await tx.credentials.insert({ id: claims.jti, kind: 'task-token', subject: claims.sub, audience: claims.aud, signer: key.kid, issuedAt: token.issuedAt, expiresAt: token.expiresAt });
+    await tx.credentials.insert({
+      id: claims.jti,
+      kind: 'task-token',
+      subject: claims.sub,
+      audience: claims.aud,
+      signer: key.kid,
+      issuedAt: token.issuedAt,
+      expiresAt: token.expiresAt,
+    });
     await tx.audit.append(audit);
   });
   return {

@@ -9,10 +9,14 @@ export async function verifyParent(deps: ExchangeDeps, token: string): Promise<T
   try {
     parent = await deps.ownTokens.verify(token);
   } catch (err) {
-    if (err instanceof MandateError) throw new MandateError('invalid_request', `subject_token: ${err.message}`, err.details);
+    if (err instanceof MandateError)
+      throw new MandateError('invalid_request', `subject_token: ${err.message}`, err.details);
     throw err;
   }
   const revoked = deps.revocations.check(revocableOf(parent, token));
-  if (revoked) throw new MandateError('invalid_request', `subject_token is no longer valid: ${revoked}`, { reason: 'revoked' });
+  if (revoked)
+    throw new MandateError('invalid_request', `subject_token is no longer valid: ${revoked}`, {
+      reason: 'revoked',
+    });
   return parent;
 }

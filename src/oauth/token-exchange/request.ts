@@ -1,5 +1,8 @@
 import { MandateError } from '../../core/errors.js';
-import { parseAuthorizationDetails, type ToolAccessDetail } from '../../delegation/authorization-details.js';
+import {
+  parseAuthorizationDetails,
+  type ToolAccessDetail,
+} from '../../delegation/authorization-details.js';
 import { parseScope } from '../../delegation/scope.js';
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -32,18 +35,31 @@ const REPEATABLE = new Set(['resource', 'audience']);
 /** Parses the form; RFC 8693 §2.1 rules, RFC 8707 for `resource`. Throws OAuth error codes. */
 export function parseTokenExchange(form: URLSearchParams): TokenExchangeRequest {
   for (const key of new Set(form.keys())) {
-    if (!REPEATABLE.has(key) && form.getAll(key).length > 1) throw new MandateError('invalid_request', `parameter \`${key}\` must not repeat`);
+    if (!REPEATABLE.has(key) && form.getAll(key).length > 1)
+      throw new MandateError('invalid_request', `parameter \`${key}\` must not repeat`);
   }
   const get = (k: string): string | undefined => form.get(k) || undefined;
   const subjectToken = get('subject_token');
   const subjectTokenType = get('subject_token_type');
-  if (!subjectToken || !subjectTokenType) throw new MandateError('invalid_request', '`subject_token` and `subject_token_type` are required');
+  if (!subjectToken || !subjectTokenType)
+    throw new MandateError(
+      'invalid_request',
+      '`subject_token` and `subject_token_type` are required',
+    );
   const actorToken = get('actor_token');
   const actorTokenType = get('actor_token_type');
   // RFC 8693 §2.1: actor_token_type is required with actor_token and must not appear without it.
-  if (Boolean(actorToken) !== Boolean(actorTokenType)) throw new MandateError('invalid_request', '`actor_token_type` goes with `actor_token`: send both or neither');
+  if (Boolean(actorToken) !== Boolean(actorTokenType))
+    throw new MandateError(
+      'invalid_request',
+      '`actor_token_type` goes with `actor_token`: send both or neither',
+    );
   const requested = get('requested_token_type');
-  if (requested && requested !== TOKEN_TYPE.accessToken) throw new MandateError('invalid_request', `unsupported \`requested_token_type\`; this server issues ${TOKEN_TYPE.accessToken}`);
+  if (requested && requested !== TOKEN_TYPE.accessToken)
+    throw new MandateError(
+      'invalid_request',
+      `unsupported \`requested_token_type\`; this server issues ${TOKEN_TYPE.accessToken}`,
+    );
 
   const targets: string[] = [];
   for (const r of form.getAll('resource').filter(Boolean)) {
@@ -51,13 +67,21 @@ export function parseTokenExchange(form: URLSearchParams): TokenExchangeRequest 
     try {
       url = new URL(r);
     } catch {
-      throw new MandateError('invalid_target', `resource \`${r.slice(0, 200)}\` is not an absolute URI`);
+      throw new MandateError(
+        'invalid_target',
+        `resource \`${r.slice(0, 200)}\` is not an absolute URI`,
+      );
     }
-    if (url.hash || r.includes('#')) throw new MandateError('invalid_target', `resource \`${r.slice(0, 200)}\` must not have a fragment`);
+    if (url.hash || r.includes('#'))
+      throw new MandateError(
+        'invalid_target',
+        `resource \`${r.slice(0, 200)}\` must not have a fragment`,
+      );
     targets.push(r);
   }
   for (const a of form.getAll('audience').filter(Boolean)) {
-    if (a.length > 512) throw new MandateError('invalid_target', 'an audience is at most 512 characters');
+    if (a.length > 512)
+      throw new MandateError('invalid_target', 'an audience is at most 512 characters');
     targets.push(a);
   }
 
@@ -66,13 +90,22 @@ export function parseTokenExchange(form: URLSearchParams): TokenExchangeRequest 
   const ttlText = get('expires_in');
   let ttlSeconds: number | undefined;
   if (ttlText !== undefined) {
-    if (!/^\d{1,6}$/.test(ttlText) || Number(ttlText) <= 0) throw new MandateError('invalid_request', '`expires_in` must be a positive number of seconds');
+    if (!/^\d{1,6}$/.test(ttlText) || Number(ttlText) <= 0)
+      throw new MandateError(
+        'invalid_request',
+        '`expires_in` must be a positive number of seconds',
+      );
     ttlSeconds = Number(ttlText);
   }
   const purpose = get('purpose');
-  if (purpose !== undefined && purpose.length > 1024) throw new MandateError('invalid_request', '`purpose` is at most 1024 characters');
+  if (purpose !== undefined && purpose.length > 1024)
+    throw new MandateError('invalid_request', '`purpose` is at most 1024 characters');
   const dpopJkt = get('dpop_jkt');
-  if (dpopJkt !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(dpopJkt)) throw new MandateError('invalid_request', '`dpop_jkt` must be a base64url SHA-256 JWK thumbprint');
+  if (dpopJkt !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(dpopJkt))
+    throw new MandateError(
+      'invalid_request',
+      '`dpop_jkt` must be a base64url SHA-256 JWK thumbprint',
+    );
   return {
     subjectToken,
     subjectTokenType,

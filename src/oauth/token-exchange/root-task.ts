@@ -29,16 +29,30 @@ export interface RootTask {
  * DPoP when the agent or server requires it, TTL = min(requested, agent limit, server limit,
  * cap), and the task record written with the token.
  */
-export async function issueRootTask(deps: ExchangeDeps, x: Exchange, t: RootTask): Promise<IssuedTaskToken> {
+export async function issueRootTask(
+  deps: ExchangeDeps,
+  x: Exchange,
+  t: RootTask,
+): Promise<IssuedTaskToken> {
   if (x.request.dpopJkt !== undefined) {
     // A root token is bound to the key the caller proves, never to a key it merely names.
-    throw new MandateError('invalid_request', '`dpop_jkt` applies only when a parent\'s holder delegates: send a DPoP proof to bind this token');
+    throw new MandateError(
+      'invalid_request',
+      "`dpop_jkt` applies only when a parent's holder delegates: send a DPoP proof to bind this token",
+    );
   }
   if ((deps.dpopRequired || t.agent.requireDpop) && !x.dpopJkt) {
-    throw new MandateError('invalid_dpop_proof', `agent \`${t.agent.name}\` must use dpop-bound tokens: send a DPoP proof`);
+    throw new MandateError(
+      'invalid_dpop_proof',
+      `agent \`${t.agent.name}\` must use dpop-bound tokens: send a DPoP proof`,
+    );
   }
   const now = Math.floor(deps.clock.now() / 1000);
-  const ttl = Math.min(x.request.ttlSeconds ?? deps.taskTokenMaxTtlSeconds, t.agent.limits.maxTaskTtlSeconds, deps.taskTokenMaxTtlSeconds);
+  const ttl = Math.min(
+    x.request.ttlSeconds ?? deps.taskTokenMaxTtlSeconds,
+    t.agent.limits.maxTaskTtlSeconds,
+    deps.taskTokenMaxTtlSeconds,
+  );
   const exp = Math.min(now + ttl, t.expCap ?? Infinity);
   const taskId = newId();
   const jti = newId();
@@ -81,7 +95,23 @@ export async function issueRootTask(deps: ExchangeDeps, x: Exchange, t: RootTask
     deps,
     claims,
     { task, parentJti: null, holder: t.agent.spiffeId },
-    { actor: x.client.clientId, action: 'task.start', target: `task:${taskId}`, outcome: 'success', requestId: x.ctx.requestId, details: { jti, purpose: t.purpose, scopes: t.scopes, authorizationDetails: t.details, audience: t.targets, expiresAt: task.expiresAt, dpopBound: Boolean(x.dpopJkt), ...t.auditDetails } },
+    {
+      actor: x.client.clientId,
+      action: 'task.start',
+      target: `task:${taskId}`,
+      outcome: 'success',
+      requestId: x.ctx.requestId,
+      details: {
+        jti,
+        purpose: t.purpose,
+        scopes: t.scopes,
+        authorizationDetails: t.details,
+        audience: t.targets,
+        expiresAt: task.expiresAt,
+        dpopBound: Boolean(x.dpopJkt),
+        ...t.auditDetails,
+      },
+    },
     t.beforeCommit,
   );
 }

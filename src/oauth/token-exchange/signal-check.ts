@@ -12,7 +12,10 @@ export interface ExchangeSignals {
   /** Token exchange is refused while that risk is at least this (`signals.refuseTokensAtRisk`); null: never. */
   refuseAtRisk: number | null;
   /** The risk and restrictions of the agents on the chain (and of the parent's task, when there is one). */
-  standing(call: { agent: string; taskId: string | null; chain: readonly string[] }): { risk: number; restrictions: readonly string[] };
+  standing(call: { agent: string; taskId: string | null; chain: readonly string[] }): {
+    risk: number;
+    restrictions: readonly string[];
+  };
 }
 
 /**
@@ -25,13 +28,21 @@ export interface ExchangeSignals {
  *
  * @example taskPurpose('triage issues', 'maintain repos', { 'triage issues': ['tool:github/list_*'], 'maintain repos': ['tool:github/*'] }) // 'triage issues'
  */
-export function taskPurpose(requested: string | undefined, registered: string, purposes: ExchangeSignals['purposes'] | undefined): string {
+export function taskPurpose(
+  requested: string | undefined,
+  registered: string,
+  purposes: ExchangeSignals['purposes'] | undefined,
+): string {
   if (requested === undefined || requested === registered) return registered;
   const within = purposes?.[registered];
   if (within === undefined) return requested;
   const asked = purposes?.[requested];
   if (asked !== undefined && isSubset(asked, within)) return requested;
-  throw new MandateError('invalid_request', `\`purpose\` \`${requested.slice(0, 80)}\` is not the registered purpose \`${registered.slice(0, 80)}\` nor one \`signals.purposes\` declares within it; leave \`purpose\` out`, { reason: 'purpose_not_allowed' });
+  throw new MandateError(
+    'invalid_request',
+    `\`purpose\` \`${requested.slice(0, 80)}\` is not the registered purpose \`${registered.slice(0, 80)}\` nor one \`signals.purposes\` declares within it; leave \`purpose\` out`,
+    { reason: 'purpose_not_allowed' },
+  );
 }
 
 /**
@@ -40,10 +51,18 @@ export function taskPurpose(requested: string | undefined, registered: string, p
  * Restrictions below it (`require_approval`, `read_only`) carry over: the new token's calls count
  * the same signals.
  */
-export function refuseRisky(signals: ExchangeSignals | undefined, call: { agent: string; taskId: string | null; chain: readonly string[] }): void {
+export function refuseRisky(
+  signals: ExchangeSignals | undefined,
+  call: { agent: string; taskId: string | null; chain: readonly string[] },
+): void {
   if (!signals || signals.refuseAtRisk === null) return;
   const { risk } = signals.standing(call);
   if (risk < signals.refuseAtRisk) return;
-  const about = call.taskId !== null ? `task \`${call.taskId}\` and its chain` : `agent \`${call.agent}\``;
-  throw new MandateError('invalid_grant', `${about} ${call.taskId !== null ? 'are' : 'is'} at risk ${risk} from live signals; no token is issued at risk ${signals.refuseAtRisk} or more (\`signals.refuseTokensAtRisk\`)`, { reason: 'risk', risk });
+  const about =
+    call.taskId !== null ? `task \`${call.taskId}\` and its chain` : `agent \`${call.agent}\``;
+  throw new MandateError(
+    'invalid_grant',
+    `${about} ${call.taskId !== null ? 'are' : 'is'} at risk ${risk} from live signals; no token is issued at risk ${signals.refuseAtRisk} or more (\`signals.refuseTokensAtRisk\`)`,
+    { reason: 'risk', risk },
+  );
 }

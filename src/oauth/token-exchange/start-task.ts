@@ -13,22 +13,59 @@ import { requireTargets } from './targets.js';
  */
 export async function startTask(deps: ExchangeDeps, x: Exchange): Promise<IssuedTaskToken> {
   const { client, request } = x;
-  if (request.actorToken) throw new MandateError('invalid_request', 'to start a task send no `actor_token`; to delegate, the subject_token is the parent task token');
+  if (request.actorToken)
+    throw new MandateError(
+      'invalid_request',
+      'to start a task send no `actor_token`; to delegate, the subject_token is the parent task token',
+    );
   const agent = client.agent;
-  if (!agent) throw new MandateError('unauthorized_client', 'only agents registered in this trust domain can start tasks');
-  const svid = await deps.svids.verify(request.subjectToken, deps.issuer, 'subject_token', 'invalid_request');
-  if (svid.spiffeId !== client.clientId) throw new MandateError('invalid_request', 'subject_token is not the authenticated agent\'s own jwt-svid');
+  if (!agent)
+    throw new MandateError(
+      'unauthorized_client',
+      'only agents registered in this trust domain can start tasks',
+    );
+  const svid = await deps.svids.verify(
+    request.subjectToken,
+    deps.issuer,
+    'subject_token',
+    'invalid_request',
+  );
+  if (svid.spiffeId !== client.clientId)
+    throw new MandateError(
+      'invalid_request',
+      "subject_token is not the authenticated agent's own jwt-svid",
+    );
 
   const targets = requireTargets(request.targets);
   const details = request.details ?? [];
   const requested = request.scopes ?? (request.details ? [] : undefined);
   const { scopes, widened } = narrow(requested, agent.allowedScopes);
-  if (widened.length) throw new MandateError('invalid_scope', `agent \`${agent.name}\` may not hold ${widened.map((s) => `\`${s}\``).join(', ')}`);
+  if (widened.length)
+    throw new MandateError(
+      'invalid_scope',
+      `agent \`${agent.name}\` may not hold ${widened.map((s) => `\`${s}\``).join(', ')}`,
+    );
   if (!isSubset(detailsToScopes(details), agent.allowedScopes)) {
-    throw new MandateError('invalid_request', `authorization_details name tools agent \`${agent.name}\` may not use`, { oauthError: 'invalid_authorization_details' });
+    throw new MandateError(
+      'invalid_request',
+      `authorization_details name tools agent \`${agent.name}\` may not use`,
+      { oauthError: 'invalid_authorization_details' },
+    );
   }
-  if (scopes.length === 0 && details.length === 0) throw new MandateError('invalid_scope', `agent \`${agent.name}\` has no allowed scopes; register it with --scope`);
+  if (scopes.length === 0 && details.length === 0)
+    throw new MandateError(
+      'invalid_scope',
+      `agent \`${agent.name}\` has no allowed scopes; register it with --scope`,
+    );
   const purpose = taskPurpose(request.purpose, agent.purpose, deps.signals?.purposes);
   refuseRisky(deps.signals, { agent: agent.spiffeId, taskId: null, chain: [agent.spiffeId] });
-  return issueRootTask(deps, x, { agent, subject: agent.spiffeId, scopes, details, targets, purpose, auditDetails: {} });
+  return issueRootTask(deps, x, {
+    agent,
+    subject: agent.spiffeId,
+    scopes,
+    details,
+    targets,
+    purpose,
+    auditDetails: {},
+  });
 }

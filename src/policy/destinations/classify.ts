@@ -33,7 +33,19 @@ export const ANY_HOST = '*';
 // the names ICANN withholds for name collision (.corp, .home), and what search domains complete
 // inside clusters and home networks: Kubernetes services (`svc`, `svc.cluster.local` under `local`;
 // `kubernetes.default` under `default`), `lan`, `intranet`, `private`. None is a delegated TLD.
-const INTERNAL_SUFFIXES = ['internal', 'local', 'localdomain', 'home.arpa', 'lan', 'intranet', 'svc', 'corp', 'home', 'private', 'default'];
+const INTERNAL_SUFFIXES = [
+  'internal',
+  'local',
+  'localdomain',
+  'home.arpa',
+  'lan',
+  'intranet',
+  'svc',
+  'corp',
+  'home',
+  'private',
+  'default',
+];
 
 /** What the operator configured, compiled once. */
 export interface DestinationRules {
@@ -64,12 +76,17 @@ export function compileAllowList(entries: readonly string[]): AllowList {
     const e = entry.trim();
     const cidr = /^(.+)\/(\d{1,3})$/u.exec(e);
     const family = cidr ? isIP(cidr[1]!) : isIP(e);
-    if (cidr && family !== 0 && Number(cidr[2]) <= (family === 4 ? 32 : 128)) addresses.addSubnet(cidr[1]!, Number(cidr[2]), family === 4 ? 'ipv4' : 'ipv6');
+    if (cidr && family !== 0 && Number(cidr[2]) <= (family === 4 ? 32 : 128))
+      addresses.addSubnet(cidr[1]!, Number(cidr[2]), family === 4 ? 'ipv4' : 'ipv6');
     else if (!cidr && family !== 0) addresses.addAddress(e, family === 4 ? 'ipv4' : 'ipv6');
     else {
       const wildcard = e.startsWith('*.');
       const host = cidr ? undefined : normalizeHost(wildcard ? e.slice(2) : e);
-      if (host === undefined || isIP(host) !== 0) throw new MandateError('invalid_request', `allowed internal destination \`${entry.slice(0, 80)}\` must be a host name, \`*.domain\`, an ip address or a cidr`);
+      if (host === undefined || isIP(host) !== 0)
+        throw new MandateError(
+          'invalid_request',
+          `allowed internal destination \`${entry.slice(0, 80)}\` must be a host name, \`*.domain\`, an ip address or a cidr`,
+        );
       (wildcard ? suffixes : names).push(host);
     }
   }
@@ -77,12 +94,18 @@ export function compileAllowList(entries: readonly string[]): AllowList {
 }
 
 /** Rules from settings: the trust domain and `internalDomains` are internal; `allowedInternalDestinations` allowed. */
-export function destinationRules(internalDomains: readonly string[], allowedInternalDestinations: readonly string[] = []): DestinationRules {
-  const domains = internalDomains.map((d) => normalizeHost(d.trim().replace(/^\*?\./u, '')) ?? '').filter((d) => d !== '');
+export function destinationRules(
+  internalDomains: readonly string[],
+  allowedInternalDestinations: readonly string[] = [],
+): DestinationRules {
+  const domains = internalDomains
+    .map((d) => normalizeHost(d.trim().replace(/^\*?\./u, '')) ?? '')
+    .filter((d) => d !== '');
   return { internalDomains: domains, allowed: compileAllowList(allowedInternalDestinations) };
 }
 
-const under = (host: string, domain: string): boolean => host === domain || host.endsWith(`.${domain}`);
+const under = (host: string, domain: string): boolean =>
+  host === domain || host.endsWith(`.${domain}`);
 
 function addressAllowed(ip: string, list: BlockList): boolean {
   const family = isIP(ip) === 4 ? 'ipv4' : 'ipv6';
@@ -111,7 +134,9 @@ export function networkOf(host: string, internalDomains: readonly string[]): Net
 
 /** True when a tool's catalog destinations (`host`, `*.domain`; `*` names nothing) list `host`. */
 function inToolDestinations(host: string, toolDestinations: readonly string[]): boolean {
-  return toolDestinations.some((d) => d !== ANY_HOST && (d.startsWith('*.') ? host.endsWith(d.slice(1)) : d === host));
+  return toolDestinations.some(
+    (d) => d !== ANY_HOST && (d.startsWith('*.') ? host.endsWith(d.slice(1)) : d === host),
+  );
 }
 
 /**
@@ -121,10 +146,19 @@ function inToolDestinations(host: string, toolDestinations: readonly string[]): 
  *
  * @example classify('169.254.169.254', 'url', rules) // { host, external: false, network: 'link_local', allowed: false }
  */
-export function classify(host: string, via: Via, rules: DestinationRules, toolDestinations: readonly string[] = []): Destination {
+export function classify(
+  host: string,
+  via: Via,
+  rules: DestinationRules,
+  toolDestinations: readonly string[] = [],
+): Destination {
   const network = networkOf(host, rules.internalDomains);
   const external = network === 'public' || network === 'unknown';
-  const allowed = network !== 'unknown' && (isAllowed(host, rules.allowed) || inToolDestinations(host, toolDestinations) || (via === 'email' && network === 'internal'));
+  const allowed =
+    network !== 'unknown' &&
+    (isAllowed(host, rules.allowed) ||
+      inToolDestinations(host, toolDestinations) ||
+      (via === 'email' && network === 'internal'));
   return { host, external, network, allowed };
 }
 

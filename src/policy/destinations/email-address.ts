@@ -38,7 +38,8 @@ function mailbox(address: string): { mailbox: string } | { problem: string } {
   const open = address.indexOf('<');
   if (open === -1) return { mailbox: address };
   const close = address.indexOf('>', open);
-  if (close === -1 || close !== address.length - 1 || address.indexOf('<', open + 1) !== -1) return { problem: 'its angle brackets do not hold one mailbox' };
+  if (close === -1 || close !== address.length - 1 || address.indexOf('<', open + 1) !== -1)
+    return { problem: 'its angle brackets do not hold one mailbox' };
   const display = address.slice(0, open);
   // A display name with an address in it (`"a@good.org" <b@evil.com>`) shows a human one mailbox and sends to another.
   if (display.includes('@')) return { problem: 'its display name holds an `@`' };
@@ -60,12 +61,18 @@ export function readAddress(address: string): UrlReading {
   const at = addr.indexOf('@');
   const local = addr.slice(0, at);
   const domain = addr.slice(at + 1);
-  if (!LOCAL_PART.test(local)) return { problem: `its local part \`${local.slice(0, 64)}\` is not a plain dot-atom (no quotes, \`%\`, \`!\`, spaces or escapes)` };
+  if (!LOCAL_PART.test(local))
+    return {
+      problem: `its local part \`${local.slice(0, 64)}\` is not a plain dot-atom (no quotes, \`%\`, \`!\`, spaces or escapes)`,
+    };
   if (domain.startsWith('[') && domain.endsWith(']')) {
     const literal = domain.slice(1, -1).replace(/^ipv6:/iu, '');
-    if (isIP(literal) === 0 || literal.includes('%')) return { problem: `its address literal \`${domain.slice(0, 80)}\` is not an ip address` };
+    if (isIP(literal) === 0 || literal.includes('%'))
+      return { problem: `its address literal \`${domain.slice(0, 80)}\` is not an ip address` };
     const host = normalizeHost(literal);
-    return host === undefined ? { problem: `its address literal \`${domain.slice(0, 80)}\` is not an ip address` } : { host };
+    return host === undefined
+      ? { problem: `its address literal \`${domain.slice(0, 80)}\` is not an ip address` }
+      : { host };
   }
   return strictHost(domain);
 }

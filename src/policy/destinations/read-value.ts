@@ -24,10 +24,12 @@ const decode = (s: string): string | undefined => {
 
 /** The hosts a URL reaches (`mailto:`: the recipients' domains); `<invalid>` for one without a host. */
 export function readUrl(value: string): Reading {
-  if (/^[\s\p{Cc}\p{Cf}]|[\s\p{Cc}\p{Cf}]$/u.test(value)) return { problem: 'it has whitespace or control characters around it' };
+  if (/^[\s\p{Cc}\p{Cf}]|[\s\p{Cc}\p{Cf}]$/u.test(value))
+    return { problem: 'it has whitespace or control characters around it' };
   if (/^mailto:/iu.test(value)) {
     const to = decode(value.slice('mailto:'.length).split('?')[0] ?? '');
-    if (to === undefined) return { problem: 'its `mailto:` recipients are not valid percent-encoding' };
+    if (to === undefined)
+      return { problem: 'its `mailto:` recipients are not valid percent-encoding' };
     const list = readAddressList(to);
     return 'problem' in list ? list : { hosts: list.hosts.map((host) => ({ host, via: 'email' })) };
   }
@@ -37,7 +39,8 @@ export function readUrl(value: string): Reading {
 }
 
 // What a lenient client takes for a host when no `scheme://` comes first: a bracketed address, or a name with a dot or a port.
-const BARE_AUTHORITY = /^(?:\[[^\]]*\](?::\d{1,5})?|[A-Za-z0-9._-]+:\d{1,5}|[A-Za-z0-9_-]*\.[A-Za-z0-9._-]*)$/u;
+const BARE_AUTHORITY =
+  /^(?:\[[^\]]*\](?::\d{1,5})?|[A-Za-z0-9._-]+:\d{1,5}|[A-Za-z0-9_-]*\.[A-Za-z0-9._-]*)$/u;
 
 /**
  * A URL value without `scheme://` that a lenient client completes to `http://…` (curl, and the
@@ -67,10 +70,15 @@ export function readEmail(value: string): Reading {
 export function readHost(value: string): Reading {
   if (isIP(value) === 6) {
     const host = value.includes('%') ? undefined : normalizeHost(value);
-    return host === undefined ? { problem: `the host \`${value.slice(0, 80)}\` has a zone or is not an ipv6 address` } : { hosts: [{ host, via: 'host' }] };
+    return host === undefined
+      ? { problem: `the host \`${value.slice(0, 80)}\` has a zone or is not an ipv6 address` }
+      : { hosts: [{ host, via: 'host' }] };
   }
   const port = /:\d{1,5}$/u.exec(value);
-  const bare = port && (value.startsWith('[') || value.indexOf(':') === port.index) ? value.slice(0, port.index) : value;
+  const bare =
+    port && (value.startsWith('[') || value.indexOf(':') === port.index)
+      ? value.slice(0, port.index)
+      : value;
   const reading = strictHost(bare);
   return 'problem' in reading ? reading : { hosts: [{ host: reading.host, via: 'host' }] };
 }
@@ -83,8 +91,12 @@ export function readHost(value: string): Reading {
  *
  * @example readPath('secret/plans.txt', '/srv') // { path: '/srv/secret/plans.txt' }
  */
-export function readPath(value: string, root: string | undefined): { path: string } | { problem: string } {
-  if ([...value].some((c) => c === '\\' || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return { problem: 'it has a backslash or a control character' };
+export function readPath(
+  value: string,
+  root: string | undefined,
+): { path: string } | { problem: string } {
+  if ([...value].some((c) => c === '\\' || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))
+    return { problem: 'it has a backslash or a control character' };
   if (/%(2e|2f|5c|00)/iu.test(value)) return { problem: 'it has an encoded `.`, `/`, `\\` or NUL' };
   if (value.split('/').includes('..')) return { problem: 'it has a `..` segment' };
   if (value === '') return { problem: 'it is empty' };
@@ -99,7 +111,11 @@ export function readPath(value: string, root: string | undefined): { path: strin
  * `{ server: "10.0.0.5" }` reaches 10.0.0.5 to any tool that connects to it.
  */
 export function looksLikeIpLiteral(value: string): boolean {
-  return /^\d{1,4}(?:\.\d{1,4}){3}(?::\d{1,5})?$|^\[[0-9A-Za-z:.%]*:[0-9A-Za-z:.%]*\](?::\d{1,5})?$/u.test(value) || isIP(value) === 6;
+  return (
+    /^\d{1,4}(?:\.\d{1,4}){3}(?::\d{1,5})?$|^\[[0-9A-Za-z:.%]*:[0-9A-Za-z:.%]*\](?::\d{1,5})?$/u.test(
+      value,
+    ) || isIP(value) === 6
+  );
 }
 
 /** True when a string is, as a whole, an absolute URL: read as one wherever it appears. */

@@ -18,7 +18,8 @@ import { isAllowed, type AllowList, type Destination, type DestinationRules } fr
 export type HostLookup = (name: string) => Promise<readonly string[]>;
 
 /** The system resolver, as a tool on this host would use it: `/etc/hosts`, search domains, A and AAAA. */
-export const systemLookup: HostLookup = async (name) => (await lookup(name, { all: true, verbatim: true })).map((a) => a.address);
+export const systemLookup: HostLookup = async (name) =>
+  (await lookup(name, { all: true, verbatim: true })).map((a) => a.address);
 
 /** Starts a timer that calls `fire` after `ms`; returns what cancels it. */
 export type Timer = (ms: number, fire: () => void) => () => void;
@@ -45,7 +46,13 @@ export interface DestinationResolverOptions {
 }
 
 // Most internal first: what a name is placed in when its addresses lie in several networks.
-const INWARD: readonly Network[] = ['loopback', 'unspecified', 'link_local', 'private', 'multicast'];
+const INWARD: readonly Network[] = [
+  'loopback',
+  'unspecified',
+  'link_local',
+  'private',
+  'multicast',
+];
 
 /**
  * A destination placed by the addresses its name resolves to (`null`: it did not resolve).
@@ -56,8 +63,13 @@ const INWARD: readonly Network[] = ['loopback', 'unspecified', 'link_local', 'pr
  * @example placeByAddresses({ host: 'x.example', external: true, network: 'public', allowed: false }, ['169.254.169.254'], allow)
  *   // { host: 'x.example', external: true, network: 'link_local', allowed: false }
  */
-export function placeByAddresses(d: Destination, addresses: readonly string[] | null, allow: AllowList): Destination {
-  if (addresses === null || addresses.length === 0) return { ...d, network: 'unknown', allowed: false };
+export function placeByAddresses(
+  d: Destination,
+  addresses: readonly string[] | null,
+  allow: AllowList,
+): Destination {
+  if (addresses === null || addresses.length === 0)
+    return { ...d, network: 'unknown', allowed: false };
   const inside = addresses.filter((a) => ipNetwork(a) !== 'public');
   if (inside.length === 0) return d;
   const networks = new Set(inside.map((a) => ipNetwork(a)));
@@ -98,7 +110,8 @@ export class DestinationResolver {
     this.#cache.delete(name);
     const answer = this.#ask(name);
     this.#cache.set(name, { at: now, answer });
-    while (this.#cache.size > this.#maxEntries) this.#cache.delete(this.#cache.keys().next().value!);
+    while (this.#cache.size > this.#maxEntries)
+      this.#cache.delete(this.#cache.keys().next().value!);
     return answer;
   }
 
@@ -125,11 +138,16 @@ export class DestinationResolver {
    * tool's catalog destinations), `*`, `<invalid>` and mailbox domains (mail goes to the domain's
    * MX, not to its address) are left as they are and cost no lookup.
    */
-  async place(destinations: readonly Destination[], connected: readonly string[], rules: DestinationRules): Promise<Destination[]> {
+  async place(
+    destinations: readonly Destination[],
+    connected: readonly string[],
+    rules: DestinationRules,
+  ): Promise<Destination[]> {
     const names = new Set(connected);
     return Promise.all(
       destinations.map(async (d) => {
-        if (d.network !== 'public' || d.allowed || isIP(d.host) !== 0 || !names.has(d.host)) return d;
+        if (d.network !== 'public' || d.allowed || isIP(d.host) !== 0 || !names.has(d.host))
+          return d;
         return placeByAddresses(d, await this.addresses(d.host), rules.allowed);
       }),
     );

@@ -24,7 +24,8 @@ function describeChar(c: string): string {
   if (c === '\\') return 'a backslash';
   if (/\s/u.test(c)) return 'whitespace';
   if (code < 0x20 || code === 0x7f) return 'a control character';
-  if (code > 0x7e) return `the non-ascii character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  if (code > 0x7e)
+    return `the non-ascii character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
   return `the character \`${c}\``;
 }
 
@@ -36,7 +37,9 @@ function describeChar(c: string): string {
 function numericProblem(host: string, normal: string): string | null {
   if (isIP(normal) !== 4) return null;
   const written = host.toLowerCase().replace(/\.$/u, '');
-  return written === normal ? null : `the host \`${host.slice(0, 80)}\` is an ip address in a non-canonical form (write it as ${normal})`;
+  return written === normal
+    ? null
+    : `the host \`${host.slice(0, 80)}\` is an ip address in a non-canonical form (write it as ${normal})`;
 }
 
 /**
@@ -50,19 +53,28 @@ export function strictHost(raw: string): UrlReading {
   if (raw === '') return { problem: 'the host is empty' };
   if (raw.startsWith('[') || raw.endsWith(']')) {
     const inner = raw.slice(1, -1);
-    if (!raw.startsWith('[') || !raw.endsWith(']')) return { problem: `the host \`${raw.slice(0, 80)}\` has an unbalanced bracket` };
-    if (inner.includes('%')) return { problem: `the host \`${raw.slice(0, 80)}\` has a zone or percent-encoding` };
-    if (isIP(inner) !== 6) return { problem: `the host \`${raw.slice(0, 80)}\` is not an ipv6 address` };
+    if (!raw.startsWith('[') || !raw.endsWith(']'))
+      return { problem: `the host \`${raw.slice(0, 80)}\` has an unbalanced bracket` };
+    if (inner.includes('%'))
+      return { problem: `the host \`${raw.slice(0, 80)}\` has a zone or percent-encoding` };
+    if (isIP(inner) !== 6)
+      return { problem: `the host \`${raw.slice(0, 80)}\` is not an ipv6 address` };
     const host = normalizeHost(inner);
-    return host === undefined ? { problem: `the host \`${raw.slice(0, 80)}\` is not an ipv6 address` } : { host };
+    return host === undefined
+      ? { problem: `the host \`${raw.slice(0, 80)}\` is not an ipv6 address` }
+      : { host };
   }
-  if (raw.includes('%')) return { problem: `the host \`${raw.slice(0, 80)}\` has percent-encoding` };
+  if (raw.includes('%'))
+    return { problem: `the host \`${raw.slice(0, 80)}\` has percent-encoding` };
   if (!REG_NAME.test(raw)) {
     const bad = [...raw].find((c) => !/[A-Za-z0-9._-]/u.test(c)) ?? '';
-    return { problem: `the host \`${raw.slice(0, 80)}\` has ${describeChar(bad)} (a host is letters, digits, \`-\`, \`.\` and \`_\`; write an idn in punycode)` };
+    return {
+      problem: `the host \`${raw.slice(0, 80)}\` has ${describeChar(bad)} (a host is letters, digits, \`-\`, \`.\` and \`_\`; write an idn in punycode)`,
+    };
   }
   const host = normalizeHost(raw);
-  if (host === undefined) return { problem: `the host \`${raw.slice(0, 80)}\` is not a host name or ip address` };
+  if (host === undefined)
+    return { problem: `the host \`${raw.slice(0, 80)}\` is not a host name or ip address` };
   const numeric = numericProblem(raw, host);
   return numeric ? { problem: numeric } : { host };
 }
@@ -97,7 +109,12 @@ export function readStrictUrl(value: string): UrlReading | null {
   const bad = badCharacter(value);
   if (!rest.startsWith('//')) {
     // WHATWG reads `http:evil.com` and `http:\\evil.com` as having the host evil.com; RFC 3986 as a path.
-    if (special) return { problem: bad ?? `a ${scheme[1]!.toLowerCase()} url must start with \`${scheme[1]!.toLowerCase()}://\`` };
+    if (special)
+      return {
+        problem:
+          bad ??
+          `a ${scheme[1]!.toLowerCase()} url must start with \`${scheme[1]!.toLowerCase()}://\``,
+      };
     return null;
   }
   if (bad) return { problem: bad };
@@ -106,8 +123,14 @@ export function readStrictUrl(value: string): UrlReading | null {
   if (authority.includes('@')) return { problem: 'it has userinfo (`user@`) before the host' };
   const port = /:(\d*)$/u.exec(authority);
   const hostPart = port && !authority.endsWith(']') ? authority.slice(0, port.index) : authority;
-  if (port && !authority.endsWith(']') && (port[1] === '' || port[1]!.length > 5 || Number(port[1]) > 65535)) return { problem: `the port \`${port[1]}\` is not a number from 0 to 65535` };
-  if (hostPart === '') return scheme[1]!.toLowerCase() === 'file' ? null : { problem: 'it has no host' };
+  if (
+    port &&
+    !authority.endsWith(']') &&
+    (port[1] === '' || port[1]!.length > 5 || Number(port[1]) > 65535)
+  )
+    return { problem: `the port \`${port[1]}\` is not a number from 0 to 65535` };
+  if (hostPart === '')
+    return scheme[1]!.toLowerCase() === 'file' ? null : { problem: 'it has no host' };
   const reading = strictHost(hostPart);
   if ('problem' in reading) return reading;
   let whatwg: URL;
@@ -118,6 +141,9 @@ export function readStrictUrl(value: string): UrlReading | null {
   }
   const second = whatwg.hostname.startsWith('[') ? whatwg.hostname.slice(1, -1) : whatwg.hostname;
   // Non-special schemes keep the host as written; compare normal forms.
-  if (normalizeHost(second) !== reading.host) return { problem: `it reads as host \`${reading.host}\` here and \`${second.slice(0, 80)}\` to a url parser` };
+  if (normalizeHost(second) !== reading.host)
+    return {
+      problem: `it reads as host \`${reading.host}\` here and \`${second.slice(0, 80)}\` to a url parser`,
+    };
   return reading;
 }

@@ -2,7 +2,12 @@ import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { createHash } from 'node:crypto';
 import { MandateError } from '../../core/errors.js';
 import { APPROVAL_ANNOTATION, APPROVAL_REQUIRED } from '../decision-point.js';
-import { positionAt, splitPolicies, type PolicySource, type SourcePosition } from '../policy-source.js';
+import {
+  positionAt,
+  splitPolicies,
+  type PolicySource,
+  type SourcePosition,
+} from '../policy-source.js';
 
 /**
  * Turns policy files and a schema into a policy set cedar-wasm can pre-parse: parse each file,
@@ -46,7 +51,10 @@ interface Located {
 
 /** Cedar's error prefixes name its own policy numbering and input form, which mean nothing in a file. */
 function cleanMessage(message: string): string {
-  return message.replace(/^failed to parse (?:policies|policy|schema)(?: with id `[^`]*`)? from string: /, '');
+  return message.replace(
+    /^failed to parse (?:policies|policy|schema)(?: with id `[^`]*`)? from string: /,
+    '',
+  );
 }
 
 function problem(err: cedar.DetailedError, at: Located): PolicyProblem {
@@ -64,20 +72,33 @@ function problem(err: cedar.DetailedError, at: Located): PolicyProblem {
 /** Problems in file order, then by position (Cedar reports validation errors in hash order). */
 function sorted(problems: PolicyProblem[], sources: readonly PolicySource[]): PolicyProblem[] {
   const fileRank = (p: PolicyProblem): number => sources.findIndex((s) => s.file === p.file);
-  return [...problems].sort((a, b) => fileRank(a) - fileRank(b) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  return [...problems].sort(
+    (a, b) =>
+      fileRank(a) - fileRank(b) ||
+      (a.line ?? 0) - (b.line ?? 0) ||
+      (a.column ?? 0) - (b.column ?? 0),
+  );
 }
 
 function invalid(what: string, problems: PolicyProblem[]): MandateError {
   const first = problems[0]!;
   const where = [first.file, first.line, first.column].filter((x) => x !== undefined).join(':');
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-  return new MandateError('invalid_request', `${what} is invalid: ${where}: ${first.message}${more}`, { errors: problems });
+  return new MandateError(
+    'invalid_request',
+    `${what} is invalid: ${where}: ${first.message}${more}`,
+    { errors: problems },
+  );
 }
 
 /** Parses the schema; throws `MandateError('invalid_request')` with located errors. */
 export function checkSchema(schema: PolicySource): void {
   const parsed = cedar.checkParseSchema(schema.text);
-  if (parsed.type === 'failure') throw invalid('schema', parsed.errors.map((e) => problem(e, { ...schema, byteOffset: 0 })));
+  if (parsed.type === 'failure')
+    throw invalid(
+      'schema',
+      parsed.errors.map((e) => problem(e, { ...schema, byteOffset: 0 })),
+    );
 }
 
 /**
@@ -85,7 +106,10 @@ export function checkSchema(schema: PolicySource): void {
  * parse). Throws `MandateError('invalid_request')` whose `details.errors` lists every problem
  * as a `PolicyProblem`.
  */
-export function compilePolicySet(sources: readonly PolicySource[], schema: PolicySource): CompiledPolicySet {
+export function compilePolicySet(
+  sources: readonly PolicySource[],
+  schema: PolicySource,
+): CompiledPolicySet {
   const policies: Record<string, string> = {};
   const origins = new Map<string, { file: string } & SourcePosition>();
   const located = new Map<string, Located>();
@@ -105,7 +129,12 @@ export function compilePolicySet(sources: readonly PolicySource[], schema: Polic
       throw new MandateError('internal', `could not split \`${source.file}\` into its policies`);
     }
     for (const chunk of chunks) {
-      const at: Located = { file: source.file, text: source.text, byteOffset: chunk.byteOffset, fallback: chunk.position };
+      const at: Located = {
+        file: source.file,
+        text: source.text,
+        byteOffset: chunk.byteOffset,
+        fallback: chunk.position,
+      };
       const json = cedar.policyToJson(chunk.text);
       if (json.type === 'failure') {
         problems.push(...json.errors.map((e) => problem(e, at)));
@@ -120,30 +149,54 @@ export function compilePolicySet(sources: readonly PolicySource[], schema: Polic
       }
       if (id in policies) {
         const first = origins.get(id)!;
-        problems.push({ file: source.file, ...chunk.position, policy: id, message: `duplicate policy id \`${id}\`; first used at ${first.file}:${first.line}:${first.column}` });
+        problems.push({
+          file: source.file,
+          ...chunk.position,
+          policy: id,
+          message: `duplicate policy id \`${id}\`; first used at ${first.file}:${first.line}:${first.column}`,
+        });
         continue;
       }
       policies[id] = chunk.text;
       origins.set(id, { file: source.file, ...chunk.position });
       located.set(id, { ...at, policy: id });
       if (annotations[APPROVAL_ANNOTATION] === APPROVAL_REQUIRED) {
-        if (json.json.effect !== 'forbid') problems.push({ file: source.file, ...chunk.position, policy: id, message: '`@approval("required")` is meaningful only on a forbid policy' });
+        if (json.json.effect !== 'forbid')
+          problems.push({
+            file: source.file,
+            ...chunk.position,
+            policy: id,
+            message: '`@approval("required")` is meaningful only on a forbid policy',
+          });
         approval.add(id);
       }
     }
   }
   if (problems.length > 0) throw invalid('policy set', sorted(problems, sources));
 
-  const answer = cedar.validate({ schema: schema.text, policies: { staticPolicies: policies }, validationSettings: { mode: 'strict' } });
-  if (answer.type === 'failure') throw invalid('policy set', answer.errors.map((e) => problem(e, { ...schema, byteOffset: 0 })));
+  const answer = cedar.validate({
+    schema: schema.text,
+    policies: { staticPolicies: policies },
+    validationSettings: { mode: 'strict' },
+  });
+  if (answer.type === 'failure')
+    throw invalid(
+      'policy set',
+      answer.errors.map((e) => problem(e, { ...schema, byteOffset: 0 })),
+    );
   const place = (v: cedar.ValidationError): PolicyProblem => {
     const at = located.get(v.policyId);
     return at ? problem(v.error, at) : { file: '', policy: v.policyId, message: v.error.message };
   };
-  if (answer.validationErrors.length > 0) throw invalid('policy set', sorted(answer.validationErrors.map(place), sources));
-  const warnings = [...sorted(answer.validationWarnings.map(place), sources), ...answer.otherWarnings.map((e) => ({ file: schema.file, message: e.message }))];
+  if (answer.validationErrors.length > 0)
+    throw invalid('policy set', sorted(answer.validationErrors.map(place), sources));
+  const warnings = [
+    ...sorted(answer.validationWarnings.map(place), sources),
+    ...answer.otherWarnings.map((e) => ({ file: schema.file, message: e.message })),
+  ];
 
   const hash = createHash('sha256').update(schema.text).update('\0');
-  for (const [id, text] of Object.entries(policies)) hash.update(id).update('\0').update(text).update('\0');
+  for (const [id, text] of Object.entries(policies))
+    hash.update(id).update('\0').update(text).update('\0');
   return { policies, origins, approval, warnings, digest: hash.digest('hex') };
 }

@@ -31,7 +31,9 @@ interface CorpusCase {
   requests: CorpusRequest[];
 }
 
-const files = readdirSync(CASES).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(CASES)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 test('the fixtures hold the example use cases', () => {
   assert.equal(files.length, 12);
@@ -40,18 +42,34 @@ test('the fixtures hold the example use cases', () => {
 for (const file of files) {
   const spec = JSON.parse(readFileSync(join(CASES, file), 'utf8')) as CorpusCase;
   const missing = [spec.schema, spec.entities].find((p) => !existsSync(join(ROOT, p)));
-  test(`example use case ${file}`, { skip: missing ? `needs ${missing}, which is not in the fixtures` : false }, () => {
-    const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
-    assert.equal(spec.shouldValidate, true);
-    const engine = new CedarWasmEngine({ schema: { file: spec.schema, text: read(spec.schema) }, policies: [{ file: spec.policies, text: read(spec.policies) }] });
-    const entities = JSON.parse(read(spec.entities)) as CedarRequest['entities'];
-    assert.ok(spec.requests.length > 0);
-    for (const r of spec.requests) {
-      const d = engine.evaluate({ principal: r.principal, action: r.action, resource: r.resource, context: r.context, entities }, { validateRequest: r.validateRequest ?? false });
-      const label = `${file}: ${r.description}`;
-      assert.equal(d.outcome, r.decision, label);
-      assert.deepEqual([...d.reasons].sort(), [...r.reason].sort(), label);
-      assert.deepEqual(d.errors.map((e) => e.policy).sort(), [...r.errors].sort(), label);
-    }
-  });
+  test(
+    `example use case ${file}`,
+    { skip: missing ? `needs ${missing}, which is not in the fixtures` : false },
+    () => {
+      const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
+      assert.equal(spec.shouldValidate, true);
+      const engine = new CedarWasmEngine({
+        schema: { file: spec.schema, text: read(spec.schema) },
+        policies: [{ file: spec.policies, text: read(spec.policies) }],
+      });
+      const entities = JSON.parse(read(spec.entities)) as CedarRequest['entities'];
+      assert.ok(spec.requests.length > 0);
+      for (const r of spec.requests) {
+        const d = engine.evaluate(
+          {
+            principal: r.principal,
+            action: r.action,
+            resource: r.resource,
+            context: r.context,
+            entities,
+          },
+          { validateRequest: r.validateRequest ?? false },
+        );
+        const label = `${file}: ${r.description}`;
+        assert.equal(d.outcome, r.decision, label);
+        assert.deepEqual([...d.reasons].sort(), [...r.reason].sort(), label);
+        assert.deepEqual(d.errors.map((e) => e.policy).sort(), [...r.errors].sort(), label);
+      }
+    },
+  );
 }

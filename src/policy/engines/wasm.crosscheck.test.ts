@@ -35,7 +35,12 @@ for (const source of pack.policies) {
 }
 
 function stateless(req: DecisionRequest): cedar.AuthorizationAnswer {
-  return cedar.isAuthorized({ ...toCedar(req), schema: pack.schema.text, validateRequest: true, policies: { staticPolicies: reference } });
+  return cedar.isAuthorized({
+    ...toCedar(req),
+    schema: pack.schema.text,
+    validateRequest: true,
+    policies: { staticPolicies: reference },
+  });
 }
 
 const classification = fc.constantFrom(...CLASSIFICATIONS);
@@ -49,13 +54,29 @@ const toolArb = fc.oneof(
     destinations: fc.subarray(['api.github.com', 'smtp.example.org']),
     labels: fc.subarray(['shell', 'admin']),
   }),
-  fc.record({ cataloged: fc.constant(false as const), name: fc.constantFrom('x/unknown', 'github/list_issues'), server: fc.constant('x') }),
+  fc.record({
+    cataloged: fc.constant(false as const),
+    name: fc.constantFrom('x/unknown', 'github/list_issues'),
+    server: fc.constant('x'),
+  }),
 );
 const requestArb = fc
   .record({
     tool: toolArb,
-    scopes: fc.subarray(['tool:github/*', 'tool:github/list_issues', 'tool:mail/send', 'tool:*', 'tool:sh*', '*']),
-    destination: fc.option(fc.record({ host: fc.constantFrom('mail.example.org', 'evil.example'), external: fc.boolean() })),
+    scopes: fc.subarray([
+      'tool:github/*',
+      'tool:github/list_issues',
+      'tool:mail/send',
+      'tool:*',
+      'tool:sh*',
+      '*',
+    ]),
+    destination: fc.option(
+      fc.record({
+        host: fc.constantFrom('mail.example.org', 'evil.example'),
+        external: fc.boolean(),
+      }),
+    ),
     callClassification: fc.option(classification),
     taint: classification,
     toolsCalled: fc.subarray(['web/fetch', 'db/query']),
@@ -64,7 +85,10 @@ const requestArb = fc
     hour: fc.integer({ min: 0, max: 23 }),
     risk: fc.integer({ min: 0, max: 100 }),
     approved: fc.boolean(),
-    args: fc.dictionary(fc.constantFrom('to', 'url', 'body'), fc.oneof(fc.string({ maxLength: 8 }), fc.integer())),
+    args: fc.dictionary(
+      fc.constantFrom('to', 'url', 'body'),
+      fc.oneof(fc.string({ maxLength: 8 }), fc.integer()),
+    ),
     listTools: fc.boolean(),
     wrongType: fc.integer({ min: 0, max: 49 }).map((n) => n === 0),
   })
@@ -74,8 +98,22 @@ const requestArb = fc
       scopes: g.scopes,
       destination: g.destination,
       ...(g.callClassification === null ? {} : { classification: g.callClassification }),
-      session: { toolsCalled: g.toolsCalled, highestClassification: g.taint, externalDestinations: [], denials: 0, callCount: g.toolsCalled.length },
-      principal: { ...callRequest().principal, chain: { depth: g.depth, actors: [ALPHA, BETA], currentActor: ALPHA, onBehalfOf: g.onBehalfOf } },
+      session: {
+        toolsCalled: g.toolsCalled,
+        highestClassification: g.taint,
+        externalDestinations: [],
+        denials: 0,
+        callCount: g.toolsCalled.length,
+      },
+      principal: {
+        ...callRequest().principal,
+        chain: {
+          depth: g.depth,
+          actors: [ALPHA, BETA],
+          currentActor: ALPHA,
+          onBehalfOf: g.onBehalfOf,
+        },
+      },
       now: new Date(Date.UTC(2025, 5, 2, g.hour, 30)),
       risk: g.wrongType ? (String(g.risk) as unknown as number) : g.risk,
       approved: g.approved,
@@ -94,16 +132,25 @@ test('1,000 random requests: the engine decides as stateless isAuthorized does',
       const answer = stateless(req);
       if (answer.type === 'failure') {
         seen.refused++;
-        assert.deepEqual([decision.outcome, decision.reasons, decision.errors.map((e) => e.policy)], ['deny', [], ['']]);
+        assert.deepEqual(
+          [decision.outcome, decision.reasons, decision.errors.map((e) => e.policy)],
+          ['deny', [], ['']],
+        );
         return;
       }
       seen[decision.outcome]++;
       const { decision: expected, diagnostics } = answer.response;
       assert.equal(decision.outcome === 'allow' ? 'allow' : 'deny', expected);
       assert.deepEqual([...decision.reasons].sort(), [...diagnostics.reason].sort());
-      assert.deepEqual(decision.errors.map((e) => e.policy).sort(), diagnostics.errors.map((e) => e.policyId).sort());
+      assert.deepEqual(
+        decision.errors.map((e) => e.policy).sort(),
+        diagnostics.errors.map((e) => e.policyId).sort(),
+      );
       // approval_required exactly when approval is the only reason for the deny.
-      const onlyApproval = expected === 'deny' && diagnostics.reason.length > 0 && diagnostics.reason.every((id) => approvalIds.has(id));
+      const onlyApproval =
+        expected === 'deny' &&
+        diagnostics.reason.length > 0 &&
+        diagnostics.reason.every((id) => approvalIds.has(id));
       const approved = onlyApproval && !req.approved ? stateless({ ...req, approved: true }) : null;
       const wouldAllow = approved?.type === 'success' && approved.response.decision === 'allow';
       assert.equal(decision.outcome === 'approval_required', wouldAllow);
@@ -112,5 +159,6 @@ test('1,000 random requests: the engine decides as stateless isAuthorized does',
     { numRuns: 1000 },
   );
   // The generator reaches every outcome, so the comparison means something.
-  for (const [outcome, n] of Object.entries(seen)) assert.ok(n > 0, `no ${outcome} among the random requests: ${JSON.stringify(seen)}`);
+  for (const [outcome, n] of Object.entries(seen))
+    assert.ok(n > 0, `no ${outcome} among the random requests: ${JSON.stringify(seen)}`);
 });

@@ -3,7 +3,12 @@ import { test } from 'node:test';
 import { MandateError } from '../../core/errors.js';
 import { EMPTY_SESSION } from '../request.js';
 import { callRequest, tool } from '../testing.js';
-import { CedarWasmEngine, loadDefaultPolicies, loadExamplePolicies, type PolicyProblem } from './wasm.js';
+import {
+  CedarWasmEngine,
+  loadDefaultPolicies,
+  loadExamplePolicies,
+  type PolicyProblem,
+} from './wasm.js';
 
 const pack = loadDefaultPolicies();
 
@@ -19,25 +24,48 @@ function problemsOf(fn: () => unknown): PolicyProblem[] {
 }
 
 test('the default pack and the examples validate strictly against the schema, every policy with an @id', () => {
-  const engine = new CedarWasmEngine({ schema: pack.schema, policies: [...pack.policies, ...loadExamplePolicies()] });
+  const engine = new CedarWasmEngine({
+    schema: pack.schema,
+    policies: [...pack.policies, ...loadExamplePolicies()],
+  });
   assert.deepEqual(engine.warnings, []);
-  assert.ok(engine.policyIds.every((id) => /^(mandate|example)\./.test(id)), engine.policyIds.join(' '));
+  assert.ok(
+    engine.policyIds.every((id) => /^(mandate|example)\./.test(id)),
+    engine.policyIds.join(' '),
+  );
   assert.match(engine.version, /^sha256:[0-9a-f]{16}$/);
-  assert.deepEqual(engine.origin('mandate.risk-threshold'), { file: 'defaults/risk.cedar', line: 2, column: 1 });
+  assert.deepEqual(engine.origin('mandate.risk-threshold'), {
+    file: 'defaults/risk.cedar',
+    line: 2,
+    column: 1,
+  });
 });
 
 test('a policy that does not parse is rejected with its file, line and column', () => {
-  const text = '// é first line\n@id("ok") permit(principal, action, resource);\n\npermit(principal, action, resource)\n  when { context.risk >= bogus };\n';
-  const problems = problemsOf(() => new CedarWasmEngine({ schema: pack.schema, policies: [{ file: 'policies/bad.cedar', text }] }));
+  const text =
+    '// é first line\n@id("ok") permit(principal, action, resource);\n\npermit(principal, action, resource)\n  when { context.risk >= bogus };\n';
+  const problems = problemsOf(
+    () =>
+      new CedarWasmEngine({
+        schema: pack.schema,
+        policies: [{ file: 'policies/bad.cedar', text }],
+      }),
+  );
   assert.equal(problems.length, 1);
-  assert.deepEqual({ ...problems[0], message: undefined, help: undefined }, { file: "policies/bad.cedar", line: 5, column: 26, message: undefined, help: undefined });
+  assert.deepEqual(
+    { ...problems[0], message: undefined, help: undefined },
+    { file: 'policies/bad.cedar', line: 5, column: 26, message: undefined, help: undefined },
+  );
   assert.match(problems[0]!.message, /invalid variable: bogus/);
 });
 
 test('a policy that does not validate is rejected with line and column in its own file', () => {
   const good = { file: 'a.cedar', text: '@id("a") permit(principal, action, resource);\n' };
-  const text = '// ü\n@id("typo")\nforbid (principal, action == Mandate::Action::"call_tool", resource is Mandate::Tool)\nwhen { resource.side_efect == "write" };\n\n@id("types") forbid (principal, action, resource) when { context.risk == "high" };\n';
-  const problems = problemsOf(() => new CedarWasmEngine({ schema: pack.schema, policies: [good, { file: 'b.cedar', text }] }));
+  const text =
+    '// ü\n@id("typo")\nforbid (principal, action == Mandate::Action::"call_tool", resource is Mandate::Tool)\nwhen { resource.side_efect == "write" };\n\n@id("types") forbid (principal, action, resource) when { context.risk == "high" };\n';
+  const problems = problemsOf(
+    () => new CedarWasmEngine({ schema: pack.schema, policies: [good, { file: 'b.cedar', text }] }),
+  );
   assert.deepEqual(
     problems.map((p) => [p.file, p.policy, p.line, p.column]),
     [
@@ -56,7 +84,9 @@ test('duplicate ids, empty ids, templates and @approval on a permit are rejected
     '@id("t") permit(principal == ?principal, action, resource);',
     '@id("p") @approval("required") permit(principal, action, resource);',
   ].join('\n');
-  const problems = problemsOf(() => new CedarWasmEngine({ schema: pack.schema, policies: [{ file: 'p.cedar', text }] }));
+  const problems = problemsOf(
+    () => new CedarWasmEngine({ schema: pack.schema, policies: [{ file: 'p.cedar', text }] }),
+  );
   assert.deepEqual(
     problems.map((p) => [p.line, p.column]),
     [
@@ -71,8 +101,17 @@ test('duplicate ids, empty ids, templates and @approval on a permit are rejected
 });
 
 test('an invalid schema is rejected with line and column', () => {
-  const problems = problemsOf(() => new CedarWasmEngine({ schema: { file: 's.cedarschema', text: 'namespace M {\n  entity A { x: Strng };\n}\n' }, policies: [] }));
-  assert.deepEqual([problems[0]!.file, problems[0]!.line, problems[0]!.column], ['s.cedarschema', 2, 17]);
+  const problems = problemsOf(
+    () =>
+      new CedarWasmEngine({
+        schema: { file: 's.cedarschema', text: 'namespace M {\n  entity A { x: Strng };\n}\n' },
+        policies: [],
+      }),
+  );
+  assert.deepEqual(
+    [problems[0]!.file, problems[0]!.line, problems[0]!.column],
+    ['s.cedarschema', 2, 17],
+  );
 });
 
 test('a request that does not match the schema is denied with the reason', () => {
@@ -81,16 +120,38 @@ test('a request that does not match the schema is denied with the reason', () =>
   assert.equal(typeMismatch.outcome, 'deny');
   assert.deepEqual(typeMismatch.reasons, []);
   assert.equal(typeMismatch.errors[0]!.policy, '');
-  assert.match(typeMismatch.errors[0]!.message, /^invalid request: context .* is not valid for `Mandate::Action::"call_tool"`/);
+  assert.match(
+    typeMismatch.errors[0]!.message,
+    /^invalid request: context .* is not valid for `Mandate::Action::"call_tool"`/,
+  );
 
-  const badEntity = engine.authorize(callRequest({ tool: tool({ labels: 'x' as unknown as string[] }) }));
-  assert.match(badEntity.errors[0]!.message, /error during entity deserialization: in attribute `labels` on `Mandate::Tool::"github\/list_issues"`/);
+  const badEntity = engine.authorize(
+    callRequest({ tool: tool({ labels: 'x' as unknown as string[] }) }),
+  );
+  assert.match(
+    badEntity.errors[0]!.message,
+    /error during entity deserialization: in attribute `labels` on `Mandate::Tool::"github\/list_issues"`/,
+  );
 
-  const unknownClass = engine.authorize(callRequest({ session: { ...EMPTY_SESSION, highestClassification: 'secret' as 'public' } }));
+  const unknownClass = engine.authorize(
+    callRequest({ session: { ...EMPTY_SESSION, highestClassification: 'secret' as 'public' } }),
+  );
   assert.equal(unknownClass.outcome, 'deny');
   assert.match(unknownClass.errors[0]!.message, /unknown classification `secret`/);
 
-  const wrongActor = engine.authorize(callRequest({ principal: { ...callRequest().principal, chain: { depth: 0, actors: [], currentActor: 'spiffe://example.org/agent/other', onBehalfOf: null } } }));
+  const wrongActor = engine.authorize(
+    callRequest({
+      principal: {
+        ...callRequest().principal,
+        chain: {
+          depth: 0,
+          actors: [],
+          currentActor: 'spiffe://example.org/agent/other',
+          onBehalfOf: null,
+        },
+      },
+    }),
+  );
   assert.match(wrongActor.errors[0]!.message, /not the chain's current actor/);
 
   const notARequest = engine.authorize(null as never);
@@ -99,9 +160,18 @@ test('a request that does not match the schema is denied with the reason', () =>
 
 test('a policy whose evaluation errors is skipped and reported, as Cedar does', () => {
   // Validates, but overflows a Long once the session has seen two calls.
-  const overflow = { file: 'overflow.cedar', text: '@id("overflow") forbid (principal, action, resource) when { context.session.call_count * 4611686018427387904 > 1 };\n' };
-  const engine = new CedarWasmEngine({ schema: pack.schema, policies: [...pack.policies, overflow] });
-  assert.equal(engine.authorize(callRequest({ session: { ...EMPTY_SESSION, callCount: 0 } })).outcome, 'allow');
+  const overflow = {
+    file: 'overflow.cedar',
+    text: '@id("overflow") forbid (principal, action, resource) when { context.session.call_count * 4611686018427387904 > 1 };\n',
+  };
+  const engine = new CedarWasmEngine({
+    schema: pack.schema,
+    policies: [...pack.policies, overflow],
+  });
+  assert.equal(
+    engine.authorize(callRequest({ session: { ...EMPTY_SESSION, callCount: 0 } })).outcome,
+    'allow',
+  );
   const decided = engine.authorize(callRequest({ session: { ...EMPTY_SESSION, callCount: 2 } }));
   assert.equal(decided.outcome, 'allow');
   assert.deepEqual(decided.reasons, ['mandate.allow-scoped-tools']);

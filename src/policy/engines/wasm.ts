@@ -1,7 +1,14 @@
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { createHash } from 'node:crypto';
 import { MandateError } from '../../core/errors.js';
-import { decide, refused, type Decision, type DecisionError, type DecisionPoint, type EngineAnswer } from '../decision-point.js';
+import {
+  decide,
+  refused,
+  type Decision,
+  type DecisionError,
+  type DecisionPoint,
+  type EngineAnswer,
+} from '../decision-point.js';
 import { loadDefaultPolicies } from '../default-pack.js';
 import { tooComplex, type PolicySource, type SourcePosition } from '../policy-source.js';
 import { toCedar, type CedarRequest, type DecisionRequest } from '../request.js';
@@ -61,7 +68,8 @@ export class CedarWasmEngine implements DecisionPoint {
     const schema = cedar.preparseSchema(this.schemaName, opts.schema.text);
     const set = cedar.preparsePolicySet(this.setId, { staticPolicies: compiled.policies });
     // INVARIANT: both texts were parsed and validated above, so pre-parsing cannot fail.
-    if (schema.type === 'failure' || set.type === 'failure') throw new MandateError('internal', 'cedar could not pre-parse a validated policy set');
+    if (schema.type === 'failure' || set.type === 'failure')
+      throw new MandateError('internal', 'cedar could not pre-parse a validated policy set');
   }
 
   authorize(req: DecisionRequest): Decision {
@@ -69,7 +77,10 @@ export class CedarWasmEngine implements DecisionPoint {
     try {
       call = toCedar(req);
     } catch (err) {
-      return refused(err instanceof MandateError ? err.message : `malformed request: ${(err as Error).message}`, this.version);
+      return refused(
+        err instanceof MandateError ? err.message : `malformed request: ${(err as Error).message}`,
+        this.version,
+      );
     }
     return this.evaluate(call);
   }
@@ -85,7 +96,10 @@ export class CedarWasmEngine implements DecisionPoint {
     if (typeof answer === 'string') return refused(answer, this.version);
     const ifApproved = (): EngineAnswer | null => {
       if (call.context.approved !== false) return null;
-      const again = this.run({ ...call, context: { ...call.context, approved: true } }, validateRequest);
+      const again = this.run(
+        { ...call, context: { ...call.context, approved: true } },
+        validateRequest,
+      );
       return typeof again === 'string' ? null : again;
     };
     return decide(answer, this.version, (id) => this.approval.has(id), ifApproved);
@@ -108,7 +122,8 @@ export class CedarWasmEngine implements DecisionPoint {
       preparsedPolicySetId: this.setId,
       validateRequest,
     });
-    if (answer.type === 'failure') return `invalid request: ${answer.errors.map((e) => e.message).join('; ')}`;
+    if (answer.type === 'failure')
+      return `invalid request: ${answer.errors.map((e) => e.message).join('; ')}`;
     const rank = (id: string): number => this.order.get(id) ?? Number.MAX_SAFE_INTEGER;
     const reasons = [...answer.response.diagnostics.reason].sort((a, b) => rank(a) - rank(b));
     const errors: DecisionError[] = answer.response.diagnostics.errors
@@ -128,7 +143,11 @@ function checkComplexity(source: PolicySource, what: 'schema' | 'policy set'): v
   const found = tooComplex(source.text);
   if (found === undefined) return;
   const { line, column } = found.position;
-  throw new MandateError('invalid_request', `${what} is invalid: ${source.file}:${line}:${column}: ${found.message}`, { errors: [{ file: source.file, line, column, message: found.message }] });
+  throw new MandateError(
+    'invalid_request',
+    `${what} is invalid: ${source.file}:${line}:${column}: ${found.message}`,
+    { errors: [{ file: source.file, line, column, message: found.message }] },
+  );
 }
 
 /** An engine over the default pack. */

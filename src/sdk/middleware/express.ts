@@ -50,12 +50,23 @@ export interface NodeResponseLike {
  * app.use('/tools', mandateExpress({ verifier, origin: 'https://tools.example.org', requiredScopes: ['tool:tickets/read'] }));
  * app.get('/tools/tickets', (req, res) => res.json({ caller: req.mandate!.principal.actor }));
  */
-export function mandateExpress(options: MandateMiddlewareOptions): (req: NodeRequestLike, res: NodeResponseLike, next: (err?: unknown) => void) => void {
+export function mandateExpress(
+  options: MandateMiddlewareOptions,
+): (req: NodeRequestLike, res: NodeResponseLike, next: (err?: unknown) => void) => void {
   const built = buildOptions(options);
   return (req, res, next) => {
     const pathAndQuery = req.originalUrl ?? req.url ?? '/';
-    const url = absoluteUrl(built, pathAndQuery, () => `${req.protocol ?? ((req.socket as { encrypted?: boolean } | null | undefined)?.encrypted ? 'https' : 'http')}://${String(req.headers.host)}`);
-    verifyRequest({ method: req.method ?? 'GET', url, headers: req.headersDistinct ?? req.headers }, built.verifier, built.verify).then(
+    const url = absoluteUrl(
+      built,
+      pathAndQuery,
+      () =>
+        `${req.protocol ?? ((req.socket as { encrypted?: boolean } | null | undefined)?.encrypted ? 'https' : 'http')}://${String(req.headers.host)}`,
+    );
+    verifyRequest(
+      { method: req.method ?? 'GET', url, headers: req.headersDistinct ?? req.headers },
+      built.verifier,
+      built.verify,
+    ).then(
       (ctx) => {
         req.mandate = ctx;
         next();

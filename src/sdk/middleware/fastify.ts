@@ -36,12 +36,22 @@ export interface FastifyReplyLike {
  * app.addHook('preHandler', mandateFastify({ verifier, origin: 'https://tools.example.org' }));
  * app.get('/tickets', async (request) => ({ caller: request.mandate!.principal.actor }));
  */
-export function mandateFastify(options: MandateMiddlewareOptions): (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<FastifyReplyLike | undefined> {
+export function mandateFastify(
+  options: MandateMiddlewareOptions,
+): (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<FastifyReplyLike | undefined> {
   const built = buildOptions(options);
   return async (request, reply) => {
-    const url = absoluteUrl(built, request.url, () => `${request.protocol ?? 'http'}://${String(request.host ?? request.headers.host)}`);
+    const url = absoluteUrl(
+      built,
+      request.url,
+      () => `${request.protocol ?? 'http'}://${String(request.host ?? request.headers.host)}`,
+    );
     try {
-      request.mandate = await verifyRequest({ method: request.method, url, headers: request.raw.headersDistinct ?? request.headers }, built.verifier, built.verify);
+      request.mandate = await verifyRequest(
+        { method: request.method, url, headers: request.raw.headersDistinct ?? request.headers },
+        built.verifier,
+        built.verify,
+      );
       return undefined;
     } catch (err) {
       if (!(err instanceof RequestVerificationError)) throw err;

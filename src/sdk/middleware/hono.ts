@@ -31,17 +31,34 @@ export interface HonoContextLike {
  * app.use('/tools/*', mandateHono({ verifier, origin: 'https://tools.example.org' }));
  * app.get('/tools/tickets', (c) => c.json({ caller: c.get('mandate').principal.actor }));
  */
-export function mandateHono(options: MandateMiddlewareOptions): (c: HonoContextLike, next: () => Promise<void>) => Promise<Response | undefined> {
+export function mandateHono(
+  options: MandateMiddlewareOptions,
+): (c: HonoContextLike, next: () => Promise<void>) => Promise<Response | undefined> {
   const built = buildOptions(options);
   return async (c, next) => {
     const requested = new URL(c.req.url);
-    const url = absoluteUrl(built, `${requested.pathname}${requested.search}`, () => requested.origin);
+    const url = absoluteUrl(
+      built,
+      `${requested.pathname}${requested.search}`,
+      () => requested.origin,
+    );
     let ctx: MandateRequestContext;
     try {
-      ctx = await verifyRequest({ method: c.req.method, url, headers: c.req.raw.headers }, built.verifier, built.verify);
+      ctx = await verifyRequest(
+        { method: c.req.method, url, headers: c.req.raw.headers },
+        built.verifier,
+        built.verify,
+      );
     } catch (err) {
       if (!(err instanceof RequestVerificationError)) throw err;
-      return new Response(JSON.stringify(err.body()), { status: err.status, headers: { ...err.headers(), 'content-type': 'application/json', 'cache-control': 'no-store' } });
+      return new Response(JSON.stringify(err.body()), {
+        status: err.status,
+        headers: {
+          ...err.headers(),
+          'content-type': 'application/json',
+          'cache-control': 'no-store',
+        },
+      });
     }
     c.set('mandate', ctx);
     await next();

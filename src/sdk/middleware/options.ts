@@ -1,5 +1,9 @@
 import type { TokenVerifier } from '../token-verifier.js';
-import { resolveVerifyOptions, type ResolvedVerifyOptions, type VerifyRequestOptions } from '../verify-request.js';
+import {
+  resolveVerifyOptions,
+  type ResolvedVerifyOptions,
+  type VerifyRequestOptions,
+} from '../verify-request.js';
 
 /**
  * What every Mandate middleware takes: the token verifier, `verifyRequest`'s options, and this server's public origin.
@@ -28,25 +32,43 @@ export interface BuiltMiddlewareOptions {
 
 /** Internal: checks middleware options; throws a TypeError naming the bad one. */
 export function buildOptions(options: MandateMiddlewareOptions): BuiltMiddlewareOptions {
-  if (typeof options?.verifier?.verify !== 'function') throw new TypeError('verifier must be a TokenVerifier');
+  if (typeof options?.verifier?.verify !== 'function')
+    throw new TypeError('verifier must be a TokenVerifier');
   let origin: string | undefined;
   if (options.origin !== undefined) {
     let url: URL;
     try {
       url = new URL(options.origin);
     } catch {
-      throw new TypeError('origin must be an absolute http(s) url such as https://tools.example.org');
+      throw new TypeError(
+        'origin must be an absolute http(s) url such as https://tools.example.org',
+      );
     }
-    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.pathname !== '/' || url.search !== '' || url.hash !== '') {
-      throw new TypeError('origin must be an http(s) origin without path, query or fragment, such as https://tools.example.org');
+    if (
+      (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+      url.pathname !== '/' ||
+      url.search !== '' ||
+      url.hash !== ''
+    ) {
+      throw new TypeError(
+        'origin must be an http(s) origin without path, query or fragment, such as https://tools.example.org',
+      );
     }
     origin = url.origin;
   }
-  return { verifier: options.verifier, verify: resolveVerifyOptions(options.verifier, options), origin };
+  return {
+    verifier: options.verifier,
+    verify: resolveVerifyOptions(options.verifier, options),
+    origin,
+  };
 }
 
 /** Internal: the absolute URL of a request: the configured origin, or the one the request names, plus its path and query. */
-export function absoluteUrl(built: BuiltMiddlewareOptions, pathAndQuery: string, fromRequest: () => string): string {
+export function absoluteUrl(
+  built: BuiltMiddlewareOptions,
+  pathAndQuery: string,
+  fromRequest: () => string,
+): string {
   const path = pathAndQuery.startsWith('/') ? pathAndQuery : `/${pathAndQuery}`;
   return `${built.origin ?? fromRequest()}${path}`;
 }

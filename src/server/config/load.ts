@@ -27,7 +27,10 @@ export function loadConfig(sources: ConfigSources): Config {
   const fromFile = filePath ? readConfigFile(filePath) : {};
   const out: Record<string, unknown> = {};
   const origin: Partial<Record<SettingKey, string>> = {};
-  for (const [key, s] of Object.entries(settings) as [SettingKey, (typeof settings)[SettingKey]][]) {
+  for (const [key, s] of Object.entries(settings) as [
+    SettingKey,
+    (typeof settings)[SettingKey],
+  ][]) {
     const candidates: [unknown, string][] = [
       [values[key], `the given values (${key})`],
       [s.secret ? undefined : flags[key], `--${flagName(key)}`],
@@ -41,32 +44,70 @@ export function loadConfig(sources: ConfigSources): Config {
     }
     const [raw, source] = found;
     origin[key] = source;
-    const parsed = (s.schema as { safeParse(v: unknown): { success: boolean; data?: unknown } }).safeParse(raw);
+    const parsed = (
+      s.schema as { safeParse(v: unknown): { success: boolean; data?: unknown } }
+    ).safeParse(raw);
     if (!parsed.success) {
       const shown = s.secret ? '<hidden>' : `\`${String(raw)}\``;
-      throw new MandateError('invalid_config', `invalid configuration: \`${key}\` from ${source} is ${shown}; expected ${s.expected}`, { key, source });
+      throw new MandateError(
+        'invalid_config',
+        `invalid configuration: \`${key}\` from ${source} is ${shown}; expected ${s.expected}`,
+        { key, source },
+      );
     }
     out[key] = parsed.data;
   }
   for (const key of Object.keys(values)) {
-    if (!Object.hasOwn(settings, key)) throw new MandateError('invalid_config', `invalid configuration: unknown key \`${key}\` in the given values; see docs/configuration.md`, { key });
+    if (!Object.hasOwn(settings, key))
+      throw new MandateError(
+        'invalid_config',
+        `invalid configuration: unknown key \`${key}\` in the given values; see docs/configuration.md`,
+        { key },
+      );
   }
   for (const key of Object.keys(fromFile)) {
-    if (!Object.hasOwn(settings, key)) throw new MandateError('invalid_config', `invalid configuration: unknown key \`${key}\` in ${filePath}; see docs/configuration.md`, { key });
+    if (!Object.hasOwn(settings, key))
+      throw new MandateError(
+        'invalid_config',
+        `invalid configuration: unknown key \`${key}\` in ${filePath}; see docs/configuration.md`,
+        { key },
+      );
   }
   const config = out as Config;
   config.issuer = (config.issuer ?? `http://localhost:${config.port}`).replace(/\/+$/, '');
-  crossCheck(config, (key) => `\`${key}\` (${String(config[key])} from ${origin[key] ?? 'the default'})`);
+  crossCheck(
+    config,
+    (key) => `\`${key}\` (${String(config[key])} from ${origin[key] ?? 'the default'})`,
+  );
   return config;
 }
 
 function crossCheck(c: Config, shown: (key: SettingKey) => string): void {
-  if (c.jwtSvidTtl > c.jwtSvidMaxTtl) throw new MandateError('invalid_config', `invalid configuration: ${shown('jwtSvidTtl')} must not exceed ${shown('jwtSvidMaxTtl')}`, { key: 'jwtSvidTtl' });
-  if (c.x509SvidTtl > c.x509SvidMaxTtl) throw new MandateError('invalid_config', `invalid configuration: ${shown('x509SvidTtl')} must not exceed ${shown('x509SvidMaxTtl')}`, { key: 'x509SvidTtl' });
-  if (Boolean(c.tlsCert) !== Boolean(c.tlsKey)) throw new MandateError('invalid_config', 'invalid configuration: `tlsCert` and `tlsKey` go together; set both or neither', { key: c.tlsCert ? 'tlsKey' : 'tlsCert' });
+  if (c.jwtSvidTtl > c.jwtSvidMaxTtl)
+    throw new MandateError(
+      'invalid_config',
+      `invalid configuration: ${shown('jwtSvidTtl')} must not exceed ${shown('jwtSvidMaxTtl')}`,
+      { key: 'jwtSvidTtl' },
+    );
+  if (c.x509SvidTtl > c.x509SvidMaxTtl)
+    throw new MandateError(
+      'invalid_config',
+      `invalid configuration: ${shown('x509SvidTtl')} must not exceed ${shown('x509SvidMaxTtl')}`,
+      { key: 'x509SvidTtl' },
+    );
+  if (Boolean(c.tlsCert) !== Boolean(c.tlsKey))
+    throw new MandateError(
+      'invalid_config',
+      'invalid configuration: `tlsCert` and `tlsKey` go together; set both or neither',
+      { key: c.tlsCert ? 'tlsKey' : 'tlsCert' },
+    );
   if (Boolean(c.caUpstreamCert) !== Boolean(c.caUpstreamKey)) {
     const set = c.caUpstreamCert ? 'caUpstreamCert' : 'caUpstreamKey';
-    throw new MandateError('invalid_config', `invalid configuration: ${shown(set)} is set without \`${set === 'caUpstreamCert' ? 'caUpstreamKey' : 'caUpstreamCert'}\`; they go together: set both or neither`, { key: set });
+    throw new MandateError(
+      'invalid_config',
+      `invalid configuration: ${shown(set)} is set without \`${set === 'caUpstreamCert' ? 'caUpstreamKey' : 'caUpstreamCert'}\`; they go together: set both or neither`,
+      { key: set },
+    );
   }
 }
 
@@ -75,13 +116,22 @@ function readConfigFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    throw new MandateError('invalid_config', `invalid configuration: cannot read config file \`${path}\``, { key: 'config' });
+    throw new MandateError(
+      'invalid_config',
+      `invalid configuration: cannot read config file \`${path}\``,
+      { key: 'config' },
+    );
   }
   try {
     const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new Error('not an object');
     return value as Record<string, unknown>;
   } catch {
-    throw new MandateError('invalid_config', `invalid configuration: config file \`${path}\` must be a JSON object`, { key: 'config' });
+    throw new MandateError(
+      'invalid_config',
+      `invalid configuration: config file \`${path}\` must be a JSON object`,
+      { key: 'config' },
+    );
   }
 }

@@ -11,7 +11,10 @@ export function agentJson(a: AgentRecord) {
     purpose: a.purpose,
     labels: a.labels,
     status: a.status,
-    limits: { max_task_ttl_seconds: a.limits.maxTaskTtlSeconds, max_delegation_depth: a.limits.maxDelegationDepth },
+    limits: {
+      max_task_ttl_seconds: a.limits.maxTaskTtlSeconds,
+      max_delegation_depth: a.limits.maxDelegationDepth,
+    },
     allowed_scopes: a.allowedScopes,
     require_dpop: a.requireDpop,
     created_at: new Date(a.createdAt).toISOString(),
@@ -21,15 +24,23 @@ export function agentJson(a: AgentRecord) {
 
 const nameParams = z.object({ name: z.string().max(63) });
 
-const registerBody = z.object({
-  name: z.string(),
-  owner: z.string(),
-  purpose: z.string(),
-  labels: z.record(z.string(), z.string()).optional(),
-  allowed_scopes: z.array(z.string()).optional(),
-  require_dpop: z.boolean().optional(),
-  limits: z.object({ max_task_ttl_seconds: z.number().optional(), max_delegation_depth: z.number().optional() }).strict().optional(),
-}).strict();
+const registerBody = z
+  .object({
+    name: z.string(),
+    owner: z.string(),
+    purpose: z.string(),
+    labels: z.record(z.string(), z.string()).optional(),
+    allowed_scopes: z.array(z.string()).optional(),
+    require_dpop: z.boolean().optional(),
+    limits: z
+      .object({
+        max_task_ttl_seconds: z.number().optional(),
+        max_delegation_depth: z.number().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
 
 export const registerAgent = route({
   method: 'POST',
@@ -39,7 +50,11 @@ export const registerAgent = route({
   summary: 'Register an agent; its SPIFFE ID is spiffe://<trust-domain>/agent/<name>',
   tag: 'agents',
   body: registerBody,
-  responses: { 201: 'The registered agent', 400: 'Invalid input', 409: 'An agent with that name exists' },
+  responses: {
+    201: 'The registered agent',
+    400: 'Invalid input',
+    409: 'An agent with that name exists',
+  },
   async handler({ mandate, body, ctx, reply }) {
     const agent = await mandate.agents.register(
       {
@@ -49,7 +64,10 @@ export const registerAgent = route({
         labels: body.labels ?? {},
         allowedScopes: body.allowed_scopes ?? [],
         requireDpop: body.require_dpop ?? false,
-        limits: { maxTaskTtlSeconds: body.limits?.max_task_ttl_seconds, maxDelegationDepth: body.limits?.max_delegation_depth },
+        limits: {
+          maxTaskTtlSeconds: body.limits?.max_task_ttl_seconds,
+          maxDelegationDepth: body.limits?.max_delegation_depth,
+        },
       },
       ctx,
     );
@@ -65,10 +83,16 @@ export const listAgents = route({
   audit: null,
   summary: 'List agents',
   tag: 'agents',
-  query: z.object({ status: z.enum(['active', 'suspended', 'retired']).optional(), owner: z.string().optional() }),
+  query: z.object({
+    status: z.enum(['active', 'suspended', 'retired']).optional(),
+    owner: z.string().optional(),
+  }),
   responses: { 200: 'Agents, by name' },
   async handler({ mandate, query }) {
-    const agents = await mandate.agents.list({ ...(query.status ? { status: query.status } : {}), ...(query.owner ? { owner: query.owner } : {}) });
+    const agents = await mandate.agents.list({
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.owner ? { owner: query.owner } : {}),
+    });
     return { agents: agents.map(agentJson) };
   },
 });
@@ -88,7 +112,11 @@ export const showAgent = route({
 });
 
 /** POST /v1/agents/:name/{verb}: the three status changes differ only in verb and wording. */
-function statusRoute(verb: 'suspend' | 'resume' | 'retire', summary: string, responses: Record<number, string>) {
+function statusRoute(
+  verb: 'suspend' | 'resume' | 'retire',
+  summary: string,
+  responses: Record<number, string>,
+) {
   return route({
     method: 'POST',
     url: `/v1/agents/:name/${verb}`,
@@ -104,6 +132,14 @@ function statusRoute(verb: 'suspend' | 'resume' | 'retire', summary: string, res
   });
 }
 
-export const suspendAgent = statusRoute('suspend', 'Suspend an agent: it can no longer attest or get credentials, and its tokens stop working', { 409: 'The agent is retired' });
-export const resumeAgent = statusRoute('resume', 'Reactivate a suspended agent (tokens issued before the suspension stay dead)', { 409: 'The agent is retired' });
+export const suspendAgent = statusRoute(
+  'suspend',
+  'Suspend an agent: it can no longer attest or get credentials, and its tokens stop working',
+  { 409: 'The agent is retired' },
+);
+export const resumeAgent = statusRoute(
+  'resume',
+  'Reactivate a suspended agent (tokens issued before the suspension stay dead)',
+  { 409: 'The agent is retired' },
+);
 export const retireAgent = statusRoute('retire', 'Retire an agent for good', {});

@@ -50,7 +50,14 @@ export const inForceOf =
   (a) =>
     mandate.signals.standing({ agent: a.agent, taskId: a.taskId, chain: [a.agent] });
 
-const STATUSES = ['pending', 'approved', 'denied', 'used', 'expired', 'revoked'] as const satisfies readonly ApprovalStatus[];
+const STATUSES = [
+  'pending',
+  'approved',
+  'denied',
+  'used',
+  'expired',
+  'revoked',
+] as const satisfies readonly ApprovalStatus[];
 const idParams = z.object({ id: z.string().min(1).max(80) });
 
 export const listApprovals = route({
@@ -60,10 +67,20 @@ export const listApprovals = route({
   audit: null,
   summary: 'List approvals, newest first',
   tag: 'approvals',
-  query: z.object({ status: z.enum(STATUSES).optional(), agent: z.string().max(2048).optional(), task: z.string().max(80).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }),
+  query: z.object({
+    status: z.enum(STATUSES).optional(),
+    agent: z.string().max(2048).optional(),
+    task: z.string().max(80).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+  }),
   responses: { 200: 'Approvals' },
   async handler({ mandate, query }) {
-    const list = await mandate.approvals.list({ ...(query.status ? { status: query.status } : {}), ...(query.agent ? { agent: query.agent } : {}), ...(query.task ? { taskId: query.task } : {}), ...(query.limit ? { limit: query.limit } : {}) });
+    const list = await mandate.approvals.list({
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.agent ? { agent: query.agent } : {}),
+      ...(query.task ? { taskId: query.task } : {}),
+      ...(query.limit ? { limit: query.limit } : {}),
+    });
     return { approvals: list.map((a) => approvalJson(a, inForceOf(mandate))) };
   },
 });
@@ -73,14 +90,16 @@ export const showApproval = route({
   url: '/v1/approvals/:id',
   auth: 'human',
   audit: null,
-  summary: 'Show one approval: what exactly it approves (to the admin and to those who may answer it)',
+  summary:
+    'Show one approval: what exactly it approves (to the admin and to those who may answer it)',
   tag: 'approvals',
   params: idParams,
   responses: { 200: 'The approval', 404: 'No such approval (that you may answer)' },
   async handler({ mandate, params, human }) {
     const h = signedIn(human);
     const a = await mandate.approvals.get(params.id);
-    if (!a || (!h.admin && !(await mandate.delegation.approvers.verdict(h, a)).ok)) throw new MandateError('not_found', `no approval \`${params.id}\``, { id: params.id });
+    if (!a || (!h.admin && !(await mandate.delegation.approvers.verdict(h, a)).ok))
+      throw new MandateError('not_found', `no approval \`${params.id}\``, { id: params.id });
     return approvalJson(a, inForceOf(mandate));
   },
 });
@@ -99,9 +118,23 @@ function answer(approve: boolean) {
     tag: 'approvals',
     params: idParams,
     body: answerBody,
-    responses: { 200: 'The approval as decided', 403: 'This human may not answer it (the reason says why)', 404: 'No such approval', 409: 'Not pending (decided, used or expired)' },
+    responses: {
+      200: 'The approval as decided',
+      403: 'This human may not answer it (the reason says why)',
+      404: 'No such approval',
+      409: 'Not pending (decided, used or expired)',
+    },
     async handler({ mandate, params, body, ctx, human }) {
-      return approvalJson(await mandate.delegation.approvers.decide(params.id, signedIn(human), approve, body?.note, ctx), inForceOf(mandate));
+      return approvalJson(
+        await mandate.delegation.approvers.decide(
+          params.id,
+          signedIn(human),
+          approve,
+          body?.note,
+          ctx,
+        ),
+        inForceOf(mandate),
+      );
     },
   });
 }
@@ -114,18 +147,38 @@ export const approvalStatus = route({
   url: '/v1/approvals/:id/status',
   auth: 'none',
   audit: null,
-  summary: 'Poll an approval\'s status with the task token the call was made with (`Authorization: Bearer`, or DPoP with a proof)',
+  summary:
+    "Poll an approval's status with the task token the call was made with (`Authorization: Bearer`, or DPoP with a proof)",
   tag: 'approvals',
   params: idParams,
-  responses: { 200: '`{id, status, expires_at}`', 401: 'No task token (`WWW-Authenticate` says how to send one)', 404: 'No such approval for this token: the same answer whether the id is unknown or the token is not one of the call\'s task' },
+  responses: {
+    200: '`{id, status, expires_at}`',
+    401: 'No task token (`WWW-Authenticate` says how to send one)',
+    404: "No such approval for this token: the same answer whether the id is unknown or the token is not one of the call's task",
+  },
   async handler({ mandate, params, request, reply }) {
-    if ((request.raw.headersDistinct.authorization ?? []).length === 0) return refuse(mandate, reply, { status: 401, error: 'missing_token', description: 'send the task token the call was made with', scheme: 'Bearer' });
+    if ((request.raw.headersDistinct.authorization ?? []).length === 0)
+      return refuse(mandate, reply, {
+        status: 401,
+        error: 'missing_token',
+        description: 'send the task token the call was made with',
+        scheme: 'Bearer',
+      });
     const a = await mandate.approvals.get(params.id);
     // One answer for an unknown id, a token that does not verify for the call's resource, and a
     // token of another task: the status endpoint tells nothing to anyone but the task's holder.
-    const who = a ? await authenticateTaskToken(mandate, request, { audience: a.audience, method: 'GET', url: `${mandate.config.issuer}/v1/approvals/${params.id}/status` }) : undefined;
+    const who = a
+      ? await authenticateTaskToken(mandate, request, {
+          audience: a.audience,
+          method: 'GET',
+          url: `${mandate.config.issuer}/v1/approvals/${params.id}/status`,
+        })
+      : undefined;
     if (who && 'error' in who && who.error === 'use_dpop_nonce') return refuse(mandate, reply, who);
-    if (!a || !who || 'error' in who || who.taskId !== a.taskId) throw new MandateError('not_found', `no approval \`${params.id}\` for this task`, { id: params.id });
+    if (!a || !who || 'error' in who || who.taskId !== a.taskId)
+      throw new MandateError('not_found', `no approval \`${params.id}\` for this task`, {
+        id: params.id,
+      });
     return { id: a.id, status: a.status, expires_at: iso(a.expiresAt) };
   },
 });

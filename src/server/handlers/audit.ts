@@ -9,15 +9,33 @@ import { route } from '../route.js';
 
 /** Verifies the audit log in the database of a running (or offline-opened) Mandate: from the last archived event on, when older ones were archived. */
 export async function verifyMandateAudit(mandate: Pick<Mandate, 'store' | 'keys' | 'config'>) {
-  const keys = (await mandate.keys.allPublicKeys()).map((k) => ({ kid: k.kid, alg: k.alg, jwk: k.jwk }));
+  const keys = (await mandate.keys.allPublicKeys()).map((k) => ({
+    kid: k.kid,
+    alg: k.alg,
+    jwk: k.jwk,
+  }));
   let mark: Awaited<ReturnType<typeof archiveMark>>;
   try {
     mark = await archiveMark(mandate.store.read, mandate.config.dataDir);
   } catch (err) {
-    if (isDamagedArchiveMark(err)) return { ok: false, eventsChecked: 0, checkpointsChecked: 0, firstBadSeq: null, reason: err.message, unsealedEvents: 0 };
+    if (isDamagedArchiveMark(err))
+      return {
+        ok: false,
+        eventsChecked: 0,
+        checkpointsChecked: 0,
+        firstBadSeq: null,
+        reason: err.message,
+        unsealedEvents: 0,
+      };
     throw err;
   }
-  return verifyAuditLog(auditEvents(mandate.store.read, mark ? { afterSeq: mark.seq - 1 } : {}), await mandate.store.read.audit.checkpoints(), keys, mandate.config.trustDomain, mark);
+  return verifyAuditLog(
+    auditEvents(mandate.store.read, mark ? { afterSeq: mark.seq - 1 } : {}),
+    await mandate.store.read.audit.checkpoints(),
+    keys,
+    mandate.config.trustDomain,
+    mark,
+  );
 }
 
 export const verifyAudit = route({
@@ -30,7 +48,14 @@ export const verifyAudit = route({
   responses: { 200: 'The verification result (ok: false names the first bad sequence number)' },
   async handler({ mandate }) {
     const r = await verifyMandateAudit(mandate);
-    return { ok: r.ok, events_checked: r.eventsChecked, checkpoints_checked: r.checkpointsChecked, first_bad_seq: r.firstBadSeq, reason: r.reason, unsealed_events: r.unsealedEvents };
+    return {
+      ok: r.ok,
+      events_checked: r.eventsChecked,
+      checkpoints_checked: r.checkpointsChecked,
+      first_bad_seq: r.firstBadSeq,
+      reason: r.reason,
+      unsealed_events: r.unsealedEvents,
+    };
   },
 });
 
@@ -54,12 +79,23 @@ export const exportAudit = route({
   audit: null,
   summary: 'Export audit events as JSON Lines',
   tag: 'audit',
-  query: z.object({ since: z.string().optional(), after_seq: z.coerce.number().int().min(0).optional() }),
+  query: z.object({
+    since: z.string().optional(),
+    after_seq: z.coerce.number().int().min(0).optional(),
+  }),
   responses: { 200: { description: 'One event per line', contentType: 'application/x-ndjson' } },
   async handler({ mandate, query, reply }) {
-    const sinceTime = query.since === undefined ? undefined : parseSince(query.since, mandate.clock.now());
-    if (query.since !== undefined && sinceTime === undefined) throw new MandateError('invalid_request', `\`since\` must be an ISO 8601 time or a duration such as 24h, got \`${query.since}\``);
-    const events = auditEvents(mandate.store.read, { ...(sinceTime !== undefined ? { sinceTime } : {}), ...(query.after_seq !== undefined ? { afterSeq: query.after_seq } : {}) });
+    const sinceTime =
+      query.since === undefined ? undefined : parseSince(query.since, mandate.clock.now());
+    if (query.since !== undefined && sinceTime === undefined)
+      throw new MandateError(
+        'invalid_request',
+        `\`since\` must be an ISO 8601 time or a duration such as 24h, got \`${query.since}\``,
+      );
+    const events = auditEvents(mandate.store.read, {
+      ...(sinceTime !== undefined ? { sinceTime } : {}),
+      ...(query.after_seq !== undefined ? { afterSeq: query.after_seq } : {}),
+    });
     async function* lines() {
       for await (const e of events) yield toJsonLine(e);
     }

@@ -2,7 +2,12 @@ import { z } from 'zod';
 import type { AuthorizeResult } from '../../policy/decision-service.js';
 import type { Principal } from '../../gateway/task-token-verifier.js';
 import { taskTokenVerifiers } from '../task-token-auth.js';
-import type { McpToolDescription, ToolAnnotation, CatalogTool, ToolChange } from '../../policy/tool-catalog.js';
+import type {
+  McpToolDescription,
+  ToolAnnotation,
+  CatalogTool,
+  ToolChange,
+} from '../../policy/tool-catalog.js';
 import type { Mandate } from '../mandate.js';
 import { route } from '../route.js';
 
@@ -15,17 +20,37 @@ import { route } from '../route.js';
  */
 
 /** Verifies a task token with the SDK verifier over the trust domain's own keys and revocation registry. */
-function verifyToken(mandate: Mandate, token: string, audience: string): Promise<{ principal: Principal } | { error: string }> {
+function verifyToken(
+  mandate: Mandate,
+  token: string,
+  audience: string,
+): Promise<{ principal: Principal } | { error: string }> {
   return taskTokenVerifiers(mandate).verify(token, audience);
 }
 
 /** A deny for a call that never reached the decision point (bad token, bad request); not audited. */
-const rejected = (message: string) => ({ decision: 'deny' as const, decision_id: null, reasons: [] as string[], errors: [{ policy: '', message }], policy_set_version: null });
+const rejected = (message: string) => ({
+  decision: 'deny' as const,
+  decision_id: null,
+  reasons: [] as string[],
+  errors: [{ policy: '', message }],
+  policy_set_version: null,
+});
 
-const toJson = (r: AuthorizeResult) => ({ decision: r.outcome, decision_id: r.decisionId, reasons: r.reasons, errors: r.errors, policy_set_version: r.policySetVersion, inputs_digest: r.inputsDigest });
+const toJson = (r: AuthorizeResult) => ({
+  decision: r.outcome,
+  decision_id: r.decisionId,
+  reasons: r.reasons,
+  errors: r.errors,
+  policy_set_version: r.policySetVersion,
+  inputs_digest: r.inputsDigest,
+});
 
 const authorizeBody = z.object({
-  token: z.string().min(1).max(16 * 1024),
+  token: z
+    .string()
+    .min(1)
+    .max(16 * 1024),
   audience: z.string().min(1).max(2048),
   tool: z.string().min(1).max(256),
   arguments: z.record(z.string(), z.unknown()).optional(),
@@ -37,31 +62,63 @@ export const authorize = route({
   url: '/v1/authorize',
   auth: 'admin',
   audit: 'decision',
-  summary: 'Decide one tool call by the holder of a task token (Mandate\'s shape): allow, deny or approval_required',
+  summary:
+    "Decide one tool call by the holder of a task token (Mandate's shape): allow, deny or approval_required",
   tag: 'policy',
   body: authorizeBody,
-  responses: { 200: 'The decision (a token that does not verify is a deny with the reason in `errors` and no `decision_id`)', 400: 'Malformed request' },
+  responses: {
+    200: 'The decision (a token that does not verify is a deny with the reason in `errors` and no `decision_id`)',
+    400: 'Malformed request',
+  },
   async handler({ mandate, body, ctx }) {
     const v = await verifyToken(mandate, body.token, body.audience);
     if ('error' in v) return rejected(v.error);
-    const result = await mandate.decisions.authorize({ principal: v.principal, toolId: body.tool, arguments: body.arguments ?? {}, approved: body.approved === true, requestId: ctx.requestId });
+    const result = await mandate.decisions.authorize({
+      principal: v.principal,
+      toolId: body.tool,
+      arguments: body.arguments ?? {},
+      approved: body.approved === true,
+      requestId: ctx.requestId,
+    });
     return toJson(result);
   },
 });
 
 // --- AuthZEN Authorization API 1.0 ---------------------------------------------------------
 
-const entity = z.looseObject({ type: z.string().min(1), id: z.string().min(1), properties: z.record(z.string(), z.unknown()).optional() });
-const action = z.looseObject({ name: z.string().min(1), properties: z.record(z.string(), z.unknown()).optional() });
+const entity = z.looseObject({
+  type: z.string().min(1),
+  id: z.string().min(1),
+  properties: z.record(z.string(), z.unknown()).optional(),
+});
+const action = z.looseObject({
+  name: z.string().min(1),
+  properties: z.record(z.string(), z.unknown()).optional(),
+});
 const context = z.record(z.string(), z.unknown());
-const evaluationBody = z.object({ subject: entity, action, resource: entity, context: context.optional() });
+const evaluationBody = z.object({
+  subject: entity,
+  action,
+  resource: entity,
+  context: context.optional(),
+});
 const SEMANTICS = ['execute_all', 'deny_on_first_deny', 'permit_on_first_permit'] as const;
 const evaluationsBody = z.object({
   subject: entity.optional(),
   action: action.optional(),
   resource: entity.optional(),
   context: context.optional(),
-  evaluations: z.array(z.object({ subject: entity.optional(), action: action.optional(), resource: entity.optional(), context: context.optional() })).max(1000).optional(),
+  evaluations: z
+    .array(
+      z.object({
+        subject: entity.optional(),
+        action: action.optional(),
+        resource: entity.optional(),
+        context: context.optional(),
+      }),
+    )
+    .max(1000)
+    .optional(),
   options: z.looseObject({ evaluations_semantic: z.enum(SEMANTICS).optional() }).optional(),
 });
 
@@ -71,7 +128,10 @@ interface EvaluationResponse {
   context: Record<string, unknown>;
 }
 
-const denied = (reason: string): EvaluationResponse => ({ decision: false, context: { decision_id: null, outcome: 'deny', reason_admin: { en: reason } } });
+const denied = (reason: string): EvaluationResponse => ({
+  decision: false,
+  context: { decision_id: null, outcome: 'deny', reason_admin: { en: reason } },
+});
 
 /**
  * One AuthZEN evaluation. Mapping (docs/policy.md): `subject` `{type: "agent", id: <SPIFFE ID of
@@ -80,24 +140,50 @@ const denied = (reason: string): EvaluationResponse => ({ decision: false, conte
  * enforces for), `context.arguments`, `context.approved`. `approval_required` is `decision: false`
  * with `context.outcome: "approval_required"`.
  */
-async function evaluate(mandate: Mandate, e: Evaluation, requestId: string | null): Promise<EvaluationResponse> {
+async function evaluate(
+  mandate: Mandate,
+  e: Evaluation,
+  requestId: string | null,
+): Promise<EvaluationResponse> {
   if (e.subject.type !== 'agent') return denied('subject.type must be `agent`');
   if (e.action.name !== 'call_tool') return denied('action.name must be `call_tool`');
   if (e.resource.type !== 'tool') return denied('resource.type must be `tool`');
   const token = e.subject.properties?.token;
-  if (typeof token !== 'string' || token.length === 0) return denied('subject.properties.token must hold the agent\'s task token');
+  if (typeof token !== 'string' || token.length === 0)
+    return denied("subject.properties.token must hold the agent's task token");
   const audience = e.context?.audience;
-  if (typeof audience !== 'string' || audience.length === 0) return denied('context.audience must name the resource the enforcement point protects');
+  if (typeof audience !== 'string' || audience.length === 0)
+    return denied('context.audience must name the resource the enforcement point protects');
   const args = e.context?.arguments ?? {};
-  if (typeof args !== 'object' || args === null || Array.isArray(args)) return denied('context.arguments must be an object');
+  if (typeof args !== 'object' || args === null || Array.isArray(args))
+    return denied('context.arguments must be an object');
   const v = await verifyToken(mandate, token, audience);
   if ('error' in v) return denied(v.error);
-  if (v.principal.actor !== e.subject.id) return denied('subject.id is not the acting agent of the task token');
-  const r = await mandate.decisions.authorize({ principal: v.principal, toolId: e.resource.id, arguments: args as Record<string, unknown>, approved: e.context?.approved === true, requestId });
-  const reason = r.outcome === 'allow' ? `allowed by ${r.reasons.join(', ')}` : r.reasons.length > 0 ? `${r.outcome === 'deny' ? 'denied' : 'needs approval'} by ${r.reasons.join(', ')}` : 'denied: no policy permits the call';
+  if (v.principal.actor !== e.subject.id)
+    return denied('subject.id is not the acting agent of the task token');
+  const r = await mandate.decisions.authorize({
+    principal: v.principal,
+    toolId: e.resource.id,
+    arguments: args as Record<string, unknown>,
+    approved: e.context?.approved === true,
+    requestId,
+  });
+  const reason =
+    r.outcome === 'allow'
+      ? `allowed by ${r.reasons.join(', ')}`
+      : r.reasons.length > 0
+        ? `${r.outcome === 'deny' ? 'denied' : 'needs approval'} by ${r.reasons.join(', ')}`
+        : 'denied: no policy permits the call';
   return {
     decision: r.outcome === 'allow',
-    context: { decision_id: r.decisionId, outcome: r.outcome, reason_admin: { en: reason }, reasons: r.reasons, errors: r.errors, policy_set_version: r.policySetVersion },
+    context: {
+      decision_id: r.decisionId,
+      outcome: r.outcome,
+      reason_admin: { en: reason },
+      reasons: r.reasons,
+      errors: r.errors,
+      policy_set_version: r.policySetVersion,
+    },
   };
 }
 
@@ -123,14 +209,31 @@ export const accessEvaluations = route({
   summary: 'AuthZEN 1.0 Access Evaluations: a batch, in order, with `options.evaluations_semantic`',
   tag: 'policy',
   body: evaluationsBody,
-  responses: { 200: '`{evaluations: [{decision, context}]}`, or `{decision, context}` when `evaluations` is absent or empty', 400: 'Malformed request' },
+  responses: {
+    200: '`{evaluations: [{decision, context}]}`, or `{decision, context}` when `evaluations` is absent or empty',
+    400: 'Malformed request',
+  },
   async handler({ mandate, body, ctx }) {
     const items = body.evaluations ?? [];
-    const defaults = { subject: body.subject, action: body.action, resource: body.resource, context: body.context };
+    const defaults = {
+      subject: body.subject,
+      action: body.action,
+      resource: body.resource,
+      context: body.context,
+    };
     const complete = (item: Partial<Evaluation>): Evaluation | string => {
-      const merged = { subject: item.subject ?? defaults.subject, action: item.action ?? defaults.action, resource: item.resource ?? defaults.resource, context: item.context ?? defaults.context };
-      const missing = (['subject', 'action', 'resource'] as const).filter((k) => merged[k] === undefined);
-      return missing.length > 0 ? `missing ${missing.join(', ')} (neither in the evaluation nor as a default)` : (merged as Evaluation);
+      const merged = {
+        subject: item.subject ?? defaults.subject,
+        action: item.action ?? defaults.action,
+        resource: item.resource ?? defaults.resource,
+        context: item.context ?? defaults.context,
+      };
+      const missing = (['subject', 'action', 'resource'] as const).filter(
+        (k) => merged[k] === undefined,
+      );
+      return missing.length > 0
+        ? `missing ${missing.join(', ')} (neither in the evaluation nor as a default)`
+        : (merged as Evaluation);
     };
     // No `evaluations`: the request is a single Access Evaluation, answered as one.
     if (items.length === 0) {
@@ -161,7 +264,11 @@ export const authzenConfiguration = route({
   responses: { 200: 'PDP metadata' },
   async handler({ mandate }) {
     const base = mandate.config.issuer;
-    return { policy_decision_point: base, access_evaluation_endpoint: `${base}/access/v1/evaluation`, access_evaluations_endpoint: `${base}/access/v1/evaluations` };
+    return {
+      policy_decision_point: base,
+      access_evaluation_endpoint: `${base}/access/v1/evaluation`,
+      access_evaluations_endpoint: `${base}/access/v1/evaluations`,
+    };
   },
 });
 
@@ -182,20 +289,37 @@ const toolJson = (t: CatalogTool) => ({
   defaulted: t.defaulted,
   digest: t.digest,
 });
-const changeJson = (c: ToolChange) => ({ type: c.type, tool_id: c.toolId, digest: c.digest, previous_digest: c.previousDigest, fields: c.fields });
+const changeJson = (c: ToolChange) => ({
+  type: c.type,
+  tool_id: c.toolId,
+  digest: c.digest,
+  previous_digest: c.previousDigest,
+  fields: c.fields,
+});
 
 export const putServerTools = route({
   method: 'PUT',
   url: '/v1/tools/:server',
   auth: 'admin',
   audit: 'tool_catalog.sync',
-  summary: 'Replace a tool server\'s tools with its MCP `tools/list` result, plus operator `annotations` by tool name; returns the changes',
+  summary:
+    "Replace a tool server's tools with its MCP `tools/list` result, plus operator `annotations` by tool name; returns the changes",
   tag: 'policy',
   params: z.object({ server: z.string().max(64) }),
-  body: z.looseObject({ tools: z.array(z.unknown()), annotations: z.record(z.string(), z.unknown()).optional() }),
-  responses: { 200: 'The changes, sorted by tool id', 400: 'An invalid tool or annotation (the field is named); nothing changed' },
+  body: z.looseObject({
+    tools: z.array(z.unknown()),
+    annotations: z.record(z.string(), z.unknown()).optional(),
+  }),
+  responses: {
+    200: 'The changes, sorted by tool id',
+    400: 'An invalid tool or annotation (the field is named); nothing changed',
+  },
   async handler({ mandate, params, body, ctx }) {
-    const changes = await mandate.catalog.sync(params.server, body.tools as McpToolDescription[], { annotations: (body.annotations ?? {}) as Record<string, ToolAnnotation>, actor: 'admin', requestId: ctx.requestId });
+    const changes = await mandate.catalog.sync(params.server, body.tools as McpToolDescription[], {
+      annotations: (body.annotations ?? {}) as Record<string, ToolAnnotation>,
+      actor: 'admin',
+      requestId: ctx.requestId,
+    });
     return { changes: changes.map(changeJson) };
   },
 });
@@ -205,13 +329,23 @@ export const annotateTool = route({
   url: '/v1/tools/:server/:tool/annotation',
   auth: 'admin',
   audit: 'tool_catalog.annotate',
-  summary: 'Merge an operator annotation (`sideEffect`, `classification`, `destinations`, `labels`, `extractors`, as in `PUT /v1/tools/:server`) into a listed tool',
+  summary:
+    'Merge an operator annotation (`sideEffect`, `classification`, `destinations`, `labels`, `extractors`, as in `PUT /v1/tools/:server`) into a listed tool',
   tag: 'policy',
   params: z.object({ server: z.string().max(64), tool: z.string().max(128) }),
   body: z.looseObject({}),
-  responses: { 200: 'The tool as it now is', 400: 'An invalid annotation (the field is named); nothing changed', 404: 'No such tool in the catalog' },
+  responses: {
+    200: 'The tool as it now is',
+    400: 'An invalid annotation (the field is named); nothing changed',
+    404: 'No such tool in the catalog',
+  },
   async handler({ mandate, params, body, ctx }) {
-    return toolJson(await mandate.catalog.annotate(`${params.server}/${params.tool}`, body as ToolAnnotation, { actor: 'admin', requestId: ctx.requestId }));
+    return toolJson(
+      await mandate.catalog.annotate(`${params.server}/${params.tool}`, body as ToolAnnotation, {
+        actor: 'admin',
+        requestId: ctx.requestId,
+      }),
+    );
   },
 });
 

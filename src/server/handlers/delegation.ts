@@ -9,25 +9,70 @@ import { signedIn } from '../human-auth.js';
 import { route } from '../route.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const ruleJson = (r: TrustRuleRecord) => ({ id: r.id, from: r.from, to: r.to, max_depth: r.maxDepth, cross_domain: r.crossDomain, created_at: iso(r.createdAt) });
-const grantJson = (g: GrantRecord) => ({ id: g.id, human: g.human, agent: g.agent, scopes: g.scopes, purpose: g.purpose, status: g.status, created_at: iso(g.createdAt), expires_at: iso(g.expiresAt), revoked_at: iso(g.revokedAt) });
+const ruleJson = (r: TrustRuleRecord) => ({
+  id: r.id,
+  from: r.from,
+  to: r.to,
+  max_depth: r.maxDepth,
+  cross_domain: r.crossDomain,
+  created_at: iso(r.createdAt),
+});
+const grantJson = (g: GrantRecord) => ({
+  id: g.id,
+  human: g.human,
+  agent: g.agent,
+  scopes: g.scopes,
+  purpose: g.purpose,
+  status: g.status,
+  created_at: iso(g.createdAt),
+  expires_at: iso(g.expiresAt),
+  revoked_at: iso(g.revokedAt),
+});
 
 export const addTrustRule = route({
   method: 'POST',
   url: '/v1/trust-rules',
   auth: 'admin',
   audit: 'trust_rule.add',
-  summary: 'Allow agents matching `from` to delegate to agents matching `to` (SPIFFE IDs, `…/*` prefixes or `*`)',
+  summary:
+    'Allow agents matching `from` to delegate to agents matching `to` (SPIFFE IDs, `…/*` prefixes or `*`)',
   tag: 'delegation',
-  body: z.object({ from: z.string(), to: z.string(), max_depth: z.number().int().optional(), cross_domain: z.boolean().optional() }).strict(),
+  body: z
+    .object({
+      from: z.string(),
+      to: z.string(),
+      max_depth: z.number().int().optional(),
+      cross_domain: z.boolean().optional(),
+    })
+    .strict(),
   responses: { 201: 'The rule', 400: 'Invalid pattern' },
   async handler({ mandate, body, ctx, reply }) {
     const id = newId();
-    const rule = validateTrustRule({ id, from: body.from, to: body.to, ...(body.max_depth !== undefined ? { maxDepth: body.max_depth } : {}), ...(body.cross_domain !== undefined ? { crossDomain: body.cross_domain } : {}) });
-    const record: TrustRuleRecord = { id, from: rule.from, to: rule.to, maxDepth: rule.maxDepth ?? null, crossDomain: rule.crossDomain ?? false, createdAt: mandate.clock.now() };
+    const rule = validateTrustRule({
+      id,
+      from: body.from,
+      to: body.to,
+      ...(body.max_depth !== undefined ? { maxDepth: body.max_depth } : {}),
+      ...(body.cross_domain !== undefined ? { crossDomain: body.cross_domain } : {}),
+    });
+    const record: TrustRuleRecord = {
+      id,
+      from: rule.from,
+      to: rule.to,
+      maxDepth: rule.maxDepth ?? null,
+      crossDomain: rule.crossDomain ?? false,
+      createdAt: mandate.clock.now(),
+    };
     await mandate.store.transaction(async (tx) => {
       await tx.trustRules.insert(record);
-      await tx.audit.append({ actor: ctx.actor, action: 'trust_rule.add', target: `trust_rule:${id}`, outcome: 'success', requestId: ctx.requestId, details: ruleJson(record) });
+      await tx.audit.append({
+        actor: ctx.actor,
+        action: 'trust_rule.add',
+        target: `trust_rule:${id}`,
+        outcome: 'success',
+        requestId: ctx.requestId,
+        details: ruleJson(record),
+      });
     });
     reply.status(201);
     return ruleJson(record);
@@ -58,8 +103,15 @@ export const deleteTrustRule = route({
   responses: { 204: 'Removed', 404: 'No such rule' },
   async handler({ mandate, params, ctx, reply }) {
     await mandate.store.transaction(async (tx) => {
-      if (!(await tx.trustRules.delete(params.id))) throw new MandateError('not_found', `trust rule \`${params.id}\` does not exist`);
-      await tx.audit.append({ actor: ctx.actor, action: 'trust_rule.delete', target: `trust_rule:${params.id}`, outcome: 'success', requestId: ctx.requestId });
+      if (!(await tx.trustRules.delete(params.id)))
+        throw new MandateError('not_found', `trust rule \`${params.id}\` does not exist`);
+      await tx.audit.append({
+        actor: ctx.actor,
+        action: 'trust_rule.delete',
+        target: `trust_rule:${params.id}`,
+        outcome: 'success',
+        requestId: ctx.requestId,
+      });
     });
     reply.status(204);
     return undefined;
@@ -71,19 +123,51 @@ export const createGrant = route({
   url: '/v1/grants',
   auth: 'admin',
   audit: 'grant.create',
-  summary: 'Record a human\'s delegation to an agent (on-behalf-of); the agent exchanges the grant id for task tokens',
+  summary:
+    "Record a human's delegation to an agent (on-behalf-of); the agent exchanges the grant id for task tokens",
   tag: 'delegation',
-  body: z.object({ human: z.string().min(1).max(256), agent: z.string().min(1), scopes: z.array(z.string()).min(1), purpose: z.string().min(1).max(1024), ttl: z.number().int().positive().max(30 * 86_400) }).strict(),
+  body: z
+    .object({
+      human: z.string().min(1).max(256),
+      agent: z.string().min(1),
+      scopes: z.array(z.string()).min(1),
+      purpose: z.string().min(1).max(1024),
+      ttl: z
+        .number()
+        .int()
+        .positive()
+        .max(30 * 86_400),
+    })
+    .strict(),
   responses: { 201: 'The grant', 400: 'Invalid input', 404: 'No such agent' },
   async handler({ mandate, body, ctx, reply }) {
-    const agent = body.agent.startsWith('spiffe://') ? await mandate.store.read.agents.getBySpiffeId(body.agent) : await mandate.store.read.agents.get(body.agent);
+    const agent = body.agent.startsWith('spiffe://')
+      ? await mandate.store.read.agents.getBySpiffeId(body.agent)
+      : await mandate.store.read.agents.get(body.agent);
     if (!agent) throw new MandateError('not_found', `agent \`${body.agent}\` does not exist`);
     const scopes = parseScope(body.scopes.join(' '));
     const now = mandate.clock.now();
-    const grant: GrantRecord = { id: newId(), human: body.human, agent: agent.spiffeId, scopes, purpose: body.purpose, status: 'active', createdAt: now, expiresAt: now + body.ttl * 1000, revokedAt: null };
+    const grant: GrantRecord = {
+      id: newId(),
+      human: body.human,
+      agent: agent.spiffeId,
+      scopes,
+      purpose: body.purpose,
+      status: 'active',
+      createdAt: now,
+      expiresAt: now + body.ttl * 1000,
+      revokedAt: null,
+    };
     await mandate.store.transaction(async (tx) => {
       await tx.grants.insert(grant);
-      await tx.audit.append({ actor: ctx.actor, action: 'grant.create', target: `grant:${grant.id}`, outcome: 'success', requestId: ctx.requestId, details: { human: grant.human, agent: grant.agent, scopes, expiresAt: grant.expiresAt } });
+      await tx.audit.append({
+        actor: ctx.actor,
+        action: 'grant.create',
+        target: `grant:${grant.id}`,
+        outcome: 'success',
+        requestId: ctx.requestId,
+        details: { human: grant.human, agent: grant.agent, scopes, expiresAt: grant.expiresAt },
+      });
     });
     reply.status(201);
     return grantJson(grant);
@@ -95,14 +179,22 @@ export const listGrants = route({
   url: '/v1/grants',
   auth: 'human',
   audit: null,
-  summary: 'List delegation grants (status `expired` once past their expiry): a signed-in human sees their own, the admin all',
+  summary:
+    'List delegation grants (status `expired` once past their expiry): a signed-in human sees their own, the admin all',
   tag: 'delegation',
   query: z.object({ human: z.string().optional(), agent: z.string().optional() }),
   responses: { 200: 'Grants', 401: 'Not signed in' },
   async handler({ mandate, query, human }) {
     const h = signedIn(human);
     const who = h.admin ? query.human : h.id;
-    return { grants: (await mandate.delegation.grants.list({ ...(who ? { human: who } : {}), ...(query.agent ? { agent: query.agent } : {}) })).map(grantJson) };
+    return {
+      grants: (
+        await mandate.delegation.grants.list({
+          ...(who ? { human: who } : {}),
+          ...(query.agent ? { agent: query.agent } : {}),
+        })
+      ).map(grantJson),
+    };
   },
 });
 
@@ -111,7 +203,8 @@ export const revokeGrant = route({
   url: '/v1/grants/:id/revoke',
   auth: 'human',
   audit: 'grant.revoke',
-  summary: 'Revoke a delegation grant (a human their own, the admin any): every token derived from it stops working',
+  summary:
+    'Revoke a delegation grant (a human their own, the admin any): every token derived from it stops working',
   tag: 'delegation',
   params: z.object({ id: z.string().max(64) }),
   responses: { 200: 'The grant', 404: 'No such grant (of yours)' },
@@ -125,13 +218,29 @@ export const narrowGrant = route({
   url: '/v1/grants/:id/narrow',
   auth: 'human',
   audit: 'grant.narrow',
-  summary: 'Narrow a grant (a human their own, the admin any): `scopes` ⊆ the current ones, `ttl` ending no later than now; every task started under it is ended',
+  summary:
+    'Narrow a grant (a human their own, the admin any): `scopes` ⊆ the current ones, `ttl` ending no later than now; every task started under it is ended',
   tag: 'delegation',
   params: z.object({ id: z.string().max(64) }),
-  body: z.object({ scopes: z.array(z.string().max(256)).max(100).optional(), ttl: z.number().int().positive().optional() }).strict(),
-  responses: { 200: '`{grant, ended_tasks}`', 400: 'A wider scope or a later expiry', 404: 'No such grant (of yours)', 409: 'Not active' },
+  body: z
+    .object({
+      scopes: z.array(z.string().max(256)).max(100).optional(),
+      ttl: z.number().int().positive().optional(),
+    })
+    .strict(),
+  responses: {
+    200: '`{grant, ended_tasks}`',
+    400: 'A wider scope or a later expiry',
+    404: 'No such grant (of yours)',
+    409: 'Not active',
+  },
   async handler({ mandate, params, body, ctx, human }) {
-    const { grant, endedTasks } = await mandate.delegation.grants.narrow(params.id, signedIn(human), { scopes: body.scopes, ttlSeconds: body.ttl }, ctx);
+    const { grant, endedTasks } = await mandate.delegation.grants.narrow(
+      params.id,
+      signedIn(human),
+      { scopes: body.scopes, ttlSeconds: body.ttl },
+      ctx,
+    );
     return { grant: grantJson(grant), ended_tasks: endedTasks };
   },
 });
@@ -141,16 +250,46 @@ export const putFederatedDomain = route({
   url: '/v1/federation',
   auth: 'admin',
   audit: 'federation.put',
-  summary: 'Trust another trust domain\'s JWT-SVIDs: a static SPIFFE bundle, or its bundle endpoint (polled)',
+  summary:
+    "Trust another trust domain's JWT-SVIDs: a static SPIFFE bundle, or its bundle endpoint (polled)",
   tag: 'delegation',
-  body: z.object({ trust_domain: z.string(), bundle_endpoint: z.url().optional(), bundle: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).passthrough().optional() }).strict(),
-  responses: { 200: 'The federated domain', 400: 'Invalid input', 503: 'The bundle endpoint could not be fetched' },
+  body: z
+    .object({
+      trust_domain: z.string(),
+      bundle_endpoint: z.url().optional(),
+      bundle: z
+        .object({ keys: z.array(z.record(z.string(), z.unknown())) })
+        .passthrough()
+        .optional(),
+    })
+    .strict(),
+  responses: {
+    200: 'The federated domain',
+    400: 'Invalid input',
+    503: 'The bundle endpoint could not be fetched',
+  },
   async handler({ mandate, body, ctx }) {
     const td = parseSpiffeId(`spiffe://${body.trust_domain}`).trustDomain;
-    if (td === mandate.config.trustDomain) throw new MandateError('invalid_request', 'a trust domain cannot federate with itself');
-    if (Boolean(body.bundle) === Boolean(body.bundle_endpoint)) throw new MandateError('invalid_request', 'give exactly one of `bundle` and `bundle_endpoint`');
-    const record = await mandate.federation.put(td, body.bundle_endpoint ?? null, body.bundle ?? null, ctx);
-    return { trust_domain: record.trustDomain, bundle_endpoint: record.bundleEndpoint, keys: record.bundle.keys.length, spiffe_sequence: record.bundle.spiffe_sequence ?? null, refreshed_at: iso(record.refreshedAt) };
+    if (td === mandate.config.trustDomain)
+      throw new MandateError('invalid_request', 'a trust domain cannot federate with itself');
+    if (Boolean(body.bundle) === Boolean(body.bundle_endpoint))
+      throw new MandateError(
+        'invalid_request',
+        'give exactly one of `bundle` and `bundle_endpoint`',
+      );
+    const record = await mandate.federation.put(
+      td,
+      body.bundle_endpoint ?? null,
+      body.bundle ?? null,
+      ctx,
+    );
+    return {
+      trust_domain: record.trustDomain,
+      bundle_endpoint: record.bundleEndpoint,
+      keys: record.bundle.keys.length,
+      spiffe_sequence: record.bundle.spiffe_sequence ?? null,
+      refreshed_at: iso(record.refreshedAt),
+    };
   },
 });
 
@@ -163,7 +302,15 @@ export const listFederatedDomains = route({
   tag: 'delegation',
   responses: { 200: 'Federated domains' },
   async handler({ mandate }) {
-    return { domains: (await mandate.store.read.federation.list()).map((d) => ({ trust_domain: d.trustDomain, bundle_endpoint: d.bundleEndpoint, keys: d.bundle.keys.length, spiffe_sequence: d.bundle.spiffe_sequence ?? null, refreshed_at: iso(d.refreshedAt) })) };
+    return {
+      domains: (await mandate.store.read.federation.list()).map((d) => ({
+        trust_domain: d.trustDomain,
+        bundle_endpoint: d.bundleEndpoint,
+        keys: d.bundle.keys.length,
+        spiffe_sequence: d.bundle.spiffe_sequence ?? null,
+        refreshed_at: iso(d.refreshedAt),
+      })),
+    };
   },
 });
 

@@ -36,7 +36,8 @@ export interface SseMessage {
 /** One SSE message: every line of `data` on its own `data:` line, a blank line at the end. */
 export function formatSse(m: SseMessage): string {
   let out = '';
-  if (m.comment !== undefined) for (const line of m.comment.split(/\r\n|\r|\n/)) out += `:${line === '' ? '' : ` ${line}`}\n`;
+  if (m.comment !== undefined)
+    for (const line of m.comment.split(/\r\n|\r|\n/)) out += `:${line === '' ? '' : ` ${line}`}\n`;
   if (m.retry !== undefined) out += `retry: ${m.retry}\n`;
   if (m.id !== undefined) out += `id: ${m.id}\n`;
   if (m.event !== undefined) out += `event: ${m.event}\n`;
@@ -45,41 +46,71 @@ export function formatSse(m: SseMessage): string {
 }
 
 export function formatBusMessage(m: Exclude<BusMessage, { type: 'close' }>): string {
-  if (m.type === 'heartbeat') return formatSse({ event: 'heartbeat', data: JSON.stringify({ seq: m.seq, time: m.time }) });
-  return formatSse({ id: String(m.event.seq), event: 'revocation', data: JSON.stringify(eventJson(m.event)) });
+  if (m.type === 'heartbeat')
+    return formatSse({ event: 'heartbeat', data: JSON.stringify({ seq: m.seq, time: m.time }) });
+  return formatSse({
+    id: String(m.event.seq),
+    event: 'revocation',
+    data: JSON.stringify(eventJson(m.event)),
+  });
 }
 
 function formatStart(start: StreamStart): string {
-  if ('snapshot' in start) return formatSse({ id: String(start.snapshot.seq), event: 'snapshot', data: JSON.stringify(start.snapshot) });
+  if ('snapshot' in start)
+    return formatSse({
+      id: String(start.snapshot.seq),
+      event: 'snapshot',
+      data: JSON.stringify(start.snapshot),
+    });
   return start.events.map((event) => formatBusMessage({ type: 'revocation', event })).join('');
 }
 
 /** Who is listening: `admin`, or the enforcement point's SPIFFE ID. */
 async function authenticate(mandate: Mandate, header: string | undefined): Promise<string> {
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  if (!match?.[1]) throw new MandateError('unauthorized', 'send the admin token or an enforcement point\'s jwt-svid: `Authorization: Bearer <token>`');
+  if (!match?.[1])
+    throw new MandateError(
+      'unauthorized',
+      "send the admin token or an enforcement point's jwt-svid: `Authorization: Bearer <token>`",
+    );
   const token = match[1];
   if (await checkAdminToken(mandate.store, token)) return 'admin';
-  if (token.split('.').length !== 3) throw new MandateError('unauthorized', 'the bearer token is neither the admin token nor a jwt-svid');
+  if (token.split('.').length !== 3)
+    throw new MandateError(
+      'unauthorized',
+      'the bearer token is neither the admin token nor a jwt-svid',
+    );
   const audience = `${mandate.config.issuer}/v1/events`;
   let spiffeId: string;
   try {
     const svid = await mandate.svids.verify(token, audience, 'the jwt-svid', 'invalid_request');
-    if (!svid.local) throw new MandateError('unauthorized', `the jwt-svid is from trust domain \`${svid.trustDomain}\`; only this trust domain's enforcement points may listen`);
+    if (!svid.local)
+      throw new MandateError(
+        'unauthorized',
+        `the jwt-svid is from trust domain \`${svid.trustDomain}\`; only this trust domain's enforcement points may listen`,
+      );
     spiffeId = svid.spiffeId;
   } catch (err) {
-    if (err instanceof MandateError && err.code !== 'unauthorized') throw new MandateError('unauthorized', `${err.message} (audience \`${audience}\`)`);
+    if (err instanceof MandateError && err.code !== 'unauthorized')
+      throw new MandateError('unauthorized', `${err.message} (audience \`${audience}\`)`);
     throw err;
   }
   const agent = await mandate.store.read.agents.getBySpiffeId(spiffeId);
-  if (!agent || agent.status !== 'active') throw new MandateError('forbidden', `agent \`${spiffeId}\` is not active`);
-  if (!(ENFORCEMENT_POINT_LABEL in agent.labels)) throw new MandateError('forbidden', `agent \`${spiffeId}\` is not an enforcement point: give it the label \`${ENFORCEMENT_POINT_LABEL}\``);
+  if (!agent || agent.status !== 'active')
+    throw new MandateError('forbidden', `agent \`${spiffeId}\` is not active`);
+  if (!(ENFORCEMENT_POINT_LABEL in agent.labels))
+    throw new MandateError(
+      'forbidden',
+      `agent \`${spiffeId}\` is not an enforcement point: give it the label \`${ENFORCEMENT_POINT_LABEL}\``,
+    );
   return spiffeId;
 }
 
 /** A `Last-Event-ID` this server could have sent: a seq. Anything else means "start afresh". */
 function lastEventIdOf(value: string | string[] | undefined): number | undefined {
-  return typeof value === 'string' && /^\d{1,15}$/.test(value.trim()) ? Number(value.trim()) : undefined;
+  return typeof value === 'string' && /^\d{1,15}$/.test(value.trim())
+    ? Number(value.trim())
+    : undefined;
 }
 
 /** Writes to the socket without ever buffering more than MAX_QUEUED_BYTES behind a slow reader. */
@@ -136,12 +167,17 @@ export const events = route({
   url: '/v1/events',
   auth: 'none',
   audit: null,
-  summary: 'The revocation event stream (server-sent events): a snapshot or the events after `Last-Event-ID`, then each revocation (`id:` its seq) and heartbeats. Admin token or an enforcement point\'s JWT-SVID',
+  summary:
+    "The revocation event stream (server-sent events): a snapshot or the events after `Last-Event-ID`, then each revocation (`id:` its seq) and heartbeats. Admin token or an enforcement point's JWT-SVID",
   tag: 'revocation',
   responses: {
-    200: { description: 'An event stream: `snapshot`, `revocation` and `heartbeat` events (docs/revocation.md)', contentType: 'text/event-stream' },
+    200: {
+      description:
+        'An event stream: `snapshot`, `revocation` and `heartbeat` events (docs/revocation.md)',
+      contentType: 'text/event-stream',
+    },
     401: 'Neither the admin token nor a valid JWT-SVID for `<issuer>/v1/events`',
-    403: 'The JWT-SVID\'s agent is inactive or not labelled `enforcement-point`',
+    403: "The JWT-SVID's agent is inactive or not labelled `enforcement-point`",
     503: 'Too many open streams (`Retry-After`)',
   },
   async handler({ mandate, request, reply }) {
@@ -154,12 +190,21 @@ export const events = route({
     const open = openStreams.get(mandate) ?? 0;
     if (open >= mandate.config.eventsMaxSubscribers) {
       reply.header('retry-after', String(mandate.config.eventsRetry));
-      throw new MandateError('unavailable', `too many revocation streams are open (at most ${mandate.config.eventsMaxSubscribers}); try again later`);
+      throw new MandateError(
+        'unavailable',
+        `too many revocation streams are open (at most ${mandate.config.eventsMaxSubscribers}); try again later`,
+      );
     }
     openStreams.set(mandate, open + 1);
     const res = reply.raw;
     reply.hijack();
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'close', 'x-request-id': String(request.id) });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+      connection: 'close',
+      'x-request-id': String(request.id),
+    });
     res.socket?.setNoDelay(true);
     const out = new SseWriter(res);
     out.write(formatSse({ retry: mandate.config.eventsRetry * 1000 }));
@@ -169,9 +214,19 @@ export const events = route({
       if (m.type === 'close') return out.end();
       out.write(formatBusMessage(m));
       // An enforcement point suspended or retired stops listening with the event that says so.
-      if (m.type === 'revocation' && m.event.kind === 'agent' && m.event.subject === listener && m.event.status !== 'active') out.end();
+      if (
+        m.type === 'revocation' &&
+        m.event.kind === 'agent' &&
+        m.event.subject === listener &&
+        m.event.status !== 'active'
+      )
+        out.end();
     });
-    out.write(formatStart(mandate.revocationBus.streamStart(lastEventIdOf(request.headers['last-event-id']))));
+    out.write(
+      formatStart(
+        mandate.revocationBus.streamStart(lastEventIdOf(request.headers['last-event-id'])),
+      ),
+    );
     res.once('close', () => {
       unsubscribe();
       openStreams.set(mandate, (openStreams.get(mandate) ?? 1) - 1);

@@ -35,12 +35,21 @@ export function grantRequestJson(r: GrantRequestRecord) {
   };
 }
 
-const grantBrief = (g: GrantRecord) => ({ id: g.id, status: g.status, scopes: g.scopes, expires_at: iso(g.expiresAt) });
+const grantBrief = (g: GrantRecord) => ({
+  id: g.id,
+  status: g.status,
+  scopes: g.scopes,
+  expires_at: iso(g.expiresAt),
+});
 
 /** The authenticated local agent behind a form (assertion spent). */
 async function agentOf(mandate: Mandate, request: FastifyRequest, form: URLSearchParams) {
   const client = await mandate.clientAuth.authenticate(form, peerVerifier(mandate, request));
-  if (!client.agent) throw new MandateError('unauthorized_client', 'only agents registered in this trust domain ask humans for grants');
+  if (!client.agent)
+    throw new MandateError(
+      'unauthorized_client',
+      'only agents registered in this trust domain ask humans for grants',
+    );
   await mandate.clientAuth.consumeAssertion(client);
   return client.agent;
 }
@@ -57,20 +66,37 @@ export const createGrantRequest = route<URLSearchParams>({
   url: '/v1/grant-requests',
   auth: 'none',
   audit: 'grant_request.create',
-  summary: 'An agent asks a human for access (form: client assertion, `owner`, `scope`, `purpose`, `duration` in seconds); the human is notified',
+  summary:
+    'An agent asks a human for access (form: client assertion, `owner`, `scope`, `purpose`, `duration` in seconds); the human is notified',
   tag: 'delegation',
   form: true,
-  responses: { 201: 'The pending request; its id becomes the grant id once approved', 400: 'Invalid input or scopes beyond the agent\'s', 401: 'invalid_client', 409: 'Too many unanswered requests' },
+  responses: {
+    201: 'The pending request; its id becomes the grant id once approved',
+    400: "Invalid input or scopes beyond the agent's",
+    401: 'invalid_client',
+    409: 'Too many unanswered requests',
+  },
   async handler({ mandate, body, request, reply, ctx }) {
     const agent = await agentOf(mandate, request, body);
     const duration = once(body, 'duration', true)!;
-    if (!/^\d{1,9}$/u.test(duration)) throw new MandateError('invalid_request', '`duration` must be a whole number of seconds');
+    if (!/^\d{1,9}$/u.test(duration))
+      throw new MandateError('invalid_request', '`duration` must be a whole number of seconds');
     const r = await mandate.delegation.requests.request(
-      { agent, human: once(body, 'owner', true)!, scopes: (once(body, 'scope', true) ?? '').split(' '), purpose: once(body, 'purpose', true)!, durationSeconds: Number(duration) },
+      {
+        agent,
+        human: once(body, 'owner', true)!,
+        scopes: (once(body, 'scope', true) ?? '').split(' '),
+        purpose: once(body, 'purpose', true)!,
+        durationSeconds: Number(duration),
+      },
       { actor: agent.spiffeId, requestId: ctx.requestId },
     );
     reply.status(201);
-    return { ...grantRequestJson(r), status_url: `${mandate.config.issuer}/v1/grant-requests/${r.id}/status`, interval: 5 };
+    return {
+      ...grantRequestJson(r),
+      status_url: `${mandate.config.issuer}/v1/grant-requests/${r.id}/status`,
+      interval: 5,
+    };
   },
 });
 
@@ -79,22 +105,32 @@ export const grantRequestStatus = route<URLSearchParams, undefined, { id: string
   url: '/v1/grant-requests/:id/status',
   auth: 'none',
   audit: null,
-  summary: 'The requesting agent polls its request (form: client assertion): pending, approved (with the grant\'s terms), denied or expired',
+  summary:
+    "The requesting agent polls its request (form: client assertion): pending, approved (with the grant's terms), denied or expired",
   tag: 'delegation',
   form: true,
   params: z.object({ id: z.string().min(1).max(80) }),
-  responses: { 200: '`{id, status, grant_id?, scopes?, expires_at?}`', 401: 'invalid_client', 404: 'No such request of this agent' },
+  responses: {
+    200: '`{id, status, grant_id?, scopes?, expires_at?}`',
+    401: 'invalid_client',
+    404: 'No such request of this agent',
+  },
   async handler({ mandate, body, params, request }) {
     const agent = await agentOf(mandate, request, body);
     const r = await mandate.delegation.requests.get(params.id);
     // The same answer for "no such request" and "another agent's".
-    if (!r || r.agent !== agent.spiffeId) throw new MandateError('not_found', `no grant request \`${params.id}\` of this agent`, { id: params.id });
+    if (!r || r.agent !== agent.spiffeId)
+      throw new MandateError('not_found', `no grant request \`${params.id}\` of this agent`, {
+        id: params.id,
+      });
     const grant = r.status === 'approved' ? await mandate.store.read.grants.get(r.id) : undefined;
     return {
       id: r.id,
       status: r.status,
       request_expires_at: iso(r.expiresAt),
-      ...(grant ? { grant_id: grant.id, grant: grantBrief(mandate.delegation.grants.current(grant)) } : {}),
+      ...(grant
+        ? { grant_id: grant.id, grant: grantBrief(mandate.delegation.grants.current(grant)) }
+        : {}),
       ...(r.status === 'denied' && r.note ? { note: r.note } : {}),
     };
   },
@@ -109,12 +145,22 @@ export const listGrantRequests = route({
   audit: null,
   summary: 'Grant requests, newest first: a human sees those addressed to them; the admin sees all',
   tag: 'delegation',
-  query: z.object({ status: z.enum(STATUSES).optional(), agent: z.string().max(2048).optional(), human: z.string().max(256).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }),
+  query: z.object({
+    status: z.enum(STATUSES).optional(),
+    agent: z.string().max(2048).optional(),
+    human: z.string().max(256).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+  }),
   responses: { 200: 'Grant requests', 401: 'Not signed in' },
   async handler({ mandate, query, human }) {
     const h = signedIn(human);
     const who = h.admin ? query.human : h.id;
-    const list = await mandate.delegation.requests.list({ ...(who ? { human: who } : {}), ...(query.agent ? { agent: query.agent } : {}), ...(query.status ? { status: query.status } : {}), ...(query.limit ? { limit: query.limit } : {}) });
+    const list = await mandate.delegation.requests.list({
+      ...(who ? { human: who } : {}),
+      ...(query.agent ? { agent: query.agent } : {}),
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.limit ? { limit: query.limit } : {}),
+    });
     return { grant_requests: list.map(grantRequestJson) };
   },
 });
@@ -133,7 +179,10 @@ export const showGrantRequest = route({
   async handler({ mandate, params, human }) {
     const h = signedIn(human);
     const r = await mandate.delegation.requests.get(params.id);
-    if (!r || (!h.admin && r.human !== h.id)) throw new MandateError('not_found', `no grant request \`${params.id}\` for you`, { id: params.id });
+    if (!r || (!h.admin && r.human !== h.id))
+      throw new MandateError('not_found', `no grant request \`${params.id}\` for you`, {
+        id: params.id,
+      });
     return grantRequestJson(r);
   },
 });
@@ -143,14 +192,40 @@ export const approveGrantRequest = route({
   url: '/v1/grant-requests/:id/approve',
   auth: 'human',
   audit: 'grant_request.approve, grant.create',
-  summary: 'Approve a grant request as asked, or narrowed: `scopes` ⊆ the requested ones, `ttl` ≤ the requested duration',
+  summary:
+    'Approve a grant request as asked, or narrowed: `scopes` ⊆ the requested ones, `ttl` ≤ the requested duration',
   tag: 'delegation',
   params: idParams,
-  body: z.object({ scopes: z.array(z.string().max(256)).max(100).optional(), ttl: z.number().int().positive().optional(), note: z.string().max(1024).optional() }).strict().optional(),
-  responses: { 200: '`{request, grant}`', 400: 'A wider scope or a longer duration than asked', 404: 'No such request for you', 409: 'Not pending (answered or expired)' },
+  body: z
+    .object({
+      scopes: z.array(z.string().max(256)).max(100).optional(),
+      ttl: z.number().int().positive().optional(),
+      note: z.string().max(1024).optional(),
+    })
+    .strict()
+    .optional(),
+  responses: {
+    200: '`{request, grant}`',
+    400: 'A wider scope or a longer duration than asked',
+    404: 'No such request for you',
+    409: 'Not pending (answered or expired)',
+  },
   async handler({ mandate, params, body, ctx, human }) {
-    const { request, grant } = await mandate.delegation.requests.approve(params.id, signedIn(human), { scopes: body?.scopes, durationSeconds: body?.ttl, note: body?.note }, ctx);
-    return { request: grantRequestJson(request), grant: { ...grantBrief(grant), human: grant.human, agent: grant.agent, purpose: grant.purpose } };
+    const { request, grant } = await mandate.delegation.requests.approve(
+      params.id,
+      signedIn(human),
+      { scopes: body?.scopes, durationSeconds: body?.ttl, note: body?.note },
+      ctx,
+    );
+    return {
+      request: grantRequestJson(request),
+      grant: {
+        ...grantBrief(grant),
+        human: grant.human,
+        agent: grant.agent,
+        purpose: grant.purpose,
+      },
+    };
   },
 });
 
@@ -162,9 +237,14 @@ export const denyGrantRequest = route({
   summary: 'Deny a grant request',
   tag: 'delegation',
   params: idParams,
-  body: z.object({ note: z.string().max(1024).optional() }).strict().optional(),
+  body: z
+    .object({ note: z.string().max(1024).optional() })
+    .strict()
+    .optional(),
   responses: { 200: 'The request as denied', 404: 'No such request for you', 409: 'Not pending' },
   async handler({ mandate, params, body, ctx, human }) {
-    return grantRequestJson(await mandate.delegation.requests.deny(params.id, signedIn(human), body?.note, ctx));
+    return grantRequestJson(
+      await mandate.delegation.requests.deny(params.id, signedIn(human), body?.note, ctx),
+    );
   },
 });

@@ -27,12 +27,15 @@ async function writeProblem(mandate: Mandate): Promise<string | null> {
   try {
     const fs = await statfs(mandate.config.dataDir);
     const free = fs.bavail * fs.bsize;
-    if (free < MIN_FREE_BYTES) return `the data directory's file system has ${free} bytes free (no space left for writes)`;
+    if (free < MIN_FREE_BYTES)
+      return `the data directory's file system has ${free} bytes free (no space left for writes)`;
   } catch (cause) {
     return `the data directory cannot be read: ${cause instanceof Error ? cause.message : String(cause)}`;
   }
   try {
-    await mandate.store.transaction((tx) => tx.meta.set('ready_probe', String(mandate.clock.now())));
+    await mandate.store.transaction((tx) =>
+      tx.meta.set('ready_probe', String(mandate.clock.now())),
+    );
   } catch (cause) {
     return `the store cannot write: ${cause instanceof Error ? cause.message : String(cause)}`;
   }
@@ -62,7 +65,10 @@ export const readyz = route({
       await mandate.keys.signingKey('jwt-svid');
       await mandate.keys.signingKey('token');
     } catch (cause) {
-      throw new MandateError('unavailable', `not ready: ${cause instanceof Error ? cause.message : 'store unavailable'}`);
+      throw new MandateError(
+        'unavailable',
+        `not ready: ${cause instanceof Error ? cause.message : 'store unavailable'}`,
+      );
     }
     const problem = await probeWrite(mandate);
     if (problem) throw new MandateError('unavailable', `not ready: ${problem}`);

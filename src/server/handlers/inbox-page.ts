@@ -6,12 +6,19 @@ import type { Human } from '../../humans/human.js';
  * to `/inbox/act` from this origin (the session cookie's CSRF check reads their `Origin`).
  */
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 export const esc = (v: unknown): string => String(v).replace(/[&<>"']/gu, (c) => ESCAPES[c]!);
 const when = (ms: number) => esc(new Date(ms).toISOString().replace('.000Z', 'Z'));
 
 /** What the inbox page's responses carry: no framing, no script, forms only to this origin. */
-export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+export const PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 function page(title: string, body: string): string {
   return `<!doctype html>
@@ -24,7 +31,13 @@ function act(kind: string, id: string, action: string, label: string, extra = ''
   return `<form method="post" action="/inbox/act"><input type="hidden" name="kind" value="${esc(kind)}"><input type="hidden" name="id" value="${esc(id)}"><input type="hidden" name="action" value="${esc(action)}">${extra}<button>${esc(label)}</button></form>`;
 }
 
-const scopeBoxes = (scopes: string[]) => scopes.map((s) => `<label><input type="checkbox" name="scope" value="${esc(s)}" checked> <code>${esc(s)}</code></label>`).join('');
+const scopeBoxes = (scopes: string[]) =>
+  scopes
+    .map(
+      (s) =>
+        `<label><input type="checkbox" name="scope" value="${esc(s)}" checked> <code>${esc(s)}</code></label>`,
+    )
+    .join('');
 
 function requestHtml(r: GrantRequestRecord): string {
   return `<section><p><strong>${esc(r.agent)}</strong> asks ${esc(r.human)} for access: ${esc(r.purpose)}</p>
@@ -36,7 +49,10 @@ ${act('grant_request', r.id, 'deny', 'Deny')}</section>`;
 function approvalHtml(a: ApprovalRecord, inForce: InboxView['inForce']): string {
   const standing = inForce?.(a);
   // Every restriction in force, so that approving one call is never mistaken for lifting the others.
-  const restricted = standing && (standing.risk > 0 || standing.restrictions.length > 0) ? `<p class="error">in force now: risk ${esc(standing.risk)}${standing.restrictions.length ? ` · restrictions ${standing.restrictions.map((r) => `<code>${esc(r)}</code>`).join(', ')}` : ''}</p>\n` : '';
+  const restricted =
+    standing && (standing.risk > 0 || standing.restrictions.length > 0)
+      ? `<p class="error">in force now: risk ${esc(standing.risk)}${standing.restrictions.length ? ` · restrictions ${standing.restrictions.map((r) => `<code>${esc(r)}</code>`).join(', ')}` : ''}</p>\n`
+      : '';
   return `<section><p><strong>${esc(a.agent)}</strong> wants to call <code>${esc(a.target)}</code> in task <code>${esc(a.taskId)}</code></p>
 ${restricted}<p class="muted">arguments digest <code>${esc(a.argumentsDigest.slice(0, 16))}…</code> · asked by ${esc(a.reasons.join(', '))} · policy set ${esc(a.policySetVersion)} · expires ${when(a.expiresAt)}</p>
 ${act('approval', a.id, 'approve', 'Approve this one call')}${act('approval', a.id, 'deny', 'Deny')}</section>`;
@@ -60,14 +76,18 @@ export interface InboxView {
 }
 
 export function inboxPage(v: InboxView): string {
-  const list = (items: string[], none: string) => (items.length ? items.join('\n') : `<p class="muted">${esc(none)}</p>`);
+  const list = (items: string[], none: string) =>
+    items.length ? items.join('\n') : `<p class="muted">${esc(none)}</p>`;
   return page(
     'Mandate inbox',
     `<h1>Inbox of ${esc(v.human.id)}</h1>
 <form method="post" action="/auth/logout?return_to=/inbox"><button>Sign out</button></form>
 ${v.message ? `<p>${esc(v.message)}</p>` : ''}${v.error ? `<p class="error">${esc(v.error)}</p>` : ''}
 <h2>Agents asking for access</h2>${list(v.requests.map(requestHtml), 'No grant request waits for you.')}
-<h2>Calls waiting for approval</h2>${list(v.approvals.map((a) => approvalHtml(a, v.inForce)), 'No call waits for your approval.')}
+<h2>Calls waiting for approval</h2>${list(
+      v.approvals.map((a) => approvalHtml(a, v.inForce)),
+      'No call waits for your approval.',
+    )}
 <h2>Your grants</h2>${list(v.grants.map(grantHtml), 'No active grant.')}`,
   );
 }

@@ -31,7 +31,8 @@ export const inbox = route({
   url: '/v1/inbox',
   auth: 'human',
   audit: null,
-  summary: 'The signed-in human\'s inbox: pending grant requests addressed to them, pending approvals they may answer, their active grants',
+  summary:
+    "The signed-in human's inbox: pending grant requests addressed to them, pending approvals they may answer, their active grants",
   tag: 'humans',
   responses: { 200: '`{human, grant_requests, approvals, grants}`', 401: 'Not signed in' },
   async handler({ mandate, human }) {
@@ -41,7 +42,15 @@ export const inbox = route({
       human: { id: h.id, groups: h.groups, admin: h.admin },
       grant_requests: requests.map(grantRequestJson),
       approvals: approvals.map((a) => approvalJson(a, inForceOf(mandate))),
-      grants: grants.map((g) => ({ id: g.id, agent: g.agent, human: g.human, scopes: g.scopes, purpose: g.purpose, status: g.status, expires_at: iso(g.expiresAt) })),
+      grants: grants.map((g) => ({
+        id: g.id,
+        agent: g.agent,
+        human: g.human,
+        scopes: g.scopes,
+        purpose: g.purpose,
+        status: g.status,
+        expires_at: iso(g.expiresAt),
+      })),
     };
   },
 });
@@ -59,14 +68,30 @@ export const inboxHtml = route({
   async handler({ mandate, query, request, reply }) {
     const id = readCookie(request, cookieNames(mandate.config.issuer).session);
     const h = id === undefined ? undefined : await mandate.delegation.sessions.resolve(id);
-    const html = h ? inboxPage({ human: h, ...(await inboxOf(mandate, h)), inForce: inForceOf(mandate), message: query.done, error: query.error }) : signInPage(mandate.delegation.signIn !== null);
-    return reply.type('text/html; charset=utf-8').header('content-security-policy', PAGE_CSP).header('x-content-type-options', 'nosniff').send(html);
+    const html = h
+      ? inboxPage({
+          human: h,
+          ...(await inboxOf(mandate, h)),
+          inForce: inForceOf(mandate),
+          message: query.done,
+          error: query.error,
+        })
+      : signInPage(mandate.delegation.signIn !== null);
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', PAGE_CSP)
+      .header('x-content-type-options', 'nosniff')
+      .send(html);
   },
 });
 
 const positive = (v: string | null): number | undefined => {
   if (v === null || v === '') return undefined;
-  if (!/^\d{1,9}$/u.test(v) || Number(v) < 1) throw new MandateError('invalid_request', '`ttl` must be a whole number of seconds, at least 1');
+  if (!/^\d{1,9}$/u.test(v) || Number(v) < 1)
+    throw new MandateError(
+      'invalid_request',
+      '`ttl` must be a whole number of seconds, at least 1',
+    );
   return Number(v);
 };
 
@@ -74,8 +99,10 @@ export const inboxAct = route<URLSearchParams>({
   method: 'POST',
   url: '/inbox/act',
   auth: 'human',
-  audit: 'grant_request.approve / grant_request.deny / approval.approve / approval.deny / grant.narrow / grant.revoke',
-  summary: 'The inbox page\'s forms: `kind` (grant_request, approval, grant), `id`, `action` (approve, deny, narrow, revoke), `scope` (repeated), `ttl`, `note`',
+  audit:
+    'grant_request.approve / grant_request.deny / approval.approve / approval.deny / grant.narrow / grant.revoke',
+  summary:
+    "The inbox page's forms: `kind` (grant_request, approval, grant), `id`, `action` (approve, deny, narrow, revoke), `scope` (repeated), `ttl`, `note`",
   tag: 'humans',
   hidden: true,
   form: true,
@@ -89,7 +116,12 @@ export const inboxAct = route<URLSearchParams>({
     try {
       switch (`${body.get('kind')}:${body.get('action')}`) {
         case 'grant_request:approve': {
-          const { grant } = await d.requests.approve(id, h, { scopes: body.getAll('scope'), durationSeconds: positive(body.get('ttl')), note }, ctx);
+          const { grant } = await d.requests.approve(
+            id,
+            h,
+            { scopes: body.getAll('scope'), durationSeconds: positive(body.get('ttl')), note },
+            ctx,
+          );
           done = `approved: grant ${grant.id} (${grant.scopes.join(' ')}) until ${iso(grant.expiresAt)}`;
           break;
         }
@@ -104,7 +136,12 @@ export const inboxAct = route<URLSearchParams>({
           break;
         }
         case 'grant:narrow': {
-          const { grant, endedTasks } = await d.grants.narrow(id, h, { scopes: body.getAll('scope'), ttlSeconds: positive(body.get('ttl')) }, ctx);
+          const { grant, endedTasks } = await d.grants.narrow(
+            id,
+            h,
+            { scopes: body.getAll('scope'), ttlSeconds: positive(body.get('ttl')) },
+            ctx,
+          );
           done = `narrowed grant ${grant.id} to ${grant.scopes.join(' ')} until ${iso(grant.expiresAt)}; ${endedTasks.length} task(s) ended`;
           break;
         }

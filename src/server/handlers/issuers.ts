@@ -3,10 +3,14 @@ import { MandateError } from '../../core/errors.js';
 import type { TrustedIssuerRecord } from '../../core/store/index.js';
 import { route } from '../route.js';
 
-const ruleSchema = z.object({
-  match: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()])).refine((m) => Object.keys(m).length > 0, 'must name at least one claim'),
-  agent: z.string().min(1),
-}).strict();
+const ruleSchema = z
+  .object({
+    match: z
+      .record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()]))
+      .refine((m) => Object.keys(m).length > 0, 'must name at least one claim'),
+    agent: z.string().min(1),
+  })
+  .strict();
 
 const issuerBody = z
   .object({
@@ -19,7 +23,14 @@ const issuerBody = z
   .strict();
 
 function issuerJson(i: TrustedIssuerRecord) {
-  return { issuer: i.issuer, jwks_uri: i.jwksUri, jwks: i.jwks, audience: i.audience, rules: i.rules, created_at: new Date(i.createdAt).toISOString() };
+  return {
+    issuer: i.issuer,
+    jwks_uri: i.jwksUri,
+    jwks: i.jwks,
+    audience: i.audience,
+    rules: i.rules,
+    created_at: new Date(i.createdAt).toISOString(),
+  };
 }
 
 export const putIssuer = route({
@@ -27,19 +38,44 @@ export const putIssuer = route({
   url: '/v1/trusted-issuers',
   auth: 'admin',
   audit: 'trusted_issuer.put',
-  summary: 'Trust a JWT issuer for attestation (Kubernetes, CI OIDC, any OIDC JWKS) with claim rules mapping its tokens to agents',
+  summary:
+    'Trust a JWT issuer for attestation (Kubernetes, CI OIDC, any OIDC JWKS) with claim rules mapping its tokens to agents',
   tag: 'attestation',
   body: issuerBody,
   responses: { 200: 'The trusted issuer', 400: 'Invalid input' },
   async handler({ mandate, body, ctx }) {
-    if (Boolean(body.jwks_uri) === Boolean(body.jwks)) throw new MandateError('invalid_request', 'give exactly one of `jwks_uri` and `jwks`');
+    if (Boolean(body.jwks_uri) === Boolean(body.jwks))
+      throw new MandateError('invalid_request', 'give exactly one of `jwks_uri` and `jwks`');
     for (const rule of body.rules) {
-      if (!(await mandate.store.read.agents.get(rule.agent))) throw new MandateError('invalid_request', `rule maps to agent \`${rule.agent}\`, which does not exist`);
+      if (!(await mandate.store.read.agents.get(rule.agent)))
+        throw new MandateError(
+          'invalid_request',
+          `rule maps to agent \`${rule.agent}\`, which does not exist`,
+        );
     }
-    const record: TrustedIssuerRecord = { issuer: body.issuer, jwksUri: body.jwks_uri ?? null, jwks: body.jwks ?? null, audience: body.audience, rules: body.rules, createdAt: mandate.clock.now() };
+    const record: TrustedIssuerRecord = {
+      issuer: body.issuer,
+      jwksUri: body.jwks_uri ?? null,
+      jwks: body.jwks ?? null,
+      audience: body.audience,
+      rules: body.rules,
+      createdAt: mandate.clock.now(),
+    };
     await mandate.store.transaction(async (tx) => {
       await tx.issuers.upsert(record);
-      await tx.audit.append({ actor: ctx.actor, action: 'trusted_issuer.put', target: record.issuer, outcome: 'success', requestId: ctx.requestId, details: { jwksUri: record.jwksUri, inlineKeys: record.jwks?.keys.length ?? 0, audience: record.audience, rules: record.rules } });
+      await tx.audit.append({
+        actor: ctx.actor,
+        action: 'trusted_issuer.put',
+        target: record.issuer,
+        outcome: 'success',
+        requestId: ctx.requestId,
+        details: {
+          jwksUri: record.jwksUri,
+          inlineKeys: record.jwks?.keys.length ?? 0,
+          audience: record.audience,
+          rules: record.rules,
+        },
+      });
     });
     return issuerJson(record);
   },
@@ -69,8 +105,15 @@ export const deleteIssuer = route({
   responses: { 204: 'Removed', 404: 'Not trusted' },
   async handler({ mandate, query, ctx, reply }) {
     await mandate.store.transaction(async (tx) => {
-      if (!(await tx.issuers.delete(query.issuer))) throw new MandateError('not_found', `issuer \`${query.issuer}\` is not trusted`);
-      await tx.audit.append({ actor: ctx.actor, action: 'trusted_issuer.delete', target: query.issuer, outcome: 'success', requestId: ctx.requestId });
+      if (!(await tx.issuers.delete(query.issuer)))
+        throw new MandateError('not_found', `issuer \`${query.issuer}\` is not trusted`);
+      await tx.audit.append({
+        actor: ctx.actor,
+        action: 'trusted_issuer.delete',
+        target: query.issuer,
+        outcome: 'success',
+        requestId: ctx.requestId,
+      });
     });
     reply.status(204);
     return undefined;

@@ -33,9 +33,13 @@ export const rotateKeys = route({
   url: '/v1/keys/rotate',
   auth: 'admin',
   audit: 'key.rotate',
-  summary: 'Rotate signing keys: the published next key starts signing, the active one is retired once its tokens expire',
+  summary:
+    'Rotate signing keys: the published next key starts signing, the active one is retired once its tokens expire',
   tag: 'keys',
-  body: z.object({ purpose: z.enum(['jwt-svid', 'token']).optional() }).strict().optional(),
+  body: z
+    .object({ purpose: z.enum(['jwt-svid', 'token']).optional() })
+    .strict()
+    .optional(),
   responses: { 200: 'What rotated' },
   async handler({ mandate, body, ctx }) {
     const rotated = await mandate.keys.rotate(ctx, body?.purpose ? [body.purpose] : undefined);

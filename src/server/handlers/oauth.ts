@@ -16,14 +16,23 @@ export const token = route<URLSearchParams>({
   url: '/oauth/token',
   auth: 'none',
   audit: 'task.start / token.delegate / token.exchange (refusals)',
-  summary: 'OAuth token endpoint: RFC 8693 token exchange (start a task, delegate, act on behalf of a human), client auth with a JWT-SVID',
+  summary:
+    'OAuth token endpoint: RFC 8693 token exchange (start a task, delegate, act on behalf of a human), client auth with a JWT-SVID',
   tag: 'oauth',
   form: true,
   errors: 'oauth',
   responses: { 200: 'A task token', 400: 'RFC 6749/8693 error', 401: 'invalid_client' },
   async handler({ mandate, body, request, reply, ctx }) {
     const issued = await tokenEndpoint(
-      { store: mandate.store, clock: mandate.clock, clientAuth: mandate.clientAuth, dpop: mandate.dpop, exchange: mandate.exchange, url: mandate.endpoints.token, dpopNonce: mandate.config.dpopNonce },
+      {
+        store: mandate.store,
+        clock: mandate.clock,
+        clientAuth: mandate.clientAuth,
+        dpop: mandate.dpop,
+        exchange: mandate.exchange,
+        url: mandate.endpoints.token,
+        dpopNonce: mandate.config.dpopNonce,
+      },
       body,
       request.headers.dpop,
       ctx,
@@ -36,7 +45,9 @@ export const token = route<URLSearchParams>({
       token_type: issued.tokenType,
       expires_in: issued.expiresIn,
       scope: issued.scope,
-      ...(issued.authorizationDetails ? { authorization_details: issued.authorizationDetails } : {}),
+      ...(issued.authorizationDetails
+        ? { authorization_details: issued.authorizationDetails }
+        : {}),
       task_id: issued.taskId,
     };
   },
@@ -46,12 +57,19 @@ export const token = route<URLSearchParams>({
  * Who calls introspection or revocation: the admin (Bearer admin token) or an agent
  * authenticating with a JWT-SVID client assertion, as at the token endpoint.
  */
-async function caller(mandate: Mandate, request: FastifyRequest, form: URLSearchParams): Promise<Revoker> {
+async function caller(
+  mandate: Mandate,
+  request: FastifyRequest,
+  form: URLSearchParams,
+): Promise<Revoker> {
   const header = request.headers.authorization;
   if (typeof header === 'string') {
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (m?.[1] && (await checkAdminToken(mandate.store, m[1]))) return { kind: 'admin' };
-    throw new MandateError('invalid_token', 'the Authorization header does not carry a valid admin token');
+    throw new MandateError(
+      'invalid_token',
+      'the Authorization header does not carry a valid admin token',
+    );
   }
   const client = await mandate.clientAuth.authenticate(form, peerVerifier(mandate, request));
   await mandate.clientAuth.consumeAssertion(client);
@@ -71,13 +89,19 @@ export function peerVerifier(mandate: Mandate, request: FastifyRequest): PeerVer
       if (!cert.issuerCertificate || cert.issuerCertificate === cert) break;
       cert = cert.issuerCertificate;
     }
-    return verifyX509Svid(chain, await mandate.ca.roots(), mandate.config.trustDomain, mandate.clock);
+    return verifyX509Svid(
+      chain,
+      await mandate.ca.roots(),
+      mandate.config.trustDomain,
+      mandate.clock,
+    );
   };
 }
 
 function tokenParam(form: URLSearchParams): string {
   const t = form.getAll('token');
-  if (t.length !== 1 || !t[0]) throw new MandateError('invalid_request', '`token` is required, once');
+  if (t.length !== 1 || !t[0])
+    throw new MandateError('invalid_request', '`token` is required, once');
   return t[0];
 }
 
@@ -86,11 +110,15 @@ export const introspection = route<URLSearchParams>({
   url: '/oauth/introspect',
   auth: 'none',
   audit: null,
-  summary: 'Token introspection (RFC 7662); the caller authenticates (JWT-SVID client assertion or admin token)',
+  summary:
+    'Token introspection (RFC 7662); the caller authenticates (JWT-SVID client assertion or admin token)',
   tag: 'oauth',
   form: true,
   errors: 'oauth',
-  responses: { 200: 'active: true with the claims, or exactly {"active": false}', 401: 'invalid_client' },
+  responses: {
+    200: 'active: true with the claims, or exactly {"active": false}',
+    401: 'invalid_client',
+  },
   async handler({ mandate, body, request }) {
     const form = body;
     await caller(mandate, request, form);
@@ -103,7 +131,8 @@ export const revocation = route<URLSearchParams>({
   url: '/oauth/revoke',
   auth: 'none',
   audit: 'token.revoke',
-  summary: 'Token revocation (RFC 7009): revokes the token and every token delegated from it; 200 even for unknown tokens',
+  summary:
+    'Token revocation (RFC 7009): revokes the token and every token delegated from it; 200 even for unknown tokens',
   tag: 'oauth',
   form: true,
   errors: 'oauth',
@@ -111,7 +140,12 @@ export const revocation = route<URLSearchParams>({
   async handler({ mandate, body, request, ctx, reply }) {
     const form = body;
     const who = await caller(mandate, request, form);
-    await revokeToken({ store: mandate.store, clock: mandate.clock, tokens: mandate.ownTokens }, tokenParam(form), who, { ...ctx, actor: who.kind === 'admin' ? 'admin' : who.spiffeId });
+    await revokeToken(
+      { store: mandate.store, clock: mandate.clock, tokens: mandate.ownTokens },
+      tokenParam(form),
+      who,
+      { ...ctx, actor: who.kind === 'admin' ? 'admin' : who.spiffeId },
+    );
     reply.status(200).type('application/json');
     return reply.send('{}');
   },

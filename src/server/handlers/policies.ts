@@ -7,8 +7,18 @@ import type { PolicySetRecord } from '../../core/store/index.js';
 import { route } from '../route.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const summary = (s: PolicySetRecord) => ({ version: s.version, status: s.status, digest: s.digest, files: s.files.map((f) => f.name), created_at: iso(s.createdAt), created_by: s.createdBy, activated_at: iso(s.activatedAt) });
-const files = z.array(z.object({ name: z.string().max(256), text: z.string().max(1_000_000) }).strict()).max(256);
+const summary = (s: PolicySetRecord) => ({
+  version: s.version,
+  status: s.status,
+  digest: s.digest,
+  files: s.files.map((f) => f.name),
+  created_at: iso(s.createdAt),
+  created_by: s.createdBy,
+  activated_at: iso(s.activatedAt),
+});
+const files = z
+  .array(z.object({ name: z.string().max(256), text: z.string().max(1_000_000) }).strict())
+  .max(256);
 const version = z.object({ version: z.coerce.number().int().positive() });
 
 export const validatePolicies = route({
@@ -16,7 +26,8 @@ export const validatePolicies = route({
   url: '/v1/policies/validate',
   auth: 'admin',
   audit: null,
-  summary: 'Validate policy files against Mandate\'s schema without storing them; errors carry file, line and column',
+  summary:
+    "Validate policy files against Mandate's schema without storing them; errors carry file, line and column",
   tag: 'policies',
   body: z.object({ files }).strict(),
   responses: { 200: '{ valid, errors }' },
@@ -30,10 +41,14 @@ export const createPolicySet = route({
   url: '/v1/policies',
   auth: 'admin',
   audit: 'policy.create',
-  summary: 'Store policy files as a new policy-set version (not active until activated); invalid files are refused with located errors',
+  summary:
+    'Store policy files as a new policy-set version (not active until activated); invalid files are refused with located errors',
   tag: 'policies',
   body: z.object({ files }).strict(),
-  responses: { 201: 'The new version', 400: 'Invalid policies (`errors` lists file, line, column, message)' },
+  responses: {
+    201: 'The new version',
+    400: 'Invalid policies (`errors` lists file, line, column, message)',
+  },
   async handler({ mandate, body, ctx, reply }) {
     const set = await mandate.policyStore.create(body.files, ctx);
     reply.status(201);
@@ -50,7 +65,10 @@ export const listPolicySets = route({
   tag: 'policies',
   responses: { 200: 'Versions, oldest first' },
   async handler({ mandate }) {
-    return { active: mandate.policyStore.activeSet()?.version ?? 0, policy_sets: (await mandate.policyStore.list()).map(summary) };
+    return {
+      active: mandate.policyStore.activeSet()?.version ?? 0,
+      policy_sets: (await mandate.policyStore.list()).map(summary),
+    };
   },
 });
 
@@ -59,12 +77,20 @@ export const diffPolicySets = route({
   url: '/v1/policies/diff',
   auth: 'admin',
   audit: null,
-  summary: 'What changes from one version to another: a line diff per file and the policy ids added, removed or changed (version 0 is the default pack)',
+  summary:
+    'What changes from one version to another: a line diff per file and the policy ids added, removed or changed (version 0 is the default pack)',
   tag: 'policies',
-  query: z.object({ from: z.coerce.number().int().nonnegative(), to: z.coerce.number().int().nonnegative() }),
+  query: z.object({
+    from: z.coerce.number().int().nonnegative(),
+    to: z.coerce.number().int().nonnegative(),
+  }),
   responses: { 200: 'The diff', 404: 'No such version' },
   async handler({ mandate, query }) {
-    return { from: query.from, to: query.to, ...(await mandate.policyStore.diff(query.from, query.to)) };
+    return {
+      from: query.from,
+      to: query.to,
+      ...(await mandate.policyStore.diff(query.from, query.to)),
+    };
   },
 });
 
@@ -92,7 +118,8 @@ export const showPolicySet = route({
   responses: { 200: 'The version and its files', 404: 'No such version' },
   async handler({ mandate, params }) {
     const set = await mandate.policyStore.get(params.version);
-    if (!set) throw new MandateError('not_found', `policy set \`${params.version}\` does not exist`);
+    if (!set)
+      throw new MandateError('not_found', `policy set \`${params.version}\` does not exist`);
     return { ...summary(set), files: set.files };
   },
 });
@@ -111,21 +138,47 @@ export const activatePolicySet = route({
   },
 });
 
-const change = (c: ReplayChange) => ({ decision_id: c.decisionId, time: iso(c.time), before: c.before, after: c.after, reasons_before: c.reasonsBefore, reasons_after: c.reasonsAfter });
-const disagreement = (d: ShadowDisagreement) => ({ decision_id: d.decisionId, time: iso(d.time), tool: d.toolId, task: d.taskId, live: d.live, shadow: d.shadow, live_reasons: d.liveReasons, shadow_reasons: d.shadowReasons, live_version: d.liveVersion, shadow_version: d.shadowVersion });
+const change = (c: ReplayChange) => ({
+  decision_id: c.decisionId,
+  time: iso(c.time),
+  before: c.before,
+  after: c.after,
+  reasons_before: c.reasonsBefore,
+  reasons_after: c.reasonsAfter,
+});
+const disagreement = (d: ShadowDisagreement) => ({
+  decision_id: d.decisionId,
+  time: iso(d.time),
+  tool: d.toolId,
+  task: d.taskId,
+  live: d.live,
+  shadow: d.shadow,
+  live_reasons: d.liveReasons,
+  shadow_reasons: d.shadowReasons,
+  live_version: d.liveVersion,
+  shadow_version: d.shadowVersion,
+});
 
 export const replayPolicies = route({
   method: 'POST',
   url: '/v1/policies/replay',
   auth: 'admin',
   audit: null,
-  summary: 'Re-decide the decisions recorded since a time with candidate policy files; lists exactly those whose outcome would change, with the determining policies before and after',
+  summary:
+    'Re-decide the decisions recorded since a time with candidate policy files; lists exactly those whose outcome would change, with the determining policies before and after',
   tag: 'policies',
   body: z.object({ files, since: z.string().max(64).default('24h') }).strict(),
-  responses: { 200: '{ total, changed: [{ decision_id, time, before, after, reasons_before, reasons_after }] }', 400: 'Invalid policies or `since`' },
+  responses: {
+    200: '{ total, changed: [{ decision_id, time, before, after, reasons_before, reasons_after }] }',
+    400: 'Invalid policies or `since`',
+  },
   async handler({ mandate, body }) {
     const sinceTime = parseSince(body.since, mandate.clock.now());
-    if (sinceTime === undefined) throw new MandateError('invalid_request', `\`since\` must be an ISO 8601 time or a duration such as 24h, got \`${body.since}\``);
+    if (sinceTime === undefined)
+      throw new MandateError(
+        'invalid_request',
+        `\`since\` must be an ISO 8601 time or a duration such as 24h, got \`${body.since}\``,
+      );
     const candidate = mandate.policyStore.candidate(body.files);
     const report = replay(await recordedDecisions(mandate.store.read, sinceTime), candidate);
     return { since: iso(sinceTime), total: report.total, changed: report.changed.map(change) };
@@ -137,13 +190,23 @@ export const setShadowPolicySet = route({
   url: '/v1/policies/:version/shadow',
   auth: 'admin',
   audit: 'policy.shadow',
-  summary: 'Evaluate a stored version beside the active one on every decision (never affecting the answer); disagreements are kept in memory',
+  summary:
+    'Evaluate a stored version beside the active one on every decision (never affecting the answer); disagreements are kept in memory',
   tag: 'policies',
   params: version,
   responses: { 200: '{ shadow: version }', 404: 'No such version' },
   async handler({ mandate, params, ctx }) {
     mandate.decisions.setShadow(await mandate.policyStore.pointOf(params.version));
-    await mandate.store.transaction((tx) => tx.audit.append({ actor: ctx.actor, action: 'policy.shadow', target: `policy_set:${params.version}`, outcome: 'success', requestId: ctx.requestId, details: { version: params.version } }));
+    await mandate.store.transaction((tx) =>
+      tx.audit.append({
+        actor: ctx.actor,
+        action: 'policy.shadow',
+        target: `policy_set:${params.version}`,
+        outcome: 'success',
+        requestId: ctx.requestId,
+        details: { version: params.version },
+      }),
+    );
     return { shadow: params.version };
   },
 });
@@ -159,7 +222,16 @@ export const clearShadowPolicySet = route({
   async handler({ mandate, ctx }) {
     const previous = mandate.decisions.shadow?.version ?? null;
     mandate.decisions.setShadow(null);
-    await mandate.store.transaction((tx) => tx.audit.append({ actor: ctx.actor, action: 'policy.shadow', target: 'policy_set:shadow', outcome: 'success', requestId: ctx.requestId, details: { version: null, previous } }));
+    await mandate.store.transaction((tx) =>
+      tx.audit.append({
+        actor: ctx.actor,
+        action: 'policy.shadow',
+        target: 'policy_set:shadow',
+        outcome: 'success',
+        requestId: ctx.requestId,
+        details: { version: null, previous },
+      }),
+    );
     return { shadow: null };
   },
 });
@@ -169,10 +241,14 @@ export const listShadowDisagreements = route({
   url: '/v1/policies/shadow/disagreements',
   auth: 'admin',
   audit: null,
-  summary: 'Decisions on which the shadow policy set disagreed with the active one, oldest first (in memory, bounded)',
+  summary:
+    'Decisions on which the shadow policy set disagreed with the active one, oldest first (in memory, bounded)',
   tag: 'policies',
   responses: { 200: '{ shadow, disagreements }' },
   async handler({ mandate }) {
-    return { shadow: mandate.decisions.shadow?.version ?? null, disagreements: mandate.decisions.shadowDisagreements().map(disagreement) };
+    return {
+      shadow: mandate.decisions.shadow?.version ?? null,
+      disagreements: mandate.decisions.shadowDisagreements().map(disagreement),
+    };
   },
 });

@@ -11,11 +11,19 @@ import { route, type HandlerInput, type Method } from '../route.js';
  */
 
 function proxyOf(mandate: Mandate) {
-  if (!mandate.proxy) throw new MandateError('not_found', 'the http proxy is not configured: set `proxy` (services with an upstream and allowed routes) in the config file or MANDATE_PROXY; see docs/proxy.md');
+  if (!mandate.proxy)
+    throw new MandateError(
+      'not_found',
+      'the http proxy is not configured: set `proxy` (services with an upstream and allowed routes) in the config file or MANDATE_PROXY; see docs/proxy.md',
+    );
   return mandate.proxy;
 }
 
-async function serveProxy({ mandate, request, reply }: HandlerInput<unknown, unknown, unknown>): Promise<undefined> {
+async function serveProxy({
+  mandate,
+  request,
+  reply,
+}: HandlerInput<unknown, unknown, unknown>): Promise<undefined> {
   const proxy = proxyOf(mandate);
   reply.hijack();
   try {
@@ -23,15 +31,30 @@ async function serveProxy({ mandate, request, reply }: HandlerInput<unknown, unk
   } catch (err) {
     request.log.error({ err }, 'proxy request failed');
     if (!reply.raw.headersSent) {
-      reply.raw.writeHead(500, { 'content-type': 'application/problem+json', 'x-request-id': String(request.id) });
-      reply.raw.end(JSON.stringify({ type: 'https://mandate.dev/problems/internal', title: 'Internal Server Error', status: 500, detail: 'internal error; the request id is in the server log', code: 'internal', request_id: String(request.id) }));
+      reply.raw.writeHead(500, {
+        'content-type': 'application/problem+json',
+        'x-request-id': String(request.id),
+      });
+      reply.raw.end(
+        JSON.stringify({
+          type: 'https://mandate.dev/problems/internal',
+          title: 'Internal Server Error',
+          status: 500,
+          detail: 'internal error; the request id is in the server log',
+          code: 'internal',
+          request_id: String(request.id),
+        }),
+      );
     } else if (!reply.raw.writableEnded) reply.raw.destroy();
   }
   return undefined;
 }
 
 const responses = {
-  200: { description: 'The upstream\'s response, streamed (any status the upstream answers is passed on)', contentType: '*/*' },
+  200: {
+    description: "The upstream's response, streamed (any status the upstream answers is passed on)",
+    contentType: '*/*',
+  },
   400: 'A path with more than one reading (`..`, `%2f`, `//`...), a bad JSON body, or the task token passed on outside Authorization',
   401: 'No valid task token for `<issuer>/proxy/<service>` (`WWW-Authenticate` with `resource_metadata`), or a revoked one',
   403: '`route_not_allowed`, denied by policy (`decision_id`, `reasons`), `insufficient_scope`, or `approval_required` (`approval_id`, `approve_url`, `status_url`)',
@@ -44,7 +67,17 @@ const responses = {
 };
 
 const proxyRoute = (method: Method) =>
-  route({ method, url: '/proxy/:service/*', auth: 'none', audit: 'decision', stream: true, summary: `Proxy a ${method} request to a configured plain HTTP API: task token, allowlist, rate limit, decision, brokered credential`, tag: 'proxy', responses, handler: serveProxy });
+  route({
+    method,
+    url: '/proxy/:service/*',
+    auth: 'none',
+    audit: 'decision',
+    stream: true,
+    summary: `Proxy a ${method} request to a configured plain HTTP API: task token, allowlist, rate limit, decision, brokered credential`,
+    tag: 'proxy',
+    responses,
+    handler: serveProxy,
+  });
 
 export const proxyGet = proxyRoute('GET');
 export const proxyPost = proxyRoute('POST');
@@ -63,7 +96,8 @@ export const proxyProtectedResource = route<undefined, undefined, { service: str
   responses: { 200: 'The metadata', 404: 'No such service, or no proxy configured' },
   async handler({ mandate, params }) {
     const metadata = proxyOf(mandate).metadata(params.service);
-    if (!metadata) throw new MandateError('not_found', `no proxy service \`${params.service.slice(0, 64)}\``);
+    if (!metadata)
+      throw new MandateError('not_found', `no proxy service \`${params.service.slice(0, 64)}\``);
     return metadata;
   },
 });

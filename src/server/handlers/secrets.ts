@@ -14,7 +14,11 @@ const view = (s: SecretMetadata) => ({
   type: s.type,
   status: s.status,
   version: s.version,
-  versions: s.versions.map((v) => ({ version: v.version, created_at: iso(v.createdAt), created_by: v.createdBy })),
+  versions: s.versions.map((v) => ({
+    version: v.version,
+    created_at: iso(v.createdAt),
+    created_by: v.createdBy,
+  })),
   created_at: iso(s.createdAt),
   created_by: s.createdBy,
   updated_at: iso(s.updatedAt),
@@ -28,21 +32,37 @@ export const putSecret = route({
   url: '/v1/secrets/:id',
   auth: 'admin',
   audit: 'secret.put',
-  summary: 'Create a secret (version 1) or rotate it (the next version is used from now on); answers with metadata only, never the value (audit: secret.put, or secret.rotate)',
+  summary:
+    'Create a secret (version 1) or rotate it (the next version is used from now on); answers with metadata only, never the value (audit: secret.put, or secret.rotate)',
   tag: 'secrets',
   params: id,
   body: z
     .object({
       // A JSON object (e.g. {"username", "password"} for basic auth) is stored as its JSON text.
-      value: z.union([z.string().min(1).max(MAX_SECRET_BYTES), z.record(z.string().max(256), z.string().max(MAX_SECRET_BYTES))]),
+      value: z.union([
+        z.string().min(1).max(MAX_SECRET_BYTES),
+        z.record(z.string().max(256), z.string().max(MAX_SECRET_BYTES)),
+      ]),
       description: z.string().max(1024).optional(),
       type: z.string().max(64).optional(),
     })
     .strict(),
-  responses: { 200: 'Rotated: the metadata', 201: 'Created: the metadata', 400: 'Invalid id or value' },
+  responses: {
+    200: 'Rotated: the metadata',
+    201: 'Created: the metadata',
+    400: 'Invalid id or value',
+  },
   async handler({ mandate, params, body, ctx, reply }) {
     const value = typeof body.value === 'string' ? body.value : JSON.stringify(body.value);
-    const { secret, created } = await mandate.secrets.put(params.id, { value, ...(body.description !== undefined ? { description: body.description } : {}), ...(body.type !== undefined ? { type: body.type } : {}) }, ctx);
+    const { secret, created } = await mandate.secrets.put(
+      params.id,
+      {
+        value,
+        ...(body.description !== undefined ? { description: body.description } : {}),
+        ...(body.type !== undefined ? { type: body.type } : {}),
+      },
+      ctx,
+    );
     reply.status(created ? 201 : 200);
     return view(secret);
   },
@@ -66,7 +86,7 @@ export const showSecret = route({
   url: '/v1/secrets/:id',
   auth: 'admin',
   audit: null,
-  summary: 'One secret\'s metadata; the value is never returned',
+  summary: "One secret's metadata; the value is never returned",
   tag: 'secrets',
   params: id,
   responses: { 200: 'The metadata', 404: 'No such secret' },
@@ -108,7 +128,8 @@ export const deleteSecret = route({
   url: '/v1/secrets/:id',
   auth: 'admin',
   audit: 'secret.delete',
-  summary: 'Delete a secret: every stored version is destroyed; the id may be put again later and continues the version numbers',
+  summary:
+    'Delete a secret: every stored version is destroyed; the id may be put again later and continues the version numbers',
   tag: 'secrets',
   params: id,
   responses: { 204: 'Deleted', 404: 'No such secret' },

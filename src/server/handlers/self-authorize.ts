@@ -19,15 +19,40 @@ export const selfAuthorize = route({
   url: PATH,
   auth: 'none',
   audit: 'decision',
-  summary: 'Decide one tool call for the agent presenting its task token (audience = the issuer; Authorization: Bearer, or DPoP with a proof): allow, deny or approval_required',
+  summary:
+    'Decide one tool call for the agent presenting its task token (audience = the issuer; Authorization: Bearer, or DPoP with a proof): allow, deny or approval_required',
   tag: 'policy',
   // Strict: an agent cannot slip in `approved` or anything else the admin-only /v1/authorize takes.
-  body: z.strictObject({ tool: z.string().min(1).max(256), arguments: z.record(z.string(), z.unknown()).optional() }),
-  responses: { 200: 'The decision', 400: 'Malformed request', 401: 'No valid task token or DPoP proof (`WWW-Authenticate` says which)' },
+  body: z.strictObject({
+    tool: z.string().min(1).max(256),
+    arguments: z.record(z.string(), z.unknown()).optional(),
+  }),
+  responses: {
+    200: 'The decision',
+    400: 'Malformed request',
+    401: 'No valid task token or DPoP proof (`WWW-Authenticate` says which)',
+  },
   async handler({ mandate, body, request, reply, ctx }) {
-    const who = await authenticateTaskToken(mandate, request, { audience: mandate.config.issuer, method: 'POST', url: `${mandate.config.issuer}${PATH}` });
+    const who = await authenticateTaskToken(mandate, request, {
+      audience: mandate.config.issuer,
+      method: 'POST',
+      url: `${mandate.config.issuer}${PATH}`,
+    });
     if ('error' in who) return refuse(mandate, reply, who);
-    const r = await mandate.decisions.authorize({ principal: who, toolId: body.tool, arguments: body.arguments ?? {}, approved: false, requestId: ctx.requestId });
-    return { decision: r.outcome, decision_id: r.decisionId, reasons: r.reasons, errors: r.errors, policy_set_version: r.policySetVersion, inputs_digest: r.inputsDigest };
+    const r = await mandate.decisions.authorize({
+      principal: who,
+      toolId: body.tool,
+      arguments: body.arguments ?? {},
+      approved: false,
+      requestId: ctx.requestId,
+    });
+    return {
+      decision: r.outcome,
+      decision_id: r.decisionId,
+      reasons: r.reasons,
+      errors: r.errors,
+      policy_set_version: r.policySetVersion,
+      inputs_digest: r.inputsDigest,
+    };
   },
 });

@@ -17,21 +17,36 @@ import type { BearerAuth } from '../route.js';
 export function streamReceiverAuth(where: 'params' | 'query' | 'body'): BearerAuth {
   return {
     scheme: 'ssfReceiverToken',
-    description: 'An SSF stream\'s receiver token (`receiver_token` of its creation), for that stream\'s poll, status, verification and configuration read',
+    description:
+      "An SSF stream's receiver token (`receiver_token` of its creation), for that stream's poll, status, verification and configuration read",
     check: async (mandate, request) => {
-      const raw = (request[where] as Record<string, unknown> | undefined)?.[where === 'params' ? 'id' : 'stream_id'];
+      const raw = (request[where] as Record<string, unknown> | undefined)?.[
+        where === 'params' ? 'id' : 'stream_id'
+      ];
       return authorizeStreamReceiver(mandate, request, typeof raw === 'string' ? raw : undefined);
     },
   };
 }
 
-async function authorizeStreamReceiver(mandate: Mandate, request: FastifyRequest, streamId: string | undefined): Promise<string> {
+async function authorizeStreamReceiver(
+  mandate: Mandate,
+  request: FastifyRequest,
+  streamId: string | undefined,
+): Promise<string> {
   const header = request.headers.authorization;
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  if (!match?.[1]) throw new MandateError('unauthorized', 'send the admin token or the stream\'s receiver token: `Authorization: Bearer <token>`');
+  if (!match?.[1])
+    throw new MandateError(
+      'unauthorized',
+      "send the admin token or the stream's receiver token: `Authorization: Bearer <token>`",
+    );
   if (await checkAdminToken(mandate.store, match[1])) return 'admin';
   // No stream named (the list of all streams): the admin's alone.
   if (streamId === undefined) throw new MandateError('unauthorized', 'admin token is not valid');
-  if (!(await mandate.ssf.streams.isReceiverToken(streamId, match[1]))) throw new MandateError('unauthorized', 'the bearer token is neither the admin token nor this stream\'s receiver token');
+  if (!(await mandate.ssf.streams.isReceiverToken(streamId, match[1])))
+    throw new MandateError(
+      'unauthorized',
+      "the bearer token is neither the admin token nor this stream's receiver token",
+    );
   return `ssf_receiver:${streamId}`;
 }

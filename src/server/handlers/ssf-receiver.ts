@@ -15,17 +15,26 @@ export const receiveSet = route({
   url: '/v1/ssf/receiver',
   auth: 'none',
   audit: 'ssf.received',
-  summary: 'Receive a SET from the configured identity provider (RFC 8935): CAEP session-revoked or credential-change about a human revokes their grants',
+  summary:
+    'Receive a SET from the configured identity provider (RFC 8935): CAEP session-revoked or credential-change about a human revokes their grants',
   tag: 'ssf',
   stream: true,
-  responses: { 202: 'Accepted', 400: '{err, description} (RFC 8935 §2.3)', 404: 'No receiver is configured', 415: 'Not application/secevent+jwt' },
+  responses: {
+    202: 'Accepted',
+    400: '{err, description} (RFC 8935 §2.3)',
+    404: 'No receiver is configured',
+    415: 'Not application/secevent+jwt',
+  },
   async handler({ mandate, request, reply, ctx }) {
     const receiver = mandate.ssf.receiver;
-    if (!receiver) throw new MandateError('not_found', 'no ssf receiver is configured (`ssfReceiverIssuer`)');
+    if (!receiver)
+      throw new MandateError('not_found', 'no ssf receiver is configured (`ssfReceiverIssuer`)');
     const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const body = await readBody(request.raw);
-    const refuse = (err: string, description: string) => reply.code(400).type('application/json').send({ err, description });
-    if (type !== 'application/secevent+jwt') return refuse('invalid_request', 'send one set as `application/secevent+jwt`');
+    const refuse = (err: string, description: string) =>
+      reply.code(400).type('application/json').send({ err, description });
+    if (type !== 'application/secevent+jwt')
+      return refuse('invalid_request', 'send one set as `application/secevent+jwt`');
     if (body === null) return refuse('invalid_request', `the set exceeds ${MAX_SET_BYTES} bytes`);
     try {
       await receiver.receive(body.trim(), ctx);

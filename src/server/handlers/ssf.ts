@@ -63,18 +63,29 @@ const change = z.object({
   delivery: delivery.optional(),
   events_requested: z.array(z.string().max(256)).max(32).optional(),
   description: z.string().max(512).optional(),
-  aud: z.union([z.string().min(1).max(512), z.array(z.string().min(1).max(512)).min(1).max(10)]).optional(),
+  aud: z
+    .union([z.string().min(1).max(512), z.array(z.string().min(1).max(512)).min(1).max(10)])
+    .optional(),
 });
 type ChangeBody = z.infer<typeof change>;
 const events = z.array(z.string().max(256)).max(64);
 // SSF 1.0 §8.1.1.3/§8.1.1.4: a PATCH or PUT may echo transmitter-supplied members (they must match).
-const withId = change.extend({ stream_id: z.string().min(1).max(128), iss: z.string().max(512).optional(), events_supported: events.optional(), events_delivered: events.optional() });
+const withId = change.extend({
+  stream_id: z.string().min(1).max(128),
+  iss: z.string().max(512).optional(),
+  events_supported: events.optional(),
+  events_delivered: events.optional(),
+});
 type UpdateBody = z.infer<typeof withId>;
 const idQuery = z.object({ stream_id: z.string().min(1).max(128) });
 
 function changeOf(b: ChangeBody): StreamChange {
   return {
-    delivery: b.delivery && { method: b.delivery.method, endpointUrl: b.delivery.endpoint_url, authorizationHeader: b.delivery.authorization_header },
+    delivery: b.delivery && {
+      method: b.delivery.method,
+      endpointUrl: b.delivery.endpoint_url,
+      authorizationHeader: b.delivery.authorization_header,
+    },
     eventsRequested: b.events_requested,
     description: b.description,
     audience: b.aud === undefined ? undefined : Array.isArray(b.aud) ? b.aud : [b.aud],
@@ -82,7 +93,14 @@ function changeOf(b: ChangeBody): StreamChange {
 }
 
 function updateOf(b: UpdateBody): StreamChange {
-  return { ...changeOf(b), echoed: { iss: b.iss, eventsSupported: b.events_supported, eventsDelivered: b.events_delivered } };
+  return {
+    ...changeOf(b),
+    echoed: {
+      iss: b.iss,
+      eventsSupported: b.events_supported,
+      eventsDelivered: b.events_delivered,
+    },
+  };
 }
 
 export const createStream = route({
@@ -90,10 +108,15 @@ export const createStream = route({
   url: '/v1/ssf/streams',
   auth: 'admin',
   audit: 'ssf.stream.create',
-  summary: 'Create an SSF stream (SSF 1.0 §8.1.1.1): delivery push (receiver endpoint_url) or poll (Mandate supplies endpoint_url); answers the stream\'s receiver_token once',
+  summary:
+    "Create an SSF stream (SSF 1.0 §8.1.1.1): delivery push (receiver endpoint_url) or poll (Mandate supplies endpoint_url); answers the stream's receiver_token once",
   tag: 'ssf',
   body: change,
-  responses: { 201: 'The stream configuration, with `receiver_token` (a Mandate extension, shown only here)', 400: 'Malformed configuration', 409: 'Too many streams' },
+  responses: {
+    201: 'The stream configuration, with `receiver_token` (a Mandate extension, shown only here)',
+    400: 'Malformed configuration',
+    409: 'Too many streams',
+  },
   async handler({ mandate, body, ctx, reply }) {
     const { stream, receiverToken } = await mandate.ssf.streams.create(changeOf(body), ctx);
     void reply.code(201);
@@ -107,12 +130,18 @@ export const readStream = route({
   url: '/v1/ssf/streams',
   auth: streamReceiverAuth('query'),
   audit: null,
-  summary: 'Read one stream (`stream_id`: admin token or its receiver token) or all of them (admin token) (SSF 1.0 §8.1.1.2)',
+  summary:
+    'Read one stream (`stream_id`: admin token or its receiver token) or all of them (admin token) (SSF 1.0 §8.1.1.2)',
   tag: 'ssf',
   query: z.object({ stream_id: z.string().min(1).max(128).optional() }),
-  responses: { 200: 'The stream configuration, or an array of all', 401: 'Neither the admin token nor the stream\'s receiver token', 404: 'No such stream' },
+  responses: {
+    200: 'The stream configuration, or an array of all',
+    401: "Neither the admin token nor the stream's receiver token",
+    404: 'No such stream',
+  },
   async handler({ mandate, query }) {
-    if (query.stream_id === undefined) return (await mandate.ssf.streams.list()).map((s) => streamJson(mandate, s));
+    if (query.stream_id === undefined)
+      return (await mandate.ssf.streams.list()).map((s) => streamJson(mandate, s));
     return streamJson(mandate, await mandate.ssf.streams.get(query.stream_id));
   },
 });
@@ -122,12 +151,16 @@ export const updateStream = route({
   url: '/v1/ssf/streams',
   auth: 'admin',
   audit: 'ssf.stream.update',
-  summary: 'Update a stream: the members given change, the others stay; echoed transmitter-supplied members must match (SSF 1.0 §8.1.1.3)',
+  summary:
+    'Update a stream: the members given change, the others stay; echoed transmitter-supplied members must match (SSF 1.0 §8.1.1.3)',
   tag: 'ssf',
   body: withId,
   responses: { 200: 'The stream configuration', 400: 'Malformed change', 404: 'No such stream' },
   async handler({ mandate, body, ctx }) {
-    return streamJson(mandate, await mandate.ssf.streams.update(body.stream_id, updateOf(body), false, ctx));
+    return streamJson(
+      mandate,
+      await mandate.ssf.streams.update(body.stream_id, updateOf(body), false, ctx),
+    );
   },
 });
 
@@ -136,12 +169,20 @@ export const replaceStream = route({
   url: '/v1/ssf/streams',
   auth: 'admin',
   audit: 'ssf.stream.update',
-  summary: 'Replace a stream\'s receiver-supplied members: one left out is reset to its default (SSF 1.0 §8.1.1.4)',
+  summary:
+    "Replace a stream's receiver-supplied members: one left out is reset to its default (SSF 1.0 §8.1.1.4)",
   tag: 'ssf',
   body: withId,
-  responses: { 200: 'The stream configuration', 400: 'Malformed configuration', 404: 'No such stream' },
+  responses: {
+    200: 'The stream configuration',
+    400: 'Malformed configuration',
+    404: 'No such stream',
+  },
   async handler({ mandate, body, ctx }) {
-    return streamJson(mandate, await mandate.ssf.streams.update(body.stream_id, updateOf(body), true, ctx));
+    return streamJson(
+      mandate,
+      await mandate.ssf.streams.update(body.stream_id, updateOf(body), true, ctx),
+    );
   },
 });
 
@@ -161,22 +202,41 @@ export const deleteStream = route({
   },
 });
 
-const statusJson = (s: SsfStreamRecord) => ({ stream_id: s.id, status: s.status, ...(s.statusReason !== null ? { reason: s.statusReason } : {}) });
+const statusJson = (s: SsfStreamRecord) => ({
+  stream_id: s.id,
+  status: s.status,
+  ...(s.statusReason !== null ? { reason: s.statusReason } : {}),
+});
 
 export const readStreamStatus = route({
   method: 'GET',
   url: '/v1/ssf/status',
   auth: streamReceiverAuth('query'),
   audit: null,
-  summary: 'A stream\'s status: enabled, paused or disabled (SSF 1.0 §8.1.2.1); admin token or the stream\'s receiver token',
+  summary:
+    "A stream's status: enabled, paused or disabled (SSF 1.0 §8.1.2.1); admin token or the stream's receiver token",
   tag: 'ssf',
   query: idQuery,
-  responses: { 200: '{stream_id, status, reason?, queue: {queued, max, dropped_risk, dropped_raises, dropped_other, coalesced}}', 401: 'Neither the admin token nor the stream\'s receiver token', 404: 'No such stream' },
+  responses: {
+    200: '{stream_id, status, reason?, queue: {queued, max, dropped_risk, dropped_raises, dropped_other, coalesced}}',
+    401: "Neither the admin token nor the stream's receiver token",
+    404: 'No such stream',
+  },
   async handler({ mandate, query }) {
     const stream = await mandate.ssf.streams.get(query.stream_id);
     // Mandate's extension: queue pressure, so a receiver sees what it is losing (docs/ssf.md).
     const q = mandate.ssf.transmitter.pressure(stream.id);
-    return { ...statusJson(stream), queue: { queued: q?.queued ?? 0, max: q?.max ?? 0, dropped_risk: q?.droppedRisk ?? 0, dropped_raises: q?.droppedRaises ?? 0, dropped_other: q?.droppedOther ?? 0, coalesced: q?.coalesced ?? 0 } };
+    return {
+      ...statusJson(stream),
+      queue: {
+        queued: q?.queued ?? 0,
+        max: q?.max ?? 0,
+        dropped_risk: q?.droppedRisk ?? 0,
+        dropped_raises: q?.droppedRaises ?? 0,
+        dropped_other: q?.droppedOther ?? 0,
+        coalesced: q?.coalesced ?? 0,
+      },
+    };
   },
 });
 
@@ -185,12 +245,22 @@ export const updateStreamStatus = route({
   url: '/v1/ssf/status',
   auth: 'admin',
   audit: 'ssf.stream.update',
-  summary: 'Set a stream\'s status (SSF 1.0 §8.1.2.2): paused holds its SETs, disabled drops them',
+  summary: "Set a stream's status (SSF 1.0 §8.1.2.2): paused holds its SETs, disabled drops them",
   tag: 'ssf',
-  body: z.object({ stream_id: z.string().min(1).max(128), status: z.enum(['enabled', 'paused', 'disabled']), reason: z.string().max(512).optional() }),
-  responses: { 200: '{stream_id, status, reason?}', 400: 'Malformed status', 404: 'No such stream' },
+  body: z.object({
+    stream_id: z.string().min(1).max(128),
+    status: z.enum(['enabled', 'paused', 'disabled']),
+    reason: z.string().max(512).optional(),
+  }),
+  responses: {
+    200: '{stream_id, status, reason?}',
+    400: 'Malformed status',
+    404: 'No such stream',
+  },
   async handler({ mandate, body, ctx }) {
-    return statusJson(await mandate.ssf.streams.setStatus(body.stream_id, body.status, body.reason, ctx));
+    return statusJson(
+      await mandate.ssf.streams.setStatus(body.stream_id, body.status, body.reason, ctx),
+    );
   },
 });
 
@@ -199,10 +269,16 @@ export const verifyStream = route({
   url: '/v1/ssf/verify',
   auth: streamReceiverAuth('body'),
   audit: 'ssf.stream.verify',
-  summary: 'Ask for a verification event on a stream, echoing `state` (SSF 1.0 §8.1.4.2); admin token or the stream\'s receiver token',
+  summary:
+    "Ask for a verification event on a stream, echoing `state` (SSF 1.0 §8.1.4.2); admin token or the stream's receiver token",
   tag: 'ssf',
   body: z.object({ stream_id: z.string().min(1).max(128), state: z.string().max(1024).optional() }),
-  responses: { 204: 'The verification event is queued', 401: 'Neither the admin token nor the stream\'s receiver token', 404: 'No such stream', 409: 'The stream is disabled' },
+  responses: {
+    204: 'The verification event is queued',
+    401: "Neither the admin token nor the stream's receiver token",
+    404: 'No such stream',
+    409: 'The stream is disabled',
+  },
   async handler({ mandate, body, ctx, reply }) {
     await mandate.ssf.streams.verify(body.stream_id, body.state, ctx);
     void reply.code(204);

@@ -27,8 +27,20 @@ export const authorizationServerMetadata = route({
       revocation_endpoint: mandate.endpoints.revocation,
       grant_types_supported: [TOKEN_EXCHANGE_GRANT],
       // draft-ietf-oauth-spiffe-client-auth-02 §4: JWT-SVID client authentication.
-      token_endpoint_auth_methods_supported: mandate.config.tlsCert ? ['spiffe_jwt', 'spiffe_x509'] : ['spiffe_jwt'],
-      token_endpoint_auth_signing_alg_values_supported: ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512'],
+      token_endpoint_auth_methods_supported: mandate.config.tlsCert
+        ? ['spiffe_jwt', 'spiffe_x509']
+        : ['spiffe_jwt'],
+      token_endpoint_auth_signing_alg_values_supported: [
+        'RS256',
+        'RS384',
+        'RS512',
+        'ES256',
+        'ES384',
+        'ES512',
+        'PS256',
+        'PS384',
+        'PS512',
+      ],
       introspection_endpoint_auth_methods_supported: ['spiffe_jwt', 'bearer'],
       revocation_endpoint_auth_methods_supported: ['spiffe_jwt', 'bearer'],
       dpop_signing_alg_values_supported: [...mandate.dpop.algorithms],
@@ -59,7 +71,8 @@ export const spiffeBundle = route({
   url: BUNDLE_PATH,
   auth: 'none',
   audit: null,
-  summary: 'SPIFFE bundle endpoint: the trust bundle (x509-svid and jwt-svid keys) of this trust domain',
+  summary:
+    'SPIFFE bundle endpoint: the trust bundle (x509-svid and jwt-svid keys) of this trust domain',
   tag: 'discovery',
   responses: { 200: 'SPIFFE bundle' },
   async handler({ mandate }) {

@@ -19,5 +19,12 @@ export function classificationJump(state: SessionState, config: { ranks: number 
   const to = state.highestClassificationRank;
   if (to <= from || (to - from < config.ranks && to < RESTRICTED_RANK)) return [];
   const name = (rank: number) => CLASSIFICATIONS[rank] ?? String(rank);
-  return [{ kind: 'classification_jump', key: `classification_jump:${to}`, reason: `taint rose from ${name(from)} to ${name(to)} in one call (\`${last.toolId}\`)`, details: { from: name(from), to: name(to), ranks: to - from, tool: last.toolId } }];
+  return [
+    {
+      kind: 'classification_jump',
+      key: `classification_jump:${to}`,
+      reason: `taint rose from ${name(from)} to ${name(to)} in one call (\`${last.toolId}\`)`,
+      details: { from: name(from), to: name(to), ranks: to - from, tool: last.toolId },
+    },
+  ];
 }

@@ -9,5 +9,12 @@ import type { Finding } from './finding.js';
  */
 export function denialStreak(state: SessionState, config: { threshold: number }): Finding[] {
   if (state.last?.outcome !== 'deny' || state.denialStreak < config.threshold) return [];
-  return [{ kind: 'denial_streak', key: 'denial_streak', reason: `${state.denialStreak} consecutive denials (threshold ${config.threshold})`, details: { streak: state.denialStreak, threshold: config.threshold } }];
+  return [
+    {
+      kind: 'denial_streak',
+      key: 'denial_streak',
+      reason: `${state.denialStreak} consecutive denials (threshold ${config.threshold})`,
+      details: { streak: state.denialStreak, threshold: config.threshold },
+    },
+  ];
 }

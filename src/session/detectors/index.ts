@@ -15,7 +15,11 @@ export type { DeclaredTask } from './undeclared-tool.js';
  * recorded in it. Pure: the same state gives the same findings. `task` is needed only by
  * `undeclared_tool`, which is skipped without it.
  */
-export function runDetectors(state: SessionState, config: Pick<SignalsConfig, 'detectors' | 'purposes'>, task?: DeclaredTask): Finding[] {
+export function runDetectors(
+  state: SessionState,
+  config: Pick<SignalsConfig, 'detectors' | 'purposes'>,
+  task?: DeclaredTask,
+): Finding[] {
   const d: DetectorsConfig = config.detectors;
   return [
     ...(d.denial_streak.enabled ? denialStreak(state, d.denial_streak) : []),
@@ -27,4 +31,5 @@ export function runDetectors(state: SessionState, config: Pick<SignalsConfig, 'd
 }
 
 /** True when a detector needs the task's declaration (so the caller loads it). */
-export const needsTask = (config: Pick<SignalsConfig, 'detectors'>): boolean => config.detectors.undeclared_tool.enabled;
+export const needsTask = (config: Pick<SignalsConfig, 'detectors'>): boolean =>
+  config.detectors.undeclared_tool.enabled;

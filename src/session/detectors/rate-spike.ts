@@ -11,5 +11,12 @@ export function rateSpike(state: SessionState, config: { threshold: number }): F
   if (state.lastAt === null) return [];
   const calls = callsInLastWindow(state, state.lastAt);
   if (calls < config.threshold) return [];
-  return [{ kind: 'rate_spike', key: 'rate_spike', reason: `${calls} calls in ${WINDOW_MS / 1000} s (threshold ${config.threshold})`, details: { calls, window_seconds: WINDOW_MS / 1000, threshold: config.threshold } }];
+  return [
+    {
+      kind: 'rate_spike',
+      key: 'rate_spike',
+      reason: `${calls} calls in ${WINDOW_MS / 1000} s (threshold ${config.threshold})`,
+      details: { calls, window_seconds: WINDOW_MS / 1000, threshold: config.threshold },
+    },
+  ];
 }

@@ -20,7 +20,9 @@ export function targetScope(target: string): string {
 
 /** The tools a task declared: its scopes and the `tools` of its `tool_access` authorization details. */
 export function declaredTools(task: DeclaredTask): string[] {
-  const fromDetails = task.authorizationDetails.flatMap((d) => (Array.isArray(d.tools) ? d.tools.filter((t): t is string => typeof t === 'string') : []));
+  const fromDetails = task.authorizationDetails.flatMap((d) =>
+    Array.isArray(d.tools) ? d.tools.filter((t): t is string => typeof t === 'string') : [],
+  );
   return [...new Set([...task.scopes, ...fromDetails])];
 }
 
@@ -35,15 +37,32 @@ export function declaredTools(task: DeclaredTask): string[] {
  *
  * @example undeclaredTool(state, { purpose: 'triage', scopes: ['tool:github/*'], authorizationDetails: [] }, {}) // fires for `slack/post`
  */
-export function undeclaredTool(state: SessionState, task: DeclaredTask, purposes: Readonly<Record<string, readonly string[]>>): Finding[] {
+export function undeclaredTool(
+  state: SessionState,
+  task: DeclaredTask,
+  purposes: Readonly<Record<string, readonly string[]>>,
+): Finding[] {
   const last = state.last;
   if (!last) return [];
   const scope = targetScope(last.toolId);
   const declared = declaredTools(task);
   const byPurpose = Object.hasOwn(purposes, task.purpose) ? purposes[task.purpose] : undefined;
   let reason: string | undefined;
-  if (!declared.some((g) => covers(g, scope))) reason = `\`${last.toolId}\` is outside the task's declared tools`;
-  else if (byPurpose && !byPurpose.some((g) => covers(g, scope))) reason = `\`${last.toolId}\` is outside the tools of the task's purpose \`${task.purpose.slice(0, 80)}\``;
+  if (!declared.some((g) => covers(g, scope)))
+    reason = `\`${last.toolId}\` is outside the task's declared tools`;
+  else if (byPurpose && !byPurpose.some((g) => covers(g, scope)))
+    reason = `\`${last.toolId}\` is outside the tools of the task's purpose \`${task.purpose.slice(0, 80)}\``;
   if (reason === undefined) return [];
-  return [{ kind: 'undeclared_tool', key: `undeclared_tool:${last.toolId}`, reason, details: { tool: last.toolId, outcome: last.outcome, by: byPurpose && declared.some((g) => covers(g, scope)) ? 'purpose' : 'scopes' } }];
+  return [
+    {
+      kind: 'undeclared_tool',
+      key: `undeclared_tool:${last.toolId}`,
+      reason,
+      details: {
+        tool: last.toolId,
+        outcome: last.outcome,
+        by: byPurpose && declared.some((g) => covers(g, scope)) ? 'purpose' : 'scopes',
+      },
+    },
+  ];
 }

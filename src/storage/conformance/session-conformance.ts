@@ -3,8 +3,26 @@ import { describe, test } from 'node:test';
 import type { Store, TaskRecord, TaskSessionRecord } from '../../core/store/index.js';
 
 /** The contract of the task sessions repository (SQLite migration 12), run by `storeConformance` for every dialect. */
-export function sessionConformance(dialect: string, withStore: (fn: (s: Store) => Promise<void>) => Promise<void>): void {
-  const task = (id: string): TaskRecord => ({ id, agent: 'spiffe://example.org/agent/a', subject: 'spiffe://example.org/agent/a', purpose: 'p', scopes: [], authorizationDetails: [], audience: ['https://gw.example.org'], grantId: null, status: 'active', createdAt: 1, expiresAt: 1000, endedAt: null, endedBy: null, rootJti: `j-${id}` });
+export function sessionConformance(
+  dialect: string,
+  withStore: (fn: (s: Store) => Promise<void>) => Promise<void>,
+): void {
+  const task = (id: string): TaskRecord => ({
+    id,
+    agent: 'spiffe://example.org/agent/a',
+    subject: 'spiffe://example.org/agent/a',
+    purpose: 'p',
+    scopes: [],
+    authorizationDetails: [],
+    audience: ['https://gw.example.org'],
+    grantId: null,
+    status: 'active',
+    createdAt: 1,
+    expiresAt: 1000,
+    endedAt: null,
+    endedBy: null,
+    rootJti: `j-${id}`,
+  });
   const session = (taskId: string, over: Partial<TaskSessionRecord> = {}): TaskSessionRecord => ({
     taskId,
     highestClassification: 'confidential',
@@ -32,13 +50,28 @@ export function sessionConformance(dialect: string, withStore: (fn: (s: Store) =
         assert.equal(await s.read.taskSessions.get('t1'), undefined);
         assert.equal(await s.transaction((tx) => tx.taskSessions.upsert(session('t1'))), true);
         assert.deepEqual(await s.read.taskSessions.get('t1'), session('t1'));
-        const newer = session('t1', { highestClassification: 'restricted', toolsCalled: ['a/b'], firstExternalAt: null, lastAt: null, callsInWindow: [], updatedAt: 11 });
+        const newer = session('t1', {
+          highestClassification: 'restricted',
+          toolsCalled: ['a/b'],
+          firstExternalAt: null,
+          lastAt: null,
+          callsInWindow: [],
+          updatedAt: 11,
+        });
         assert.equal(await s.transaction((tx) => tx.taskSessions.upsert(newer)), true);
         assert.deepEqual(await s.read.taskSessions.get('t1'), newer);
-        assert.equal(await s.transaction((tx) => tx.taskSessions.upsert(session('unknown'))), false, 'no such task');
+        assert.equal(
+          await s.transaction((tx) => tx.taskSessions.upsert(session('unknown'))),
+          false,
+          'no such task',
+        );
         assert.equal(await s.read.taskSessions.get('unknown'), undefined);
         await s.transaction((tx) => tx.tasks.finish('t2', 'ended', 5, 'test'));
-        assert.equal(await s.transaction((tx) => tx.taskSessions.upsert(session('t2'))), false, 'the task ended');
+        assert.equal(
+          await s.transaction((tx) => tx.taskSessions.upsert(session('t2'))),
+          false,
+          'the task ended',
+        );
         assert.equal(await s.read.taskSessions.get('t2'), undefined);
         assert.equal(await s.transaction((tx) => tx.taskSessions.delete('t1')), true);
         assert.equal(await s.transaction((tx) => tx.taskSessions.delete('t1')), false);

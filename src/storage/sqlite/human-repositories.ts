@@ -32,24 +32,53 @@ export class SqliteGrantRequests implements GrantRequestReader, GrantRequestWrit
     const r = this.s.one<Row>('SELECT * FROM grant_requests WHERE id = ?', id);
     return r && requestFromRow(r);
   }
-  async list(f: { human?: string; agent?: string; status?: GrantRequestStatus; limit?: number } = {}) {
+  async list(
+    f: { human?: string; agent?: string; status?: GrantRequestStatus; limit?: number } = {},
+  ) {
     return this.s
       .all<Row>(
         'SELECT * FROM grant_requests WHERE (? IS NULL OR human = ?) AND (? IS NULL OR agent = ?) AND (? IS NULL OR status = ?) ORDER BY created_at DESC, id LIMIT ?',
-        f.human ?? null, f.human ?? null, f.agent ?? null, f.agent ?? null, f.status ?? null, f.status ?? null, f.limit ?? 1000,
+        f.human ?? null,
+        f.human ?? null,
+        f.agent ?? null,
+        f.agent ?? null,
+        f.status ?? null,
+        f.status ?? null,
+        f.limit ?? 1000,
       )
       .map(requestFromRow);
   }
   async insert(g: GrantRequestRecord) {
     this.s.run(
       'INSERT INTO grant_requests (id, agent, human, scopes, purpose, duration_seconds, status, created_at, expires_at, decided_at, decided_by, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      g.id, g.agent, g.human, json(g.scopes), g.purpose, g.durationSeconds, g.status, g.createdAt, g.expiresAt, g.decidedAt, g.decidedBy, g.note,
+      g.id,
+      g.agent,
+      g.human,
+      json(g.scopes),
+      g.purpose,
+      g.durationSeconds,
+      g.status,
+      g.createdAt,
+      g.expiresAt,
+      g.decidedAt,
+      g.decidedBy,
+      g.note,
     );
   }
-  async transition(id: string, from: GrantRequestStatus, to: Pick<GrantRequestRecord, 'status'> & Partial<Pick<GrantRequestRecord, 'decidedAt' | 'decidedBy' | 'note'>>) {
+  async transition(
+    id: string,
+    from: GrantRequestStatus,
+    to: Pick<GrantRequestRecord, 'status'> &
+      Partial<Pick<GrantRequestRecord, 'decidedAt' | 'decidedBy' | 'note'>>,
+  ) {
     const r = this.s.run(
       'UPDATE grant_requests SET status = ?, decided_at = COALESCE(?, decided_at), decided_by = COALESCE(?, decided_by), note = COALESCE(?, note) WHERE id = ? AND status = ?',
-      to.status, to.decidedAt ?? null, to.decidedBy ?? null, to.note ?? null, id, from,
+      to.status,
+      to.decidedAt ?? null,
+      to.decidedBy ?? null,
+      to.note ?? null,
+      id,
+      from,
     );
     return r.changes === 1;
   }
@@ -71,7 +100,15 @@ export class SqliteHumanSessions implements HumanSessionReader, HumanSessionWrit
     return r && sessionFromRow(r);
   }
   async insert(h: HumanSessionRecord) {
-    this.s.run('INSERT INTO human_sessions (id_hash, human, groups, method, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)', h.idHash, h.human, json(h.groups), h.method, h.createdAt, h.expiresAt);
+    this.s.run(
+      'INSERT INTO human_sessions (id_hash, human, groups, method, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+      h.idHash,
+      h.human,
+      json(h.groups),
+      h.method,
+      h.createdAt,
+      h.expiresAt,
+    );
   }
   async delete(idHash: string) {
     return this.s.run('DELETE FROM human_sessions WHERE id_hash = ?', idHash).changes === 1;

@@ -1,4 +1,11 @@
-import type { PolicySetReader, PolicySetRecord, PolicySetWriter, ToolServerReader, ToolServerRecord, ToolServerWriter } from '../../core/store/index.js';
+import type {
+  PolicySetReader,
+  PolicySetRecord,
+  PolicySetWriter,
+  ToolServerReader,
+  ToolServerRecord,
+  ToolServerWriter,
+} from '../../core/store/index.js';
 import { json, parse, type Statements } from './statements.js';
 
 type Row = Record<string, unknown>;
@@ -32,14 +39,28 @@ export class SqlitePolicySets implements PolicySetReader, PolicySetWriter {
   async insert(p: PolicySetRecord) {
     this.s.run(
       'INSERT INTO policy_sets (version, files, digest, created_at, created_by, activated_at, status) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      p.version, json(p.files), p.digest, p.createdAt, p.createdBy, p.activatedAt, p.status,
+      p.version,
+      json(p.files),
+      p.digest,
+      p.createdAt,
+      p.createdBy,
+      p.activatedAt,
+      p.status,
     );
   }
   async setActive(version: number, at: number) {
-    if (!this.s.one<Row>('SELECT version FROM policy_sets WHERE version = ?', version)) return false;
+    if (!this.s.one<Row>('SELECT version FROM policy_sets WHERE version = ?', version))
+      return false;
     // Callers run this inside the store's transaction, so the switch is atomic.
-    this.s.run("UPDATE policy_sets SET status = 'inactive' WHERE status = 'active' AND version <> ?", version);
-    this.s.run("UPDATE policy_sets SET status = 'active', activated_at = ? WHERE version = ?", at, version);
+    this.s.run(
+      "UPDATE policy_sets SET status = 'inactive' WHERE status = 'active' AND version <> ?",
+      version,
+    );
+    this.s.run(
+      "UPDATE policy_sets SET status = 'active', activated_at = ? WHERE version = ?",
+      at,
+      version,
+    );
     return true;
   }
 }
@@ -64,7 +85,11 @@ export class SqliteToolServers implements ToolServerReader, ToolServerWriter {
   async upsert(t: ToolServerRecord) {
     this.s.run(
       'INSERT INTO tool_servers (server, tools, annotations, updated_at, updated_by) VALUES (?, ?, ?, ?, ?) ON CONFLICT (server) DO UPDATE SET tools = excluded.tools, annotations = excluded.annotations, updated_at = excluded.updated_at, updated_by = excluded.updated_by',
-      t.server, json(t.tools), json(t.annotations), t.updatedAt, t.updatedBy,
+      t.server,
+      json(t.tools),
+      json(t.annotations),
+      t.updatedAt,
+      t.updatedBy,
     );
   }
   async delete(server: string) {

@@ -1,4 +1,8 @@
-import type { TaskSessionReader, TaskSessionRecord, TaskSessionWriter } from '../../core/store/index.js';
+import type {
+  TaskSessionReader,
+  TaskSessionRecord,
+  TaskSessionWriter,
+} from '../../core/store/index.js';
 import { json, parse, type Statements } from './statements.js';
 
 type Row = { task_id: string; highest_classification: string; data: string; updated_at: number };
@@ -13,8 +17,14 @@ export class SqliteTaskSessions implements TaskSessionReader, TaskSessionWriter 
     if (!r) return undefined;
     // A row that does not parse throws: the caller treats an unreadable session as tainted.
     const d = parse<Data>(r.data);
-    if (d === null || typeof d !== 'object') throw new Error(`task session \`${taskId}\` is damaged`);
-    return { ...d, taskId: r.task_id, highestClassification: r.highest_classification, updatedAt: r.updated_at };
+    if (d === null || typeof d !== 'object')
+      throw new Error(`task session \`${taskId}\` is damaged`);
+    return {
+      ...d,
+      taskId: r.task_id,
+      highestClassification: r.highest_classification,
+      updatedAt: r.updated_at,
+    };
   }
 
   async upsert(x: TaskSessionRecord) {
@@ -35,7 +45,11 @@ export class SqliteTaskSessions implements TaskSessionReader, TaskSessionWriter 
       `INSERT INTO task_sessions (task_id, highest_classification, data, updated_at)
          SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM tasks WHERE id = ? AND status = 'active')
          ON CONFLICT (task_id) DO UPDATE SET highest_classification = excluded.highest_classification, data = excluded.data, updated_at = excluded.updated_at`,
-      x.taskId, x.highestClassification, json(data), x.updatedAt, x.taskId,
+      x.taskId,
+      x.highestClassification,
+      json(data),
+      x.updatedAt,
+      x.taskId,
     );
     return r.changes > 0;
   }

@@ -14,7 +14,9 @@ const dir = mkdtempSync(join(tmpdir(), 'mandate-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
-storeConformance('sqlite', async () => SqliteStore.open({ path: join(dir, `conf-${++n}.db`), clock: new ManualClock() }));
+storeConformance('sqlite', async () =>
+  SqliteStore.open({ path: join(dir, `conf-${++n}.db`), clock: new ManualClock() }),
+);
 
 test('sqlite: WAL mode, migrations applied once and recorded', async () => {
   const path = join(dir, 'wal.db');
@@ -24,8 +26,13 @@ test('sqlite: WAL mode, migrations applied once and recorded', async () => {
   await again.close();
   const db = new Database(path, { readonly: true });
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-  const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[];
-  assert.deepEqual(versions.map((v) => v.version), migrations.map((m) => m.version));
+  const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as {
+    version: number;
+  }[];
+  assert.deepEqual(
+    versions.map((v) => v.version),
+    migrations.map((m) => m.version),
+  );
   db.close();
 });
 
@@ -34,15 +41,38 @@ test('sqlite: a database from a newer Mandate is refused, not downgraded', async
   const store = SqliteStore.open({ path, clock: new ManualClock() });
   await store.close();
   const db = new Database(path);
-  db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(999, 'from the future', 0);
+  db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+    999,
+    'from the future',
+    0,
+  );
   db.close();
-  assert.throws(() => SqliteStore.open({ path, clock: new ManualClock() }), (err: unknown) => err instanceof MandateError && err.code === 'invalid_config' && /newer/.test(err.message));
+  assert.throws(
+    () => SqliteStore.open({ path, clock: new ManualClock() }),
+    (err: unknown) =>
+      err instanceof MandateError && err.code === 'invalid_config' && /newer/.test(err.message),
+  );
 });
 
 test('sqlite: migration 12 counts the tasks active before it as tainted at the top classification (their session was in memory only)', async () => {
   const path = join(dir, 'sessions-12.db');
   const store = SqliteStore.open({ path, clock: new ManualClock() });
-  const task = (id: string) => ({ id, agent: 'spiffe://example.org/agent/a', subject: 'spiffe://example.org/agent/a', purpose: 'p', scopes: [], authorizationDetails: [], audience: ['https://gw.example.org'], grantId: null, status: 'active' as const, createdAt: 1, expiresAt: 1000, endedAt: null, endedBy: null, rootJti: `j-${id}` });
+  const task = (id: string) => ({
+    id,
+    agent: 'spiffe://example.org/agent/a',
+    subject: 'spiffe://example.org/agent/a',
+    purpose: 'p',
+    scopes: [],
+    authorizationDetails: [],
+    audience: ['https://gw.example.org'],
+    grantId: null,
+    status: 'active' as const,
+    createdAt: 1,
+    expiresAt: 1000,
+    endedAt: null,
+    endedBy: null,
+    rootJti: `j-${id}`,
+  });
   await store.transaction(async (tx) => {
     await tx.tasks.insert(task('live'));
     await tx.tasks.insert(task('done'));

@@ -23,7 +23,14 @@ import { SqliteSsfStreams } from './ssf-repositories.js';
 import { SqliteTaskSessions } from './session-repositories.js';
 import { SqliteRetention } from './retention-repositories.js';
 import { Statements } from './statements.js';
-import { SqliteFederation, SqliteGrants, SqliteReplay, SqliteTasks, SqliteTaskTokens, SqliteTrustRules } from './task-repositories.js';
+import {
+  SqliteFederation,
+  SqliteGrants,
+  SqliteReplay,
+  SqliteTasks,
+  SqliteTaskTokens,
+  SqliteTrustRules,
+} from './task-repositories.js';
 
 export interface SqliteStoreOptions {
   /** Path of the database file. */
@@ -134,19 +141,33 @@ export class SqliteStore implements Store {
 
 /** Applies pending migrations in version order, each in its own transaction. */
 export function migrate(db: Database.Database): number[] {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-  const applied = new Set(db.prepare('SELECT version FROM schema_migrations').all().map((r) => (r as { version: number }).version));
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+  );
+  const applied = new Set(
+    db
+      .prepare('SELECT version FROM schema_migrations')
+      .all()
+      .map((r) => (r as { version: number }).version),
+  );
   const known = Math.max(...migrations.map((m) => m.version));
   const newest = Math.max(0, ...applied);
   if (newest > known) {
-    throw new MandateError('invalid_config', `the database schema is version ${newest}, newer than this Mandate knows (${known}); upgrade Mandate instead of downgrading`);
+    throw new MandateError(
+      'invalid_config',
+      `the database schema is version ${newest}, newer than this Mandate knows (${known}); upgrade Mandate instead of downgrading`,
+    );
   }
   const done: number[] = [];
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        m.version,
+        m.name,
+        Date.now(),
+      );
     })();
     done.push(m.version);
   }

@@ -1,7 +1,24 @@
-import type { SsfDelivery, SsfStreamReader, SsfStreamRecord, SsfStreamStatus, SsfStreamWriter } from '../../core/store/index.js';
+import type {
+  SsfDelivery,
+  SsfStreamReader,
+  SsfStreamRecord,
+  SsfStreamStatus,
+  SsfStreamWriter,
+} from '../../core/store/index.js';
 import { json, parse, type Statements } from './statements.js';
 
-type Row = { id: string; audience: string; events_requested: string; delivery: string; description: string | null; status: string; status_reason: string | null; receiver_token_sha256: string | null; created_at: number; updated_at: number };
+type Row = {
+  id: string;
+  audience: string;
+  events_requested: string;
+  delivery: string;
+  description: string | null;
+  status: string;
+  status_reason: string | null;
+  receiver_token_sha256: string | null;
+  created_at: number;
+  updated_at: number;
+};
 
 const fromRow = (r: Row): SsfStreamRecord => ({
   id: r.id,
@@ -32,14 +49,31 @@ export class SqliteSsfStreams implements SsfStreamReader, SsfStreamWriter {
   async insert(x: SsfStreamRecord) {
     this.s.run(
       'INSERT INTO ssf_streams (id, audience, events_requested, delivery, description, status, status_reason, receiver_token_sha256, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      x.id, json(x.audience), json(x.eventsRequested), json(x.delivery), x.description, x.status, x.statusReason, x.receiverTokenHash, x.createdAt, x.updatedAt,
+      x.id,
+      json(x.audience),
+      json(x.eventsRequested),
+      json(x.delivery),
+      x.description,
+      x.status,
+      x.statusReason,
+      x.receiverTokenHash,
+      x.createdAt,
+      x.updatedAt,
     );
   }
 
   async update(x: SsfStreamRecord) {
     this.s.run(
       'UPDATE ssf_streams SET audience = ?, events_requested = ?, delivery = ?, description = ?, status = ?, status_reason = ?, receiver_token_sha256 = ?, updated_at = ? WHERE id = ?',
-      json(x.audience), json(x.eventsRequested), json(x.delivery), x.description, x.status, x.statusReason, x.receiverTokenHash, x.updatedAt, x.id,
+      json(x.audience),
+      json(x.eventsRequested),
+      json(x.delivery),
+      x.description,
+      x.status,
+      x.statusReason,
+      x.receiverTokenHash,
+      x.updatedAt,
+      x.id,
     );
   }
 

@@ -28,8 +28,16 @@ export class Statements {
       return this.get(sql).run(...params);
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';
-      if (code.startsWith('SQLITE_CONSTRAINT_PRIMARYKEY') || code.startsWith('SQLITE_CONSTRAINT_UNIQUE')) {
-        throw new MandateError('conflict', 'a record with the same identity already exists', undefined, { cause: err });
+      if (
+        code.startsWith('SQLITE_CONSTRAINT_PRIMARYKEY') ||
+        code.startsWith('SQLITE_CONSTRAINT_UNIQUE')
+      ) {
+        throw new MandateError(
+          'conflict',
+          'a record with the same identity already exists',
+          undefined,
+          { cause: err },
+        );
       }
       throw err;
     }
@@ -37,4 +45,5 @@ export class Statements {
 }
 
 export const json = (value: unknown): string => JSON.stringify(value);
-export const parse = <T>(text: string | null): T => (text === null ? (null as T) : (JSON.parse(text) as T));
+export const parse = <T>(text: string | null): T =>
+  text === null ? (null as T) : (JSON.parse(text) as T);

@@ -46,20 +46,54 @@ export class SqliteTasks implements TaskReader, TaskWriter {
   }
   async list(filter: { agent?: string; status?: TaskRecord['status']; limit?: number } = {}) {
     return this.s
-      .all<Row>('SELECT * FROM tasks WHERE (? IS NULL OR agent = ?) AND (? IS NULL OR status = ?) ORDER BY created_at DESC, id LIMIT ?', filter.agent ?? null, filter.agent ?? null, filter.status ?? null, filter.status ?? null, filter.limit ?? 100)
+      .all<Row>(
+        'SELECT * FROM tasks WHERE (? IS NULL OR agent = ?) AND (? IS NULL OR status = ?) ORDER BY created_at DESC, id LIMIT ?',
+        filter.agent ?? null,
+        filter.agent ?? null,
+        filter.status ?? null,
+        filter.status ?? null,
+        filter.limit ?? 100,
+      )
       .map(taskFromRow);
   }
   async insert(t: TaskRecord) {
     this.s.run(
       'INSERT INTO tasks (id, agent, subject, purpose, scopes, authorization_details, audience, grant_id, status, created_at, expires_at, ended_at, ended_by, root_jti) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      t.id, t.agent, t.subject, t.purpose, json(t.scopes), json(t.authorizationDetails), json(t.audience), t.grantId, t.status, t.createdAt, t.expiresAt, t.endedAt, t.endedBy, t.rootJti,
+      t.id,
+      t.agent,
+      t.subject,
+      t.purpose,
+      json(t.scopes),
+      json(t.authorizationDetails),
+      json(t.audience),
+      t.grantId,
+      t.status,
+      t.createdAt,
+      t.expiresAt,
+      t.endedAt,
+      t.endedBy,
+      t.rootJti,
     );
   }
   async finish(id: string, status: 'ended' | 'expired', at: number, by: string) {
-    return this.s.run("UPDATE tasks SET status = ?, ended_at = ?, ended_by = ? WHERE id = ? AND status = 'active'", status, at, by, id).changes === 1;
+    return (
+      this.s.run(
+        "UPDATE tasks SET status = ?, ended_at = ?, ended_by = ? WHERE id = ? AND status = 'active'",
+        status,
+        at,
+        by,
+        id,
+      ).changes === 1
+    );
   }
   async listExpired(now: number, limit: number) {
-    return this.s.all<Row>("SELECT * FROM tasks WHERE status = 'active' AND expires_at <= ? ORDER BY expires_at LIMIT ?", now, limit).map(taskFromRow);
+    return this.s
+      .all<Row>(
+        "SELECT * FROM tasks WHERE status = 'active' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+        now,
+        limit,
+      )
+      .map(taskFromRow);
   }
 }
 
@@ -88,29 +122,70 @@ export class SqliteTaskTokens implements TaskTokenReader, TaskTokenWriter {
     return r && tokenFromRow(r);
   }
   async listByTask(taskId: string) {
-    return this.s.all<Row>('SELECT * FROM task_tokens WHERE task_id = ? ORDER BY depth, issued_at, jti', taskId).map(tokenFromRow);
+    return this.s
+      .all<Row>(
+        'SELECT * FROM task_tokens WHERE task_id = ? ORDER BY depth, issued_at, jti',
+        taskId,
+      )
+      .map(tokenFromRow);
   }
   async listRevokedUnexpired(now: number) {
-    return this.s.all<Row>('SELECT * FROM task_tokens WHERE revoked_at IS NOT NULL AND expires_at > ?', now).map(tokenFromRow);
+    return this.s
+      .all<Row>('SELECT * FROM task_tokens WHERE revoked_at IS NOT NULL AND expires_at > ?', now)
+      .map(tokenFromRow);
   }
   async insert(t: TaskTokenRecord) {
     this.s.run(
       'INSERT INTO task_tokens (jti, task_id, parent_jti, ancestors, depth, subject, holder, client_id, scopes, audience, cnf_jkt, issued_at, expires_at, revoked_at, revoked_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      t.jti, t.taskId, t.parentJti, json(t.ancestors), t.depth, t.subject, t.holder, t.clientId, json(t.scopes), json(t.audience), t.cnfJkt, t.issuedAt, t.expiresAt, t.revokedAt, t.revokedBy,
+      t.jti,
+      t.taskId,
+      t.parentJti,
+      json(t.ancestors),
+      t.depth,
+      t.subject,
+      t.holder,
+      t.clientId,
+      json(t.scopes),
+      json(t.audience),
+      t.cnfJkt,
+      t.issuedAt,
+      t.expiresAt,
+      t.revokedAt,
+      t.revokedBy,
     );
-    for (const a of t.ancestors) this.s.run('INSERT INTO task_token_ancestors (ancestor, jti) VALUES (?, ?)', a, t.jti);
+    for (const a of t.ancestors)
+      this.s.run('INSERT INTO task_token_ancestors (ancestor, jti) VALUES (?, ?)', a, t.jti);
   }
   async revokeSubtree(jti: string, at: number, by: string) {
-    const jtis = [jti, ...this.s.all<{ jti: string }>('SELECT jti FROM task_token_ancestors WHERE ancestor = ?', jti).map((r) => r.jti)];
+    const jtis = [
+      jti,
+      ...this.s
+        .all<{ jti: string }>('SELECT jti FROM task_token_ancestors WHERE ancestor = ?', jti)
+        .map((r) => r.jti),
+    ];
     return this.revoke(jtis, at, by);
   }
   async revokeTask(taskId: string, at: number, by: string) {
-    return this.revoke(this.s.all<{ jti: string }>('SELECT jti FROM task_tokens WHERE task_id = ?', taskId).map((r) => r.jti), at, by);
+    return this.revoke(
+      this.s
+        .all<{ jti: string }>('SELECT jti FROM task_tokens WHERE task_id = ?', taskId)
+        .map((r) => r.jti),
+      at,
+      by,
+    );
   }
   private revoke(jtis: string[], at: number, by: string): string[] {
     const done: string[] = [];
     for (const j of jtis) {
-      if (this.s.run('UPDATE task_tokens SET revoked_at = ?, revoked_by = ? WHERE jti = ? AND revoked_at IS NULL', at, by, j).changes === 1) done.push(j);
+      if (
+        this.s.run(
+          'UPDATE task_tokens SET revoked_at = ?, revoked_by = ? WHERE jti = ? AND revoked_at IS NULL',
+          at,
+          by,
+          j,
+        ).changes === 1
+      )
+        done.push(j);
     }
     return done;
   }
@@ -120,7 +195,12 @@ export class SqliteReplay implements ReplayWriter {
   constructor(private readonly s: Statements) {}
   async checkAndRecord(key: string, expiresAt: number, now: number) {
     // INVARIANT: an expired entry is replaced in the same statement, so a key is single-use exactly while it is live.
-    const res = this.s.run('INSERT INTO replay_cache (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE replay_cache.expires_at <= ?', key, expiresAt, now);
+    const res = this.s.run(
+      'INSERT INTO replay_cache (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE replay_cache.expires_at <= ?',
+      key,
+      expiresAt,
+      now,
+    );
     return res.changes === 1;
   }
   async deleteExpired(now: number) {
@@ -143,7 +223,15 @@ export class SqliteTrustRules implements TrustRuleReader, TrustRuleWriter {
     return this.s.all<Row>('SELECT * FROM trust_rules ORDER BY created_at, id').map(ruleFromRow);
   }
   async insert(r: TrustRuleRecord) {
-    this.s.run('INSERT INTO trust_rules (id, from_pattern, to_pattern, max_depth, cross_domain, created_at) VALUES (?, ?, ?, ?, ?, ?)', r.id, r.from, r.to, r.maxDepth, r.crossDomain ? 1 : 0, r.createdAt);
+    this.s.run(
+      'INSERT INTO trust_rules (id, from_pattern, to_pattern, max_depth, cross_domain, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      r.id,
+      r.from,
+      r.to,
+      r.maxDepth,
+      r.crossDomain ? 1 : 0,
+      r.createdAt,
+    );
   }
   async delete(id: string) {
     return this.s.run('DELETE FROM trust_rules WHERE id = ?', id).changes === 1;
@@ -170,14 +258,40 @@ export class SqliteGrants implements GrantReader, GrantWriter {
   }
   async list(filter: { human?: string; agent?: string; status?: GrantRecord['status'] } = {}) {
     return this.s
-      .all<Row>('SELECT * FROM grants WHERE (? IS NULL OR human = ?) AND (? IS NULL OR agent = ?) AND (? IS NULL OR status = ?) ORDER BY created_at DESC', filter.human ?? null, filter.human ?? null, filter.agent ?? null, filter.agent ?? null, filter.status ?? null, filter.status ?? null)
+      .all<Row>(
+        'SELECT * FROM grants WHERE (? IS NULL OR human = ?) AND (? IS NULL OR agent = ?) AND (? IS NULL OR status = ?) ORDER BY created_at DESC',
+        filter.human ?? null,
+        filter.human ?? null,
+        filter.agent ?? null,
+        filter.agent ?? null,
+        filter.status ?? null,
+        filter.status ?? null,
+      )
       .map(grantFromRow);
   }
   async insert(g: GrantRecord) {
-    this.s.run('INSERT INTO grants (id, human, agent, scopes, purpose, status, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', g.id, g.human, g.agent, json(g.scopes), g.purpose, g.status, g.createdAt, g.expiresAt, g.revokedAt);
+    this.s.run(
+      'INSERT INTO grants (id, human, agent, scopes, purpose, status, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      g.id,
+      g.human,
+      g.agent,
+      json(g.scopes),
+      g.purpose,
+      g.status,
+      g.createdAt,
+      g.expiresAt,
+      g.revokedAt,
+    );
   }
   async update(g: GrantRecord) {
-    this.s.run('UPDATE grants SET scopes = ?, status = ?, expires_at = ?, revoked_at = ? WHERE id = ?', json(g.scopes), g.status, g.expiresAt, g.revokedAt, g.id);
+    this.s.run(
+      'UPDATE grants SET scopes = ?, status = ?, expires_at = ?, revoked_at = ? WHERE id = ?',
+      json(g.scopes),
+      g.status,
+      g.expiresAt,
+      g.revokedAt,
+      g.id,
+    );
   }
 }
 
@@ -192,20 +306,31 @@ const domainFromRow = (r: Row): FederatedDomainRecord => ({
 export class SqliteFederation implements FederationReader, FederationWriter {
   constructor(private readonly s: Statements) {}
   async get(trustDomain: string) {
-    const r = this.s.one<Row>('SELECT * FROM federated_domains WHERE trust_domain = ?', trustDomain);
+    const r = this.s.one<Row>(
+      'SELECT * FROM federated_domains WHERE trust_domain = ?',
+      trustDomain,
+    );
     return r && domainFromRow(r);
   }
   async list() {
-    return this.s.all<Row>('SELECT * FROM federated_domains ORDER BY trust_domain').map(domainFromRow);
+    return this.s
+      .all<Row>('SELECT * FROM federated_domains ORDER BY trust_domain')
+      .map(domainFromRow);
   }
   async upsert(d: FederatedDomainRecord) {
     this.s.run(
       `INSERT INTO federated_domains (trust_domain, bundle_endpoint, bundle, refreshed_at, created_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (trust_domain) DO UPDATE SET bundle_endpoint = excluded.bundle_endpoint, bundle = excluded.bundle, refreshed_at = excluded.refreshed_at`,
-      d.trustDomain, d.bundleEndpoint, json(d.bundle), d.refreshedAt, d.createdAt,
+      d.trustDomain,
+      d.bundleEndpoint,
+      json(d.bundle),
+      d.refreshedAt,
+      d.createdAt,
     );
   }
   async delete(trustDomain: string) {
-    return this.s.run('DELETE FROM federated_domains WHERE trust_domain = ?', trustDomain).changes === 1;
+    return (
+      this.s.run('DELETE FROM federated_domains WHERE trust_domain = ?', trustDomain).changes === 1
+    );
   }
 }

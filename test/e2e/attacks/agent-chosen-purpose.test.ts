@@ -14,7 +14,11 @@ import { GATEWAY } from '../helpers/agents.js';
 import { call, catalog, decide, eventually, type Json } from '../signals/helpers.js';
 
 const SCOPES = ['tool:docs/*', 'tool:mail/send'];
-const PURPOSES = { 'triage docs': ['tool:docs/*'], 'read docs': ['tool:docs/read'], 'do anything': ['tool:*'] };
+const PURPOSES = {
+  'triage docs': ['tool:docs/*'],
+  'read docs': ['tool:docs/read'],
+  'do anything': ['tool:*'],
+};
 
 describe('ASI01 attack: the agent picks the purpose its calls are checked against', () => {
   let server: TestServer;
@@ -22,12 +26,18 @@ describe('ASI01 attack: the agent picks the purpose its calls are checked agains
   let free: MandateAgent;
 
   const register = async (name: string, purpose: string) => {
-    await server.admin.registerAgent({ name, owner: 'e2e@example.org', purpose, allowed_scopes: SCOPES });
+    await server.admin.registerAgent({
+      name,
+      owner: 'e2e@example.org',
+      purpose,
+      allowed_scopes: SCOPES,
+    });
     const agent = new MandateAgent({ url: server.url });
     await agent.attest({ joinToken: (await server.admin.createJoinToken(name)).join_token });
     return agent;
   };
-  const purposeOf = async (taskId: string) => (await call(server, 'GET', `/v1/tasks/${taskId}`)).json.purpose;
+  const purposeOf = async (taskId: string) =>
+    (await call(server, 'GET', `/v1/tasks/${taskId}`)).json.purpose;
 
   before(async () => {
     server = await startTestServer({ flags: { signals: JSON.stringify({ purposes: PURPOSES }) } });
@@ -39,9 +49,20 @@ describe('ASI01 attack: the agent picks the purpose its calls are checked agains
 
   test('a purpose that declares more than the registered one is refused; nothing is issued', async () => {
     for (const purpose of ['do anything', 'an unlisted purpose']) {
-      await assert.rejects(triager.startTask({ resource: GATEWAY, scope: SCOPES, purpose }), (err: Error) => /`purpose` .* is not the registered purpose `triage docs`/.test(err.message), purpose);
+      await assert.rejects(
+        triager.startTask({ resource: GATEWAY, scope: SCOPES, purpose }),
+        (err: Error) =>
+          /`purpose` .* is not the registered purpose `triage docs`/.test(err.message),
+        purpose,
+      );
     }
-    const tasks = (await call(server, 'GET', `/v1/tasks?agent=${encodeURIComponent(`spiffe://${server.config.trustDomain}/agent/triager`)}`)).json.tasks as Json[];
+    const tasks = (
+      await call(
+        server,
+        'GET',
+        `/v1/tasks?agent=${encodeURIComponent(`spiffe://${server.config.trustDomain}/agent/triager`)}`,
+      )
+    ).json.tasks as Json[];
     assert.equal(tasks.length, 0);
   });
 
@@ -49,14 +70,33 @@ describe('ASI01 attack: the agent picks the purpose its calls are checked agains
     const t = await triager.startTask({ resource: GATEWAY, scope: SCOPES });
     assert.equal(await purposeOf(t.taskId), 'triage docs');
     // mail/send is in the token's scopes but not in the purpose's tools: allowed once, then flagged.
-    assert.equal((await decide(server, t.accessToken, 'mail/send', { arguments: { to: 'a@mandate.local' } }))[0], 'allow');
-    await eventually(async () => ((await decide(server, t.accessToken, 'docs/read'))[0] === 'approval_required' ? true : undefined), 'undeclared_tool flagged the task');
+    assert.equal(
+      (
+        await decide(server, t.accessToken, 'mail/send', { arguments: { to: 'a@mandate.local' } })
+      )[0],
+      'allow',
+    );
+    await eventually(
+      async () =>
+        (await decide(server, t.accessToken, 'docs/read'))[0] === 'approval_required'
+          ? true
+          : undefined,
+      'undeclared_tool flagged the task',
+    );
   });
 
   test('the registered purpose, or a narrowing the operator declared, is accepted as asked', async () => {
-    const same = await triager.startTask({ resource: GATEWAY, scope: SCOPES, purpose: 'triage docs' });
+    const same = await triager.startTask({
+      resource: GATEWAY,
+      scope: SCOPES,
+      purpose: 'triage docs',
+    });
     assert.equal(await purposeOf(same.taskId), 'triage docs');
-    const narrower = await triager.startTask({ resource: GATEWAY, scope: SCOPES, purpose: 'read docs' });
+    const narrower = await triager.startTask({
+      resource: GATEWAY,
+      scope: SCOPES,
+      purpose: 'read docs',
+    });
     assert.equal(await purposeOf(narrower.taskId), 'read docs');
     // An agent whose registered purpose declares no tools list may name any purpose: none declares more than its token.
     const other = await free.startTask({ resource: GATEWAY, scope: SCOPES, purpose: 'read docs' });

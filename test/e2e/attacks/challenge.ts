@@ -31,7 +31,8 @@ export function parseChallenges(header: string): Challenge[] {
     for (; i < s.length && s[i] !== '"'; i++) {
       let c = s[i]!;
       if (c === '\\') c = s[++i] ?? '';
-      if (!/^[\t\x20-\x7E\x80-\xFF]$/.test(c)) throw new Error(`character U+${c.codePointAt(0)?.toString(16)} in a quoted-string`);
+      if (!/^[\t\x20-\x7E\x80-\xFF]$/.test(c))
+        throw new Error(`character U+${c.codePointAt(0)?.toString(16)} in a quoted-string`);
       value += c;
     }
     if (s[i] !== '"') throw new Error('unterminated quoted-string');
@@ -53,7 +54,8 @@ export function parseChallenges(header: string): Challenge[] {
       if (!name) break;
       skipWs();
       if (s[0] !== '=') {
-        if (params.size === 0) throw new Error(`\`${scheme}\` is followed by \`${name}\`, not a parameter`);
+        if (params.size === 0)
+          throw new Error(`\`${scheme}\` is followed by \`${name}\`, not a parameter`);
         s = save;
         next = true;
         break;

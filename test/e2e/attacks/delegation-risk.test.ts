@@ -26,42 +26,101 @@ describe('ASI03/ASI07 attack: delegation escapes agent-wide signals', () => {
   before(async () => {
     server = await startTestServer({ clock });
     await catalog(server);
-    for (const name of ['alpha', 'beta', 'gamma', 'delta', 'eps']) agents[name] = await attestedAgent(server, name, SCOPES);
-    await server.admin.addTrustRule({ from: `spiffe://${server.config.trustDomain}/agent/*`, to: `spiffe://${server.config.trustDomain}/agent/*` });
+    for (const name of ['alpha', 'beta', 'gamma', 'delta', 'eps'])
+      agents[name] = await attestedAgent(server, name, SCOPES);
+    await server.admin.addTrustRule({
+      from: `spiffe://${server.config.trustDomain}/agent/*`,
+      to: `spiffe://${server.config.trustDomain}/agent/*`,
+    });
   });
   after(() => server.stop());
 
   /** `from` starts a task and hands all of it to `to`: the child's token. */
   const delegated = async (from: string, to: string) => {
-    const root = await agents[from]!.startTask({ resource: GATEWAY, scope: SCOPES, ttlSeconds: 600 });
-    const child = await agents[from]!.delegate(root, { delegateSvid: await agents[to]!.delegationSvidFor(id(from)) });
+    const root = await agents[from]!.startTask({
+      resource: GATEWAY,
+      scope: SCOPES,
+      ttlSeconds: 600,
+    });
+    const child = await agents[from]!.delegate(root, {
+      delegateSvid: await agents[to]!.delegationSvidFor(id(from)),
+    });
     return { root, child };
   };
 
-  test('a delegate\'s calls carry the delegator\'s agent-wide restrictions (risk 75: approval and read only)', async () => {
+  test("a delegate's calls carry the delegator's agent-wide restrictions (risk 75: approval and read only)", async () => {
     const { child } = await delegated('alpha', 'beta');
-    assert.deepEqual(await decide(server, child.accessToken, 'mail/send', { arguments: { to: 'x@mandate.local' } }), ['allow', ALLOWED]);
-    const r = await signal({ agent: id('alpha'), kind: 'prompt_injection', risk: 75, source: 'guardrail', ttl_seconds: 60 });
+    assert.deepEqual(
+      await decide(server, child.accessToken, 'mail/send', {
+        arguments: { to: 'x@mandate.local' },
+      }),
+      ['allow', ALLOWED],
+    );
+    const r = await signal({
+      agent: id('alpha'),
+      kind: 'prompt_injection',
+      risk: 75,
+      source: 'guardrail',
+      ttl_seconds: 60,
+    });
     assert.equal(r.status, 201, JSON.stringify(r.json));
-    assert.deepEqual(await decide(server, child.accessToken, 'docs/read'), ['approval_required', ['mandate.signal-needs-approval']]);
-    const [outcome, reasons] = await decide(server, child.accessToken, 'mail/send', { approved: true, arguments: { to: 'x@mandate.local' } });
-    assert.deepEqual([outcome, reasons], ['deny', ['mandate.signal-read-only']], 'read only holds for the delegate, approved or not');
+    assert.deepEqual(await decide(server, child.accessToken, 'docs/read'), [
+      'approval_required',
+      ['mandate.signal-needs-approval'],
+    ]);
+    const [outcome, reasons] = await decide(server, child.accessToken, 'mail/send', {
+      approved: true,
+      arguments: { to: 'x@mandate.local' },
+    });
+    assert.deepEqual(
+      [outcome, reasons],
+      ['deny', ['mandate.signal-read-only']],
+      'read only holds for the delegate, approved or not',
+    );
     // A restriction below the refusing risk carries over to new work instead of refusing it.
     const again = await delegated('alpha', 'gamma');
-    assert.equal((await decide(server, again.child.accessToken, 'docs/read'))[0], 'approval_required');
+    assert.equal(
+      (await decide(server, again.child.accessToken, 'docs/read'))[0],
+      'approval_required',
+    );
     clock.advance(60_000);
-    assert.deepEqual(await decide(server, child.accessToken, 'docs/read'), ['allow', ALLOWED], 'gone with the signal');
+    assert.deepEqual(
+      await decide(server, child.accessToken, 'docs/read'),
+      ['allow', ALLOWED],
+      'gone with the signal',
+    );
   });
 
-  test('at risk 85 the delegate\'s calls are denied, and no new task, delegation or re-delegation is issued', async () => {
+  test("at risk 85 the delegate's calls are denied, and no new task, delegation or re-delegation is issued", async () => {
     const { root, child } = await delegated('delta', 'eps');
-    const r = await signal({ agent: id('delta'), kind: 'exfiltration', risk: 85, source: 'edr', ttl_seconds: 60 });
+    const r = await signal({
+      agent: id('delta'),
+      kind: 'exfiltration',
+      risk: 85,
+      source: 'edr',
+      ttl_seconds: 60,
+    });
     assert.equal(r.status, 201, JSON.stringify(r.json));
-    assert.deepEqual(await decide(server, child.accessToken, 'docs/read', { approved: true }), ['deny', ['mandate.risk-threshold']]);
+    assert.deepEqual(await decide(server, child.accessToken, 'docs/read', { approved: true }), [
+      'deny',
+      ['mandate.risk-threshold'],
+    ]);
     await assert.rejects(agents.delta!.startTask({ resource: GATEWAY, scope: SCOPES }), /risk 85/);
-    await assert.rejects(agents.delta!.delegate(root, { delegateSvid: await agents.gamma!.delegationSvidFor(id('delta')) }), /risk 85/);
-    await assert.rejects(agents.eps!.delegate(child, { delegateSvid: await agents.gamma!.delegationSvidFor(id('eps')) }), /risk 85/, 'the delegate cannot pass it on either');
-    const listed = (await call(server, 'GET', `/v1/tasks?agent=${encodeURIComponent(id('delta'))}`)).json;
+    await assert.rejects(
+      agents.delta!.delegate(root, {
+        delegateSvid: await agents.gamma!.delegationSvidFor(id('delta')),
+      }),
+      /risk 85/,
+    );
+    await assert.rejects(
+      agents.eps!.delegate(child, {
+        delegateSvid: await agents.gamma!.delegationSvidFor(id('eps')),
+      }),
+      /risk 85/,
+      'the delegate cannot pass it on either',
+    );
+    const listed = (await call(server, 'GET', `/v1/tasks?agent=${encodeURIComponent(id('delta'))}`))
+      .json;
     assert.equal((listed.tasks as unknown[]).length, 1, 'no task was started at risk 85');
     clock.advance(60_000);
     await agents.delta!.startTask({ resource: GATEWAY, scope: SCOPES });
@@ -69,7 +128,21 @@ describe('ASI03/ASI07 attack: delegation escapes agent-wide signals', () => {
 
   test('a task signal counts for every delegate of the task', async () => {
     const { root, child } = await delegated('gamma', 'beta');
-    assert.equal((await signal({ task: root.taskId, kind: 'judge', risk: 60, source: 'llm-judge', ttl_seconds: 60 })).status, 201);
-    assert.deepEqual(await decide(server, child.accessToken, 'docs/read'), ['approval_required', ['mandate.signal-needs-approval']]);
+    assert.equal(
+      (
+        await signal({
+          task: root.taskId,
+          kind: 'judge',
+          risk: 60,
+          source: 'llm-judge',
+          ttl_seconds: 60,
+        })
+      ).status,
+      201,
+    );
+    assert.deepEqual(await decide(server, child.accessToken, 'docs/read'), [
+      'approval_required',
+      ['mandate.signal-needs-approval'],
+    ]);
   });
 });

@@ -7,9 +7,26 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, type GenerateKeyPairResult } from 'jose';
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  type GenerateKeyPairResult,
+} from 'jose';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
-import { addTrustRule, claimsOf, delegateParams, dpopProof, exchange, registerAgent, RESOURCE, svid, TOKEN_TYPE, tokenOk, type HttpResult } from '../oauth/helpers.js';
+import {
+  addTrustRule,
+  claimsOf,
+  delegateParams,
+  dpopProof,
+  exchange,
+  registerAgent,
+  RESOURCE,
+  svid,
+  TOKEN_TYPE,
+  tokenOk,
+  type HttpResult,
+} from '../oauth/helpers.js';
 
 type Agent = { name: string; id: string };
 type ProofKey = 'none' | 'parent' | 'other';
@@ -37,16 +54,39 @@ describe('ASI03/ASI07 attack: dpop binding through delegation', () => {
     gamma = { name: 'gamma', id: await registerAgent(server, 'gamma') };
     await addTrustRule(server, alpha.id, beta.id);
     await addTrustRule(server, beta.id, gamma.id);
-    [alphaKey, betaKey, gammaKey] = await Promise.all([generateKeyPair('ES256'), generateKeyPair('ES256'), generateKeyPair('ES256')]);
-    const start = [['subject_token', await svid(server, 'alpha')], ['subject_token_type', TOKEN_TYPE.jwt], ['resource', RESOURCE], ['scope', 'tool:search tool:fetch']] as [string, string][];
-    boundRoot = tokenOk(await exchange(server, alpha, start, { dpop: await dpopProof(alphaKey, tokenUrl) })).access_token;
+    [alphaKey, betaKey, gammaKey] = await Promise.all([
+      generateKeyPair('ES256'),
+      generateKeyPair('ES256'),
+      generateKeyPair('ES256'),
+    ]);
+    const start = [
+      ['subject_token', await svid(server, 'alpha')],
+      ['subject_token_type', TOKEN_TYPE.jwt],
+      ['resource', RESOURCE],
+      ['scope', 'tool:search tool:fetch'],
+    ] as [string, string][];
+    boundRoot = tokenOk(
+      await exchange(server, alpha, start, { dpop: await dpopProof(alphaKey, tokenUrl) }),
+    ).access_token;
     assert.deepEqual(claimsOf(boundRoot).cnf, { jkt: await jkt(alphaKey) });
   });
   after(() => server.stop());
 
-  async function tryDelegation(parent: string, parentKey: GenerateKeyPairResult, caller: Agent, delegate: Agent, proof: ProofKey, namedKey: GenerateKeyPairResult | null): Promise<HttpResult> {
+  async function tryDelegation(
+    parent: string,
+    parentKey: GenerateKeyPairResult,
+    caller: Agent,
+    delegate: Agent,
+    proof: ProofKey,
+    namedKey: GenerateKeyPairResult | null,
+  ): Promise<HttpResult> {
     const key = proof === 'parent' ? parentKey : proof === 'other' ? betaKey : null;
-    const params = await delegateParams(server, parent, delegate.name, namedKey ? [['dpop_jkt', await jkt(namedKey)]] : []);
+    const params = await delegateParams(
+      server,
+      parent,
+      delegate.name,
+      namedKey ? [['dpop_jkt', await jkt(namedKey)]] : [],
+    );
     return exchange(server, caller, params, key ? { dpop: await dpopProof(key, tokenUrl) } : {});
   }
 
@@ -55,7 +95,14 @@ describe('ASI03/ASI07 attack: dpop binding through delegation', () => {
       for (const proof of ['none', 'parent', 'other'] as const) {
         for (const named of [false, true]) {
           const label = `caller=${caller} proof=${proof} dpop_jkt=${String(named)}`;
-          const res = await tryDelegation(boundRoot, alphaKey, caller === 'holder' ? alpha : beta, beta, proof, named ? betaKey : null);
+          const res = await tryDelegation(
+            boundRoot,
+            alphaKey,
+            caller === 'holder' ? alpha : beta,
+            beta,
+            proof,
+            named ? betaKey : null,
+          );
           if (caller === 'holder' && proof === 'parent' && named) {
             const child = tokenOk(res);
             assert.equal(child.token_type, 'DPoP', label);
@@ -77,17 +124,30 @@ describe('ASI03/ASI07 attack: dpop binding through delegation', () => {
   });
 
   it('the binding holds down the chain: a bound child is delegated only with its own key and stays bound', async () => {
-    const child = tokenOk(await tryDelegation(boundRoot, alphaKey, alpha, beta, 'parent', betaKey)).access_token;
+    const child = tokenOk(
+      await tryDelegation(boundRoot, alphaKey, alpha, beta, 'parent', betaKey),
+    ).access_token;
     const withoutJkt = await tryDelegation(child, betaKey, beta, gamma, 'parent', null);
     assert.equal(withoutJkt.body.error, 'invalid_dpop_proof', withoutJkt.text);
     const withAlphaKey = await tryDelegation(child, alphaKey, beta, gamma, 'parent', gammaKey);
-    assert.equal(withAlphaKey.body.error, 'invalid_dpop_proof', 'the grandparent\'s key is not the child\'s');
-    const grandchild = tokenOk(await tryDelegation(child, betaKey, beta, gamma, 'parent', gammaKey));
+    assert.equal(
+      withAlphaKey.body.error,
+      'invalid_dpop_proof',
+      "the grandparent's key is not the child's",
+    );
+    const grandchild = tokenOk(
+      await tryDelegation(child, betaKey, beta, gamma, 'parent', gammaKey),
+    );
     assert.deepEqual(claimsOf(grandchild.access_token).cnf, { jkt: await jkt(gammaKey) });
   });
 
   it('an unbound parent still delegates as before: bound when the delegate proves a key or the holder names one', async () => {
-    const start = [['subject_token', await svid(server, 'alpha')], ['subject_token_type', TOKEN_TYPE.jwt], ['resource', RESOURCE], ['scope', 'tool:search']] as [string, string][];
+    const start = [
+      ['subject_token', await svid(server, 'alpha')],
+      ['subject_token_type', TOKEN_TYPE.jwt],
+      ['resource', RESOURCE],
+      ['scope', 'tool:search'],
+    ] as [string, string][];
     const plain = tokenOk(await exchange(server, alpha, start)).access_token;
     const bearer = tokenOk(await tryDelegation(plain, alphaKey, alpha, beta, 'none', null));
     assert.equal(bearer.token_type, 'Bearer');
@@ -97,12 +157,23 @@ describe('ASI03/ASI07 attack: dpop binding through delegation', () => {
     assert.deepEqual(claimsOf(self.access_token).cnf, { jkt: await jkt(betaKey) });
   });
 
-  it('`dpop_jkt` binds only a holder\'s delegation: elsewhere it is refused, never silently dropped', async () => {
-    const start = [['subject_token', await svid(server, 'alpha')], ['subject_token_type', TOKEN_TYPE.jwt], ['resource', RESOURCE], ['scope', 'tool:search'], ['dpop_jkt', await jkt(alphaKey)]] as [string, string][];
+  it("`dpop_jkt` binds only a holder's delegation: elsewhere it is refused, never silently dropped", async () => {
+    const start = [
+      ['subject_token', await svid(server, 'alpha')],
+      ['subject_token_type', TOKEN_TYPE.jwt],
+      ['resource', RESOURCE],
+      ['scope', 'tool:search'],
+      ['dpop_jkt', await jkt(alphaKey)],
+    ] as [string, string][];
     const root = await exchange(server, alpha, start);
     assert.equal(root.status, 400, root.text);
     assert.equal(root.body.error, 'invalid_request');
-    const plainStart = [['subject_token', await svid(server, 'alpha')], ['subject_token_type', TOKEN_TYPE.jwt], ['resource', RESOURCE], ['scope', 'tool:search']] as [string, string][];
+    const plainStart = [
+      ['subject_token', await svid(server, 'alpha')],
+      ['subject_token_type', TOKEN_TYPE.jwt],
+      ['resource', RESOURCE],
+      ['scope', 'tool:search'],
+    ] as [string, string][];
     const plain = tokenOk(await exchange(server, alpha, plainStart)).access_token;
     const byDelegate = await tryDelegation(plain, alphaKey, beta, beta, 'none', gammaKey);
     assert.equal(byDelegate.status, 400, byDelegate.text);
@@ -121,18 +192,40 @@ describe('ASI03 attack: a server that demands DPoP nonces demands them at every 
     const alpha = { name: 'alpha', id: await registerAgent(server, 'alpha') };
     const key = await generateKeyPair('ES256');
     const tokenUrl = `${server.config.issuer}/oauth/token`;
-    const start = async () => [['subject_token', await svid(server, 'alpha')], ['subject_token_type', TOKEN_TYPE.jwt], ['resource', RESOURCE], ['scope', 'tool:search']] as [string, string][];
-    const first = await exchange(server, alpha, await start(), { dpop: await dpopProof(key, tokenUrl) });
+    const start = async () =>
+      [
+        ['subject_token', await svid(server, 'alpha')],
+        ['subject_token_type', TOKEN_TYPE.jwt],
+        ['resource', RESOURCE],
+        ['scope', 'tool:search'],
+      ] as [string, string][];
+    const first = await exchange(server, alpha, await start(), {
+      dpop: await dpopProof(key, tokenUrl),
+    });
     assert.equal(first.body.error, 'use_dpop_nonce', first.text);
     const nonce = first.headers.get('dpop-nonce')!;
-    const task = tokenOk(await exchange(server, alpha, await start(), { dpop: await dpopProof(key, tokenUrl, { nonce }) }));
+    const task = tokenOk(
+      await exchange(server, alpha, await start(), {
+        dpop: await dpopProof(key, tokenUrl, { nonce }),
+      }),
+    );
     const endUrl = `${server.config.issuer}/v1/tasks/${task.task_id}/end`;
     const ath = createHash('sha256').update(task.access_token).digest('base64url');
-    const end = async (claims: Record<string, unknown>) => fetch(endUrl, { method: 'POST', headers: { authorization: `DPoP ${task.access_token}`, dpop: await dpopProof(key, endUrl, { ath, ...claims }) } });
+    const end = async (claims: Record<string, unknown>) =>
+      fetch(endUrl, {
+        method: 'POST',
+        headers: {
+          authorization: `DPoP ${task.access_token}`,
+          dpop: await dpopProof(key, endUrl, { ath, ...claims }),
+        },
+      });
     const withoutNonce = await end({});
     assert.equal(withoutNonce.status, 401, await withoutNonce.clone().text());
     assert.equal(((await withoutNonce.json()) as { error?: string }).error, 'use_dpop_nonce');
-    assert.match(withoutNonce.headers.get('www-authenticate') ?? '', /DPoP .*error="use_dpop_nonce"/);
+    assert.match(
+      withoutNonce.headers.get('www-authenticate') ?? '',
+      /DPoP .*error="use_dpop_nonce"/,
+    );
     const fresh = withoutNonce.headers.get('dpop-nonce');
     assert.ok(fresh, 'the refusal carries a DPoP-Nonce header');
     const ended = await end({ nonce: fresh });

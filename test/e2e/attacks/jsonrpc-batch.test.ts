@@ -10,11 +10,32 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MandateAgent } from '../../../src/sdk/agent.js';
 import { attestedAgent } from '../helpers/agents.js';
-import { auditEvents, gatewayTask, INITIALIZE, mcpClient, rawPost, startGateway, type GatewayEnv } from '../gateway/helpers.js';
+import {
+  auditEvents,
+  gatewayTask,
+  INITIALIZE,
+  mcpClient,
+  rawPost,
+  startGateway,
+  type GatewayEnv,
+} from '../gateway/helpers.js';
 import { parseChallenges } from './challenge.js';
 
-const SEND = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'mail__send_email', arguments: { to: 'a@partner.example', subject: 's', body: 'b' } } });
-const READ = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'mail__read_inbox', arguments: {} } });
+const SEND = (id: number) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: {
+    name: 'mail__send_email',
+    arguments: { to: 'a@partner.example', subject: 's', body: 'b' },
+  },
+});
+const READ = (id: number) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name: 'mail__read_inbox', arguments: {} },
+});
 
 describe('ASI02 attack: JSON-RPC batches around per-call authorization', () => {
   let env: GatewayEnv;
@@ -29,20 +50,35 @@ describe('ASI02 attack: JSON-RPC batches around per-call authorization', () => {
   after(() => env.stop());
 
   /** A session initialized at `version` with plain fetch. */
-  async function session(version: string): Promise<(body: unknown, extra?: Record<string, string>) => Promise<Response>> {
-    const init = await rawPost(env, { ...INITIALIZE, params: { ...INITIALIZE.params, protocolVersion: version } }, { authorization: `Bearer ${token}`, 'mcp-protocol-version': version });
+  async function session(
+    version: string,
+  ): Promise<(body: unknown, extra?: Record<string, string>) => Promise<Response>> {
+    const init = await rawPost(
+      env,
+      { ...INITIALIZE, params: { ...INITIALIZE.params, protocolVersion: version } },
+      { authorization: `Bearer ${token}`, 'mcp-protocol-version': version },
+    );
     assert.equal(init.status, 200);
     await init.arrayBuffer();
     const sessionId = init.headers.get('mcp-session-id')!;
-    const headers = { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': version };
-    await (await rawPost(env, { jsonrpc: '2.0', method: 'notifications/initialized' }, headers)).arrayBuffer();
+    const headers = {
+      authorization: `Bearer ${token}`,
+      'mcp-session-id': sessionId,
+      'mcp-protocol-version': version,
+    };
+    await (
+      await rawPost(env, { jsonrpc: '2.0', method: 'notifications/initialized' }, headers)
+    ).arrayBuffer();
     return (body, extra = {}) => rawPost(env, body, { ...headers, ...extra });
   }
 
   test('a session at 2025-11-25 (the official SDK client): an array body is 400 -32600, nothing forwarded', async () => {
     const { transport, client } = await mcpClient(env, token);
     const before = env.mail.calls.length;
-    const res = await rawPost(env, [SEND(1), SEND(2)], { authorization: `Bearer ${token}`, 'mcp-session-id': transport.sessionId! });
+    const res = await rawPost(env, [SEND(1), SEND(2)], {
+      authorization: `Bearer ${token}`,
+      'mcp-session-id': transport.sessionId!,
+    });
     assert.equal(res.status, 400);
     const body = (await res.json()) as { error: { code: number; message: string } };
     assert.equal(body.error.code, -32600);
@@ -72,9 +108,18 @@ describe('ASI02 attack: JSON-RPC batches around per-call authorization', () => {
     const challenge = parseChallenges(res.headers.get('www-authenticate') ?? '');
     assert.equal(challenge[0]!.params.get('error'), 'insufficient_scope');
     assert.equal(challenge[0]!.params.get('scope'), 'tool:mail/read_inbox');
-    const answers = (await res.json()) as { id: number; error: { code: number; data?: Record<string, unknown> } }[];
-    assert.deepEqual(answers.map((a) => a.id), [1, 2]);
-    assert.ok(answers[1]!.error.data?.['mandate/decision'], 'the refused call carries its decision');
+    const answers = (await res.json()) as {
+      id: number;
+      error: { code: number; data?: Record<string, unknown> };
+    }[];
+    assert.deepEqual(
+      answers.map((a) => a.id),
+      [1, 2],
+    );
+    assert.ok(
+      answers[1]!.error.data?.['mandate/decision'],
+      'the refused call carries its decision',
+    );
     assert.equal(env.mail.calls.length, before, 'nothing of the batch was forwarded');
   });
 
@@ -95,7 +140,15 @@ describe('ASI02 attack: JSON-RPC batches around per-call authorization', () => {
   test('a 2025-03-26 session: an unknown tool name in a batch is -32602 for it, and nothing runs', async () => {
     const post = await session('2025-03-26');
     const before = env.mail.calls.length;
-    const res = await post([SEND(8), { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'mail__x", scope="tool:*', arguments: {} } }]);
+    const res = await post([
+      SEND(8),
+      {
+        jsonrpc: '2.0',
+        id: 9,
+        method: 'tools/call',
+        params: { name: 'mail__x", scope="tool:*', arguments: {} },
+      },
+    ]);
     assert.ok(res.status < 500);
     assert.equal(res.headers.get('www-authenticate'), null);
     const answers = (await res.json()) as { id: number; error: { code: number } }[];
@@ -116,7 +169,11 @@ describe('ASI02 attack: JSON-RPC batches around per-call authorization', () => {
     const body = (await huge.json()) as { error: { code: number; message: string } };
     assert.equal(body.error.code, -32600);
     assert.match(body.error.message, /at most 100/);
-    assert.equal((await auditEvents(env.server)).length, events, 'nothing of the batch was decided');
+    assert.equal(
+      (await auditEvents(env.server)).length,
+      events,
+      'nothing of the batch was decided',
+    );
     assert.equal(env.mail.calls.length, before);
     const full = await post(Array.from({ length: 100 }, (_, i) => SEND(300 + i)));
     assert.equal(full.status, 200, 'a batch of 100 is still served');

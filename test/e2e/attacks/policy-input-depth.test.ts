@@ -14,8 +14,10 @@ import { after, before, describe, test } from 'node:test';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
 import { runCli } from '../helpers/cli.js';
 
-const PERMIT = '@id("fine")\npermit (principal, action, resource)\nwhen { context.chain.depth < 2 };\n';
-const deep = (n: number) => `// line 1\n@id("deep")\npermit (principal, action, resource)\nwhen { ${'('.repeat(n)}true${')'.repeat(n)} };\n`;
+const PERMIT =
+  '@id("fine")\npermit (principal, action, resource)\nwhen { context.chain.depth < 2 };\n';
+const deep = (n: number) =>
+  `// line 1\n@id("deep")\npermit (principal, action, resource)\nwhen { ${'('.repeat(n)}true${')'.repeat(n)} };\n`;
 
 describe('ASI08 attack: policy text nested past what the parser can take', () => {
   let server: TestServer;
@@ -29,7 +31,12 @@ describe('ASI08 attack: policy text nested past what the parser can take', () =>
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const admin = (path: string, body: unknown) => fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const admin = (path: string, body: unknown) =>
+    fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   test('creating a policy set with 5,000 nested parentheses: 400 naming the line, nothing stored, the server still decides', async () => {
     for (const n of [101, 5000, 50_000]) {
@@ -38,7 +45,9 @@ describe('ASI08 attack: policy text nested past what the parser can take', () =>
       const p = (await res.json()) as { detail: string; errors?: { file: string; line: number }[] };
       assert.match(p.detail, /deep\.cedar:4:\d+: brackets nest deeper than 50 levels/);
     }
-    const list = await fetch(`${server.url}/v1/policies`, { headers: { authorization: `Bearer ${server.adminToken}` } });
+    const list = await fetch(`${server.url}/v1/policies`, {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+    });
     assert.equal(list.status, 200);
     assert.ok(!JSON.stringify(await list.json()).includes('deep.cedar'), 'nothing was stored');
     const ok = await admin('/v1/policies', { files: [{ name: 'fine.cedar', text: PERMIT }] });
@@ -62,24 +71,49 @@ describe('ASI08 attack: policy text nested past what the parser can take', () =>
       assert.equal(res.status, 400, String(message));
       assert.match(((await res.json()) as { detail: string }).detail, message);
     }
-    const fine = await admin('/v1/policies/validate', { files: [{ name: 'fine.cedar', text: PERMIT }] });
-    assert.deepEqual(await fine.json(), { valid: true, errors: [] }, 'cedar still parses after the refusals');
+    const fine = await admin('/v1/policies/validate', {
+      files: [{ name: 'fine.cedar', text: PERMIT }],
+    });
+    assert.deepEqual(
+      await fine.json(),
+      { valid: true, errors: [] },
+      'cedar still parses after the refusals',
+    );
   });
 
   test('validate: 200 with valid false and the located error; 50 levels, and brackets in strings or comments, are fine', async () => {
-    const res = await admin('/v1/policies/validate', { files: [{ name: 'deep.cedar', text: deep(3000) }] });
+    const res = await admin('/v1/policies/validate', {
+      files: [{ name: 'deep.cedar', text: deep(3000) }],
+    });
     assert.equal(res.status, 200);
-    const v = (await res.json()) as { valid: boolean; errors: { file: string; line: number; message: string }[] };
+    const v = (await res.json()) as {
+      valid: boolean;
+      errors: { file: string; line: number; message: string }[];
+    };
     assert.equal(v.valid, false);
     assert.deepEqual([v.errors[0]!.file, v.errors[0]!.line], ['deep.cedar', 4]);
-    const fifty = await admin('/v1/policies/validate', { files: [{ name: 'fifty.cedar', text: deep(49) }] });
+    const fifty = await admin('/v1/policies/validate', {
+      files: [{ name: 'fifty.cedar', text: deep(49) }],
+    });
     assert.equal(((await fifty.json()) as { valid: boolean }).valid, true);
     const chains = `@id("ch")\npermit (principal, action, resource)\nwhen { ${Array.from({ length: 40 }, () => `context${'.a'.repeat(40)} == 1`).join(' || ')} };\n`;
-    const manyChains = await admin('/v1/policies/validate', { files: [{ name: 'chains.cedar', text: chains }] });
+    const manyChains = await admin('/v1/policies/validate', {
+      files: [{ name: 'chains.cedar', text: chains }],
+    });
     assert.equal(manyChains.status, 200, 'forty chains of forty are no chain of 1,600');
     assert.ok(!JSON.stringify(await manyChains.json()).includes('chain more than'));
-    for (const chain of ['context' + '.a'.repeat(50) + ' == 1', '[1]' + '.contains(1)'.repeat(50)]) {
-      const at = await admin('/v1/policies/validate', { files: [{ name: 'at.cedar', text: `@id("at")\npermit (principal, action, resource)\nwhen { ${chain} };\n` }] });
+    for (const chain of [
+      'context' + '.a'.repeat(50) + ' == 1',
+      '[1]' + '.contains(1)'.repeat(50),
+    ]) {
+      const at = await admin('/v1/policies/validate', {
+        files: [
+          {
+            name: 'at.cedar',
+            text: `@id("at")\npermit (principal, action, resource)\nwhen { ${chain} };\n`,
+          },
+        ],
+      });
       assert.equal(at.status, 200, 'a chain at the bound reaches cedar, which answers');
       await at.arrayBuffer();
     }

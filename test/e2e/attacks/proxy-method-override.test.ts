@@ -21,7 +21,12 @@ describe('ASI02 attack: proxy method and target override', () => {
   });
   after(() => env.stop());
 
-  const post = (target: string, headers: Record<string, string> = {}, body = '{"name":"x"}') => raw(env, 'POST', target, { token, headers: { 'content-type': 'application/json', ...headers }, body });
+  const post = (target: string, headers: Record<string, string> = {}, body = '{"name":"x"}') =>
+    raw(env, 'POST', target, {
+      token,
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
 
   test('the plain request passes (the refusals below are about the override, not the route)', async () => {
     const r = await post('/proxy/items/items');
@@ -29,21 +34,42 @@ describe('ASI02 attack: proxy method and target override', () => {
   });
 
   test('override headers, in any letter case: 400 method_override naming the header, nothing forwarded', async () => {
-    const headers = ['X-HTTP-Method-Override', 'x-http-method', 'X-METHOD-OVERRIDE', 'X-Original-Method', 'X-Original-URL', 'x-rewrite-url', 'X_HTTP_Method_Override'];
+    const headers = [
+      'X-HTTP-Method-Override',
+      'x-http-method',
+      'X-METHOD-OVERRIDE',
+      'X-Original-Method',
+      'X-Original-URL',
+      'x-rewrite-url',
+      'X_HTTP_Method_Override',
+    ];
     for (const name of headers) {
       const before = env.upstream.requests.length;
-      const r = await post('/proxy/items/items', { [name]: name.toLowerCase().includes('url') ? '/items/1' : 'DELETE' });
+      const r = await post('/proxy/items/items', {
+        [name]: name.toLowerCase().includes('url') ? '/items/1' : 'DELETE',
+      });
       assert.equal(r.status, 400, `${name}: ${r.text}`);
       const p = r.json();
       assert.equal(p.code, 'method_override');
-      assert.ok(String(p.detail).includes(`\`${name.toLowerCase().replace(/_/g, '-')}\``), String(p.detail));
+      assert.ok(
+        String(p.detail).includes(`\`${name.toLowerCase().replace(/_/g, '-')}\``),
+        String(p.detail),
+      );
       assert.equal(env.upstream.requests.length, before, `${name} reached the upstream`);
     }
   });
 
   test('a `_method` query parameter, plain, percent-encoded or in another case: refused', async () => {
     // `.method` is `_method` to PHP (Laravel, Symfony).
-    for (const query of ['_method=DELETE', 'a=1&_method=delete', '%5Fmethod=DELETE', '_METHOD=DELETE', '_method', '.method=DELETE', 'x=1&%2Emethod=PUT']) {
+    for (const query of [
+      '_method=DELETE',
+      'a=1&_method=delete',
+      '%5Fmethod=DELETE',
+      '_METHOD=DELETE',
+      '_method',
+      '.method=DELETE',
+      'x=1&%2Emethod=PUT',
+    ]) {
       const before = env.upstream.requests.length;
       const r = await post(`/proxy/items/items?${query}`);
       assert.equal(r.status, 400, `${query}: ${r.text}`);
@@ -73,12 +99,21 @@ describe('ASI02 attack: proxy method and target override', () => {
 
   test('a `_method` part of a multipart form, or a top-level `_method` member of a json body (Laravel reads both): refused', async () => {
     const boundary = '----mandate-attack';
-    const part = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name=${name}\r\n\r\n${value}\r\n`;
+    const part = (name: string, value: string) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name=${name}\r\n\r\n${value}\r\n`;
     const multipart = { 'content-type': `multipart/form-data; boundary=${boundary}` };
     const cases: [Record<string, string>, string, RegExp][] = [
-      [multipart, `${part('"name"', 'x')}${part('"_method"', 'DELETE')}--${boundary}--\r\n`, /`_method` form field/],
+      [
+        multipart,
+        `${part('"name"', 'x')}${part('"_method"', 'DELETE')}--${boundary}--\r\n`,
+        /`_method` form field/,
+      ],
       [multipart, `${part('_METHOD', 'DELETE')}--${boundary}--\r\n`, /`_method` form field/],
-      [{ 'content-type': `multipart/form-data; boundary="${boundary}"` }, `${part('".method"', 'PUT')}--${boundary}--\r\n`, /`_method` form field/],
+      [
+        { 'content-type': `multipart/form-data; boundary="${boundary}"` },
+        `${part('".method"', 'PUT')}--${boundary}--\r\n`,
+        /`_method` form field/,
+      ],
       [{}, '{"name":"x","_method":"DELETE"}', /`_method` json member/],
       [{}, '{"name":"x","\\u005fmethod":"DELETE"}', /`_method` json member/],
     ];
@@ -91,7 +126,11 @@ describe('ASI02 attack: proxy method and target override', () => {
       assert.equal(env.upstream.requests.length, before);
     }
     const before = env.upstream.requests.length;
-    const ok = await post('/proxy/items/items', multipart, `${part('"name"', '_method=DELETE in a value is data')}--${boundary}--\r\n`);
+    const ok = await post(
+      '/proxy/items/items',
+      multipart,
+      `${part('"name"', '_method=DELETE in a value is data')}--${boundary}--\r\n`,
+    );
     assert.equal(ok.status, 200, ok.text);
     assert.equal(env.upstream.requests.length, before + 1);
   });

@@ -41,14 +41,15 @@ describe('ASI06/ASI02 attack: session state that never fails open', () => {
         const other = await newTask(alpha, SCOPES);
         assert.equal((await decide(server, other.token, 'docs/read'))[0], 'allow');
       }
-      assert.ok(server.mandate.decisions.sessionCount <= 2, 'the victim\'s session left the cache');
+      assert.ok(server.mandate.decisions.sessionCount <= 2, "the victim's session left the cache");
       assert.deepEqual(await decide(server, victim.token, 'mail/send', SEND), TAINT_RULE);
     });
 
     test('an untainted task that comes back is not tainted: only unreadable state fails closed', async () => {
       const clean = await newTask(alpha, SCOPES);
       assert.equal((await decide(server, clean.token, 'docs/read'))[0], 'allow');
-      for (let i = 0; i < 3; i++) await decide(server, (await newTask(alpha, SCOPES)).token, 'docs/read');
+      for (let i = 0; i < 3; i++)
+        await decide(server, (await newTask(alpha, SCOPES)).token, 'docs/read');
       assert.equal((await decide(server, clean.token, 'mail/send', SEND))[0], 'allow');
     });
   });
@@ -92,7 +93,9 @@ describe('ASI06/ASI02 attack: session state that never fails open', () => {
       await restart(() => {
         const db = new Database(join(dataDir, DATABASE_FILE));
         try {
-          const changed = db.prepare('UPDATE task_sessions SET data = ? WHERE task_id = ?').run('{"tools_called": 7', damaged.taskId).changes;
+          const changed = db
+            .prepare('UPDATE task_sessions SET data = ? WHERE task_id = ?')
+            .run('{"tools_called": 7', damaged.taskId).changes;
           assert.equal(changed, 1, 'the session was stored');
         } finally {
           db.close();

@@ -34,15 +34,25 @@ describe('ASI08 attack: risk-level changes flooding a revocation out of an SSF q
   });
   after(() => server.stop());
 
-  test('a session-revoked SET survives 3x its queue of agent-caused risk changes; a subject\'s changes coalesce; pressure is reported', async () => {
-    const created = await call(server, 'POST', '/v1/ssf/streams', { delivery: { method: POLL }, events_requested: [SESSION_REVOKED, RISK] });
+  test("a session-revoked SET survives 3x its queue of agent-caused risk changes; a subject's changes coalesce; pressure is reported", async () => {
+    const created = await call(server, 'POST', '/v1/ssf/streams', {
+      delivery: { method: POLL },
+      events_requested: [SESSION_REVOKED, RISK],
+    });
     assert.equal(created.status, 201, JSON.stringify(created.json));
     const id = created.json.stream_id as string;
-    const status = async () => (await call(server, 'GET', `/v1/ssf/status?stream_id=${id}`)).json.queue as Json;
+    const status = async () =>
+      (await call(server, 'GET', `/v1/ssf/status?stream_id=${id}`)).json.queue as Json;
 
-    const ended = await flooder.startTask({ resource: 'https://gateway.example.org', scope: ['tool:docs/read'] });
+    const ended = await flooder.startTask({
+      resource: 'https://gateway.example.org',
+      scope: ['tool:docs/read'],
+    });
     await flooder.endTask(ended);
-    await eventually(async () => ((await status()).queued === 1 ? true : undefined), 'the session-revoked SET queued');
+    await eventually(
+      async () => ((await status()).queued === 1 ? true : undefined),
+      'the session-revoked SET queued',
+    );
     // The agent's own doing: each new task makes one undeclared call, a LOW → MEDIUM change each.
     for (let i = 0; i < 3 * QUEUE; i++) {
       const { token } = await newTask(flooder, ['tool:docs/read']);
@@ -50,32 +60,82 @@ describe('ASI08 attack: risk-level changes flooding a revocation out of an SSF q
     }
     // One subject told twice (MEDIUM, then HIGH) before the receiver polls: only the latest is queued.
     const { taskId } = await newTask(flooder, ['tool:docs/read']);
-    for (const risk of [45, 75]) assert.equal((await call(server, 'POST', '/v1/signals', { task: taskId, kind: 'judge', risk, source: 'judge' })).status, 201);
+    for (const risk of [45, 75])
+      assert.equal(
+        (
+          await call(server, 'POST', '/v1/signals', {
+            task: taskId,
+            kind: 'judge',
+            risk,
+            source: 'judge',
+          })
+        ).status,
+        201,
+      );
     const pressure = await eventually(async () => {
       const q = await status();
-      return (q.dropped_risk as number) >= 2 * QUEUE && (q.coalesced as number) >= 1 ? q : undefined;
+      return (q.dropped_risk as number) >= 2 * QUEUE && (q.coalesced as number) >= 1
+        ? q
+        : undefined;
     }, 'the queue under pressure');
     assert.deepEqual([pressure.queued, pressure.max, pressure.dropped_other], [QUEUE, QUEUE, 0]);
 
     const sets = await pollVerified(server, id, QUEUE);
     const revoked = sets.filter((p) => typeOf(p) === SESSION_REVOKED);
-    assert.deepEqual(revoked.map((p) => p.sub_id), [{ format: 'opaque', id: `task:${ended.taskId}` }], 'the revocation was never dropped');
-    const coalesced = sets.filter((p) => typeOf(p) === RISK && subjectOf(p) === JSON.stringify({ format: 'opaque', id: `task:${taskId}` }));
-    assert.deepEqual(coalesced.map((p) => eventOf(p, RISK).current_level), ['HIGH'], 'the latest level only');
+    assert.deepEqual(
+      revoked.map((p) => p.sub_id),
+      [{ format: 'opaque', id: `task:${ended.taskId}` }],
+      'the revocation was never dropped',
+    );
+    const coalesced = sets.filter(
+      (p) =>
+        typeOf(p) === RISK &&
+        subjectOf(p) === JSON.stringify({ format: 'opaque', id: `task:${taskId}` }),
+    );
+    assert.deepEqual(
+      coalesced.map((p) => eventOf(p, RISK).current_level),
+      ['HIGH'],
+      'the latest level only',
+    );
 
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    assert.match(metrics, new RegExp(`mandate_ssf_queue_dropped_sets\\{stream="${id}",kind="risk"\\} ${String(pressure.dropped_risk)}`));
-    assert.match(metrics, new RegExp(`mandate_ssf_queue_dropped_sets\\{stream="${id}",kind="other"\\} 0`));
+    assert.match(
+      metrics,
+      new RegExp(
+        `mandate_ssf_queue_dropped_sets\\{stream="${id}",kind="risk"\\} ${String(pressure.dropped_risk)}`,
+      ),
+    );
+    assert.match(
+      metrics,
+      new RegExp(`mandate_ssf_queue_dropped_sets\\{stream="${id}",kind="other"\\} 0`),
+    );
   });
 
-  test('a flood of its own new tasks\' risk raises does not push out the SET that raised the agent\'s own level', async () => {
-    const created = await call(server, 'POST', '/v1/ssf/streams', { delivery: { method: POLL }, events_requested: [RISK] });
+  test("a flood of its own new tasks' risk raises does not push out the SET that raised the agent's own level", async () => {
+    const created = await call(server, 'POST', '/v1/ssf/streams', {
+      delivery: { method: POLL },
+      events_requested: [RISK],
+    });
     assert.equal(created.status, 201, JSON.stringify(created.json));
     const id = created.json.stream_id as string;
     const agentSubject = { format: 'uri', uri: spiffeIdOf(server, 'flooder') };
-    assert.equal((await call(server, 'POST', '/v1/signals', { agent: agentSubject.uri, kind: 'edr', risk: 75, source: 'edr' })).status, 201);
-    const status = async () => (await call(server, 'GET', `/v1/ssf/status?stream_id=${id}`)).json.queue as Json;
-    await eventually(async () => ((await status()).queued === 1 ? true : undefined), 'the agent raise queued');
+    assert.equal(
+      (
+        await call(server, 'POST', '/v1/signals', {
+          agent: agentSubject.uri,
+          kind: 'edr',
+          risk: 75,
+          source: 'edr',
+        })
+      ).status,
+      201,
+    );
+    const status = async () =>
+      (await call(server, 'GET', `/v1/ssf/status?stream_id=${id}`)).json.queue as Json;
+    await eventually(
+      async () => ((await status()).queued === 1 ? true : undefined),
+      'the agent raise queued',
+    );
     for (let i = 0; i < 3 * QUEUE; i++) {
       const { token } = await newTask(flooder, ['tool:docs/read']);
       await decide(server, token, 'docs/secret');
@@ -84,10 +144,20 @@ describe('ASI08 attack: risk-level changes flooding a revocation out of an SSF q
       const q = await status();
       return (q.dropped_risk as number) >= QUEUE ? q : undefined;
     }, 'the queue under pressure');
-    assert.equal(pressure.dropped_raises, pressure.dropped_risk, 'the tasks\' raises were dropped, and counted as raises');
+    assert.equal(
+      pressure.dropped_raises,
+      pressure.dropped_risk,
+      "the tasks' raises were dropped, and counted as raises",
+    );
     const sets = await pollVerified(server, id, QUEUE);
-    const agentLevel = sets.filter((p) => typeOf(p) === RISK && subjectOf(p) === JSON.stringify(agentSubject));
-    assert.deepEqual(agentLevel.map((p) => eventOf(p, RISK).current_level), ['HIGH'], 'the receiver learns the agent\'s raised level');
+    const agentLevel = sets.filter(
+      (p) => typeOf(p) === RISK && subjectOf(p) === JSON.stringify(agentSubject),
+    );
+    assert.deepEqual(
+      agentLevel.map((p) => eventOf(p, RISK).current_level),
+      ['HIGH'],
+      "the receiver learns the agent's raised level",
+    );
   });
 });
 
@@ -107,10 +177,29 @@ describe('ASI08: a risk fall while Mandate was down is told after the restart', 
 
   test('an agent signal that expired during the restart is told as HIGH → LOW', async () => {
     await attestedAgent(server, 'sleeper', ['tool:docs/*']);
-    const id = (await call(server, 'POST', '/v1/ssf/streams', { delivery: { method: POLL }, events_requested: [RISK] })).json.stream_id as string;
-    assert.equal((await call(server, 'POST', '/v1/signals', { agent: spiffeIdOf(server, 'sleeper'), kind: 'edr', risk: 75, source: 'edr', ttl_seconds: 60 })).status, 201);
+    const id = (
+      await call(server, 'POST', '/v1/ssf/streams', {
+        delivery: { method: POLL },
+        events_requested: [RISK],
+      })
+    ).json.stream_id as string;
+    assert.equal(
+      (
+        await call(server, 'POST', '/v1/signals', {
+          agent: spiffeIdOf(server, 'sleeper'),
+          kind: 'edr',
+          risk: 75,
+          source: 'edr',
+          ttl_seconds: 60,
+        })
+      ).status,
+      201,
+    );
     const raised = await pollVerified(server, id, 1);
-    assert.deepEqual([eventOf(raised[0]!, RISK).previous_level, eventOf(raised[0]!, RISK).current_level], ['LOW', 'HIGH']);
+    assert.deepEqual(
+      [eventOf(raised[0]!, RISK).previous_level, eventOf(raised[0]!, RISK).current_level],
+      ['LOW', 'HIGH'],
+    );
 
     const port = Number(new URL(server.url).port);
     await server.stop({ keepData: true });
@@ -119,8 +208,19 @@ describe('ASI08: a risk fall while Mandate was down is told after the restart', 
     // The client's pooled keep-alive socket went with the old server: let one request find out.
     await fetch(`${server.url}/.well-known/jwks.json`).catch(() => undefined);
     const fell = await pollVerified(server, id, 1);
-    assert.equal(fell.length, 1, 'the fall is told at once, not left to a receiver that polls after the expiry');
+    assert.equal(
+      fell.length,
+      1,
+      'the fall is told at once, not left to a receiver that polls after the expiry',
+    );
     assert.deepEqual(fell[0]!.sub_id, { format: 'uri', uri: spiffeIdOf(server, 'sleeper') });
-    assert.deepEqual([eventOf(fell[0]!, RISK).previous_level, eventOf(fell[0]!, RISK).current_level, eventOf(fell[0]!, RISK).risk_reason], ['HIGH', 'LOW', 'signals expired']);
+    assert.deepEqual(
+      [
+        eventOf(fell[0]!, RISK).previous_level,
+        eventOf(fell[0]!, RISK).current_level,
+        eventOf(fell[0]!, RISK).risk_reason,
+      ],
+      ['HIGH', 'LOW', 'signals expired'],
+    );
   });
 });

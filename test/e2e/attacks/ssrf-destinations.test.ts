@@ -15,11 +15,24 @@ import { attestedAgent, GATEWAY } from '../helpers/agents.js';
 type Json = Record<string, unknown>;
 const SCOPES = ['tool:web/*', 'tool:docs/*', 'tool:mail/*', 'tool:fs/*'];
 
-async function call(server: TestServer, method: string, path: string, body?: unknown, raw?: string): Promise<{ status: number; json: Json }> {
+async function call(
+  server: TestServer,
+  method: string,
+  path: string,
+  body?: unknown,
+  raw?: string,
+): Promise<{ status: number; json: Json }> {
   const res = await fetch(`${server.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${server.adminToken}`, ...(body === undefined && raw === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(raw !== undefined ? { body: raw } : body === undefined ? {} : { body: JSON.stringify(body) }),
+    headers: {
+      authorization: `Bearer ${server.adminToken}`,
+      ...(body === undefined && raw === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(raw !== undefined
+      ? { body: raw }
+      : body === undefined
+        ? {}
+        : { body: JSON.stringify(body) }),
   });
   return { status: res.status, json: (await res.json()) as Json };
 }
@@ -28,29 +41,77 @@ async function setUp(flags: Json = {}): Promise<{ server: TestServer; agent: Man
   // example.org is the operator's own domain: internal by name (its mailboxes are fine, its hosts are not reached unless allowed).
   const server = await startTestServer({ flags: { internalDomains: 'example.org', ...flags } });
   const agent = await attestedAgent(server, 'alpha', SCOPES);
-  const put = async (name: string, body: Json) => assert.equal((await call(server, 'PUT', `/v1/tools/${name}`, body)).status, 200);
+  const put = async (name: string, body: Json) =>
+    assert.equal((await call(server, 'PUT', `/v1/tools/${name}`, body)).status, 200);
   const open = { type: 'object' };
   // `fetch` is left to the catalog's defaults for extractors and destinations (`*`), as most tools are.
-  await put('web', { tools: [{ name: 'fetch', inputSchema: { type: 'object', properties: { url: { type: 'string' } } } }], annotations: { fetch: { sideEffect: 'read', classification: 'public' } } });
-  await put('docs', { tools: [{ name: 'secret', inputSchema: open }], annotations: { secret: { sideEffect: 'read', classification: 'confidential', destinations: [] } } });
-  await put('mail', { tools: [{ name: 'send', inputSchema: open }], annotations: { send: { sideEffect: 'write', classification: 'public', destinations: [] } } });
-  await put('fs', { tools: [{ name: 'read', inputSchema: open }], annotations: { read: { sideEffect: 'read', classification: 'internal', destinations: [], extractors: [{ path: 'file', kind: 'path', root: '/srv' }] } } });
+  await put('web', {
+    tools: [
+      { name: 'fetch', inputSchema: { type: 'object', properties: { url: { type: 'string' } } } },
+    ],
+    annotations: { fetch: { sideEffect: 'read', classification: 'public' } },
+  });
+  await put('docs', {
+    tools: [{ name: 'secret', inputSchema: open }],
+    annotations: {
+      secret: { sideEffect: 'read', classification: 'confidential', destinations: [] },
+    },
+  });
+  await put('mail', {
+    tools: [{ name: 'send', inputSchema: open }],
+    annotations: { send: { sideEffect: 'write', classification: 'public', destinations: [] } },
+  });
+  await put('fs', {
+    tools: [{ name: 'read', inputSchema: open }],
+    annotations: {
+      read: {
+        sideEffect: 'read',
+        classification: 'internal',
+        destinations: [],
+        extractors: [{ path: 'file', kind: 'path', root: '/srv' }],
+      },
+    },
+  });
   return { server, agent };
 }
 
 async function task(agent: MandateAgent): Promise<string> {
-  return (await agent.startTask({ resource: GATEWAY, scope: SCOPES, purpose: 'ssrf e2e', ttlSeconds: 600 })).accessToken;
+  return (
+    await agent.startTask({
+      resource: GATEWAY,
+      scope: SCOPES,
+      purpose: 'ssrf e2e',
+      ttlSeconds: 600,
+    })
+  ).accessToken;
 }
 
-async function decide(server: TestServer, token: string, tool: string, args: Json): Promise<{ decision: string; reasons: string[]; errors: string[] }> {
-  const r = await call(server, 'POST', '/v1/authorize', { token, audience: GATEWAY, tool, arguments: args });
+async function decide(
+  server: TestServer,
+  token: string,
+  tool: string,
+  args: Json,
+): Promise<{ decision: string; reasons: string[]; errors: string[] }> {
+  const r = await call(server, 'POST', '/v1/authorize', {
+    token,
+    audience: GATEWAY,
+    tool,
+    arguments: args,
+  });
   assert.equal(r.status, 200, JSON.stringify(r.json));
-  return { decision: r.json.decision as string, reasons: r.json.reasons as string[], errors: (r.json.errors as { message: string }[]).map((e) => e.message) };
+  return {
+    decision: r.json.decision as string,
+    reasons: r.json.reasons as string[],
+    errors: (r.json.errors as { message: string }[]).map((e) => e.message),
+  };
 }
 
 const DENY_INTERNAL = { decision: 'deny', reasons: ['mandate.deny-internal-network'] };
 const TAINT = { decision: 'deny', reasons: ['mandate.no-external-after-confidential'] };
-const pick = (d: { decision: string; reasons: string[] }) => ({ decision: d.decision, reasons: d.reasons });
+const pick = (d: { decision: string; reasons: string[] }) => ({
+  decision: d.decision,
+  reasons: d.reasons,
+});
 
 describe('ASI02/ASI01 attack: ssrf and hidden destinations over POST /v1/authorize', () => {
   let server: TestServer;
@@ -63,20 +124,52 @@ describe('ASI02/ASI01 attack: ssrf and hidden destinations over POST /v1/authori
 
   test('an internal destination is denied by mandate.deny-internal-network, in every spelling that has one reading', async () => {
     const token = await task(agent);
-    for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://[::ffff:127.0.0.1]:8080/', 'http://[::ffff:7f00:1]/', 'http://[64:ff9b::a9fe:a9fe]/', 'http://[2002:a9fe:a9fe::]/', 'http://localhost./', 'http://LOCALHOST/', 'http://metadata.google.internal/computeMetadata/v1/', 'http://100.100.100.200/', 'http://0.0.0.0:6379/', 'http://255.255.255.255/', 'http://224.0.0.1/', 'http://10.0.0.5/', 'http://[fd12::1]/']) {
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[::ffff:127.0.0.1]:8080/',
+      'http://[::ffff:7f00:1]/',
+      'http://[64:ff9b::a9fe:a9fe]/',
+      'http://[2002:a9fe:a9fe::]/',
+      'http://localhost./',
+      'http://LOCALHOST/',
+      'http://metadata.google.internal/computeMetadata/v1/',
+      'http://100.100.100.200/',
+      'http://0.0.0.0:6379/',
+      'http://255.255.255.255/',
+      'http://224.0.0.1/',
+      'http://10.0.0.5/',
+      'http://[fd12::1]/',
+    ]) {
       assert.deepEqual(pick(await decide(server, token, 'web/fetch', { url })), DENY_INTERNAL, url);
     }
-    assert.equal((await decide(server, token, 'web/fetch', { url: 'https://example.com/' })).decision, 'allow');
+    assert.equal(
+      (await decide(server, token, 'web/fetch', { url: 'https://example.com/' })).decision,
+      'allow',
+    );
   });
 
   test('spellings with more than one reading are refused with the reason', async () => {
     const token = await task(agent);
-    for (const url of ['http://2130706433/', 'http://0177.0.0.1/', 'http://0x7f.1/', 'http://127.1/', 'http://[fe80::1%25eth0]/', 'http://169.254.169.254\\@evil.com/', 'http://evil.com@169.254.169.254/', 'http:169.254.169.254/', 'http://169.254.169.254 /']) {
+    for (const url of [
+      'http://2130706433/',
+      'http://0177.0.0.1/',
+      'http://0x7f.1/',
+      'http://127.1/',
+      'http://[fe80::1%25eth0]/',
+      'http://169.254.169.254\\@evil.com/',
+      'http://evil.com@169.254.169.254/',
+      'http:169.254.169.254/',
+      'http://169.254.169.254 /',
+    ]) {
       const d = await decide(server, token, 'web/fetch', { url });
       assert.deepEqual([d.decision, d.reasons], ['deny', []], url);
       assert.match(d.errors.join(), /argument `url` has more than one reading: /u, url);
     }
-    assert.match((await decide(server, token, 'web/fetch', { url: 'http://169.254.169.254\\@evil.com/' })).errors[0]!, /a backslash at position 22/u);
+    assert.match(
+      (await decide(server, token, 'web/fetch', { url: 'http://169.254.169.254\\@evil.com/' }))
+        .errors[0]!,
+      /a backslash at position 22/u,
+    );
   });
 
   test('every destination reaches policy: a second url, nested and renamed keys, padded keys, urls in lists', async () => {
@@ -89,7 +182,11 @@ describe('ASI02/ASI01 attack: ssrf and hidden destinations over POST /v1/authori
       { a: { b: { c: { d: { e: { f: { callback_url: 'http://127.0.0.1/' } } } } } } },
       { url: 'https://wiki.example.org/' },
     ]) {
-      assert.deepEqual(pick(await decide(server, token, 'web/fetch', args)), DENY_INTERNAL, JSON.stringify(args));
+      assert.deepEqual(
+        pick(await decide(server, token, 'web/fetch', args)),
+        DENY_INTERNAL,
+        JSON.stringify(args),
+      );
     }
   });
 
@@ -109,7 +206,14 @@ describe('ASI02/ASI01 attack: ssrf and hidden destinations over POST /v1/authori
 
   test('a url argument a lenient client completes (no scheme, scheme-relative, host:port) reaches policy by its host', async () => {
     const token = await task(agent);
-    for (const url of ['169.254.169.254/latest/meta-data/', '//169.254.169.254/latest/', 'localhost:8080/admin', '10.0.0.5:6379', '[::1]/x', 'metadata.google.internal/computeMetadata/v1/']) {
+    for (const url of [
+      '169.254.169.254/latest/meta-data/',
+      '//169.254.169.254/latest/',
+      'localhost:8080/admin',
+      '10.0.0.5:6379',
+      '[::1]/x',
+      'metadata.google.internal/computeMetadata/v1/',
+    ]) {
       assert.deepEqual(pick(await decide(server, token, 'web/fetch', { url })), DENY_INTERNAL, url);
     }
     for (const url of ['127.1/', '//0x7f.1/', '2130706433:80/']) {
@@ -117,7 +221,10 @@ describe('ASI02/ASI01 attack: ssrf and hidden destinations over POST /v1/authori
       assert.deepEqual([d.decision, d.reasons], ['deny', []], url);
       assert.match(d.errors.join(), /argument `url` has more than one reading: /u, url);
     }
-    assert.equal((await decide(server, token, 'web/fetch', { url: 'example.com/page' })).decision, 'allow');
+    assert.equal(
+      (await decide(server, token, 'web/fetch', { url: 'example.com/page' })).decision,
+      'allow',
+    );
   });
 
   test('a host under any key: an ip literal anywhere, keys padded with invisible characters, a bare ipv6 host, cluster names', async () => {
@@ -135,27 +242,73 @@ describe('ASI02/ASI01 attack: ssrf and hidden destinations over POST /v1/authori
       { host: 'kubernetes.default' },
       { url: 'http://intranet.corp/' },
     ]) {
-      assert.deepEqual(pick(await decide(server, token, 'web/fetch', args)), DENY_INTERNAL, JSON.stringify(args));
+      assert.deepEqual(
+        pick(await decide(server, token, 'web/fetch', args)),
+        DENY_INTERNAL,
+        JSON.stringify(args),
+      );
     }
     // A public address under any key is an external destination: after confidential data, the taint rule holds.
     assert.equal((await decide(server, token, 'docs/secret', {})).decision, 'allow');
-    assert.deepEqual(pick(await decide(server, token, 'mail/send', { to: 'bob@example.org', target: '93.184.216.34:443' })), TAINT);
+    assert.deepEqual(
+      pick(
+        await decide(server, token, 'mail/send', {
+          to: 'bob@example.org',
+          target: '93.184.216.34:443',
+        }),
+      ),
+      TAINT,
+    );
   });
 
   test('after confidential data, a call with a second, external url is denied by the taint rule', async () => {
     const token = await task(agent);
     assert.equal((await decide(server, token, 'docs/secret', {})).decision, 'allow');
-    assert.equal((await decide(server, token, 'mail/send', { to: 'bob@example.org' })).decision, 'allow', 'an internal mailbox is fine');
-    assert.deepEqual(pick(await decide(server, token, 'mail/send', { to: 'bob@example.org', cc: 'drop@attacker.example' })), TAINT);
-    assert.deepEqual(pick(await decide(server, token, 'mail/send', { to: 'bob@example.org', meta: { target: { URL: 'https://attacker.example/x' } } })), TAINT);
-    assert.deepEqual(pick(await decide(server, token, 'mail/send', { to: 'bob@example.org', recipients: ['bob@example.org', 'eve@attacker.example'] })), TAINT);
+    assert.equal(
+      (await decide(server, token, 'mail/send', { to: 'bob@example.org' })).decision,
+      'allow',
+      'an internal mailbox is fine',
+    );
+    assert.deepEqual(
+      pick(
+        await decide(server, token, 'mail/send', {
+          to: 'bob@example.org',
+          cc: 'drop@attacker.example',
+        }),
+      ),
+      TAINT,
+    );
+    assert.deepEqual(
+      pick(
+        await decide(server, token, 'mail/send', {
+          to: 'bob@example.org',
+          meta: { target: { URL: 'https://attacker.example/x' } },
+        }),
+      ),
+      TAINT,
+    );
+    assert.deepEqual(
+      pick(
+        await decide(server, token, 'mail/send', {
+          to: 'bob@example.org',
+          recipients: ['bob@example.org', 'eve@attacker.example'],
+        }),
+      ),
+      TAINT,
+    );
     // Nothing found for a tool that may reach any host (`*`) is external.
     assert.deepEqual(pick(await decide(server, token, 'web/fetch', {})), TAINT);
   });
 
   test('tricked email addresses are refused with the reason', async () => {
     const token = await task(agent);
-    for (const to of ['x@evil@example.org', 'x%40evil.example@example.org', 'x%evil.example@example.org', '"x@evil.example"@example.org', '"bob@example.org" <eve@attacker.example>']) {
+    for (const to of [
+      'x@evil@example.org',
+      'x%40evil.example@example.org',
+      'x%evil.example@example.org',
+      '"x@evil.example"@example.org',
+      '"bob@example.org" <eve@attacker.example>',
+    ]) {
       const d = await decide(server, token, 'mail/send', { to });
       assert.deepEqual([d.decision, d.reasons], ['deny', []], to);
       assert.match(d.errors.join(), /argument `to` has more than one reading: the address /u, to);
@@ -168,34 +321,68 @@ describe('ASI02/ASI01 attack: ssrf and hidden destinations over POST /v1/authori
     const r = await call(server, 'POST', '/v1/authorize', undefined, raw);
     assert.equal(r.status, 400);
     assert.equal(r.json.code, 'invalid_request');
-    assert.match(r.json.detail as string, /the json body has the key `url` twice in `\$\.arguments`/u);
+    assert.match(
+      r.json.detail as string,
+      /the json body has the key `url` twice in `\$\.arguments`/u,
+    );
     const escaped = raw.replace('"url":"http', '"\\u0075rl":"http');
-    assert.equal((await call(server, 'POST', '/v1/authorize', undefined, escaped)).status, 400, 'an escaped spelling of the same key');
+    assert.equal(
+      (await call(server, 'POST', '/v1/authorize', undefined, escaped)).status,
+      400,
+      'an escaped spelling of the same key',
+    );
   });
 });
 
-describe('ASI02 attack: path arguments resolved against the tool\'s root', () => {
+describe("ASI02 attack: path arguments resolved against the tool's root", () => {
   let server: TestServer;
   let agent: MandateAgent;
 
   before(async () => {
     ({ server, agent } = await setUp());
     const { policies } = loadDefaultPolicies();
-    const forbid = '@id("ops.no-secret-files")\nforbid (principal, action, resource == Mandate::Tool::"fs/read")\nwhen { context.arguments.hasTag("file") && context.arguments.getTag("file") like "/srv/secret/*" };\n';
-    const created = await call(server, 'POST', '/v1/policies', { files: [...policies.map((p) => ({ name: p.file.split('/').pop(), text: p.text })), { name: 'ops.cedar', text: forbid }] });
+    const forbid =
+      '@id("ops.no-secret-files")\nforbid (principal, action, resource == Mandate::Tool::"fs/read")\nwhen { context.arguments.hasTag("file") && context.arguments.getTag("file") like "/srv/secret/*" };\n';
+    const created = await call(server, 'POST', '/v1/policies', {
+      files: [
+        ...policies.map((p) => ({ name: p.file.split('/').pop(), text: p.text })),
+        { name: 'ops.cedar', text: forbid },
+      ],
+    });
     assert.equal(created.status, 201, JSON.stringify(created.json));
-    assert.equal((await call(server, 'POST', `/v1/policies/${created.json.version as number}/activate`)).status, 200);
+    assert.equal(
+      (await call(server, 'POST', `/v1/policies/${created.json.version as number}/activate`))
+        .status,
+      200,
+    );
   });
   after(() => server.stop());
 
   test('`secret/plans.txt` is `/srv/secret/plans.txt` to policy; `..` is refused', async () => {
     const token = await task(agent);
     const forbidden = { decision: 'deny', reasons: ['ops.no-secret-files'] };
-    assert.deepEqual(pick(await decide(server, token, 'fs/read', { file: '/srv/secret/plans.txt' })), forbidden);
-    assert.deepEqual(pick(await decide(server, token, 'fs/read', { file: 'secret/plans.txt' })), forbidden);
-    assert.deepEqual(pick(await decide(server, token, 'fs/read', { file: './secret//plans.txt' })), forbidden);
-    assert.equal((await decide(server, token, 'fs/read', { file: 'public/readme.txt' })).decision, 'allow');
-    for (const file of ['public/../secret/plans.txt', '/srv/public/../secret/plans.txt', 'secret%2fplans.txt', 'secret\\plans.txt']) {
+    assert.deepEqual(
+      pick(await decide(server, token, 'fs/read', { file: '/srv/secret/plans.txt' })),
+      forbidden,
+    );
+    assert.deepEqual(
+      pick(await decide(server, token, 'fs/read', { file: 'secret/plans.txt' })),
+      forbidden,
+    );
+    assert.deepEqual(
+      pick(await decide(server, token, 'fs/read', { file: './secret//plans.txt' })),
+      forbidden,
+    );
+    assert.equal(
+      (await decide(server, token, 'fs/read', { file: 'public/readme.txt' })).decision,
+      'allow',
+    );
+    for (const file of [
+      'public/../secret/plans.txt',
+      '/srv/public/../secret/plans.txt',
+      'secret%2fplans.txt',
+      'secret\\plans.txt',
+    ]) {
       const d = await decide(server, token, 'fs/read', { file });
       assert.deepEqual([d.decision, d.reasons], ['deny', []], file);
       assert.match(d.errors.join(), /path argument `file` is refused: /u, file);
@@ -214,10 +401,30 @@ describe('ASI02: allowedInternalDestinations', () => {
 
   test('a listed internal destination is allowed; another one, even beside it, is not', async () => {
     const token = await task(agent);
-    assert.equal((await decide(server, token, 'web/fetch', { url: 'http://10.1.2.3/' })).decision, 'allow');
-    assert.equal((await decide(server, token, 'web/fetch', { url: 'http://[::ffff:10.1.2.3]/' })).decision, 'allow');
-    assert.equal((await decide(server, token, 'web/fetch', { url: 'http://db.internal:5432/' })).decision, 'allow');
-    assert.deepEqual(pick(await decide(server, token, 'web/fetch', { url: 'http://10.2.0.1/' })), DENY_INTERNAL);
-    assert.deepEqual(pick(await decide(server, token, 'web/fetch', { url: 'http://10.1.2.3/', also: 'http://169.254.169.254/' })), DENY_INTERNAL);
+    assert.equal(
+      (await decide(server, token, 'web/fetch', { url: 'http://10.1.2.3/' })).decision,
+      'allow',
+    );
+    assert.equal(
+      (await decide(server, token, 'web/fetch', { url: 'http://[::ffff:10.1.2.3]/' })).decision,
+      'allow',
+    );
+    assert.equal(
+      (await decide(server, token, 'web/fetch', { url: 'http://db.internal:5432/' })).decision,
+      'allow',
+    );
+    assert.deepEqual(
+      pick(await decide(server, token, 'web/fetch', { url: 'http://10.2.0.1/' })),
+      DENY_INTERNAL,
+    );
+    assert.deepEqual(
+      pick(
+        await decide(server, token, 'web/fetch', {
+          url: 'http://10.1.2.3/',
+          also: 'http://169.254.169.254/',
+        }),
+      ),
+      DENY_INTERNAL,
+    );
   });
 });

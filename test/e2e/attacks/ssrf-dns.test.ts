@@ -16,10 +16,18 @@ import { attestedAgent, GATEWAY } from '../helpers/agents.js';
 type Json = Record<string, unknown>;
 const SCOPES = ['tool:web/*', 'tool:docs/*'];
 
-async function call(server: TestServer, method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
+async function call(
+  server: TestServer,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Json }> {
   const res = await fetch(`${server.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${server.adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${server.adminToken}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: res.status, json: (await res.json()) as Json };
@@ -37,21 +45,57 @@ class Dns {
   };
 }
 
-async function setUp(flags: Json, dns: Dns, clock: ManualClock): Promise<{ server: TestServer; agent: MandateAgent }> {
-  const server = await startTestServer({ flags: { internalDomains: 'example.org', ...flags }, clock, lookupHost: dns.lookup });
+async function setUp(
+  flags: Json,
+  dns: Dns,
+  clock: ManualClock,
+): Promise<{ server: TestServer; agent: MandateAgent }> {
+  const server = await startTestServer({
+    flags: { internalDomains: 'example.org', ...flags },
+    clock,
+    lookupHost: dns.lookup,
+  });
   const agent = await attestedAgent(server, 'alpha', SCOPES);
-  const put = async (name: string, body: Json) => assert.equal((await call(server, 'PUT', `/v1/tools/${name}`, body)).status, 200);
-  await put('web', { tools: [{ name: 'fetch', inputSchema: { type: 'object', properties: { url: { type: 'string' } } } }], annotations: { fetch: { sideEffect: 'read', classification: 'public' } } });
-  await put('docs', { tools: [{ name: 'secret', inputSchema: { type: 'object' } }], annotations: { secret: { sideEffect: 'read', classification: 'confidential', destinations: [] } } });
+  const put = async (name: string, body: Json) =>
+    assert.equal((await call(server, 'PUT', `/v1/tools/${name}`, body)).status, 200);
+  await put('web', {
+    tools: [
+      { name: 'fetch', inputSchema: { type: 'object', properties: { url: { type: 'string' } } } },
+    ],
+    annotations: { fetch: { sideEffect: 'read', classification: 'public' } },
+  });
+  await put('docs', {
+    tools: [{ name: 'secret', inputSchema: { type: 'object' } }],
+    annotations: {
+      secret: { sideEffect: 'read', classification: 'confidential', destinations: [] },
+    },
+  });
   return { server, agent };
 }
 
 async function task(agent: MandateAgent): Promise<string> {
-  return (await agent.startTask({ resource: GATEWAY, scope: SCOPES, purpose: 'ssrf dns e2e', ttlSeconds: 600 })).accessToken;
+  return (
+    await agent.startTask({
+      resource: GATEWAY,
+      scope: SCOPES,
+      purpose: 'ssrf dns e2e',
+      ttlSeconds: 600,
+    })
+  ).accessToken;
 }
 
-async function decide(server: TestServer, token: string, tool: string, args: Json): Promise<{ decision: string; reasons: string[] }> {
-  const r = await call(server, 'POST', '/v1/authorize', { token, audience: GATEWAY, tool, arguments: args });
+async function decide(
+  server: TestServer,
+  token: string,
+  tool: string,
+  args: Json,
+): Promise<{ decision: string; reasons: string[] }> {
+  const r = await call(server, 'POST', '/v1/authorize', {
+    token,
+    audience: GATEWAY,
+    tool,
+    arguments: args,
+  });
   assert.equal(r.status, 200, JSON.stringify(r.json));
   return { decision: r.json.decision as string, reasons: r.json.reasons as string[] };
 }
@@ -71,41 +115,93 @@ describe('ASI02 attack: ssrf through a public name that resolves inside (resolve
     dns.answers.set('www.example.com', ['93.184.216.34']);
     dns.answers.set('flip.attacker.example', ['93.184.216.34']);
     dns.answers.set('db.attacker.example', ['10.1.2.3']);
-    ({ server, agent } = await setUp({ resolveDestinations: true, allowedInternalDestinations: '10.1.0.0/16' }, dns, clock));
+    ({ server, agent } = await setUp(
+      { resolveDestinations: true, allowedInternalDestinations: '10.1.0.0/16' },
+      dns,
+      clock,
+    ));
   });
   after(() => server.stop());
 
   test('a name answering cloud metadata, or loopback among public addresses, is denied by mandate.deny-internal-network', async () => {
     const token = await task(agent);
-    assert.deepEqual(await decide(server, token, 'web/fetch', { url: 'http://meta.attacker.example/latest/meta-data/' }), DENY_INTERNAL);
-    assert.deepEqual(await decide(server, token, 'web/fetch', { url: 'https://V6.attacker.example./x' }), DENY_INTERNAL);
-    assert.deepEqual(await decide(server, token, 'web/fetch', { url: 'https://www.example.com/', next: { target: 'http://meta.attacker.example/' } }), DENY_INTERNAL);
-    assert.equal((await decide(server, token, 'web/fetch', { url: 'https://www.example.com/' })).decision, 'allow');
+    assert.deepEqual(
+      await decide(server, token, 'web/fetch', {
+        url: 'http://meta.attacker.example/latest/meta-data/',
+      }),
+      DENY_INTERNAL,
+    );
+    assert.deepEqual(
+      await decide(server, token, 'web/fetch', { url: 'https://V6.attacker.example./x' }),
+      DENY_INTERNAL,
+    );
+    assert.deepEqual(
+      await decide(server, token, 'web/fetch', {
+        url: 'https://www.example.com/',
+        next: { target: 'http://meta.attacker.example/' },
+      }),
+      DENY_INTERNAL,
+    );
+    assert.equal(
+      (await decide(server, token, 'web/fetch', { url: 'https://www.example.com/' })).decision,
+      'allow',
+    );
   });
 
   test('an address in allowedInternalDestinations is allowed, yet the name stays external for the taint rule', async () => {
     const token = await task(agent);
-    assert.equal((await decide(server, token, 'web/fetch', { url: 'http://db.attacker.example/' })).decision, 'allow');
+    assert.equal(
+      (await decide(server, token, 'web/fetch', { url: 'http://db.attacker.example/' })).decision,
+      'allow',
+    );
     assert.equal((await decide(server, token, 'docs/secret', {})).decision, 'allow');
-    assert.deepEqual(await decide(server, token, 'web/fetch', { url: 'http://db.attacker.example/' }), TAINT);
+    assert.deepEqual(
+      await decide(server, token, 'web/fetch', { url: 'http://db.attacker.example/' }),
+      TAINT,
+    );
   });
 
   test('a name that does not resolve is external (unknown): allowed before any data was read, denied by the taint rule after', async () => {
     const token = await task(agent);
-    assert.equal((await decide(server, token, 'web/fetch', { url: 'https://nowhere.attacker.example/' })).decision, 'allow');
+    assert.equal(
+      (await decide(server, token, 'web/fetch', { url: 'https://nowhere.attacker.example/' }))
+        .decision,
+      'allow',
+    );
     assert.equal((await decide(server, token, 'docs/secret', {})).decision, 'allow');
-    assert.deepEqual(await decide(server, token, 'web/fetch', { url: 'https://nowhere.attacker.example/' }), TAINT);
+    assert.deepEqual(
+      await decide(server, token, 'web/fetch', { url: 'https://nowhere.attacker.example/' }),
+      TAINT,
+    );
   });
 
   test('answers are cached for 30 s: a new answer counts once the cached one has expired', async () => {
     const token = await task(agent);
-    assert.equal((await decide(server, token, 'web/fetch', { url: 'https://flip.attacker.example/' })).decision, 'allow');
+    assert.equal(
+      (await decide(server, token, 'web/fetch', { url: 'https://flip.attacker.example/' }))
+        .decision,
+      'allow',
+    );
     const asked = dns.asked.filter((n) => n === 'flip.attacker.example').length;
     dns.answers.set('flip.attacker.example', ['127.0.0.1']);
-    assert.equal((await decide(server, token, 'web/fetch', { url: 'https://flip.attacker.example/' })).decision, 'allow', 'the cached answer');
-    assert.equal(dns.asked.filter((n) => n === 'flip.attacker.example').length, asked, 'no second lookup within the TTL');
+    assert.equal(
+      (await decide(server, token, 'web/fetch', { url: 'https://flip.attacker.example/' }))
+        .decision,
+      'allow',
+      'the cached answer',
+    );
+    assert.equal(
+      dns.asked.filter((n) => n === 'flip.attacker.example').length,
+      asked,
+      'no second lookup within the TTL',
+    );
     clock.advance(30_000);
-    assert.deepEqual(await decide(server, (await task(agent)), 'web/fetch', { url: 'https://flip.attacker.example/' }), DENY_INTERNAL);
+    assert.deepEqual(
+      await decide(server, await task(agent), 'web/fetch', {
+        url: 'https://flip.attacker.example/',
+      }),
+      DENY_INTERNAL,
+    );
   });
 });
 
@@ -122,7 +218,14 @@ describe('ASI02: resolveDestinations off (the default)', () => {
 
   test('names are classified by name alone and never resolved', async () => {
     const token = await task(agent);
-    assert.equal((await decide(server, token, 'web/fetch', { url: 'http://meta.attacker.example/latest/meta-data/' })).decision, 'allow');
+    assert.equal(
+      (
+        await decide(server, token, 'web/fetch', {
+          url: 'http://meta.attacker.example/latest/meta-data/',
+        })
+      ).decision,
+      'allow',
+    );
     assert.deepEqual(dns.asked, []);
   });
 });

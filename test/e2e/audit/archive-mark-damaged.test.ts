@@ -14,14 +14,18 @@ import { startTestServer, type TestServer } from '../../fakes/server.js';
 import { killRunningClis, runCli } from '../helpers/cli.js';
 import { auditEvents } from '../oauth/helpers.js';
 
-const DAMAGED = /^the audit archive mark in the database is damaged: .+; run `mandate audit verify --data-dir .+ --archives`/;
+const DAMAGED =
+  /^the audit archive mark in the database is damaged: .+; run `mandate audit verify --data-dir .+ --archives`/;
 
 describe('a damaged audit archive mark', () => {
   const clock = new ManualClock(Date.now());
   let server: TestServer;
 
   before(async () => {
-    server = await startTestServer({ clock, flags: { auditRetention: 86_400, auditCheckpointInterval: 86_400 } });
+    server = await startTestServer({
+      clock,
+      flags: { auditRetention: 86_400, auditCheckpointInterval: 86_400 },
+    });
   });
   after(async () => {
     killRunningClis();
@@ -32,12 +36,16 @@ describe('a damaged audit archive mark', () => {
     test(`mark ${value}: retention fails with a specific error, audited once, the server keeps serving; verify reports it`, async () => {
       const db = new Database(join(server.dataDir, DATABASE_FILE));
       try {
-        db.prepare("INSERT INTO meta (key, value) VALUES ('audit_archived', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(value);
+        db.prepare(
+          "INSERT INTO meta (key, value) VALUES ('audit_archived', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        ).run(value);
       } finally {
         db.close();
       }
       const seq = (await auditEvents(server)).at(-1)!.seq;
-      const run = (server.mandate as unknown as { retention: { run(): Promise<unknown> } }).retention.run();
+      const run = (
+        server.mandate as unknown as { retention: { run(): Promise<unknown> } }
+      ).retention.run();
       await assert.rejects(run, (err: Error) => {
         assert.match(err.message, DAMAGED);
         assert.ok(!(err instanceof SyntaxError), 'not a bare JSON.parse error');
@@ -52,7 +60,14 @@ describe('a damaged audit archive mark', () => {
       const online = await server.admin.verifyAudit();
       assert.equal(online.ok, false);
       assert.match(String(online.reason), DAMAGED);
-      const cli = await runCli(['audit', 'verify', '--data-dir', server.dataDir, '--archives', '--json']);
+      const cli = await runCli([
+        'audit',
+        'verify',
+        '--data-dir',
+        server.dataDir,
+        '--archives',
+        '--json',
+      ]);
       assert.equal(cli.code, 3, cli.stderr);
       const offline = JSON.parse(cli.stdout) as { ok: boolean; reason: string };
       assert.equal(offline.ok, false);

@@ -22,7 +22,11 @@ interface SecretJson {
 }
 
 /** `mandate <args>` with `input` on its stdin. */
-function runWithStdin(args: string[], input: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runWithStdin(
+  args: string[],
+  input: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return runCli(args, { env, stdin: input });
 }
 
@@ -45,10 +49,28 @@ describe('mandate secret', () => {
   test('put from a file (its final newline dropped), from an env var, from stdin', async () => {
     const file = join(dir, 'stripe.key');
     writeFileSync(file, `${FROM_FILE}\n`, { mode: 0o600 });
-    const a = await cliJson<SecretJson>(['secret', 'put', 'stripe', '--from-file', file, '--description', 'stripe live key', '--type', 'api_key'], { env });
-    assert.deepEqual([a.id, a.version, a.type, a.description], ['stripe', 1, 'api_key', 'stripe live key']);
+    const a = await cliJson<SecretJson>(
+      [
+        'secret',
+        'put',
+        'stripe',
+        '--from-file',
+        file,
+        '--description',
+        'stripe live key',
+        '--type',
+        'api_key',
+      ],
+      { env },
+    );
+    assert.deepEqual(
+      [a.id, a.version, a.type, a.description],
+      ['stripe', 1, 'api_key', 'stripe live key'],
+    );
     assert.equal((await server.mandate.secrets.reveal('stripe')).value, FROM_FILE);
-    const b = await cliJson<SecretJson>(['secret', 'put', 'github', '--from-env', 'GH_TOKEN'], { env: { ...env, GH_TOKEN: FROM_ENV } });
+    const b = await cliJson<SecretJson>(['secret', 'put', 'github', '--from-env', 'GH_TOKEN'], {
+      env: { ...env, GH_TOKEN: FROM_ENV },
+    });
     assert.equal(b.version, 1);
     assert.equal((await server.mandate.secrets.reveal('github')).value, FROM_ENV);
     const c = await runWithStdin(['secret', 'put', 'slack'], `${FROM_STDIN}\n`, env);
@@ -59,26 +81,42 @@ describe('mandate secret', () => {
   });
 
   test('rotate stores the next version; rotate of an unknown secret says how to create it', async () => {
-    const rotated = await runWithStdin(['secret', 'rotate', 'github', '--json'], 'rotated-value-0123456789', env);
+    const rotated = await runWithStdin(
+      ['secret', 'rotate', 'github', '--json'],
+      'rotated-value-0123456789',
+      env,
+    );
     assert.equal(rotated.code, 0, rotated.stderr);
     assert.equal((JSON.parse(rotated.stdout) as SecretJson).version, 2);
     assert.equal((await server.mandate.secrets.reveal('github')).ref.version, 2);
     const missing = await runWithStdin(['secret', 'rotate', 'nope'], 'x', env);
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /secret `nope` does not exist; create it with `mandate secret put nope`/);
+    assert.match(
+      missing.stderr,
+      /secret `nope` does not exist; create it with `mandate secret put nope`/,
+    );
     outputs.push(rotated.stdout, rotated.stderr);
   });
 
   test('a value on the command line is refused; so are an unset variable and empty input', async () => {
     const positional = await runCli(['secret', 'put', 'x', 'inline-secret-value'], { env });
     assert.notEqual(positional.code, 0);
-    assert.ok(!positional.stderr.includes('inline-secret-value'), 'the refused value is not echoed');
-    const unset = await runCli(['secret', 'put', 'x', '--from-env', 'MANDATE_TEST_UNSET_VAR'], { env });
+    assert.ok(
+      !positional.stderr.includes('inline-secret-value'),
+      'the refused value is not echoed',
+    );
+    const unset = await runCli(['secret', 'put', 'x', '--from-env', 'MANDATE_TEST_UNSET_VAR'], {
+      env,
+    });
     assert.equal(unset.code, 2);
     assert.match(unset.stderr, /`MANDATE_TEST_UNSET_VAR` is not set or empty/);
     const empty = await runWithStdin(['secret', 'put', 'x'], '\n', env);
     assert.equal(empty.code, 2);
-    assert.deepEqual((await server.admin.listSecrets()).map((s) => s.id).sort(), ['github', 'slack', 'stripe']);
+    assert.deepEqual((await server.admin.listSecrets()).map((s) => s.id).sort(), [
+      'github',
+      'slack',
+      'stripe',
+    ]);
   });
 
   test('list, show, disable, enable, delete print metadata and never a value', async () => {
@@ -88,12 +126,26 @@ describe('mandate secret', () => {
     assert.match(list.stdout, /github\s+opaque\s+active\s+2/);
     const show = await runCli(['secret', 'show', 'stripe'], { env });
     assert.match(show.stdout, /description\s+stripe live key/);
-    assert.match((await runCli(['secret', 'disable', 'slack'], { env })).stdout, /secret slack is disabled/);
-    assert.match((await runCli(['secret', 'enable', 'slack'], { env })).stdout, /secret slack is active/);
-    assert.match((await runCli(['secret', 'delete', 'slack'], { env })).stdout, /deleted secret slack/);
+    assert.match(
+      (await runCli(['secret', 'disable', 'slack'], { env })).stdout,
+      /secret slack is disabled/,
+    );
+    assert.match(
+      (await runCli(['secret', 'enable', 'slack'], { env })).stdout,
+      /secret slack is active/,
+    );
+    assert.match(
+      (await runCli(['secret', 'delete', 'slack'], { env })).stdout,
+      /deleted secret slack/,
+    );
     const json = await cliJson<SecretJson[]>(['secret', 'list'], { env });
-    assert.deepEqual(json.map((s) => s.id), ['github', 'stripe']);
+    assert.deepEqual(
+      json.map((s) => s.id),
+      ['github', 'stripe'],
+    );
     outputs.push(list.stdout, show.stdout, JSON.stringify(json));
-    for (const out of outputs) for (const v of [FROM_FILE, FROM_ENV, FROM_STDIN, 'rotated-value-0123456789']) assert.ok(!out.includes(v), 'a value was printed');
+    for (const out of outputs)
+      for (const v of [FROM_FILE, FROM_ENV, FROM_STDIN, 'rotated-value-0123456789'])
+        assert.ok(!out.includes(v), 'a value was printed');
   });
 });

@@ -25,7 +25,9 @@ export interface BrokerFixture {
   close(): Promise<void>;
 }
 
-export async function brokerFixture(opts: { timeoutMs?: number; maxCachedTokens?: number; fetch?: typeof fetch } = {}): Promise<BrokerFixture> {
+export async function brokerFixture(
+  opts: { timeoutMs?: number; maxCachedTokens?: number; fetch?: typeof fetch } = {},
+): Promise<BrokerFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'mandate-broker-'));
   // Real time, so that tokens signed here verify against a real clock elsewhere too.
   const clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000);
@@ -33,7 +35,13 @@ export async function brokerFixture(opts: { timeoutMs?: number; maxCachedTokens?
   const secrets = new SecretStore(store, new Envelope(randomBytes(32)), clock);
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const key = { kid: 'token-key-1', alg: 'ES256', privateKey };
-  const broker = new CredentialBroker({ secrets, keys: { signingKey: async () => key }, clock, issuer: ISSUER, ...opts });
+  const broker = new CredentialBroker({
+    secrets,
+    keys: { signingKey: async () => key },
+    clock,
+    issuer: ISSUER,
+    ...opts,
+  });
   return {
     broker,
     secrets,

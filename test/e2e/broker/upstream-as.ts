@@ -38,7 +38,11 @@ export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exch
 /** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
 const formDecode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
 
-export async function startUpstreamAs(opts: { clients: Record<string, string>; expiresIn?: number | undefined; tokenType?: string } ): Promise<UpstreamAs> {
+export async function startUpstreamAs(opts: {
+  clients: Record<string, string>;
+  expiresIn?: number | undefined;
+  tokenType?: string;
+}): Promise<UpstreamAs> {
   const as: UpstreamAs = {
     url: '',
     tokenEndpoint: '',
@@ -46,13 +50,18 @@ export async function startUpstreamAs(opts: { clients: Record<string, string>; e
     issued: new Map(),
     override: undefined,
     hold: undefined,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   const send = (res: ServerResponse, a: Answer) => {
-    res.writeHead(a.status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...a.headers });
+    res.writeHead(a.status, {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      ...a.headers,
+    });
     res.end(typeof a.body === 'string' ? a.body : JSON.stringify(a.body));
   };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -60,26 +69,55 @@ export async function startUpstreamAs(opts: { clients: Record<string, string>; e
     req.on('data', (c: Buffer) => (raw += c.toString()));
     req.on('end', () => {
       void (async () => {
-        if (req.method !== 'POST' || req.url !== '/token') return send(res, { status: 404, body: { error: 'not_found' } });
+        if (req.method !== 'POST' || req.url !== '/token')
+          return send(res, { status: 404, body: { error: 'not_found' } });
         const params = Object.fromEntries(new URLSearchParams(raw));
         const header = req.headers.authorization;
         let r: AsRequest;
         if (header?.startsWith('Basic ')) {
           const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
           const i = decoded.indexOf(':');
-          r = { grantType: params.grant_type ?? '', clientId: formDecode(decoded.slice(0, i)), clientSecret: formDecode(decoded.slice(i + 1)), auth: 'basic', params };
+          r = {
+            grantType: params.grant_type ?? '',
+            clientId: formDecode(decoded.slice(0, i)),
+            clientSecret: formDecode(decoded.slice(i + 1)),
+            auth: 'basic',
+            params,
+          };
         } else {
-          r = { grantType: params.grant_type ?? '', clientId: params.client_id, clientSecret: params.client_secret, auth: params.client_secret ? 'post' : 'none', params };
+          r = {
+            grantType: params.grant_type ?? '',
+            clientId: params.client_id,
+            clientSecret: params.client_secret,
+            auth: params.client_secret ? 'post' : 'none',
+            params,
+          };
         }
         as.requests.push(r);
         if (as.hold) await as.hold;
         const over = as.override?.(r);
         if (over) return send(res, over);
-        if (!r.clientId || opts.clients[r.clientId] === undefined || opts.clients[r.clientId] !== r.clientSecret) {
-          return send(res, { status: 401, body: { error: 'invalid_client', error_description: `client ${r.clientId ?? '-'} with secret ${r.clientSecret ?? '-'} is not known` }, headers: { 'www-authenticate': 'Basic' } });
+        if (
+          !r.clientId ||
+          opts.clients[r.clientId] === undefined ||
+          opts.clients[r.clientId] !== r.clientSecret
+        ) {
+          return send(res, {
+            status: 401,
+            body: {
+              error: 'invalid_client',
+              error_description: `client ${r.clientId ?? '-'} with secret ${r.clientSecret ?? '-'} is not known`,
+            },
+            headers: { 'www-authenticate': 'Basic' },
+          });
         }
-        if (r.grantType !== 'client_credentials' && r.grantType !== TOKEN_EXCHANGE_GRANT) return send(res, { status: 400, body: { error: 'unsupported_grant_type' } });
-        if (r.grantType === TOKEN_EXCHANGE_GRANT && (!params.subject_token || !params.subject_token_type)) return send(res, { status: 400, body: { error: 'invalid_request' } });
+        if (r.grantType !== 'client_credentials' && r.grantType !== TOKEN_EXCHANGE_GRANT)
+          return send(res, { status: 400, body: { error: 'unsupported_grant_type' } });
+        if (
+          r.grantType === TOKEN_EXCHANGE_GRANT &&
+          (!params.subject_token || !params.subject_token_type)
+        )
+          return send(res, { status: 400, body: { error: 'invalid_request' } });
         const token = `${r.grantType === 'client_credentials' ? 'cc' : 'te'}_${randomBytes(16).toString('base64url')}`;
         as.issued.set(token, { clientId: r.clientId, grantType: r.grantType, params });
         send(res, {
@@ -88,7 +126,9 @@ export async function startUpstreamAs(opts: { clients: Record<string, string>; e
             access_token: token,
             token_type: opts.tokenType ?? 'Bearer',
             ...(opts.expiresIn === undefined ? {} : { expires_in: opts.expiresIn }),
-            ...(r.grantType === TOKEN_EXCHANGE_GRANT ? { issued_token_type: 'urn:ietf:params:oauth:token-type:access_token' } : {}),
+            ...(r.grantType === TOKEN_EXCHANGE_GRANT
+              ? { issued_token_type: 'urn:ietf:params:oauth:token-type:access_token' }
+              : {}),
           },
         });
       })();

@@ -8,7 +8,16 @@ import type { SigningKey } from '../../../src/sdk/admin-client.js';
 import type { MandateAgent } from '../../../src/sdk/agent.js';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
 import { attestedAgent, GATEWAY, introspect } from '../helpers/agents.js';
-import { cliJson, killRunningClis, runCli, serverArgs, spawnCli, stopChild, waitForOutput, type CliResult } from '../helpers/cli.js';
+import {
+  cliJson,
+  killRunningClis,
+  runCli,
+  serverArgs,
+  spawnCli,
+  stopChild,
+  waitForOutput,
+  type CliResult,
+} from '../helpers/cli.js';
 
 const READ = 'tool:docs/read';
 
@@ -19,7 +28,9 @@ function watching(args: string[]): { child: ChildProcess; done: Promise<CliResul
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const done = new Promise<CliResult>((resolve) => child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const done = new Promise<CliResult>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
   return { child, done };
 }
 
@@ -54,18 +65,28 @@ describe('mandate keys revoke, events watch (child process)', () => {
     const keys = await cliJson<SigningKey[]>(['keys', 'list', ...args]);
     const key = keys.find((k) => k.kid === kid)!;
     assert.deepEqual([key.state, key.published], ['retired', false]);
-    assert.ok(keys.some((k) => k.purpose === 'token' && k.state === 'active' && k.kid !== kid), 'another key signs');
+    assert.ok(
+      keys.some((k) => k.purpose === 'token' && k.state === 'active' && k.kid !== kid),
+      'another key signs',
+    );
     assert.deepEqual(await introspect(server, task.accessToken), { active: false });
 
     const missing = await runCli(['keys', 'revoke', 'no-such-kid', ...args]);
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /signing key `no-such-kid` does not exist; see `mandate keys list`/);
+    assert.match(
+      missing.stderr,
+      /signing key `no-such-kid` does not exist; see `mandate keys list`/,
+    );
   });
 
   test('events watch --count 1 prints the snapshot summary, then the revocation of a task ended meanwhile, and exits 0', async () => {
     const task = await alpha.startTask({ resource: GATEWAY, scope: [READ] });
     const { child, done } = watching(['events', 'watch', '--count', '1', ...args]);
-    await waitForOutput(child, 'stdout', /^snapshot at seq \d+: \d+ tokens, \d+ tasks, \d+ agents, \d+ grants, \d+ approvals, \d+ keys revoked\n/);
+    await waitForOutput(
+      child,
+      'stdout',
+      /^snapshot at seq \d+: \d+ tokens, \d+ tasks, \d+ agents, \d+ grants, \d+ approvals, \d+ keys revoked\n/,
+    );
     await server.admin.endTask(task.taskId);
     const r = await done;
     assert.equal(r.code, 0, r.stderr);
@@ -82,19 +103,38 @@ describe('mandate keys revoke, events watch (child process)', () => {
     await waitForOutput(child, 'stdout', new RegExp(`"id":"${task.taskId}".*\\n`));
     assert.deepEqual(await stopChild(child, 'SIGTERM'), { code: 0, signal: null });
     const r = await done;
-    const messages = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const messages = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(messages[0]!.type, 'snapshot');
     assert.ok(Array.isArray(messages[0]!.tasks));
     const ended = messages.find((m) => m.type === 'revocation' && m.id === task.taskId)!;
     assert.deepEqual([ended.kind, ended.cause], ['task', 'task.end']);
 
-    const resumed = await runCli(['events', 'watch', '--from', String((ended.seq as number) - 1), '--count', '1', '--json', ...args]);
+    const resumed = await runCli([
+      'events',
+      'watch',
+      '--from',
+      String((ended.seq as number) - 1),
+      '--count',
+      '1',
+      '--json',
+      ...args,
+    ]);
     assert.equal(resumed.code, 0, resumed.stderr);
-    assert.deepEqual(JSON.parse(resumed.stdout), ended, 'only the events after --from, no snapshot');
+    assert.deepEqual(
+      JSON.parse(resumed.stdout),
+      ended,
+      'only the events after --from, no snapshot',
+    );
   });
 
   test('events watch refused by the server, or given a bad --count, exits non-zero saying what to do', async () => {
-    const [refused, badCount] = await Promise.all([runCli(['events', 'watch', '--url', server.url, '--token', 'not-the-admin-token']), runCli(['events', 'watch', '--count', '0', ...args])]);
+    const [refused, badCount] = await Promise.all([
+      runCli(['events', 'watch', '--url', server.url, '--token', 'not-the-admin-token']),
+      runCli(['events', 'watch', '--count', '0', ...args]),
+    ]);
     assert.equal(refused.code, 1);
     assert.equal(refused.stdout, '');
     assert.match(refused.stderr, /error: .*\(unauthorized/);
@@ -112,7 +152,12 @@ describe('mandate keys revoke, events watch (child process)', () => {
       const r = await done;
       assert.equal(r.code, 1);
       const seq = /seq (\d+)/.exec(snapshot)![1]!;
-      assert.match(r.stderr, new RegExp(`error: the server ended the revocation stream \\(is it shutting down\\?\\); resume with \`mandate events watch --from ${seq}\``));
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `error: the server ended the revocation stream \\(is it shutting down\\?\\); resume with \`mandate events watch --from ${seq}\``,
+        ),
+      );
     } finally {
       await other.stop().catch(() => undefined);
     }

@@ -7,7 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort, startTestServer, tempDataDir, type TestServer } from '../../fakes/server.js';
-import { cliJson, killRunningClis, runCliProcess, serverArgs, spawnCli, stopChild, waitForOutput } from '../helpers/cli.js';
+import {
+  cliJson,
+  killRunningClis,
+  runCliProcess,
+  serverArgs,
+  spawnCli,
+  stopChild,
+  waitForOutput,
+} from '../helpers/cli.js';
 
 const TRACE = ['--import', './test/e2e/helpers/trace-imports.mjs'];
 
@@ -16,7 +24,22 @@ const TRACE = ['--import', './test/e2e/helpers/trace-imports.mjs'];
  * openid-client, x509, SSF and the broker (each costs start-up time; none is needed to print help
  * or to call the admin API).
  */
-const HEAVY = [/\/src\/server\//, /\/src\/storage\//, /\/src\/gateway\//, /\/src\/ssf\//, /\/src\/broker\//, /\/src\/identity\/x509\//, /\/src\/policy\//, /@cedar-policy/, /@modelcontextprotocol/, /openid-client/, /@peculiar/, /fastify/, /better-sqlite3/, /\/zod\//];
+const HEAVY = [
+  /\/src\/server\//,
+  /\/src\/storage\//,
+  /\/src\/gateway\//,
+  /\/src\/ssf\//,
+  /\/src\/broker\//,
+  /\/src\/identity\/x509\//,
+  /\/src\/policy\//,
+  /@cedar-policy/,
+  /@modelcontextprotocol/,
+  /openid-client/,
+  /@peculiar/,
+  /fastify/,
+  /better-sqlite3/,
+  /\/zod\//,
+];
 
 describe('mandate binary (child process)', () => {
   let server: TestServer;
@@ -32,7 +55,10 @@ describe('mandate binary (child process)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mandate-trace-'));
     dirs.push(dir);
     const log = join(dir, 'imports.log');
-    const r = await runCliProcess(args, { env: { ...env, MANDATE_TRACE_IMPORTS: log }, nodeArgs: TRACE });
+    const r = await runCliProcess(args, {
+      env: { ...env, MANDATE_TRACE_IMPORTS: log },
+      nodeArgs: TRACE,
+    });
     return { r, loaded: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
   }
 
@@ -51,8 +77,12 @@ describe('mandate binary (child process)', () => {
   test('--help lists the commands, exits 0 and loads none of the server stack', async () => {
     const { r, loaded } = await traced(['--help']);
     assert.equal(r.code, 0, r.stderr);
-    for (const cmd of ['serve', 'agent', 'audit', 'policy', 'ssf', 'secret', 'events']) assert.match(r.stdout, new RegExp(`^  ${cmd}\\b`, 'm'));
-    assert.ok(loaded.some((url) => url.endsWith('/src/cli/program.ts')), 'the trace saw the program');
+    for (const cmd of ['serve', 'agent', 'audit', 'policy', 'ssf', 'secret', 'events'])
+      assert.match(r.stdout, new RegExp(`^  ${cmd}\\b`, 'm'));
+    assert.ok(
+      loaded.some((url) => url.endsWith('/src/cli/program.ts')),
+      'the trace saw the program',
+    );
     assert.deepEqual(heavy(loaded), []);
   });
 
@@ -66,7 +96,11 @@ describe('mandate binary (child process)', () => {
   });
 
   test('an admin command against a server: its output and exit 0; an api error exits 1 with a hint; neither loads the server stack', async () => {
-    await server.admin.registerAgent({ name: 'smoke-bot', owner: 'ops@example.org', purpose: 'smoke test' });
+    await server.admin.registerAgent({
+      name: 'smoke-bot',
+      owner: 'ops@example.org',
+      purpose: 'smoke test',
+    });
     const { r: list, loaded } = await traced(['agent', 'list', '--json', ...serverArgs(server)]);
     assert.equal(list.code, 0, list.stderr);
     assert.ok((JSON.parse(list.stdout) as { name: string }[]).some((a) => a.name === 'smoke-bot'));
@@ -88,22 +122,38 @@ describe('mandate binary (child process)', () => {
   test('serve on a real port prints the banner with the admin-token path and exits 0 on SIGTERM', async () => {
     const dataDir = tmp();
     const port = await freePort();
-    const child = spawnCli(['serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'silent']);
+    const child = spawnCli([
+      'serve',
+      '--port',
+      String(port),
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      'silent',
+    ]);
     let exit: Awaited<ReturnType<typeof stopChild>>;
     try {
       // The banner is one write, master key last; no MANDATE_ADMIN_TOKEN, so a token is generated.
       const banner = await waitForOutput(child, 'stderr', /master key[^\n]*\n/);
       const tokenPath = join(dataDir, 'admin-token');
       assert.match(banner, new RegExp(`mandate listening on http://127\\.0\\.0\\.1:${port}`));
-      assert.ok(banner.includes(`admin token   ${tokenPath} (generated now; keep it safe)`), banner);
-      assert.ok(banner.includes(`master key    ${join(dataDir, 'master.key')} (generated now`), banner);
+      assert.ok(
+        banner.includes(`admin token   ${tokenPath} (generated now; keep it safe)`),
+        banner,
+      );
+      assert.ok(
+        banner.includes(`master key    ${join(dataDir, 'master.key')} (generated now`),
+        banner,
+      );
       assert.equal(statSync(tokenPath).mode & 0o777, 0o600);
       const token = readFileSync(tokenPath, 'utf8').trim();
-      assert.deepEqual(await cliJson(['agent', 'list', '--url', `http://127.0.0.1:${port}`, '--token', token]), []);
+      assert.deepEqual(
+        await cliJson(['agent', 'list', '--url', `http://127.0.0.1:${port}`, '--token', token]),
+        [],
+      );
     } finally {
       exit = await stopChild(child, 'SIGTERM');
     }
     assert.deepEqual(exit, { code: 0, signal: null }, 'a clean shutdown on SIGTERM');
   });
-
 });

@@ -10,10 +10,22 @@ import { createServer, request, type IncomingHttpHeaders, type Server } from 'no
 import type { AddressInfo } from 'node:net';
 
 // RFC 9110 §7.6.1: connection-specific fields are not forwarded.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-authenticate']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-authorization',
+  'proxy-authenticate',
+]);
 
 function forwardable(headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  return Object.fromEntries(Object.entries(headers).filter(([k]) => !HOP_BY_HOP.has(k.toLowerCase())));
+  return Object.fromEntries(
+    Object.entries(headers).filter(([k]) => !HOP_BY_HOP.has(k.toLowerCase())),
+  );
 }
 
 export interface BearerProxy {
@@ -36,7 +48,13 @@ export async function startBearerProxy(path = '/mcp'): Promise<BearerProxy> {
       return;
     }
     const upstream = request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...forwardable(req.headers), authorization: `Bearer ${token}` } },
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...forwardable(req.headers), authorization: `Bearer ${token}` },
+      },
       (upRes) => {
         res.writeHead(upRes.statusCode ?? 502, forwardable(upRes.headers));
         // An SSE response may send nothing for a while: the client needs the headers now.

@@ -31,11 +31,20 @@ export interface ScenarioResult {
 /** Installs tools/mcp-conformance (`npm ci`) when it is missing; a no-op once installed. */
 export function ensureConformanceTools(): void {
   if (existsSync(NODE24) && existsSync(CLI)) return;
-  console.error('mcp-conformance: installing the conformance CLI and Node 24 into tools/mcp-conformance (npm ci, once)...');
+  console.error(
+    'mcp-conformance: installing the conformance CLI and Node 24 into tools/mcp-conformance (npm ci, once)...',
+  );
   // Settings an enclosing `npm test` exports (npm_config_*) must not redirect this install.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
-  const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: TOOLS_DIR, env, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (npm.status !== 0 || !existsSync(NODE24) || !existsSync(CLI)) throw new Error(`npm ci in ${TOOLS_DIR} failed (exit ${String(npm.status)})`);
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')),
+  );
+  const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], {
+    cwd: TOOLS_DIR,
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (npm.status !== 0 || !existsSync(NODE24) || !existsSync(CLI))
+    throw new Error(`npm ci in ${TOOLS_DIR} failed (exit ${String(npm.status)})`);
 }
 
 /** The version the Node binary that runs the CLI reports (`v24...`). */
@@ -48,16 +57,32 @@ export function conformanceNodeVersion(): string {
  * scenario, read from the `checks.json` files it writes. Asynchronous on purpose: the servers
  * under test run in this process and must keep answering while the CLI runs.
  */
-export async function runConformance(url: string, opts: { scenario?: string } = {}): Promise<{ results: Map<string, ScenarioResult>; output: string }> {
+export async function runConformance(
+  url: string,
+  opts: { scenario?: string } = {},
+): Promise<{ results: Map<string, ScenarioResult>; output: string }> {
   const outDir = mkdtempSync(join(tmpdir(), 'mcp-conformance-'));
   try {
-    const args = [CLI, 'server', '--url', url, '-o', outDir, ...(opts.scenario ? ['--scenario', opts.scenario] : ['--suite', 'all'])];
+    const args = [
+      CLI,
+      'server',
+      '--url',
+      url,
+      '-o',
+      outDir,
+      ...(opts.scenario ? ['--scenario', opts.scenario] : ['--suite', 'all']),
+    ];
     const output = await new Promise<string>((resolvePromise, reject) => {
       // Exit code 1 only means "some scenario failed"; the results say which.
-      execFile(NODE24, args, { cwd: TOOLS_DIR, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-        if (err && typeof err.code !== 'number') reject(err);
-        else resolvePromise(`${stdout}${stderr}`);
-      });
+      execFile(
+        NODE24,
+        args,
+        { cwd: TOOLS_DIR, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
+        (err, stdout, stderr) => {
+          if (err && typeof err.code !== 'number') reject(err);
+          else resolvePromise(`${stdout}${stderr}`);
+        },
+      );
     });
     return { results: readResults(outDir), output };
   } finally {
@@ -72,7 +97,11 @@ function readResults(outDir: string): Map<string, ScenarioResult> {
     const m = /^server-(.+)-\d{4}-\d{2}-\d{2}T[\d-]+Z$/.exec(dir);
     if (!m) continue;
     const checks = JSON.parse(readFileSync(join(outDir, dir, 'checks.json'), 'utf8')) as Check[];
-    results.set(m[1]!, { scenario: m[1]!, checks, passed: !checks.some((c) => c.status === 'FAILURE') });
+    results.set(m[1]!, {
+      scenario: m[1]!,
+      checks,
+      passed: !checks.some((c) => c.status === 'FAILURE'),
+    });
   }
   return results;
 }
@@ -80,5 +109,8 @@ function readResults(outDir: string): Map<string, ScenarioResult> {
 /** One line per failed check, for assertion messages. */
 export function failures(result: ScenarioResult | undefined): string {
   if (!result) return 'scenario did not run';
-  return result.checks.filter((c) => c.status === 'FAILURE').map((c) => `${c.id}: ${c.errorMessage ?? ''}`).join('; ');
+  return result.checks
+    .filter((c) => c.status === 'FAILURE')
+    .map((c) => `${c.id}: ${c.errorMessage ?? ''}`)
+    .join('; ');
 }

@@ -8,7 +8,13 @@ import type { MandateAgent } from '../../../src/sdk/agent.js';
 import { freePort, startTestServer, type TestServer } from '../../fakes/server.js';
 import { attestedAgent } from '../helpers/agents.js';
 import { startBearerProxy, type BearerProxy } from './bearer-proxy.js';
-import { conformanceNodeVersion, ensureConformanceTools, failures, runConformance, type ScenarioResult } from './conformance-cli.js';
+import {
+  conformanceNodeVersion,
+  ensureConformanceTools,
+  failures,
+  runConformance,
+  type ScenarioResult,
+} from './conformance-cli.js';
 import { SCENARIOS } from './scenarios.js';
 import { startScenarioUpstream, TOOL_NAMES, type ScenarioUpstream } from './scenario-server.js';
 
@@ -16,8 +22,11 @@ type Json = Record<string, unknown>;
 
 /** The check of tools-call-simple-text: 0.1.16 also passes an `isError` "tool not found" text, so look at the result itself. */
 function assertSimpleTextReachedTheTool(results: Map<string, ScenarioResult>): void {
-  const check = results.get('tools-call-simple-text')?.checks.find((c) => c.id === 'tools-call-simple-text');
-  const result = check?.details?.result as { isError?: boolean; content?: { text?: string }[] } | undefined;
+  const check = results
+    .get('tools-call-simple-text')
+    ?.checks.find((c) => c.id === 'tools-call-simple-text');
+  const result = check?.details?.result as
+    { isError?: boolean; content?: { text?: string }[] } | undefined;
   assert.notEqual(result?.isError, true, JSON.stringify(result));
   assert.equal(result?.content?.[0]?.text, 'This is a simple text response for testing.');
 }
@@ -50,7 +59,8 @@ describe('MCP conformance: the scenario upstream, directly', () => {
     });
   }
 
-  test('tools-call-simple-text really reached the tool', () => assertSimpleTextReachedTheTool(results));
+  test('tools-call-simple-text really reached the tool', () =>
+    assertSimpleTextReachedTheTool(results));
 });
 
 // The upstream is configured `namespace: false`: the scenarios call fixed names (`test_simple_text`,
@@ -67,7 +77,15 @@ describe('MCP conformance: through the MCP gateway', () => {
   let output: string;
 
   const gatewayUrl = () => `${server.url}/mcp`;
-  const taskToken = async (scope: string[]) => (await agent.startTask({ resource: gatewayUrl(), scope, purpose: 'mcp conformance', ttlSeconds: 600 })).accessToken;
+  const taskToken = async (scope: string[]) =>
+    (
+      await agent.startTask({
+        resource: gatewayUrl(),
+        scope,
+        purpose: 'mcp conformance',
+        ttlSeconds: 600,
+      })
+    ).accessToken;
 
   before(async () => {
     ensureConformanceTools();
@@ -77,14 +95,27 @@ describe('MCP conformance: through the MCP gateway', () => {
     const port = await freePort();
     // The scenario tools only read and return test data: annotated so, the default pack's
     // scope-granted permits allow them (unannotated tools count as destructive: approval).
-    const annotations = Object.fromEntries(TOOL_NAMES.map((name) => [name, { sideEffect: 'read', classification: 'public', destinations: [] }]));
+    const annotations = Object.fromEntries(
+      TOOL_NAMES.map((name) => [
+        name,
+        { sideEffect: 'read', classification: 'public', destinations: [] },
+      ]),
+    );
     server = await startTestServer({
       flags: {
         port,
         gateway: {
           // The client only knows the proxy, so browsers' Origin would be the proxy's.
           allowedOrigins: [`http://127.0.0.1:${String(port)}`, proxy.origin],
-          upstreams: [{ name: 'conformance', transport: 'http', url: upstream.url, namespace: false, annotations }],
+          upstreams: [
+            {
+              name: 'conformance',
+              transport: 'http',
+              url: upstream.url,
+              namespace: false,
+              annotations,
+            },
+          ],
         },
       },
     });
@@ -110,29 +141,58 @@ describe('MCP conformance: through the MCP gateway', () => {
     });
   }
 
-  test('tools-call-simple-text really reached the tool', () => assertSimpleTextReachedTheTool(results));
+  test('tools-call-simple-text really reached the tool', () =>
+    assertSimpleTextReachedTheTool(results));
 
   test('dns-rebinding-protection: the gateway itself refuses the forged Origin (403), although the request carries a valid token', () => {
-    const rejected = results.get('dns-rebinding-protection')?.checks.find((c) => c.id === 'localhost-host-rebinding-rejected');
+    const rejected = results
+      .get('dns-rebinding-protection')
+      ?.checks.find((c) => c.id === 'localhost-host-rebinding-rejected');
     assert.equal(rejected?.details?.statusCode, 403, JSON.stringify(rejected));
   });
 
   test('every tool call, resource read and prompt get of the suite was decided by policy and audited', async () => {
-    const res = await fetch(`${server.url}/v1/audit/events`, { headers: { authorization: `Bearer ${server.adminToken}` } });
-    const decisions = (await res.text()).split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as Json).filter((e) => e.action === 'decision');
-    const allowed = (target: string) => decisions.some((e) => e.target === target && (e.details as Json).outcome === 'allow');
+    const res = await fetch(`${server.url}/v1/audit/events`, {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+    });
+    const decisions = (await res.text())
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => JSON.parse(l) as Json)
+      .filter((e) => e.action === 'decision');
+    const allowed = (target: string) =>
+      decisions.some((e) => e.target === target && (e.details as Json).outcome === 'allow');
     const called = TOOL_NAMES.filter((t) => t !== 'json_schema_2020_12_tool'); // that one is only listed
     const expected = [
       ...called.map((t) => `conformance/${t}`),
-      ...['test://static-text', 'test://static-binary', 'test://template/123/data', 'test://watched-resource'].map((u) => `resource:conformance/${u}`),
-      ...['test_simple_prompt', 'test_prompt_with_arguments', 'test_prompt_with_embedded_resource', 'test_prompt_with_image'].map((p) => `prompt:conformance/${p}`),
+      ...[
+        'test://static-text',
+        'test://static-binary',
+        'test://template/123/data',
+        'test://watched-resource',
+      ].map((u) => `resource:conformance/${u}`),
+      ...[
+        'test_simple_prompt',
+        'test_prompt_with_arguments',
+        'test_prompt_with_embedded_resource',
+        'test_prompt_with_image',
+      ].map((p) => `prompt:conformance/${p}`),
     ];
-    assert.deepEqual(expected.filter((t) => !allowed(t)), []);
-    assert.deepEqual(decisions.filter((e) => (e.details as Json).outcome !== 'allow').map((e) => e.target), [], 'nothing was refused');
+    assert.deepEqual(
+      expected.filter((t) => !allowed(t)),
+      [],
+    );
+    assert.deepEqual(
+      decisions.filter((e) => (e.details as Json).outcome !== 'allow').map((e) => e.target),
+      [],
+      'nothing was refused',
+    );
   });
 
   test('without a task token (the CLI straight at the gateway) nothing passes: unauthorized', async () => {
-    const { results: direct } = await runConformance(gatewayUrl(), { scenario: 'server-initialize' });
+    const { results: direct } = await runConformance(gatewayUrl(), {
+      scenario: 'server-initialize',
+    });
     const check = direct.get('server-initialize')?.checks[0];
     assert.equal(check?.status, 'FAILURE');
     assert.match(check?.errorMessage ?? '', /"error":"unauthorized"/);

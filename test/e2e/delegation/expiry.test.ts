@@ -6,7 +6,20 @@ import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { ManualClock } from '../../../src/core/clock.js';
 import { Browser } from './browser.js';
-import { agentFor, agentForm, asAdmin, asHuman, attestAgain, authorize, exchangeGrant, GATEWAY, mailTools, requestGrant, startDelegationServer, type DelegationServer } from './helpers.js';
+import {
+  agentFor,
+  agentForm,
+  asAdmin,
+  asHuman,
+  attestAgain,
+  authorize,
+  exchangeGrant,
+  GATEWAY,
+  mailTools,
+  requestGrant,
+  startDelegationServer,
+  type DelegationServer,
+} from './helpers.js';
 
 const ALICE = 'alice@example.org';
 
@@ -21,7 +34,10 @@ describe('expiry of grant requests, grants, approvals and sessions', () => {
   }
 
   before(async () => {
-    server = await startDelegationServer({ clock, flags: { grantRequestTtl: 600, approvalTtl: 300, humanSessionTtl: 3600 } });
+    server = await startDelegationServer({
+      clock,
+      flags: { grantRequestTtl: 600, approvalTtl: 300, humanSessionTtl: 3600 },
+    });
     await mailTools(server);
     await agentFor(server, 'mailbot', 'olivia@example.org', ['tool:mail/*']);
   });
@@ -33,7 +49,11 @@ describe('expiry of grant requests, grants, approvals and sessions', () => {
     const id = String(asked.json.id);
     assert.equal(asked.json.expires_at, new Date(clock.now() + 600_000).toISOString());
     agent = await later(600);
-    assert.equal((await agentForm(server, agent, `/v1/grant-requests/${id}/status`, {})).json.status, 'expired', 'expired at exactly its expiry');
+    assert.equal(
+      (await agentForm(server, agent, `/v1/grant-requests/${id}/status`, {})).json.status,
+      'expired',
+      'expired at exactly its expiry',
+    );
     const approve = await asAdmin(server, 'POST', `/v1/grant-requests/${id}/approve`, {});
     assert.equal(approve.status, 409);
     assert.match(String(approve.json.detail), /expired/);
@@ -45,7 +65,9 @@ describe('expiry of grant requests, grants, approvals and sessions', () => {
   test('a grant expires: its tokens never outlive it, and no token is issued after', async () => {
     let agent = await attestAgain(server, 'mailbot');
     const id = String((await requestGrant(server, agent, ALICE, ['tool:mail/read'], 3600)).json.id);
-    const approved = await asAdmin(server, 'POST', `/v1/grant-requests/${id}/approve`, { ttl: 120 });
+    const approved = await asAdmin(server, 'POST', `/v1/grant-requests/${id}/approve`, {
+      ttl: 120,
+    });
     assert.equal(approved.status, 200, JSON.stringify(approved.json));
     const grantExp = Date.parse(String((approved.json.grant as { expires_at: string }).expires_at));
     assert.equal(grantExp, clock.now() + 120_000);
@@ -53,7 +75,10 @@ describe('expiry of grant requests, grants, approvals and sessions', () => {
     assert.equal(issued.status, 200, JSON.stringify(issued.json));
     const token = String(issued.json.access_token);
     const exp = decodeJwt(token).exp! * 1000;
-    assert.ok(exp <= grantExp && exp > grantExp - 1000, 'capped at the grant, to the second (the task-token limit is longer)');
+    assert.ok(
+      exp <= grantExp && exp > grantExp - 1000,
+      'capped at the grant, to the second (the task-token limit is longer)',
+    );
     assert.equal((await authorize(server, token, 'mail/read')).decision, 'allow');
     agent = await later(120);
     const late = await exchangeGrant(server, agent, id);
@@ -61,27 +86,55 @@ describe('expiry of grant requests, grants, approvals and sessions', () => {
     assert.match(String(late.json.error_description), /expired/);
     // The token's exp is the grant's expiry; a verifier forgives up to its clock tolerance (30 s by default) past exp.
     clock.advance(30_000);
-    assert.equal((await authorize(server, token, 'mail/read')).decision, 'deny', 'the token expired with the grant');
+    assert.equal(
+      (await authorize(server, token, 'mail/read')).decision,
+      'deny',
+      'the token expired with the grant',
+    );
     const grants = await asAdmin(server, 'GET', `/v1/grants?human=${encodeURIComponent(ALICE)}`);
-    assert.equal((grants.json.grants as { id: string; status: string }[]).find((g) => g.id === id)?.status, 'expired');
-    assert.equal((await asAdmin(server, 'POST', `/v1/grants/${id}/narrow`, { scopes: ['tool:mail/read'] })).status, 409, 'an expired grant cannot be narrowed');
+    assert.equal(
+      (grants.json.grants as { id: string; status: string }[]).find((g) => g.id === id)?.status,
+      'expired',
+    );
+    assert.equal(
+      (await asAdmin(server, 'POST', `/v1/grants/${id}/narrow`, { scopes: ['tool:mail/read'] }))
+        .status,
+      409,
+      'an expired grant cannot be narrowed',
+    );
   });
 
   test('an unanswered approval expires: too late to approve, and nothing to spend', async () => {
     const agent = await attestAgain(server, 'mailbot');
-    const id = String((await requestGrant(server, agent, ALICE, ['tool:mail/delete'], 3600)).json.id);
+    const id = String(
+      (await requestGrant(server, agent, ALICE, ['tool:mail/delete'], 3600)).json.id,
+    );
     await asAdmin(server, 'POST', `/v1/grant-requests/${id}/approve`, {});
     const issued = await exchangeGrant(server, agent, id);
     const token = String(issued.json.access_token);
     const d = await authorize(server, token, 'mail/delete', { id: 'm1' });
     assert.equal(d.decision, 'approval_required');
-    const call = { agent: agent.spiffeId!, taskId: String(issued.json.task_id), target: 'mail/delete', arguments: { id: 'm1' }, policySetVersion: String(d.policy_set_version), reasons: d.reasons as string[] };
-    const ticket = await server.mandate.approvals.request({ ...call, decisionId: String(d.decision_id), audience: GATEWAY });
+    const call = {
+      agent: agent.spiffeId!,
+      taskId: String(issued.json.task_id),
+      target: 'mail/delete',
+      arguments: { id: 'm1' },
+      policySetVersion: String(d.policy_set_version),
+      reasons: d.reasons as string[],
+    };
+    const ticket = await server.mandate.approvals.request({
+      ...call,
+      decisionId: String(d.decision_id),
+      audience: GATEWAY,
+    });
     clock.advance(300_000);
     const tooLate = await asAdmin(server, 'POST', `/v1/approvals/${ticket.id}/approve`, {});
     assert.equal(tooLate.status, 409);
     assert.equal(await server.mandate.approvals.consume(call), false);
-    assert.equal((await asAdmin(server, 'GET', `/v1/approvals/${ticket.id}`)).json.status, 'expired');
+    assert.equal(
+      (await asAdmin(server, 'GET', `/v1/approvals/${ticket.id}`)).json.status,
+      'expired',
+    );
   });
 
   test('a human session expires', async () => {

@@ -14,7 +14,14 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { MandateAgent } from '../../../src/sdk/agent.js';
 import { filesUpstream } from '../gateway/helpers.js';
 import { Browser } from './browser.js';
-import { agentFor, agentForm, asHuman, startDelegationServer, WEBHOOK_SECRET, type DelegationServer } from './helpers.js';
+import {
+  agentFor,
+  agentForm,
+  asHuman,
+  startDelegationServer,
+  WEBHOOK_SECRET,
+  type DelegationServer,
+} from './helpers.js';
 import { startIdp, type Idp } from './idp.js';
 import { WebhookReceiver } from './webhook-receiver.js';
 
@@ -36,7 +43,13 @@ describe('a human approves one call made through the MCP gateway on her behalf',
     // Mandate listens on port 0; the IdP builds its client (with Mandate's callback) at its first request.
     idp = await startIdp({ redirectUri: () => `${server.url}/auth/callback`, groups: {} });
     server = await startDelegationServer({
-      flags: { oidcIssuer: idp.issuer, oidcClientId: idp.clientId, oidcScopes: 'openid email groups', webhookUrl: hooks.url, gateway: { upstreams: [filesUpstream(root)] } },
+      flags: {
+        oidcIssuer: idp.issuer,
+        oidcClientId: idp.clientId,
+        oidcScopes: 'openid email groups',
+        webhookUrl: hooks.url,
+        gateway: { upstreams: [filesUpstream(root)] },
+      },
       env: { MANDATE_OIDC_CLIENT_SECRET: idp.clientSecret, MANDATE_WEBHOOK_SECRET: WEBHOOK_SECRET },
     });
     mcpUrl = new URL(`${server.url}/mcp`);
@@ -53,7 +66,12 @@ describe('a human approves one call made through the MCP gateway on her behalf',
     writeFileSync(join(root, 'old-report.txt'), 'bye');
     writeFileSync(join(root, 'keep.txt'), 'stay');
     // The grant: asked by the agent, approved by alice (signed in), exchanged for a token for the gateway.
-    const asked = await agentForm(server, agent, '/v1/grant-requests', { owner: ALICE, scope: 'tool:files/delete_file tool:files/read_file', purpose: 'tidy the reports folder', duration: '3600' });
+    const asked = await agentForm(server, agent, '/v1/grant-requests', {
+      owner: ALICE,
+      scope: 'tool:files/delete_file tool:files/read_file',
+      purpose: 'tidy the reports folder',
+      duration: '3600',
+    });
     const grantId = String(asked.json.id);
     const alice = new Browser();
     const login = await alice.get(`${server.url}/auth/login?return_to=/inbox`);
@@ -72,7 +90,11 @@ describe('a human approves one call made through the MCP gateway on her behalf',
     const token = String(issued.json.access_token);
 
     const client = new Client({ name: 'filebot', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(mcpUrl, { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(mcpUrl, {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
     const call = { name: 'files__delete_file', arguments: { path: 'old-report.txt' } };
     const first = (await client.callTool(call)) as CallToolResult;
     assert.equal(first.isError, true);
@@ -80,10 +102,14 @@ describe('a human approves one call made through the MCP gateway on her behalf',
     assert.equal(decisionOf(first).outcome, 'approval_required');
     assert.ok(existsSync(join(root, 'old-report.txt')), 'nothing ran');
 
-    const hook = await hooks.waitFor((d) => d.type === 'approval.requested' && d.json.data.id === approval.id);
+    const hook = await hooks.waitFor(
+      (d) => d.type === 'approval.requested' && d.json.data.id === approval.id,
+    );
     assert.equal(hook.verified, true);
     const status = async () => {
-      const res = await fetch(`${server.url}/v1/approvals/${String(approval.id)}/status`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await fetch(`${server.url}/v1/approvals/${String(approval.id)}/status`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       return ((await res.json()) as Json).status;
     };
     assert.equal(await status(), 'pending');
@@ -93,10 +119,21 @@ describe('a human approves one call made through the MCP gateway on her behalf',
     assert.match(page.html, /files\/delete_file/);
     const done = await alice.submit(page, { action: 'approve' }, '/inbox/act');
     assert.match(decodeURIComponent(done.url), /approved the call to files\/delete_file/, done.url);
-    assert.equal(await status(), 'approved', 'the agent sees the yes when it polls with its task token');
+    assert.equal(
+      await status(),
+      'approved',
+      'the agent sees the yes when it polls with its task token',
+    );
 
-    const other = (await client.callTool({ name: 'files__delete_file', arguments: { path: 'keep.txt' } })) as CallToolResult;
-    assert.equal(decisionOf(other).outcome, 'approval_required', 'another argument is another call');
+    const other = (await client.callTool({
+      name: 'files__delete_file',
+      arguments: { path: 'keep.txt' },
+    })) as CallToolResult;
+    assert.equal(
+      decisionOf(other).outcome,
+      'approval_required',
+      'another argument is another call',
+    );
     const approved = (await client.callTool(call)) as CallToolResult;
     assert.equal(approved.isError, undefined, text(approved));
     assert.ok(!existsSync(join(root, 'old-report.txt')), 'the approved call ran');
@@ -107,7 +144,9 @@ describe('a human approves one call made through the MCP gateway on her behalf',
     assert.equal(decisionOf(replay).outcome, 'approval_required', 'the approval was single use');
     await client.close();
 
-    const decided = (await asHuman(server, alice, 'GET', '/v1/inbox')).json.approvals as { id: string }[];
+    const decided = (await asHuman(server, alice, 'GET', '/v1/inbox')).json.approvals as {
+      id: string;
+    }[];
     assert.ok(!decided.some((a) => a.id === approval.id), 'answered approvals leave the inbox');
   });
 });

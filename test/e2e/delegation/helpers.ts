@@ -25,12 +25,25 @@ export interface DelegationServer extends RunningServer {
  * A real Mandate on a loopback port, like test/fakes/server.ts, but with secrets in its
  * environment (the OIDC client secret and the webhook secret are never flags).
  */
-export async function startDelegationServer(opts: { port?: number; flags?: Record<string, unknown>; env?: Record<string, string>; clock?: Clock } = {}): Promise<DelegationServer> {
+export async function startDelegationServer(
+  opts: {
+    port?: number;
+    flags?: Record<string, unknown>;
+    env?: Record<string, string>;
+    clock?: Clock;
+  } = {},
+): Promise<DelegationServer> {
   const dataDir = tempDataDir('mandate-delegation-');
   // Port 0 unless given: the server binds first and its issuer names the port it got.
   const port = opts.port ?? 0;
-  const config = loadConfig({ flags: { port, issuer: `http://127.0.0.1:${port}`, dataDir, logLevel: 'silent', ...opts.flags }, env: { MANDATE_ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...opts.env } });
-  const server = await startServer(config, { ...(opts.clock ? { clock: opts.clock } : {}), logger: false });
+  const config = loadConfig({
+    flags: { port, issuer: `http://127.0.0.1:${port}`, dataDir, logLevel: 'silent', ...opts.flags },
+    env: { MANDATE_ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...opts.env },
+  });
+  const server = await startServer(config, {
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    logger: false,
+  });
   return {
     ...server,
     config: server.mandate.config,
@@ -44,8 +57,18 @@ export async function startDelegationServer(opts: { port?: number; flags?: Recor
 }
 
 /** Registers an agent (owned by `owner`) allowed `scopes`, and attests an instance of it. */
-export async function agentFor(server: DelegationServer, name: string, owner: string, scopes: string[]): Promise<MandateAgent> {
-  await server.admin.registerAgent({ name, owner, purpose: `the ${name} agent`, allowed_scopes: scopes });
+export async function agentFor(
+  server: DelegationServer,
+  name: string,
+  owner: string,
+  scopes: string[],
+): Promise<MandateAgent> {
+  await server.admin.registerAgent({
+    name,
+    owner,
+    purpose: `the ${name} agent`,
+    allowed_scopes: scopes,
+  });
   return attestAgain(server, name);
 }
 
@@ -67,19 +90,49 @@ async function answer(res: Response): Promise<Answer> {
 }
 
 /** A form the agent posts with a fresh single-use client assertion (its JWT-SVID for the issuer). */
-export async function agentForm(server: DelegationServer, agent: MandateAgent, path: string, fields: Record<string, string>): Promise<Answer> {
+export async function agentForm(
+  server: DelegationServer,
+  agent: MandateAgent,
+  path: string,
+  fields: Record<string, string>,
+): Promise<Answer> {
   const assertion = await agent.svidFor(server.config.issuer);
-  const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...fields, client_assertion_type: JWT_SPIFFE, client_assertion: assertion }) });
+  const res = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      ...fields,
+      client_assertion_type: JWT_SPIFFE,
+      client_assertion: assertion,
+    }),
+  });
   return answer(res);
 }
 
 /** The agent asks `owner` for `scopes` for `duration` seconds. */
-export function requestGrant(server: DelegationServer, agent: MandateAgent, owner: string, scopes: string[], duration: number, purpose = 'triage the inbox'): Promise<Answer> {
-  return agentForm(server, agent, '/v1/grant-requests', { owner, scope: scopes.join(' '), purpose, duration: String(duration) });
+export function requestGrant(
+  server: DelegationServer,
+  agent: MandateAgent,
+  owner: string,
+  scopes: string[],
+  duration: number,
+  purpose = 'triage the inbox',
+): Promise<Answer> {
+  return agentForm(server, agent, '/v1/grant-requests', {
+    owner,
+    scope: scopes.join(' '),
+    purpose,
+    duration: String(duration),
+  });
 }
 
 /** RFC 8693 on-behalf-of: subject_token = the grant id. */
-export function exchangeGrant(server: DelegationServer, agent: MandateAgent, grantId: string, scopes?: string[]): Promise<Answer> {
+export function exchangeGrant(
+  server: DelegationServer,
+  agent: MandateAgent,
+  grantId: string,
+  scopes?: string[],
+): Promise<Answer> {
   return agentForm(server, agent, '/oauth/token', {
     grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
     requested_token_type: 'urn:ietf:params:oauth:token-type:access_token',
@@ -91,28 +144,59 @@ export function exchangeGrant(server: DelegationServer, agent: MandateAgent, gra
 }
 
 /** A JSON API call as the signed-in human of `browser` (their session cookie, this origin). */
-export async function asHuman(server: DelegationServer, browser: Browser, method: string, path: string, body?: unknown): Promise<Answer> {
+export async function asHuman(
+  server: DelegationServer,
+  browser: Browser,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Answer> {
   const res = await fetch(`${server.url}${path}`, {
     method,
-    headers: { cookie: browser.cookieHeader(`${server.url}${path}`), origin: server.config.issuer, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      cookie: browser.cookieHeader(`${server.url}${path}`),
+      origin: server.config.issuer,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return answer(res);
 }
 
-export async function asAdmin(server: DelegationServer, method: string, path: string, body?: unknown): Promise<Answer> {
+export async function asAdmin(
+  server: DelegationServer,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Answer> {
   const res = await fetch(`${server.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${server.adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${server.adminToken}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return answer(res);
 }
 
 /** The enforcement point's question for one call (POST /v1/authorize with the admin token). */
-export async function authorize(server: DelegationServer, token: string, tool: string, args: Record<string, unknown> = {}, approved = false): Promise<Record<string, unknown>> {
-  const r = await asAdmin(server, 'POST', '/v1/authorize', { token, audience: GATEWAY, tool, arguments: args, ...(approved ? { approved: true } : {}) });
-  if (r.status !== 200) throw new Error(`authorize answered ${r.status}: ${JSON.stringify(r.json)}`);
+export async function authorize(
+  server: DelegationServer,
+  token: string,
+  tool: string,
+  args: Record<string, unknown> = {},
+  approved = false,
+): Promise<Record<string, unknown>> {
+  const r = await asAdmin(server, 'POST', '/v1/authorize', {
+    token,
+    audience: GATEWAY,
+    tool,
+    arguments: args,
+    ...(approved ? { approved: true } : {}),
+  });
+  if (r.status !== 200)
+    throw new Error(`authorize answered ${r.status}: ${JSON.stringify(r.json)}`);
   return r.json;
 }
 
@@ -120,13 +204,27 @@ export async function authorize(server: DelegationServer, token: string, tool: s
 export async function mailTools(server: DelegationServer): Promise<void> {
   const s = { type: 'object', properties: { id: { type: 'string' } } };
   const r = await asAdmin(server, 'PUT', '/v1/tools/mail', {
-    tools: [{ name: 'read', inputSchema: s }, { name: 'send', inputSchema: s }, { name: 'delete', inputSchema: s }],
-    annotations: { read: { sideEffect: 'read', classification: 'internal', destinations: [] }, send: { sideEffect: 'write', classification: 'internal', destinations: [] }, delete: { sideEffect: 'destructive', classification: 'internal', destinations: [] } },
+    tools: [
+      { name: 'read', inputSchema: s },
+      { name: 'send', inputSchema: s },
+      { name: 'delete', inputSchema: s },
+    ],
+    annotations: {
+      read: { sideEffect: 'read', classification: 'internal', destinations: [] },
+      send: { sideEffect: 'write', classification: 'internal', destinations: [] },
+      delete: { sideEffect: 'destructive', classification: 'internal', destinations: [] },
+    },
   });
-  if (r.status !== 200) throw new Error(`PUT /v1/tools/mail answered ${r.status}: ${JSON.stringify(r.json)}`);
+  if (r.status !== 200)
+    throw new Error(`PUT /v1/tools/mail answered ${r.status}: ${JSON.stringify(r.json)}`);
 }
 
 export async function auditEvents(server: DelegationServer): Promise<Record<string, unknown>[]> {
-  const res = await fetch(`${server.url}/v1/audit/events`, { headers: { authorization: `Bearer ${server.adminToken}` } });
-  return (await res.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const res = await fetch(`${server.url}/v1/audit/events`, {
+    headers: { authorization: `Bearer ${server.adminToken}` },
+  });
+  return (await res.text())
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }

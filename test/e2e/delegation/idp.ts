@@ -25,36 +25,55 @@ export const IDP_CLIENT = { id: 'mandate', secret: 'mandate-client-secret-012345
  * `redirectUri` may be a function: the provider is built at its first request, so a suite can start
  * the IdP, then Mandate on port 0 (it needs the IdP's issuer), then name Mandate's callback.
  */
-export async function startIdp(opts: { redirectUri: string | (() => string); groups: Record<string, string[]>; unverified?: string[] }): Promise<Idp> {
+export async function startIdp(opts: {
+  redirectUri: string | (() => string);
+  groups: Record<string, string[]>;
+  unverified?: string[];
+}): Promise<Idp> {
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   const key = { ...(await exportJWK(privateKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' };
   const http: Server = createServer();
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const build = () => new Provider(issuer, {
-    clients: [
-      {
-        client_id: IDP_CLIENT.id,
-        client_secret: IDP_CLIENT.secret,
-        redirect_uris: [typeof opts.redirectUri === 'string' ? opts.redirectUri : opts.redirectUri()],
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_basic',
-        id_token_signed_response_alg: 'ES256',
+  const build = () =>
+    new Provider(issuer, {
+      clients: [
+        {
+          client_id: IDP_CLIENT.id,
+          client_secret: IDP_CLIENT.secret,
+          redirect_uris: [
+            typeof opts.redirectUri === 'string' ? opts.redirectUri : opts.redirectUri(),
+          ],
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+          token_endpoint_auth_method: 'client_secret_basic',
+          id_token_signed_response_alg: 'ES256',
+        },
+      ],
+      jwks: { keys: [key] },
+      cookies: { keys: ['idp-cookie-key-0123456789abcdef'] },
+      claims: { openid: ['sub'], email: ['email', 'email_verified'], groups: ['groups'] },
+      scopes: ['openid', 'email', 'groups'],
+      pkce: { required: () => true },
+      ttl: {
+        Interaction: 600,
+        Session: 3600,
+        Grant: 3600,
+        AccessToken: 300,
+        IdToken: 300,
+        AuthorizationCode: 60,
       },
-    ],
-    jwks: { keys: [key] },
-    cookies: { keys: ['idp-cookie-key-0123456789abcdef'] },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], groups: ['groups'] },
-    scopes: ['openid', 'email', 'groups'],
-    pkce: { required: () => true },
-    ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 300, IdToken: 300, AuthorizationCode: 60 },
-    features: { devInteractions: { enabled: true } },
-    findAccount: (_ctx: unknown, id: string) => ({
-      accountId: id,
-      claims: () => ({ sub: `sub-${id}`, email: id, email_verified: !(opts.unverified ?? []).includes(id), groups: opts.groups[id] ?? [] }),
-    }),
-  });
+      features: { devInteractions: { enabled: true } },
+      findAccount: (_ctx: unknown, id: string) => ({
+        accountId: id,
+        claims: () => ({
+          sub: `sub-${id}`,
+          email: id,
+          email_verified: !(opts.unverified ?? []).includes(id),
+          groups: opts.groups[id] ?? [],
+        }),
+      }),
+    });
   const authorizations: URLSearchParams[] = [];
   let handle: ReturnType<Provider['callback']> | undefined;
   http.on('request', (req, res) => {

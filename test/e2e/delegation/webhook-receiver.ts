@@ -41,7 +41,12 @@ export class WebhookReceiver {
         }
         const body = Buffer.concat(chunks).toString('utf8');
         const signature = String(req.headers[SIGNATURE_HEADER] ?? '');
-        const verified = verifyWebhook(this.secret, body, signature, Math.floor(Date.now() / 1000)).ok;
+        const verified = verifyWebhook(
+          this.secret,
+          body,
+          signature,
+          Math.floor(Date.now() / 1000),
+        ).ok;
         const json = JSON.parse(body) as Delivery['json'];
         const d: Delivery = { id: json.id, type: json.type, body, json, signature, verified };
         this.deliveries.push(d);
@@ -67,6 +72,8 @@ export class WebhookReceiver {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+    return new Promise((resolve) =>
+      this.#server ? this.#server.close(() => resolve()) : resolve(),
+    );
   }
 }

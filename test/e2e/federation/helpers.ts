@@ -17,7 +17,13 @@ export const RESOURCE = 'https://gateway.example.org';
 
 export interface TokenAnswer {
   status: number;
-  body: { access_token?: string; error?: string; error_description?: string; scope?: string; task_id?: string };
+  body: {
+    access_token?: string;
+    error?: string;
+    error_description?: string;
+    scope?: string;
+    task_id?: string;
+  };
 }
 
 export interface FederatedDomain {
@@ -31,19 +37,35 @@ export interface FederatedDomain {
  * A JWT-SVID of `agent` from `server`, for `audience` (a fresh join token each time). An actor
  * token for a delegation the holder asks for names the holder too: [issuer, holder].
  */
-export function svid(server: TestServer, agent: string, audience: string | string[]): Promise<string> {
+export function svid(
+  server: TestServer,
+  agent: string,
+  audience: string | string[],
+): Promise<string> {
   return issueJwtSvid(server, agent, audience, 120);
 }
 
 /** Registers an agent that may hold `tool:*`; returns its SPIFFE ID. */
 export async function registerToolAgent(server: TestServer, name: string): Promise<string> {
-  const agent = await admin<{ spiffe_id: string }>(server, 'POST', '/v1/agents', { name, owner: 'e2e@example.org', purpose: 'federation test', allowed_scopes: ['tool:*'] });
+  const agent = await admin<{ spiffe_id: string }>(server, 'POST', '/v1/agents', {
+    name,
+    owner: 'e2e@example.org',
+    purpose: 'federation test',
+    allowed_scopes: ['tool:*'],
+  });
   return agent.spiffe_id;
 }
 
 /** POSTs a form to the token endpoint of `server`; never throws on an error status. */
-export async function tokenRequest(server: TestServer, form: Record<string, string>): Promise<TokenAnswer> {
-  const res = await fetch(`${server.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: new URLSearchParams(form).toString() });
+export async function tokenRequest(
+  server: TestServer,
+  form: Record<string, string>,
+): Promise<TokenAnswer> {
+  const res = await fetch(`${server.url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: new URLSearchParams(form).toString(),
+  });
   return { status: res.status, body: (await res.json()) as TokenAnswer['body'] };
 }
 
@@ -55,7 +77,14 @@ export function clientAuth(assertion: string): Record<string, string> {
 /** `agent` (registered on `server`) starts a task on `server`; returns the task token. */
 export async function startTask(server: TestServer, agent: string, scope: string): Promise<string> {
   const aud = server.config.issuer;
-  const res = await tokenRequest(server, { grant_type: TOKEN_EXCHANGE, ...clientAuth(await svid(server, agent, aud)), subject_token: await svid(server, agent, aud), subject_token_type: JWT_TYPE, scope, resource: RESOURCE });
+  const res = await tokenRequest(server, {
+    grant_type: TOKEN_EXCHANGE,
+    ...clientAuth(await svid(server, agent, aud)),
+    subject_token: await svid(server, agent, aud),
+    subject_token_type: JWT_TYPE,
+    scope,
+    resource: RESOURCE,
+  });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.ok(res.body.access_token);
   return res.body.access_token;
@@ -65,7 +94,13 @@ export async function startTask(server: TestServer, agent: string, scope: string
  * The holder (`agent`, local to `server`) delegates `parent` to the owner of `actorToken`, whose
  * audience must be [server's issuer, the holder's SPIFFE ID].
  */
-export async function delegate(server: TestServer, agent: string, parent: string, actorToken: string, scope?: string): Promise<TokenAnswer> {
+export async function delegate(
+  server: TestServer,
+  agent: string,
+  parent: string,
+  actorToken: string,
+  scope?: string,
+): Promise<TokenAnswer> {
   return tokenRequest(server, {
     grant_type: TOKEN_EXCHANGE,
     ...clientAuth(await svid(server, agent, server.config.issuer)),
@@ -78,7 +113,12 @@ export async function delegate(server: TestServer, agent: string, parent: string
 }
 
 /** Asserts an RFC 6749 §5.2 error whose description matches `description`. */
-export function assertOAuthError(res: TokenAnswer, status: number, error: string, description: RegExp): void {
+export function assertOAuthError(
+  res: TokenAnswer,
+  status: number,
+  error: string,
+  description: RegExp,
+): void {
   assert.equal(res.status, status, JSON.stringify(res.body));
   assert.equal(res.body.error, error, JSON.stringify(res.body));
   assert.match(res.body.error_description ?? '', description);
@@ -86,11 +126,17 @@ export function assertOAuthError(res: TokenAnswer, status: number, error: string
 }
 
 /** Adds a trust rule on `server`; returns its id. */
-export async function addRule(server: TestServer, rule: { from: string; to: string; cross_domain?: boolean }): Promise<string> {
+export async function addRule(
+  server: TestServer,
+  rule: { from: string; to: string; cross_domain?: boolean },
+): Promise<string> {
   return (await admin<{ id: string }>(server, 'POST', '/v1/trust-rules', rule)).id;
 }
 
-export async function federate(server: TestServer, body: Record<string, unknown>): Promise<FederatedDomain> {
+export async function federate(
+  server: TestServer,
+  body: Record<string, unknown>,
+): Promise<FederatedDomain> {
   return admin<FederatedDomain>(server, 'POST', '/v1/federation', body);
 }
 
@@ -111,7 +157,12 @@ export async function forgeKey(kid: string): Promise<ForgeKey> {
 }
 
 /** A JWT-SVID for `sub` and `aud`, signed by `key` (header kid = `kid`, the key's own by default). */
-export function forgeSvid(key: ForgeKey, sub: string, aud: string | string[], kid = key.kid): Promise<string> {
+export function forgeSvid(
+  key: ForgeKey,
+  sub: string,
+  aud: string | string[],
+  kid = key.kid,
+): Promise<string> {
   return new SignJWT({})
     .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid })
     .setSubject(sub)
@@ -123,7 +174,10 @@ export function forgeSvid(key: ForgeKey, sub: string, aud: string | string[], ki
 }
 
 export function decodePayload(jwt: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+  return JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<
+    string,
+    unknown
+  >;
 }
 
 /** A SPIFFE bundle endpoint on loopback that serves whatever bundle the test sets. */

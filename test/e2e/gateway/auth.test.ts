@@ -7,7 +7,16 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { MandateAgent } from '../../../src/sdk/agent.js';
 import { attestedAgent, GATEWAY } from '../helpers/agents.js';
-import { gatewayTask, INITIALIZE, mcpClient, rawPost, startGateway, UPSTREAM_SECRET, type GatewayEnv, type Json } from './helpers.js';
+import {
+  gatewayTask,
+  INITIALIZE,
+  mcpClient,
+  rawPost,
+  startGateway,
+  UPSTREAM_SECRET,
+  type GatewayEnv,
+  type Json,
+} from './helpers.js';
 
 describe('mcp gateway: authentication', () => {
   let env: GatewayEnv;
@@ -36,12 +45,19 @@ describe('mcp gateway: authentication', () => {
     const res = await rawPost(env, INITIALIZE);
     assert.equal(res.status, 401);
     const challenge = res.headers.get('www-authenticate') ?? '';
-    assert.match(challenge, new RegExp(`^Bearer resource_metadata="${metadataUrl.replace(/[.?]/g, '\\$&')}"`));
+    assert.match(
+      challenge,
+      new RegExp(`^Bearer resource_metadata="${metadataUrl.replace(/[.?]/g, '\\$&')}"`),
+    );
     assert.doesNotMatch(challenge.split(', DPoP')[0]!, /error=/);
   });
 
   test('a token for another audience: 401 invalid_token with the resource metadata', async () => {
-    const t = await agent.startTask({ resource: GATEWAY, scope: ['tool:mail/send_email'], purpose: 'elsewhere' });
+    const t = await agent.startTask({
+      resource: GATEWAY,
+      scope: ['tool:mail/send_email'],
+      purpose: 'elsewhere',
+    });
     const res = await rawPost(env, INITIALIZE, { authorization: `Bearer ${t.accessToken}` });
     assert.equal(res.status, 401);
     const challenge = res.headers.get('www-authenticate') ?? '';
@@ -60,18 +76,33 @@ describe('mcp gateway: authentication', () => {
     }
   });
 
-  test('the agent\'s token never reaches the upstream, even when the agent sends extra headers to pass it on', async () => {
+  test("the agent's token never reaches the upstream, even when the agent sends extra headers to pass it on", async () => {
     const { token } = await gatewayTask(env, agent, ['tool:mail/send_email']);
-    const { client } = await mcpClient(env, token, { headers: { 'x-forwarded-authorization': `Bearer ${token}`, 'x-upstream-token': token, 'mcp-upstream-authorization': token } });
+    const { client } = await mcpClient(env, token, {
+      headers: {
+        'x-forwarded-authorization': `Bearer ${token}`,
+        'x-upstream-token': token,
+        'mcp-upstream-authorization': token,
+      },
+    });
     const seen = env.mail.requests.length;
-    const r = (await client.callTool({ name: 'mail__send_email', arguments: { to: 'a@partner.example', subject: 's', body: 'b' } })) as CallToolResult;
+    const r = (await client.callTool({
+      name: 'mail__send_email',
+      arguments: { to: 'a@partner.example', subject: 's', body: 'b' },
+    })) as CallToolResult;
     assert.equal(r.isError, undefined);
     const upstreamRequests = env.mail.requests.slice(seen);
     assert.ok(upstreamRequests.length > 0);
     const everything = JSON.stringify(upstreamRequests);
-    assert.ok(!everything.includes(token), 'no header of any upstream request carries the agent token');
+    assert.ok(
+      !everything.includes(token),
+      'no header of any upstream request carries the agent token',
+    );
     assert.ok(!everything.includes(token.split('.')[1]!), 'not even its payload');
-    assert.ok(upstreamRequests.every((h) => h.authorization === `Bearer ${UPSTREAM_SECRET}`), 'the upstream sees only the credential the gateway injects');
+    assert.ok(
+      upstreamRequests.every((h) => h.authorization === `Bearer ${UPSTREAM_SECRET}`),
+      'the upstream sees only the credential the gateway injects',
+    );
     assert.equal(env.mail.calls.at(-1)?.authorization, `Bearer ${UPSTREAM_SECRET}`);
     await client.close();
   });
@@ -81,20 +112,39 @@ describe('mcp gateway: authentication', () => {
     const other = await gatewayTask(env, agent, ['tool:mail/send_email']);
     const { client, transport } = await mcpClient(env, first.token);
     const sessionId = transport.sessionId!;
-    const init = await rawPost(env, INITIALIZE, { authorization: `Bearer ${other.token}`, 'mcp-session-id': sessionId });
+    const init = await rawPost(env, INITIALIZE, {
+      authorization: `Bearer ${other.token}`,
+      'mcp-session-id': sessionId,
+    });
     assert.equal(init.status, 403);
     assert.match(JSON.stringify(await init.json()), /bound to another task or agent/);
-    const list = await rawPost(env, { jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }, { authorization: `Bearer ${other.token}`, 'mcp-session-id': sessionId });
+    const list = await rawPost(
+      env,
+      { jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} },
+      { authorization: `Bearer ${other.token}`, 'mcp-session-id': sessionId },
+    );
     assert.equal(list.status, 403);
     // The session itself is untouched.
-    assert.deepEqual((await client.listTools()).tools.map((t) => t.name), ['mail__send_email']);
+    assert.deepEqual(
+      (await client.listTools()).tools.map((t) => t.name),
+      ['mail__send_email'],
+    );
     await client.close();
   });
 
-  test('a tool the token\'s scopes do not grant: 403 insufficient_scope naming the scope; the refusal is audited', async () => {
+  test("a tool the token's scopes do not grant: 403 insufficient_scope naming the scope; the refusal is audited", async () => {
     const { token } = await gatewayTask(env, agent, ['tool:mail/send_email']);
     const { transport, client } = await mcpClient(env, token);
-    const res = await rawPost(env, { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'mail__read_inbox', arguments: {} } }, { authorization: `Bearer ${token}`, 'mcp-session-id': transport.sessionId! });
+    const res = await rawPost(
+      env,
+      {
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: { name: 'mail__read_inbox', arguments: {} },
+      },
+      { authorization: `Bearer ${token}`, 'mcp-session-id': transport.sessionId! },
+    );
     assert.equal(res.status, 403);
     const challenge = res.headers.get('www-authenticate') ?? '';
     assert.match(challenge, /error="insufficient_scope"/);
@@ -108,7 +158,10 @@ describe('mcp gateway: authentication', () => {
 
   test('a request from a foreign browser origin is refused (DNS rebinding)', async () => {
     const { token } = await gatewayTask(env, agent, ['tool:mail/send_email']);
-    const res = await rawPost(env, INITIALIZE, { authorization: `Bearer ${token}`, origin: 'https://evil.example' });
+    const res = await rawPost(env, INITIALIZE, {
+      authorization: `Bearer ${token}`,
+      origin: 'https://evil.example',
+    });
     assert.equal(res.status, 403);
   });
 });
@@ -124,19 +177,37 @@ describe('mcp gateway: DPoP-bound tokens', () => {
   after(() => env.stop());
 
   test('with the DPoP scheme and a fresh proof per request (MandateAgent.mcpTransportOptions), the session works', async () => {
-    const task = await agent.startTask({ resource: env.mcpUrl.href, scope: ['tool:mail/send_email'], purpose: 'dpop' });
+    const task = await agent.startTask({
+      resource: env.mcpUrl.href,
+      scope: ['tool:mail/send_email'],
+      purpose: 'dpop',
+    });
     assert.equal(task.tokenType, 'DPoP');
     const client = new Client({ name: 'dpop-agent', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(env.mcpUrl, agent.mcpTransportOptions(task)));
-    assert.deepEqual((await client.listTools()).tools.map((t) => t.name), ['mail__send_email']);
-    const r = (await client.callTool({ name: 'mail__send_email', arguments: { to: 'f@partner.example', subject: 's', body: 'b' } })) as CallToolResult;
+    await client.connect(
+      new StreamableHTTPClientTransport(env.mcpUrl, agent.mcpTransportOptions(task)),
+    );
+    assert.deepEqual(
+      (await client.listTools()).tools.map((t) => t.name),
+      ['mail__send_email'],
+    );
+    const r = (await client.callTool({
+      name: 'mail__send_email',
+      arguments: { to: 'f@partner.example', subject: 's', body: 'b' },
+    })) as CallToolResult;
     assert.equal(r.isError, undefined);
     await client.close();
   });
 
   test('a DPoP-bound token sent as Bearer, or without a proof, or with a proof for another request, is refused', async () => {
-    const task = await agent.startTask({ resource: env.mcpUrl.href, scope: ['tool:mail/send_email'], purpose: 'dpop' });
-    const asBearer = await rawPost(env, INITIALIZE, { authorization: `Bearer ${task.accessToken}` });
+    const task = await agent.startTask({
+      resource: env.mcpUrl.href,
+      scope: ['tool:mail/send_email'],
+      purpose: 'dpop',
+    });
+    const asBearer = await rawPost(env, INITIALIZE, {
+      authorization: `Bearer ${task.accessToken}`,
+    });
     assert.equal(asBearer.status, 401);
     assert.match(asBearer.headers.get('www-authenticate') ?? '', /^DPoP .*error="invalid_token"/);
     const noProof = await rawPost(env, INITIALIZE, { authorization: `DPoP ${task.accessToken}` });
@@ -144,9 +215,17 @@ describe('mcp gateway: DPoP-bound tokens', () => {
     assert.match(noProof.headers.get('www-authenticate') ?? '', /error="invalid_dpop_proof"/);
     // A proof made for GET cannot be used for a POST.
     let proof = '';
-    const capture = agent.taskFetch(task, { fetch: async (input) => ((proof = new Request(input).headers.get('dpop') ?? ''), new Response('{}')) });
+    const capture = agent.taskFetch(task, {
+      fetch: async (input) => (
+        (proof = new Request(input).headers.get('dpop') ?? ''),
+        new Response('{}')
+      ),
+    });
     await capture(env.mcpUrl, { method: 'GET' });
-    const wrongMethod = await rawPost(env, INITIALIZE, { authorization: `DPoP ${task.accessToken}`, dpop: proof });
+    const wrongMethod = await rawPost(env, INITIALIZE, {
+      authorization: `DPoP ${task.accessToken}`,
+      dpop: proof,
+    });
     assert.equal(wrongMethod.status, 401);
     assert.match(wrongMethod.headers.get('www-authenticate') ?? '', /error="invalid_dpop_proof"/);
   });
@@ -157,10 +236,20 @@ describe('mcp gateway: not configured', () => {
     const { startTestServer } = await import('../../fakes/server.js');
     const server = await startTestServer();
     try {
-      const res = await fetch(`${server.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const res = await fetch(`${server.url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       assert.equal(res.status, 404);
-      assert.match(((await res.json()) as Json).detail as string, /gateway.*not configured.*docs\/gateway\.md/);
-      assert.equal((await fetch(`${server.url}/.well-known/oauth-protected-resource/mcp`)).status, 404);
+      assert.match(
+        ((await res.json()) as Json).detail as string,
+        /gateway.*not configured.*docs\/gateway\.md/,
+      );
+      assert.equal(
+        (await fetch(`${server.url}/.well-known/oauth-protected-resource/mcp`)).status,
+        404,
+      );
     } finally {
       await server.stop();
     }

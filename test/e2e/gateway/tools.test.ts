@@ -6,7 +6,15 @@ import { after, before, describe, test } from 'node:test';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { MandateAgent } from '../../../src/sdk/agent.js';
 import { attestedAgent, spiffeIdOf } from '../helpers/agents.js';
-import { auditEvents, eventually, gatewayTask, mcpClient, startGateway, type GatewayEnv, type Json } from './helpers.js';
+import {
+  auditEvents,
+  eventually,
+  gatewayTask,
+  mcpClient,
+  startGateway,
+  type GatewayEnv,
+  type Json,
+} from './helpers.js';
 
 const MAIL = ['tool:mail/send_email', 'tool:mail/read_inbox'];
 
@@ -20,10 +28,23 @@ describe('mcp gateway: tools', () => {
   });
   after(() => env.stop());
 
-  test('the upstream\'s tools are in the catalog, under `<server>/<tool>`', async () => {
-    const res = await fetch(`${env.server.url}/v1/tools?server=mail`, { headers: { authorization: `Bearer ${env.server.adminToken}` } });
+  test("the upstream's tools are in the catalog, under `<server>/<tool>`", async () => {
+    const res = await fetch(`${env.server.url}/v1/tools?server=mail`, {
+      headers: { authorization: `Bearer ${env.server.adminToken}` },
+    });
     const tools = ((await res.json()) as { tools: Json[] }).tools;
-    assert.deepEqual(tools.map((t) => t.id), ['mail/ask_name', 'mail/count', 'mail/list_roots', 'mail/read_inbox', 'mail/send_email', 'mail/summarize', 'mail/wait']);
+    assert.deepEqual(
+      tools.map((t) => t.id),
+      [
+        'mail/ask_name',
+        'mail/count',
+        'mail/list_roots',
+        'mail/read_inbox',
+        'mail/send_email',
+        'mail/summarize',
+        'mail/wait',
+      ],
+    );
     assert.equal(tools.find((t) => t.id === 'mail/read_inbox')?.classification, 'confidential');
   });
 
@@ -40,10 +61,16 @@ describe('mcp gateway: tools', () => {
     const { token } = await gatewayTask(env, agent, MAIL);
     const { client } = await mcpClient(env, token);
     const before = env.mail.calls.length;
-    const r = (await client.callTool({ name: 'mail__send_email', arguments: { to: 'bob@partner.example', subject: 'hi', body: 'hello' } })) as CallToolResult;
+    const r = (await client.callTool({
+      name: 'mail__send_email',
+      arguments: { to: 'bob@partner.example', subject: 'hi', body: 'hello' },
+    })) as CallToolResult;
     assert.equal(r.isError, undefined);
     assert.deepEqual(r.content, [{ type: 'text', text: 'sent to bob@partner.example' }]);
-    assert.deepEqual(env.mail.calls.slice(before).map((c) => [c.tool, c.arguments.to]), [['send_email', 'bob@partner.example']]);
+    assert.deepEqual(
+      env.mail.calls.slice(before).map((c) => [c.tool, c.arguments.to]),
+      [['send_email', 'bob@partner.example']],
+    );
     const metrics = await (await fetch(`${env.server.url}/metrics`)).text();
     assert.match(metrics, /mandate_gateway_tool_calls_total\{outcome="forwarded"\} [1-9]/);
     assert.match(metrics, /mandate_gateway_sessions [1-9]/);
@@ -53,10 +80,16 @@ describe('mcp gateway: tools', () => {
   test('a denied call is an error result with the reason and the decision id, audited, and never forwarded', async () => {
     const { token, taskId } = await gatewayTask(env, agent, MAIL);
     const { client } = await mcpClient(env, token);
-    const read = (await client.callTool({ name: 'mail__read_inbox', arguments: {} })) as CallToolResult;
+    const read = (await client.callTool({
+      name: 'mail__read_inbox',
+      arguments: {},
+    })) as CallToolResult;
     assert.equal(read.isError, undefined, 'reading the inbox is allowed');
     const before = env.mail.calls.length;
-    const r = (await client.callTool({ name: 'mail__send_email', arguments: { to: 'leak@partner.example', subject: 'q3', body: 'numbers' } })) as CallToolResult;
+    const r = (await client.callTool({
+      name: 'mail__send_email',
+      arguments: { to: 'leak@partner.example', subject: 'q3', body: 'numbers' },
+    })) as CallToolResult;
     assert.equal(r.isError, true);
     const decision = (r._meta as Json)['mandate/decision'] as Json;
     assert.equal(decision.outcome, 'deny');
@@ -66,7 +99,9 @@ describe('mcp gateway: tools', () => {
     assert.match(text, /mandate\.no-external-after-confidential/);
     assert.ok(text.includes(String(decision.decision_id)), 'the text names the decision id too');
     assert.equal(env.mail.calls.length, before, 'the upstream never saw the denied call');
-    const event = (await auditEvents(env.server)).find((e) => e.action === 'decision' && (e.details as Json).decision_id === decision.decision_id);
+    const event = (await auditEvents(env.server)).find(
+      (e) => e.action === 'decision' && (e.details as Json).decision_id === decision.decision_id,
+    );
     assert.ok(event, 'the decision is audited');
     assert.equal(event.outcome, 'denied');
     assert.equal(event.target, 'mail/send_email');
@@ -75,16 +110,25 @@ describe('mcp gateway: tools', () => {
     await client.close();
   });
 
-  test('ending the agent\'s session ends the gateway\'s upstream session too, and is audited', async () => {
+  test("ending the agent's session ends the gateway's upstream session too, and is audited", async () => {
     const { token } = await gatewayTask(env, agent, MAIL);
     const { client, transport } = await mcpClient(env, token);
     const before = env.mail.sessionCount();
-    await client.callTool({ name: 'mail__send_email', arguments: { to: 'g@partner.example', subject: 's', body: 'b' } });
-    assert.equal(env.mail.sessionCount(), before + 1, 'the session opened its own upstream connection');
+    await client.callTool({
+      name: 'mail__send_email',
+      arguments: { to: 'g@partner.example', subject: 's', body: 'b' },
+    });
+    assert.equal(
+      env.mail.sessionCount(),
+      before + 1,
+      'the session opened its own upstream connection',
+    );
     const sessionId = transport.sessionId!;
     await transport.terminateSession();
     await eventually(() => env.mail.sessionCount() === before, 'the upstream session is ended');
-    const end = (await auditEvents(env.server)).find((e) => e.action === 'gateway.session_end' && (e.details as Json).session === sessionId);
+    const end = (await auditEvents(env.server)).find(
+      (e) => e.action === 'gateway.session_end' && (e.details as Json).session === sessionId,
+    );
     assert.equal((end?.details as Json).reason, 'client');
     await client.close();
   });
@@ -92,7 +136,10 @@ describe('mcp gateway: tools', () => {
   test('an unknown tool name is a JSON-RPC invalid-params error', async () => {
     const { token } = await gatewayTask(env, agent, MAIL);
     const { client } = await mcpClient(env, token);
-    await assert.rejects(client.callTool({ name: 'nosuch__tool', arguments: {} }), (err: Error & { code?: number }) => err.code === -32602 && /unknown tool/.test(err.message));
+    await assert.rejects(
+      client.callTool({ name: 'nosuch__tool', arguments: {} }),
+      (err: Error & { code?: number }) => err.code === -32602 && /unknown tool/.test(err.message),
+    );
     await client.close();
   });
 });

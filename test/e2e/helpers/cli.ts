@@ -21,13 +21,22 @@ const running = new Set<ChildProcess>();
 
 /** The parent's environment without any MANDATE_* variable, so a child sees only what a test gives it. */
 export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MANDATE_')));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('MANDATE_')),
+  );
   return { ...env, NO_COLOR: '1', ...extra };
 }
 
 /** Starts `mandate <args>` (the real CLI through tsx) as a child process. */
-export function spawnCli(args: string[], opts: { env?: Record<string, string>; nodeArgs?: string[] } = {}): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...(opts.nodeArgs ?? []), CLI_ENTRY, ...args], { cwd: REPO_ROOT, env: cliEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCli(
+  args: string[],
+  opts: { env?: Record<string, string>; nodeArgs?: string[] } = {},
+): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', ...(opts.nodeArgs ?? []), CLI_ENTRY, ...args],
+    { cwd: REPO_ROOT, env: cliEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   running.add(child);
   child.once('exit', () => running.delete(child));
   return child;
@@ -48,16 +57,27 @@ class TextSink extends Writable {
  * process's without MANDATE_*, plus `opts.env`): tests may run it side by side. `signal` is always
  * null. A `serve` that starts would keep running here: start a server with spawnCli instead.
  */
-export async function runCli(args: string[], opts: { env?: Record<string, string>; stdin?: string } = {}): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  opts: { env?: Record<string, string>; stdin?: string } = {},
+): Promise<CliResult> {
   const stdout = new TextSink();
   const stderr = new TextSink();
-  const io: CliIo = { stdout, stderr, stdin: Readable.from(opts.stdin !== undefined ? [Buffer.from(opts.stdin)] : []), env: cliEnv(opts.env) };
+  const io: CliIo = {
+    stdout,
+    stderr,
+    stdin: Readable.from(opts.stdin !== undefined ? [Buffer.from(opts.stdin)] : []),
+    env: cliEnv(opts.env),
+  };
   const code = await runProgram(args, io);
   return { code, signal: null, stdout: stdout.text, stderr: stderr.text };
 }
 
 /** Runs `mandate <args>` as a child process (the real binary through tsx) to completion and collects its output. */
-export function runCliProcess(args: string[], opts: { env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<CliResult> {
+export function runCliProcess(
+  args: string[],
+  opts: { env?: Record<string, string>; nodeArgs?: string[] } = {},
+): Promise<CliResult> {
   const child = spawnCli(args, opts);
   let stdout = '';
   let stderr = '';
@@ -77,14 +97,22 @@ export function runCliProcess(args: string[], opts: { env?: Record<string, strin
 }
 
 /** Runs a `--json` command that must succeed and returns its parsed output. */
-export async function cliJson<T>(args: string[], opts: { env?: Record<string, string> } = {}): Promise<T> {
+export async function cliJson<T>(
+  args: string[],
+  opts: { env?: Record<string, string> } = {},
+): Promise<T> {
   const r = await runCli([...args, '--json'], opts);
-  if (r.code !== 0) throw new Error(`mandate ${args.join(' ')} exited ${String(r.code)}:\n${r.stderr}`);
+  if (r.code !== 0)
+    throw new Error(`mandate ${args.join(' ')} exited ${String(r.code)}:\n${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }
 
 /** Resolves with everything the child wrote to `stream` once it matches `pattern`; rejects if the child exits first. */
-export function waitForOutput(child: ChildProcess, stream: 'stdout' | 'stderr', pattern: RegExp): Promise<string> {
+export function waitForOutput(
+  child: ChildProcess,
+  stream: 'stdout' | 'stderr',
+  pattern: RegExp,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
     const source = child[stream]!;
@@ -98,7 +126,11 @@ export function waitForOutput(child: ChildProcess, stream: 'stdout' | 'stderr', 
     };
     const onExit = (code: number | null) => {
       cleanup();
-      reject(new Error(`the child exited (${String(code)}) before printing ${String(pattern)}; it printed:\n${text}`));
+      reject(
+        new Error(
+          `the child exited (${String(code)}) before printing ${String(pattern)}; it printed:\n${text}`,
+        ),
+      );
     };
     const cleanup = () => {
       source.off('data', onData);
@@ -110,8 +142,12 @@ export function waitForOutput(child: ChildProcess, stream: 'stdout' | 'stderr', 
 }
 
 /** Sends `signal` and waits for the child to exit. */
-export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+export function stopChild(
+  child: ChildProcess,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve) => {
     child.once('exit', (code, sig) => resolve({ code, signal: sig }));
     child.kill(signal);
@@ -124,4 +160,9 @@ export async function killRunningClis(): Promise<void> {
 }
 
 /** `--url <server> --token <admin token>`, the options every client command takes. */
-export const serverArgs = (server: { url: string; adminToken: string }): string[] => ['--url', server.url, '--token', server.adminToken];
+export const serverArgs = (server: { url: string; adminToken: string }): string[] => [
+  '--url',
+  server.url,
+  '--token',
+  server.adminToken,
+];

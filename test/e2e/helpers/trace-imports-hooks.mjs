@@ -2,6 +2,7 @@
 import { appendFileSync } from 'node:fs';
 
 export async function load(url, context, next) {
-  if (process.env.MANDATE_TRACE_IMPORTS) appendFileSync(process.env.MANDATE_TRACE_IMPORTS, `${url}\n`);
+  if (process.env.MANDATE_TRACE_IMPORTS)
+    appendFileSync(process.env.MANDATE_TRACE_IMPORTS, `${url}\n`);
   return next(url, context);
 }

@@ -4,7 +4,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../../src/core/clock.js';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
-import { admin, assertProblem, attest, auditExport, joinToken, registerAgent, request, type HttpResult, type AttestResponse } from './helpers.js';
+import {
+  admin,
+  assertProblem,
+  attest,
+  auditExport,
+  joinToken,
+  registerAgent,
+  request,
+  type HttpResult,
+  type AttestResponse,
+} from './helpers.js';
 
 const SVID = { jwt_svid: { audience: 'https://tools.example.org' } };
 
@@ -37,13 +47,19 @@ describe('join-token attestation', () => {
     const token = await joinToken(server, 'worker');
     assert.match(token, /^mjt_/);
     assertOk(await attest(server, { join_token: token, ...SVID }), 'worker');
-    assertAttestationFailed(await attest(server, { join_token: token, ...SVID }), 'join_token_used');
+    assertAttestationFailed(
+      await attest(server, { join_token: token, ...SVID }),
+      'join_token_used',
+    );
   });
 
   it('refuses an expired join token', async () => {
     const token = await joinToken(server, 'worker', 1);
     clock.advance(2_000);
-    assertAttestationFailed(await attest(server, { join_token: token, ...SVID }), 'join_token_expired');
+    assertAttestationFailed(
+      await attest(server, { join_token: token, ...SVID }),
+      'join_token_expired',
+    );
   });
 
   it('accepts a join token until its ttl and not after', async () => {
@@ -52,18 +68,31 @@ describe('join-token attestation', () => {
     assertOk(await attest(server, { join_token: token, ...SVID }), 'worker');
     const late = await joinToken(server, 'worker', 60);
     clock.advance(60_000);
-    assertAttestationFailed(await attest(server, { join_token: late, ...SVID }), 'join_token_expired');
+    assertAttestationFailed(
+      await attest(server, { join_token: late, ...SVID }),
+      'join_token_expired',
+    );
   });
 
   it('refuses an unknown join token', async () => {
-    assertAttestationFailed(await attest(server, { join_token: `mjt_${'A'.repeat(43)}`, ...SVID }), 'join_token_unknown');
-    assertAttestationFailed(await attest(server, { join_token: 'not-even-a-join-token', ...SVID }), 'join_token_unknown');
+    assertAttestationFailed(
+      await attest(server, { join_token: `mjt_${'A'.repeat(43)}`, ...SVID }),
+      'join_token_unknown',
+    );
+    assertAttestationFailed(
+      await attest(server, { join_token: 'not-even-a-join-token', ...SVID }),
+      'join_token_unknown',
+    );
   });
 
   it('requires exactly one kind of evidence', async () => {
     assertProblem(await attest(server, SVID), 400, 'invalid_request');
     const token = await joinToken(server, 'worker');
-    assertProblem(await attest(server, { join_token: token, attestation_jwt: 'a.b.c', ...SVID }), 400, 'invalid_request');
+    assertProblem(
+      await attest(server, { join_token: token, attestation_jwt: 'a.b.c', ...SVID }),
+      400,
+      'invalid_request',
+    );
   });
 
   it('refuses a suspended agent without spending its join token', async () => {
@@ -71,7 +100,14 @@ describe('join-token attestation', () => {
     await admin(server, 'POST', '/v1/agents/sleeper/suspend');
     assertProblem(await attest(server, { join_token: token, ...SVID }), 403, 'agent_inactive');
     // No new join tokens for it either.
-    assertProblem(await request(server.url, 'POST', '/v1/agents/sleeper/join-tokens', { token: server.adminToken, json: {} }), 403, 'agent_inactive');
+    assertProblem(
+      await request(server.url, 'POST', '/v1/agents/sleeper/join-tokens', {
+        token: server.adminToken,
+        json: {},
+      }),
+      403,
+      'agent_inactive',
+    );
     await admin(server, 'POST', '/v1/agents/sleeper/resume');
     assertOk(await attest(server, { join_token: token, ...SVID }), 'sleeper');
   });
@@ -89,16 +125,34 @@ describe('join-token attestation', () => {
 
     const used = await joinToken(server, 'audited');
     secrets.push(used, assertOk(await attest(server, { join_token: used, ...SVID }), 'audited'));
-    failures.set(assertAttestationFailed(await attest(server, { join_token: used, ...SVID }), 'join_token_used'), 'join_token_used');
+    failures.set(
+      assertAttestationFailed(
+        await attest(server, { join_token: used, ...SVID }),
+        'join_token_used',
+      ),
+      'join_token_used',
+    );
 
     const expired = await joinToken(server, 'audited', 1);
     secrets.push(expired);
     clock.advance(2_000);
-    failures.set(assertAttestationFailed(await attest(server, { join_token: expired, ...SVID }), 'join_token_expired'), 'join_token_expired');
+    failures.set(
+      assertAttestationFailed(
+        await attest(server, { join_token: expired, ...SVID }),
+        'join_token_expired',
+      ),
+      'join_token_expired',
+    );
 
     const unknown = `mjt_${'Z'.repeat(43)}`;
     secrets.push(unknown);
-    failures.set(assertAttestationFailed(await attest(server, { join_token: unknown, ...SVID }), 'join_token_unknown'), 'join_token_unknown');
+    failures.set(
+      assertAttestationFailed(
+        await attest(server, { join_token: unknown, ...SVID }),
+        'join_token_unknown',
+      ),
+      'join_token_unknown',
+    );
 
     const { text, events } = await auditExport(server);
     for (const [requestId, reason] of failures) {
@@ -109,10 +163,23 @@ describe('join-token attestation', () => {
       assert.equal(event.details?.reason, reason);
       assert.equal(event.details?.code, 'attestation_failed');
     }
-    const inactive = events.filter((e) => e.action === 'agent.attest' && e.outcome === 'failure' && e.details?.code === 'agent_inactive');
+    const inactive = events.filter(
+      (e) =>
+        e.action === 'agent.attest' &&
+        e.outcome === 'failure' &&
+        e.details?.code === 'agent_inactive',
+    );
     assert.ok(inactive.length >= 2, 'suspended and retired attempts are audited too');
-    assert.ok(events.some((e) => e.action === 'agent.attest' && e.outcome === 'success' && e.target === 'spiffe://mandate.local/agent/audited'));
-    for (const secret of secrets) assert.ok(!text.includes(secret), 'the audit export contains a token');
+    assert.ok(
+      events.some(
+        (e) =>
+          e.action === 'agent.attest' &&
+          e.outcome === 'success' &&
+          e.target === 'spiffe://mandate.local/agent/audited',
+      ),
+    );
+    for (const secret of secrets)
+      assert.ok(!text.includes(secret), 'the audit export contains a token');
     // Nothing that looks like a join token or a JWT is in the export at all.
     assert.doesNotMatch(text, /mjt_[A-Za-z0-9_-]{16,}/);
     assert.doesNotMatch(text, /eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\./);

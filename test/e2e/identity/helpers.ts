@@ -66,7 +66,12 @@ export interface RequestOptions {
 }
 
 /** One HTTP request; never throws on an error status. */
-export async function request<T = Json>(base: string, method: string, path: string, opts: RequestOptions = {}): Promise<HttpResult<T>> {
+export async function request<T = Json>(
+  base: string,
+  method: string,
+  path: string,
+  opts: RequestOptions = {},
+): Promise<HttpResult<T>> {
   const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
   if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
   let body: string | undefined;
@@ -74,7 +79,11 @@ export async function request<T = Json>(base: string, method: string, path: stri
     headers['content-type'] = 'application/json';
     body = opts.raw ?? JSON.stringify(opts.json);
   }
-  const res = await fetch(new URL(path, base), { method, headers, ...(body !== undefined ? { body } : {}) });
+  const res = await fetch(new URL(path, base), {
+    method,
+    headers,
+    ...(body !== undefined ? { body } : {}),
+  });
   const text = await res.text();
   let parsed: unknown = {};
   try {
@@ -86,9 +95,20 @@ export async function request<T = Json>(base: string, method: string, path: stri
 }
 
 /** An admin call that must succeed; returns the parsed body. */
-export async function admin<T = Json>(server: TestServer, method: string, path: string, json?: unknown): Promise<T> {
-  const res = await request<T>(server.url, method, path, { token: server.adminToken, ...(json !== undefined ? { json } : {}) });
-  assert.ok(res.status >= 200 && res.status < 300, `${method} ${path} answered ${res.status}: ${res.text}`);
+export async function admin<T = Json>(
+  server: TestServer,
+  method: string,
+  path: string,
+  json?: unknown,
+): Promise<T> {
+  const res = await request<T>(server.url, method, path, {
+    token: server.adminToken,
+    ...(json !== undefined ? { json } : {}),
+  });
+  assert.ok(
+    res.status >= 200 && res.status < 300,
+    `${method} ${path} answered ${res.status}: ${res.text}`,
+  );
   return res.body;
 }
 
@@ -106,13 +126,22 @@ export function assertProblem(res: HttpResult<unknown>, status: number, code: st
 
 /** Registers an agent; returns its SPIFFE ID. */
 export async function registerAgent(server: TestServer, name: string): Promise<string> {
-  const agent = await admin<{ spiffe_id: string }>(server, 'POST', '/v1/agents', { name, owner: 'e2e@example.org', purpose: 'end-to-end test' });
+  const agent = await admin<{ spiffe_id: string }>(server, 'POST', '/v1/agents', {
+    name,
+    owner: 'e2e@example.org',
+    purpose: 'end-to-end test',
+  });
   return agent.spiffe_id;
 }
 
 /** A fresh one-time join token for `agent`. */
 export async function joinToken(server: TestServer, agent: string, ttl?: number): Promise<string> {
-  const created = await admin<{ join_token: string }>(server, 'POST', `/v1/agents/${agent}/join-tokens`, ttl === undefined ? {} : { ttl });
+  const created = await admin<{ join_token: string }>(
+    server,
+    'POST',
+    `/v1/agents/${agent}/join-tokens`,
+    ttl === undefined ? {} : { ttl },
+  );
   return created.join_token;
 }
 
@@ -122,8 +151,16 @@ export function attest(server: TestServer, body: Json): Promise<HttpResult<Attes
 }
 
 /** Attests `agent` with a new join token and returns its JWT-SVID. */
-export async function issueJwtSvid(server: TestServer, agent: string, audience: string | string[], ttl?: number): Promise<string> {
-  const res = await attest(server, { join_token: await joinToken(server, agent), jwt_svid: { audience, ...(ttl !== undefined ? { ttl } : {}) } });
+export async function issueJwtSvid(
+  server: TestServer,
+  agent: string,
+  audience: string | string[],
+  ttl?: number,
+): Promise<string> {
+  const res = await attest(server, {
+    join_token: await joinToken(server, agent),
+    jwt_svid: { audience, ...(ttl !== undefined ? { ttl } : {}) },
+  });
   assert.equal(res.status, 200, res.text);
   assert.ok(res.body.jwt_svid, 'no jwt_svid in the answer');
   return res.body.jwt_svid.token;
@@ -158,7 +195,9 @@ export interface AuditLine {
 }
 
 /** The audit export (`GET /v1/audit/events`): the raw JSONL and its parsed events. */
-export async function auditExport(server: TestServer): Promise<{ text: string; events: AuditLine[] }> {
+export async function auditExport(
+  server: TestServer,
+): Promise<{ text: string; events: AuditLine[] }> {
   const res = await request(server.url, 'GET', '/v1/audit/events', { token: server.adminToken });
   assert.equal(res.status, 200, res.text);
   assert.match(res.headers.get('content-type') ?? '', /application\/x-ndjson/);

@@ -26,15 +26,23 @@ describe('http api', () => {
     for (const r of adminRoutes) {
       const path = concrete(r.url);
       for (const token of [undefined, 'wrong-admin-token-0123456789', `${server.adminToken}x`]) {
-        const res = await request(server.url, r.method, path, { ...(token !== undefined ? { token } : {}), ...(r.method === 'POST' ? { json: {} } : {}) });
+        const res = await request(server.url, r.method, path, {
+          ...(token !== undefined ? { token } : {}),
+          ...(r.method === 'POST' ? { json: {} } : {}),
+        });
         const problem = assertProblem(res, 401, 'unauthorized');
         assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer\b/, `${r.method} ${path}`);
         assert.ok(!problem.detail.includes(server.adminToken));
       }
     }
-    const malformed = await request(server.url, 'GET', '/v1/agents', { headers: { authorization: `Basic ${Buffer.from('admin:x').toString('base64')}` } });
+    const malformed = await request(server.url, 'GET', '/v1/agents', {
+      headers: { authorization: `Basic ${Buffer.from('admin:x').toString('base64')}` },
+    });
     assertProblem(malformed, 401, 'unauthorized');
-    assert.equal((await request(server.url, 'GET', '/v1/agents', { token: server.adminToken })).status, 200);
+    assert.equal(
+      (await request(server.url, 'GET', '/v1/agents', { token: server.adminToken })).status,
+      200,
+    );
   });
 
   it('sends a request id, and honours a sane one the client sends', async () => {
@@ -44,19 +52,32 @@ describe('http api', () => {
     const second = await request(server.url, 'GET', '/healthz');
     assert.notEqual(second.headers.get('x-request-id'), id, 'a new id per request');
 
-    const given = await request(server.url, 'GET', '/v1/nowhere', { headers: { 'x-request-id': 'client-req.42:abc' } });
+    const given = await request(server.url, 'GET', '/v1/nowhere', {
+      headers: { 'x-request-id': 'client-req.42:abc' },
+    });
     assert.equal(given.headers.get('x-request-id'), 'client-req.42:abc');
     assert.equal(assertProblem(given, 404, 'not_found').request_id, 'client-req.42:abc');
 
     for (const insane of ['has spaces in it', 'x'.repeat(65), '<script>', 'a/b']) {
-      const res = await request(server.url, 'GET', '/healthz', { headers: { 'x-request-id': insane } });
+      const res = await request(server.url, 'GET', '/healthz', {
+        headers: { 'x-request-id': insane },
+      });
       const echoed = res.headers.get('x-request-id');
-      assert.ok(echoed && echoed !== insane, `an unsafe request id ${JSON.stringify(insane)} is replaced`);
+      assert.ok(
+        echoed && echoed !== insane,
+        `an unsafe request id ${JSON.stringify(insane)} is replaced`,
+      );
     }
   });
 
   it('serves an OpenAPI 3.1 document listing every route of the route table', async () => {
-    const res = await request<{ openapi: string; paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>> }>(server.url, 'GET', '/openapi.json');
+    const res = await request<{
+      openapi: string;
+      paths: Record<
+        string,
+        Record<string, { security?: unknown[]; responses: Record<string, unknown> }>
+      >;
+    }>(server.url, 'GET', '/openapi.json');
     assert.equal(res.status, 200);
     const doc = res.body;
     assert.match(doc.openapi, /^3\.1\./);
@@ -66,12 +87,19 @@ describe('http api', () => {
       const op = doc.paths[openApiPath(r.url)]?.[r.method.toLowerCase()];
       assert.ok(op, `${r.method} ${r.url} is missing from /openapi.json`);
       if (r.auth === 'admin') {
-        assert.deepEqual(op.security, [{ adminToken: [] }], `${r.method} ${r.url} declares admin auth`);
+        assert.deepEqual(
+          op.security,
+          [{ adminToken: [] }],
+          `${r.method} ${r.url} declares admin auth`,
+        );
         assert.ok(op.responses['401'], `${r.method} ${r.url} documents 401`);
       }
       operations++;
     }
-    const documented = Object.values(doc.paths).reduce((n, methods) => n + Object.keys(methods).length, 0);
+    const documented = Object.values(doc.paths).reduce(
+      (n, methods) => n + Object.keys(methods).length,
+      0,
+    );
     assert.equal(documented, operations, 'no operation beyond the route table');
     assert.ok(doc.paths['/v1/attest']?.post, 'the attestation endpoint is documented');
   });
@@ -85,8 +113,19 @@ describe('http api', () => {
 
   it('exposes Prometheus metrics with attestation counters', async () => {
     await registerAgent(server, 'metered');
-    assert.equal((await attest(server, { join_token: await joinToken(server, 'metered'), jwt_svid: { audience: 'x' } })).status, 200);
-    assert.equal((await attest(server, { join_token: 'mjt_unknown', jwt_svid: { audience: 'x' } })).status, 401);
+    assert.equal(
+      (
+        await attest(server, {
+          join_token: await joinToken(server, 'metered'),
+          jwt_svid: { audience: 'x' },
+        })
+      ).status,
+      200,
+    );
+    assert.equal(
+      (await attest(server, { join_token: 'mjt_unknown', jwt_svid: { audience: 'x' } })).status,
+      401,
+    );
     const res = await request(server.url, 'GET', '/metrics');
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
@@ -97,22 +136,46 @@ describe('http api', () => {
   });
 
   it('answers an unknown route with 404 problem+json', async () => {
-    const problem = assertProblem(await request(server.url, 'GET', '/v1/does-not-exist'), 404, 'not_found');
+    const problem = assertProblem(
+      await request(server.url, 'GET', '/v1/does-not-exist'),
+      404,
+      'not_found',
+    );
     assert.match(problem.detail, /\/v1\/does-not-exist/);
     assertProblem(await request(server.url, 'DELETE', '/healthz'), 404, 'not_found');
   });
 
   it('answers a malformed JSON body with 400 problem+json', async () => {
-    assertProblem(await request(server.url, 'POST', '/v1/attest', { raw: '{"join_token": ' }), 400, 'invalid_request');
-    assertProblem(await request(server.url, 'POST', '/v1/agents', { raw: '{not json', token: server.adminToken }), 400, 'invalid_request');
+    assertProblem(
+      await request(server.url, 'POST', '/v1/attest', { raw: '{"join_token": ' }),
+      400,
+      'invalid_request',
+    );
+    assertProblem(
+      await request(server.url, 'POST', '/v1/agents', {
+        raw: '{not json',
+        token: server.adminToken,
+      }),
+      400,
+      'invalid_request',
+    );
     // Valid JSON of the wrong shape is a 400 too, naming the field.
-    const problem = assertProblem(await request(server.url, 'POST', '/v1/agents', { json: { name: 'x', owner: 'o', purpose: 'p', extra: 1 }, token: server.adminToken }), 400, 'invalid_request');
+    const problem = assertProblem(
+      await request(server.url, 'POST', '/v1/agents', {
+        json: { name: 'x', owner: 'o', purpose: 'p', extra: 1 },
+        token: server.adminToken,
+      }),
+      400,
+      'invalid_request',
+    );
     assert.match(problem.detail, /extra/);
   });
 });
 
 /** Runs attestations (good and bad) and admin calls on a server logging to memory; returns the log and the secrets used. */
-async function exerciseWithLogger(extra: Record<string, unknown>): Promise<{ logs: string; secrets: string[] }> {
+async function exerciseWithLogger(
+  extra: Record<string, unknown>,
+): Promise<{ logs: string; secrets: string[] }> {
   const chunks: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer | string, _encoding, done) {
@@ -125,15 +188,24 @@ async function exerciseWithLogger(extra: Record<string, unknown>): Promise<{ log
   try {
     await registerAgent(server, 'logged');
     const used = await joinToken(server, 'logged');
-    const ok = await attest(server, { join_token: used, jwt_svid: { audience: 'https://tools.example.org' } });
+    const ok = await attest(server, {
+      join_token: used,
+      jwt_svid: { audience: 'https://tools.example.org' },
+    });
     assert.equal(ok.status, 200);
     const svid = ok.body.jwt_svid!.token;
     secrets.push(used, svid);
     // Failures too: a reused join token, tokens sent as bearer credentials, a jwt-svid as evidence.
-    assert.equal((await attest(server, { join_token: used, jwt_svid: { audience: 'a' } })).status, 401);
+    assert.equal(
+      (await attest(server, { join_token: used, jwt_svid: { audience: 'a' } })).status,
+      401,
+    );
     assert.equal((await request(server.url, 'GET', '/v1/agents', { token: used })).status, 401);
     assert.equal((await request(server.url, 'GET', '/v1/agents', { token: svid })).status, 401);
-    assert.equal((await attest(server, { attestation_jwt: svid, jwt_svid: { audience: 'a' } })).status, 401);
+    assert.equal(
+      (await attest(server, { attestation_jwt: svid, jwt_svid: { audience: 'a' } })).status,
+      401,
+    );
     await admin(server, 'GET', '/v1/agents');
   } finally {
     await server.stop();
@@ -155,9 +227,21 @@ describe('http api logs', () => {
   });
 
   it('redacts the authorization header even when the logger options log request headers', async () => {
-    const withHeaders = { serializers: { req: (req: { method: string; url: string; headers: unknown }) => ({ method: req.method, url: req.url, headers: req.headers }) } };
+    const withHeaders = {
+      serializers: {
+        req: (req: { method: string; url: string; headers: unknown }) => ({
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+        }),
+      },
+    };
     const { logs, secrets } = await exerciseWithLogger(withHeaders);
-    assert.match(logs, /"authorization":"\[redacted\]"/, 'headers were logged, with authorization redacted');
+    assert.match(
+      logs,
+      /"authorization":"\[redacted\]"/,
+      'headers were logged, with authorization redacted',
+    );
     assertNoSecrets(logs, secrets);
   });
 });

@@ -5,11 +5,29 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { SignJWT, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import {
+  SignJWT,
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  jwtVerify,
+} from 'jose';
 import Provider from 'oidc-provider';
 import { ManualClock } from '../../../src/core/clock.js';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
-import { admin, assertProblem, attest, auditExport, discover, getJson, registerAgent, type AttestResponse, type HttpResult } from './helpers.js';
+import {
+  admin,
+  assertProblem,
+  attest,
+  auditExport,
+  discover,
+  getJson,
+  registerAgent,
+  type AttestResponse,
+  type HttpResult,
+} from './helpers.js';
 
 const CLIENT = { id: 'ci-runner', secret: 'ci-runner-secret-0123456789' };
 const STRANGER = { id: 'stranger', secret: 'stranger-secret-0123456789' };
@@ -25,7 +43,12 @@ interface Idp {
 /** oidc-provider on 127.0.0.1, with two client_credentials clients and JWT access tokens. */
 async function startIdp(): Promise<Idp> {
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-  const signingKey = { ...(await exportJWK(privateKey)), kid: 'idp-key-1', alg: 'ES256', use: 'sig' };
+  const signingKey = {
+    ...(await exportJWK(privateKey)),
+    kid: 'idp-key-1',
+    alg: 'ES256',
+    use: 'sig',
+  };
   const http: Server = createServer();
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
@@ -49,17 +72,26 @@ async function startIdp(): Promise<Idp> {
       resourceIndicators: {
         enabled: true,
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx: unknown, resource: string) => ({ scope: 'attest', audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: TOKEN_TTL, jwt: { sign: { alg: 'ES256' } } }),
+        getResourceServerInfo: (_ctx: unknown, resource: string) => ({
+          scope: 'attest',
+          audience: resource,
+          accessTokenFormat: 'jwt',
+          accessTokenTTL: TOKEN_TTL,
+          jwt: { sign: { alg: 'ES256' } },
+        }),
       },
     },
   });
   http.on('request', provider.callback());
-  const discovery = await getJson<{ issuer: string; jwks_uri: string }>(`${issuer}/.well-known/openid-configuration`);
+  const discovery = await getJson<{ issuer: string; jwks_uri: string }>(
+    `${issuer}/.well-known/openid-configuration`,
+  );
   assert.equal(discovery.issuer, issuer);
   return {
     issuer,
     jwksUri: discovery.jwks_uri,
-    close: () => new Promise<void>((resolve, reject) => http.close((err) => (err ? reject(err) : resolve()))),
+    close: () =>
+      new Promise<void>((resolve, reject) => http.close((err) => (err ? reject(err) : resolve()))),
   };
 }
 
@@ -68,7 +100,13 @@ async function accessToken(idp: Idp, client: typeof CLIENT, resource: string): P
   const res = await fetch(`${idp.issuer}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.id, client_secret: client.secret, resource, scope: 'attest' }),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: client.id,
+      client_secret: client.secret,
+      resource,
+      scope: 'attest',
+    }),
   });
   const body = (await res.json()) as { access_token?: string };
   assert.equal(res.status, 200, JSON.stringify(body));
@@ -100,7 +138,12 @@ describe('jwt attestation against oidc-provider', () => {
     server = await startTestServer({ clock });
     audience = server.url;
     await registerAgent(server, 'ci-agent');
-    await admin(server, 'POST', '/v1/trusted-issuers', { issuer: idp.issuer, jwks_uri: idp.jwksUri, audience, rules: [{ match: { client_id: CLIENT.id }, agent: 'ci-agent' }] });
+    await admin(server, 'POST', '/v1/trusted-issuers', {
+      issuer: idp.issuer,
+      jwks_uri: idp.jwksUri,
+      audience,
+      rules: [{ match: { client_id: CLIENT.id }, agent: 'ci-agent' }],
+    });
   });
   after(async () => {
     await server?.stop();
@@ -109,7 +152,11 @@ describe('jwt attestation against oidc-provider', () => {
 
   it('gives a valid provider token the svid of the mapped agent', async () => {
     const token = await accessToken(idp, CLIENT, audience);
-    assert.equal(decodeProtectedHeader(token).typ, 'at+jwt', 'the provider issued a jwt access token');
+    assert.equal(
+      decodeProtectedHeader(token).typ,
+      'at+jwt',
+      'the provider issued a jwt access token',
+    );
     assert.equal(decodeJwt(token).aud, audience);
     const res = await attestJwt(token);
     assert.equal(res.status, 200, res.text);
@@ -118,7 +165,10 @@ describe('jwt attestation against oidc-provider', () => {
     const svid = res.body.jwt_svid!.token;
     tokens.push(svid);
     const jwks = createRemoteJWKSet(new URL((await discover(server.url)).jwks_uri));
-    const { payload } = await jwtVerify(svid, jwks, { audience: SVID.jwt_svid.audience, algorithms: ['ES256'] });
+    const { payload } = await jwtVerify(svid, jwks, {
+      audience: SVID.jwt_svid.audience,
+      algorithms: ['ES256'],
+    });
     assert.equal(payload.sub, 'spiffe://mandate.local/agent/ci-agent');
     // A provider token is not single-use like a join token: it attests until it expires.
     assert.equal((await attestJwt(token)).status, 200);
@@ -133,7 +183,10 @@ describe('jwt attestation against oidc-provider', () => {
   });
 
   it('refuses a token issued for another audience', async () => {
-    assertFailed(await attestJwt(await accessToken(idp, CLIENT, 'https://other-service.example.org')), 'wrong_audience');
+    assertFailed(
+      await attestJwt(await accessToken(idp, CLIENT, 'https://other-service.example.org')),
+      'wrong_audience',
+    );
   });
 
   it('refuses a token whose kid is not in the provider jwks', async () => {
@@ -153,19 +206,30 @@ describe('jwt attestation against oidc-provider', () => {
   it('refuses a token signed by another key under the provider kid', async () => {
     const { privateKey } = await generateKeyPair('ES256');
     const genuine = decodeJwt(await accessToken(idp, CLIENT, audience));
-    const forged = await new SignJWT(genuine).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'idp-key-1' }).sign(privateKey);
+    const forged = await new SignJWT(genuine)
+      .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'idp-key-1' })
+      .sign(privateKey);
     assertFailed(await attestJwt(forged), 'bad_signature');
   });
 
   it('refuses an unsigned token (alg: none)', async () => {
     const genuine = decodeJwt(await accessToken(idp, CLIENT, audience));
     const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-    assertFailed(await attestJwt(`${b64({ alg: 'none', typ: 'at+jwt' })}.${b64(genuine)}.`), 'alg_not_allowed');
+    assertFailed(
+      await attestJwt(`${b64({ alg: 'none', typ: 'at+jwt' })}.${b64(genuine)}.`),
+      'alg_not_allowed',
+    );
   });
 
   it('refuses a token of an issuer it does not trust', async () => {
     const { privateKey } = await generateKeyPair('ES256');
-    const token = await new SignJWT({ client_id: CLIENT.id }).setProtectedHeader({ alg: 'ES256', kid: 'k' }).setIssuer('https://untrusted.example.org').setSubject(CLIENT.id).setAudience(audience).setExpirationTime('1m').sign(privateKey);
+    const token = await new SignJWT({ client_id: CLIENT.id })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k' })
+      .setIssuer('https://untrusted.example.org')
+      .setSubject(CLIENT.id)
+      .setAudience(audience)
+      .setExpirationTime('1m')
+      .sign(privateKey);
     assertFailed(await attestJwt(token), 'unknown_issuer');
   });
 
@@ -175,13 +239,28 @@ describe('jwt attestation against oidc-provider', () => {
 
   it('audits the failures with their reasons and never the tokens', async () => {
     const { text, events } = await auditExport(server);
-    const failures = events.filter((e) => e.action === 'agent.attest' && e.outcome === 'failure' && e.details?.method === 'jwt');
+    const failures = events.filter(
+      (e) => e.action === 'agent.attest' && e.outcome === 'failure' && e.details?.method === 'jwt',
+    );
     const reasons = new Set(failures.map((e) => e.details?.reason));
-    for (const reason of ['expired', 'wrong_audience', 'unknown_kid', 'bad_signature', 'alg_not_allowed', 'unknown_issuer', 'no_matching_rule']) {
+    for (const reason of [
+      'expired',
+      'wrong_audience',
+      'unknown_kid',
+      'bad_signature',
+      'alg_not_allowed',
+      'unknown_issuer',
+      'no_matching_rule',
+    ]) {
       assert.ok(reasons.has(reason), `no audited failure with reason ${reason}`);
     }
     assert.ok(tokens.length >= 8);
-    for (const token of tokens) assert.ok(!text.includes(token), 'the audit export contains a token');
-    for (const token of tokens) assert.ok(!text.includes(token.split('.')[2] || token), 'the audit export contains a token signature');
+    for (const token of tokens)
+      assert.ok(!text.includes(token), 'the audit export contains a token');
+    for (const token of tokens)
+      assert.ok(
+        !text.includes(token.split('.')[2] || token),
+        'the audit export contains a token signature',
+      );
   });
 });

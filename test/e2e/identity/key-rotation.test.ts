@@ -6,7 +6,16 @@ import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { ManualClock } from '../../../src/core/clock.js';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
-import { admin, discover, getJson, issueJwtSvid, jwksKids, registerAgent, type ServerMetadata, type SpiffeBundleBody } from './helpers.js';
+import {
+  admin,
+  discover,
+  getJson,
+  issueJwtSvid,
+  jwksKids,
+  registerAgent,
+  type ServerMetadata,
+  type SpiffeBundleBody,
+} from './helpers.js';
 
 const AUDIENCE = 'https://tools.example.org';
 const SVID_ALGS = ['ES256', 'ES384', 'RS256', 'PS256'];
@@ -28,7 +37,10 @@ function svidKey(rows: KeyRow[], state: KeyRow['state']): KeyRow[] {
 
 /** Verifies with a key set built now, so that nothing is served from an earlier fetch. */
 function verifyFresh(token: string, jwksUri: string) {
-  return jwtVerify(token, createRemoteJWKSet(new URL(jwksUri)), { audience: AUDIENCE, algorithms: SVID_ALGS });
+  return jwtVerify(token, createRemoteJWKSet(new URL(jwksUri)), {
+    audience: AUDIENCE,
+    algorithms: SVID_ALGS,
+  });
 }
 
 describe('key rotation', () => {
@@ -54,14 +66,23 @@ describe('key rotation', () => {
     // The next key is published before it has signed anything.
     assert.ok((await jwksKids(metadata.jwks_uri)).includes(next.kid), 'next kid is in the jwks');
     const bundleBefore = await getJson<SpiffeBundleBody>(metadata.spiffe_bundle_endpoint);
-    assert.ok(bundleBefore.keys.some((k) => k.use === 'jwt-svid' && k.kid === next.kid), 'next kid is in the bundle');
+    assert.ok(
+      bundleBefore.keys.some((k) => k.use === 'jwt-svid' && k.kid === next.kid),
+      'next kid is in the bundle',
+    );
 
     const tokenA = await issueJwtSvid(server, 'rotating-bot', AUDIENCE);
-    assert.equal(decodeProtectedHeader(tokenA).kid, active.kid, 'token A is signed by the active key');
+    assert.equal(
+      decodeProtectedHeader(tokenA).kid,
+      active.kid,
+      'token A is signed by the active key',
+    );
     assert.notEqual(decodeProtectedHeader(tokenA).kid, next.kid);
     const expA = (await verifyFresh(tokenA, metadata.jwks_uri)).payload.exp!;
 
-    const rotated = await admin<{ rotated: { purpose: string; activated: string; retired: string | null; next: string }[] }>(server, 'POST', '/v1/keys/rotate', {});
+    const rotated = await admin<{
+      rotated: { purpose: string; activated: string; retired: string | null; next: string }[];
+    }>(server, 'POST', '/v1/keys/rotate', {});
     const svidRotation = rotated.rotated.find((r) => r.purpose === 'jwt-svid');
     assert.ok(svidRotation);
     assert.equal(svidRotation.activated, next.kid, 'the published next key is the one promoted');
@@ -70,18 +91,36 @@ describe('key rotation', () => {
     // Token B is signed with the former next key.
     const tokenB = await issueJwtSvid(server, 'rotating-bot', AUDIENCE);
     assert.equal(decodeProtectedHeader(tokenB).kid, next.kid);
-    assert.equal((await verifyFresh(tokenB, metadata.jwks_uri)).payload.sub, 'spiffe://mandate.local/agent/rotating-bot');
+    assert.equal(
+      (await verifyFresh(tokenB, metadata.jwks_uri)).payload.sub,
+      'spiffe://mandate.local/agent/rotating-bot',
+    );
 
     // Token A still verifies against a freshly fetched JWKS: the retired key is still published.
-    assert.equal((await verifyFresh(tokenA, metadata.jwks_uri)).payload.sub, 'spiffe://mandate.local/agent/rotating-bot');
+    assert.equal(
+      (await verifyFresh(tokenA, metadata.jwks_uri)).payload.sub,
+      'spiffe://mandate.local/agent/rotating-bot',
+    );
     const kidsAfterRotation = await jwksKids(metadata.jwks_uri);
     assert.ok(kidsAfterRotation.includes(active.kid), 'retired key still in the jwks');
-    assert.ok(kidsAfterRotation.includes(svidRotation.next), 'the new next key is already in the jwks');
+    assert.ok(
+      kidsAfterRotation.includes(svidRotation.next),
+      'the new next key is already in the jwks',
+    );
     const afterRotation = await keys(server);
-    assert.deepEqual(svidKey(afterRotation, 'retired').map((k) => [k.kid, k.published]), [[active.kid, true]]);
+    assert.deepEqual(
+      svidKey(afterRotation, 'retired').map((k) => [k.kid, k.published]),
+      [[active.kid, true]],
+    );
     const bundleRotated = await getJson<SpiffeBundleBody>(metadata.spiffe_bundle_endpoint);
-    assert.ok(bundleRotated.spiffe_sequence > bundleBefore.spiffe_sequence, 'the rotation changed the bundle');
-    assert.ok(bundleRotated.keys.some((k) => k.use === 'jwt-svid' && k.kid === active.kid), 'retired key still in the bundle');
+    assert.ok(
+      bundleRotated.spiffe_sequence > bundleBefore.spiffe_sequence,
+      'the rotation changed the bundle',
+    );
+    assert.ok(
+      bundleRotated.keys.some((k) => k.use === 'jwt-svid' && k.kid === active.kid),
+      'retired key still in the bundle',
+    );
 
     // Past token A's expiry and the longest lifetime a jwt-svid may have, the retired key goes.
     const maxTtl = server.config.jwtSvidMaxTtl;
@@ -92,9 +131,15 @@ describe('key rotation', () => {
     assert.ok(kidsLater.includes(svidRotation.next), 'the next key stays');
     const bundleLater = await getJson<SpiffeBundleBody>(metadata.spiffe_bundle_endpoint);
     assert.ok(!bundleLater.keys.some((k) => k.kid === active.kid), 'retired key left the bundle');
-    assert.ok(bundleLater.spiffe_sequence > bundleRotated.spiffe_sequence, 'spiffe_sequence increased');
+    assert.ok(
+      bundleLater.spiffe_sequence > bundleRotated.spiffe_sequence,
+      'spiffe_sequence increased',
+    );
     const later = await keys(server);
-    assert.deepEqual(svidKey(later, 'retired').map((k) => [k.kid, k.published]), [[active.kid, false]]);
+    assert.deepEqual(
+      svidKey(later, 'retired').map((k) => [k.kid, k.published]),
+      [[active.kid, false]],
+    );
   });
 
   it('keeps a bundle sequence that does not move while nothing changes', async () => {
@@ -105,9 +150,21 @@ describe('key rotation', () => {
 
   it('rotates only the purpose asked for', async () => {
     const before = await keys(server);
-    const rotated = await admin<{ rotated: { purpose: string }[] }>(server, 'POST', '/v1/keys/rotate', { purpose: 'token' });
-    assert.deepEqual(rotated.rotated.map((r) => r.purpose), ['token']);
+    const rotated = await admin<{ rotated: { purpose: string }[] }>(
+      server,
+      'POST',
+      '/v1/keys/rotate',
+      { purpose: 'token' },
+    );
+    assert.deepEqual(
+      rotated.rotated.map((r) => r.purpose),
+      ['token'],
+    );
     const after = await keys(server);
-    assert.deepEqual(svidKey(after, 'active'), svidKey(before, 'active'), 'the jwt-svid key did not move');
+    assert.deepEqual(
+      svidKey(after, 'active'),
+      svidKey(before, 'active'),
+      'the jwt-svid key did not move',
+    );
   });
 });

@@ -5,7 +5,17 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { ManualClock } from '../../../src/core/clock.js';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
-import { addTrustRule, assertRefusedUnchanged, delegateParams, exchange, RESOURCE, registerAgent, startTask, svid, TOKEN_TYPE } from './helpers.js';
+import {
+  addTrustRule,
+  assertRefusedUnchanged,
+  delegateParams,
+  exchange,
+  RESOURCE,
+  registerAgent,
+  startTask,
+  svid,
+  TOKEN_TYPE,
+} from './helpers.js';
 
 // The verifiers accept 30 s of clock skew; step well past it.
 const SKEW = 30_000;
@@ -15,7 +25,12 @@ describe('adversarial: expired and not-yet-valid tokens', () => {
   let server: TestServer;
   const alpha = { name: 'alpha', id: '' };
   const beta = { name: 'beta', id: '' };
-  const start = async (): Promise<[string, string][]> => [['subject_token', await svid(server, 'alpha')], ['subject_token_type', TOKEN_TYPE.jwt], ['resource', RESOURCE], ['scope', 'tool:search']];
+  const start = async (): Promise<[string, string][]> => [
+    ['subject_token', await svid(server, 'alpha')],
+    ['subject_token_type', TOKEN_TYPE.jwt],
+    ['resource', RESOURCE],
+    ['scope', 'tool:search'],
+  ];
 
   before(async () => {
     server = await startTestServer({ clock });
@@ -29,46 +44,103 @@ describe('adversarial: expired and not-yet-valid tokens', () => {
   it('refuses an expired client assertion', async () => {
     const assertion = await svid(server, 'alpha', { ttl: 60 });
     clock.advance(60_000 + SKEW + 5_000);
-    await assertRefusedUnchanged(server, async () => exchange(server, alpha, await start(), { assertion }), 401, 'invalid_client', /client assertion has expired/);
+    await assertRefusedUnchanged(
+      server,
+      async () => exchange(server, alpha, await start(), { assertion }),
+      401,
+      'invalid_client',
+      /client assertion has expired/,
+    );
   });
 
   it('refuses a client assertion that is not valid yet (issued in the future)', async () => {
     const assertion = await svid(server, 'alpha', { ttl: 60 });
     clock.advance(-(SKEW + 90_000));
-    await assertRefusedUnchanged(server, async () => exchange(server, alpha, await start(), { assertion }), 401, 'invalid_client', /client assertion is not valid yet/);
+    await assertRefusedUnchanged(
+      server,
+      async () => exchange(server, alpha, await start(), { assertion }),
+      401,
+      'invalid_client',
+      /client assertion is not valid yet/,
+    );
   });
 
   it('refuses a client assertion that lives longer than the configured maximum', async () => {
-    const assertion = await svid(server, 'alpha', { ttl: server.config.clientAssertionMaxLifetime + 600 });
-    await assertRefusedUnchanged(server, async () => exchange(server, alpha, await start(), { assertion }), 401, 'invalid_client', /lives too long/);
+    const assertion = await svid(server, 'alpha', {
+      ttl: server.config.clientAssertionMaxLifetime + 600,
+    });
+    await assertRefusedUnchanged(
+      server,
+      async () => exchange(server, alpha, await start(), { assertion }),
+      401,
+      'invalid_client',
+      /lives too long/,
+    );
   });
 
   it('refuses an expired jwt-svid as subject_token when starting a task', async () => {
     const subject = await svid(server, 'alpha', { ttl: 60 });
     clock.advance(60_000 + SKEW + 5_000);
-    await assertRefusedUnchanged(server, async () => exchange(server, alpha, [['subject_token', subject], ['subject_token_type', TOKEN_TYPE.jwt], ['resource', RESOURCE]]), 400, 'invalid_request', /subject_token has expired/);
+    await assertRefusedUnchanged(
+      server,
+      async () =>
+        exchange(server, alpha, [
+          ['subject_token', subject],
+          ['subject_token_type', TOKEN_TYPE.jwt],
+          ['resource', RESOURCE],
+        ]),
+      400,
+      'invalid_request',
+      /subject_token has expired/,
+    );
   });
 
   it('refuses an expired parent task token', async () => {
-    const parent = await startTask(server, alpha, [['scope', 'tool:search'], ['expires_in', '60']]);
+    const parent = await startTask(server, alpha, [
+      ['scope', 'tool:search'],
+      ['expires_in', '60'],
+    ]);
     clock.advance(60_000 + SKEW + 5_000);
-    await assertRefusedUnchanged(server, async () => exchange(server, alpha, await delegateParams(server, parent.access_token, 'beta')), 400, 'invalid_request', /subject_token: token has expired/);
+    await assertRefusedUnchanged(
+      server,
+      async () =>
+        exchange(server, alpha, await delegateParams(server, parent.access_token, 'beta')),
+      400,
+      'invalid_request',
+      /subject_token: token has expired/,
+    );
   });
 
   it('refuses a parent task token that is not valid yet', async () => {
     const parent = await startTask(server, alpha, [['scope', 'tool:search']]);
     clock.advance(-(SKEW + 90_000));
-    await assertRefusedUnchanged(server, async () => exchange(server, alpha, await delegateParams(server, parent.access_token, 'beta')), 400, 'invalid_request', /subject_token: token has an invalid `nbf` claim/);
+    await assertRefusedUnchanged(
+      server,
+      async () =>
+        exchange(server, alpha, await delegateParams(server, parent.access_token, 'beta')),
+      400,
+      'invalid_request',
+      /subject_token: token has an invalid `nbf` claim/,
+    );
   });
 
   it('refuses an expired actor token', async () => {
     // Bound to alpha, the delegator, as the holder's delegation needs: only its expiry is wrong.
-    const actor = await svid(server, 'beta', { audience: [server.config.issuer, alpha.id], ttl: 60 });
+    const actor = await svid(server, 'beta', {
+      audience: [server.config.issuer, alpha.id],
+      ttl: 60,
+    });
     clock.advance(60_000 + SKEW + 5_000);
     const parent = await startTask(server, alpha, [['scope', 'tool:search']]);
     await assertRefusedUnchanged(
       server,
-      async () => exchange(server, alpha, [['subject_token', parent.access_token], ['subject_token_type', TOKEN_TYPE.accessToken], ['actor_token', actor], ['actor_token_type', TOKEN_TYPE.jwt]]),
+      async () =>
+        exchange(server, alpha, [
+          ['subject_token', parent.access_token],
+          ['subject_token_type', TOKEN_TYPE.accessToken],
+          ['actor_token', actor],
+          ['actor_token_type', TOKEN_TYPE.jwt],
+        ]),
       400,
       'invalid_request',
       /actor_token has expired/,

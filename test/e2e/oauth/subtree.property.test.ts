@@ -6,7 +6,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
-import { addTrustRule, claimsOf, delegateParams, exchange, isActive, registerAgent, revoke, startTask, tokenOk, type TaskClaims } from './helpers.js';
+import {
+  addTrustRule,
+  claimsOf,
+  delegateParams,
+  exchange,
+  isActive,
+  registerAgent,
+  revoke,
+  startTask,
+  tokenOk,
+  type TaskClaims,
+} from './helpers.js';
 
 const SCOPES = ['tool:a', 'tool:b', 'tool:c', 'tool:d'];
 const AGENTS = ['p0', 'p1', 'p2', 'p3'];
@@ -37,7 +48,13 @@ const treeSpec: fc.Arbitrary<TreeSpec> = fc.record({
   root: fc.nat(),
   rootTtl: fc.option(fc.integer({ min: 60, max: 900 }), { nil: null }),
   nodes: fc.array(
-    fc.record({ parent: fc.nat(), delegate: fc.nat(), scopes: fc.nat({ max: 15 }), ttl: fc.option(fc.integer({ min: 1, max: 5000 }), { nil: null }), byDelegate: fc.boolean() }),
+    fc.record({
+      parent: fc.nat(),
+      delegate: fc.nat(),
+      scopes: fc.nat({ max: 15 }),
+      ttl: fc.option(fc.integer({ min: 1, max: 5000 }), { nil: null }),
+      byDelegate: fc.boolean(),
+    }),
     { minLength: 2, maxLength: 7 },
   ),
   revoke: fc.nat(),
@@ -57,7 +74,8 @@ describe('random delegation trees (fast-check, one real server)', () => {
 
   before(async () => {
     server = await startTestServer();
-    for (const name of AGENTS) ids.set(name, await registerAgent(server, name, { scopes: SCOPES, maxDepth: 8 }));
+    for (const name of AGENTS)
+      ids.set(name, await registerAgent(server, name, { scopes: SCOPES, maxDepth: 8 }));
     await addTrustRule(server, '*', '*');
   });
   after(() => server.stop());
@@ -65,8 +83,18 @@ describe('random delegation trees (fast-check, one real server)', () => {
   async function build(spec: TreeSpec): Promise<Built[]> {
     const agents = AGENTS.slice(0, spec.agents);
     const rootHolder = agents[spec.root % agents.length]!;
-    const root = await startTask(server, agent(rootHolder), [['scope', SCOPES.join(' ')], ...(spec.rootTtl ? [['expires_in', String(spec.rootTtl)] as [string, string]] : [])]);
-    const nodes: Built[] = [{ token: root.access_token, claims: claimsOf(root.access_token), holder: rootHolder, parent: null }];
+    const root = await startTask(server, agent(rootHolder), [
+      ['scope', SCOPES.join(' ')],
+      ...(spec.rootTtl ? [['expires_in', String(spec.rootTtl)] as [string, string]] : []),
+    ]);
+    const nodes: Built[] = [
+      {
+        token: root.access_token,
+        claims: claimsOf(root.access_token),
+        holder: rootHolder,
+        parent: null,
+      },
+    ];
     for (const n of spec.nodes) {
       const parentIndex = n.parent % nodes.length;
       const parent = nodes[parentIndex]!;
@@ -74,23 +102,37 @@ describe('random delegation trees (fast-check, one real server)', () => {
       const delegate = candidates[n.delegate % candidates.length]!;
       const parentScopes = parent.claims.scope.split(' ');
       const requested = parentScopes.filter((_, i) => n.scopes & (1 << i));
-      const extra: [string, string][] = [...(requested.length ? [['scope', requested.join(' ')] as [string, string]] : []), ...(n.ttl ? [['expires_in', String(n.ttl)] as [string, string]] : [])];
+      const extra: [string, string][] = [
+        ...(requested.length ? [['scope', requested.join(' ')] as [string, string]] : []),
+        ...(n.ttl ? [['expires_in', String(n.ttl)] as [string, string]] : []),
+      ];
       const caller = agent(n.byDelegate ? delegate : parent.holder);
-      const res = tokenOk(await exchange(server, caller, await delegateParams(server, parent.token, delegate, extra)));
+      const res = tokenOk(
+        await exchange(server, caller, await delegateParams(server, parent.token, delegate, extra)),
+      );
       const c = claimsOf(res.access_token);
       const p = parent.claims;
 
       // The attenuation invariants, on every issued child.
       const childScopes = c.scope.split(' ');
-      assert.ok(childScopes.every((s) => parentScopes.includes(s)), `child scope ${c.scope} ⊄ parent scope ${p.scope}`);
+      assert.ok(
+        childScopes.every((s) => parentScopes.includes(s)),
+        `child scope ${c.scope} ⊄ parent scope ${p.scope}`,
+      );
       assert.deepEqual(childScopes.sort(), (requested.length ? requested : parentScopes).sort());
       assert.ok(c.exp <= p.exp, `child exp ${c.exp} is after parent exp ${p.exp}`);
       assert.equal(c.depth, p.depth + 1);
-      assert.ok(c.depth <= c.max_depth && c.max_depth <= p.max_depth, `depth ${c.depth} over the limit ${c.max_depth}`);
+      assert.ok(
+        c.depth <= c.max_depth && c.max_depth <= p.max_depth,
+        `depth ${c.depth} over the limit ${c.max_depth}`,
+      );
       assert.deepEqual(c.ancestors, [...p.ancestors, p.jti]);
       assert.equal(c.sub, p.sub);
       assert.equal(c.task_id, p.task_id);
-      assert.deepEqual(c.act, p.act ? { sub: ids.get(delegate), act: p.act } : { sub: ids.get(delegate) });
+      assert.deepEqual(
+        c.act,
+        p.act ? { sub: ids.get(delegate), act: p.act } : { sub: ids.get(delegate) },
+      );
       assert.equal(c.client_id, caller.id);
       nodes.push({ token: res.access_token, claims: c, holder: delegate, parent: parentIndex });
     }
@@ -98,7 +140,8 @@ describe('random delegation trees (fast-check, one real server)', () => {
   }
 
   function inSubtree(nodes: Built[], i: number, root: number): boolean {
-    for (let at: number | null = i; at !== null; at = nodes[at]!.parent) if (at === root) return true;
+    for (let at: number | null = i; at !== null; at = nodes[at]!.parent)
+      if (at === root) return true;
     return false;
   }
 
@@ -111,7 +154,11 @@ describe('random delegation trees (fast-check, one real server)', () => {
         await revoke(server, nodes[target]!.token);
         for (let i = 0; i < nodes.length; i++) {
           const expected = !inSubtree(nodes, i, target);
-          assert.equal(await isActive(server, nodes[i]!.token), expected, `node ${i} (parent ${String(nodes[i]!.parent)}) after revoking node ${target}: active should be ${expected}`);
+          assert.equal(
+            await isActive(server, nodes[i]!.token),
+            expected,
+            `node ${i} (parent ${String(nodes[i]!.parent)}) after revoking node ${target}: active should be ${expected}`,
+          );
         }
       }),
       { numRuns: 5 },

@@ -13,17 +13,25 @@ import { cliJson, killRunningClis, runCli, serverArgs } from '../helpers/cli.js'
 type Json = Record<string, unknown>;
 
 const PERMIT_ALL = '@id("all")\npermit (principal, action, resource);\n';
-const BAD = '@id("ok")\npermit (principal, action, resource);\n\n@id("bad")\nforbid (principal, action, resource)\nwhen { resource.no_such_attribute == 1 };\n';
+const BAD =
+  '@id("ok")\npermit (principal, action, resource);\n\n@id("bad")\nforbid (principal, action, resource)\nwhen { resource.no_such_attribute == 1 };\n';
 
 describe('policy store over HTTP and the CLI', () => {
   let server: TestServer;
   let args: string[];
   const dir = mkdtempSync(join(tmpdir(), 'mandate-policies-'));
 
-  async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
+  async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: Json }> {
     const res = await fetch(`${server.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${server.adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${server.adminToken}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     return { status: res.status, json: (await res.json()) as Json };
@@ -52,50 +60,98 @@ describe('policy store over HTTP and the CLI', () => {
     assert.equal(list.status, 200);
     assert.equal(list.json.active, 1);
     const sets = list.json.policy_sets as Json[];
-    assert.deepEqual(sets.map((s) => [s.version, s.status, s.created_by]), [[1, 'active', 'system']]);
+    assert.deepEqual(
+      sets.map((s) => [s.version, s.status, s.created_by]),
+      [[1, 'active', 'system']],
+    );
     assert.equal(server.mandate.policyStore.active().version, '1');
     const events = await server.mandate.store.read.audit.list();
-    assert.deepEqual(events.filter((e) => e.action.startsWith('policy.')).map((e) => [e.actor, e.action]), [['system', 'policy.create'], ['system', 'policy.activate']]);
+    assert.deepEqual(
+      events.filter((e) => e.action.startsWith('policy.')).map((e) => [e.actor, e.action]),
+      [
+        ['system', 'policy.create'],
+        ['system', 'policy.activate'],
+      ],
+    );
     const v1 = await call('GET', '/v1/policies/1');
-    assert.ok((v1.json.files as { name: string; text: string }[]).some((f) => f.name === 'taint.cedar' && f.text.includes('mandate.no-external-after-confidential')));
+    assert.ok(
+      (v1.json.files as { name: string; text: string }[]).some(
+        (f) =>
+          f.name === 'taint.cedar' && f.text.includes('mandate.no-external-after-confidential'),
+      ),
+    );
   });
 
   test('validate answers valid/errors with file, line and column; create refuses invalid files and stores nothing', async () => {
-    const ok = await call('POST', '/v1/policies/validate', { files: [{ name: 'all.cedar', text: PERMIT_ALL }] });
+    const ok = await call('POST', '/v1/policies/validate', {
+      files: [{ name: 'all.cedar', text: PERMIT_ALL }],
+    });
     assert.deepEqual(ok, { status: 200, json: { valid: true, errors: [] } });
-    const bad = await call('POST', '/v1/policies/validate', { files: [{ name: 'bad.cedar', text: BAD }] });
+    const bad = await call('POST', '/v1/policies/validate', {
+      files: [{ name: 'bad.cedar', text: BAD }],
+    });
     assert.equal(bad.json.valid, false);
     const e = (bad.json.errors as Json[])[0]!;
     assert.deepEqual([e.file, e.line, typeof e.column], ['bad.cedar', 6, 'number']);
-    const refused = await call('POST', '/v1/policies', { files: [{ name: 'bad.cedar', text: BAD }] });
+    const refused = await call('POST', '/v1/policies', {
+      files: [{ name: 'bad.cedar', text: BAD }],
+    });
     assert.equal(refused.status, 400);
     assert.equal(refused.json.code, 'invalid_request');
-    assert.equal(((refused.json.errors as Json[])[0]!).line, 6);
+    assert.equal((refused.json.errors as Json[])[0]!.line, 6);
     assert.equal(((await call('GET', '/v1/policies')).json.policy_sets as Json[]).length, 1);
     const anonymous = await fetch(`${server.url}/v1/policies`);
     assert.equal(anonymous.status, 401);
   });
 
   test('create, activate, diff and rollback over HTTP; the decision point follows the active set', async () => {
-    const destructive = callRequest({ tool: tool({ name: 'github/delete_repo', sideEffect: 'destructive' }) });
-    assert.equal(server.mandate.policyStore.active().authorize(destructive).outcome, 'approval_required');
-    const created = await call('POST', '/v1/policies', { files: [{ name: 'all.cedar', text: PERMIT_ALL }] });
+    const destructive = callRequest({
+      tool: tool({ name: 'github/delete_repo', sideEffect: 'destructive' }),
+    });
+    assert.equal(
+      server.mandate.policyStore.active().authorize(destructive).outcome,
+      'approval_required',
+    );
+    const created = await call('POST', '/v1/policies', {
+      files: [{ name: 'all.cedar', text: PERMIT_ALL }],
+    });
     assert.equal(created.status, 201);
     assert.deepEqual([created.json.version, created.json.status], [2, 'inactive']);
     const activated = await call('POST', '/v1/policies/2/activate');
-    assert.deepEqual([activated.status, activated.json.version, activated.json.status], [200, 2, 'active']);
+    assert.deepEqual(
+      [activated.status, activated.json.version, activated.json.status],
+      [200, 2, 'active'],
+    );
     assert.equal(server.mandate.policyStore.active().authorize(destructive).outcome, 'allow');
     const diff = await call('GET', '/v1/policies/diff?from=1&to=2');
     assert.deepEqual((diff.json.policies as Json).added, ['all']);
-    assert.ok(((diff.json.policies as Json).removed as string[]).includes('mandate.destructive-needs-approval'));
-    assert.ok((diff.json.files as Json[]).some((f) => f.name === 'all.cedar' && f.status === 'added'));
+    assert.ok(
+      ((diff.json.policies as Json).removed as string[]).includes(
+        'mandate.destructive-needs-approval',
+      ),
+    );
+    assert.ok(
+      (diff.json.files as Json[]).some((f) => f.name === 'all.cedar' && f.status === 'added'),
+    );
     assert.equal((await call('GET', '/v1/policies/diff?from=1&to=9')).status, 404);
     assert.equal((await call('POST', '/v1/policies/9/activate')).status, 404);
     const back = await call('POST', '/v1/policies/rollback');
     assert.deepEqual([back.status, back.json.version], [200, 1]);
-    assert.equal(server.mandate.policyStore.active().authorize(destructive).outcome, 'approval_required');
-    const events = (await server.mandate.store.read.audit.list()).filter((e) => e.action.startsWith('policy.'));
-    assert.deepEqual(events.slice(2).map((e) => [e.actor, e.action, e.target]), [['admin', 'policy.create', 'policy_set:2'], ['admin', 'policy.activate', 'policy_set:2'], ['admin', 'policy.rollback', 'policy_set:1']]);
+    assert.equal(
+      server.mandate.policyStore.active().authorize(destructive).outcome,
+      'approval_required',
+    );
+    const events = (await server.mandate.store.read.audit.list()).filter((e) =>
+      e.action.startsWith('policy.'),
+    );
+    assert.deepEqual(
+      events.slice(2).map((e) => [e.actor, e.action, e.target]),
+      [
+        ['admin', 'policy.create', 'policy_set:2'],
+        ['admin', 'policy.activate', 'policy_set:2'],
+        ['admin', 'policy.rollback', 'policy_set:1'],
+      ],
+    );
   });
 
   test('mandate policy validate works offline: file:line:column per error, exit 1 when invalid', async () => {
@@ -104,7 +160,13 @@ describe('policy store over HTTP and the CLI', () => {
     const badDir = policyDir('bad', { 'bad.cedar': BAD, 'all.cedar': PERMIT_ALL });
     const bad = await runCli(['policy', 'validate', badDir]);
     assert.equal(bad.code, 1);
-    assert.match(bad.stdout, new RegExp(`^${join(badDir, 'bad.cedar').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6:\\d+: .*no_such_attribute`, 'm'));
+    assert.match(
+      bad.stdout,
+      new RegExp(
+        `^${join(badDir, 'bad.cedar').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6:\\d+: .*no_such_attribute`,
+        'm',
+      ),
+    );
     const json = await runCli(['policy', 'validate', join(badDir, 'bad.cedar'), '--json']);
     assert.equal(json.code, 1);
     assert.equal((JSON.parse(json.stdout) as { valid: boolean }).valid, false);
@@ -115,20 +177,51 @@ describe('policy store over HTTP and the CLI', () => {
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /\d+ passed, 0 failed/);
     const packDir = policyDir('pack', {});
-    for (const f of readdirSync('src/policy/defaults').filter((n) => n.endsWith('.cedar'))) copyFileSync(join('src/policy/defaults', f), join(packDir, f));
+    for (const f of readdirSync('src/policy/defaults').filter((n) => n.endsWith('.cedar')))
+      copyFileSync(join('src/policy/defaults', f), join(packDir, f));
     const file = join(dir, 'failing.json');
-    writeFileSync(file, JSON.stringify({ policies: 'pack', cases: [{ name: 'destructive is allowed?', request: { ...callRequest({ tool: tool({ name: 'github/delete_repo', sideEffect: 'destructive' }) }) }, expect: 'allow' }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        policies: 'pack',
+        cases: [
+          {
+            name: 'destructive is allowed?',
+            request: {
+              ...callRequest({
+                tool: tool({ name: 'github/delete_repo', sideEffect: 'destructive' }),
+              }),
+            },
+            expect: 'allow',
+          },
+        ],
+      }),
+    );
     const failing = await runCli(['policy', 'test', file]);
     assert.equal(failing.code, 1);
-    assert.match(failing.stdout, /FAIL {2}destructive is allowed\?: expected allow, got approval_required/);
+    assert.match(
+      failing.stdout,
+      /FAIL {2}destructive is allowed\?: expected allow, got approval_required/,
+    );
   });
 
   test('mandate policy activate, diff and rollback through the server', async () => {
     const d = policyDir('all', { 'all.cedar': PERMIT_ALL });
-    const activated = await cliJson<{ version: number; status: string }>(['policy', 'activate', d, ...args]);
+    const activated = await cliJson<{ version: number; status: string }>([
+      'policy',
+      'activate',
+      d,
+      ...args,
+    ]);
     assert.deepEqual([activated.version, activated.status], [3, 'active']);
     assert.equal(server.mandate.policyStore.active().version, '3');
-    const diff = await cliJson<{ policies: { added: string[] } }>(['policy', 'diff', '1', '3', ...args]);
+    const diff = await cliJson<{ policies: { added: string[] } }>([
+      'policy',
+      'diff',
+      '1',
+      '3',
+      ...args,
+    ]);
     assert.deepEqual(diff.policies.added, ['all']);
     const text = await runCli(['policy', 'diff', '1', '3', ...args]);
     assert.equal(text.code, 0);
@@ -136,7 +229,12 @@ describe('policy store over HTTP and the CLI', () => {
     assert.match(text.stdout, /^\+\+\+ b\/all\.cedar$/m);
     const back = await cliJson<{ version: number }>(['policy', 'rollback', ...args]);
     assert.equal(back.version, 2);
-    const invalid = await runCli(['policy', 'activate', policyDir('bad2', { 'bad.cedar': BAD }), ...args]);
+    const invalid = await runCli([
+      'policy',
+      'activate',
+      policyDir('bad2', { 'bad.cedar': BAD }),
+      ...args,
+    ]);
     assert.equal(invalid.code, 1);
     assert.match(invalid.stderr, /bad\.cedar:6:\d+/);
     assert.equal(server.mandate.policyStore.active().version, '2');

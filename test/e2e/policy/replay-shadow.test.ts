@@ -24,18 +24,35 @@ describe('policy replay and shadow mode over HTTP and the CLI', () => {
   /** The default pack without the approval rule. */
   const candidate = defaultPolicyFiles().filter((f) => f.name !== 'destructive-approval.cedar');
 
-  async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
+  async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: Json }> {
     const res = await fetch(`${server.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${server.adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${server.adminToken}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     return { status: res.status, json: (await res.json()) as Json };
   }
 
   async function authorize(tool: string, extra: Json = {}): Promise<Json> {
-    const t = await agent.startTask({ resource: GATEWAY, scope: SCOPES, purpose: 'replay e2e', ttlSeconds: 600 });
-    const r = await call('POST', '/v1/authorize', { token: t.accessToken, audience: GATEWAY, tool, ...extra });
+    const t = await agent.startTask({
+      resource: GATEWAY,
+      scope: SCOPES,
+      purpose: 'replay e2e',
+      ttlSeconds: 600,
+    });
+    const r = await call('POST', '/v1/authorize', {
+      token: t.accessToken,
+      audience: GATEWAY,
+      tool,
+      ...extra,
+    });
     assert.equal(r.status, 200, JSON.stringify(r.json));
     return r.json;
   }
@@ -45,8 +62,16 @@ describe('policy replay and shadow mode over HTTP and the CLI', () => {
     agent = await attestedAgent(server, 'alpha', SCOPES);
     const s = { type: 'object', properties: {} };
     for (const [server_, body] of Object.entries({
-      docs: { tools: [{ name: 'read', inputSchema: s }], annotations: { read: { sideEffect: 'read', classification: 'public', destinations: [] } } },
-      db: { tools: [{ name: 'drop', inputSchema: s }], annotations: { drop: { sideEffect: 'destructive', classification: 'internal', destinations: [] } } },
+      docs: {
+        tools: [{ name: 'read', inputSchema: s }],
+        annotations: { read: { sideEffect: 'read', classification: 'public', destinations: [] } },
+      },
+      db: {
+        tools: [{ name: 'drop', inputSchema: s }],
+        annotations: {
+          drop: { sideEffect: 'destructive', classification: 'internal', destinations: [] },
+        },
+      },
     })) {
       const r = await call('PUT', `/v1/tools/${server_}`, body);
       assert.equal(r.status, 200, JSON.stringify(r.json));
@@ -65,7 +90,10 @@ describe('policy replay and shadow mode over HTTP and the CLI', () => {
     assert.equal(drop.decision, 'approval_required');
     assert.equal((await authorize('nope/tool')).decision, 'deny');
 
-    const same = await call('POST', '/v1/policies/replay', { files: defaultPolicyFiles(), since: '1h' });
+    const same = await call('POST', '/v1/policies/replay', {
+      files: defaultPolicyFiles(),
+      since: '1h',
+    });
     assert.equal(same.status, 200, JSON.stringify(same.json));
     assert.equal(same.json.total, 3);
     assert.deepEqual(same.json.changed, []);
@@ -74,21 +102,51 @@ describe('policy replay and shadow mode over HTTP and the CLI', () => {
     assert.equal(r.status, 200, JSON.stringify(r.json));
     assert.equal(r.json.total, 3);
     const changed = r.json.changed as Json[];
-    assert.deepEqual(changed.map((c) => [c.decision_id, c.before, c.after, c.reasons_before]), [[drop.decision_id, 'approval_required', 'allow', ['mandate.destructive-needs-approval']]]);
+    assert.deepEqual(
+      changed.map((c) => [c.decision_id, c.before, c.after, c.reasons_before]),
+      [[drop.decision_id, 'approval_required', 'allow', ['mandate.destructive-needs-approval']]],
+    );
     assert.ok((changed[0]!.reasons_after as string[]).length > 0);
 
-    const bad = await call('POST', '/v1/policies/replay', { files: candidate, since: 'yesterday-ish' });
+    const bad = await call('POST', '/v1/policies/replay', {
+      files: candidate,
+      since: 'yesterday-ish',
+    });
     assert.equal(bad.status, 400);
 
     const candDir = join(dir, 'candidate');
     mkdirSync(candDir, { recursive: true });
     for (const f of candidate) writeFileSync(join(candDir, f.name), f.text);
-    const json = await cliJson<{ total: number; changed: Json[] }>(['policy', 'replay', '--candidate', candDir, '--since', '1h', ...serverArgs(server)]);
+    const json = await cliJson<{ total: number; changed: Json[] }>([
+      'policy',
+      'replay',
+      '--candidate',
+      candDir,
+      '--since',
+      '1h',
+      ...serverArgs(server),
+    ]);
     assert.equal(json.total, 3);
-    assert.deepEqual(json.changed.map((c) => c.decision_id), [drop.decision_id]);
-    const text = await runCli(['policy', 'replay', '--candidate', candDir, '--since', '1h', ...serverArgs(server)]);
+    assert.deepEqual(
+      json.changed.map((c) => c.decision_id),
+      [drop.decision_id],
+    );
+    const text = await runCli([
+      'policy',
+      'replay',
+      '--candidate',
+      candDir,
+      '--since',
+      '1h',
+      ...serverArgs(server),
+    ]);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, new RegExp(`${String(drop.decision_id)} .* approval_required -> allow +\\(before: mandate\\.destructive-needs-approval; after: `));
+    assert.match(
+      text.stdout,
+      new RegExp(
+        `${String(drop.decision_id)} .* approval_required -> allow +\\(before: mandate\\.destructive-needs-approval; after: `,
+      ),
+    );
     assert.match(text.stdout, /1 of 3 decision\(s\) since .* would change/);
   });
 
@@ -105,7 +163,17 @@ describe('policy replay and shadow mode over HTTP and the CLI', () => {
     assert.equal((await authorize('docs/read')).decision, 'allow');
     const list = await call('GET', '/v1/policies/shadow/disagreements');
     assert.equal(list.json.shadow, String(version));
-    assert.deepEqual((list.json.disagreements as Json[]).map((d) => [d.decision_id, d.tool, d.live, d.shadow, d.live_version, d.shadow_version]), [[drop.decision_id, 'db/drop', 'approval_required', 'allow', '1', String(version)]]);
+    assert.deepEqual(
+      (list.json.disagreements as Json[]).map((d) => [
+        d.decision_id,
+        d.tool,
+        d.live,
+        d.shadow,
+        d.live_version,
+        d.shadow_version,
+      ]),
+      [[drop.decision_id, 'db/drop', 'approval_required', 'allow', '1', String(version)]],
+    );
 
     assert.equal((await call('DELETE', '/v1/policies/shadow')).status, 200);
     const cleared = await call('GET', '/v1/policies/shadow/disagreements');

@@ -22,7 +22,12 @@ describe('http proxy: method and path allowlist', () => {
 
   test('a path outside the allowlist: 403 route_not_allowed naming the allowed routes, nothing forwarded', async () => {
     const before = env.upstream.requests.length;
-    for (const target of ['/proxy/items/admin/users', '/proxy/items/items/1/secrets', '/proxy/items/ITEMS/1', '/proxy/items/']) {
+    for (const target of [
+      '/proxy/items/admin/users',
+      '/proxy/items/items/1/secrets',
+      '/proxy/items/ITEMS/1',
+      '/proxy/items/',
+    ]) {
       const r = await raw(env, 'GET', target, { token });
       assert.equal(r.status, 403, target);
       const p = r.json();
@@ -35,15 +40,27 @@ describe('http proxy: method and path allowlist', () => {
 
   test('a method the path is not allowed for: 405 with Allow', async () => {
     const before = env.upstream.requests.length;
-    const r = await raw(env, 'PATCH', '/proxy/items/items/1', { token, headers: { 'content-type': 'application/json' }, body: '{}' });
+    const r = await raw(env, 'PATCH', '/proxy/items/items/1', {
+      token,
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(r.status, 405);
     assert.equal(r.headers.allow, 'DELETE, GET, HEAD');
     assert.equal(r.json().code, 'method_not_allowed');
     assert.deepEqual(r.json().allowed_methods, ['DELETE', 'GET', 'HEAD']);
-    const post = await raw(env, 'POST', '/proxy/items/items/1', { token, headers: { 'content-type': 'text/plain' }, body: 'x' });
+    const post = await raw(env, 'POST', '/proxy/items/items/1', {
+      token,
+      headers: { 'content-type': 'text/plain' },
+      body: 'x',
+    });
     assert.equal(post.status, 405);
     const head = await raw(env, 'HEAD', '/proxy/items/files/a.txt', { token });
-    assert.equal(head.status, 405, 'HEAD is a method of its own: allowed only where a route names it');
+    assert.equal(
+      head.status,
+      405,
+      'HEAD is a method of its own: allowed only where a route names it',
+    );
     assert.equal(head.headers.allow, 'GET');
     assert.equal(env.upstream.requests.length, before);
   });
@@ -54,7 +71,10 @@ describe('http proxy: method and path allowlist', () => {
     assert.equal(r.status, 200);
     assert.equal(r.headers['x-upstream'], 'fixture');
     assert.equal(r.body.length, 0);
-    assert.deepEqual(env.upstream.requests.slice(before).map((u) => [u.method, u.url]), [['HEAD', '/api/items/5']]);
+    assert.deepEqual(
+      env.upstream.requests.slice(before).map((u) => [u.method, u.url]),
+      [['HEAD', '/api/items/5']],
+    );
   });
 
   test('traversal and smuggling: `..`, `%2e%2e`, `%2f`, `%5c`, `//`, `..;` and double encoding are refused, not normalized', async () => {
@@ -89,13 +109,21 @@ describe('http proxy: method and path allowlist', () => {
     assert.equal(r.status, 200, r.text);
     const f = await raw(env, 'GET', '/proxy/items/files/docs/read%2Dme.md?v=2', { token });
     assert.equal(f.status, 200, f.text);
-    assert.deepEqual(env.upstream.requests.slice(before).map((u) => u.url), ['/api/items/a%20b:c', '/api/files/docs/read-me.md?v=2']);
+    assert.deepEqual(
+      env.upstream.requests.slice(before).map((u) => u.url),
+      ['/api/items/a%20b:c', '/api/files/docs/read-me.md?v=2'],
+    );
   });
 
-  test('the matched route\'s parameters are what the decision sees', async () => {
-    const r = await raw(env, 'GET', '/proxy/items/files/a/b/c.txt', { token, headers: { 'x-request-id': 'e2e-proxy-params' } });
+  test("the matched route's parameters are what the decision sees", async () => {
+    const r = await raw(env, 'GET', '/proxy/items/files/a/b/c.txt', {
+      token,
+      headers: { 'x-request-id': 'e2e-proxy-params' },
+    });
     assert.equal(r.status, 200);
-    const decision = (await auditEvents(env)).find((e) => e.action === 'decision' && e.request_id === 'e2e-proxy-params');
+    const decision = (await auditEvents(env)).find(
+      (e) => e.action === 'decision' && e.request_id === 'e2e-proxy-params',
+    );
     assert.equal(decision?.target, 'items/read_file');
     const args = ((decision.details as Json).request as Json).arguments as Json;
     assert.deepEqual(args.params, { '**': 'a/b/c.txt' });

@@ -28,15 +28,24 @@ describe('http proxy: authentication', () => {
     assert.deepEqual(m.bearer_methods_supported, ['header']);
     assert.equal(m.dpop_bound_access_tokens_required, false);
     assert.ok((m.scopes_supported as string[]).includes('tool:items/get_item'));
-    assert.ok(!(m.scopes_supported as string[]).includes('tool:ident/get_item'), 'only this service\'s tools');
-    assert.equal((await fetch(`${env.server.url}/.well-known/oauth-protected-resource/proxy/nope`)).status, 404);
+    assert.ok(
+      !(m.scopes_supported as string[]).includes('tool:ident/get_item'),
+      "only this service's tools",
+    );
+    assert.equal(
+      (await fetch(`${env.server.url}/.well-known/oauth-protected-resource/proxy/nope`)).status,
+      404,
+    );
   });
 
   test('the routes are tools of the catalog', async () => {
-    const res = await fetch(`${env.server.url}/v1/tools?server=items`, { headers: { authorization: `Bearer ${env.server.adminToken}` } });
+    const res = await fetch(`${env.server.url}/v1/tools?server=items`, {
+      headers: { authorization: `Bearer ${env.server.adminToken}` },
+    });
     assert.equal(res.status, 200);
     const text = await res.text();
-    for (const tool of ['items/get_item', 'items/delete_item', 'items/read_file']) assert.ok(text.includes(tool), tool);
+    for (const tool of ['items/get_item', 'items/delete_item', 'items/read_file'])
+      assert.ok(text.includes(tool), tool);
   });
 
   test('no token: 401 with a Bearer challenge naming the resource metadata, and nothing forwarded', async () => {
@@ -50,8 +59,12 @@ describe('http proxy: authentication', () => {
     assert.equal(env.upstream.requests.length, before);
   });
 
-  test('a token for another audience, another proxy service\'s included: 401 invalid_token with the resource metadata', async () => {
-    const elsewhere = await agent.startTask({ resource: GATEWAY, scope: ['tool:items/get_item'], purpose: 'elsewhere' });
+  test("a token for another audience, another proxy service's included: 401 invalid_token with the resource metadata", async () => {
+    const elsewhere = await agent.startTask({
+      resource: GATEWAY,
+      scope: ['tool:items/get_item'],
+      purpose: 'elsewhere',
+    });
     const { token: identToken } = await proxyTask(env, agent, 'ident', ['tool:ident/get_item']);
     for (const token of [elsewhere.accessToken, identToken]) {
       const r = await raw(env, 'GET', '/proxy/items/items/1', { token });
@@ -74,8 +87,14 @@ describe('http proxy: authentication', () => {
   });
 
   test('a DPoP-bound token passes with a proof for this request, and only with one', async () => {
-    const dpopAgent = await attestedAgent(env.server, 'proxy-dpop', ['tool:items/*'], { dpop: true });
-    const task = await dpopAgent.startTask({ resource: env.resource('items'), scope: ['tool:items/get_item'], purpose: 'dpop' });
+    const dpopAgent = await attestedAgent(env.server, 'proxy-dpop', ['tool:items/*'], {
+      dpop: true,
+    });
+    const task = await dpopAgent.startTask({
+      resource: env.resource('items'),
+      scope: ['tool:items/get_item'],
+      purpose: 'dpop',
+    });
     const before = env.upstream.requests.length;
     const res = await dpopAgent.taskFetch(task)(`${env.server.url}/proxy/items/items/5?x=1`);
     assert.equal(res.status, 200, await res.clone().text());
@@ -87,14 +106,20 @@ describe('http proxy: authentication', () => {
     const asBearer = await raw(env, 'GET', '/proxy/items/items/5', { token: task.accessToken });
     assert.equal(asBearer.status, 401);
     assert.match(asBearer.json().detail as string, /dpop-bound/);
-    const noProof = await raw(env, 'GET', '/proxy/items/items/5', { headers: { authorization: `DPoP ${task.accessToken}` } });
+    const noProof = await raw(env, 'GET', '/proxy/items/items/5', {
+      headers: { authorization: `DPoP ${task.accessToken}` },
+    });
     assert.equal(noProof.status, 401);
     assert.equal(noProof.json().code, 'invalid_dpop_proof');
     assert.match(String(noProof.headers['www-authenticate']), /DPoP .*error="invalid_dpop_proof"/);
   });
 
   test('a revoked task: the next request is refused and nothing is forwarded', async () => {
-    const task = await agent.startTask({ resource: env.resource('items'), scope: ['tool:items/get_item'], purpose: 'to be ended' });
+    const task = await agent.startTask({
+      resource: env.resource('items'),
+      scope: ['tool:items/get_item'],
+      purpose: 'to be ended',
+    });
     const ok = await raw(env, 'GET', '/proxy/items/items/1', { token: task.accessToken });
     assert.equal(ok.status, 200);
     await agent.endTask(task);

@@ -20,16 +20,70 @@ export function proxyConfig(upstream: string): Json {
         upstream,
         credential: { provider: 'static', secret: 'items-key', as: 'bearer' },
         routes: [
-          { method: 'GET', path: '/items', tool: 'list_items', sideEffect: 'read', classification: 'internal' },
-          { method: 'GET', path: '/items/{id}', tool: 'get_item', sideEffect: 'read', classification: 'internal' },
+          {
+            method: 'GET',
+            path: '/items',
+            tool: 'list_items',
+            sideEffect: 'read',
+            classification: 'internal',
+          },
+          {
+            method: 'GET',
+            path: '/items/{id}',
+            tool: 'get_item',
+            sideEffect: 'read',
+            classification: 'internal',
+          },
           { method: 'HEAD', path: '/items/{id}', tool: 'get_item' },
-          { method: 'POST', path: '/items', tool: 'create_item', sideEffect: 'write', classification: 'internal' },
-          { method: 'DELETE', path: '/items/{id}', tool: 'delete_item', sideEffect: 'destructive', classification: 'internal' },
-          { method: 'PUT', path: '/uploads/{name}', tool: 'upload', sideEffect: 'write', classification: 'internal' },
-          { method: 'GET', path: '/files/**', tool: 'read_file', sideEffect: 'read', classification: 'internal' },
-          { method: 'GET', path: '/stream', tool: 'stream', sideEffect: 'read', classification: 'public' },
-          { method: 'GET', path: '/gzip', tool: 'gzip', sideEffect: 'read', classification: 'public' },
-          { method: 'GET', path: '/status/{code}', tool: 'status', sideEffect: 'read', classification: 'public' },
+          {
+            method: 'POST',
+            path: '/items',
+            tool: 'create_item',
+            sideEffect: 'write',
+            classification: 'internal',
+          },
+          {
+            method: 'DELETE',
+            path: '/items/{id}',
+            tool: 'delete_item',
+            sideEffect: 'destructive',
+            classification: 'internal',
+          },
+          {
+            method: 'PUT',
+            path: '/uploads/{name}',
+            tool: 'upload',
+            sideEffect: 'write',
+            classification: 'internal',
+          },
+          {
+            method: 'GET',
+            path: '/files/**',
+            tool: 'read_file',
+            sideEffect: 'read',
+            classification: 'internal',
+          },
+          {
+            method: 'GET',
+            path: '/stream',
+            tool: 'stream',
+            sideEffect: 'read',
+            classification: 'public',
+          },
+          {
+            method: 'GET',
+            path: '/gzip',
+            tool: 'gzip',
+            sideEffect: 'read',
+            classification: 'public',
+          },
+          {
+            method: 'GET',
+            path: '/status/{code}',
+            tool: 'status',
+            sideEffect: 'read',
+            classification: 'public',
+          },
         ],
       },
       {
@@ -37,20 +91,44 @@ export function proxyConfig(upstream: string): Json {
         upstream,
         credential: { provider: 'static', secret: 'ident-key', as: 'header', header: 'x-api-key' },
         identity: { header: 'x-mandate-identity' },
-        routes: [{ method: 'GET', path: '/items/{id}', tool: 'get_item', sideEffect: 'read', classification: 'public' }],
+        routes: [
+          {
+            method: 'GET',
+            path: '/items/{id}',
+            tool: 'get_item',
+            sideEffect: 'read',
+            classification: 'public',
+          },
+        ],
       },
       {
         name: 'limited',
         upstream,
         credential: { provider: 'static', secret: 'items-key', as: 'query', param: 'api_key' },
         rateLimit: { perAgentPerMinute: 2 },
-        routes: [{ method: 'GET', path: '/items/{id}', tool: 'get_item', sideEffect: 'read', classification: 'public' }],
+        routes: [
+          {
+            method: 'GET',
+            path: '/items/{id}',
+            tool: 'get_item',
+            sideEffect: 'read',
+            classification: 'public',
+          },
+        ],
       },
       {
         name: 'slow',
         upstream,
         timeoutMs: 200,
-        routes: [{ method: 'GET', path: '/slow', tool: 'slow', sideEffect: 'read', classification: 'public' }],
+        routes: [
+          {
+            method: 'GET',
+            path: '/slow',
+            tool: 'slow',
+            sideEffect: 'read',
+            classification: 'public',
+          },
+        ],
       },
     ],
   };
@@ -69,10 +147,23 @@ export interface ProxyEnv {
 export async function startProxyEnv(opts: { clock?: Clock } = {}): Promise<ProxyEnv> {
   const upstream = await startUpstream();
   const chunks: string[] = [];
-  const stream = new Writable({ write: (c: Buffer | string, _e, done) => (chunks.push(c.toString()), done()) });
-  const server = await startTestServer({ flags: { proxy: proxyConfig(upstream.url) }, logger: { level: 'debug', stream }, ...(opts.clock ? { clock: opts.clock } : {}) });
-  for (const [id, value] of [['items-key', ITEMS_SECRET], ['ident-key', API_KEY_SECRET]]) {
-    const res = await fetch(`${server.url}/v1/secrets/${id}`, { method: 'PUT', headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ value, description: 'proxy e2e' }) });
+  const stream = new Writable({
+    write: (c: Buffer | string, _e, done) => (chunks.push(c.toString()), done()),
+  });
+  const server = await startTestServer({
+    flags: { proxy: proxyConfig(upstream.url) },
+    logger: { level: 'debug', stream },
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
+  for (const [id, value] of [
+    ['items-key', ITEMS_SECRET],
+    ['ident-key', API_KEY_SECRET],
+  ]) {
+    const res = await fetch(`${server.url}/v1/secrets/${id}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ value, description: 'proxy e2e' }),
+    });
     if (res.status !== 201) throw new Error(`secret ${id}: ${res.status} ${await res.text()}`);
   }
   return {
@@ -88,8 +179,18 @@ export async function startProxyEnv(opts: { clock?: Clock } = {}): Promise<Proxy
 }
 
 /** A task token for one proxy service. */
-export async function proxyTask(env: ProxyEnv, agent: MandateAgent, service: string, scope: string[]): Promise<{ token: string; taskId: string }> {
-  const t = await agent.startTask({ resource: env.resource(service), scope, purpose: 'proxy e2e', ttlSeconds: 600 });
+export async function proxyTask(
+  env: ProxyEnv,
+  agent: MandateAgent,
+  service: string,
+  scope: string[],
+): Promise<{ token: string; taskId: string }> {
+  const t = await agent.startTask({
+    resource: env.resource(service),
+    scope,
+    purpose: 'proxy e2e',
+    ttlSeconds: 600,
+  });
   return { token: t.accessToken, taskId: t.taskId };
 }
 
@@ -105,19 +206,46 @@ export interface RawResponse {
  * One request with the target sent exactly as written (fetch and URL would resolve `..` and
  * re-encode escapes before the proxy ever saw them).
  */
-export function raw(env: ProxyEnv, method: string, target: string, opts: { token?: string; headers?: Record<string, string | string[]>; body?: string | Buffer } = {}): Promise<RawResponse> {
+export function raw(
+  env: ProxyEnv,
+  method: string,
+  target: string,
+  opts: {
+    token?: string;
+    headers?: Record<string, string | string[]>;
+    body?: string | Buffer;
+  } = {},
+): Promise<RawResponse> {
   const url = new URL(env.server.url);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, method, path: target, headers: { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...opts.headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        const text = body.toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text, json: () => JSON.parse(text) as Json });
-      });
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path: target,
+        headers: {
+          ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+          ...opts.headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          const text = body.toString('utf8');
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body,
+            text,
+            json: () => JSON.parse(text) as Json,
+          });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });
@@ -125,6 +253,11 @@ export function raw(env: ProxyEnv, method: string, target: string, opts: { token
 
 /** Audit events, parsed (admin API). */
 export async function auditEvents(env: ProxyEnv): Promise<Json[]> {
-  const res = await fetch(`${env.server.url}/v1/audit/events`, { headers: { authorization: `Bearer ${env.server.adminToken}` } });
-  return (await res.text()).split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as Json);
+  const res = await fetch(`${env.server.url}/v1/audit/events`, {
+    headers: { authorization: `Bearer ${env.server.adminToken}` },
+  });
+  return (await res.text())
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as Json);
 }

@@ -18,7 +18,7 @@ describe('http proxy: decisions, approvals, rate limits', () => {
   });
   after(() => env.stop());
 
-  test('a route whose tool the token\'s scopes do not grant: 403 insufficient_scope with the decision id, audited, nothing forwarded', async () => {
+  test("a route whose tool the token's scopes do not grant: 403 insufficient_scope with the decision id, audited, nothing forwarded", async () => {
     const { token } = await proxyTask(env, agent, 'items', ['tool:items/get_item']);
     const before = env.upstream.requests.length;
     const r = await raw(env, 'GET', '/proxy/items/items', { token });
@@ -29,10 +29,15 @@ describe('http proxy: decisions, approvals, rate limits', () => {
     assert.equal(p.scope, 'tool:items/list_items');
     assert.match(p.decision_id as string, /\S/);
     assert.match(p.detail as string, /scopes do not grant `tool:items\/list_items`/);
-    assert.match(String(r.headers['www-authenticate']), /error="insufficient_scope", error_description="[^"]*", scope="tool:items\/list_items", resource_metadata=/);
+    assert.match(
+      String(r.headers['www-authenticate']),
+      /error="insufficient_scope", error_description="[^"]*", scope="tool:items\/list_items", resource_metadata=/,
+    );
     assert.equal(env.upstream.requests.length, before);
-    const audited = (await auditEvents(env)).find((e) => e.action === 'decision' && (e.details as Json).decision_id === p.decision_id);
-    assert.ok(audited, 'the refusal\'s decision id is in the audit trail');
+    const audited = (await auditEvents(env)).find(
+      (e) => e.action === 'decision' && (e.details as Json).decision_id === p.decision_id,
+    );
+    assert.ok(audited, "the refusal's decision id is in the audit trail");
     assert.equal(audited.outcome, 'denied');
     assert.equal(audited.target, 'items/list_items');
   });
@@ -45,14 +50,26 @@ describe('http proxy: decisions, approvals, rate limits', () => {
     const p = first.json();
     assert.equal(p.code, 'approval_required');
     assert.match(p.approval_id as string, /^apr_/);
-    assert.equal(p.approve_url, `${env.server.url}/v1/approvals/${p.approval_id as string}/approve`);
+    assert.equal(
+      p.approve_url,
+      `${env.server.url}/v1/approvals/${p.approval_id as string}/approve`,
+    );
     assert.ok(String(p.status_url).endsWith(`/v1/approvals/${p.approval_id as string}/status`));
     assert.equal(env.upstream.requests.length, before, 'nothing forwarded before the approval');
 
     // The agent polls with its proxy token; a human approves.
-    const pending = await fetch(p.status_url as string, { headers: { authorization: `Bearer ${token}` } });
+    const pending = await fetch(p.status_url as string, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     assert.equal(((await pending.json()) as Json).status, 'pending');
-    const approve = await fetch(p.approve_url as string, { method: 'POST', headers: { authorization: `Bearer ${env.server.adminToken}`, 'content-type': 'application/json' }, body: '{}' });
+    const approve = await fetch(p.approve_url as string, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${env.server.adminToken}`,
+        'content-type': 'application/json',
+      },
+      body: '{}',
+    });
     assert.equal(approve.status, 200, await approve.text());
 
     // Another request (other arguments) is not covered by it.
@@ -69,28 +86,59 @@ describe('http proxy: decisions, approvals, rate limits', () => {
     assert.equal(third.status, 403, 'an approval is spent by one request');
     assert.equal(third.json().code, 'approval_required');
     const actions = (await auditEvents(env)).map((e) => e.action);
-    for (const a of ['approval.request', 'approval.approve', 'approval.use']) assert.ok(actions.includes(a), a);
+    for (const a of ['approval.request', 'approval.approve', 'approval.use'])
+      assert.ok(actions.includes(a), a);
   });
 
   test('a denial by a policy (not by scope) names the policy and the decision id; policies read the path parameters', async () => {
     const { token } = await proxyTask(env, agent, 'items', ['tool:items/*']);
-    const admin = { authorization: `Bearer ${env.server.adminToken}`, 'content-type': 'application/json' };
-    const active = (await (await fetch(`${env.server.url}/v1/policies/1`, { headers: admin })).json()) as { files: { name: string; text: string }[] };
-    const forbid = '@id("test.no-item-13")\nforbid (principal, action == Mandate::Action::"call_tool", resource)\nwhen { context.arguments.hasTag("params.id") && context.arguments.getTag("params.id") == "13" };\n';
-    const created = await fetch(`${env.server.url}/v1/policies`, { method: 'POST', headers: admin, body: JSON.stringify({ files: [...active.files, { name: 'no-13.cedar', text: forbid }] }) });
+    const admin = {
+      authorization: `Bearer ${env.server.adminToken}`,
+      'content-type': 'application/json',
+    };
+    const active = (await (
+      await fetch(`${env.server.url}/v1/policies/1`, { headers: admin })
+    ).json()) as { files: { name: string; text: string }[] };
+    const forbid =
+      '@id("test.no-item-13")\nforbid (principal, action == Mandate::Action::"call_tool", resource)\nwhen { context.arguments.hasTag("params.id") && context.arguments.getTag("params.id") == "13" };\n';
+    const created = await fetch(`${env.server.url}/v1/policies`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ files: [...active.files, { name: 'no-13.cedar', text: forbid }] }),
+    });
     assert.equal(created.status, 201, await created.clone().text());
     const { version } = (await created.json()) as { version: number };
-    assert.equal((await fetch(`${env.server.url}/v1/policies/${version}/activate`, { method: 'POST', headers: admin, body: '{}' })).status, 200);
+    assert.equal(
+      (
+        await fetch(`${env.server.url}/v1/policies/${version}/activate`, {
+          method: 'POST',
+          headers: admin,
+          body: '{}',
+        })
+      ).status,
+      200,
+    );
     try {
       const r = await raw(env, 'GET', '/proxy/items/items/13', { token });
       assert.equal(r.status, 403, r.text);
       assert.equal(r.json().code, 'denied');
       assert.deepEqual(r.json().reasons, ['test.no-item-13']);
-      assert.match(r.json().detail as string, /denied `items\/get_item` by test\.no-item-13 \(decision \S+\)/);
-      assert.equal(r.headers['www-authenticate'], undefined, 'the scope was granted: no scope challenge');
+      assert.match(
+        r.json().detail as string,
+        /denied `items\/get_item` by test\.no-item-13 \(decision \S+\)/,
+      );
+      assert.equal(
+        r.headers['www-authenticate'],
+        undefined,
+        'the scope was granted: no scope challenge',
+      );
       assert.equal((await raw(env, 'GET', '/proxy/items/items/14', { token })).status, 200);
     } finally {
-      await fetch(`${env.server.url}/v1/policies/1/activate`, { method: 'POST', headers: admin, body: '{}' });
+      await fetch(`${env.server.url}/v1/policies/1/activate`, {
+        method: 'POST',
+        headers: admin,
+        body: '{}',
+      });
     }
   });
 
@@ -107,10 +155,17 @@ describe('http proxy: decisions, approvals, rate limits', () => {
     assert.ok(limited);
     assert.match(String(limited.headers['retry-after']), /^[1-9]\d*$/);
     assert.equal(limited.json().code, 'rate_limited');
-    assert.ok(env.upstream.requests.at(-1)?.url.includes('api_key='), 'the query credential was injected');
+    assert.ok(
+      env.upstream.requests.at(-1)?.url.includes('api_key='),
+      'the query credential was injected',
+    );
     const other = await attestedAgent(env.server, 'proxy-policy-2', ['tool:limited/*']);
     const { token: otherToken } = await proxyTask(env, other, 'limited', ['tool:limited/*']);
-    assert.equal((await raw(env, 'GET', '/proxy/limited/items/9', { token: otherToken })).status, 200, 'another agent has its own bucket');
+    assert.equal(
+      (await raw(env, 'GET', '/proxy/limited/items/9', { token: otherToken })).status,
+      200,
+      'another agent has its own bucket',
+    );
   });
 
   test('the agent may not send the query parameter the credential sets', async () => {
@@ -140,12 +195,24 @@ describe('http proxy: decisions, approvals, rate limits', () => {
 
   test('anomaly counters on /metrics: outcomes by route, upstream status classes, rate limiting, denials, first-seen routes', async () => {
     const text = await (await fetch(`${env.server.url}/metrics`)).text();
-    assert.match(text, /mandate_proxy_requests_total\{service="items",route="GET \/items\/\{id\}",outcome="forwarded"\} [1-9]/);
-    assert.match(text, /mandate_proxy_requests_total\{service="items",route="DELETE \/items\/\{id\}",outcome="approval_required"\} [1-9]/);
-    assert.match(text, /mandate_proxy_upstream_responses_total\{service="items",route="DELETE \/items\/\{id\}",status_class="2xx"\} 1/);
+    assert.match(
+      text,
+      /mandate_proxy_requests_total\{service="items",route="GET \/items\/\{id\}",outcome="forwarded"\} [1-9]/,
+    );
+    assert.match(
+      text,
+      /mandate_proxy_requests_total\{service="items",route="DELETE \/items\/\{id\}",outcome="approval_required"\} [1-9]/,
+    );
+    assert.match(
+      text,
+      /mandate_proxy_upstream_responses_total\{service="items",route="DELETE \/items\/\{id\}",status_class="2xx"\} 1/,
+    );
     assert.match(text, /mandate_proxy_rate_limited_total\{service="limited"\} 1/);
     assert.match(text, /mandate_proxy_denied_total\{service="items",reason="scope"\} 1/);
-    assert.match(text, /mandate_proxy_route_first_seen_total\{service="items",route="GET \/items\/\{id\}",agent="spiffe:\/\/[^"]+\/agent\/proxy-policy"\} 1/);
+    assert.match(
+      text,
+      /mandate_proxy_route_first_seen_total\{service="items",route="GET \/items\/\{id\}",agent="spiffe:\/\/[^"]+\/agent\/proxy-policy"\} 1/,
+    );
     assert.match(text, /mandate_proxy_request_duration_seconds_bucket/);
   });
 });

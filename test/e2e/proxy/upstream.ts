@@ -53,12 +53,26 @@ export async function startUpstream(): Promise<Upstream> {
       }
       if (path === '/api/gzip') {
         const gz = gzipSync(JSON.stringify(GZIP_BODY));
-        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': gz.length });
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+          'content-length': gz.length,
+        });
         return void res.end(gz);
       }
       const status = /^\/api\/status\/(\d{3})$/.exec(path)?.[1];
-      const json = JSON.stringify({ ok: true, method: req.method, url: req.url, bytes: body.length });
-      res.writeHead(status ? Number(status) : 200, { 'content-type': 'application/json', 'set-cookie': 'upstream-session=abc; HttpOnly', 'x-upstream': 'fixture', 'www-authenticate': 'Basic realm="legacy"' });
+      const json = JSON.stringify({
+        ok: true,
+        method: req.method,
+        url: req.url,
+        bytes: body.length,
+      });
+      res.writeHead(status ? Number(status) : 200, {
+        'content-type': 'application/json',
+        'set-cookie': 'upstream-session=abc; HttpOnly',
+        'x-upstream': 'fixture',
+        'www-authenticate': 'Basic realm="legacy"',
+      });
       res.end(json);
     });
   });

@@ -7,7 +7,11 @@ import { createInterface } from 'node:readline';
 import { SseParser, type SseEvent } from '../../../src/sdk/sse-parser.js';
 
 /** Polls `probe` until it returns a truthy value; fails after `timeoutMs` saying what it waited for. */
-export async function waitFor<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 15_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  timeoutMs = 15_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -18,7 +22,10 @@ export async function waitFor<T>(what: string, probe: () => T | Promise<T>, time
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`,
+      );
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -138,7 +145,13 @@ export interface RemoteGateway {
 }
 
 /** Starts test/fixtures/remote-gateway.ts as a child process; resolves once it has its first snapshot and listens. */
-export async function startRemoteGateway(env: { mandateUrl: string; eventsUrl?: string; token: string; audience: string; maxStalenessMs?: number }): Promise<RemoteGateway> {
+export async function startRemoteGateway(env: {
+  mandateUrl: string;
+  eventsUrl?: string;
+  token: string;
+  audience: string;
+  maxStalenessMs?: number;
+}): Promise<RemoteGateway> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/remote-gateway.ts'], {
     env: {
       ...process.env,
@@ -151,7 +164,9 @@ export async function startRemoteGateway(env: { mandateUrl: string; eventsUrl?: 
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`the remote gateway exited with ${code}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`the remote gateway exited with ${code}`))),
+  );
   exited.catch(() => undefined);
   const lines = createInterface({ input: child.stdout! });
   const first = new Promise<string>((resolve) => lines.once('line', resolve));
@@ -190,12 +205,18 @@ export interface SseClient {
   close(): void;
 }
 
-export async function openEvents(baseUrl: string, token: string | undefined, lastEventId?: string): Promise<SseClient> {
+export async function openEvents(
+  baseUrl: string,
+  token: string | undefined,
+  lastEventId?: string,
+): Promise<SseClient> {
   const headers: Record<string, string> = { accept: 'text/event-stream' };
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
   if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
   // node:http without an agent, so that closing a stream closes its socket (fetch's pool may open a spare connection that delays the server's close).
-  const res = await new Promise<IncomingMessage>((resolve, reject) => httpGet(`${baseUrl}/v1/events`, { headers, agent: false }, resolve).on('error', reject));
+  const res = await new Promise<IncomingMessage>((resolve, reject) =>
+    httpGet(`${baseUrl}/v1/events`, { headers, agent: false }, resolve).on('error', reject),
+  );
   const events: SseEvent[] = [];
   let text = '';
   let ended = false;
@@ -203,13 +224,16 @@ export async function openEvents(baseUrl: string, token: string | undefined, las
     for await (const chunk of res) text += String(chunk);
   } else {
     const parser = new SseParser({ onEvent: (e) => events.push(e) });
-    res.on('data', (chunk: Buffer) => parser.push(new Uint8Array(chunk))).on('error', () => undefined);
+    res
+      .on('data', (chunk: Buffer) => parser.push(new Uint8Array(chunk)))
+      .on('error', () => undefined);
     res.on('end', () => {
       ended = true;
     });
   }
   const responseHeaders = new Headers();
-  for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') responseHeaders.set(name, value);
+  for (const [name, value] of Object.entries(res.headers))
+    if (typeof value === 'string') responseHeaders.set(name, value);
   return {
     status: res.statusCode ?? 0,
     headers: responseHeaders,

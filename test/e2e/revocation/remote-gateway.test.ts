@@ -3,7 +3,19 @@ import { after, before, describe, test } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
 import type { Clock } from '../../../src/core/clock.js';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
-import { addTrustRule, adminCall, adminOk, delegate, exchange, registerAgent, RESOURCE, revoke, startTask, tokenOk, TOKEN_TYPE } from '../oauth/helpers.js';
+import {
+  addTrustRule,
+  adminCall,
+  adminOk,
+  delegate,
+  exchange,
+  registerAgent,
+  RESOURCE,
+  revoke,
+  startTask,
+  tokenOk,
+  TOKEN_TYPE,
+} from '../oauth/helpers.js';
 import { startRemoteGateway, TcpProxy, waitFor, type RemoteGateway } from './helpers.js';
 
 /**
@@ -31,7 +43,13 @@ describe('revocation reaches a remote gateway in another process', () => {
     beta.id = await registerAgent(server, 'beta');
     await addTrustRule(server, alpha.id, beta.id);
     proxy = await TcpProxy.start(Number(new URL(server.url).port));
-    gw = await startRemoteGateway({ mandateUrl: server.config.issuer, eventsUrl: proxy.url, token: server.adminToken, audience: RESOURCE, maxStalenessMs: 3000 });
+    gw = await startRemoteGateway({
+      mandateUrl: server.config.issuer,
+      eventsUrl: proxy.url,
+      token: server.adminToken,
+      audience: RESOURCE,
+      maxStalenessMs: 3000,
+    });
   });
 
   after(async () => {
@@ -43,7 +61,10 @@ describe('revocation reaches a remote gateway in another process', () => {
   /** Once the gateway has applied every event the server has, one call. */
   async function callWhenCaughtUp(token: string) {
     const target = server.mandate.revocationBus.seq;
-    await waitFor(`the gateway to reach seq ${target}`, async () => (await gw.status()).seq >= target);
+    await waitFor(
+      `the gateway to reach seq ${target}`,
+      async () => (await gw.status()).seq >= target,
+    );
     return gw.call(token);
   }
 
@@ -68,7 +89,9 @@ describe('revocation reaches a remote gateway in another process', () => {
 
   test('a token revoked at /oauth/revoke: it and its delegated descendant are denied, another task is not', async () => {
     const parent = await startTask(server, alpha);
-    const child = await delegate(server, alpha, parent.access_token, 'beta', [['scope', 'tool:search']]);
+    const child = await delegate(server, alpha, parent.access_token, 'beta', [
+      ['scope', 'tool:search'],
+    ]);
     const other = await startTask(server, alpha);
     for (const t of [parent, child, other]) await assertAllowed(t.access_token);
     await revoke(server, parent.access_token);
@@ -93,8 +116,21 @@ describe('revocation reaches a remote gateway in another process', () => {
   });
 
   test('a grant revoked: the on-behalf-of token derived from it is denied', async () => {
-    const grant = await adminOk<{ id: string }>(server, 'POST', '/v1/grants', { human: 'alice@example.org', agent: 'alpha', scopes: ['tool:search'], purpose: 'triage my inbox', ttl: 600 });
-    const tok = tokenOk(await exchange(server, alpha, [['subject_token', grant.id], ['subject_token_type', TOKEN_TYPE.grant], ['scope', 'tool:search'], ['resource', RESOURCE]]));
+    const grant = await adminOk<{ id: string }>(server, 'POST', '/v1/grants', {
+      human: 'alice@example.org',
+      agent: 'alpha',
+      scopes: ['tool:search'],
+      purpose: 'triage my inbox',
+      ttl: 600,
+    });
+    const tok = tokenOk(
+      await exchange(server, alpha, [
+        ['subject_token', grant.id],
+        ['subject_token_type', TOKEN_TYPE.grant],
+        ['scope', 'tool:search'],
+        ['resource', RESOURCE],
+      ]),
+    );
     await assertAllowed(tok.access_token);
     await adminOk(server, 'POST', `/v1/grants/${grant.id}/revoke`);
     await assertDenied(tok.access_token, /delegation grant revoked/);
@@ -102,18 +138,64 @@ describe('revocation reaches a remote gateway in another process', () => {
 
   test('an approved approval revoked: the remote feed refuses it and it can no longer be spent', async () => {
     const task = await startTask(server, alpha);
-    const ticket = await server.mandate.approvals.request({ agent: alpha.id, taskId: task.task_id, target: 'mail/send', arguments: { to: 'bob@example.org' }, policySetVersion: '1', decisionId: 'd-1', reasons: ['mandate.destructive-approval'], audience: RESOURCE });
-    await waitFor('the gateway to know the approval is not revoked', async () => ((await (await fetch(`${gw.url}/approval/${ticket.id}`)).json()) as { revoked: string | null }).revoked === null);
+    const ticket = await server.mandate.approvals.request({
+      agent: alpha.id,
+      taskId: task.task_id,
+      target: 'mail/send',
+      arguments: { to: 'bob@example.org' },
+      policySetVersion: '1',
+      decisionId: 'd-1',
+      reasons: ['mandate.destructive-approval'],
+      audience: RESOURCE,
+    });
+    await waitFor(
+      'the gateway to know the approval is not revoked',
+      async () =>
+        (
+          (await (await fetch(`${gw.url}/approval/${ticket.id}`)).json()) as {
+            revoked: string | null;
+          }
+        ).revoked === null,
+    );
     await server.mandate.approvals.decide(ticket.id, { approve: true, by: 'alice@example.org' });
-    const revoked = await adminOk<{ status: string }>(server, 'POST', `/v1/approvals/${ticket.id}/revoke`, { reason: 'changed my mind' });
+    const revoked = await adminOk<{ status: string }>(
+      server,
+      'POST',
+      `/v1/approvals/${ticket.id}/revoke`,
+      { reason: 'changed my mind' },
+    );
     assert.equal(revoked.status, 'revoked');
     const target = server.mandate.revocationBus.seq;
     await waitFor('the gateway to catch up', async () => (await gw.status()).seq >= target);
-    assert.deepEqual(await (await fetch(`${gw.url}/approval/${ticket.id}`)).json(), { revoked: 'approval revoked' });
-    assert.equal((await adminCall(server, 'POST', `/v1/approvals/${ticket.id}/revoke`)).status, 409, 'a revoked approval cannot be revoked again');
-    const listed = await adminOk<{ approvals: { id: string; status: string }[] }>(server, 'GET', '/v1/approvals?status=revoked');
-    assert.deepEqual(listed.approvals.map((a) => [a.id, a.status]), [[ticket.id, 'revoked']], 'the admin lists revoked approvals');
-    assert.equal(await server.mandate.approvals.consume({ agent: alpha.id, taskId: task.task_id, target: 'mail/send', arguments: { to: 'bob@example.org' }, policySetVersion: '1', reasons: ['mandate.destructive-approval'] }), false);
+    assert.deepEqual(await (await fetch(`${gw.url}/approval/${ticket.id}`)).json(), {
+      revoked: 'approval revoked',
+    });
+    assert.equal(
+      (await adminCall(server, 'POST', `/v1/approvals/${ticket.id}/revoke`)).status,
+      409,
+      'a revoked approval cannot be revoked again',
+    );
+    const listed = await adminOk<{ approvals: { id: string; status: string }[] }>(
+      server,
+      'GET',
+      '/v1/approvals?status=revoked',
+    );
+    assert.deepEqual(
+      listed.approvals.map((a) => [a.id, a.status]),
+      [[ticket.id, 'revoked']],
+      'the admin lists revoked approvals',
+    );
+    assert.equal(
+      await server.mandate.approvals.consume({
+        agent: alpha.id,
+        taskId: task.task_id,
+        target: 'mail/send',
+        arguments: { to: 'bob@example.org' },
+        policySetVersion: '1',
+        reasons: ['mandate.destructive-approval'],
+      }),
+      false,
+    );
   });
 
   test('a dropped stream resumes from Last-Event-ID: what was revoked meanwhile arrives, without a snapshot, in seq order', async () => {
@@ -135,8 +217,14 @@ describe('revocation reaches a remote gateway in another process', () => {
     assert.equal(after.snapshots, before.snapshots, 'no snapshot: the stream resumed');
     assert.ok(after.resumes > before.resumes);
     const applied = after.applied.filter((u) => u.type === 'revocation').map((u) => u.seq);
-    assert.ok(applied.includes(missedFirst) && applied.includes(missedSecond), 'both events missed while disconnected arrived');
-    assert.deepEqual(after.applied.find((u) => u.seq === missedFirst), { type: 'revocation', seq: missedFirst, kind: 'task', id: first.task_id });
+    assert.ok(
+      applied.includes(missedFirst) && applied.includes(missedSecond),
+      'both events missed while disconnected arrived',
+    );
+    assert.deepEqual(
+      after.applied.find((u) => u.seq === missedFirst),
+      { type: 'revocation', seq: missedFirst, kind: 'task', id: first.task_id },
+    );
   });
 
   test('a stalled stream fails closed and says it is stale, never open; it recovers once the stream flows again', async () => {
@@ -144,10 +232,20 @@ describe('revocation reaches a remote gateway in another process', () => {
     await assertAllowed(task.access_token);
     proxy.pause();
     try {
-      await waitFor('the gateway to consider its stream stale', async () => (await gw.status()).stale);
+      await waitFor(
+        'the gateway to consider its stream stale',
+        async () => (await gw.status()).stale,
+      );
       const res = await gw.call(task.access_token);
-      assert.equal(res.status, 401, 'a valid, unrevoked token is refused while revocation status is unknown');
-      assert.match(String(res.body.error_description), /revocation stream is stale \(no event or heartbeat for [\d.]+ s, at most 3\.0 s allowed\)/);
+      assert.equal(
+        res.status,
+        401,
+        'a valid, unrevoked token is refused while revocation status is unknown',
+      );
+      assert.match(
+        String(res.body.error_description),
+        /revocation stream is stale \(no event or heartbeat for [\d.]+ s, at most 3\.0 s allowed\)/,
+      );
     } finally {
       proxy.resume();
     }
@@ -160,8 +258,10 @@ describe('revocation reaches a remote gateway in another process', () => {
     assert.ok(applied.length > 0);
     for (let i = 1; i < applied.length; i++) {
       const [prev, cur] = [applied[i - 1]!, applied[i]!];
-      if (cur.type === 'revocation') assert.ok(cur.seq > prev.seq, `seq ${cur.seq} after ${prev.seq}`);
-      else assert.ok(cur.seq >= prev.seq, `a snapshot never goes back: ${cur.seq} after ${prev.seq}`);
+      if (cur.type === 'revocation')
+        assert.ok(cur.seq > prev.seq, `seq ${cur.seq} after ${prev.seq}`);
+      else
+        assert.ok(cur.seq >= prev.seq, `a snapshot never goes back: ${cur.seq} after ${prev.seq}`);
     }
   });
 
@@ -169,9 +269,15 @@ describe('revocation reaches a remote gateway in another process', () => {
     const task = await startTask(server, alpha);
     await assertAllowed(task.access_token);
     const kid = decodeProtectedHeader(task.access_token).kid!;
-    const revoked = await adminOk<{ kid: string; published: boolean }>(server, 'POST', `/v1/keys/${encodeURIComponent(kid)}/revoke`);
+    const revoked = await adminOk<{ kid: string; published: boolean }>(
+      server,
+      'POST',
+      `/v1/keys/${encodeURIComponent(kid)}/revoke`,
+    );
     assert.equal(revoked.published, false);
-    const jwks = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
+    const jwks = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as {
+      keys: { kid: string }[];
+    };
     assert.ok(!jwks.keys.some((k) => k.kid === kid), 'the key left the JWKS');
     await assertDenied(task.access_token, new RegExp(`signing key \`${kid}\` was revoked`));
     const next = await startTask(server, alpha);

@@ -6,9 +6,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
-import { addTrustRule, adminOk, delegateParams, exchange, isActive, registerAgent, startTask, tokenOk } from '../oauth/helpers.js';
+import {
+  addTrustRule,
+  adminOk,
+  delegateParams,
+  exchange,
+  isActive,
+  registerAgent,
+  startTask,
+  tokenOk,
+} from '../oauth/helpers.js';
 
-describe('a revoked signing key at Mandate\'s own endpoints', () => {
+describe("a revoked signing key at Mandate's own endpoints", () => {
   let server: TestServer;
   const alpha = { name: 'alpha', id: '' };
   const beta = { name: 'beta', id: '' };
@@ -25,7 +34,9 @@ describe('a revoked signing key at Mandate\'s own endpoints', () => {
     const task = await startTask(server, alpha);
     // Each endpoint sees the token once before the revoke, so the signing key sits in its verifier's cache.
     assert.equal(await isActive(server, task.access_token), true);
-    const params = await delegateParams(server, task.access_token, beta.name, [['scope', 'tool:search']]);
+    const params = await delegateParams(server, task.access_token, beta.name, [
+      ['scope', 'tool:search'],
+    ]);
     const child = tokenOk(await exchange(server, alpha, params));
     assert.equal(await isActive(server, child.access_token), true);
 
@@ -33,11 +44,25 @@ describe('a revoked signing key at Mandate\'s own endpoints', () => {
     await adminOk(server, 'POST', `/v1/keys/${encodeURIComponent(kid)}/revoke`);
 
     assert.equal(await isActive(server, task.access_token), false, 'introspection');
-    assert.equal(await isActive(server, child.access_token), false, 'a child signed by the same key');
-    const again = await exchange(server, alpha, await delegateParams(server, task.access_token, beta.name, [['scope', 'tool:search']]));
+    assert.equal(
+      await isActive(server, child.access_token),
+      false,
+      'a child signed by the same key',
+    );
+    const again = await exchange(
+      server,
+      alpha,
+      await delegateParams(server, task.access_token, beta.name, [['scope', 'tool:search']]),
+    );
     assert.equal(again.status, 400, again.text);
-    assert.match(String(again.body.error_description), new RegExp(`signing key \`${kid}\` was revoked|unknown key`));
-    const end = await fetch(`${server.url}/v1/tasks/${task.task_id}/end`, { method: 'POST', headers: { authorization: `Bearer ${task.access_token}` } });
+    assert.match(
+      String(again.body.error_description),
+      new RegExp(`signing key \`${kid}\` was revoked|unknown key`),
+    );
+    const end = await fetch(`${server.url}/v1/tasks/${task.task_id}/end`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${task.access_token}` },
+    });
     assert.equal(end.status, 401, await end.text());
     // A new task gets a token from the key that signs now, and it works.
     const fresh = await startTask(server, alpha);

@@ -21,7 +21,15 @@ export type Json = Record<string, unknown>;
 /** What every tool server's protected route answers: who called, as the middleware saw it. */
 export function describeCaller(ctx: MandateRequestContext | undefined | null): Json {
   if (!ctx) return { error: 'no mandate context' };
-  return { actor: ctx.principal.actor, subject: ctx.principal.subject, chain: ctx.chain, scheme: ctx.scheme, dpop_jkt: ctx.dpopJkt, task_id: ctx.principal.taskId, scopes: ctx.principal.scopes };
+  return {
+    actor: ctx.principal.actor,
+    subject: ctx.principal.subject,
+    chain: ctx.chain,
+    scheme: ctx.scheme,
+    dpop_jkt: ctx.dpopJkt,
+    task_id: ctx.principal.taskId,
+    scopes: ctx.principal.scopes,
+  };
 }
 
 /** A tool server: `mounts` maps a path prefix (`/tools`) to its middleware options; each prefix serves `<prefix>/echo` for GET and POST. */
@@ -54,10 +62,15 @@ export async function startFastify(port: number, mounts: Mounts): Promise<ToolSe
   app.decorateRequest('mandate', null);
   for (const [prefix, opts] of Object.entries(mounts)) {
     const hook = mandateFastify(opts);
-    await app.register(async (scoped) => {
-      scoped.addHook('preHandler', hook);
-      scoped.all('/echo', async (request) => describeCaller((request as unknown as { mandate: MandateRequestContext | null }).mandate));
-    }, { prefix });
+    await app.register(
+      async (scoped) => {
+        scoped.addHook('preHandler', hook);
+        scoped.all('/echo', async (request) =>
+          describeCaller((request as unknown as { mandate: MandateRequestContext | null }).mandate),
+        );
+      },
+      { prefix },
+    );
   }
   await app.listen({ port, host: '127.0.0.1' });
   return { name: 'fastify', url: `http://127.0.0.1:${port}`, close: () => app.close() };
@@ -71,12 +84,19 @@ export async function startHono(port: number, mounts: Mounts): Promise<ToolServe
   }
   // overrideGlobalObjects: false keeps the test process's own fetch, Request and Response untouched.
   const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1', overrideGlobalObjects: false }, () => resolve(s as Server));
+    const s = serve(
+      { fetch: app.fetch, port, hostname: '127.0.0.1', overrideGlobalObjects: false },
+      () => resolve(s as Server),
+    );
   });
   return { name: 'hono', url: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
 }
 
-export const FRAMEWORKS = { express: startExpress, fastify: startFastify, hono: startHono } as const;
+export const FRAMEWORKS = {
+  express: startExpress,
+  fastify: startFastify,
+  hono: startHono,
+} as const;
 
 /** A free loopback port and the origin that names it (the audience of the tokens a suite uses there). */
 export async function reservePort(): Promise<{ port: number; origin: string }> {
@@ -105,18 +125,36 @@ export async function newDpopKey(): Promise<TestDpopKey> {
 }
 
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
-export const athOf = (token: string): string => createHash('sha256').update(token).digest('base64url');
+export const athOf = (token: string): string =>
+  createHash('sha256').update(token).digest('base64url');
 
 /**
  * A proof for `method url` carrying `token` (RFC 9449 §4.2); `header` / `claims` override the
  * defaults, and a value of undefined drops the member. `alg: 'none'` gives an unsigned one.
  */
-export async function proofFor(key: TestDpopKey, method: string, url: string, token: string, opts: { header?: Json; claims?: Json } = {}): Promise<string> {
+export async function proofFor(
+  key: TestDpopKey,
+  method: string,
+  url: string,
+  token: string,
+  opts: { header?: Json; claims?: Json } = {},
+): Promise<string> {
   const header = defined({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk, ...opts.header });
-  const claims = defined({ jti: randomUUID(), htm: method, htu: url, iat: Math.floor(Date.now() / 1000), ath: athOf(token), ...opts.claims });
+  const claims = defined({
+    jti: randomUUID(),
+    htm: method,
+    htu: url,
+    iat: Math.floor(Date.now() / 1000),
+    ath: athOf(token),
+    ...opts.claims,
+  });
   const input = `${b64(header)}.${b64(claims)}`;
   if (header.alg === 'none') return `${input}.`;
-  const sig = await globalThis.crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.privateKey, Buffer.from(input));
+  const sig = await globalThis.crypto.subtle.sign(
+    { name: 'ECDSA', hash: 'SHA-256' },
+    key.privateKey,
+    Buffer.from(input),
+  );
   return `${input}.${Buffer.from(sig).toString('base64url')}`;
 }
 
@@ -133,22 +171,29 @@ export interface Answer {
 }
 
 /** A request over node:http, which can repeat a header (an array value goes out as several lines). */
-export function rawRequest(url: string, opts: { method?: string; headers?: Record<string, string | string[]>; body?: string } = {}): Promise<Answer> {
+export function rawRequest(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string | string[]>; body?: string } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: opts.method ?? 'GET', headers: opts.headers ?? {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: Json = {};
-        try {
-          body = JSON.parse(text) as Json;
-        } catch {
-          body = { text };
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
-      });
-    });
+    const req = httpRequest(
+      url,
+      { method: opts.method ?? 'GET', headers: opts.headers ?? {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: Json = {};
+          try {
+            body = JSON.parse(text) as Json;
+          } catch {
+            body = { text };
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });

@@ -23,11 +23,31 @@ const SCOPE = 'tool:notes/read';
 /** A stateless MCP server with one tool that reports who called it, as the middleware verified. */
 function mcpHandler(req: IncomingMessage & NodeRequestLike, res: ServerResponse): Promise<void> {
   const server = new McpServer({ name: 'notes', version: '1.0.0' });
-  server.registerTool('whoami', { description: 'who is calling', inputSchema: { note: z.string().optional() } }, async ({ note }) => {
-    const ctx = req.mandate!;
-    return { content: [{ type: 'text', text: JSON.stringify({ actor: ctx.principal.actor, chain: ctx.chain, scheme: ctx.scheme, task: ctx.principal.taskId, note: note ?? null }) }] };
+  server.registerTool(
+    'whoami',
+    { description: 'who is calling', inputSchema: { note: z.string().optional() } },
+    async ({ note }) => {
+      const ctx = req.mandate!;
+      return {
+        content: [
+          {
+            type: 'text',
+            text: JSON.stringify({
+              actor: ctx.principal.actor,
+              chain: ctx.chain,
+              scheme: ctx.scheme,
+              task: ctx.principal.taskId,
+              note: note ?? null,
+            }),
+          },
+        ],
+      };
+    },
+  );
+  const transport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
   });
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   res.on('close', () => {
     void transport.close();
     void server.close();
@@ -53,9 +73,16 @@ describe('MCP client transport with a task token', () => {
       issuer: mandate.config.issuer,
       audience: mcpUrl,
       jwksUri: `${mandate.url}/.well-known/jwks.json`,
-      revocation: async (p: Principal) => ((await introspect(mandate, p.token)).active === true ? null : 'inactive at the issuer'),
+      revocation: async (p: Principal) =>
+        (await introspect(mandate, p.token)).active === true ? null : 'inactive at the issuer',
     });
-    const guard = mandateExpress({ verifier, origin, requiredScopes: [SCOPE], nonce: new RotatingDpopNonces(), resourceMetadata: `${origin}/.well-known/oauth-protected-resource/mcp` });
+    const guard = mandateExpress({
+      verifier,
+      origin,
+      requiredScopes: [SCOPE],
+      nonce: new RotatingDpopNonces(),
+      resourceMetadata: `${origin}/.well-known/oauth-protected-resource/mcp`,
+    });
     http = createServer((req, res) => {
       res.on('finish', () => statuses.push(res.statusCode));
       guard(req, res, (err) => {
@@ -80,12 +107,17 @@ describe('MCP client transport with a task token', () => {
 
   async function connect(agent: MandateAgent, task: TaskToken): Promise<Client> {
     const client = new Client({ name: 'e2e-agent', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), agent.mcpTransportOptions(task)));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(mcpUrl), agent.mcpTransportOptions(task)),
+    );
     return client;
   }
 
   async function whoami(client: Client, note?: string): Promise<Record<string, unknown>> {
-    const result = await client.callTool({ name: 'whoami', arguments: note === undefined ? {} : { note } });
+    const result = await client.callTool({
+      name: 'whoami',
+      arguments: note === undefined ? {} : { note },
+    });
     const content = result.content as { type: string; text: string }[];
     return JSON.parse(content[0]!.text) as Record<string, unknown>;
   }
@@ -95,9 +127,15 @@ describe('MCP client transport with a task token', () => {
     statuses.length = 0;
     const client = await connect(delta, task);
     assert.equal(statuses[0], 401, 'the first request is asked for a nonce');
-    assert.ok(statuses.slice(1).every((s) => s !== 401), `no other refusal: ${statuses.join(',')}`);
+    assert.ok(
+      statuses.slice(1).every((s) => s !== 401),
+      `no other refusal: ${statuses.join(',')}`,
+    );
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((t) => t.name), ['whoami']);
+    assert.deepEqual(
+      tools.map((t) => t.name),
+      ['whoami'],
+    );
     const who = await whoami(client, 'hello');
     assert.equal(who.actor, delta.spiffeId);
     assert.equal(who.scheme, 'DPoP');

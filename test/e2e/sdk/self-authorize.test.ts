@@ -22,8 +22,14 @@ describe('POST /v1/authorize/self through MandateAgent', () => {
   const sent: { url: string; headers: Headers; body: string }[] = [];
 
   async function decisionEvent(id: string): Promise<Json | undefined> {
-    const res = await fetch(`${server.url}/v1/audit/events`, { headers: { authorization: `Bearer ${server.adminToken}` } });
-    return (await res.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Json).find((e) => e.action === 'decision' && (e.details as Json).decision_id === id);
+    const res = await fetch(`${server.url}/v1/audit/events`, {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+    });
+    return (await res.text())
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Json)
+      .find((e) => e.action === 'decision' && (e.details as Json).decision_id === id);
   }
 
   before(async () => {
@@ -32,7 +38,12 @@ describe('POST /v1/authorize/self through MandateAgent', () => {
     alpha = await attestedAgent(server, 'alpha', SCOPES);
     const recording: typeof fetch = async (input, init) => {
       const request = new Request(input, init);
-      if (new URL(request.url).pathname === '/v1/authorize/self') sent.push({ url: request.url, headers: new Headers(request.headers), body: await request.clone().text() });
+      if (new URL(request.url).pathname === '/v1/authorize/self')
+        sent.push({
+          url: request.url,
+          headers: new Headers(request.headers),
+          body: await request.clone().text(),
+        });
       return fetch(request);
     };
     delta = await attestedAgent(server, 'delta', SCOPES, { dpop: true, fetch: recording });
@@ -40,8 +51,17 @@ describe('POST /v1/authorize/self through MandateAgent', () => {
       method: 'PUT',
       headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({
-        tools: [{ name: 'lookup', inputSchema: { type: 'object', properties: { email: { type: 'string' } } } }, { name: 'purge', inputSchema: { type: 'object' } }],
-        annotations: { lookup: { sideEffect: 'read', classification: 'internal', destinations: [] }, purge: { sideEffect: 'destructive', classification: 'internal', destinations: [] } },
+        tools: [
+          {
+            name: 'lookup',
+            inputSchema: { type: 'object', properties: { email: { type: 'string' } } },
+          },
+          { name: 'purge', inputSchema: { type: 'object' } },
+        ],
+        annotations: {
+          lookup: { sideEffect: 'read', classification: 'internal', destinations: [] },
+          purge: { sideEffect: 'destructive', classification: 'internal', destinations: [] },
+        },
       }),
     });
     assert.equal(res.status, 200, await res.text());
@@ -49,8 +69,16 @@ describe('POST /v1/authorize/self through MandateAgent', () => {
   after(() => server.stop());
 
   test('an allowed call resolves with the decision, audited under the agent', async () => {
-    const task = await alpha.startTask({ resource: issuer, scope: SCOPES, purpose: 'self authorize' });
-    const d = await alpha.authorize({ task, tool: 'crm/lookup', arguments: { email: 'a@example.org' } });
+    const task = await alpha.startTask({
+      resource: issuer,
+      scope: SCOPES,
+      purpose: 'self authorize',
+    });
+    const d = await alpha.authorize({
+      task,
+      tool: 'crm/lookup',
+      arguments: { email: 'a@example.org' },
+    });
     assert.equal(d.decision, 'allow');
     assert.deepEqual(d.reasons, ['mandate.allow-scoped-tools']);
     assert.equal(d.policySetVersion, '1');
@@ -69,7 +97,10 @@ describe('POST /v1/authorize/self through MandateAgent', () => {
       assert.equal(err.code, 'denied');
       assert.equal(err.tool, 'x/unknown');
       assert.equal(err.decision.decision, 'deny');
-      assert.ok(err.decision.reasons.includes('mandate.deny-unknown-tools'), err.decision.reasons.join());
+      assert.ok(
+        err.decision.reasons.includes('mandate.deny-unknown-tools'),
+        err.decision.reasons.join(),
+      );
       assert.match(err.message, /^tool `x\/unknown` is denied \(.*mandate\.deny-unknown-tools/);
       return true;
     });
@@ -80,7 +111,13 @@ describe('POST /v1/authorize/self through MandateAgent', () => {
 
   test('a destructive call needs approval: approval_required, and the agent cannot approve it itself', async () => {
     const task = await alpha.startTask({ resource: issuer, scope: SCOPES });
-    await assert.rejects(alpha.authorize({ task, tool: 'crm/purge', arguments: { approved: true } }), (err: unknown) => err instanceof ToolCallDeniedError && err.code === 'approval_required' && /needs a human's approval/.test(err.message));
+    await assert.rejects(
+      alpha.authorize({ task, tool: 'crm/purge', arguments: { approved: true } }),
+      (err: unknown) =>
+        err instanceof ToolCallDeniedError &&
+        err.code === 'approval_required' &&
+        /needs a human's approval/.test(err.message),
+    );
     const res = await fetch(`${server.url}/v1/authorize/self`, {
       method: 'POST',
       headers: { authorization: `Bearer ${task.accessToken}`, 'content-type': 'application/json' },
@@ -92,10 +129,14 @@ describe('POST /v1/authorize/self through MandateAgent', () => {
   test('guard runs the tool only when the call is allowed', async () => {
     const task = await alpha.startTask({ resource: issuer, scope: SCOPES });
     const ran: string[] = [];
-    const lookup = alpha.guard(task, 'crm/lookup', async (args: { email: string }, extra: { id: number }) => {
-      ran.push(`${args.email}#${extra.id}`);
-      return { found: true };
-    });
+    const lookup = alpha.guard(
+      task,
+      'crm/lookup',
+      async (args: { email: string }, extra: { id: number }) => {
+        ran.push(`${args.email}#${extra.id}`);
+        return { found: true };
+      },
+    );
     const unknown = alpha.guard(task, 'x/unknown', async (_args: Record<string, never>) => {
       ran.push('unknown');
     });
@@ -114,29 +155,59 @@ describe('POST /v1/authorize/self through MandateAgent', () => {
     assert.equal((await delta.authorize({ task, tool: 'crm/lookup' })).decision, 'allow');
     assert.equal(sent.length, 3, 'the nonce is remembered');
 
-    const replay = await fetch(sent[2]!.url, { method: 'POST', headers: sent[2]!.headers, body: sent[2]!.body });
+    const replay = await fetch(sent[2]!.url, {
+      method: 'POST',
+      headers: sent[2]!.headers,
+      body: sent[2]!.body,
+    });
     assert.equal(replay.status, 401);
     const body = (await replay.json()) as Json;
     assert.equal(body.error, 'invalid_dpop_proof');
     assert.match(String(body.error_description), /already used/);
-    assert.match(replay.headers.get('www-authenticate') ?? '', /^Bearer, DPoP error="invalid_dpop_proof", error_description="[^"]+", algs="/);
+    assert.match(
+      replay.headers.get('www-authenticate') ?? '',
+      /^Bearer, DPoP error="invalid_dpop_proof", error_description="[^"]+", algs="/,
+    );
 
-    const asBearer = await fetch(`${server.url}/v1/authorize/self`, { method: 'POST', headers: { authorization: `Bearer ${task.accessToken}`, 'content-type': 'application/json' }, body: '{"tool":"crm/lookup"}' });
+    const asBearer = await fetch(`${server.url}/v1/authorize/self`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${task.accessToken}`, 'content-type': 'application/json' },
+      body: '{"tool":"crm/lookup"}',
+    });
     assert.equal(asBearer.status, 401);
     assert.equal(((await asBearer.json()) as Json).error, 'invalid_token');
-    assert.match(asBearer.headers.get('www-authenticate') ?? '', /^Bearer error="invalid_token", error_description="the token is dpop-bound/);
+    assert.match(
+      asBearer.headers.get('www-authenticate') ?? '',
+      /^Bearer error="invalid_token", error_description="the token is dpop-bound/,
+    );
   });
 
   test('a task for another audience, or an ended task, is refused with invalid_token', async () => {
     const elsewhere = await alpha.startTask({ resource: GATEWAY, scope: SCOPES });
-    await assert.rejects(alpha.authorize({ task: elsewhere, tool: 'crm/lookup' }), (err: unknown) => err instanceof MandateApiError && err.status === 401 && err.code === 'invalid_token' && /audience/.test(err.detail));
+    await assert.rejects(
+      alpha.authorize({ task: elsewhere, tool: 'crm/lookup' }),
+      (err: unknown) =>
+        err instanceof MandateApiError &&
+        err.status === 401 &&
+        err.code === 'invalid_token' &&
+        /audience/.test(err.detail),
+    );
     const task = await alpha.startTask({ resource: issuer, scope: SCOPES });
     await alpha.endTask(task);
-    await assert.rejects(alpha.authorize({ task, tool: 'crm/lookup' }), (err: unknown) => err instanceof MandateApiError && err.status === 401 && /revoked/.test(err.detail));
+    await assert.rejects(
+      alpha.authorize({ task, tool: 'crm/lookup' }),
+      (err: unknown) =>
+        err instanceof MandateApiError && err.status === 401 && /revoked/.test(err.detail),
+    );
   });
 
   test('no credentials, a bad scheme, an unbound token as DPoP: 401 with challenges, never the token', async () => {
-    const post = (headers: Record<string, string>) => fetch(`${server.url}/v1/authorize/self`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{"tool":"crm/lookup"}' });
+    const post = (headers: Record<string, string>) =>
+      fetch(`${server.url}/v1/authorize/self`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: '{"tool":"crm/lookup"}',
+      });
     const none = await post({});
     assert.equal(none.status, 401);
     assert.equal(((await none.json()) as Json).error, 'missing_token');

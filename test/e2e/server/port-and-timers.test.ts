@@ -14,13 +14,18 @@ import { startTestServer, TEST_ADMIN_TOKEN, tempDataDir } from '../../fakes/serv
 describe('port 0', () => {
   test('with no issuer given, the issuer names the bound port: metadata and tokens agree with the URL', async () => {
     const dataDir = tempDataDir();
-    const config = loadConfig({ flags: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' }, env: { MANDATE_ADMIN_TOKEN: TEST_ADMIN_TOKEN } });
+    const config = loadConfig({
+      flags: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' },
+      env: { MANDATE_ADMIN_TOKEN: TEST_ADMIN_TOKEN },
+    });
     const server = await startServer(config, { logger: false });
     try {
       const port = new URL(server.url).port;
       assert.notEqual(port, '0');
       assert.equal(server.mandate.config.issuer, `http://localhost:${port}`);
-      const meta = (await (await fetch(`${server.url}/.well-known/oauth-authorization-server`)).json()) as { issuer: string; token_endpoint: string };
+      const meta = (await (
+        await fetch(`${server.url}/.well-known/oauth-authorization-server`)
+      ).json()) as { issuer: string; token_endpoint: string };
       assert.equal(meta.issuer, `http://localhost:${port}`);
       assert.equal(meta.token_endpoint, `http://localhost:${port}/oauth/token`);
     } finally {
@@ -48,14 +53,27 @@ describe('periodic jobs run on the injected clock', () => {
     const clock = new ManualClock(Date.now());
     const server = await startTestServer({ clock, flags: { auditCheckpointInterval: 60 } });
     try {
-      await server.admin.registerAgent({ name: 'ticker', owner: 'ops@example.org', purpose: 'clock test' });
+      await server.admin.registerAgent({
+        name: 'ticker',
+        owner: 'ops@example.org',
+        purpose: 'clock test',
+      });
       const before = (await server.mandate.store.read.audit.checkpoints()).length;
       const head = await server.mandate.store.read.audit.head();
       clock.advance(59_000);
-      assert.equal((await server.mandate.store.read.audit.checkpoints()).length, before, 'not before the period');
+      assert.equal(
+        (await server.mandate.store.read.audit.checkpoints()).length,
+        before,
+        'not before the period',
+      );
       clock.advance(1_000);
       // Housekeeping runs in the background from the timer: wait on its result (the bound only stops a hang).
-      for (let i = 0; i < 500 && (await server.mandate.store.read.audit.checkpoints()).length === before; i++) await new Promise((r) => setTimeout(r, 10));
+      for (
+        let i = 0;
+        i < 500 && (await server.mandate.store.read.audit.checkpoints()).length === before;
+        i++
+      )
+        await new Promise((r) => setTimeout(r, 10));
       const sealed = await server.mandate.store.read.audit.checkpoints();
       assert.equal(sealed.length, before + 1);
       assert.ok(sealed.at(-1)!.seq >= (head?.seq ?? 0));

@@ -10,12 +10,25 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../../src/core/clock.js';
 import { DATABASE_FILE } from '../../../src/server/mandate.js';
-import { freePort, startTestServer, TEST_ADMIN_TOKEN, type TestServer } from '../../fakes/server.js';
+import {
+  freePort,
+  startTestServer,
+  TEST_ADMIN_TOKEN,
+  type TestServer,
+} from '../../fakes/server.js';
 import { killRunningClis, runCli, spawnCli, stopChild, waitForOutput } from '../helpers/cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'mandate-startup-'));
@@ -35,7 +48,9 @@ function tmpfs(options: string): string | undefined {
 }
 
 async function serve(dataDir: string) {
-  return runCli(['serve', '--data-dir', dataDir, '--port', '0'], { env: { MANDATE_ADMIN_TOKEN: TEST_ADMIN_TOKEN } });
+  return runCli(['serve', '--data-dir', dataDir, '--port', '0'], {
+    env: { MANDATE_ADMIN_TOKEN: TEST_ADMIN_TOKEN },
+  });
 }
 
 describe('start-up with a data directory Mandate cannot write', () => {
@@ -49,13 +64,21 @@ describe('start-up with a data directory Mandate cannot write', () => {
     writeFileSync(file, 'not a directory');
     const r = await serve(join(file, 'data'));
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, new RegExp(`data directory \`${join(file, 'data')}\` cannot be created \\(ENOTDIR\\): \`${file}\` is not a directory; choose another --data-dir`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `data directory \`${join(file, 'data')}\` cannot be created \\(ENOTDIR\\): \`${file}\` is not a directory; choose another --data-dir`,
+      ),
+    );
   });
 
   test('a path the kernel will not create (/proc): the cause, not a hang or a bare ENOENT', async () => {
     const r = await serve('/proc/mandate-startup-test/data');
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /data directory `\/proc\/mandate-startup-test\/data` cannot be created \(ENOENT\): .*; choose another --data-dir or fix its permissions/);
+    assert.match(
+      r.stderr,
+      /data directory `\/proc\/mandate-startup-test\/data` cannot be created \(ENOENT\): .*; choose another --data-dir or fix its permissions/,
+    );
   });
 
   test('the database path is a directory: names the database file and the cause', async () => {
@@ -71,10 +94,18 @@ describe('start-up with a data directory Mandate cannot write', () => {
     if (!ro) return t.skip('mount is not allowed here, so no read-only file system can be made');
     const r = await serve(ro);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, new RegExp(`data directory \`${ro}\` is not writable \\(EROFS\\): read-only file system; choose another --data-dir or fix its permissions`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `data directory \`${ro}\` is not writable \\(EROFS\\): read-only file system; choose another --data-dir or fix its permissions`,
+      ),
+    );
     const sub = await serve(join(ro, 'sub'));
     assert.equal(sub.code, 2, sub.stderr);
-    assert.match(sub.stderr, new RegExp(`data directory \`${join(ro, 'sub')}\` cannot be created \\(EROFS\\)`));
+    assert.match(
+      sub.stderr,
+      new RegExp(`data directory \`${join(ro, 'sub')}\` cannot be created \\(EROFS\\)`),
+    );
   });
 });
 
@@ -93,7 +124,8 @@ describe('/readyz when the store cannot write', () => {
   });
 
   test('a full disk turns /readyz to 503 with the reason; freeing space turns it back', async (t) => {
-    if (!server || !disk) return t.skip('mount is not allowed here, so no small file system can be filled');
+    if (!server || !disk)
+      return t.skip('mount is not allowed here, so no small file system can be filled');
     assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
     const filler = join(disk, 'filler');
     const fd = openSync(filler, 'w');
@@ -125,7 +157,9 @@ describe('a start after a crash seals what the crash left unsealed', () => {
 
   async function startAndCrash(work: (url: string) => Promise<void>): Promise<void> {
     const port = await freePort();
-    const child = spawnCli(['serve', '--data-dir', dataDir, '--port', String(port)], { env: { MANDATE_ADMIN_TOKEN: TEST_ADMIN_TOKEN } });
+    const child = spawnCli(['serve', '--data-dir', dataDir, '--port', String(port)], {
+      env: { MANDATE_ADMIN_TOKEN: TEST_ADMIN_TOKEN },
+    });
     await waitForOutput(child, 'stderr', /mandate listening on/);
     await work(`http://127.0.0.1:${port}`);
     await stopChild(child, 'SIGKILL');
@@ -133,12 +167,23 @@ describe('a start after a crash seals what the crash left unsealed', () => {
   const verify = async () => {
     const r = await runCli(['audit', 'verify', '--data-dir', dataDir, '--json']);
     assert.equal(r.code, 0, r.stderr);
-    return JSON.parse(r.stdout) as { ok: boolean; unsealed_events: number; checkpoints_checked: number };
+    return JSON.parse(r.stdout) as {
+      ok: boolean;
+      unsealed_events: number;
+      checkpoints_checked: number;
+    };
   };
 
   test('events written before a SIGKILL are sealed by the next start', async () => {
     await startAndCrash(async (url) => {
-      const res = await fetch(`${url}/v1/agents`, { method: 'POST', headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'crashy', owner: 'ops@example.org', purpose: 'crash test' }) });
+      const res = await fetch(`${url}/v1/agents`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${TEST_ADMIN_TOKEN}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ name: 'crashy', owner: 'ops@example.org', purpose: 'crash test' }),
+      });
       assert.equal(res.status, 201, await res.text());
     });
     const crashed = await verify();

@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { TestServer } from '../../fakes/server.js';
 
-export const SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
-export const CREDENTIAL_CHANGE = 'https://schemas.openid.net/secevent/caep/event-type/credential-change';
+export const SESSION_REVOKED =
+  'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
+export const CREDENTIAL_CHANGE =
+  'https://schemas.openid.net/secevent/caep/event-type/credential-change';
 export const VERIFICATION = 'https://schemas.openid.net/secevent/ssf/event-type/verification';
 export const PUSH = 'urn:ietf:rfc:8935';
 export const POLL = 'urn:ietf:rfc:8936';
@@ -38,11 +40,22 @@ export async function startReceiver(): Promise<Receiver> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const pushed = { contentType: req.headers['content-type'], authorization: req.headers.authorization, body: Buffer.concat(chunks).toString('utf8') };
+      const pushed = {
+        contentType: req.headers['content-type'],
+        authorization: req.headers.authorization,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       const code = status.of?.(pushed.body) ?? status.code;
       requests.push({ ...pushed, status: code });
       if (code >= 200 && code < 300) received.push(pushed);
-      res.writeHead(code, { 'content-type': 'application/json' }).end(code >= 200 && code < 300 ? '' : JSON.stringify({ err: code === 400 ? 'invalid_request' : 'unavailable', description: 'test' }));
+      res.writeHead(code, { 'content-type': 'application/json' }).end(
+        code >= 200 && code < 300
+          ? ''
+          : JSON.stringify({
+              err: code === 400 ? 'invalid_request' : 'unavailable',
+              description: 'test',
+            }),
+      );
       for (const w of waiting.splice(0)) w();
     });
   });
@@ -61,16 +74,20 @@ export async function startReceiver(): Promise<Receiver> {
       while (requests.length < n) await new Promise<void>((resolve) => waiting.push(resolve));
       return requests.slice(0, n);
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 /** The claims of a SET, unverified (tests that verify use jose against the JWKS). */
 export function claimsOf(set: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(set.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+  return JSON.parse(Buffer.from(set.split('.')[1]!, 'base64url').toString('utf8')) as Record<
+    string,
+    unknown
+  >;
 }
 
 /** The `state` of a verification SET (SSF 1.0 §8.1.4.2), or undefined for another event. */
@@ -80,28 +97,51 @@ export function stateOf(set: string): string | undefined {
 }
 
 /** Collects the MANDATE_SSF process warnings (the transmitter's `onProblem`) until `stop`. */
-export function ssfWarnings(): { list: { message: string; detail: Record<string, unknown> }[]; stop(): void } {
+export function ssfWarnings(): {
+  list: { message: string; detail: Record<string, unknown> }[];
+  stop(): void;
+} {
   const list: { message: string; detail: Record<string, unknown> }[] = [];
   const on = (w: Error & { code?: string; detail?: string }) => {
-    if (w.code === 'MANDATE_SSF') list.push({ message: w.message, detail: JSON.parse(w.detail ?? '{}') as Record<string, unknown> });
+    if (w.code === 'MANDATE_SSF')
+      list.push({
+        message: w.message,
+        detail: JSON.parse(w.detail ?? '{}') as Record<string, unknown>,
+      });
   };
   process.on('warning', on);
   return { list, stop: () => process.off('warning', on) };
 }
 
-export async function admin(server: TestServer, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+export async function admin(
+  server: TestServer,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${server.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${server.adminToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      authorization: `Bearer ${server.adminToken}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();
   return { status: res.status, json: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
 }
 
-export async function poll(server: TestServer, streamId: string, body: Record<string, unknown> = {}): Promise<{ sets: Record<string, string>; moreAvailable: boolean }> {
-  const res = await admin(server, 'POST', `/v1/ssf/poll/${streamId}`, { returnImmediately: true, ...body });
-  if (res.status !== 200) throw new Error(`poll answered ${res.status}: ${JSON.stringify(res.json)}`);
+export async function poll(
+  server: TestServer,
+  streamId: string,
+  body: Record<string, unknown> = {},
+): Promise<{ sets: Record<string, string>; moreAvailable: boolean }> {
+  const res = await admin(server, 'POST', `/v1/ssf/poll/${streamId}`, {
+    returnImmediately: true,
+    ...body,
+  });
+  if (res.status !== 200)
+    throw new Error(`poll answered ${res.status}: ${JSON.stringify(res.json)}`);
   return res.json as { sets: Record<string, string>; moreAvailable: boolean };
 }
 
@@ -110,7 +150,12 @@ export async function poll(server: TestServer, streamId: string, body: Record<st
  * passed: SETs are signed and queued in the background right after their change commits. Each
  * is acknowledged and verified with jose against the published JWKS (`typ: secevent+jwt`).
  */
-export async function pollVerified(server: TestServer, streamId: string, expected: number, seconds = 5): Promise<JWTPayload[]> {
+export async function pollVerified(
+  server: TestServer,
+  streamId: string,
+  expected: number,
+  seconds = 5,
+): Promise<JWTPayload[]> {
   const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
   const sets: string[] = [];
   for (let i = 0; i < seconds * 10 && sets.length < expected; i++) {
@@ -119,7 +164,16 @@ export async function pollVerified(server: TestServer, streamId: string, expecte
     if (Object.keys(got).length > 0) await poll(server, streamId, { ack: Object.keys(got) });
     if (sets.length < expected) await new Promise((r) => setTimeout(r, 100));
   }
-  const verified = sets.map(async (set) => (await jwtVerify(set, jwks, { issuer: server.config.issuer, audience: `urn:mandate:ssf:stream:${streamId}`, typ: 'secevent+jwt' })).payload);
+  const verified = sets.map(
+    async (set) =>
+      (
+        await jwtVerify(set, jwks, {
+          issuer: server.config.issuer,
+          audience: `urn:mandate:ssf:stream:${streamId}`,
+          typ: 'secevent+jwt',
+        })
+      ).payload,
+  );
   return Promise.all(verified);
 }
 

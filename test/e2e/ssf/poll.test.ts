@@ -21,7 +21,11 @@ describe('SSF poll (RFC 8936)', () => {
     assert.equal(res.status, 201, JSON.stringify(res.json));
     return res.json.stream_id as string;
   };
-  const verify = async (id: string, state: string) => assert.equal((await admin(server, 'POST', '/v1/ssf/verify', { stream_id: id, state })).status, 204);
+  const verify = async (id: string, state: string) =>
+    assert.equal(
+      (await admin(server, 'POST', '/v1/ssf/verify', { stream_id: id, state })).status,
+      204,
+    );
   const statesOf = (sets: Record<string, string>) => Object.values(sets).map(stateOf);
 
   before(async () => {
@@ -40,16 +44,31 @@ describe('SSF poll (RFC 8936)', () => {
     const second = await poll(server, id, { maxEvents: 1 });
     assert.deepEqual([statesOf(second.sets), second.moreAvailable], [['two'], true]);
     const third = await poll(server, id, { maxEvents: 1 });
-    assert.deepEqual([statesOf(third.sets), third.moreAvailable], [['three'], false], 'the two handed out and not acknowledged are not available now');
-    assert.deepEqual(await poll(server, id, { maxEvents: 0 }), { sets: {}, moreAvailable: false }, 'an acknowledge-only poll counts the same way');
+    assert.deepEqual(
+      [statesOf(third.sets), third.moreAvailable],
+      [['three'], false],
+      'the two handed out and not acknowledged are not available now',
+    );
+    assert.deepEqual(
+      await poll(server, id, { maxEvents: 0 }),
+      { sets: {}, moreAvailable: false },
+      'an acknowledge-only poll counts the same way',
+    );
 
     // Acknowledge the first two; the third, not acknowledged, is due again after 30 s.
     const acked = [...Object.keys(first.sets), ...Object.keys(second.sets)];
-    assert.deepEqual(await poll(server, id, { ack: acked, maxEvents: 0 }), { sets: {}, moreAvailable: false });
+    assert.deepEqual(await poll(server, id, { ack: acked, maxEvents: 0 }), {
+      sets: {},
+      moreAvailable: false,
+    });
     clock.advance(REDELIVER_MS);
     assert.equal((await poll(server, id, { maxEvents: 0 })).moreAvailable, true);
     const again = await poll(server, id);
-    assert.deepEqual(again.sets, third.sets, 'the unacknowledged SET again, the same jti and JWT; never an acknowledged one');
+    assert.deepEqual(
+      again.sets,
+      third.sets,
+      'the unacknowledged SET again, the same jti and JWT; never an acknowledged one',
+    );
     await poll(server, id, { ack: Object.keys(again.sets), maxEvents: 0 });
     clock.advance(REDELIVER_MS);
     assert.deepEqual(await poll(server, id), { sets: {}, moreAvailable: false });
@@ -62,14 +81,27 @@ describe('SSF poll (RFC 8936)', () => {
     const { sets } = await poll(server, id);
     const [badJti, goodJti] = Object.keys(sets) as [string, string];
     assert.equal(stateOf(sets[badJti]!), 'bad');
-    const answer = await poll(server, id, { ack: [goodJti], setErrs: { [badJti]: { err: 'invalid_key', description: 'no such key' } } });
+    const answer = await poll(server, id, {
+      ack: [goodJti],
+      setErrs: { [badJti]: { err: 'invalid_key', description: 'no such key' } },
+    });
     assert.deepEqual(answer, { sets: {}, moreAvailable: false });
     clock.advance(REDELIVER_MS);
-    assert.deepEqual(await poll(server, id), { sets: {}, moreAvailable: false }, 'neither is handed out again');
+    assert.deepEqual(
+      await poll(server, id),
+      { sets: {}, moreAvailable: false },
+      'neither is handed out again',
+    );
     // Reported as the transmitter's other background problems are: a process warning (MANDATE_SSF) naming the stream, the jti and the err.
-    for (let i = 0; i < 100 && !warnings.list.some((w) => w.detail.jti === badJti); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && !warnings.list.some((w) => w.detail.jti === badJti); i++)
+      await new Promise((r) => setTimeout(r, 20));
     const reported = warnings.list.filter((w) => w.detail.jti === badJti);
-    assert.deepEqual(reported, [{ message: 'ssf receiver refused a set', detail: { stream: id, jti: badJti, err: 'invalid_key' } }]);
+    assert.deepEqual(reported, [
+      {
+        message: 'ssf receiver refused a set',
+        detail: { stream: id, jti: badJti, err: 'invalid_key' },
+      },
+    ]);
     assert.ok(!warnings.list.some((w) => w.detail.jti === goodJti), 'an ack is not a problem');
   });
 
@@ -96,14 +128,27 @@ describe('SSF poll (RFC 8936)', () => {
   it('polling a push stream is refused with invalid_request, not answered with nothing', async () => {
     const receiver = await startReceiver();
     try {
-      const res = await admin(server, 'POST', '/v1/ssf/streams', { delivery: { method: PUSH, endpoint_url: receiver.url } });
+      const res = await admin(server, 'POST', '/v1/ssf/streams', {
+        delivery: { method: PUSH, endpoint_url: receiver.url },
+      });
       const id = res.json.stream_id as string;
       const polled = await admin(server, 'POST', `/v1/ssf/poll/${id}`, { returnImmediately: true });
       assert.equal(polled.status, 400);
       assert.equal(polled.json.code, 'invalid_request');
-      assert.equal(polled.json.detail, `stream \`${id}\` delivers by push (\`${PUSH}\`); only a poll stream (\`${POLL}\`) is polled`);
-      assert.equal((await admin(server, 'POST', '/v1/ssf/poll/no-such-stream', { returnImmediately: true })).status, 404);
-      assert.equal((await admin(server, 'POST', `/v1/ssf/poll/${id}`, { maxEvents: -1 })).status, 400, 'a malformed poll');
+      assert.equal(
+        polled.json.detail,
+        `stream \`${id}\` delivers by push (\`${PUSH}\`); only a poll stream (\`${POLL}\`) is polled`,
+      );
+      assert.equal(
+        (await admin(server, 'POST', '/v1/ssf/poll/no-such-stream', { returnImmediately: true }))
+          .status,
+        404,
+      );
+      assert.equal(
+        (await admin(server, 'POST', `/v1/ssf/poll/${id}`, { maxEvents: -1 })).status,
+        400,
+        'a malformed poll',
+      );
     } finally {
       await receiver.close();
     }

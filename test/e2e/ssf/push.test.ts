@@ -7,7 +7,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../../src/core/clock.js';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
-import { admin, claimsOf, PUSH, type Receiver, ssfWarnings, startReceiver, stateOf } from './helpers.js';
+import {
+  admin,
+  claimsOf,
+  PUSH,
+  type Receiver,
+  ssfWarnings,
+  startReceiver,
+  stateOf,
+} from './helpers.js';
 
 /** Waits, with a bound, until `check` holds (a background delivery or warning). */
 async function until(check: () => boolean, what: string): Promise<void> {
@@ -23,7 +31,12 @@ const MAX_BACKOFF_MS = 60_000;
  * retry fires when the clock passes it. The step is repeated because the retry timer is set only
  * once the failed answer is read; the bound only stops a hang. Returns how far the clock moved.
  */
-async function retriesUntil(clock: ManualClock, receiver: Receiver, n: number, step = MAX_BACKOFF_MS): Promise<number> {
+async function retriesUntil(
+  clock: ManualClock,
+  receiver: Receiver,
+  n: number,
+  step = MAX_BACKOFF_MS,
+): Promise<number> {
   let moved = 0;
   for (let i = 0; i < 200 && receiver.requests.length < n; i++) {
     clock.advance(step);
@@ -41,13 +54,17 @@ describe('SSF push delivery errors', () => {
   let streamId: string;
   let stopped = false;
   const warnings = ssfWarnings();
-  const verify = (state: string) => admin(server, 'POST', '/v1/ssf/verify', { stream_id: streamId, state });
+  const verify = (state: string) =>
+    admin(server, 'POST', '/v1/ssf/verify', { stream_id: streamId, state });
   const states = (list: { body: string }[]) => list.map((p) => stateOf(p.body));
 
   before(async () => {
     server = await startTestServer({ clock });
     receiver = await startReceiver();
-    const stream = await admin(server, 'POST', '/v1/ssf/streams', { delivery: { method: PUSH, endpoint_url: receiver.url }, events_requested: [] });
+    const stream = await admin(server, 'POST', '/v1/ssf/streams', {
+      delivery: { method: PUSH, endpoint_url: receiver.url },
+      events_requested: [],
+    });
     assert.equal(stream.status, 201, JSON.stringify(stream.json));
     streamId = stream.json.stream_id as string;
   });
@@ -67,7 +84,11 @@ describe('SSF push delivery errors', () => {
     // One SET at a time, in order: had the refused SET been kept for a retry, it would come first.
     const [next] = await receiver.waitFor(1);
     assert.equal(stateOf(next!.body), 'next');
-    assert.deepEqual(states(receiver.requests), ['refused', 'next'], 'the refused SET was sent once');
+    assert.deepEqual(
+      states(receiver.requests),
+      ['refused', 'next'],
+      'the refused SET was sent once',
+    );
     const jti = claimsOf(refused!.body).jti;
     await until(() => warnings.list.some((w) => w.detail.jti === jti), 'the drop warning');
     const drop = warnings.list.find((w) => w.detail.jti === jti)!;
@@ -86,12 +107,22 @@ describe('SSF push delivery errors', () => {
     // `behind` waits for the head SET, which waits for its next retry.
     await retriesUntil(clock, receiver, before + 4);
     const delivered = await receiver.waitFor(3);
-    assert.deepEqual(states(delivered), ['next', 'outage', 'behind'], 'the retried SET first, then the one queued behind it');
+    assert.deepEqual(
+      states(delivered),
+      ['next', 'outage', 'behind'],
+      'the retried SET first, then the one queued behind it',
+    );
     const tries = states(receiver.requests.slice(before));
     assert.ok(tries.length >= 3);
-    assert.ok(tries.slice(0, -2).every((s) => s === 'outage'), `only the head SET is retried: ${tries.join(', ')}`);
+    assert.ok(
+      tries.slice(0, -2).every((s) => s === 'outage'),
+      `only the head SET is retried: ${tries.join(', ')}`,
+    );
     assert.deepEqual(tries.slice(-2), ['outage', 'behind']);
-    assert.ok(receiver.requests.slice(before, -2).every((r) => r.status === 503), 'accepted once');
+    assert.ok(
+      receiver.requests.slice(before, -2).every((r) => r.status === 503),
+      'accepted once',
+    );
   });
 
   it('a transmitter that closes stops retrying', async () => {
@@ -117,19 +148,40 @@ describe('SSF push gives up on one SET after ssfPushAttempts', () => {
     const receiver = await startReceiver();
     const warnings = ssfWarnings();
     try {
-      const stream = await admin(server, 'POST', '/v1/ssf/streams', { delivery: { method: PUSH, endpoint_url: receiver.url } });
+      const stream = await admin(server, 'POST', '/v1/ssf/streams', {
+        delivery: { method: PUSH, endpoint_url: receiver.url },
+      });
       const streamId = stream.json.stream_id as string;
       receiver.status.of = (set) => (stateOf(set) === 'poison' ? 500 : undefined);
-      assert.equal((await admin(server, 'POST', '/v1/ssf/verify', { stream_id: streamId, state: 'poison' })).status, 204);
-      assert.equal((await admin(server, 'POST', '/v1/ssf/verify', { stream_id: streamId, state: 'behind' })).status, 204);
+      assert.equal(
+        (await admin(server, 'POST', '/v1/ssf/verify', { stream_id: streamId, state: 'poison' }))
+          .status,
+        204,
+      );
+      assert.equal(
+        (await admin(server, 'POST', '/v1/ssf/verify', { stream_id: streamId, state: 'behind' }))
+          .status,
+        204,
+      );
       // Three tries of `poison` (two retries on the clock), then `behind` at once.
       await retriesUntil(clock, receiver, 4);
       const [delivered] = await receiver.waitFor(1);
       assert.equal(stateOf(delivered!.body), 'behind');
-      assert.deepEqual(receiver.requests.map((r) => [stateOf(r.body), r.status]), [['poison', 500], ['poison', 500], ['poison', 500], ['behind', 202]]);
+      assert.deepEqual(
+        receiver.requests.map((r) => [stateOf(r.body), r.status]),
+        [
+          ['poison', 500],
+          ['poison', 500],
+          ['poison', 500],
+          ['behind', 202],
+        ],
+      );
       const jti = claimsOf(receiver.requests[0]!.body).jti;
       await until(() => warnings.list.some((w) => w.detail.jti === jti), 'the drop warning');
-      assert.equal(warnings.list.find((w) => w.detail.jti === jti)!.detail.why, 'status 500 after 3 attempts');
+      assert.equal(
+        warnings.list.find((w) => w.detail.jti === jti)!.detail.why,
+        'status 500 after 3 attempts',
+      );
     } finally {
       warnings.stop();
       await server.stop();
@@ -145,19 +197,33 @@ describe('SSF push retries end with the queue TTL', () => {
     const receiver = await startReceiver();
     const warnings = ssfWarnings();
     try {
-      const stream = await admin(server, 'POST', '/v1/ssf/streams', { delivery: { method: PUSH, endpoint_url: receiver.url } });
+      const stream = await admin(server, 'POST', '/v1/ssf/streams', {
+        delivery: { method: PUSH, endpoint_url: receiver.url },
+      });
       const streamId = stream.json.stream_id as string;
       // Down for this SET only, as if the receiver could not take it yet.
       receiver.status.of = (set) => (stateOf(set) === 'stuck' ? 503 : undefined);
-      assert.equal((await admin(server, 'POST', '/v1/ssf/verify', { stream_id: streamId, state: 'stuck' })).status, 204);
+      assert.equal(
+        (await admin(server, 'POST', '/v1/ssf/verify', { stream_id: streamId, state: 'stuck' }))
+          .status,
+        204,
+      );
       // Tried again and again, a backoff (at most a minute) apart: the TTL is still most of a day away.
       const moved = await retriesUntil(clock, receiver, 3, 1000);
       // The SET's queue TTL (ssfQueueTtl, one day) now ends 100 ms from now: the retry this fires is its last.
       clock.advance(server.config.ssfQueueTtl * 1000 - moved - 100);
-      assert.equal((await admin(server, 'POST', '/v1/ssf/verify', { stream_id: streamId, state: 'after' })).status, 204);
+      assert.equal(
+        (await admin(server, 'POST', '/v1/ssf/verify', { stream_id: streamId, state: 'after' }))
+          .status,
+        204,
+      );
       const [after] = await receiver.waitFor(1);
       assert.equal(stateOf(after!.body), 'after');
-      assert.ok(receiver.requests.slice(0, -1).every((r) => stateOf(r.body) === 'stuck' && r.status === 503));
+      assert.ok(
+        receiver.requests
+          .slice(0, -1)
+          .every((r) => stateOf(r.body) === 'stuck' && r.status === 503),
+      );
       const jti = claimsOf(receiver.requests[0]!.body).jti;
       await until(() => warnings.list.some((w) => w.detail.jti === jti), 'the drop warning');
       const why = warnings.list.find((w) => w.detail.jti === jti)!.detail.why as string;

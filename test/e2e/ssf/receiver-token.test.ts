@@ -17,11 +17,22 @@ interface Answer {
   json: Record<string, unknown>;
 }
 
-async function call(server: TestServer, token: string | null, method: string, path: string, body?: unknown, scheme = 'Bearer'): Promise<Answer> {
+async function call(
+  server: TestServer,
+  token: string | null,
+  method: string,
+  path: string,
+  body?: unknown,
+  scheme = 'Bearer',
+): Promise<Answer> {
   const headers: Record<string, string> = {};
   if (token !== null) headers.authorization = `${scheme} ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${server.url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
   const text = await res.text();
   return { status: res.status, json: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
 }
@@ -35,7 +46,10 @@ describe('SSF receiver tokens', () => {
   const b = { id: '', token: '' };
 
   const create = async (stream: { id: string; token: string }, description: string) => {
-    const res = await admin(server, 'POST', '/v1/ssf/streams', { delivery: { method: POLL }, description });
+    const res = await admin(server, 'POST', '/v1/ssf/streams', {
+      delivery: { method: POLL },
+      description,
+    });
     assert.equal(res.status, 201, JSON.stringify(res.json));
     stream.id = res.json.stream_id as string;
     stream.token = res.json.receiver_token as string;
@@ -55,22 +69,46 @@ describe('SSF receiver tokens', () => {
   it('is answered once, at creation: 256 random bits, never read back nor audited', async () => {
     assert.match(a.token, /^mssf_[A-Za-z0-9_-]{43}$/, 'mssf_ and 32 random bytes, base64url');
     assert.notEqual(a.token, b.token);
-    const reads = [await admin(server, 'GET', `/v1/ssf/streams?stream_id=${a.id}`), await admin(server, 'GET', '/v1/ssf/streams'), await admin(server, 'POST', '/v1/ssf/status', { stream_id: a.id, status: 'enabled' }), await admin(server, 'PATCH', '/v1/ssf/streams', { stream_id: a.id, description: 'stream a' })];
-    for (const r of reads) assert.ok(!JSON.stringify(r.json).includes(a.token.slice(5)), 'never shown again');
+    const reads = [
+      await admin(server, 'GET', `/v1/ssf/streams?stream_id=${a.id}`),
+      await admin(server, 'GET', '/v1/ssf/streams'),
+      await admin(server, 'POST', '/v1/ssf/status', { stream_id: a.id, status: 'enabled' }),
+      await admin(server, 'PATCH', '/v1/ssf/streams', { stream_id: a.id, description: 'stream a' }),
+    ];
+    for (const r of reads)
+      assert.ok(!JSON.stringify(r.json).includes(a.token.slice(5)), 'never shown again');
     const audit = JSON.stringify(await auditEvents(server));
     const hash = createHash('sha256').update(a.token).digest('hex');
-    assert.ok(!audit.includes(a.token.slice(5)) && !audit.includes(hash), 'neither the token nor its hash is audited');
+    assert.ok(
+      !audit.includes(a.token.slice(5)) && !audit.includes(hash),
+      'neither the token nor its hash is audited',
+    );
   });
 
-  it('authorizes its own stream\'s poll, status read, configuration read and verification', async () => {
-    const verify = await call(server, a.token, 'POST', '/v1/ssf/verify', { stream_id: a.id, state: 'from the receiver' });
+  it("authorizes its own stream's poll, status read, configuration read and verification", async () => {
+    const verify = await call(server, a.token, 'POST', '/v1/ssf/verify', {
+      stream_id: a.id,
+      state: 'from the receiver',
+    });
     assert.equal(verify.status, 204, JSON.stringify(verify.json));
-    const polled = await call(server, a.token, 'POST', `/v1/ssf/poll/${a.id}`, { returnImmediately: true });
+    const polled = await call(server, a.token, 'POST', `/v1/ssf/poll/${a.id}`, {
+      returnImmediately: true,
+    });
     assert.equal(polled.status, 200);
     const sets = polled.json.sets as Record<string, string>;
     assert.deepEqual(Object.values(sets).map(stateOf), ['from the receiver']);
-    assert.deepEqual((await call(server, a.token, 'POST', `/v1/ssf/poll/${a.id}`, { ack: Object.keys(sets), maxEvents: 0 })).json, { sets: {}, moreAvailable: false });
-    const { queue, ...status } = (await call(server, a.token, 'GET', `/v1/ssf/status?stream_id=${a.id}`)).json;
+    assert.deepEqual(
+      (
+        await call(server, a.token, 'POST', `/v1/ssf/poll/${a.id}`, {
+          ack: Object.keys(sets),
+          maxEvents: 0,
+        })
+      ).json,
+      { sets: {}, moreAvailable: false },
+    );
+    const { queue, ...status } = (
+      await call(server, a.token, 'GET', `/v1/ssf/status?stream_id=${a.id}`)
+    ).json;
     assert.deepEqual(status, { stream_id: a.id, status: 'enabled' });
     assert.equal(typeof (queue as Record<string, unknown>).queued, 'number');
     const config = await call(server, a.token, 'GET', `/v1/ssf/streams?stream_id=${a.id}`);
@@ -82,7 +120,7 @@ describe('SSF receiver tokens', () => {
     assert.equal(verified.at(-1)?.actor, `ssf_receiver:${a.id}`);
   });
 
-  it('another stream\'s token is refused on every receiver route, and changes nothing', async () => {
+  it("another stream's token is refused on every receiver route, and changes nothing", async () => {
     await admin(server, 'POST', '/v1/ssf/verify', { stream_id: b.id, state: 'for b' });
     const seq = await lastAuditSeq(server);
     // b's receiver (here the admin) has it handed out, not yet acknowledged.
@@ -98,19 +136,31 @@ describe('SSF receiver tokens', () => {
     for (const [method, path, body] of attempts) {
       const res = await call(server, a.token, method, path, body);
       assert.equal(res.status, 401, `${method} ${path}: ${JSON.stringify(res.json)}`);
-      assert.equal(res.json.detail, 'the bearer token is neither the admin token nor this stream\'s receiver token');
+      assert.equal(
+        res.json.detail,
+        "the bearer token is neither the admin token nor this stream's receiver token",
+      );
     }
     // a's token acknowledged nothing and queued no verification: b's SET alone comes back when due again.
     clock.advance(30_000);
     const still = await poll(server, b.id);
     assert.deepEqual(Object.values(still.sets).map(stateOf), ['for b']);
-    assert.deepEqual((await auditEvents(server, seq)).filter((e) => String(e.action).startsWith('ssf.')), []);
+    assert.deepEqual(
+      (await auditEvents(server, seq)).filter((e) => String(e.action).startsWith('ssf.')),
+      [],
+    );
     // An unknown stream answers the same as another's: no way to learn which streams exist.
-    assert.equal((await call(server, a.token, 'GET', '/v1/ssf/status?stream_id=no-such-stream')).status, 401);
-    assert.equal((await admin(server, 'GET', '/v1/ssf/status?stream_id=no-such-stream')).status, 404);
+    assert.equal(
+      (await call(server, a.token, 'GET', '/v1/ssf/status?stream_id=no-such-stream')).status,
+      401,
+    );
+    assert.equal(
+      (await admin(server, 'GET', '/v1/ssf/status?stream_id=no-such-stream')).status,
+      404,
+    );
   });
 
-  it('is refused on the admin routes, its own stream\'s included', async () => {
+  it("is refused on the admin routes, its own stream's included", async () => {
     const before = await admin(server, 'GET', `/v1/ssf/streams?stream_id=${a.id}`);
     const adminRoutes: [string, string, unknown?][] = [
       ['GET', '/v1/ssf/streams'],
@@ -127,9 +177,20 @@ describe('SSF receiver tokens', () => {
       const res = await call(server, a.token, method, path, body);
       assert.equal(res.status, 401, `${method} ${path}: ${JSON.stringify(res.json)}`);
     }
-    assert.deepEqual(await admin(server, 'GET', `/v1/ssf/streams?stream_id=${a.id}`), before, 'the stream is unchanged');
-    assert.equal((await admin(server, 'GET', `/v1/ssf/status?stream_id=${a.id}`)).json.status, 'enabled');
-    assert.equal((await admin(server, 'GET', '/v1/ssf/streams')).json.length, 2, 'no stream created or deleted');
+    assert.deepEqual(
+      await admin(server, 'GET', `/v1/ssf/streams?stream_id=${a.id}`),
+      before,
+      'the stream is unchanged',
+    );
+    assert.equal(
+      (await admin(server, 'GET', `/v1/ssf/status?stream_id=${a.id}`)).json.status,
+      'enabled',
+    );
+    assert.equal(
+      (await admin(server, 'GET', '/v1/ssf/streams')).json.length,
+      2,
+      'no stream created or deleted',
+    );
   });
 
   it('a wrong or malformed token is refused', async () => {
@@ -146,26 +207,66 @@ describe('SSF receiver tokens', () => {
       [`${a.token} ${a.token}`],
     ];
     for (const [token, scheme] of wrong) {
-      const res = await call(server, token, 'POST', `/v1/ssf/poll/${a.id}`, { returnImmediately: true }, scheme);
-      assert.equal(res.status, 401, `${scheme ?? 'Bearer'} ${String(token)}: ${JSON.stringify(res.json)}`);
+      const res = await call(
+        server,
+        token,
+        'POST',
+        `/v1/ssf/poll/${a.id}`,
+        { returnImmediately: true },
+        scheme,
+      );
+      assert.equal(
+        res.status,
+        401,
+        `${scheme ?? 'Bearer'} ${String(token)}: ${JSON.stringify(res.json)}`,
+      );
     }
     // The token is checked before the input: a caller without one learns nothing from validation.
-    assert.equal((await call(server, b.token, 'POST', `/v1/ssf/poll/${a.id}`, { maxEvents: 'many' })).status, 401);
-    assert.equal((await call(server, b.token, 'POST', '/v1/ssf/verify', { stream_id: a.id, state: 42 })).status, 401);
-    assert.equal((await call(server, b.token, 'GET', `/v1/ssf/status?stream_id=${a.id}&extra=1`)).status, 401);
-    assert.equal((await call(server, a.token, 'POST', `/v1/ssf/poll/${a.id}`, { maxEvents: 'many' })).status, 400, 'its own token gets the validation error');
+    assert.equal(
+      (await call(server, b.token, 'POST', `/v1/ssf/poll/${a.id}`, { maxEvents: 'many' })).status,
+      401,
+    );
+    assert.equal(
+      (await call(server, b.token, 'POST', '/v1/ssf/verify', { stream_id: a.id, state: 42 }))
+        .status,
+      401,
+    );
+    assert.equal(
+      (await call(server, b.token, 'GET', `/v1/ssf/status?stream_id=${a.id}&extra=1`)).status,
+      401,
+    );
+    assert.equal(
+      (await call(server, a.token, 'POST', `/v1/ssf/poll/${a.id}`, { maxEvents: 'many' })).status,
+      400,
+      'its own token gets the validation error',
+    );
   });
 
   it('is described in /openapi.json as the security of exactly the four receiver routes', async () => {
-    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { security: Record<string, string[]>[] }>>; components: { securitySchemes: Record<string, unknown> } };
-    const withReceiver = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).filter(([, op]) => op.security.some((s) => 'ssfReceiverToken' in s)).map(([method]) => `${method} ${path}`));
-    assert.deepEqual(withReceiver.sort(), ['get /v1/ssf/status', 'get /v1/ssf/streams', 'post /v1/ssf/poll/{id}', 'post /v1/ssf/verify']);
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { security: Record<string, string[]>[] }>>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    const withReceiver = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([, op]) => op.security.some((s) => 'ssfReceiverToken' in s))
+        .map(([method]) => `${method} ${path}`),
+    );
+    assert.deepEqual(withReceiver.sort(), [
+      'get /v1/ssf/status',
+      'get /v1/ssf/streams',
+      'post /v1/ssf/poll/{id}',
+      'post /v1/ssf/verify',
+    ]);
     assert.ok(doc.components.securitySchemes.ssfReceiverToken);
   });
 
   it('the admin token keeps full access to every stream', async () => {
     assert.equal((await admin(server, 'GET', `/v1/ssf/status?stream_id=${a.id}`)).status, 200);
-    assert.equal((await admin(server, 'POST', `/v1/ssf/poll/${b.id}`, { returnImmediately: true })).status, 200);
+    assert.equal(
+      (await admin(server, 'POST', `/v1/ssf/poll/${b.id}`, { returnImmediately: true })).status,
+      200,
+    );
     assert.equal((await admin(server, 'POST', '/v1/ssf/verify', { stream_id: a.id })).status, 204);
   });
 
@@ -173,9 +274,18 @@ describe('SSF receiver tokens', () => {
     const port = new URL(server.url).port;
     await server.stop({ keepData: true });
     server = await startTestServer({ clock, dataDir, flags: { port: Number(port) } });
-    const polled = await call(server, a.token, 'POST', `/v1/ssf/poll/${a.id}`, { returnImmediately: true });
+    const polled = await call(server, a.token, 'POST', `/v1/ssf/poll/${a.id}`, {
+      returnImmediately: true,
+    });
     assert.equal(polled.status, 200, JSON.stringify(polled.json));
-    assert.equal((await call(server, a.token, 'GET', `/v1/ssf/status?stream_id=${a.id}`)).status, 200);
-    assert.equal((await call(server, b.token, 'GET', `/v1/ssf/status?stream_id=${a.id}`)).status, 401, 'and still for its own stream only');
+    assert.equal(
+      (await call(server, a.token, 'GET', `/v1/ssf/status?stream_id=${a.id}`)).status,
+      200,
+    );
+    assert.equal(
+      (await call(server, b.token, 'GET', `/v1/ssf/status?stream_id=${a.id}`)).status,
+      401,
+      'and still for its own stream only',
+    );
   });
 });

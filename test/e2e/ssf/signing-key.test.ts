@@ -15,16 +15,27 @@ describe('SSF credential-change for a revoked signing key', () => {
 
   before(async () => {
     server = await startTestServer();
-    const stream = await admin(server, 'POST', '/v1/ssf/streams', { delivery: { method: POLL }, events_requested: [CREDENTIAL_CHANGE] });
+    const stream = await admin(server, 'POST', '/v1/ssf/streams', {
+      delivery: { method: POLL },
+      events_requested: [CREDENTIAL_CHANGE],
+    });
     assert.equal(stream.status, 201, JSON.stringify(stream.json));
     streamId = stream.json.stream_id as string;
   });
   after(() => server.stop());
 
   it('revoking the active token key sends a credential-change signed by the key that replaced it', async () => {
-    const { keys } = await adminOk<{ keys: { kid: string; purpose: string; state: string }[] }>(server, 'GET', '/v1/keys');
+    const { keys } = await adminOk<{ keys: { kid: string; purpose: string; state: string }[] }>(
+      server,
+      'GET',
+      '/v1/keys',
+    );
     const revoked = keys.find((k) => k.purpose === 'token' && k.state === 'active')!.kid;
-    const res = await adminOk<{ kid: string; published: boolean }>(server, 'POST', `/v1/keys/${encodeURIComponent(revoked)}/revoke`);
+    const res = await adminOk<{ kid: string; published: boolean }>(
+      server,
+      'POST',
+      `/v1/keys/${encodeURIComponent(revoked)}/revoke`,
+    );
     assert.deepEqual([res.kid, res.published], [revoked, false]);
 
     // The SET is signed and queued in the background, right after the revocation commits.
@@ -35,20 +46,35 @@ describe('SSF credential-change for a revoked signing key', () => {
     }
     const [[jti, set]] = Object.entries(sets) as [[string, string]];
 
-    const published = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
+    const published = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as {
+      keys: { kid: string }[];
+    };
     assert.ok(!published.keys.some((k) => k.kid === revoked), 'the revoked key has left the JWKS');
     const { kid } = decodeProtectedHeader(set);
     assert.notEqual(kid, revoked);
-    const { keys: after } = await adminOk<{ keys: { kid: string; purpose: string; state: string }[] }>(server, 'GET', '/v1/keys');
+    const { keys: after } = await adminOk<{
+      keys: { kid: string; purpose: string; state: string }[];
+    }>(server, 'GET', '/v1/keys');
     assert.equal(after.find((k) => k.kid === kid)?.purpose, 'token');
-    assert.equal(after.find((k) => k.kid === kid)?.state, 'active', 'signed with the trust domain\'s current token key');
+    assert.equal(
+      after.find((k) => k.kid === kid)?.state,
+      'active',
+      "signed with the trust domain's current token key",
+    );
 
     const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
-    const { payload, protectedHeader } = await jwtVerify(set, jwks, { issuer: server.config.issuer, audience: `urn:mandate:ssf:stream:${streamId}`, typ: 'secevent+jwt' });
+    const { payload, protectedHeader } = await jwtVerify(set, jwks, {
+      issuer: server.config.issuer,
+      audience: `urn:mandate:ssf:stream:${streamId}`,
+      typ: 'secevent+jwt',
+    });
     assert.equal(protectedHeader.typ, 'secevent+jwt');
     assert.equal(payload.jti, jti);
     assert.equal(typeof payload.txn, 'string', 'a revocation: txn is its revocation feed seq');
-    assert.deepEqual(payload.sub_id, { format: 'uri', uri: `spiffe://${server.config.trustDomain}` });
+    assert.deepEqual(payload.sub_id, {
+      format: 'uri',
+      uri: `spiffe://${server.config.trustDomain}`,
+    });
     assert.deepEqual(Object.keys(payload.events as object), [CREDENTIAL_CHANGE]);
     const event = (payload.events as Record<string, Record<string, unknown>>)[CREDENTIAL_CHANGE]!;
     assert.equal(event.credential_type, 'urn:mandate:credential-type:signing-key');

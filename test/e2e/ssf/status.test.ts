@@ -15,11 +15,20 @@ describe('SSF stream status', () => {
     assert.equal(res.status, 201, JSON.stringify(res.json));
     return res.json.stream_id as string;
   };
-  const setStatus = async (id: string, status: string) => assert.equal((await admin(server, 'POST', '/v1/ssf/status', { stream_id: id, status })).json.status, status);
-  const verify = async (id: string, state: string) => assert.equal((await admin(server, 'POST', '/v1/ssf/verify', { stream_id: id, state })).status, 204);
+  const setStatus = async (id: string, status: string) =>
+    assert.equal(
+      (await admin(server, 'POST', '/v1/ssf/status', { stream_id: id, status })).json.status,
+      status,
+    );
+  const verify = async (id: string, state: string) =>
+    assert.equal(
+      (await admin(server, 'POST', '/v1/ssf/verify', { stream_id: id, state })).status,
+      204,
+    );
   const polledStates = async (id: string) => {
     const { sets } = await poll(server, id);
-    if (Object.keys(sets).length > 0) await poll(server, id, { ack: Object.keys(sets), maxEvents: 0 });
+    if (Object.keys(sets).length > 0)
+      await poll(server, id, { ack: Object.keys(sets), maxEvents: 0 });
     return Object.values(sets).map(stateOf);
   };
 
@@ -46,7 +55,11 @@ describe('SSF stream status', () => {
     const id = await create({ method: POLL });
     await verify(id, 'before disable');
     await setStatus(id, 'disabled');
-    assert.equal((await admin(server, 'POST', '/v1/ssf/verify', { stream_id: id, state: 'x' })).status, 409, 'a disabled stream is not verified');
+    assert.equal(
+      (await admin(server, 'POST', '/v1/ssf/verify', { stream_id: id, state: 'x' })).status,
+      409,
+      'a disabled stream is not verified',
+    );
     await setStatus(id, 'enabled');
     await verify(id, 'after enable');
     assert.deepEqual(await polledStates(id), ['after enable']);
@@ -71,7 +84,10 @@ describe('SSF stream status', () => {
     const before = receiver.received.length;
     await setStatus(id, 'enabled');
     const got = (await receiver.waitFor(before + 2)).slice(before);
-    assert.deepEqual(got.map((p) => stateOf(p.body)), ['p1', 'p2']);
+    assert.deepEqual(
+      got.map((p) => stateOf(p.body)),
+      ['p1', 'p2'],
+    );
   });
 
   it('push: a SET failing delivery when the stream is disabled is dropped, and does not block the stream once enabled', async () => {

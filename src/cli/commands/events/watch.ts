@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
 import type { FeedMessage } from '../../../sdk/admin-events.js';
-import { adminClient, clientOptions, CliError, wholeNumber, type ClientOptions, type CliIo } from '../../common.js';
+import {
+  adminClient,
+  clientOptions,
+  CliError,
+  wholeNumber,
+  type ClientOptions,
+  type CliIo,
+} from '../../common.js';
 
 type WatchOptions = ClientOptions & { from?: string; heartbeats?: boolean; count?: string };
 
@@ -30,13 +37,29 @@ export function registerWatch(events: Command, io: CliIo): void {
     io,
     events
       .command('watch')
-      .description('print the revocation feed as it arrives: a snapshot summary, then one line per revocation (seq, kind, id, cause); Ctrl-C stops')
-      .option('--from <seq>', 'resume after this seq (Last-Event-ID): only the revocations after it, or a snapshot when the server no longer has them')
+      .description(
+        'print the revocation feed as it arrives: a snapshot summary, then one line per revocation (seq, kind, id, cause); Ctrl-C stops',
+      )
+      .option(
+        '--from <seq>',
+        'resume after this seq (Last-Event-ID): only the revocations after it, or a snapshot when the server no longer has them',
+      )
       .option('--heartbeats', 'also print the heartbeats')
       .option('--count <n>', 'exit after n revocations (for scripts and tests)'),
   ).action(async (opts: WatchOptions) => {
-    const from = opts.from !== undefined ? wholeNumber(opts.from, '--from', 0, 'a seq (a whole number) as printed by an earlier watch') : undefined;
-    const count = opts.count !== undefined ? wholeNumber(opts.count, '--count', 1, 'a whole number, at least 1') : undefined;
+    const from =
+      opts.from !== undefined
+        ? wholeNumber(
+            opts.from,
+            '--from',
+            0,
+            'a seq (a whole number) as printed by an earlier watch',
+          )
+        : undefined;
+    const count =
+      opts.count !== undefined
+        ? wholeNumber(opts.count, '--count', 1, 'a whole number, at least 1')
+        : undefined;
     const client = adminClient(io, opts);
     const stop = new AbortController();
     const onSignal = () => stop.abort();
@@ -45,15 +68,25 @@ export function registerWatch(events: Command, io: CliIo): void {
     let last = from;
     let seen = 0;
     try {
-      for await (const m of client.events.watch({ ...(from !== undefined ? { from } : {}), signal: stop.signal })) {
+      for await (const m of client.events.watch({
+        ...(from !== undefined ? { from } : {}),
+        signal: stop.signal,
+      })) {
         if (m.type === 'snapshot') last = m.snapshot.seq;
         if (m.type === 'revocation') last = m.event.seq;
-        if (m.type !== 'heartbeat' || opts.heartbeats) io.stdout.write(`${opts.json ? messageJson(m) : messageLine(m)}\n`);
+        if (m.type !== 'heartbeat' || opts.heartbeats)
+          io.stdout.write(`${opts.json ? messageJson(m) : messageLine(m)}\n`);
         if (m.type === 'revocation' && count !== undefined && ++seen >= count) return;
       }
     } catch (err) {
       // Lost after it started: say where to resume from.
-      if (last !== undefined && !(err instanceof CliError) && err instanceof Error && !('status' in err)) throw new CliError(`${err.message}; resume with \`mandate events watch --from ${last}\``);
+      if (
+        last !== undefined &&
+        !(err instanceof CliError) &&
+        err instanceof Error &&
+        !('status' in err)
+      )
+        throw new CliError(`${err.message}; resume with \`mandate events watch --from ${last}\``);
       throw err;
     } finally {
       process.off('SIGINT', onSignal);
@@ -61,6 +94,8 @@ export function registerWatch(events: Command, io: CliIo): void {
     }
     // Ctrl-C or SIGTERM: a normal end.
     if (stop.signal.aborted) return;
-    throw new CliError(`the server ended the revocation stream (is it shutting down?)${last !== undefined ? `; resume with \`mandate events watch --from ${last}\`` : ''}`);
+    throw new CliError(
+      `the server ended the revocation stream (is it shutting down?)${last !== undefined ? `; resume with \`mandate events watch --from ${last}\`` : ''}`,
+    );
   });
 }

@@ -9,7 +9,11 @@ import { registerRequests } from './requests.js';
  * narrowing a grant. (`mandate grant create|list|revoke` manages grants directly.)
  */
 export function register(program: Command, io: CliIo): void {
-  const grants = program.command('grants').description('agents asking humans for access: answer requests (possibly narrowed), narrow grants');
+  const grants = program
+    .command('grants')
+    .description(
+      'agents asking humans for access: answer requests (possibly narrowed), narrow grants',
+    );
   registerRequests(grants, io);
   registerAnswer(grants, io);
   registerNarrow(grants, io);

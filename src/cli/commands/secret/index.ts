@@ -7,7 +7,11 @@ import { registerPut } from './put.js';
 import { registerRotate } from './rotate.js';
 
 export function register(program: Command, io: CliIo): void {
-  const secret = program.command('secret').description('secrets the credential broker injects upstream: write-only, versioned, encrypted at rest');
+  const secret = program
+    .command('secret')
+    .description(
+      'secrets the credential broker injects upstream: write-only, versioned, encrypted at rest',
+    );
   registerPut(secret, io);
   registerRotate(secret, io);
   registerList(secret, io);

@@ -5,7 +5,12 @@ import { registerSend } from './send.js';
 
 /** mandate signal send|list: risk signals about a task or an agent, and the responses they get (docs/signals.md). */
 export function register(program: Command, io: CliIo): void {
-  const signal = program.command('signal').alias('signals').description('risk signals about a task or an agent: each gets the graduated response its risk reaches (approval, read-only, task revoked)');
+  const signal = program
+    .command('signal')
+    .alias('signals')
+    .description(
+      'risk signals about a task or an agent: each gets the graduated response its risk reaches (approval, read-only, task revoked)',
+    );
   registerSend(signal, io);
   registerList(signal, io);
 }

@@ -13,23 +13,58 @@ import { decideCall, decisionPointUnavailable } from './decide.js';
  * and poll it: the agent makes the identical request again once approved.
  */
 
-const because = (reasons: readonly string[]): string => (reasons.length > 0 ? `by ${reasons.join(', ')}` : 'because no policy permits it');
+const because = (reasons: readonly string[]): string =>
+  reasons.length > 0 ? `by ${reasons.join(', ')}` : 'because no policy permits it';
 
-const facts = (d: AuthorizeResult) => ({ decision_id: d.decisionId, reasons: d.reasons, policy_set_version: d.policySetVersion });
+const facts = (d: AuthorizeResult) => ({
+  decision_id: d.decisionId,
+  reasons: d.reasons,
+  policy_set_version: d.policySetVersion,
+});
 
 function denied(call: ProxyCall, d: AuthorizeResult): { refuse: Refusal } {
   const { toolId } = call.route!;
   const scope = `tool:${toolId}`;
   const p = call.principal!;
   const granted = p.scopes.some((s) => covers(s, scope));
-  const detail = granted ? `mandate denied \`${toolId}\` ${because(d.reasons)} (decision ${d.decisionId})` : `mandate denied \`${toolId}\`: the task token's scopes do not grant \`${scope}\` (decision ${d.decisionId})`;
-  const headers = granted ? undefined : { 'www-authenticate': challenge(call.service.verifyOptions.challenge, { scheme: p.cnfJkt === null ? 'Bearer' : 'DPoP', code: 'insufficient_scope', description: 'the token\'s scopes do not grant this route\'s tool', scope }) };
-  return { refuse: { status: 403, code: granted ? 'denied' : 'insufficient_scope', detail, outcome: 'denied', reason: granted ? 'policy' : 'scope', ...(headers ? { headers } : {}), extra: { ...facts(d), tool: toolId, ...(granted ? {} : { scope }) } } };
+  const detail = granted
+    ? `mandate denied \`${toolId}\` ${because(d.reasons)} (decision ${d.decisionId})`
+    : `mandate denied \`${toolId}\`: the task token's scopes do not grant \`${scope}\` (decision ${d.decisionId})`;
+  const headers = granted
+    ? undefined
+    : {
+        'www-authenticate': challenge(call.service.verifyOptions.challenge, {
+          scheme: p.cnfJkt === null ? 'Bearer' : 'DPoP',
+          code: 'insufficient_scope',
+          description: "the token's scopes do not grant this route's tool",
+          scope,
+        }),
+      };
+  return {
+    refuse: {
+      status: 403,
+      code: granted ? 'denied' : 'insufficient_scope',
+      detail,
+      outcome: 'denied',
+      reason: granted ? 'policy' : 'scope',
+      ...(headers ? { headers } : {}),
+      extra: { ...facts(d), tool: toolId, ...(granted ? {} : { scope }) },
+    },
+  };
 }
 
 function approvalUnavailable(call: ProxyCall, d: AuthorizeResult): { refuse: Refusal } {
   const { toolId } = call.route!;
-  return { refuse: { status: 403, code: 'approval_unavailable', detail: `mandate requires approval for \`${toolId}\` ${because(d.reasons)} (decision ${d.decisionId}) but approvals are not available, so the request is refused`, outcome: 'denied', reason: 'approval', extra: { ...facts(d), tool: toolId } } };
+  return {
+    refuse: {
+      status: 403,
+      code: 'approval_unavailable',
+      detail: `mandate requires approval for \`${toolId}\` ${because(d.reasons)} (decision ${d.decisionId}) but approvals are not available, so the request is refused`,
+      outcome: 'denied',
+      reason: 'approval',
+      extra: { ...facts(d), tool: toolId },
+    },
+  };
 }
 
 export const approval: Step = async (call, deps) => {
@@ -43,9 +78,17 @@ export const approval: Step = async (call, deps) => {
   const binding = { agent: p.actor, taskId: p.taskId, target: toolId, arguments: call.arguments! };
   let consumed: boolean;
   try {
-    consumed = await approvals.consume({ ...binding, policySetVersion: d.policySetVersion, reasons: d.reasons, requestId: call.requestId });
+    consumed = await approvals.consume({
+      ...binding,
+      policySetVersion: d.policySetVersion,
+      reasons: d.reasons,
+      requestId: call.requestId,
+    });
   } catch (err) {
-    deps.log.error({ err: err instanceof Error ? err.message : String(err), tool: toolId }, 'approvals unavailable; refusing the request');
+    deps.log.error(
+      { err: err instanceof Error ? err.message : String(err), tool: toolId },
+      'approvals unavailable; refusing the request',
+    );
     return approvalUnavailable(call, d);
   }
   if (consumed) {
@@ -56,9 +99,19 @@ export const approval: Step = async (call, deps) => {
   }
   let ticket;
   try {
-    ticket = await approvals.request({ ...binding, policySetVersion: d.policySetVersion, decisionId: d.decisionId, reasons: d.reasons, audience: call.service.resource, requestId: call.requestId });
+    ticket = await approvals.request({
+      ...binding,
+      policySetVersion: d.policySetVersion,
+      decisionId: d.decisionId,
+      reasons: d.reasons,
+      audience: call.service.resource,
+      requestId: call.requestId,
+    });
   } catch (err) {
-    deps.log.error({ err: err instanceof Error ? err.message : String(err), tool: toolId }, 'approval request failed; refusing the request');
+    deps.log.error(
+      { err: err instanceof Error ? err.message : String(err), tool: toolId },
+      'approval request failed; refusing the request',
+    );
     return approvalUnavailable(call, d);
   }
   const expires = new Date(ticket.expiresAt).toISOString();
@@ -68,7 +121,14 @@ export const approval: Step = async (call, deps) => {
       code: 'approval_required',
       detail: `mandate needs a human's approval for \`${toolId}\` ${because(d.reasons)} (decision ${d.decisionId}, approval ${ticket.id}); once approved at ${ticket.approveUrl}, make the same request again before ${expires}`,
       outcome: 'approval_required',
-      extra: { ...facts(d), tool: toolId, approval_id: ticket.id, approve_url: ticket.approveUrl, status_url: ticket.statusUrl, expires_at: expires },
+      extra: {
+        ...facts(d),
+        tool: toolId,
+        approval_id: ticket.id,
+        approve_url: ticket.approveUrl,
+        status_url: ticket.statusUrl,
+        expires_at: expires,
+      },
     },
   };
 };

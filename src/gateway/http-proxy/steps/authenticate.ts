@@ -12,14 +12,43 @@ import { rawPathOf } from '../request-target.js';
 export const authenticate: Step = async (call, deps) => {
   const { req, service } = call;
   try {
-    const ctx = await verifyRequest({ method: req.method ?? 'GET', url: `${deps.issuer}${rawPathOf(req.url ?? '/')}`, headers: req.headersDistinct }, service.verifier, service.verifyOptions);
+    const ctx = await verifyRequest(
+      {
+        method: req.method ?? 'GET',
+        url: `${deps.issuer}${rawPathOf(req.url ?? '/')}`,
+        headers: req.headersDistinct,
+      },
+      service.verifier,
+      service.verifyOptions,
+    );
     call.principal = ctx.principal;
     return undefined;
   } catch (err) {
     if (err instanceof RequestVerificationError) {
-      return { refuse: { status: err.status, code: err.code, detail: err.message, outcome: 'unauthenticated', reason: 'token', headers: err.headers() } };
+      return {
+        refuse: {
+          status: err.status,
+          code: err.code,
+          detail: err.message,
+          outcome: 'unauthenticated',
+          reason: 'token',
+          headers: err.headers(),
+        },
+      };
     }
-    deps.log.error({ err: err instanceof Error ? err.message : String(err), service: service.name }, 'proxy could not verify a task token; failing closed');
-    return { refuse: { status: 503, code: 'unavailable', detail: 'mandate could not verify the task token, and the proxy fails closed: nothing was forwarded', outcome: 'unavailable', headers: { 'retry-after': '1' } } };
+    deps.log.error(
+      { err: err instanceof Error ? err.message : String(err), service: service.name },
+      'proxy could not verify a task token; failing closed',
+    );
+    return {
+      refuse: {
+        status: 503,
+        code: 'unavailable',
+        detail:
+          'mandate could not verify the task token, and the proxy fails closed: nothing was forwarded',
+        outcome: 'unavailable',
+        headers: { 'retry-after': '1' },
+      },
+    };
   }
 };

@@ -1,6 +1,12 @@
 import type { Step } from '../context.js';
 import { findDuplicateKey } from '../../../core/json-duplicates.js';
-import { hasMethodParam, hasMethodPart, isMethodParam, METHOD_PARAM, overrideRefusal } from './override.js';
+import {
+  hasMethodParam,
+  hasMethodPart,
+  isMethodParam,
+  METHOD_PARAM,
+  overrideRefusal,
+} from './override.js';
 
 /**
  * Step 5: a JSON request body (`application/json` or `application/*+json`) is read, up to the
@@ -30,14 +36,31 @@ export const body: Step = async (call) => {
   if (!form && !isJson(contentType)) return undefined;
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-    return { refuse: { status: 415, code: 'unsupported_content_encoding', detail: `send ${form ? 'form' : 'json'} request bodies without a content-encoding: mandate reads them`, outcome: 'bad_request', reason: 'body' } };
+    return {
+      refuse: {
+        status: 415,
+        code: 'unsupported_content_encoding',
+        detail: `send ${form ? 'form' : 'json'} request bodies without a content-encoding: mandate reads them`,
+        outcome: 'bad_request',
+        reason: 'body',
+      },
+    };
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > service.maxJsonBytes) {
-      return { refuse: { status: 413, code: 'body_too_large', detail: `${form ? 'form' : 'json'} request bodies to \`${service.name}\` are limited to ${service.maxJsonBytes} bytes`, outcome: 'bad_request', reason: 'body', headers: { connection: 'close' } } };
+      return {
+        refuse: {
+          status: 413,
+          code: 'body_too_large',
+          detail: `${form ? 'form' : 'json'} request bodies to \`${service.name}\` are limited to ${service.maxJsonBytes} bytes`,
+          outcome: 'bad_request',
+          reason: 'body',
+          headers: { connection: 'close' },
+        },
+      };
     }
     chunks.push(chunk);
   }
@@ -46,7 +69,9 @@ export const body: Step = async (call) => {
     // Forwarded as the same bytes; `value` stays undefined: the decision sees no form body.
     call.json = { bytes, value: undefined };
     const multipart = contentType!.split(';', 1)[0]!.trim().toLowerCase() === 'multipart/form-data';
-    const field = multipart ? hasMethodPart(contentType!, bytes) : hasMethodParam(new URLSearchParams(bytes.toString('latin1')));
+    const field = multipart
+      ? hasMethodPart(contentType!, bytes)
+      : hasMethodParam(new URLSearchParams(bytes.toString('latin1')));
     return field ? { refuse: overrideRefusal(`the \`${METHOD_PARAM}\` form field`) } : undefined;
   }
   if (size === 0) {
@@ -58,12 +83,35 @@ export const body: Step = async (call) => {
     text = utf8.decode(bytes);
     call.json = { bytes, value: JSON.parse(text) as unknown };
   } catch {
-    return { refuse: { status: 400, code: 'invalid_json', detail: 'the request says it is json but its body does not parse as utf-8 json', outcome: 'bad_request', reason: 'body' } };
+    return {
+      refuse: {
+        status: 400,
+        code: 'invalid_json',
+        detail: 'the request says it is json but its body does not parse as utf-8 json',
+        outcome: 'bad_request',
+        reason: 'body',
+      },
+    };
   }
   // The decision reads the last of two equal keys, the upstream's parser may read the first.
   const dup = findDuplicateKey(text);
-  if (dup) return { refuse: { status: 400, code: 'invalid_json', detail: `the json body has the key \`${dup.key.slice(0, 80)}\` twice in \`${dup.path.slice(0, 200)}\`; a body with duplicate keys has more than one reading`, outcome: 'bad_request', reason: 'body' } };
+  if (dup)
+    return {
+      refuse: {
+        status: 400,
+        code: 'invalid_json',
+        detail: `the json body has the key \`${dup.key.slice(0, 80)}\` twice in \`${dup.path.slice(0, 200)}\`; a body with duplicate keys has more than one reading`,
+        outcome: 'bad_request',
+        reason: 'body',
+      },
+    };
   const value = call.json.value;
-  if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).some(isMethodParam)) return { refuse: overrideRefusal(`the \`${METHOD_PARAM}\` json member`) };
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.keys(value).some(isMethodParam)
+  )
+    return { refuse: overrideRefusal(`the \`${METHOD_PARAM}\` json member`) };
   return undefined;
 };

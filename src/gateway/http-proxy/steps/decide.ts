@@ -21,18 +21,37 @@ export function callArguments(call: ProxyCall): Record<string, unknown> {
   };
 }
 
-export async function decideCall(call: ProxyCall, deps: ProxyDeps, approved: boolean): Promise<AuthorizeResult | undefined> {
+export async function decideCall(
+  call: ProxyCall,
+  deps: ProxyDeps,
+  approved: boolean,
+): Promise<AuthorizeResult | undefined> {
   const toolId = call.route!.toolId;
   try {
-    return await deps.decisions.authorize({ principal: call.principal!, toolId, arguments: call.arguments!, approved, requestId: call.requestId });
+    return await deps.decisions.authorize({
+      principal: call.principal!,
+      toolId,
+      arguments: call.arguments!,
+      approved,
+      requestId: call.requestId,
+    });
   } catch (err) {
-    deps.log.error({ err: err instanceof Error ? err.message : String(err), tool: toolId }, 'decision point unavailable; the proxy fails closed');
+    deps.log.error(
+      { err: err instanceof Error ? err.message : String(err), tool: toolId },
+      'decision point unavailable; the proxy fails closed',
+    );
     return undefined;
   }
 }
 
 export const decisionPointUnavailable = (toolId: string) => ({
-  refuse: { status: 503, code: 'decision_point_unavailable', detail: `mandate could not decide \`${toolId}\`: the decision point is unavailable, and the proxy fails closed, so nothing was forwarded`, outcome: 'unavailable' as const, headers: { 'retry-after': '1' } },
+  refuse: {
+    status: 503,
+    code: 'decision_point_unavailable',
+    detail: `mandate could not decide \`${toolId}\`: the decision point is unavailable, and the proxy fails closed, so nothing was forwarded`,
+    outcome: 'unavailable' as const,
+    headers: { 'retry-after': '1' },
+  },
 });
 
 export const decide: Step = async (call, deps) => {

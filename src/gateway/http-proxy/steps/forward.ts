@@ -19,16 +19,24 @@ import { downstreamHeaders, upstreamHeaders } from '../headers.js';
 
 class UpstreamTimeout extends Error {}
 
-const encodeQuery = (q: Record<string, string>): string => Object.entries(q).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+const encodeQuery = (q: Record<string, string>): string =>
+  Object.entries(q)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .join('&');
 
 function upstreamRequest(call: ProxyCall): RequestOptions {
   const { req, service, target, injected } = call;
   const base = service.upstream.pathname.replace(/\/+$/, '');
   const query = [target!.query, encodeQuery(injected!.query)].filter((q) => q.length > 0).join('&');
   const reserved = new Set([...Object.keys(injected!.headers)].map((h) => h.toLowerCase()));
-  const headers: OutgoingHttpHeaders = { ...upstreamHeaders(req.rawHeaders, req.headers, reserved), ...injected!.headers, 'x-request-id': call.requestId };
+  const headers: OutgoingHttpHeaders = {
+    ...upstreamHeaders(req.rawHeaders, req.headers, reserved),
+    ...injected!.headers,
+    'x-request-id': call.requestId,
+  };
   if (call.json) headers['content-length'] = String(call.json.bytes.length);
-  else if (req.headers['content-length'] !== undefined) headers['content-length'] = req.headers['content-length'];
+  else if (req.headers['content-length'] !== undefined)
+    headers['content-length'] = req.headers['content-length'];
   return {
     protocol: service.upstream.protocol,
     hostname: service.upstream.hostname.replace(/^\[|\]$/g, ''),
@@ -61,9 +69,21 @@ export const forward: Step = (call, deps) =>
       call.upstreamStatus = status;
       call.outcome = 'forwarded';
       deps.metrics?.upstreamStatus(service.name, call.route!.label, status);
-      res.writeHead(status, { ...downstreamHeaders(answer.rawHeaders, answer.headers), 'x-request-id': call.requestId, 'x-mandate-decision-id': call.decision?.decisionId ?? '' });
+      res.writeHead(status, {
+        ...downstreamHeaders(answer.rawHeaders, answer.headers),
+        'x-request-id': call.requestId,
+        'x-mandate-decision-id': call.decision?.decisionId ?? '',
+      });
       pipeline(answer, res, (err) => {
-        if (err && !res.writableFinished) deps.log.warn({ service: service.name, route: call.route!.label, err: err instanceof UpstreamTimeout ? 'upstream went silent' : err.message }, 'proxy response cut short');
+        if (err && !res.writableFinished)
+          deps.log.warn(
+            {
+              service: service.name,
+              route: call.route!.label,
+              err: err instanceof UpstreamTimeout ? 'upstream went silent' : err.message,
+            },
+            'proxy response cut short',
+          );
         done(undefined);
       });
     });
@@ -73,11 +93,26 @@ export const forward: Step = (call, deps) =>
         return done(undefined);
       }
       const timeout = err instanceof UpstreamTimeout;
-      deps.log.warn({ service: service.name, route: call.route!.label, err: timeout ? 'timeout' : err.message }, 'proxy upstream request failed');
+      deps.log.warn(
+        { service: service.name, route: call.route!.label, err: timeout ? 'timeout' : err.message },
+        'proxy upstream request failed',
+      );
       done({
         refuse: timeout
-          ? { status: 504, code: 'upstream_timeout', detail: `\`${service.name}\` did not answer within ${service.timeoutMs} ms`, outcome: 'upstream_timeout', headers: { connection: 'close' } }
-          : { status: 502, code: 'upstream_unavailable', detail: `\`${service.name}\` could not be reached`, outcome: 'upstream_error', headers: { connection: 'close' } },
+          ? {
+              status: 504,
+              code: 'upstream_timeout',
+              detail: `\`${service.name}\` did not answer within ${service.timeoutMs} ms`,
+              outcome: 'upstream_timeout',
+              headers: { connection: 'close' },
+            }
+          : {
+              status: 502,
+              code: 'upstream_unavailable',
+              detail: `\`${service.name}\` could not be reached`,
+              outcome: 'upstream_error',
+              headers: { connection: 'close' },
+            },
       });
     });
     // The agent went away: stop the upstream request too.
@@ -86,6 +121,10 @@ export const forward: Step = (call, deps) =>
     });
 
     if (call.json) up.end(call.json.bytes);
-    else if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) pipeline(req, up, (err) => err && up.destroy(err));
+    else if (
+      req.headers['content-length'] !== undefined ||
+      req.headers['transfer-encoding'] !== undefined
+    )
+      pipeline(req, up, (err) => err && up.destroy(err));
     else up.end();
   });

@@ -12,7 +12,16 @@ import type { ProxyCall, Step } from '../context.js';
 
 export function callerOf(call: ProxyCall): CallerContext {
   const p = call.principal!;
-  return { agent: p.actor, subject: p.subject, actors: p.actors, taskId: p.taskId, grantId: p.grantId, scopes: p.scopes, tokenExp: p.expiresAt, requestId: call.requestId };
+  return {
+    agent: p.actor,
+    subject: p.subject,
+    actors: p.actors,
+    taskId: p.taskId,
+    grantId: p.grantId,
+    scopes: p.scopes,
+    tokenExp: p.expiresAt,
+    requestId: call.requestId,
+  };
 }
 
 export const inject: Step = async (call, deps) => {
@@ -21,25 +30,53 @@ export const inject: Step = async (call, deps) => {
   const injected = { headers: {} as Record<string, string>, query: {} as Record<string, string> };
   try {
     if (credential || identity) {
-      if (!deps.broker) throw new MandateError('credential_unavailable', `no credential for \`${service.name}\`: the credential broker is not available`, { service: service.name, reason: 'no_broker' });
+      if (!deps.broker)
+        throw new MandateError(
+          'credential_unavailable',
+          `no credential for \`${service.name}\`: the credential broker is not available`,
+          { service: service.name, reason: 'no_broker' },
+        );
       const caller = callerOf(call);
       if (credential) {
         const c = await deps.broker.credentialFor(service.name, credential, caller);
         Object.assign(injected.headers, c.headers);
         Object.assign(injected.query, c.query ?? {});
       }
-      if (identity) injected.headers[identity.header] = await deps.broker.identityAssertion(identity.audience ?? service.upstream.href, caller);
+      if (identity)
+        injected.headers[identity.header] = await deps.broker.identityAssertion(
+          identity.audience ?? service.upstream.href,
+          caller,
+        );
     }
   } catch (err) {
     const e = err instanceof MandateError ? err : undefined;
     // INVARIANT: the broker's messages never hold secret material; anything else is not repeated.
     const detail = e ? e.message : `no credential for \`${service.name}\`: internal error`;
-    deps.log.warn({ service: service.name, reason: e?.details?.reason ?? 'internal' }, 'proxy credential unavailable');
-    return { refuse: { status: 502, code: 'credential_unavailable', detail, outcome: 'credential_unavailable' } };
+    deps.log.warn(
+      { service: service.name, reason: e?.details?.reason ?? 'internal' },
+      'proxy credential unavailable',
+    );
+    return {
+      refuse: {
+        status: 502,
+        code: 'credential_unavailable',
+        detail,
+        outcome: 'credential_unavailable',
+      },
+    };
   }
   const agentKeys = new Set(new URLSearchParams(call.target!.query).keys());
   const clash = Object.keys(injected.query).find((k) => agentKeys.has(k));
-  if (clash !== undefined) return { refuse: { status: 400, code: 'reserved_query_parameter', detail: `the query parameter \`${clash}\` is set by the proxy for \`${service.name}\`; do not send it`, outcome: 'bad_request', reason: 'passthrough' } };
+  if (clash !== undefined)
+    return {
+      refuse: {
+        status: 400,
+        code: 'reserved_query_parameter',
+        detail: `the query parameter \`${clash}\` is set by the proxy for \`${service.name}\`; do not send it`,
+        outcome: 'bad_request',
+        reason: 'passthrough',
+      },
+    };
   call.injected = injected;
   return undefined;
 };

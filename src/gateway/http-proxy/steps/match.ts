@@ -10,7 +10,16 @@ import { parseRequestTarget } from '../request-target.js';
 export const match: Step = async (call) => {
   const { service, req } = call;
   const target = parseRequestTarget(req.url ?? '');
-  if ('error' in target) return { refuse: { status: 400, code: 'invalid_path', detail: `mandate refused the path: ${target.error}`, outcome: 'bad_request', reason: 'path' } };
+  if ('error' in target)
+    return {
+      refuse: {
+        status: 400,
+        code: 'invalid_path',
+        detail: `mandate refused the path: ${target.error}`,
+        outcome: 'bad_request',
+        reason: 'path',
+      },
+    };
   call.target = target;
   const method = req.method ?? 'GET';
   const m = matchRoute(service.routes, method, target);

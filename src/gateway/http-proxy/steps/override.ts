@@ -12,7 +12,14 @@ import type { Refusal, Step } from '../context.js';
  */
 
 /** Headers by which an upstream may take the request for another method or another target. */
-export const OVERRIDE_HEADERS: ReadonlySet<string> = new Set(['x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-method', 'x-original-url', 'x-rewrite-url']);
+export const OVERRIDE_HEADERS: ReadonlySet<string> = new Set([
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+  'x-original-method',
+  'x-original-url',
+  'x-rewrite-url',
+]);
 
 /** The parameter (query or form field) that Rails, Laravel, Symfony and others read as the method. */
 export const METHOD_PARAM = '_method';
@@ -77,6 +84,7 @@ export const override: Step = async (call) => {
     const name = req.rawHeaders[i]!.toLowerCase().replace(/_/g, '-');
     if (OVERRIDE_HEADERS.has(name)) return { refuse: overrideRefusal(`the \`${name}\` header`) };
   }
-  if (hasMethodParam(new URLSearchParams(target!.query))) return { refuse: overrideRefusal(`the \`${METHOD_PARAM}\` query parameter`) };
+  if (hasMethodParam(new URLSearchParams(target!.query)))
+    return { refuse: overrideRefusal(`the \`${METHOD_PARAM}\` query parameter`) };
   return undefined;
 };

@@ -15,13 +15,31 @@ export const passthrough: Step = async (call) => {
   const headers = upstreamHeaders(req.rawHeaders, req.headers, new Set());
   const inBody = call.json !== undefined && call.json.bytes.includes(signature);
   if (carries(signature, headers, target!.query) || inBody || target!.path.includes(signature)) {
-    return { refuse: { status: 400, code: 'token_passthrough', detail: 'the request carries the task token outside the authorization header; mandate never passes an agent\'s token upstream', outcome: 'bad_request', reason: 'passthrough' } };
+    return {
+      refuse: {
+        status: 400,
+        code: 'token_passthrough',
+        detail:
+          "the request carries the task token outside the authorization header; mandate never passes an agent's token upstream",
+        outcome: 'bad_request',
+        reason: 'passthrough',
+      },
+    };
   }
   // A static credential sent as a query parameter: the agent may not send that parameter too (an upstream might read either).
   const credential = call.service.config.credential;
-  const param = credential?.provider === 'static' && credential.as === 'query' ? credential.param : undefined;
+  const param =
+    credential?.provider === 'static' && credential.as === 'query' ? credential.param : undefined;
   if (param !== undefined && new URLSearchParams(target!.query).has(param)) {
-    return { refuse: { status: 400, code: 'reserved_query_parameter', detail: `the query parameter \`${param}\` is set by the proxy for \`${call.service.name}\`; do not send it`, outcome: 'bad_request', reason: 'passthrough' } };
+    return {
+      refuse: {
+        status: 400,
+        code: 'reserved_query_parameter',
+        detail: `the query parameter \`${param}\` is set by the proxy for \`${call.service.name}\`; do not send it`,
+        outcome: 'bad_request',
+        reason: 'passthrough',
+      },
+    };
   }
   return undefined;
 };

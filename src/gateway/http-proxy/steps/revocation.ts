@@ -11,5 +11,20 @@ export const revocation: Step = async (call, deps) => {
   if (reason === null) return undefined;
   const detail = `the task token is no longer valid: ${reason}`;
   const scheme = call.principal!.cnfJkt === null ? 'Bearer' : 'DPoP';
-  return { refuse: { status: 401, code: 'invalid_token', detail, outcome: 'unauthenticated', reason: 'revoked', headers: { 'www-authenticate': challenge(call.service.verifyOptions.challenge, { scheme, code: 'invalid_token', description: detail }) } } };
+  return {
+    refuse: {
+      status: 401,
+      code: 'invalid_token',
+      detail,
+      outcome: 'unauthenticated',
+      reason: 'revoked',
+      headers: {
+        'www-authenticate': challenge(call.service.verifyOptions.challenge, {
+          scheme,
+          code: 'invalid_token',
+          description: detail,
+        }),
+      },
+    },
+  };
 };
