@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { systemClock } from '../core/clock.js';
+import { ManualClock, systemClock } from '../core/clock.js';
 import { WebhookNotifier } from './webhook.js';
 import { verifyWebhook } from './webhook-signature.js';
 
@@ -38,6 +38,23 @@ class Receiver {
   }
 }
 
+/** One turn of the event loop (no wall-clock wait): lets a delivery in flight move on. */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Runs a notifier's deliveries to the end on a ManualClock: while a retry is waiting on the
+ * clock, the clock moves on a second at a time until it fires.
+ */
+async function deliverAll(n: WebhookNotifier, clock: ManualClock) {
+  let done = false;
+  const idle = n.idle().then(() => (done = true));
+  while (!done) {
+    if (clock.pendingTimers > 0) clock.advance(1000);
+    await turn();
+  }
+  await idle;
+}
+
 describe('webhook delivery', () => {
   const receiver = new Receiver();
   before(() => receiver.start());
@@ -64,14 +81,10 @@ describe('webhook delivery', () => {
   test('a failing receiver gets the same event again with backoff, each attempt signed afresh, until it answers 2xx', async () => {
     receiver.requests.length = 0;
     receiver.script = [503, 500, 302];
-    const n = new WebhookNotifier({
-      url: receiver.url,
-      secret: SECRET,
-      clock: systemClock,
-      baseDelayMs: 5,
-    });
+    const clock = new ManualClock(Date.now());
+    const n = new WebhookNotifier({ url: receiver.url, secret: SECRET, clock });
     const id = n.send({ type: 'approval.requested', data: { id: 'a1' } });
-    await n.idle();
+    await deliverAll(n, clock);
     assert.equal(receiver.requests.length, 4, '503, 500, a redirect (not followed), then 204');
     assert.ok(
       receiver.requests.every((r) => r.eventId === id && r.body === receiver.requests[0]!.body),
@@ -79,7 +92,7 @@ describe('webhook delivery', () => {
     );
     assert.ok(
       receiver.requests.every(
-        (r) => verifyWebhook(SECRET, r.body, r.signature, Math.floor(Date.now() / 1000)).ok,
+        (r) => verifyWebhook(SECRET, r.body, r.signature, Math.floor(clock.now() / 1000)).ok,
       ),
     );
     assert.equal(n.stats.delivered, 1);
@@ -89,17 +102,43 @@ describe('webhook delivery', () => {
   test('after maxAttempts it gives up and counts the failure', async () => {
     receiver.requests.length = 0;
     receiver.script = [500, 500, 500];
+    const clock = new ManualClock(Date.now());
+    const n = new WebhookNotifier({ url: receiver.url, secret: SECRET, clock, maxAttempts: 3 });
+    n.send({ type: 'x.y', data: {} });
+    await deliverAll(n, clock);
+    assert.equal(receiver.requests.length, 3);
+    assert.deepEqual([n.stats.delivered, n.stats.failed], [0, 1]);
+  });
+
+  test('a retry waits on the injected clock: none before its backoff, the next once the clock reaches it', async () => {
+    receiver.requests.length = 0;
+    receiver.script = [503, 503];
+    const clock = new ManualClock(Date.now());
     const n = new WebhookNotifier({
       url: receiver.url,
       secret: SECRET,
-      clock: systemClock,
-      baseDelayMs: 1,
-      maxAttempts: 3,
+      clock,
+      baseDelayMs: 60_000,
     });
     n.send({ type: 'x.y', data: {} });
+    while (n.stats.lastError === null) await turn();
+    assert.equal(receiver.requests.length, 1);
+    assert.equal(clock.pendingTimers, 1, 'the retry is a timer on the injected clock');
+    clock.advance(59_999);
+    for (let i = 0; i < 20; i++) await turn();
+    assert.equal(receiver.requests.length, 1, 'no retry before the backoff has passed');
+    clock.advance(1);
+    while (!/attempt 2/.test(n.stats.lastError ?? '')) await turn();
+    assert.equal(receiver.requests.length, 2, 'the retry ran once the clock reached it');
+    assert.equal(clock.pendingTimers, 1, 'the next retry waits twice as long');
+    clock.advance(119_999);
+    for (let i = 0; i < 20; i++) await turn();
+    assert.equal(receiver.requests.length, 2);
+    clock.advance(1);
     await n.idle();
     assert.equal(receiver.requests.length, 3);
-    assert.deepEqual([n.stats.delivered, n.stats.failed], [0, 1]);
+    assert.equal(n.stats.delivered, 1);
+    assert.equal(clock.pendingTimers, 0);
   });
 
   test('an unreachable receiver fails without throwing into the caller; close stops the retries', async () => {

@@ -1,4 +1,4 @@
-import type { Clock } from '../core/clock.js';
+import { after, type CancelTimer, type Clock } from '../core/clock.js';
 import { newId } from '../core/random.js';
 import { SIGNATURE_HEADER, signWebhook } from './webhook-signature.js';
 
@@ -43,7 +43,7 @@ type Settings = Required<Omit<WebhookOptions, 'fetch'>> & { fetch: typeof fetch 
 
 export class WebhookNotifier {
   readonly #o: Settings;
-  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #timers = new Set<CancelTimer>();
   readonly #closing = new AbortController();
   readonly #idle: (() => void)[] = [];
   #pending = 0;
@@ -82,7 +82,8 @@ export class WebhookNotifier {
       data: event.data,
     });
     this.#pending++;
-    this.#schedule(() => this.#attempt(id, event.type, body, 1), 0);
+    // The first attempt runs off the caller's time but at once: only retries wait on the clock.
+    setImmediate(() => void this.#attempt(id, event.type, body, 1));
     return id;
   }
 
@@ -100,7 +101,7 @@ export class WebhookNotifier {
   /** Stops: in-flight deliveries are aborted and no retry runs. */
   close(): void {
     this.#closing.abort();
-    for (const t of this.#timers) clearTimeout(t);
+    for (const cancel of this.#timers) cancel();
     this.#timers.clear();
     this.#pending = 0;
     this.#settle();
@@ -151,13 +152,13 @@ export class WebhookNotifier {
   }
 
   #schedule(run: () => Promise<void>, delayMs: number): void {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
+    // On the injected clock (a ManualClock fires it on advance); the system's never keeps the
+    // process alive for a pending retry.
+    const cancel = after(this.#o.clock, delayMs, () => {
+      this.#timers.delete(cancel);
       void run();
-    }, delayMs);
-    // A pending retry never keeps the process alive.
-    timer.unref();
-    this.#timers.add(timer);
+    });
+    this.#timers.add(cancel);
   }
 
   #done(): void {
