@@ -144,6 +144,7 @@ export class McpGateway {
       (config) =>
         new Upstream(config, {
           broker: () => host.broker,
+          clock: host.clock,
           nowSeconds: () => host.clock.now() / 1000,
           log: () => this.#log,
           onTools: (u) => this.#toolsChanged(u),

@@ -11,6 +11,7 @@ import {
   type ServerCapabilities,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
+import { after, type CancelTimer, type Clock } from '../../core/clock.js';
 import type { UpstreamConfig } from './config.js';
 import { httpUpstreamAuth, stdioUpstreamEnv, systemCaller } from './credentials.js';
 import type { BrokerPort, CallerContext, GatewayLog } from './ports.js';
@@ -46,6 +47,8 @@ export interface SessionLink {
 
 export interface UpstreamDeps {
   broker: () => BrokerPort | undefined;
+  /** The reconnect backoff runs on its timers (a ManualClock fires them on advance). */
+  clock: Clock;
   nowSeconds: () => number;
   log: () => GatewayLog;
   /** The tools changed (first listing included). */
@@ -58,7 +61,7 @@ export class Upstream {
   #tools: Tool[] = [];
   #capabilities: ServerCapabilities | undefined;
   #discovery: Client | null = null;
-  #retry: NodeJS.Timeout | undefined;
+  #retry: CancelTimer | undefined;
   #attempt = 0;
   #closed = false;
   #error: string | null = null;
@@ -132,11 +135,11 @@ export class Upstream {
   #scheduleRetry(): void {
     if (this.#closed || this.#retry) return;
     const delay = Math.min(RETRY_MAX_MS, 500 * 2 ** this.#attempt++);
-    this.#retry = setTimeout(() => {
+    // Never keeps the process alive (see `after`).
+    this.#retry = after(this.#deps.clock, delay, () => {
       this.#retry = undefined;
       void this.start();
-    }, delay);
-    this.#retry.unref();
+    });
   }
 
   /** Lists the tools again (every page) and reports them. */
@@ -248,7 +251,8 @@ export class Upstream {
 
   async close(): Promise<void> {
     this.#closed = true;
-    clearTimeout(this.#retry);
+    this.#retry?.();
+    this.#retry = undefined;
     const client = this.#discovery;
     this.#discovery = null;
     const t = client?.transport;
