@@ -3,8 +3,9 @@
 // (jose, any header or claim, so refused shapes can be built), and raw node:http requests for what
 // fetch cannot send (repeated headers).
 import { createHash, randomUUID } from 'node:crypto';
-import { request as httpRequest, type Server } from 'node:http';
-import { serve } from '@hono/node-server';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
 import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
@@ -14,7 +15,6 @@ import { mandateFastify } from '../../../src/sdk/middleware/fastify.js';
 import { mandateHono, type MandateHonoEnv } from '../../../src/sdk/middleware/hono.js';
 import type { MandateMiddlewareOptions } from '../../../src/sdk/middleware/options.js';
 import type { MandateRequestContext } from '../../../src/sdk/verify-request.js';
-import { freePort } from '../../fakes/server.js';
 
 export type Json = Record<string, unknown>;
 
@@ -41,7 +41,28 @@ export interface ToolServer {
 
 export type Mounts = Record<string, Omit<MandateMiddlewareOptions, 'origin'>>;
 
-export async function startExpress(port: number, mounts: Mounts): Promise<ToolServer> {
+/**
+ * A node:http server already listening on a loopback port the system picked (port 0), with no
+ * handler yet: a suite builds what needs the origin (the tokens' audience, the middleware) and
+ * then hands it to one of the frameworks below, so no port is picked, freed and reused.
+ */
+export interface Listener {
+  server: Server;
+  port: number;
+  origin: string;
+}
+
+export async function listenLoopback(): Promise<Listener> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return { server, port, origin: `http://127.0.0.1:${port}` };
+}
+
+export async function startExpress(listener: Listener, mounts: Mounts): Promise<ToolServer> {
   const app = express();
   for (const [prefix, opts] of Object.entries(mounts)) {
     const router = express.Router();
@@ -51,14 +72,15 @@ export async function startExpress(port: number, mounts: Mounts): Promise<ToolSe
     });
     app.use(prefix, router);
   }
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(port, '127.0.0.1', () => resolve(s));
-  });
-  return { name: 'express', url: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
+  listener.server.on('request', app);
+  return { name: 'express', url: listener.origin, close: () => closeServer(listener.server) };
 }
 
-export async function startFastify(port: number, mounts: Mounts): Promise<ToolServer> {
-  const app = Fastify();
+export async function startFastify(listener: Listener, mounts: Mounts): Promise<ToolServer> {
+  // Fastify serves on the listening server (serverFactory) and is only made ready, not listened.
+  const app = Fastify({
+    serverFactory: (handler) => listener.server.on('request', handler),
+  });
   app.decorateRequest('mandate', null);
   for (const [prefix, opts] of Object.entries(mounts)) {
     const hook = mandateFastify(opts);
@@ -72,24 +94,26 @@ export async function startFastify(port: number, mounts: Mounts): Promise<ToolSe
       { prefix },
     );
   }
-  await app.listen({ port, host: '127.0.0.1' });
-  return { name: 'fastify', url: `http://127.0.0.1:${port}`, close: () => app.close() };
+  await app.ready();
+  return {
+    name: 'fastify',
+    url: listener.origin,
+    close: async () => {
+      await app.close();
+      await closeServer(listener.server);
+    },
+  };
 }
 
-export async function startHono(port: number, mounts: Mounts): Promise<ToolServer> {
+export async function startHono(listener: Listener, mounts: Mounts): Promise<ToolServer> {
   const app = new Hono<MandateHonoEnv>();
   for (const [prefix, opts] of Object.entries(mounts)) {
     app.use(`${prefix}/*`, mandateHono(opts));
     app.all(`${prefix}/echo`, (c) => c.json(describeCaller(c.get('mandate'))));
   }
   // overrideGlobalObjects: false keeps the test process's own fetch, Request and Response untouched.
-  const server = await new Promise<Server>((resolve) => {
-    const s = serve(
-      { fetch: app.fetch, port, hostname: '127.0.0.1', overrideGlobalObjects: false },
-      () => resolve(s as Server),
-    );
-  });
-  return { name: 'hono', url: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
+  listener.server.on('request', getRequestListener(app.fetch, { overrideGlobalObjects: false }));
+  return { name: 'hono', url: listener.origin, close: () => closeServer(listener.server) };
 }
 
 export const FRAMEWORKS = {
@@ -98,13 +122,8 @@ export const FRAMEWORKS = {
   hono: startHono,
 } as const;
 
-/** A free loopback port and the origin that names it (the audience of the tokens a suite uses there). */
-export async function reservePort(): Promise<{ port: number; origin: string }> {
-  const port = await freePort();
-  return { port, origin: `http://127.0.0.1:${port}` };
-}
-
 function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return Promise.resolve();
   server.closeAllConnections();
   return new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
 }

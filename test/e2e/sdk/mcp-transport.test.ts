@@ -3,7 +3,7 @@
 // on node:http) protected by the SDK's node/Express middleware, with real task tokens: DPoP-bound
 // with server nonces, Bearer, the wrong audience, and a task ended mid-session.
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -16,7 +16,7 @@ import { mandateExpress, type NodeRequestLike } from '../../../src/sdk/middlewar
 import { TokenVerifier, type Principal } from '../../../src/sdk/token-verifier.js';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
 import { attestedAgent, GATEWAY, introspect } from '../helpers/agents.js';
-import { reservePort } from './helpers.js';
+import { listenLoopback } from './helpers.js';
 
 const SCOPE = 'tool:notes/read';
 
@@ -67,7 +67,10 @@ describe('MCP client transport with a task token', () => {
     mandate = await startTestServer();
     alpha = await attestedAgent(mandate, 'alpha', [SCOPE]);
     delta = await attestedAgent(mandate, 'delta', [SCOPE], { dpop: true });
-    const { port, origin } = await reservePort();
+    // Listening first (port 0): the MCP URL is the tokens' audience, which the verifier needs.
+    const listener = await listenLoopback();
+    http = listener.server;
+    const { origin } = listener;
     mcpUrl = `${origin}/mcp`;
     const verifier = new TokenVerifier({
       issuer: mandate.config.issuer,
@@ -83,7 +86,7 @@ describe('MCP client transport with a task token', () => {
       nonce: new RotatingDpopNonces(),
       resourceMetadata: `${origin}/.well-known/oauth-protected-resource/mcp`,
     });
-    http = createServer((req, res) => {
+    http.on('request', (req: IncomingMessage, res: ServerResponse) => {
       res.on('finish', () => statuses.push(res.statusCode));
       guard(req, res, (err) => {
         if (err) {
@@ -97,7 +100,6 @@ describe('MCP client transport with a task token', () => {
         });
       });
     });
-    await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
   });
   after(async () => {
     http.closeAllConnections();

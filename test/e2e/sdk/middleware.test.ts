@@ -16,7 +16,7 @@ import {
   newDpopKey,
   proofFor,
   rawRequest,
-  reservePort,
+  listenLoopback,
   type Json,
   type TestDpopKey,
   type ToolServer,
@@ -87,8 +87,9 @@ describe('tool-server middleware with real task tokens', () => {
       let echo: string;
 
       before(async () => {
-        const reserved = await reservePort();
-        origin = reserved.origin;
+        // Listening first (port 0): the origin is the tokens' audience, which the verifiers need.
+        const listener = await listenLoopback();
+        origin = listener.origin;
         const jwksUri = `${mandate.url}/.well-known/jwks.json`;
         // Revocation through RFC 7662 introspection on every use: the hook sees the token itself.
         const revocation = async (p: Principal) =>
@@ -105,7 +106,7 @@ describe('tool-server middleware with real task tokens', () => {
           jwksUri,
           now: () => Date.now() + DAY_MS,
         });
-        server = await start(reserved.port, {
+        server = await start(listener, {
           '/tools': {
             verifier,
             realm: 'tools',
