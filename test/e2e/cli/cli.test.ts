@@ -2,10 +2,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { Agent, SigningKey } from '../../../src/sdk/admin-client.js';
-import { freePort, startTestServer, tempDataDir, type TestServer } from '../../fakes/server.js';
+import { startTestServer, tempDataDir, type TestServer } from '../../fakes/server.js';
 import { cliJson, killRunningClis, runCli, serverArgs } from '../helpers/cli.js';
 
 const AUDIENCE = 'https://tools.example.org';
@@ -227,11 +228,15 @@ describe('mandate CLI (in process)', () => {
   });
 
   test('with no server running, commands say they cannot reach it', async () => {
-    const url = `http://127.0.0.1:${await freePort()}`;
+    // A port held on port 0 where nothing answers HTTP: every connection is dropped at once, as
+    // with no server, but no other process can take the port meanwhile (a freed port could).
+    const dead = createTcpServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(dead.address() as AddressInfo).port}`;
     const [list, att] = await Promise.all([
       runCli(['agent', 'list', '--url', url, '--token', server.adminToken]),
       runCli(['attest', '--join-token', 'jt_whatever', '--audience', AUDIENCE, '--url', url]),
-    ]);
+    ]).finally(() => new Promise((resolve) => dead.close(resolve)));
     for (const r of [list, att]) {
       assert.equal(r.code, 1);
       assert.match(

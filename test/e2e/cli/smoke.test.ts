@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort, startTestServer, tempDataDir, type TestServer } from '../../fakes/server.js';
+import { startTestServer, tempDataDir, type TestServer } from '../../fakes/server.js';
 import {
   cliJson,
   killRunningClis,
@@ -121,11 +121,11 @@ describe('mandate binary (child process)', () => {
 
   test('serve on a real port prints the banner with the admin-token path and exits 0 on SIGTERM', async () => {
     const dataDir = tmp();
-    const port = await freePort();
+    // Port 0: the child binds a port the system picks and names it in its banner.
     const child = spawnCli([
       'serve',
       '--port',
-      String(port),
+      '0',
       '--data-dir',
       dataDir,
       '--log-level',
@@ -136,7 +136,9 @@ describe('mandate binary (child process)', () => {
       // The banner is one write, master key last; no MANDATE_ADMIN_TOKEN, so a token is generated.
       const banner = await waitForOutput(child, 'stderr', /master key[^\n]*\n/);
       const tokenPath = join(dataDir, 'admin-token');
-      assert.match(banner, new RegExp(`mandate listening on http://127\\.0\\.0\\.1:${port}`));
+      const listening = /mandate listening on http:\/\/127\.0\.0\.1:([1-9]\d*)/.exec(banner);
+      assert.ok(listening, banner);
+      const port = listening[1]!;
       assert.ok(
         banner.includes(`admin token   ${tokenPath} (generated now; keep it safe)`),
         banner,

@@ -23,12 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../../src/core/clock.js';
 import { DATABASE_FILE } from '../../../src/server/mandate.js';
-import {
-  freePort,
-  startTestServer,
-  TEST_ADMIN_TOKEN,
-  type TestServer,
-} from '../../fakes/server.js';
+import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from '../../fakes/server.js';
 import { killRunningClis, runCli, spawnCli, stopChild, waitForOutput } from '../helpers/cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'mandate-startup-'));
@@ -156,12 +151,13 @@ describe('a start after a crash seals what the crash left unsealed', () => {
   });
 
   async function startAndCrash(work: (url: string) => Promise<void>): Promise<void> {
-    const port = await freePort();
-    const child = spawnCli(['serve', '--data-dir', dataDir, '--port', String(port)], {
+    // Port 0: the child binds a port the system picks and names it in its banner.
+    const child = spawnCli(['serve', '--data-dir', dataDir, '--port', '0'], {
       env: { MANDATE_ADMIN_TOKEN: TEST_ADMIN_TOKEN },
     });
-    await waitForOutput(child, 'stderr', /mandate listening on/);
-    await work(`http://127.0.0.1:${port}`);
+    const banner = await waitForOutput(child, 'stderr', /mandate listening on [^\n]*\n/);
+    const url = /mandate listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1]!;
+    await work(url);
     await stopChild(child, 'SIGKILL');
   }
   const verify = async () => {
