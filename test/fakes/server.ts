@@ -1,6 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Clock } from '../../src/core/clock.js';
 import type { HostLookup } from '../../src/policy/destinations/resolve.js';
@@ -69,24 +68,4 @@ export async function startTestServer(
       if (!stopOpts.keepData && !opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/**
- * A TCP port that was free a moment ago on 127.0.0.1. Racy (another process may take it before
- * it is used): only for a child process that must be told its port up front, such as
- * `mandate serve --port` in the CLI suites; servers in process listen on port 0.
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 }
