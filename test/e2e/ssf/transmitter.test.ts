@@ -211,6 +211,7 @@ describe('SSF transmitter', () => {
       queued: 0,
       max: 10_000,
       dropped_risk: 0,
+      dropped_raises: 0,
       dropped_other: 0,
       coalesced: 0,
     });
