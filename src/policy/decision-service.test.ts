@@ -9,53 +9,10 @@ import {
   labelStrings,
   redactSecrets,
   sessionSnapshotOf,
-  type VerifiedTaskToken,
 } from './decision-service.js';
 import { createDefaultDecisionPoint } from './engines/wasm.js';
 import type { DecisionRequest } from './request.js';
-import { ToolCatalog } from './tool-catalog.js';
-
-const ALPHA = 'spiffe://example.org/agent/alpha';
-const token = (
-  taskId: string,
-  scopes: string[] = ['tool:docs/*', 'tool:mail/send'],
-): VerifiedTaskToken => ({
-  subject: ALPHA,
-  actors: [],
-  actor: ALPHA,
-  depth: 0,
-  onBehalfOf: null,
-  taskId,
-  scopes,
-});
-
-function catalog(): ToolCatalog {
-  const c = new ToolCatalog();
-  const s = { type: 'object' as const, properties: {} };
-  c.upsertServerTools(
-    'docs',
-    [
-      { name: 'read', inputSchema: s },
-      { name: 'secret', inputSchema: s },
-    ],
-    {
-      read: { sideEffect: 'read', classification: 'public', destinations: [] },
-      secret: { sideEffect: 'read', classification: 'confidential', destinations: [] },
-    },
-  );
-  c.upsertServerTools(
-    'mail',
-    [{ name: 'send', inputSchema: { type: 'object', properties: { to: { type: 'string' } } } }],
-    {
-      send: {
-        sideEffect: 'write',
-        classification: 'public',
-        extractors: [{ path: 'to', kind: 'email' }],
-      },
-    },
-  );
-  return c;
-}
+import { docsMailCatalog, taskToken } from './testing.js';
 
 describe('DecisionService', () => {
   const point = createDefaultDecisionPoint();
@@ -89,18 +46,18 @@ describe('DecisionService', () => {
       authorize: (r) => (seen.push(r), point.authorize(r)),
     };
     const svc = new DecisionService({
-      catalog: catalog(),
+      catalog: docsMailCatalog(),
       decisionPoint: () => spy,
       internalDomains: ['example.org'],
       audit: async (e) => void events.push(e),
     });
     const now = new Date('2026-03-02T10:00:00Z');
     assert.equal(
-      (await svc.authorize({ principal: token('t1'), toolId: 'docs/secret', now })).outcome,
+      (await svc.authorize({ principal: taskToken('t1'), toolId: 'docs/secret', now })).outcome,
       'allow',
     );
     const send = await svc.authorize({
-      principal: token('t1'),
+      principal: taskToken('t1'),
       toolId: 'mail/send',
       arguments: { to: 'a@partner.example' },
       now,
@@ -116,7 +73,7 @@ describe('DecisionService', () => {
     assert.equal(
       (
         await svc.authorize({
-          principal: token('t2'),
+          principal: taskToken('t2'),
           toolId: 'mail/send',
           arguments: { to: 'a@partner.example' },
           now,
@@ -127,7 +84,7 @@ describe('DecisionService', () => {
     assert.equal(
       (
         await svc.authorize({
-          principal: token('t2'),
+          principal: taskToken('t2'),
           toolId: 'mail/send',
           arguments: { to: 'b@mail.example.org' },
           now,
@@ -156,26 +113,26 @@ describe('DecisionService', () => {
   it('previews a call without recording it in the session or the audit log', async () => {
     const events: AuditEventInput[] = [];
     const svc = new DecisionService({
-      catalog: catalog(),
+      catalog: docsMailCatalog(),
       decisionPoint: () => point,
       internalDomains: ['example.org'],
       audit: async (e) => void events.push(e),
     });
-    const p = await svc.preview({ principal: token('t'), toolId: 'docs/secret' });
+    const p = await svc.preview({ principal: taskToken('t'), toolId: 'docs/secret' });
     assert.equal(p.outcome, 'allow');
     assert.equal('decisionId' in p, false);
     assert.equal(
-      (await svc.preview({ principal: token('t'), toolId: 'other/tool' })).outcome,
+      (await svc.preview({ principal: taskToken('t'), toolId: 'other/tool' })).outcome,
       'deny',
     );
     assert.equal(svc.session('t').callCount, 0);
     assert.equal(events.length, 0);
     // The preview sees the session as it is: after a confidential read, an external send previews as denied.
-    await svc.authorize({ principal: token('t'), toolId: 'docs/secret' });
+    await svc.authorize({ principal: taskToken('t'), toolId: 'docs/secret' });
     assert.equal(
       (
         await svc.preview({
-          principal: token('t'),
+          principal: taskToken('t'),
           toolId: 'mail/send',
           arguments: { to: 'x@partner.example' },
         })
@@ -188,12 +145,16 @@ describe('DecisionService', () => {
   it('decides resources and prompts by their scopes; a resource read taints the session with its classification', async () => {
     const events: AuditEventInput[] = [];
     const svc = new DecisionService({
-      catalog: catalog(),
+      catalog: docsMailCatalog(),
       decisionPoint: () => point,
       internalDomains: ['example.org'],
       audit: async (e) => void events.push(e),
     });
-    const principal = token('t', ['resource:docs/*', 'prompt:docs/summarize', 'tool:mail/send']);
+    const principal = taskToken('t', [
+      'resource:docs/*',
+      'prompt:docs/summarize',
+      'tool:mail/send',
+    ]);
     const read = await svc.authorizeServerAction({
       principal,
       action: 'read_resource',
@@ -256,7 +217,7 @@ describe('DecisionService', () => {
       'deny',
     );
     // An external http resource is an external destination for the taint rule.
-    const t2 = token('t2', ['resource:*']);
+    const t2 = taskToken('t2', ['resource:*']);
     await svc.authorizeServerAction({
       principal: t2,
       action: 'read_resource',
@@ -288,12 +249,12 @@ describe('DecisionService', () => {
   it('takes the call risk from the risk source, clamped to 0..100; the default pack denies at 80', async () => {
     let risk = 79.6;
     const svc = new DecisionService({
-      catalog: catalog(),
+      catalog: docsMailCatalog(),
       decisionPoint: () => point,
       internalDomains: [],
       risk: ({ taskId }) => (taskId === 't' ? risk : 0),
     });
-    const r = await svc.authorize({ principal: token('t'), toolId: 'docs/read' });
+    const r = await svc.authorize({ principal: taskToken('t'), toolId: 'docs/read' });
     assert.deepEqual(
       [r.outcome, r.reasons],
       ['deny', ['mandate.risk-threshold']],
@@ -301,20 +262,20 @@ describe('DecisionService', () => {
     );
     risk = 12;
     assert.equal(
-      (await svc.authorize({ principal: token('t'), toolId: 'docs/read' })).outcome,
+      (await svc.authorize({ principal: taskToken('t'), toolId: 'docs/read' })).outcome,
       'allow',
     );
     risk = 1e9;
     assert.equal(
-      (await svc.preview({ principal: token('t'), toolId: 'docs/read' })).outcome,
+      (await svc.preview({ principal: taskToken('t'), toolId: 'docs/read' })).outcome,
       'deny',
     );
     assert.equal(
-      (await svc.authorize({ principal: token('other'), toolId: 'docs/read' })).outcome,
+      (await svc.authorize({ principal: taskToken('other'), toolId: 'docs/read' })).outcome,
       'allow',
     );
     const failing = new DecisionService({
-      catalog: catalog(),
+      catalog: docsMailCatalog(),
       decisionPoint: () => point,
       internalDomains: [],
       risk: () => {
@@ -322,7 +283,7 @@ describe('DecisionService', () => {
       },
     });
     assert.deepEqual(
-      (await failing.authorize({ principal: token('t'), toolId: 'docs/read' })).reasons,
+      (await failing.authorize({ principal: taskToken('t'), toolId: 'docs/read' })).reasons,
       ['mandate.risk-threshold'],
       'a failing risk source counts as the highest risk',
     );
@@ -330,11 +291,11 @@ describe('DecisionService', () => {
 
   it('refuses a resource uri with more than one reading, and a huge one, quickly and with the reason', async () => {
     const svc = new DecisionService({
-      catalog: catalog(),
+      catalog: docsMailCatalog(),
       decisionPoint: () => point,
       internalDomains: [],
     });
-    const principal = token('t', ['resource:fs/file:///public/*']);
+    const principal = taskToken('t', ['resource:fs/file:///public/*']);
     assert.equal(
       (
         await svc.authorizeServerAction({
@@ -368,7 +329,7 @@ describe('DecisionService', () => {
     assert.equal(
       (
         await svc.authorizeServerAction({
-          principal: token('t', ['prompt:fs/*']),
+          principal: taskToken('t', ['prompt:fs/*']),
           action: 'get_prompt',
           server: 'fs',
           name: 'x'.repeat(5000),
@@ -380,16 +341,16 @@ describe('DecisionService', () => {
 
   it('denies an unknown or malformed tool id', async () => {
     const svc = new DecisionService({
-      catalog: catalog(),
+      catalog: docsMailCatalog(),
       decisionPoint: () => point,
       internalDomains: [],
     });
     assert.equal(
-      (await svc.authorize({ principal: token('t', ['*']), toolId: 'nope/tool' })).outcome,
+      (await svc.authorize({ principal: taskToken('t', ['*']), toolId: 'nope/tool' })).outcome,
       'deny',
     );
     assert.equal(
-      (await svc.authorize({ principal: token('t', ['*']), toolId: 'not a tool id' })).outcome,
+      (await svc.authorize({ principal: taskToken('t', ['*']), toolId: 'not a tool id' })).outcome,
       'deny',
     );
   });
@@ -397,24 +358,24 @@ describe('DecisionService', () => {
   it('asks the provider on every call, so a new active set applies at once', async () => {
     let calls = 0;
     const svc = new DecisionService({
-      catalog: catalog(),
+      catalog: docsMailCatalog(),
       decisionPoint: () => (calls++, point),
       internalDomains: [],
     });
-    await svc.authorize({ principal: token('t'), toolId: 'docs/read' });
-    await svc.authorize({ principal: token('t'), toolId: 'docs/read' });
+    await svc.authorize({ principal: taskToken('t'), toolId: 'docs/read' });
+    await svc.authorize({ principal: taskToken('t'), toolId: 'docs/read' });
     assert.equal(calls, 2);
   });
 
   it('keeps a bounded number of task sessions (least recently used dropped) and forgets a task', async () => {
     const svc = new DecisionService({
-      catalog: catalog(),
+      catalog: docsMailCatalog(),
       decisionPoint: () => point,
       internalDomains: [],
       maxSessions: 2,
     });
     for (const t of ['a', 'b', 'a', 'c'])
-      await svc.authorize({ principal: token(t), toolId: 'docs/read' });
+      await svc.authorize({ principal: taskToken(t), toolId: 'docs/read' });
     assert.equal(svc.sessionCount, 2);
     assert.equal(svc.session('b').callCount, 0, 'b was least recently used');
     assert.equal(svc.session('a').callCount, 2);

@@ -1,52 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AuditEventInput, AuditEventRecord } from '../core/store/index.js';
-import { DecisionService, type VerifiedTaskToken } from './decision-service.js';
+import { DecisionService } from './decision-service.js';
 import { CedarWasmEngine, createDefaultDecisionPoint, loadSchema } from './engines/wasm.js';
 import { defaultPolicyFiles } from './policy-store.js';
 import { recordedDecisionOf, replay, type RecordedDecision } from './replay.js';
-import { ToolCatalog } from './tool-catalog.js';
+import { docsMailCatalog, taskToken } from './testing.js';
+import type { ToolCatalog } from './tool-catalog.js';
 
-const ALPHA = 'spiffe://example.org/agent/alpha';
-const token = (taskId: string): VerifiedTaskToken => ({
-  subject: ALPHA,
-  actors: [],
-  actor: ALPHA,
-  depth: 0,
-  onBehalfOf: null,
-  taskId,
-  scopes: ['tool:docs/*', 'tool:mail/send'],
-});
-
-function catalog(): ToolCatalog {
-  const c = new ToolCatalog();
-  const s = { type: 'object' as const, properties: {} };
-  c.upsertServerTools(
-    'docs',
-    [
-      { name: 'read', inputSchema: s },
-      { name: 'secret', inputSchema: s },
-      { name: 'purge', inputSchema: s },
-    ],
-    {
-      read: { sideEffect: 'read', classification: 'public', destinations: [] },
-      secret: { sideEffect: 'read', classification: 'confidential', destinations: [] },
-      purge: { sideEffect: 'destructive', classification: 'public', destinations: [] },
-    },
-  );
-  c.upsertServerTools(
-    'mail',
-    [{ name: 'send', inputSchema: { type: 'object', properties: { to: { type: 'string' } } } }],
-    {
-      send: {
-        sideEffect: 'write',
-        classification: 'public',
-        extractors: [{ path: 'to', kind: 'email' }],
-      },
-    },
-  );
-  return c;
-}
+const catalog = (): ToolCatalog =>
+  docsMailCatalog({
+    purge: { sideEffect: 'destructive', classification: 'public', destinations: [] },
+  });
 
 /** The default pack without the approval rule. */
 function withoutApproval(): CedarWasmEngine {
@@ -86,7 +51,7 @@ async function record(svc: DecisionService): Promise<string[]> {
     ids.push(
       (
         await svc.authorize({
-          principal: token(task),
+          principal: taskToken(task),
           toolId,
           now,
           ...(args ? { arguments: args } : {}),
@@ -154,7 +119,7 @@ describe('replay', () => {
     assert.equal(
       (
         await svc.authorize({
-          principal: token('t9'),
+          principal: taskToken('t9'),
           toolId: 'mail/send',
           arguments: { to: 'bob@example.org' },
           now,
@@ -205,10 +170,10 @@ describe('shadow mode', () => {
     });
     svc.setShadow(withoutApproval());
     const now = new Date('2026-03-02T10:00:00Z');
-    const live = await svc.authorize({ principal: token('t'), toolId: 'docs/purge', now });
+    const live = await svc.authorize({ principal: taskToken('t'), toolId: 'docs/purge', now });
     assert.equal(live.outcome, 'approval_required');
     assert.equal(
-      (await svc.authorize({ principal: token('t'), toolId: 'docs/read', now })).outcome,
+      (await svc.authorize({ principal: taskToken('t'), toolId: 'docs/read', now })).outcome,
       'allow',
     );
     const list = svc.shadowDisagreements();
@@ -234,7 +199,7 @@ describe('shadow mode', () => {
     svc.setShadow(null);
     assert.deepEqual(svc.shadowDisagreements(), []);
     assert.equal(
-      (await svc.authorize({ principal: token('t'), toolId: 'docs/purge', now })).outcome,
+      (await svc.authorize({ principal: taskToken('t'), toolId: 'docs/purge', now })).outcome,
       'approval_required',
     );
     assert.deepEqual(svc.shadowDisagreements(), []);

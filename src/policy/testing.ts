@@ -1,5 +1,7 @@
+import type { VerifiedTaskToken } from './decision-service.js';
 import type { DecisionRequest, ToolFacts } from './request.js';
 import { EMPTY_SESSION } from './request.js';
+import { ToolCatalog, type ToolAnnotation } from './tool-catalog.js';
 
 /**
  * Request builders for tests of the decision point and its callers. Not part of the public API.
@@ -51,4 +53,43 @@ export function callRequest(overrides: Partial<CallRequest> = {}): CallRequest {
     tool: tool(),
     ...overrides,
   };
+}
+
+/** Alpha's verified task token for `taskId`, at the root of its chain, with `scopes`. */
+export function taskToken(
+  taskId: string,
+  scopes: string[] = ['tool:docs/*', 'tool:mail/send'],
+): VerifiedTaskToken {
+  return { subject: ALPHA, actors: [], actor: ALPHA, depth: 0, onBehalfOf: null, taskId, scopes };
+}
+
+/**
+ * A catalog for decision-service tests: `docs/read` (public), `docs/secret` (confidential), any
+ * `extraDocs` tools on the same server, and `mail/send` (a write whose `to` is an email
+ * destination).
+ */
+export function docsMailCatalog(extraDocs: Record<string, ToolAnnotation> = {}): ToolCatalog {
+  const c = new ToolCatalog();
+  const s = { type: 'object' as const, properties: {} };
+  c.upsertServerTools(
+    'docs',
+    ['read', 'secret', ...Object.keys(extraDocs)].map((name) => ({ name, inputSchema: s })),
+    {
+      read: { sideEffect: 'read', classification: 'public', destinations: [] },
+      secret: { sideEffect: 'read', classification: 'confidential', destinations: [] },
+      ...extraDocs,
+    },
+  );
+  c.upsertServerTools(
+    'mail',
+    [{ name: 'send', inputSchema: { type: 'object', properties: { to: { type: 'string' } } } }],
+    {
+      send: {
+        sideEffect: 'write',
+        classification: 'public',
+        extractors: [{ path: 'to', kind: 'email' }],
+      },
+    },
+  );
+  return c;
 }

@@ -6,53 +6,15 @@ import { after, describe, it } from 'node:test';
 import { ManualClock } from '../core/clock.js';
 import { MandateError } from '../core/errors.js';
 import type { Store, TaskRecord } from '../core/store/index.js';
-import { DecisionService, type VerifiedTaskToken } from '../policy/decision-service.js';
+import { DecisionService } from '../policy/decision-service.js';
 import { createDefaultDecisionPoint } from '../policy/engines/wasm.js';
-import { ToolCatalog } from '../policy/tool-catalog.js';
+import { ALPHA, docsMailCatalog, taskToken } from '../policy/testing.js';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { failClosedSession, sessionFromRecord, sessionRecord } from './session-record.js';
 import { emptySession, recordDecision } from './session-state.js';
 import { SessionStates } from './session-states.js';
 
-const ALPHA = 'spiffe://example.org/agent/alpha';
-const token = (taskId: string): VerifiedTaskToken => ({
-  subject: ALPHA,
-  actors: [],
-  actor: ALPHA,
-  depth: 0,
-  onBehalfOf: null,
-  taskId,
-  scopes: ['tool:docs/*', 'tool:mail/send'],
-});
 const SEND = { to: 'drop@attacker.example' };
-
-function catalog(): ToolCatalog {
-  const c = new ToolCatalog();
-  const s = { type: 'object' as const, properties: {} };
-  c.upsertServerTools(
-    'docs',
-    [
-      { name: 'read', inputSchema: s },
-      { name: 'secret', inputSchema: s },
-    ],
-    {
-      read: { sideEffect: 'read', classification: 'public', destinations: [] },
-      secret: { sideEffect: 'read', classification: 'confidential', destinations: [] },
-    },
-  );
-  c.upsertServerTools(
-    'mail',
-    [{ name: 'send', inputSchema: { type: 'object', properties: { to: { type: 'string' } } } }],
-    {
-      send: {
-        sideEffect: 'write',
-        classification: 'public',
-        extractors: [{ path: 'to', kind: 'email' }],
-      },
-    },
-  );
-  return c;
-}
 
 const task = (id: string): TaskRecord => ({
   id,
@@ -94,7 +56,7 @@ describe('SessionStates', () => {
     return {
       sessions,
       svc: new DecisionService({
-        catalog: catalog(),
+        catalog: docsMailCatalog(),
         decisionPoint: () => point,
         internalDomains: ['example.org'],
         sessions,
@@ -108,7 +70,7 @@ describe('SessionStates', () => {
     try {
       const { sessions, svc } = service(store);
       assert.equal(
-        (await svc.authorize({ principal: token('t0'), toolId: 'docs/secret' })).outcome,
+        (await svc.authorize({ principal: taskToken('t0'), toolId: 'docs/secret' })).outcome,
         'allow',
       );
       // Concurrently in slices, so that the writes of one slice share a transaction.
@@ -117,7 +79,7 @@ describe('SessionStates', () => {
         const outcomes = await Promise.all(
           slice.map(
             async (id) =>
-              (await svc.authorize({ principal: token(id), toolId: 'docs/read' })).outcome,
+              (await svc.authorize({ principal: taskToken(id), toolId: 'docs/read' })).outcome,
           ),
         );
         assert.ok(outcomes.every((o) => o === 'allow'));
@@ -126,14 +88,14 @@ describe('SessionStates', () => {
       await sessions.flush();
       assert.equal(sessions.get('t0'), undefined, 't0 left memory');
       const send = await svc.authorize({
-        principal: token('t0'),
+        principal: taskToken('t0'),
         toolId: 'mail/send',
         arguments: SEND,
       });
       assert.equal(send.outcome, 'deny');
       assert.deepEqual(send.reasons, ['mandate.no-external-after-confidential']);
       assert.equal(
-        (await svc.authorize({ principal: token('t1'), toolId: 'mail/send', arguments: SEND }))
+        (await svc.authorize({ principal: taskToken('t1'), toolId: 'mail/send', arguments: SEND }))
           .outcome,
         'allow',
         'an evicted clean task is not tainted',
@@ -149,7 +111,7 @@ describe('SessionStates', () => {
     try {
       const { svc } = service(store);
       assert.equal(
-        (await svc.authorize({ principal: token('t'), toolId: 'docs/read' })).outcome,
+        (await svc.authorize({ principal: taskToken('t'), toolId: 'docs/read' })).outcome,
         'allow',
       );
       const broken: Store = {
@@ -165,7 +127,7 @@ describe('SessionStates', () => {
       };
       const { sessions, svc: after } = service(broken);
       const send = await after.authorize({
-        principal: token('t'),
+        principal: taskToken('t'),
         toolId: 'mail/send',
         arguments: SEND,
       });
@@ -192,7 +154,7 @@ describe('SessionStates', () => {
       };
       const { sessions, svc } = service(failing);
       await assert.rejects(
-        svc.authorize({ principal: token('t'), toolId: 'docs/secret' }),
+        svc.authorize({ principal: taskToken('t'), toolId: 'docs/secret' }),
         (err: unknown) => err instanceof MandateError && err.code === 'unavailable',
       );
       assert.equal(
@@ -221,22 +183,22 @@ describe('SessionStates', () => {
       };
       const { sessions, svc } = service(flaky);
       await assert.rejects(
-        svc.authorize({ principal: token('t'), toolId: 'docs/secret' }),
+        svc.authorize({ principal: taskToken('t'), toolId: 'docs/secret' }),
         (err: unknown) => err instanceof MandateError && err.code === 'unavailable',
       );
       await assert.rejects(
-        svc.authorize({ principal: token('t'), toolId: 'docs/secret' }),
+        svc.authorize({ principal: taskToken('t'), toolId: 'docs/secret' }),
         (err: unknown) => err instanceof MandateError && err.code === 'unavailable',
         'the same call again: its taint is still not stored',
       );
       down = false;
       assert.equal(
-        (await svc.authorize({ principal: token('t'), toolId: 'docs/secret' })).outcome,
+        (await svc.authorize({ principal: taskToken('t'), toolId: 'docs/secret' })).outcome,
         'allow',
       );
       assert.equal((await store.read.taskSessions.get('t'))?.highestClassification, 'confidential');
       assert.equal(
-        (await svc.authorize({ principal: token('t'), toolId: 'docs/secret' })).outcome,
+        (await svc.authorize({ principal: taskToken('t'), toolId: 'docs/secret' })).outcome,
         'allow',
       );
       await sessions.close();
@@ -249,14 +211,14 @@ describe('SessionStates', () => {
     const { store } = await openStore(['a', 'b']);
     try {
       const { sessions, svc } = service(store);
-      await svc.authorize({ principal: token('a'), toolId: 'docs/read' });
-      await svc.authorize({ principal: token('a'), toolId: 'docs/read' });
+      await svc.authorize({ principal: taskToken('a'), toolId: 'docs/read' });
+      await svc.authorize({ principal: taskToken('a'), toolId: 'docs/read' });
       assert.equal(
         (await store.read.taskSessions.get('a'))?.callCount,
         1,
         'a repeat call waits for the flush',
       );
-      await svc.authorize({ principal: token('b'), toolId: 'docs/secret' });
+      await svc.authorize({ principal: taskToken('b'), toolId: 'docs/secret' });
       svc.forget('b');
       await sessions.close();
       assert.equal((await store.read.taskSessions.get('a'))?.callCount, 2);
@@ -278,7 +240,7 @@ describe('SessionStates', () => {
     const { store } = await openStore(['t']);
     try {
       const first = service(store);
-      await first.svc.authorize({ principal: token('t'), toolId: 'docs/secret' });
+      await first.svc.authorize({ principal: taskToken('t'), toolId: 'docs/secret' });
       let reads = 0;
       const counting: Store = {
         ...store,
@@ -293,9 +255,9 @@ describe('SessionStates', () => {
       };
       const { sessions, svc } = service(counting);
       const results = await Promise.all([
-        svc.authorize({ principal: token('t'), toolId: 'docs/read' }),
-        svc.authorize({ principal: token('t'), toolId: 'docs/read' }),
-        svc.authorize({ principal: token('t'), toolId: 'mail/send', arguments: SEND }),
+        svc.authorize({ principal: taskToken('t'), toolId: 'docs/read' }),
+        svc.authorize({ principal: taskToken('t'), toolId: 'docs/read' }),
+        svc.authorize({ principal: taskToken('t'), toolId: 'mail/send', arguments: SEND }),
       ]);
       assert.deepEqual(
         results.map((r) => r.outcome),

@@ -4,9 +4,9 @@ import { ManualClock } from '../core/clock.js';
 import type { RequestContext } from '../core/context.js';
 import { MandateError } from '../core/errors.js';
 import type { AuditEventInput } from '../core/store/index.js';
-import { DecisionService, type VerifiedTaskToken } from '../policy/decision-service.js';
+import { DecisionService } from '../policy/decision-service.js';
 import { createDefaultDecisionPoint } from '../policy/engines/wasm.js';
-import { ToolCatalog } from '../policy/tool-catalog.js';
+import { docsMailCatalog, taskToken } from '../policy/testing.js';
 import { emptySession, recordDecision, type SessionState } from './session-state.js';
 import { DEFAULT_SIGNALS, SIGNALS_DETECTORS_OFF, type SignalsConfig } from './signal-config.js';
 import { SignalService, type SignalTask } from './signal-service.js';
@@ -731,47 +731,11 @@ describe('built-in detectors (observe)', () => {
 });
 
 describe('wired into the decision service', () => {
-  const ALPHA_TOKEN: VerifiedTaskToken = {
-    subject: ALPHA,
-    actors: [],
-    actor: ALPHA,
-    depth: 0,
-    onBehalfOf: null,
-    taskId: 't1',
-    scopes: ['tool:docs/*', 'tool:mail/send'],
-  };
-  function catalog(): ToolCatalog {
-    const c = new ToolCatalog();
-    const s = { type: 'object' as const, properties: {} };
-    c.upsertServerTools(
-      'docs',
-      [
-        { name: 'read', inputSchema: s },
-        { name: 'secret', inputSchema: s },
-      ],
-      {
-        read: { sideEffect: 'read', classification: 'public', destinations: [] },
-        secret: { sideEffect: 'read', classification: 'confidential', destinations: [] },
-      },
-    );
-    c.upsertServerTools(
-      'mail',
-      [{ name: 'send', inputSchema: { type: 'object', properties: { to: { type: 'string' } } } }],
-      {
-        send: {
-          sideEffect: 'write',
-          classification: 'public',
-          extractors: [{ path: 'to', kind: 'email' }],
-        },
-      },
-    );
-    return c;
-  }
-
+  const ALPHA_TOKEN = taskToken('t1');
   test('a scripted session: the denial streak makes the next call need approval, the classification jump makes writes fail', async () => {
     const h = harness();
     const svc = new DecisionService({
-      catalog: catalog(),
+      catalog: docsMailCatalog(),
       decisionPoint: createDefaultDecisionPoint,
       internalDomains: [TD],
       clock: h.clock,
@@ -828,7 +792,7 @@ describe('wired into the decision service', () => {
 
   test('an observer that throws changes no answer', async () => {
     const svc = new DecisionService({
-      catalog: catalog(),
+      catalog: docsMailCatalog(),
       decisionPoint: createDefaultDecisionPoint,
       internalDomains: [TD],
       onDecision: () => {
