@@ -10,39 +10,20 @@ import { after, before, describe, test } from 'node:test';
 import type { MandateAgent } from '../../../src/sdk/agent.js';
 import { loadDefaultPolicies } from '../../../src/policy/default-pack.js';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
+import { adminCall, type Json } from '../helpers/admin.js';
 import { attestedAgent, GATEWAY } from '../helpers/agents.js';
+import { decide, pick, taskToken } from './authorize.js';
 
-type Json = Record<string, unknown>;
 const SCOPES = ['tool:web/*', 'tool:docs/*', 'tool:mail/*', 'tool:fs/*'];
 
-async function call(
-  server: TestServer,
-  method: string,
-  path: string,
-  body?: unknown,
-  raw?: string,
-): Promise<{ status: number; json: Json }> {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${server.adminToken}`,
-      ...(body === undefined && raw === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(raw !== undefined
-      ? { body: raw }
-      : body === undefined
-        ? {}
-        : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as Json };
-}
+const task = (agent: MandateAgent): Promise<string> => taskToken(agent, SCOPES, 'ssrf e2e');
 
 async function setUp(flags: Json = {}): Promise<{ server: TestServer; agent: MandateAgent }> {
   // example.org is the operator's own domain: internal by name (its mailboxes are fine, its hosts are not reached unless allowed).
   const server = await startTestServer({ flags: { internalDomains: 'example.org', ...flags } });
   const agent = await attestedAgent(server, 'alpha', SCOPES);
   const put = async (name: string, body: Json) =>
-    assert.equal((await call(server, 'PUT', `/v1/tools/${name}`, body)).status, 200);
+    assert.equal((await adminCall(server, 'PUT', `/v1/tools/${name}`, body)).status, 200);
   const open = { type: 'object' };
   // `fetch` is left to the catalog's defaults for extractors and destinations (`*`), as most tools are.
   await put('web', {
@@ -75,43 +56,8 @@ async function setUp(flags: Json = {}): Promise<{ server: TestServer; agent: Man
   return { server, agent };
 }
 
-async function task(agent: MandateAgent): Promise<string> {
-  return (
-    await agent.startTask({
-      resource: GATEWAY,
-      scope: SCOPES,
-      purpose: 'ssrf e2e',
-      ttlSeconds: 600,
-    })
-  ).accessToken;
-}
-
-async function decide(
-  server: TestServer,
-  token: string,
-  tool: string,
-  args: Json,
-): Promise<{ decision: string; reasons: string[]; errors: string[] }> {
-  const r = await call(server, 'POST', '/v1/authorize', {
-    token,
-    audience: GATEWAY,
-    tool,
-    arguments: args,
-  });
-  assert.equal(r.status, 200, JSON.stringify(r.json));
-  return {
-    decision: r.json.decision as string,
-    reasons: r.json.reasons as string[],
-    errors: (r.json.errors as { message: string }[]).map((e) => e.message),
-  };
-}
-
 const DENY_INTERNAL = { decision: 'deny', reasons: ['mandate.deny-internal-network'] };
 const TAINT = { decision: 'deny', reasons: ['mandate.no-external-after-confidential'] };
-const pick = (d: { decision: string; reasons: string[] }) => ({
-  decision: d.decision,
-  reasons: d.reasons,
-});
 
 describe('ASI02/ASI01 attack: ssrf and hidden destinations over POST /v1/authorize', () => {
   let server: TestServer;
@@ -318,7 +264,7 @@ describe('ASI02/ASI01 attack: ssrf and hidden destinations over POST /v1/authori
   test('duplicate json keys in the arguments are refused with the key named, and nothing is decided', async () => {
     const token = await task(agent);
     const raw = `{"token":${JSON.stringify(token)},"audience":${JSON.stringify(GATEWAY)},"tool":"web/fetch","arguments":{"url":"https://example.com/","url":"http://169.254.169.254/"}}`;
-    const r = await call(server, 'POST', '/v1/authorize', undefined, raw);
+    const r = await adminCall(server, 'POST', '/v1/authorize', undefined, raw);
     assert.equal(r.status, 400);
     assert.equal(r.json.code, 'invalid_request');
     assert.match(
@@ -327,7 +273,7 @@ describe('ASI02/ASI01 attack: ssrf and hidden destinations over POST /v1/authori
     );
     const escaped = raw.replace('"url":"http', '"\\u0075rl":"http');
     assert.equal(
-      (await call(server, 'POST', '/v1/authorize', undefined, escaped)).status,
+      (await adminCall(server, 'POST', '/v1/authorize', undefined, escaped)).status,
       400,
       'an escaped spelling of the same key',
     );
@@ -343,7 +289,7 @@ describe("ASI02 attack: path arguments resolved against the tool's root", () => 
     const { policies } = loadDefaultPolicies();
     const forbid =
       '@id("ops.no-secret-files")\nforbid (principal, action, resource == Mandate::Tool::"fs/read")\nwhen { context.arguments.hasTag("file") && context.arguments.getTag("file") like "/srv/secret/*" };\n';
-    const created = await call(server, 'POST', '/v1/policies', {
+    const created = await adminCall(server, 'POST', '/v1/policies', {
       files: [
         ...policies.map((p) => ({ name: p.file.split('/').pop(), text: p.text })),
         { name: 'ops.cedar', text: forbid },
@@ -351,7 +297,7 @@ describe("ASI02 attack: path arguments resolved against the tool's root", () => 
     });
     assert.equal(created.status, 201, JSON.stringify(created.json));
     assert.equal(
-      (await call(server, 'POST', `/v1/policies/${created.json.version as number}/activate`))
+      (await adminCall(server, 'POST', `/v1/policies/${created.json.version as number}/activate`))
         .status,
       200,
     );

@@ -11,27 +11,11 @@ import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '../../../src/core/clock.js';
 import type { MandateAgent } from '../../../src/sdk/agent.js';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
-import { attestedAgent, GATEWAY } from '../helpers/agents.js';
+import { adminCall, type Json } from '../helpers/admin.js';
+import { attestedAgent } from '../helpers/agents.js';
+import { decide as authorize, pick, taskToken } from './authorize.js';
 
-type Json = Record<string, unknown>;
 const SCOPES = ['tool:web/*', 'tool:docs/*'];
-
-async function call(
-  server: TestServer,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; json: Json }> {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${server.adminToken}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as Json };
-}
 
 /** The attacker's DNS: the test changes its answers; every name asked is counted. */
 class Dns {
@@ -45,6 +29,10 @@ class Dns {
   };
 }
 
+const task = (agent: MandateAgent): Promise<string> => taskToken(agent, SCOPES, 'ssrf dns e2e');
+/** The decision and its reasons: these tests compare them whole. */
+const decide = async (...a: Parameters<typeof authorize>) => pick(await authorize(...a));
+
 async function setUp(
   flags: Json,
   dns: Dns,
@@ -57,7 +45,7 @@ async function setUp(
   });
   const agent = await attestedAgent(server, 'alpha', SCOPES);
   const put = async (name: string, body: Json) =>
-    assert.equal((await call(server, 'PUT', `/v1/tools/${name}`, body)).status, 200);
+    assert.equal((await adminCall(server, 'PUT', `/v1/tools/${name}`, body)).status, 200);
   await put('web', {
     tools: [
       { name: 'fetch', inputSchema: { type: 'object', properties: { url: { type: 'string' } } } },
@@ -71,33 +59,6 @@ async function setUp(
     },
   });
   return { server, agent };
-}
-
-async function task(agent: MandateAgent): Promise<string> {
-  return (
-    await agent.startTask({
-      resource: GATEWAY,
-      scope: SCOPES,
-      purpose: 'ssrf dns e2e',
-      ttlSeconds: 600,
-    })
-  ).accessToken;
-}
-
-async function decide(
-  server: TestServer,
-  token: string,
-  tool: string,
-  args: Json,
-): Promise<{ decision: string; reasons: string[] }> {
-  const r = await call(server, 'POST', '/v1/authorize', {
-    token,
-    audience: GATEWAY,
-    tool,
-    arguments: args,
-  });
-  assert.equal(r.status, 200, JSON.stringify(r.json));
-  return { decision: r.json.decision as string, reasons: r.json.reasons as string[] };
 }
 
 const DENY_INTERNAL = { decision: 'deny', reasons: ['mandate.deny-internal-network'] };

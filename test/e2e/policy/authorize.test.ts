@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MandateAgent } from '../../../src/sdk/agent.js';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
+import { adminCall, type Json } from '../helpers/admin.js';
 import { attestedAgent, GATEWAY, spiffeIdOf } from '../helpers/agents.js';
 
 const SCOPES = [
@@ -14,27 +15,12 @@ const SCOPES = [
   'tool:x/unknown',
 ];
 
-type Json = Record<string, unknown>;
-
 describe('decision service over HTTP', () => {
   let server: TestServer;
   let agent: MandateAgent;
 
-  async function call(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; json: Json }> {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${server.adminToken}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, json: (await res.json()) as Json };
-  }
+  const call = (method: string, path: string, body?: unknown) =>
+    adminCall(server, method, path, body);
 
   async function newTask(): Promise<{ token: string; taskId: string }> {
     const t = await agent.startTask({

@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { callRequest, tool } from '../../../src/policy/testing.js';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
+import { adminCall, type Json } from '../helpers/admin.js';
 import { cliJson, killRunningClis, runCli, serverArgs } from '../helpers/cli.js';
-
-type Json = Record<string, unknown>;
 
 const PERMIT_ALL = '@id("all")\npermit (principal, action, resource);\n';
 const BAD =
@@ -21,21 +20,8 @@ describe('policy store over HTTP and the CLI', () => {
   let args: string[];
   const dir = mkdtempSync(join(tmpdir(), 'mandate-policies-'));
 
-  async function call(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; json: Json }> {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${server.adminToken}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, json: (await res.json()) as Json };
-  }
+  const call = (method: string, path: string, body?: unknown) =>
+    adminCall(server, method, path, body);
 
   function policyDir(name: string, files: Record<string, string>): string {
     const d = join(dir, name);

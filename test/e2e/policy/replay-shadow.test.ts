@@ -10,12 +10,11 @@ import { after, before, describe, test } from 'node:test';
 import { defaultPolicyFiles } from '../../../src/policy/policy-store.js';
 import type { MandateAgent } from '../../../src/sdk/agent.js';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
+import { adminCall, type Json } from '../helpers/admin.js';
 import { attestedAgent, GATEWAY } from '../helpers/agents.js';
 import { cliJson, killRunningClis, runCli, serverArgs } from '../helpers/cli.js';
 
 const SCOPES = ['tool:docs/read', 'tool:docs/secret', 'tool:mail/send', 'tool:db/drop'];
-
-type Json = Record<string, unknown>;
 
 describe('policy replay and shadow mode over HTTP and the CLI', () => {
   let server: TestServer;
@@ -24,21 +23,8 @@ describe('policy replay and shadow mode over HTTP and the CLI', () => {
   /** The default pack without the approval rule. */
   const candidate = defaultPolicyFiles().filter((f) => f.name !== 'destructive-approval.cedar');
 
-  async function call(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; json: Json }> {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${server.adminToken}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, json: (await res.json()) as Json };
-  }
+  const call = (method: string, path: string, body?: unknown) =>
+    adminCall(server, method, path, body);
 
   async function authorize(tool: string, extra: Json = {}): Promise<Json> {
     const t = await agent.startTask({
