@@ -65,6 +65,10 @@ export async function startTestServer(
     admin: new MandateAdminClient({ url: server.url, token: TEST_ADMIN_TOKEN }),
     async stop(stopOpts = {}) {
       await server.close();
+      // Closing destroyed the idle keep-alive sockets; let one I/O poll pass so that fetch's pool
+      // sees them end before a restart on the same port (otherwise the next request may go out on
+      // a socket the old server closed: "other side closed"). An event-loop turn, not a wait.
+      await new Promise((resolve) => setImmediate(resolve));
       if (!stopOpts.keepData && !opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
