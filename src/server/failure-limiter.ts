@@ -1,5 +1,5 @@
-import { isIPv4, isIPv6 } from 'node:net';
 import type { Clock } from '../core/clock.js';
+import { ipv6Groups } from '../core/network.js';
 
 /**
  * Counts failed attempts per key (a client address) in a sliding window: after `limit` failures
@@ -93,9 +93,8 @@ export class FailureLimiter {
  * /64 (RFC 6177), so keying by the full address would give every client 2^64 fresh counts.
  */
 export function clientKey(ip: string): string {
-  const address = ip.replace(/%.*$/, '');
-  if (!isIPv6(address)) return address;
-  const groups = expandIPv6(address);
+  const groups = ipv6Groups(ip);
+  if (!groups) return ip;
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
     return [groups[6]! >> 8, groups[6]! & 255, groups[7]! >> 8, groups[7]! & 255].join('.');
   }
@@ -103,21 +102,4 @@ export function clientKey(ip: string): string {
     .slice(0, 4)
     .map((g) => g.toString(16))
     .join(':')}::/64`;
-}
-
-/** The eight 16-bit groups of a valid IPv6 address (`::` expanded, a dotted IPv4 tail read). */
-function expandIPv6(address: string): number[] {
-  const [head = '', tail] = address.toLowerCase().split('::');
-  const part = (text: string): number[] =>
-    text === ''
-      ? []
-      : text.split(':').flatMap((g) => {
-          if (!isIPv4(g)) return [parseInt(g, 16)];
-          const [a = 0, b = 0, c = 0, d = 0] = g.split('.').map(Number);
-          return [(a << 8) | b, (c << 8) | d];
-        });
-  const left = part(head);
-  if (tail === undefined) return left;
-  const right = part(tail);
-  return [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
 }
