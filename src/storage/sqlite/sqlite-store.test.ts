@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { ManualClock } from '../../core/clock.js';
 import { MandateError } from '../../core/errors.js';
 import { storeConformance } from '../conformance/store-conformance.js';
-import { migrations } from './migrations.js';
+import { migrations } from './migrations/index.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mandate-sqlite-'));

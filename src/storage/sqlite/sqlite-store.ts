@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import type { Clock } from '../../core/clock.js';
 import { MandateError } from '../../core/errors.js';
 import type { Store, StoreReader, StoreTx } from '../../core/store/index.js';
-import { migrations } from './migrations.js';
+import { migrations } from './migrations/index.js';
 import {
   SqliteAgents,
   SqliteAudit,

@@ -1,15 +1,13 @@
-import type { Migration } from './migrations.js';
+import type { Migration } from './migration.js';
 
 /**
- * Migration 13 (forward-only, see ./migrations.ts): indexes retention deletes by, so each
- * bounded batch finds its rows without a table scan (docs/operations.md). In its own file so the
- * numbering of ./migrations-later.ts is left to the migrations beside it.
+ * Indexes retention deletes by, so each bounded batch finds its rows without a table scan
+ * (docs/operations.md).
  */
-export const retentionMigrations: Migration[] = [
-  {
-    version: 13,
-    name: 'retention indexes',
-    sql: `
+export const migration: Migration = {
+  version: 13,
+  name: 'retention indexes',
+  sql: `
       CREATE INDEX IF NOT EXISTS task_tokens_exp ON task_tokens (expires_at);
       -- Edges are deleted by the descendant too; the primary key only leads with the ancestor.
       CREATE INDEX IF NOT EXISTS task_token_ancestors_jti ON task_token_ancestors (jti);
@@ -19,5 +17,4 @@ export const retentionMigrations: Migration[] = [
       CREATE INDEX IF NOT EXISTS grant_requests_exp ON grant_requests (expires_at);
       CREATE INDEX IF NOT EXISTS grants_exp ON grants (expires_at);
     `,
-  },
-];
+};
