@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { MandateError } from '../core/errors.js';
 import { normalizeHost } from '../core/host.js';
-import type { CredentialBinding } from './broker.js';
-import { MANDATE_JWT_MAX_TTL_SECONDS } from './providers/mandate-jwt.js';
 import { SECRET_ID } from './secret-store.js';
 
 /**
@@ -10,6 +8,57 @@ import { SECRET_ID } from './secret-store.js';
  * checks every binding it is handed (once per binding object), and an enforcement point may call
  * `parseCredentialBinding` at start to refuse a bad configuration early.
  */
+
+export interface StaticBinding {
+  provider: 'static';
+  /** Secret id in the secret store. */
+  secret: string;
+  as: 'bearer' | 'header' | 'basic' | 'query';
+  /** For `as: header`: the header name (e.g. `x-api-key`). */
+  header?: string;
+  /** For `as: query`: the query parameter name. */
+  param?: string;
+}
+export interface ClientCredentialsBinding {
+  provider: 'oauth_client_credentials';
+  /** Secret id of the client secret. */
+  secret: string;
+  tokenEndpoint: string;
+  clientId: string;
+  scope?: string;
+  audience?: string;
+  resource?: string;
+  /** RFC 6749 §2.3.1; `client_secret_basic` by default. */
+  auth?: 'client_secret_basic' | 'client_secret_post';
+}
+export interface TokenExchangeBinding {
+  provider: 'oauth_token_exchange';
+  /** Secret id of the client secret. */
+  secret: string;
+  tokenEndpoint: string;
+  clientId: string;
+  audience?: string;
+  resource?: string;
+  scope?: string;
+  requestedTokenType?: string;
+  /** RFC 6749 §2.3.1; `client_secret_basic` by default. */
+  auth?: 'client_secret_basic' | 'client_secret_post';
+  /** `aud` of the identity assertion sent as `subject_token`; the token endpoint URL by default. */
+  assertionAudience?: string;
+}
+export interface MandateJwtBinding {
+  provider: 'mandate_jwt';
+  /** The service, as its `aud`. */
+  audience: string;
+  /** 60 by default, at most 300; never past the caller's token. */
+  ttlSeconds?: number;
+}
+/** What an upstream needs, as an operator binds it to an upstream service. */
+export type CredentialBinding =
+  StaticBinding | ClientCredentialsBinding | TokenExchangeBinding | MandateJwtBinding;
+
+/** Longest lifetime an operator may give a minted JWT (it is also bounded by the caller's token). */
+export const MANDATE_JWT_MAX_TTL_SECONDS = 300;
 
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
 /** Headers a credential may not set: they frame the request or route it. */

@@ -1,7 +1,8 @@
 import { epochSeconds, type Clock } from '../core/clock.js';
 import { MandateError } from '../core/errors.js';
 import type { KeyManager } from '../identity/keys/key-manager.js';
-import { parseCredentialBinding } from './binding.js';
+import { parseCredentialBinding, type CredentialBinding } from './binding.js';
+import type { CallerContext, InjectedCredential } from './credential.js';
 import {
   identityAssertionClaims,
   signIdentityAssertion,
@@ -16,6 +17,14 @@ import { TokenCache } from './token-cache.js';
 
 export { IDENTITY_ASSERTION_HEADER, IDENTITY_ASSERTION_TYP } from './identity-assertion.js';
 export { parseCredentialBinding } from './binding.js';
+export type {
+  ClientCredentialsBinding,
+  CredentialBinding,
+  MandateJwtBinding,
+  StaticBinding,
+  TokenExchangeBinding,
+} from './binding.js';
+export type { CallerContext, InjectedCredential } from './credential.js';
 
 /**
  * The credential broker: what an enforcement point (the MCP gateway, the HTTP proxy) injects
@@ -23,80 +32,6 @@ export { parseCredentialBinding } from './binding.js';
  * Mandate-signed identity assertion that carries who is calling to the layer behind. See
  * docs/broker.md.
  */
-
-/** Who is calling, as verified by the enforcement point (from a verified task token). */
-export interface CallerContext {
-  /** The acting agent's SPIFFE ID (the token's current actor, or its client). */
-  agent: string;
-  /** Token `sub`: a human for on-behalf-of, else the agent. */
-  subject: string;
-  /** The act chain, outermost (current actor) first, as the token carries it. */
-  actors: string[];
-  taskId: string;
-  grantId?: string | null;
-  scopes: string[];
-  /** Seconds since epoch; nothing injected may outlive it where the provider can bound it. */
-  tokenExp: number;
-  requestId?: string | null;
-}
-
-export interface StaticBinding {
-  provider: 'static';
-  /** Secret id in the secret store. */
-  secret: string;
-  as: 'bearer' | 'header' | 'basic' | 'query';
-  /** For `as: header`: the header name (e.g. `x-api-key`). */
-  header?: string;
-  /** For `as: query`: the query parameter name. */
-  param?: string;
-}
-export interface ClientCredentialsBinding {
-  provider: 'oauth_client_credentials';
-  /** Secret id of the client secret. */
-  secret: string;
-  tokenEndpoint: string;
-  clientId: string;
-  scope?: string;
-  audience?: string;
-  resource?: string;
-  /** RFC 6749 §2.3.1; `client_secret_basic` by default. */
-  auth?: 'client_secret_basic' | 'client_secret_post';
-}
-export interface TokenExchangeBinding {
-  provider: 'oauth_token_exchange';
-  /** Secret id of the client secret. */
-  secret: string;
-  tokenEndpoint: string;
-  clientId: string;
-  audience?: string;
-  resource?: string;
-  scope?: string;
-  requestedTokenType?: string;
-  /** RFC 6749 §2.3.1; `client_secret_basic` by default. */
-  auth?: 'client_secret_basic' | 'client_secret_post';
-  /** `aud` of the identity assertion sent as `subject_token`; the token endpoint URL by default. */
-  assertionAudience?: string;
-}
-export interface MandateJwtBinding {
-  provider: 'mandate_jwt';
-  /** The service, as its `aud`. */
-  audience: string;
-  /** 60 by default, at most 300; never past the caller's token. */
-  ttlSeconds?: number;
-}
-/** What an upstream needs, as an operator binds it to an upstream service. */
-export type CredentialBinding =
-  StaticBinding | ClientCredentialsBinding | TokenExchangeBinding | MandateJwtBinding;
-
-export interface InjectedCredential {
-  /** To add to the upstream HTTP request (or to env for stdio). */
-  headers: Record<string, string>;
-  query?: Record<string, string>;
-  /** The only thing about a secret that may be audited. */
-  secretRef?: { id: string; version: number };
-  /** Ms since epoch, when known. */
-  expiresAt?: number;
-}
 
 export interface CredentialBrokerDeps {
   secrets: SecretSource;

@@ -3,7 +3,7 @@ import { SignJWT, type JWTPayload } from 'jose';
 import { MandateError } from '../core/errors.js';
 import type { ActClaim } from '../delegation/chain.js';
 import type { ActiveKey } from '../identity/keys/key-manager.js';
-import type { CallerContext } from './broker.js';
+import type { CallerContext } from './credential.js';
 
 /**
  * Identity context propagation (issue 5, item 4): a short-lived JWT, signed by the trust

@@ -1,7 +1,5 @@
-import type { CallerContext, InjectedCredential, MandateJwtBinding } from '../broker.js';
-
-/** Longest lifetime an operator may give a minted JWT (it is also bounded by the caller's token). */
-export const MANDATE_JWT_MAX_TTL_SECONDS = 300;
+import { MANDATE_JWT_MAX_TTL_SECONDS, type MandateJwtBinding } from '../binding.js';
+import type { CallerContext, InjectedCredential } from '../credential.js';
 
 /**
  * For internal services that trust Mandate: a Mandate-signed JWT (the identity assertion, see

@@ -1,6 +1,7 @@
 import type { Clock } from '../../core/clock.js';
 import { canonicalDigest } from '../../core/canonical-json.js';
-import type { ClientCredentialsBinding, InjectedCredential } from '../broker.js';
+import type { ClientCredentialsBinding } from '../binding.js';
+import type { InjectedCredential } from '../credential.js';
 import type { SecretSource } from '../secret-store.js';
 import { refreshAt, type TokenCache } from '../token-cache.js';
 import { bearerHeader, requestToken } from './token-request.js';

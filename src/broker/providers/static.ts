@@ -1,5 +1,6 @@
 import { MandateError } from '../../core/errors.js';
-import type { InjectedCredential, StaticBinding } from '../broker.js';
+import type { StaticBinding } from '../binding.js';
+import type { InjectedCredential } from '../credential.js';
 import type { RevealedSecret } from '../secret-store.js';
 
 /**
