@@ -233,5 +233,5 @@ export const routes: RouteDef[] = [
   healthz,
   readyz,
   metrics,
-  openapi,
+  openapi(() => routes),
 ];
