@@ -130,6 +130,11 @@ export class AgentRegistry {
     return agent;
   }
 
+  /** The agent with this SPIFFE ID, or undefined when none is registered. */
+  findBySpiffeId(spiffeId: string): Promise<AgentRecord | undefined> {
+    return this.store.read.agents.getBySpiffeId(spiffeId);
+  }
+
   list(filter?: AgentListFilter): Promise<AgentRecord[]> {
     return this.store.read.agents.list(filter);
   }

@@ -1,10 +1,12 @@
 import type { Clock } from '../core/clock.js';
 import type { RequestContext } from '../core/context.js';
 import { MandateError } from '../core/errors.js';
+import { newId } from '../core/random.js';
 import type { GrantRecord, Store } from '../core/store/index.js';
 import { actorOf, type Human } from '../humans/human.js';
 import type { TaskService } from '../tasks/task-service.js';
 import { narrowTerms } from './narrowing.js';
+import { parseScope } from './scope.js';
 import type { DelegationNotices } from './notices.js';
 
 /**
@@ -41,6 +43,51 @@ export class GrantService {
     return (await this.store.read.grants.list(rest))
       .map((g) => this.current(g))
       .filter((g) => status === undefined || g.status === status);
+  }
+
+  /**
+   * Records a human's delegation to an agent (named, or by SPIFFE ID) for `ttlSeconds`. Audited
+   * as `grant.create`; the agent exchanges the grant id for on-behalf-of task tokens.
+   */
+  async create(
+    input: { human: string; agent: string; scopes: string[]; purpose: string; ttlSeconds: number },
+    ctx: RequestContext,
+  ): Promise<GrantRecord> {
+    const agent = input.agent.startsWith('spiffe://')
+      ? await this.store.read.agents.getBySpiffeId(input.agent)
+      : await this.store.read.agents.get(input.agent);
+    if (!agent) throw new MandateError('not_found', `agent \`${input.agent}\` does not exist`);
+    const scopes = parseScope(input.scopes.join(' '));
+    const now = this.clock.now();
+    const grant: GrantRecord = {
+      id: newId(),
+      human: input.human,
+      agent: agent.spiffeId,
+      scopes,
+      purpose: input.purpose,
+      status: 'active',
+      createdAt: now,
+      expiresAt: now + input.ttlSeconds * 1000,
+      revokedAt: null,
+    };
+    await this.store.transaction(async (tx) => {
+      await tx.grants.insert(grant);
+      await tx.audit.append({
+        actor: ctx.actor,
+        action: 'grant.create',
+        target: `grant:${grant.id}`,
+        outcome: 'success',
+        requestId: ctx.requestId,
+        details: { human: grant.human, agent: grant.agent, scopes, expiresAt: grant.expiresAt },
+      });
+    });
+    return grant;
+  }
+
+  /** The grant as it is now, whoever's it is; undefined when there is none. */
+  async find(id: string): Promise<GrantRecord | undefined> {
+    const g = await this.store.read.grants.get(id);
+    return g && this.current(g);
   }
 
   /** A grant `by` may see: their own, or any for the admin; `not_found` otherwise. */

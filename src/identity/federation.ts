@@ -50,6 +50,10 @@ export class FederationService {
     return record;
   }
 
+  list(): Promise<FederatedDomainRecord[]> {
+    return this.store.read.federation.list();
+  }
+
   /** Re-fetches bundles whose refresh hint has passed. Returns how many changed. */
   async refreshDue(): Promise<number> {
     let changed = 0;

@@ -3,6 +3,12 @@ import type { RequestContext } from '../core/context.js';
 import type { Store } from '../core/store/index.js';
 import type { OwnTokenVerifier } from './task-token.js';
 
+export interface TokenRevocationDeps {
+  store: Store;
+  clock: Clock;
+  tokens: OwnTokenVerifier;
+}
+
 /** Who is revoking: the admin, or an authenticated agent. */
 export type Revoker = { kind: 'admin' } | { kind: 'agent'; spiffeId: string };
 
@@ -13,7 +19,7 @@ export type Revoker = { kind: 'admin' } | { kind: 'agent'; spiffeId: string };
  * denied, without telling the caller whether the token exists.
  */
 export async function revokeToken(
-  deps: { store: Store; clock: Clock; tokens: OwnTokenVerifier },
+  deps: TokenRevocationDeps,
   token: string,
   who: Revoker,
   ctx: RequestContext,

@@ -6,10 +6,20 @@ import type { Store } from '../core/store/index.js';
 export const ADMIN_TOKEN_FILE = 'admin-token';
 const META_KEY = 'admin_token.sha256';
 
-export interface AdminTokenSetup {
-  /** Where the generated token was written, when it came from the data dir. */
-  path: string | null;
-  created: boolean;
+/** The admin bearer token of a running Mandate: only its SHA-256 is kept, in the store. */
+export class AdminToken {
+  constructor(
+    private readonly store: Store,
+    /** Where the generated token was written, when it came from the data dir. */
+    readonly path: string | null,
+    readonly created: boolean,
+  ) {}
+
+  /** Checks a presented admin token against the stored hash, in constant time. */
+  async check(presented: string): Promise<boolean> {
+    const stored = await this.store.read.meta.get(META_KEY);
+    return stored !== undefined && digestsEqual(sha256Hex(presented), stored);
+  }
 }
 
 /**
@@ -20,7 +30,7 @@ export async function setupAdminToken(
   store: Store,
   dataDir: string,
   fromConfig: string | undefined,
-): Promise<AdminTokenSetup> {
+): Promise<AdminToken> {
   let token = fromConfig;
   let path: string | null = null;
   let created = false;
@@ -48,11 +58,5 @@ export async function setupAdminToken(
       });
     });
   }
-  return { path, created };
-}
-
-/** Checks a presented admin token against the stored hash, in constant time. */
-export async function checkAdminToken(store: Store, presented: string): Promise<boolean> {
-  const stored = await store.read.meta.get(META_KEY);
-  return stored !== undefined && digestsEqual(sha256Hex(presented), stored);
+  return new AdminToken(store, path, created);
 }

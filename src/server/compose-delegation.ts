@@ -6,12 +6,14 @@ import type { ApprovalService } from '../delegation/approvals.js';
 import { HumanApprovals, type ApproverRules } from '../delegation/approvers.js';
 import { GrantRequestService } from '../delegation/grant-requests.js';
 import { GrantService } from '../delegation/grants.js';
+import { TrustRuleService } from '../delegation/trust-rule-service.js';
 import { DelegationNotices } from '../delegation/notices.js';
 import { WebhookNotifier } from '../delegation/webhook.js';
 import { OidcSignIn } from '../humans/oidc-sign-in.js';
 import { HumanSessions } from '../humans/sessions.js';
 import type { TaskService } from '../tasks/task-service.js';
 import type { Config } from './config/defaults.js';
+import { FailureLimiter } from './failure-limiter.js';
 
 /** The longest grant a human may give (as for admin-created grants). */
 export const MAX_GRANT_SECONDS = 30 * 86_400;
@@ -27,8 +29,12 @@ export interface DelegationServices {
   signIn: OidcSignIn | null;
   /** HMAC key of the login-state cookie, derived from the master key. */
   loginKey: Buffer;
+  /** Wrong admin tokens at /auth/local, per client address: 5 a minute, then 429. */
+  localSignInFailures: FailureLimiter;
   requests: GrantRequestService;
   grants: GrantService;
+  /** Which agents may delegate to which (`/v1/trust-rules`). */
+  trustRules: TrustRuleService;
   approvers: HumanApprovals;
   notices: DelegationNotices;
   /** Deliveries to `webhookUrl`, or null without one. */
@@ -111,7 +117,9 @@ export function composeDelegation(d: DelegationDeps): {
       maxGrantSeconds: MAX_GRANT_SECONDS,
       maxPendingPerAgent: MAX_PENDING_PER_AGENT,
     }),
+    localSignInFailures: new FailureLimiter({ clock, limit: 5, windowMs: 60_000 }),
     grants: new GrantService(store, clock, d.tasks, notices),
+    trustRules: new TrustRuleService(store, clock),
     approvers: new HumanApprovals(store, approvals, rules),
     notices,
     webhook,

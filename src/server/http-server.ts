@@ -5,7 +5,6 @@ import { MandateError } from '../core/errors.js';
 import { jsonReadingProblem } from '../core/json-duplicates.js';
 import { invalidRequest } from '../core/validation.js';
 import type { RequestContext } from '../core/context.js';
-import { checkAdminToken } from './admin-token.js';
 import { actorOf } from '../humans/human.js';
 import { requireHuman } from './human-auth.js';
 import {
@@ -230,6 +229,6 @@ async function requireAdmin(mandate: Mandate, request: FastifyRequest): Promise<
       'unauthorized',
       'admin token required: send `Authorization: Bearer <token>`',
     );
-  if (!(await checkAdminToken(mandate.store, match[1])))
+  if (!(await mandate.adminToken.check(match[1])))
     throw new MandateError('unauthorized', 'admin token is not valid');
 }

@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MandateError } from '../core/errors.js';
 import { ADMIN, type Human } from '../humans/human.js';
-import { checkAdminToken } from './admin-token.js';
 import type { Mandate } from './mandate.js';
 
 /**
@@ -77,7 +76,7 @@ export async function requireHuman(mandate: Mandate, request: FastifyRequest): P
   const header = request.headers.authorization;
   if (typeof header === 'string') {
     const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!m?.[1] || !(await checkAdminToken(mandate.store, m[1])))
+    if (!m?.[1] || !(await mandate.adminToken.check(m[1])))
       throw new MandateError(
         'unauthorized',
         'the Authorization header does not carry a valid admin token; humans sign in at /auth/login',

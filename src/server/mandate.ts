@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { AgentRegistry } from '../agents/registry.js';
 import { AuditCheckpointer } from '../audit/checkpoint.js';
+import { AuditLog } from '../audit/audit-log.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { systemContext } from '../core/context.js';
 import type { Store } from '../core/store/index.js';
 import { Attestation } from '../identity/attestation/attest.js';
 import { JwtAttestor } from '../identity/attestation/jwt-attestor.js';
+import { TrustedIssuers } from '../identity/attestation/trusted-issuers.js';
 import { BundlePublisher } from '../identity/bundle.js';
 import { CaManager } from '../identity/ca-manager.js';
 import { KeyManager } from '../identity/keys/key-manager.js';
@@ -16,15 +18,20 @@ import { SecretStore } from '../broker/secret-store.js';
 import { MandateError } from '../core/errors.js';
 import { openDatabase, prepareDataDir } from './data-dir.js';
 import { Retention } from './retention.js';
-import { setupAdminToken, type AdminTokenSetup } from './admin-token.js';
+import { setupAdminToken, type AdminToken } from './admin-token.js';
 import type { Config } from './config/defaults.js';
 import { Metrics } from './metrics.js';
+import { Readiness } from './readiness.js';
+import { Slots } from './slots.js';
 import { hkdfSync } from 'node:crypto';
 import { JwtSvidVerifier } from '../identity/jwt-svid-verifier.js';
 import { ClientAuthenticator } from '../oauth/client-auth.js';
 import { createDpopNonces, DpopVerifier, MemoryReplayCache } from '../oauth/dpop.js';
 import { OwnTokenVerifier } from '../oauth/task-token.js';
 import type { ExchangeDeps } from '../oauth/token-exchange/index.js';
+import type { TokenEndpointDeps } from '../oauth/token-endpoint.js';
+import type { TokenRevocationDeps } from '../oauth/revocation.js';
+import type { KeyRevocationDeps } from '../revocation/key-revocation.js';
 import { RevocationRegistry } from '../revocation/registry.js';
 import { RevocationBus } from '../revocation/bus.js';
 import { TaskService } from '../tasks/task-service.js';
@@ -34,6 +41,7 @@ import { BatchedAuditAppender } from '../audit/batched-appender.js';
 import { DecisionService } from '../policy/decision-service.js';
 import { DestinationResolver, type HostLookup } from '../policy/destinations/resolve.js';
 import { CatalogService } from '../policy/catalog-service.js';
+import { PolicyTrials } from '../policy/policy-trials.js';
 import { SIGNALS_DETECTORS_OFF } from '../session/signal-config.js';
 import { SignalService } from '../session/signal-service.js';
 import { SessionStates } from '../session/session-states.js';
@@ -61,9 +69,13 @@ export interface Mandate {
   agents: AgentRegistry;
   attestation: Attestation;
   checkpointer: AuditCheckpointer;
+  /** The audit log as the admin API reads it: verification and export. */
+  auditLog: AuditLog;
   /** Deletes expired records and archives old audit events (docs/operations.md); `serve` runs it every `retentionInterval`. */
   retention: Retention;
-  adminToken: AdminTokenSetup;
+  adminToken: AdminToken;
+  /** Whether this Mandate can serve (`GET /readyz`), with its write probe. */
+  readiness: Readiness;
   metrics: Metrics;
   svids: JwtSvidVerifier;
   ownTokens: OwnTokenVerifier;
@@ -72,8 +84,16 @@ export interface Mandate {
   revocationBus: RevocationBus;
   clientAuth: ClientAuthenticator;
   dpop: DpopVerifier;
+  /** What `POST /oauth/token` runs with. */
+  tokenEndpoint: TokenEndpointDeps;
+  /** What `POST /oauth/revoke` runs with. */
+  tokenRevocation: TokenRevocationDeps;
+  /** What `POST /v1/keys/:kid/revoke` runs with. */
+  keyRevocation: KeyRevocationDeps;
   tasks: TaskService;
   federation: FederationService;
+  /** JWT issuers trusted for attestation, with their claim rules (`/v1/trusted-issuers`). */
+  trustedIssuers: TrustedIssuers;
   exchange: ExchangeDeps;
   /** Versioned policy sets; `policyStore.active()` is the decision point that decides now. */
   policyStore: PolicyStore;
@@ -81,6 +101,8 @@ export interface Mandate {
   catalog: CatalogService;
   /** Tool-call decisions (POST /v1/authorize, AuthZEN, the gateway), with per-task session state. */
   decisions: DecisionService;
+  /** Candidate policies replayed against recorded decisions, and the shadow set. */
+  policyTrials: PolicyTrials;
   /** Per-call approvals: bound to one call, single use, expiring. */
   approvals: ApprovalService;
   /** Risk signals: outside ones (POST /v1/signals) and the built-in detectors', with their graduated responses (docs/signals.md). */
@@ -97,6 +119,8 @@ export interface Mandate {
   secrets: SecretStore;
   /** Upstream credentials and identity assertions for the enforcement points (docs/broker.md). */
   broker: CredentialBroker;
+  /** Slots for the open `GET /v1/events` streams (`eventsMaxSubscribers`). */
+  eventStreams: Slots;
   /** Public URLs of the OAuth endpoints. */
   endpoints: { token: string; introspection: string; revocation: string };
   masterKey: { source: 'env' | 'file'; path?: string | undefined; created: boolean };
@@ -374,6 +398,11 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     // Now that risk changes reach the streams: tell the falls of signals that expired while Mandate was down.
     signals.sweep();
     metrics.ssfQueues(() => ssf.transmitter.pressures());
+    const endpoints = {
+      token: `${config.issuer}/oauth/token`,
+      introspection: `${config.issuer}/oauth/introspect`,
+      revocation: `${config.issuer}/oauth/revoke`,
+    };
     const mandate: Mandate = {
       ssf,
       gateway: null,
@@ -395,11 +424,23 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       approvals,
       delegation,
       signals,
-      endpoints: {
-        token: `${config.issuer}/oauth/token`,
-        introspection: `${config.issuer}/oauth/introspect`,
-        revocation: `${config.issuer}/oauth/revoke`,
+      tokenEndpoint: {
+        store,
+        clock,
+        clientAuth,
+        dpop,
+        exchange,
+        url: endpoints.token,
+        dpopNonce: config.dpopNonce,
       },
+      tokenRevocation: { store, clock, tokens: ownTokens },
+      keyRevocation: { store, clock, keys },
+      trustedIssuers: new TrustedIssuers(store, clock),
+      policyTrials: new PolicyTrials(store, policyStore, decisions),
+      auditLog: new AuditLog(store.read, keys, config.trustDomain, config.dataDir),
+      readiness: new Readiness(store, keys, clock, config.dataDir),
+      eventStreams: new Slots(config.eventsMaxSubscribers),
+      endpoints,
       config,
       clock,
       store,

@@ -131,7 +131,7 @@ async function housekeeping(mandate: Mandate, log: FastifyInstance['log']): Prom
   const sealed = await mandate.checkpointer.checkpoint();
   if (sealed !== null) {
     // Anchor the checkpoint outside the database too: shipped logs keep it if the file is rewritten.
-    const cp = (await mandate.store.read.audit.checkpoints()).at(-1);
+    const cp = await mandate.auditLog.lastCheckpoint();
     if (cp)
       log.info(
         { auditCheckpoint: { seq: cp.seq, hash: cp.hash, signature: cp.signature } },

@@ -21,8 +21,13 @@ export class TaskService {
     private readonly clock: Clock,
   ) {}
 
+  /** The task, or undefined when there is none. */
+  find(id: string): Promise<TaskRecord | undefined> {
+    return this.store.read.tasks.get(id);
+  }
+
   async get(id: string): Promise<TaskTree> {
-    const task = await this.store.read.tasks.get(id);
+    const task = await this.find(id);
     if (!task) throw new MandateError('not_found', `task \`${id}\` does not exist`);
     return { task, tokens: await this.store.read.tokens.listByTask(id) };
   }

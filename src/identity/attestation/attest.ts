@@ -10,7 +10,7 @@ import type {
 import type { CaManager, IssuedX509Svid } from '../ca-manager.js';
 import { checkAudience, signJwtSvid, type SignedJwtSvid } from '../jwt-svid.js';
 import type { KeyManager } from '../keys/key-manager.js';
-import { hashJoinToken } from './join-token.js';
+import { createJoinToken, hashJoinToken, type IssuedJoinToken } from './join-token.js';
 import type { JwtAttestor } from './jwt-attestor.js';
 
 /** The evidence a running agent presents. */
@@ -56,6 +56,15 @@ export class Attestation {
     private readonly jwtAttestor: JwtAttestor,
     private readonly options: AttestationOptions,
   ) {}
+
+  /** A one-time join token for an active agent, shown once; only its SHA-256 is stored. Audited as `join_token.create`. */
+  createJoinToken(
+    agentName: string,
+    ttlSeconds: number,
+    ctx: RequestContext,
+  ): Promise<IssuedJoinToken> {
+    return createJoinToken(this.store, this.clock, agentName, ttlSeconds, ctx);
+  }
 
   async attest(
     evidence: AttestationEvidence,

@@ -103,6 +103,11 @@ export class KeyManager {
       }));
   }
 
+  /** Every signing key record with its state (no private key is opened). */
+  list(): Promise<SigningKeyRecord[]> {
+    return this.store.read.keys.list();
+  }
+
   /** Every key ever used, for verifying old signatures (audit checkpoints). */
   async allPublicKeys(): Promise<PublishedKey[]> {
     return (await this.store.read.keys.list()).map((k) => ({

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { MandateError } from '../../core/errors.js';
-import { createJoinToken } from '../../identity/attestation/join-token.js';
 import { route } from '../route.js';
 import { peerVerifier } from './oauth.js';
 
@@ -22,9 +21,7 @@ export const createJoinTokenRoute = route({
     403: 'The agent is not active',
   },
   async handler({ mandate, params, body, ctx, reply }) {
-    const issued = await createJoinToken(
-      mandate.store,
-      mandate.clock,
+    const issued = await mandate.attestation.createJoinToken(
       params.name,
       body?.ttl ?? mandate.config.joinTokenTtl,
       ctx,

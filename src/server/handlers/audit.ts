@@ -1,42 +1,8 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { archiveMark, isDamagedArchiveMark } from '../../audit/archive.js';
-import { auditEvents, parseSince, toJsonLine } from '../../audit/export.js';
-import { verifyAuditLog } from '../../audit/verify.js';
+import { parseSince, toJsonLine } from '../../audit/export.js';
 import { MandateError } from '../../core/errors.js';
-import type { Mandate } from '../mandate.js';
 import { route } from '../route.js';
-
-/** Verifies the audit log in the database of a running (or offline-opened) Mandate: from the last archived event on, when older ones were archived. */
-export async function verifyMandateAudit(mandate: Pick<Mandate, 'store' | 'keys' | 'config'>) {
-  const keys = (await mandate.keys.allPublicKeys()).map((k) => ({
-    kid: k.kid,
-    alg: k.alg,
-    jwk: k.jwk,
-  }));
-  let mark: Awaited<ReturnType<typeof archiveMark>>;
-  try {
-    mark = await archiveMark(mandate.store.read, mandate.config.dataDir);
-  } catch (err) {
-    if (isDamagedArchiveMark(err))
-      return {
-        ok: false,
-        eventsChecked: 0,
-        checkpointsChecked: 0,
-        firstBadSeq: null,
-        reason: err.message,
-        unsealedEvents: 0,
-      };
-    throw err;
-  }
-  return verifyAuditLog(
-    auditEvents(mandate.store.read, mark ? { afterSeq: mark.seq - 1 } : {}),
-    await mandate.store.read.audit.checkpoints(),
-    keys,
-    mandate.config.trustDomain,
-    mark,
-  );
-}
 
 export const verifyAudit = route({
   method: 'POST',
@@ -47,7 +13,7 @@ export const verifyAudit = route({
   tag: 'audit',
   responses: { 200: 'The verification result (ok: false names the first bad sequence number)' },
   async handler({ mandate }) {
-    const r = await verifyMandateAudit(mandate);
+    const r = await mandate.auditLog.verify();
     return {
       ok: r.ok,
       events_checked: r.eventsChecked,
@@ -92,7 +58,7 @@ export const exportAudit = route({
         'invalid_request',
         `\`since\` must be an ISO 8601 time or a duration such as 24h, got \`${query.since}\``,
       );
-    const events = auditEvents(mandate.store.read, {
+    const events = mandate.auditLog.events({
       ...(sinceTime !== undefined ? { sinceTime } : {}),
       ...(query.after_seq !== undefined ? { afterSeq: query.after_seq } : {}),
     });

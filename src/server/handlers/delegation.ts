@@ -1,10 +1,7 @@
 import { z } from 'zod';
 import { MandateError } from '../../core/errors.js';
-import { newId } from '../../core/random.js';
 import { parseSpiffeId } from '../../core/spiffe-id.js';
 import type { GrantRecord, TrustRuleRecord } from '../../core/store/index.js';
-import { validateTrustRule } from '../../delegation/trust-rules.js';
-import { parseScope } from '../../delegation/scope.js';
 import { signedIn } from '../human-auth.js';
 import { route } from '../route.js';
 
@@ -47,33 +44,15 @@ export const addTrustRule = route({
     .strict(),
   responses: { 201: 'The rule', 400: 'Invalid pattern' },
   async handler({ mandate, body, ctx, reply }) {
-    const id = newId();
-    const rule = validateTrustRule({
-      id,
-      from: body.from,
-      to: body.to,
-      ...(body.max_depth !== undefined ? { maxDepth: body.max_depth } : {}),
-      ...(body.cross_domain !== undefined ? { crossDomain: body.cross_domain } : {}),
-    });
-    const record: TrustRuleRecord = {
-      id,
-      from: rule.from,
-      to: rule.to,
-      maxDepth: rule.maxDepth ?? null,
-      crossDomain: rule.crossDomain ?? false,
-      createdAt: mandate.clock.now(),
-    };
-    await mandate.store.transaction(async (tx) => {
-      await tx.trustRules.insert(record);
-      await tx.audit.append({
-        actor: ctx.actor,
-        action: 'trust_rule.add',
-        target: `trust_rule:${id}`,
-        outcome: 'success',
-        requestId: ctx.requestId,
-        details: ruleJson(record),
-      });
-    });
+    const record = await mandate.delegation.trustRules.add(
+      {
+        from: body.from,
+        to: body.to,
+        ...(body.max_depth !== undefined ? { maxDepth: body.max_depth } : {}),
+        ...(body.cross_domain !== undefined ? { crossDomain: body.cross_domain } : {}),
+      },
+      ctx,
+    );
     reply.status(201);
     return ruleJson(record);
   },
@@ -88,7 +67,7 @@ export const listTrustRules = route({
   tag: 'delegation',
   responses: { 200: 'Rules' },
   async handler({ mandate }) {
-    return { rules: (await mandate.store.read.trustRules.list()).map(ruleJson) };
+    return { rules: (await mandate.delegation.trustRules.list()).map(ruleJson) };
   },
 });
 
@@ -102,17 +81,7 @@ export const deleteTrustRule = route({
   params: z.object({ id: z.string().max(64) }),
   responses: { 204: 'Removed', 404: 'No such rule' },
   async handler({ mandate, params, ctx, reply }) {
-    await mandate.store.transaction(async (tx) => {
-      if (!(await tx.trustRules.delete(params.id)))
-        throw new MandateError('not_found', `trust rule \`${params.id}\` does not exist`);
-      await tx.audit.append({
-        actor: ctx.actor,
-        action: 'trust_rule.delete',
-        target: `trust_rule:${params.id}`,
-        outcome: 'success',
-        requestId: ctx.requestId,
-      });
-    });
+    await mandate.delegation.trustRules.remove(params.id, ctx);
     reply.status(204);
     return undefined;
   },
@@ -141,34 +110,16 @@ export const createGrant = route({
     .strict(),
   responses: { 201: 'The grant', 400: 'Invalid input', 404: 'No such agent' },
   async handler({ mandate, body, ctx, reply }) {
-    const agent = body.agent.startsWith('spiffe://')
-      ? await mandate.store.read.agents.getBySpiffeId(body.agent)
-      : await mandate.store.read.agents.get(body.agent);
-    if (!agent) throw new MandateError('not_found', `agent \`${body.agent}\` does not exist`);
-    const scopes = parseScope(body.scopes.join(' '));
-    const now = mandate.clock.now();
-    const grant: GrantRecord = {
-      id: newId(),
-      human: body.human,
-      agent: agent.spiffeId,
-      scopes,
-      purpose: body.purpose,
-      status: 'active',
-      createdAt: now,
-      expiresAt: now + body.ttl * 1000,
-      revokedAt: null,
-    };
-    await mandate.store.transaction(async (tx) => {
-      await tx.grants.insert(grant);
-      await tx.audit.append({
-        actor: ctx.actor,
-        action: 'grant.create',
-        target: `grant:${grant.id}`,
-        outcome: 'success',
-        requestId: ctx.requestId,
-        details: { human: grant.human, agent: grant.agent, scopes, expiresAt: grant.expiresAt },
-      });
-    });
+    const grant = await mandate.delegation.grants.create(
+      {
+        human: body.human,
+        agent: body.agent,
+        scopes: body.scopes,
+        purpose: body.purpose,
+        ttlSeconds: body.ttl,
+      },
+      ctx,
+    );
     reply.status(201);
     return grantJson(grant);
   },
@@ -303,7 +254,7 @@ export const listFederatedDomains = route({
   responses: { 200: 'Federated domains' },
   async handler({ mandate }) {
     return {
-      domains: (await mandate.store.read.federation.list()).map((d) => ({
+      domains: (await mandate.federation.list()).map((d) => ({
         trust_domain: d.trustDomain,
         bundle_endpoint: d.bundleEndpoint,
         keys: d.bundle.keys.length,

@@ -2,7 +2,6 @@ import type { ServerResponse } from 'node:http';
 import { MandateError } from '../../core/errors.js';
 import type { BusMessage, StreamStart } from '../../revocation/bus.js';
 import { eventJson } from '../../revocation/events.js';
-import { checkAdminToken } from '../admin-token.js';
 import type { Mandate } from '../mandate.js';
 import { route } from '../route.js';
 
@@ -74,7 +73,7 @@ async function authenticate(mandate: Mandate, header: string | undefined): Promi
       "send the admin token or an enforcement point's jwt-svid: `Authorization: Bearer <token>`",
     );
   const token = match[1];
-  if (await checkAdminToken(mandate.store, token)) return 'admin';
+  if (await mandate.adminToken.check(token)) return 'admin';
   if (token.split('.').length !== 3)
     throw new MandateError(
       'unauthorized',
@@ -95,7 +94,7 @@ async function authenticate(mandate: Mandate, header: string | undefined): Promi
       throw new MandateError('unauthorized', `${err.message} (audience \`${audience}\`)`);
     throw err;
   }
-  const agent = await mandate.store.read.agents.getBySpiffeId(spiffeId);
+  const agent = await mandate.agents.findBySpiffeId(spiffeId);
   if (!agent || agent.status !== 'active')
     throw new MandateError('forbidden', `agent \`${spiffeId}\` is not active`);
   if (!(ENFORCEMENT_POINT_LABEL in agent.labels))
@@ -160,8 +159,6 @@ class SseWriter {
   }
 }
 
-const openStreams = new WeakMap<Mandate, number>();
-
 export const events = route({
   method: 'GET',
   url: '/v1/events',
@@ -187,15 +184,13 @@ export const events = route({
       reply.hijack();
       return undefined;
     }
-    const open = openStreams.get(mandate) ?? 0;
-    if (open >= mandate.config.eventsMaxSubscribers) {
+    if (!mandate.eventStreams.take()) {
       reply.header('retry-after', String(mandate.config.eventsRetry));
       throw new MandateError(
         'unavailable',
-        `too many revocation streams are open (at most ${mandate.config.eventsMaxSubscribers}); try again later`,
+        `too many revocation streams are open (at most ${mandate.eventStreams.max}); try again later`,
       );
     }
-    openStreams.set(mandate, open + 1);
     const res = reply.raw;
     reply.hijack();
     res.writeHead(200, {
@@ -229,14 +224,14 @@ export const events = route({
     );
     res.once('close', () => {
       unsubscribe();
-      openStreams.set(mandate, (openStreams.get(mandate) ?? 1) - 1);
+      mandate.eventStreams.release();
       // The client went away (its half of the socket may stay open): free the socket, or the server could not close.
       res.destroy();
     });
     // Suspended or retired between authentication and subscribing: the event is not coming, so check now.
     if (listener !== 'admin') {
       // The reply is hijacked: a failing read ends the stream (the client resumes) rather than escaping.
-      const agent = await mandate.store.read.agents.getBySpiffeId(listener).catch(() => undefined);
+      const agent = await mandate.agents.findBySpiffeId(listener).catch(() => undefined);
       if (agent?.status !== 'active') out.end();
     }
     return undefined;

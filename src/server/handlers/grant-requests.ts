@@ -123,14 +123,12 @@ export const grantRequestStatus = route<URLSearchParams, undefined, { id: string
       throw new MandateError('not_found', `no grant request \`${params.id}\` of this agent`, {
         id: params.id,
       });
-    const grant = r.status === 'approved' ? await mandate.store.read.grants.get(r.id) : undefined;
+    const grant = r.status === 'approved' ? await mandate.delegation.grants.find(r.id) : undefined;
     return {
       id: r.id,
       status: r.status,
       request_expires_at: iso(r.expiresAt),
-      ...(grant
-        ? { grant_id: grant.id, grant: grantBrief(mandate.delegation.grants.current(grant)) }
-        : {}),
+      ...(grant ? { grant_id: grant.id, grant: grantBrief(grant) } : {}),
       ...(r.status === 'denied' && r.note ? { note: r.note } : {}),
     };
   },

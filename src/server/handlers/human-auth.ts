@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { MandateError } from '../../core/errors.js';
 import { openLoginState, safeReturnTo, sealLoginState } from '../../humans/login-state.js';
-import { checkAdminToken } from '../admin-token.js';
 import { LOGIN_TTL_SECONDS } from '../compose-delegation.js';
-import { clientKey, FailureLimiter } from '../failure-limiter.js';
+import { clientKey } from '../failure-limiter.js';
 import { clearCookie, cookieNames, readCookie, setCookie } from '../human-auth.js';
 import type { Mandate } from '../mandate.js';
 import { route } from '../route.js';
@@ -16,17 +15,6 @@ import { route } from '../route.js';
  */
 
 const DEFAULT_RETURN = '/inbox';
-
-/** Wrong admin tokens at /auth/local, per client address: 5 a minute, then 429 (one limiter per running Mandate). */
-const localFailures = new WeakMap<Mandate, FailureLimiter>();
-function failuresOf(mandate: Mandate): FailureLimiter {
-  let limiter = localFailures.get(mandate);
-  if (!limiter) {
-    limiter = new FailureLimiter({ clock: mandate.clock, limit: 5, windowMs: 60_000 });
-    localFailures.set(mandate, limiter);
-  }
-  return limiter;
-}
 
 function signInOf(mandate: Mandate) {
   const s = mandate.delegation.signIn;
@@ -145,7 +133,7 @@ export const localSignIn = route<URLSearchParams>({
     429: 'Five wrong tokens from this address in the last minute (`Retry-After` says when to try again)',
   },
   async handler({ mandate, body, request, reply, ctx }) {
-    const failures = failuresOf(mandate);
+    const failures = mandate.delegation.localSignInFailures;
     // Checked before the token, so that a guess made while refused is never tested: guessing stays at 5 a minute per address.
     const client = clientKey(request.ip);
     const wait = failures.retryAfter(client);
@@ -167,7 +155,7 @@ export const localSignIn = route<URLSearchParams>({
     // INVARIANT: counted before the (asynchronous) check, so a burst of concurrent guesses is
     // limited however long the check takes; a right token takes its count back.
     const attempt = failures.fail(client);
-    if (!token || !(await checkAdminToken(mandate.store, token))) {
+    if (!token || !(await mandate.adminToken.check(token))) {
       await mandate.delegation.sessions.refused('local', 'bad_admin_token', ctx);
       throw new MandateError('unauthorized', 'that is not the admin token');
     }

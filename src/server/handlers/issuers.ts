@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { MandateError } from '../../core/errors.js';
 import type { TrustedIssuerRecord } from '../../core/store/index.js';
 import { route } from '../route.js';
 
@@ -44,39 +43,16 @@ export const putIssuer = route({
   body: issuerBody,
   responses: { 200: 'The trusted issuer', 400: 'Invalid input' },
   async handler({ mandate, body, ctx }) {
-    if (Boolean(body.jwks_uri) === Boolean(body.jwks))
-      throw new MandateError('invalid_request', 'give exactly one of `jwks_uri` and `jwks`');
-    for (const rule of body.rules) {
-      if (!(await mandate.store.read.agents.get(rule.agent)))
-        throw new MandateError(
-          'invalid_request',
-          `rule maps to agent \`${rule.agent}\`, which does not exist`,
-        );
-    }
-    const record: TrustedIssuerRecord = {
-      issuer: body.issuer,
-      jwksUri: body.jwks_uri ?? null,
-      jwks: body.jwks ?? null,
-      audience: body.audience,
-      rules: body.rules,
-      createdAt: mandate.clock.now(),
-    };
-    await mandate.store.transaction(async (tx) => {
-      await tx.issuers.upsert(record);
-      await tx.audit.append({
-        actor: ctx.actor,
-        action: 'trusted_issuer.put',
-        target: record.issuer,
-        outcome: 'success',
-        requestId: ctx.requestId,
-        details: {
-          jwksUri: record.jwksUri,
-          inlineKeys: record.jwks?.keys.length ?? 0,
-          audience: record.audience,
-          rules: record.rules,
-        },
-      });
-    });
+    const record = await mandate.trustedIssuers.put(
+      {
+        issuer: body.issuer,
+        jwksUri: body.jwks_uri ?? null,
+        jwks: body.jwks ?? null,
+        audience: body.audience,
+        rules: body.rules,
+      },
+      ctx,
+    );
     return issuerJson(record);
   },
 });
@@ -90,7 +66,7 @@ export const listIssuers = route({
   tag: 'attestation',
   responses: { 200: 'Trusted issuers' },
   async handler({ mandate }) {
-    return { issuers: (await mandate.store.read.issuers.list()).map(issuerJson) };
+    return { issuers: (await mandate.trustedIssuers.list()).map(issuerJson) };
   },
 });
 
@@ -104,17 +80,7 @@ export const deleteIssuer = route({
   query: z.object({ issuer: z.string().min(1) }),
   responses: { 204: 'Removed', 404: 'Not trusted' },
   async handler({ mandate, query, ctx, reply }) {
-    await mandate.store.transaction(async (tx) => {
-      if (!(await tx.issuers.delete(query.issuer)))
-        throw new MandateError('not_found', `issuer \`${query.issuer}\` is not trusted`);
-      await tx.audit.append({
-        actor: ctx.actor,
-        action: 'trusted_issuer.delete',
-        target: query.issuer,
-        outcome: 'success',
-        requestId: ctx.requestId,
-      });
-    });
+    await mandate.trustedIssuers.remove(query.issuer, ctx);
     reply.status(204);
     return undefined;
   },

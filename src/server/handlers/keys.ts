@@ -10,7 +10,7 @@ export const listKeys = route({
   tag: 'keys',
   responses: { 200: 'Keys' },
   async handler({ mandate }) {
-    const keys = await mandate.store.read.keys.list();
+    const keys = await mandate.keys.list();
     const now = mandate.clock.now();
     return {
       keys: keys.map((k) => ({

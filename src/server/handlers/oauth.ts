@@ -7,7 +7,6 @@ import { introspect } from '../../oauth/introspection.js';
 import { revokeToken, type Revoker } from '../../oauth/revocation.js';
 import { tokenEndpoint } from '../../oauth/token-endpoint.js';
 import { TOKEN_TYPE } from '../../oauth/token-exchange/index.js';
-import { checkAdminToken } from '../admin-token.js';
 import type { Mandate } from '../mandate.js';
 import { route } from '../route.js';
 
@@ -24,15 +23,7 @@ export const token = route<URLSearchParams>({
   responses: { 200: 'A task token', 400: 'RFC 6749/8693 error', 401: 'invalid_client' },
   async handler({ mandate, body, request, reply, ctx }) {
     const issued = await tokenEndpoint(
-      {
-        store: mandate.store,
-        clock: mandate.clock,
-        clientAuth: mandate.clientAuth,
-        dpop: mandate.dpop,
-        exchange: mandate.exchange,
-        url: mandate.endpoints.token,
-        dpopNonce: mandate.config.dpopNonce,
-      },
+      mandate.tokenEndpoint,
       body,
       request.headers.dpop,
       ctx,
@@ -65,7 +56,7 @@ async function caller(
   const header = request.headers.authorization;
   if (typeof header === 'string') {
     const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (m?.[1] && (await checkAdminToken(mandate.store, m[1]))) return { kind: 'admin' };
+    if (m?.[1] && (await mandate.adminToken.check(m[1]))) return { kind: 'admin' };
     throw new MandateError(
       'invalid_token',
       'the Authorization header does not carry a valid admin token',
@@ -140,12 +131,10 @@ export const revocation = route<URLSearchParams>({
   async handler({ mandate, body, request, ctx, reply }) {
     const form = body;
     const who = await caller(mandate, request, form);
-    await revokeToken(
-      { store: mandate.store, clock: mandate.clock, tokens: mandate.ownTokens },
-      tokenParam(form),
-      who,
-      { ...ctx, actor: who.kind === 'admin' ? 'admin' : who.spiffeId },
-    );
+    await revokeToken(mandate.tokenRevocation, tokenParam(form), who, {
+      ...ctx,
+      actor: who.kind === 'admin' ? 'admin' : who.spiffeId,
+    });
     reply.status(200).type('application/json');
     return reply.send('{}');
   },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MandateError } from '../../core/errors.js';
 import { parseSince } from '../../audit/export.js';
 import type { ShadowDisagreement } from '../../policy/decision-service.js';
-import { recordedDecisions, replay, type ReplayChange } from '../../policy/replay.js';
+import type { ReplayChange } from '../../policy/replay.js';
 import type { PolicySetRecord } from '../../core/store/index.js';
 import { route } from '../route.js';
 
@@ -179,8 +179,7 @@ export const replayPolicies = route({
         'invalid_request',
         `\`since\` must be an ISO 8601 time or a duration such as 24h, got \`${body.since}\``,
       );
-    const candidate = mandate.policyStore.candidate(body.files);
-    const report = replay(await recordedDecisions(mandate.store.read, sinceTime), candidate);
+    const report = await mandate.policyTrials.replay(body.files, sinceTime);
     return { since: iso(sinceTime), total: report.total, changed: report.changed.map(change) };
   },
 });
@@ -196,17 +195,7 @@ export const setShadowPolicySet = route({
   params: version,
   responses: { 200: '{ shadow: version }', 404: 'No such version' },
   async handler({ mandate, params, ctx }) {
-    mandate.decisions.setShadow(await mandate.policyStore.pointOf(params.version));
-    await mandate.store.transaction((tx) =>
-      tx.audit.append({
-        actor: ctx.actor,
-        action: 'policy.shadow',
-        target: `policy_set:${params.version}`,
-        outcome: 'success',
-        requestId: ctx.requestId,
-        details: { version: params.version },
-      }),
-    );
+    await mandate.policyTrials.shadow(params.version, ctx);
     return { shadow: params.version };
   },
 });
@@ -220,18 +209,7 @@ export const clearShadowPolicySet = route({
   tag: 'policies',
   responses: { 200: '{ shadow: null }' },
   async handler({ mandate, ctx }) {
-    const previous = mandate.decisions.shadow?.version ?? null;
-    mandate.decisions.setShadow(null);
-    await mandate.store.transaction((tx) =>
-      tx.audit.append({
-        actor: ctx.actor,
-        action: 'policy.shadow',
-        target: 'policy_set:shadow',
-        outcome: 'success',
-        requestId: ctx.requestId,
-        details: { version: null, previous },
-      }),
-    );
+    await mandate.policyTrials.clearShadow(ctx);
     return { shadow: null };
   },
 });

@@ -47,11 +47,7 @@ export const revokeKey = route({
   params: z.object({ kid: z.string().min(1).max(128) }),
   responses: { 200: 'The key, revoked', 404: 'No such key' },
   async handler({ mandate, params, ctx }) {
-    const key = await revokeSigningKey(
-      { store: mandate.store, clock: mandate.clock, keys: mandate.keys },
-      params.kid,
-      ctx,
-    );
+    const key = await revokeSigningKey(mandate.keyRevocation, params.kid, ctx);
     return {
       kid: key.kid,
       purpose: key.purpose,

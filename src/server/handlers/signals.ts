@@ -4,7 +4,6 @@ import { MandateError } from '../../core/errors.js';
 import { digestsEqual, sha256Hex } from '../../core/random.js';
 import { signalDetails } from '../../session/signal-service.js';
 import type { Signal } from '../../session/signals.js';
-import { checkAdminToken } from '../admin-token.js';
 import type { Mandate } from '../mandate.js';
 import { route } from '../route.js';
 
@@ -35,7 +34,7 @@ async function caller(
       'unauthorized',
       "send the admin token or a signal source's token: `Authorization: Bearer <token>`",
     );
-  if (await checkAdminToken(mandate.store, m[1])) return { actor: 'admin', source: null };
+  if (await mandate.adminToken.check(m[1])) return { actor: 'admin', source: null };
   const digest = sha256Hex(m[1]);
   const source = mandate.signals.config.sources.find((s) => digestsEqual(digest, s.tokenSha256));
   if (!source)
@@ -110,7 +109,7 @@ export const listSignals = route({
       })
       .map(signalJson);
     if (!query.task) return { signals };
-    const task = await mandate.store.read.tasks.get(query.task);
+    const task = await mandate.tasks.find(query.task);
     if (!task) throw new MandateError('not_found', `task \`${query.task}\` does not exist`);
     const call = { agent: task.agent, taskId: task.id };
     // What counts for the task's own agent's calls: the task's signals and its agent's.

@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
 import { MandateError } from '../../core/errors.js';
-import { checkAdminToken } from '../admin-token.js';
 import type { Mandate } from '../mandate.js';
 import type { BearerAuth } from '../route.js';
 
@@ -40,7 +39,7 @@ async function authorizeStreamReceiver(
       'unauthorized',
       "send the admin token or the stream's receiver token: `Authorization: Bearer <token>`",
     );
-  if (await checkAdminToken(mandate.store, match[1])) return 'admin';
+  if (await mandate.adminToken.check(match[1])) return 'admin';
   // No stream named (the list of all streams): the admin's alone.
   if (streamId === undefined) throw new MandateError('unauthorized', 'admin token is not valid');
   if (!(await mandate.ssf.streams.isReceiverToken(streamId, match[1])))

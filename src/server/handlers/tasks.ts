@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { MandateError } from '../../core/errors.js';
 import type { TaskRecord, TaskTokenRecord } from '../../core/store/index.js';
 import { revocableOf } from '../../oauth/introspection.js';
-import { checkAdminToken } from '../admin-token.js';
 import { route } from '../route.js';
 import { refuse } from '../task-token-auth.js';
 
@@ -104,7 +103,7 @@ export const endTask = route({
         'unauthorized',
         'send the admin token or the task token: `Authorization: Bearer <token>`',
       );
-    if (m[1]!.toLowerCase() === 'bearer' && (await checkAdminToken(mandate.store, m[2]))) {
+    if (m[1]!.toLowerCase() === 'bearer' && (await mandate.adminToken.check(m[2]))) {
       return taskJson(await mandate.tasks.end(params.id, 'admin', { ...ctx, actor: 'admin' }));
     }
     let claims;
@@ -152,7 +151,7 @@ export const endTask = route({
         throw err;
       }
     }
-    const task = await mandate.store.read.tasks.get(params.id);
+    const task = await mandate.tasks.find(params.id);
     if (!task || claims.task_id !== task.id)
       throw new MandateError('forbidden', 'this token belongs to another task');
     const actor = claims.act?.sub ?? claims.sub;
