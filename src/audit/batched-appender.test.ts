@@ -1,25 +1,18 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { ManualClock } from '../core/clock.js';
 import type { AuditEventRecord } from '../core/store/index.js';
-import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
+import { MemoryStore } from '../storage/memory/memory-store.js';
 import { BatchedAuditAppender } from './batched-appender.js';
 import { verifyAuditLog } from './verify.js';
 
 describe('BatchedAuditAppender (group commit)', () => {
-  let dir: string;
-  let store: SqliteStore;
+  let store: MemoryStore;
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'mandate-batch-'));
-    store = SqliteStore.open({ path: join(dir, 'm.db'), clock: new ManualClock() });
+    store = new MemoryStore({ clock: new ManualClock() });
   });
   after(async () => {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const event = (i: number) => ({
@@ -70,7 +63,7 @@ describe('BatchedAuditAppender (group commit)', () => {
     const failing = {
       ...store,
       transaction: () => Promise.reject(new Error('disk full')),
-    } as unknown as SqliteStore;
+    } as unknown as MemoryStore;
     const appender = new BatchedAuditAppender(failing);
     await assert.rejects(
       Promise.all([appender.append(event(1)), appender.append(event(2))]),

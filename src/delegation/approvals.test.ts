@@ -1,13 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { ManualClock } from '../core/clock.js';
 import { MandateError } from '../core/errors.js';
 import type { ApprovalRecord } from '../core/store/index.js';
-import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
+import { MemoryStore } from '../storage/memory/memory-store.js';
 import { ApprovalService, type ApprovalRequest } from './approvals.js';
 
 const AGENT = 'spiffe://example.org/agent/alpha';
@@ -15,14 +12,13 @@ const AGENT = 'spiffe://example.org/agent/alpha';
 async function withService(
   fn: (
     svc: ApprovalService,
-    store: SqliteStore,
+    store: MemoryStore,
     clock: ManualClock,
     changes: ApprovalRecord[],
   ) => Promise<void>,
 ): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'mandate-approvals-'));
   const clock = new ManualClock(Date.parse('2026-03-01T10:00:00Z'));
-  const store = SqliteStore.open({ path: join(dir, 'mandate.db'), clock });
+  const store = new MemoryStore({ clock });
   const changes: ApprovalRecord[] = [];
   try {
     await fn(
@@ -37,7 +33,6 @@ async function withService(
     );
   } finally {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -1,26 +1,20 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { ManualClock } from '../core/clock.js';
 import type { RequestContext } from '../core/context.js';
 import { MandateError } from '../core/errors.js';
 import type { Store } from '../core/store/index.js';
-import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
+import { MemoryStore } from '../storage/memory/memory-store.js';
 import { defaultPolicyFiles, PolicyStore } from './policy-store.js';
 import { callRequest, tool } from './testing.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mandate-policy-store-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
 const admin: RequestContext = { actor: 'admin', requestId: 'r1' };
 
 async function withPolicyStore(
   fn: (p: PolicyStore, store: Store, clock: ManualClock) => Promise<void>,
 ): Promise<void> {
   const clock = new ManualClock(1_000);
-  const store = SqliteStore.open({ path: join(dir, `p-${++n}.db`), clock });
+  const store = new MemoryStore({ clock });
   try {
     await fn(new PolicyStore(store, clock), store, clock);
   } finally {

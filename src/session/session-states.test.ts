@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ManualClock } from '../core/clock.js';
 import { MandateError } from '../core/errors.js';
 import type { Store, TaskRecord } from '../core/store/index.js';
 import { DecisionService } from '../policy/decision-service.js';
 import { createDefaultDecisionPoint } from '../policy/engines/wasm.js';
 import { ALPHA, docsMailCatalog, taskToken } from '../policy/testing.js';
-import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
+import { MemoryStore } from '../storage/memory/memory-store.js';
 import { failClosedSession, sessionFromRecord, sessionRecord } from './session-record.js';
 import { emptySession, recordDecision } from './session-state.js';
 import { SessionStates } from './session-states.js';
@@ -33,17 +30,12 @@ const task = (id: string): TaskRecord => ({
   rootJti: `jti-${id}`,
 });
 
-const dir = mkdtempSync(join(tmpdir(), 'mandate-sessions-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-
-async function openStore(taskIds: string[]): Promise<{ store: SqliteStore; path: string }> {
-  const path = join(dir, `s-${++n}.db`);
-  const store = SqliteStore.open({ path, clock: new ManualClock() });
+async function openStore(taskIds: string[]): Promise<{ store: MemoryStore }> {
+  const store = new MemoryStore({ clock: new ManualClock() });
   await store.transaction(async (tx) => {
     for (const id of taskIds) await tx.tasks.insert(task(id));
   });
-  return { store, path };
+  return { store };
 }
 
 describe('SessionStates', () => {
