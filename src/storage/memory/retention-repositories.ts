@@ -1,42 +1,43 @@
 import type { PrunableKind, RetentionWriter } from '../../core/store/index.js';
-import { limit, orderBy, type Rows, type TableName, type View } from './tables.js';
-
-/** A kind that is one table and a condition on its rows. */
-type Simple = Exclude<PrunableKind, 'task_tokens' | 'tasks'>;
-const SIMPLE: { [K in Simple]: [TableName, (row: never, before: number) => boolean] } = {
-  credentials: ['credentials', (c: { expiresAt: number }, before) => c.expiresAt < before],
-  join_tokens: ['joinTokens', (t: { expiresAt: number }, before) => t.expiresAt < before],
-  approvals: [
-    'approvals',
-    (a: { expiresAt: number; usedAt: number | null; decidedAt: number | null }, before) =>
-      a.expiresAt < before && (a.usedAt ?? 0) < before && (a.decidedAt ?? 0) < before,
-  ],
-  grant_requests: [
-    'grantRequests',
-    (r: { expiresAt: number; decidedAt: number | null }, before) =>
-      r.expiresAt < before && (r.decidedAt ?? 0) < before,
-  ],
-  grants: ['grants', (g: { expiresAt: number }, before) => g.expiresAt < before],
-  human_sessions: ['humanSessions', (h: { expiresAt: number }, before) => h.expiresAt < before],
-  replay: ['replay', (expiresAt: number, before) => expiresAt < before],
-  signals: ['signals', (x: { expiresAt: number }, before) => x.expiresAt < before],
-};
+import { limit, orderBy, type Rows, type View } from './tables.js';
 
 /** Retention, as ../sqlite/retention-repositories.ts does it: at most `limit` rows a call. */
 export class MemoryRetention implements RetentionWriter {
   constructor(private readonly v: View) {}
 
   async prune(kind: PrunableKind, before: number, n: number) {
-    if (kind === 'task_tokens') return this.#pruneTokens(before, n);
-    if (kind === 'tasks') return this.#pruneTasks(before, n);
-    const [name, over] = SIMPLE[kind];
-    const rows = this.v.write(name) as Rows<unknown, never>;
-    const keys = limit(
-      [...rows.entries()].filter(([, row]) => over(row, before)).map(([key]) => key),
-      n,
-    );
-    for (const key of keys) rows.delete(key);
-    return keys.length;
+    const expired = ({ expiresAt }: { expiresAt: number }) => expiresAt < before;
+    switch (kind) {
+      case 'task_tokens':
+        return this.#pruneTokens(before, n);
+      case 'tasks':
+        return this.#pruneTasks(before, n);
+      case 'credentials':
+        return first(this.v.write('credentials'), expired, n);
+      case 'join_tokens':
+        return first(this.v.write('joinTokens'), expired, n);
+      // Answered or used at or after the cutoff: kept, whatever the expiry.
+      case 'approvals':
+        return first(
+          this.v.write('approvals'),
+          (a) => expired(a) && (a.usedAt ?? 0) < before && (a.decidedAt ?? 0) < before,
+          n,
+        );
+      case 'grant_requests':
+        return first(
+          this.v.write('grantRequests'),
+          (r) => expired(r) && (r.decidedAt ?? 0) < before,
+          n,
+        );
+      case 'grants':
+        return first(this.v.write('grants'), expired, n);
+      case 'human_sessions':
+        return first(this.v.write('humanSessions'), expired, n);
+      case 'replay':
+        return first(this.v.write('replay'), (expiresAt) => expiresAt < before, n);
+      case 'signals':
+        return first(this.v.write('signals'), expired, n);
+    }
   }
 
   #pruneTokens(before: number, n: number): number {
@@ -97,4 +98,14 @@ export class MemoryRetention implements RetentionWriter {
     for (const c of checkpoints.values()) if (c.seq < seq) checkpoints.delete(c.seq);
     return seqs.length;
   }
+}
+
+/** Deletes the first `n` rows `over` picks; returns how many. */
+function first<K, V>(rows: Rows<K, V>, over: (row: V) => boolean, n: number): number {
+  const keys = limit(
+    [...rows.entries()].filter(([, row]) => over(row)).map(([key]) => key),
+    n,
+  );
+  for (const key of keys) rows.delete(key);
+  return keys.length;
 }
