@@ -148,17 +148,22 @@ export class View {
     private readonly transactional: boolean,
   ) {}
 
+  /** A table to read. */
   table<N extends TableName>(name: N): Rows<RowOf<N>[0], RowOf<N>[1]> {
-    if (this.db.closed) throw new Error('store is closed');
-    const table = this.db.tables[name] as unknown as Table<RowOf<N>[0], RowOf<N>[1]>;
-    return new Rows(table, this.transactional && this.db.inTransaction);
+    return this.#rows(name, false);
   }
 
   /** The same table, to write: only inside `store.transaction`. */
   write<N extends TableName>(name: N): Rows<RowOf<N>[0], RowOf<N>[1]> {
     if (!this.transactional || !this.db.inTransaction)
       throw new Error('a write outside store.transaction');
-    return this.table(name);
+    return this.#rows(name, true);
+  }
+
+  #rows<N extends TableName>(name: N, writable: boolean): Rows<RowOf<N>[0], RowOf<N>[1]> {
+    if (this.db.closed) throw new Error('store is closed');
+    const table = this.db.tables[name] as unknown as Table<RowOf<N>[0], RowOf<N>[1]>;
+    return new Rows(table, this.transactional && this.db.inTransaction, writable);
   }
 }
 
@@ -166,7 +171,9 @@ export class View {
 export class Rows<K, V> {
   constructor(
     private readonly t: Table<K, V>,
+    /** Sees the open transaction's changes. */
     private readonly own: boolean,
+    private readonly writable: boolean,
   ) {}
 
   get(key: K): V | undefined {
@@ -196,13 +203,19 @@ export class Rows<K, V> {
   }
 
   set(key: K, value: V): void {
-    (this.t.pending ??= new Map()).set(key, value);
+    this.#changes().set(key, value);
   }
 
   delete(key: K): boolean {
     if (!this.has(key)) return false;
-    (this.t.pending ??= new Map()).set(key, GONE);
+    this.#changes().set(key, GONE);
     return true;
+  }
+
+  #changes(): Map<K, V | typeof GONE> {
+    // INVARIANT: only a table taken with View.write changes, so nothing but a transaction does.
+    if (!this.writable) throw new Error('a write through a table taken to read');
+    return (this.t.pending ??= new Map());
   }
 }
 
