@@ -22,7 +22,7 @@ export const agent = (name: string, over: Partial<AgentRecord> = {}): AgentRecor
 /** An audit event input. */
 export const audit = {
   actor: 'test',
-  action: 'test.write',
+  action: 'decision' as const,
   target: 't',
   outcome: 'success' as const,
   requestId: null,
