@@ -2,10 +2,25 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { renderConfigDocs } from '../scripts/gen-config-docs.js';
+import { NESTED_PAGES, renderConfigDocs, renderNestedPage } from '../scripts/gen-config-docs.js';
 
 test('docs/configuration.md matches the settings table (run: node --import tsx scripts/gen-config-docs.ts)', () => {
   assert.equal(readFileSync('docs/configuration.md', 'utf8'), renderConfigDocs());
+});
+
+test('the tables of the nested settings in docs/gateway.md, docs/proxy.md and docs/signals.md match their schemas (run: node --import tsx scripts/gen-config-docs.ts)', () => {
+  for (const path of Object.keys(NESTED_PAGES)) {
+    const page = readFileSync(path, 'utf8');
+    assert.equal(page, renderNestedPage(path, page), path);
+  }
+});
+
+test('a nested table that no longer says what its schema says is stale', () => {
+  const page = readFileSync('docs/gateway.md', 'utf8');
+  const edited = page.replace('| `maxSessions` | `1000` |', '| `maxSessions` | `500` |');
+  assert.notEqual(edited, page);
+  assert.notEqual(renderNestedPage('docs/gateway.md', edited), edited);
+  assert.match(renderConfigDocs(), /\| `maxSessions` \| `1000` \|/);
 });
 
 test('every audit action written in src/ is documented in docs/audit.md', () => {

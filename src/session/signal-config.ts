@@ -107,43 +107,6 @@ export interface SignalsConfig {
   refuseTokensAtRisk: number | null;
 }
 
-const detector = (risk: number, responses: ResponseName[] = []): DetectorConfig => ({
-  enabled: true,
-  risk,
-  responses,
-  ttlSeconds: 900,
-});
-
-/** The defaults of every field (docs/signals.md explains each choice). */
-export const DEFAULT_SIGNALS: SignalsConfig = {
-  detectors: {
-    denial_streak: { ...detector(60), threshold: 5 },
-    rate_spike: { ...detector(60), threshold: 120 },
-    new_external_destination: detector(20),
-    classification_jump: { ...detector(40, ['read_only']), ranks: 2 },
-    undeclared_tool: detector(60),
-  },
-  ladder: { require_approval: 50, read_only: 70, revoke_task: 90, suspend_agent: null },
-  rules: [],
-  purposes: {},
-  sources: [],
-  defaultTtlSeconds: 900,
-  maxTtlSeconds: 86_400,
-  maxSignalsPerSubject: 64,
-  maxSubjects: 10_000,
-  maxTaskSubjectsPerAgent: 100,
-  maxSubjectsPerSource: 1_000,
-  refuseTokensAtRisk: 80,
-};
-
-/** What a Mandate runs with when the `signals` setting is absent: the defaults with every detector off. */
-export const SIGNALS_DETECTORS_OFF: SignalsConfig = {
-  ...DEFAULT_SIGNALS,
-  detectors: Object.fromEntries(
-    DETECTORS.map((k) => [k, { ...DEFAULT_SIGNALS.detectors[k], enabled: false }]),
-  ) as unknown as DetectorsConfig,
-};
-
 const risk = z.number().int().min(0).max(100);
 const responses = z.array(z.enum(RESPONSES)).max(RESPONSES.length);
 const ttl = z
@@ -151,12 +114,6 @@ const ttl = z
   .int()
   .min(1)
   .max(30 * 86_400);
-const detectorFields = {
-  enabled: z.boolean().optional(),
-  risk: risk.optional(),
-  responses: responses.optional(),
-  ttlSeconds: ttl.optional(),
-};
 const threshold = z.number().int().min(1).max(1_000);
 const scopeToken = z
   .string()
@@ -165,28 +122,66 @@ const scopeToken = z
     'must be a scope token such as `tool:github/*`',
   );
 
-const schema = z.strictObject({
+/** The fields every built-in detector has, with its defaults. */
+const detectorFields = (defaultRisk: number, defaultResponses: ResponseName[] = []) => ({
+  enabled: z.boolean().default(true),
+  risk: risk.default(defaultRisk),
+  responses: responses.default(() => [...defaultResponses]),
+  ttlSeconds: ttl.default(900),
+});
+
+// Every default is in this schema (`{}` parses to DEFAULT_SIGNALS); docs/signals.md and
+// docs/configuration.md print each field's `description` and default (scripts/gen-config-docs.ts).
+export const signalsConfigSchema = z.strictObject({
   detectors: z
     .strictObject({
       denial_streak: z
-        .strictObject({ ...detectorFields, threshold: threshold.optional() })
-        .optional(),
-      rate_spike: z.strictObject({ ...detectorFields, threshold: threshold.optional() }).optional(),
-      new_external_destination: z.strictObject(detectorFields).optional(),
+        .strictObject({ ...detectorFields(60), threshold: threshold.default(5) })
+        .prefault({})
+        .meta({
+          description: "Fires when the task's consecutive denials reach `threshold`.",
+        }),
+      rate_spike: z
+        .strictObject({ ...detectorFields(60), threshold: threshold.default(120) })
+        .prefault({})
+        .meta({
+          description: "Fires when the task's decisions in the last 60 seconds reach `threshold`.",
+        }),
+      new_external_destination: z.strictObject(detectorFields(20)).prefault({}).meta({
+        description:
+          'Fires for each external host an allowed call contacts for the first time in the task.',
+      }),
       classification_jump: z
-        .strictObject({ ...detectorFields, ranks: z.number().int().min(1).max(3).optional() })
-        .optional(),
-      undeclared_tool: z.strictObject(detectorFields).optional(),
+        .strictObject({
+          ...detectorFields(40, ['read_only']),
+          ranks: z.number().int().min(1).max(3).default(2),
+        })
+        .prefault({})
+        .meta({
+          description:
+            "Fires when one allowed call raises the task's taint by at least `ranks` ranks, or to `restricted`.",
+        }),
+      undeclared_tool: z.strictObject(detectorFields(60)).prefault({}).meta({
+        description: "Fires when a call names a tool outside the task's declared tools.",
+      }),
     })
-    .optional(),
+    .prefault({})
+    .meta({
+      defaultText: "each detector's, below",
+      description:
+        "The built-in detectors, below: each `enabled`, the `risk` of its signal, `responses` on top of the ladder's, and how long the signal lasts (`ttlSeconds`).",
+    }),
   ladder: z
-    .strictObject(
-      Object.fromEntries(RESPONSES.map((r) => [r, risk.nullable().optional()])) as Record<
-        ResponseName,
-        z.ZodOptional<z.ZodNullable<typeof risk>>
-      >,
-    )
-    .optional(),
+    .strictObject({
+      require_approval: risk.nullable().default(50),
+      read_only: risk.nullable().default(70),
+      revoke_task: risk.nullable().default(90),
+      suspend_agent: risk.nullable().default(null),
+    } satisfies Record<ResponseName, z.ZodType>)
+    .prefault({})
+    .meta({
+      description: 'The lowest risk at which a signal gets each response; `null`: never by risk.',
+    }),
   rules: z
     .array(
       z
@@ -198,14 +193,24 @@ const schema = z.strictObject({
               z.literal('*'),
               z.string().regex(SIGNAL_KIND, 'must be `*` or a signal kind (a-z 0-9 . _ : -)'),
             ])
-            .optional(),
-          responses: responses.min(1),
+            .default('*'),
+          responses: responses.min(1).transform((r) => [...new Set(r)]),
         })
         .refine((r) => r.agent !== undefined || r.label !== undefined, 'needs `agent` or `label`'),
     )
     .max(1_000)
-    .optional(),
-  purposes: z.record(z.string().min(1).max(1_000), z.array(scopeToken).min(1).max(256)).optional(),
+    .default(() => [])
+    .meta({
+      description:
+        'Per-agent response rules: signals of `kind` (`*`, the default: any) about the agent with SPIFFE ID `agent`, or with the label `label` (`key:value` or `key`), get `responses` too.',
+    }),
+  purposes: z
+    .record(z.string().min(1).max(1_000), z.array(scopeToken).min(1).max(256))
+    .default(() => ({}))
+    .meta({
+      description:
+        'Task purpose (exact text) → the tool scopes that purpose declares (wildcards as in scopes).',
+    }),
   sources: z
     .array(
       z.strictObject({
@@ -223,51 +228,41 @@ const schema = z.strictObject({
     )
     .max(100)
     .refine((s) => new Set(s.map((x) => x.name)).size === s.length, 'source names must be unique')
-    .optional(),
-  defaultTtlSeconds: ttl.optional(),
-  maxTtlSeconds: ttl.optional(),
-  maxSignalsPerSubject: z.number().int().min(1).max(10_000).optional(),
-  maxSubjects: z.number().int().min(1).max(10_000_000).optional(),
-  maxTaskSubjectsPerAgent: z.number().int().min(1).max(10_000_000).optional(),
-  maxSubjectsPerSource: z.number().int().min(1).max(10_000_000).optional(),
-  refuseTokensAtRisk: risk.nullable().optional(),
+    .default(() => [])
+    .meta({
+      description:
+        'Outside signal sources: `name` and `tokenSha256`, the SHA-256 (hex) of its bearer token (the token itself is never configured).',
+    }),
+  defaultTtlSeconds: ttl
+    .default(900)
+    .meta({ description: 'Lifetime of an outside signal sent without `ttl_seconds`.' }),
+  maxTtlSeconds: ttl
+    .default(86_400)
+    .meta({ description: 'Longest `ttl_seconds` an outside signal may ask for.' }),
+  maxSignalsPerSubject: z.number().int().min(1).max(10_000).default(64).meta({
+    description:
+      'Live signals listed one by one per task and per agent; beyond, the weakest is folded into what the subject imposes (never lifting a restriction).',
+  }),
+  maxSubjects: z.number().int().min(1).max(10_000_000).default(10_000).meta({
+    description:
+      'Tasks and agents with live signals kept; beyond, only those not in force make room, else a new subject is refused.',
+  }),
+  maxTaskSubjectsPerAgent: z.number().int().min(1).max(10_000_000).default(100).meta({
+    description:
+      'Tasks of one agent with their own signals; beyond, a task signal is folded into the agent (it then counts in all its tasks).',
+  }),
+  maxSubjectsPerSource: z.number().int().min(1).max(10_000_000).default(1_000).meta({
+    description:
+      'Tasks and agents one outside source may open in the book; beyond, its signals about new subjects are refused.',
+  }),
+  refuseTokensAtRisk: risk.nullable().default(80).meta({
+    description:
+      "Token exchange (start a task, delegate, act on behalf of a human) is refused while the risk that would count for the new token's calls is at least this; `null`: never refused for risk.",
+  }),
 });
 
-type SignalsInput = z.infer<typeof schema>;
-
-function defined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** The full configuration: `input`'s fields over the defaults, detector by detector. */
-function resolve(input: SignalsInput): SignalsConfig {
-  const d = DEFAULT_SIGNALS;
-  const given = input.detectors ?? {};
-  const detectors = Object.fromEntries(
-    DETECTORS.map((k) => [k, { ...d.detectors[k], ...defined(given[k] ?? {}) }]),
-  ) as unknown as DetectorsConfig;
-  const config: SignalsConfig = {
-    detectors,
-    ladder: { ...d.ladder, ...defined(input.ladder ?? {}) },
-    rules: (input.rules ?? []).map(
-      (r) =>
-        ({
-          ...defined(r),
-          kind: r.kind ?? '*',
-          responses: [...new Set(r.responses)],
-        }) as ResponseRule,
-    ),
-    purposes: input.purposes ?? {},
-    sources: input.sources ?? [],
-    defaultTtlSeconds: input.defaultTtlSeconds ?? d.defaultTtlSeconds,
-    maxTtlSeconds: input.maxTtlSeconds ?? d.maxTtlSeconds,
-    maxSignalsPerSubject: input.maxSignalsPerSubject ?? d.maxSignalsPerSubject,
-    maxSubjects: input.maxSubjects ?? d.maxSubjects,
-    maxTaskSubjectsPerAgent: input.maxTaskSubjectsPerAgent ?? d.maxTaskSubjectsPerAgent,
-    maxSubjectsPerSource: input.maxSubjectsPerSource ?? d.maxSubjectsPerSource,
-    refuseTokensAtRisk:
-      input.refuseTokensAtRisk === undefined ? d.refuseTokensAtRisk : input.refuseTokensAtRisk,
-  };
+/** The parsed setting, checked across fields. */
+function resolve(config: SignalsConfig): SignalsConfig {
   if (config.defaultTtlSeconds > config.maxTtlSeconds) {
     throw new MandateError(
       'invalid_config',
@@ -277,6 +272,17 @@ function resolve(input: SignalsInput): SignalsConfig {
   }
   return config;
 }
+
+/** The defaults of every field (docs/signals.md explains each choice): what `{}` parses to. */
+export const DEFAULT_SIGNALS: SignalsConfig = signalsConfigSchema.parse({});
+
+/** What a Mandate runs with when the `signals` setting is absent: the defaults with every detector off. */
+export const SIGNALS_DETECTORS_OFF: SignalsConfig = {
+  ...DEFAULT_SIGNALS,
+  detectors: Object.fromEntries(
+    DETECTORS.map((k) => [k, { ...DEFAULT_SIGNALS.detectors[k], enabled: false }]),
+  ) as unknown as DetectorsConfig,
+};
 
 /**
  * Parses the `signals` setting: an object, JSON text, or a path to a JSON file. Throws
@@ -298,7 +304,7 @@ export function parseSignalsConfig(raw: unknown): SignalsConfig {
       );
     }
   }
-  const parsed = schema.safeParse(value);
+  const parsed = signalsConfigSchema.safeParse(value);
   if (parsed.success) return resolve(parsed.data);
   const issue = parsed.error.issues[0];
   const path = (issue?.path ?? []).reduce<string>(

@@ -63,34 +63,65 @@ const route = z.strictObject({
     .optional(),
 });
 
+/** A service's `timeoutMs` and `maxJsonBytes` when it names none. */
+const PROXY_TIMEOUT_MS = 30_000;
+const PROXY_MAX_JSON_BYTES = 1024 * 1024;
+
+// The meaning of each field is its `description`: docs/proxy.md and docs/configuration.md print
+// it with the default (scripts/gen-config-docs.ts).
 const service = z
   .strictObject({
-    name: z.string().regex(SERVICE_NAME, 'must be 1-32 characters of a-z, 0-9 and `-`'),
-    /** The base URL requests are forwarded under: `/proxy/<name>/items/1` → `<upstream>/items/1`. */
-    upstream: z.string().max(2048),
-    /** Plain http to a host other than loopback (an internal legacy API); the credential then crosses the network in clear. */
-    allowHttp: z.boolean().optional(),
-    credential: credentialBindingSchema.optional(),
-    /** Sends a short-lived Mandate-signed assertion of the caller in this header (audience: `audience` or the upstream URL). */
+    name: z.string().regex(SERVICE_NAME, 'must be 1-32 characters of a-z, 0-9 and `-`').meta({
+      description:
+        '1-32 characters of `a-z 0-9 -`; the URL prefix `/proxy/<name>`, the catalog server of its tools, and part of its resource. It may not also name an MCP gateway upstream (tool ids `<name>/...` must name one server)',
+    }),
+    upstream: z.string().max(2048).meta({
+      description:
+        'the base URL requests are forwarded under: `/proxy/billing/invoices/42` → `https://api.billing.example/v1/invoices/42`. https; plain http only to a loopback host, or with `allowHttp`. No credentials, query or fragment in it',
+    }),
+    allowHttp: z.boolean().default(false).meta({
+      description:
+        '`true`: plain http to a host other than loopback (an internal legacy API; the credential then crosses the network in clear)',
+    }),
+    credential: credentialBindingSchema.optional().meta({
+      description:
+        'a broker credential binding (docs/broker.md): `static` (`bearer`, `header`, `basic`, `query`), `oauth_client_credentials`, `oauth_token_exchange`, `mandate_jwt`. Checked in full at start',
+    }),
     identity: z
       .strictObject({ header: headerName, audience: z.string().min(1).max(2048).optional() })
-      .optional(),
-    routes: z.array(route).min(1).max(1000),
+      .optional()
+      .meta({
+        description:
+          '`{ header, audience? }`: a short-lived Mandate-signed assertion of the caller (`typ: mandate-id+jwt`; agent, on-behalf-of, chain, task) in this header; audience default: the upstream URL',
+      }),
+    routes: z.array(route).min(1).max(1000).meta({
+      description:
+        "the allowlist, 1 to 1000 routes: `method` (`GET`, `HEAD`, `POST`, `PUT`, `PATCH`, `DELETE`), `path` (a template, below), `tool` (the catalog tool name), and the tool's attributes for policy: `sideEffect`, `classification`, `destinations`, `labels`, `extractors`",
+    }),
     rateLimit: z
       .strictObject({
         perAgentPerMinute: z.number().int().min(1).max(1_000_000),
         burst: z.number().int().min(1).max(1_000_000).optional(),
       })
-      .optional(),
-    /** Milliseconds to wait for the upstream's response headers, and at most between two chunks of its body. */
-    timeoutMs: z.number().int().min(100).max(600_000).optional(),
-    /** Largest JSON request body read for the decision (other bodies are streamed, not read). */
+      .optional()
+      .meta({
+        description:
+          '`{ perAgentPerMinute, burst? }`: a token bucket per agent for this service (burst default: `perAgentPerMinute`)',
+      }),
+    timeoutMs: z.number().int().min(100).max(600_000).default(PROXY_TIMEOUT_MS).meta({
+      description:
+        "how long to wait for the upstream's response headers (then 504), and the longest silence while its body streams (then the response is cut), in milliseconds",
+    }),
     maxJsonBytes: z
       .number()
       .int()
       .min(1024)
       .max(64 * 1024 * 1024)
-      .optional(),
+      .default(PROXY_MAX_JSON_BYTES)
+      .meta({
+        description:
+          'the largest JSON request body read for the decision (then 413), in bytes; other bodies are streamed, not read',
+      }),
   })
   .superRefine((s, ctx) => {
     let url: URL | undefined;
@@ -157,9 +188,15 @@ const service = z
 
 export const proxyConfigSchema = z
   .strictObject({
-    /** Refuse Bearer tokens at every service. Default: the `dpopRequired` setting. */
-    dpopRequired: z.boolean().optional(),
-    services: z.array(service).min(1).max(64),
+    dpopRequired: z.boolean().optional().meta({
+      defaultText: 'the `dpopRequired` setting',
+      description: 'refuse Bearer tokens at every service',
+    }),
+    services: z
+      .array(service)
+      .min(1)
+      .max(64)
+      .meta({ description: 'the plain HTTP APIs, 1 to 64, below' }),
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();

@@ -74,8 +74,6 @@ export interface ProxySettings {
 }
 
 export const METADATA_PREFIX = '/.well-known/oauth-protected-resource/proxy/';
-const DEFAULT_TIMEOUT_MS = 30_000;
-const DEFAULT_MAX_JSON_BYTES = 1024 * 1024;
 const silent: ProxyLog = { info() {}, warn() {}, error() {} };
 
 export class HttpProxy {
@@ -240,8 +238,8 @@ export class HttpProxy {
       verifyOptions,
       agent:
         upstream.protocol === 'https:' ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions),
-      timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      maxJsonBytes: config.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES,
+      timeoutMs: config.timeoutMs,
+      maxJsonBytes: config.maxJsonBytes,
       rateLimit: config.rateLimit
         ? {
             perMinute: config.rateLimit.perAgentPerMinute,

@@ -16,6 +16,9 @@ import { MandateError } from '../../core/errors.js';
  */
 export const UPSTREAM_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
+/** An upstream's `timeoutMs` when it names none. */
+export const UPSTREAM_TIMEOUT_MS = 60_000;
+
 const headerName = z
   .string()
   .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/, 'must be an http header name');
@@ -37,68 +40,110 @@ const stdioCredential = z
 /** Operator annotations by tool name, validated by the tool catalog when the upstream's tools are listed. */
 const annotations = z.record(z.string().min(1).max(128), z.record(z.string(), z.unknown()));
 
+// The meaning of each field is its `description`: docs/gateway.md and docs/configuration.md print
+// it with the default (scripts/gen-config-docs.ts), so the two cannot drift apart.
+const name = z
+  .string()
+  .regex(UPSTREAM_NAME, 'must be 1-32 characters of a-z, 0-9 and `-`, starting with a letter')
+  .meta({
+    description:
+      '`[a-z][a-z0-9-]{0,31}`; unique. Names its tools (`<name>__<tool>`), its catalog entries (`<name>/<tool>`) and its broker service.',
+  });
+const transportDoc = '`http` (Streamable HTTP) or `stdio` (a child process).';
 const common = {
-  name: z
-    .string()
-    .regex(UPSTREAM_NAME, 'must be 1-32 characters of a-z, 0-9 and `-`, starting with a letter'),
-  /** false: tools, prompts and resources keep their own names (at most one upstream); for transparent single-upstream use. */
-  namespace: z.boolean().optional(),
-  annotations: annotations.optional(),
-  /** Milliseconds an upstream request may take. */
-  timeoutMs: z.number().int().min(100).max(3_600_000).optional(),
+  namespace: z.boolean().default(true).meta({
+    description:
+      '`false`: this upstream keeps its own tool, prompt and resource names (at most one upstream). For a gateway in front of one server whose clients call fixed names (the conformance run does this).',
+  }),
+  annotations: annotations.optional().meta({
+    description:
+      'What the operator says about each tool, by the upstream\'s tool name (docs/policy.md, "Tool catalog"): `sideEffect`, `classification`, `destinations`, `labels`, `extractors`. A tool without one gets the restrictive defaults (destructive, confidential, any destination).',
+  }),
+  timeoutMs: z.number().int().min(100).max(3_600_000).default(UPSTREAM_TIMEOUT_MS).meta({
+    description:
+      'Milliseconds an upstream request (connecting, listing tools, a call) may take; progress notifications restart it.',
+  }),
 };
 
+const credentialDoc =
+  'A credential binding (docs/broker.md: `static`, `oauth_client_credentials`, `oauth_token_exchange`, `mandate_jwt`), checked with the broker\'s schema at start. For stdio it adds `env`: an environment variable of the child for each header of the injected credential, e.g. `{"GITHUB_TOKEN": "authorization"}`.';
+const identityDoc =
+  'Sends the caller\'s identity assertion (a short-lived `mandate-id+jwt` signed by the trust domain: subject, acting agent, act chain, task) so the service behind keeps the identity context. http: `{ "header": "mandate-identity", "audience": "<default: the upstream url>" }`; stdio: `{ "env": "MANDATE_IDENTITY", "audience": "<default: mcp:<name>>" }`, minted once when the session\'s child starts, so it expires (60 s at most) while the child lives: it tells a stdio server who its session is for, not proof for later calls.';
+
 const httpUpstream = z.strictObject({
-  ...common,
-  transport: z.literal('http'),
-  url: z.url({ protocol: /^https?$/ }),
-  /** Fixed, non-secret headers sent on every upstream request. */
-  headers: z.record(headerName, z.string().max(8192)).optional(),
-  credential: credentialBinding.optional(),
-  /** Sends a short-lived Mandate-signed assertion of the caller (`mandate-id+jwt`) in `header` (default `mandate-identity`; audience: `audience` or the upstream URL). */
+  name,
+  transport: z.literal('http').meta({ description: transportDoc }),
+  url: z.url({ protocol: /^https?$/ }).meta({ description: "The upstream's MCP endpoint." }),
+  headers: z.record(headerName, z.string().max(8192)).optional().meta({
+    description:
+      'Fixed, non-secret headers sent on every upstream request. Secrets go in the broker (`credential`).',
+  }),
+  credential: credentialBinding.optional().meta({ description: credentialDoc }),
   identity: z
     .strictObject({ header: headerName.optional(), audience: z.string().min(1).optional() })
-    .optional(),
+    .optional()
+    .meta({ description: identityDoc }),
+  ...common,
 });
 
+const childDoc =
+  "The child process. It gets `env` and a minimal safe environment (`PATH`, `HOME`, …), never the server's own (`MANDATE_*` stays out).";
+
 const stdioUpstream = z.strictObject({
+  name,
+  transport: z.literal('stdio').meta({ description: transportDoc }),
+  command: z.string().min(1).meta({ description: childDoc }),
+  args: z.array(z.string()).max(256).optional().meta({ description: childDoc }),
+  env: z.record(envName, z.string()).optional().meta({ description: childDoc }),
+  cwd: z.string().min(1).optional().meta({ description: childDoc }),
+  credential: stdioCredential.optional().meta({ description: credentialDoc }),
+  identity: z
+    .strictObject({ env: envName, audience: z.string().min(1).optional() })
+    .optional()
+    .meta({ description: identityDoc }),
   ...common,
-  transport: z.literal('stdio'),
-  command: z.string().min(1),
-  args: z.array(z.string()).max(256).optional(),
-  env: z.record(envName, z.string()).optional(),
-  cwd: z.string().min(1).optional(),
-  /** A binding plus `env`: an environment variable of the child for each header of the injected credential it needs. */
-  credential: stdioCredential.optional(),
-  /** Puts the caller's identity assertion (audience: `audience` or `mcp:<name>`) into this environment variable of the child. */
-  identity: z.strictObject({ env: envName, audience: z.string().min(1).optional() }).optional(),
 });
 
 const upstream = z.discriminatedUnion('transport', [httpUpstream, stdioUpstream]);
 
 export const gatewayConfigSchema = z
   .strictObject({
-    /** The gateway's resource identifier (token audience, RFC 9728 `resource`). Default `<issuer>/mcp`. */
-    resource: z.url({ protocol: /^https?$/ }).optional(),
-    /**
-     * Only `closed` (the default, and the only behaviour): nothing is forwarded when a check cannot
-     * be made. Kept so configurations that spell it out stay valid; `open` is refused.
-     */
+    resource: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .meta({
+        defaultText: '`<issuer>/mcp`',
+        description:
+          "The gateway's resource identifier: the audience its task tokens must carry (RFC 8707 `resource` at token exchange) and `resource` of its RFC 9728 metadata. Keep it the public URL of `/mcp`.",
+      }),
     failMode: z
       .literal('closed', {
         error:
           'can only be `closed`: an enforcement point never fails open (a failing decision point or a stale revocation stream refuses the call)',
       })
-      .optional(),
-    /** Advertise `dpop_bound_access_tokens_required` and refuse Bearer tokens. Default: the `dpopRequired` setting. */
-    dpopRequired: z.boolean().optional(),
-    /** Origins allowed to call /mcp from a browser (requests without `Origin` are not browsers). Default: the issuer's origin. */
-    allowedOrigins: z.array(z.string().min(1)).max(64).optional(),
-    /** Downstream sessions held at once; a new one beyond it is refused (503). */
-    maxSessions: z.number().int().min(1).max(100_000).optional(),
-    /** Seconds without a request after which a session (and its upstream connections) is closed. */
-    sessionIdleSeconds: z.number().int().min(10).max(86_400).optional(),
-    upstreams: z.array(upstream).max(64),
+      .default('closed')
+      .meta({
+        description:
+          'Only `closed` is accepted: nothing is forwarded when a check cannot be made (a failing decision point, a stale revocation stream). `open` is refused at start-up: an enforcement point never fails open.',
+      }),
+    dpopRequired: z.boolean().optional().meta({
+      defaultText: 'the `dpopRequired` setting',
+      description:
+        'Refuse tokens that are not DPoP-bound; advertised as `dpop_bound_access_tokens_required`.',
+    }),
+    allowedOrigins: z.array(z.string().min(1)).max(64).optional().meta({
+      defaultText: "the issuer's origin",
+      description:
+        'Browser origins allowed to call `/mcp` (MCP transport security against DNS rebinding). A request with another `Origin` is refused (403); requests without `Origin` are not from browsers.',
+    }),
+    maxSessions: z.number().int().min(1).max(100_000).default(1000).meta({
+      description: 'Sessions held at once; `initialize` beyond it answers 503 with `Retry-After`.',
+    }),
+    sessionIdleSeconds: z.number().int().min(10).max(86_400).default(1800).meta({
+      description:
+        'A session without a request for this long is closed with its upstream connections.',
+    }),
+    upstreams: z.array(upstream).max(64).meta({ description: 'The upstream MCP servers, below.' }),
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();

@@ -25,7 +25,7 @@ import {
   serverActionScope,
 } from '../pipeline/server-action.js';
 import { GatewayAuthenticator } from './auth.js';
-import type { GatewayConfig } from './config.js';
+import { UPSTREAM_TIMEOUT_MS, type GatewayConfig } from './config.js';
 import { exposeToolResult } from './expose.js';
 import { downstreamCapabilities, registerHandlers, type HandlerDeps } from './handlers.js';
 import { GatewayMetrics, type MetricsRegistry } from './metrics.js';
@@ -75,10 +75,7 @@ export interface GatewaySettings {
   gateway: GatewayConfig;
 }
 
-const DEFAULT_MAX_SESSIONS = 1000;
-const DEFAULT_IDLE_SECONDS = 1800;
 const SWEEP_MS = 5000;
-const DEFAULT_TIMEOUT_MS = 60_000;
 
 type Json = Record<string, unknown>;
 
@@ -174,7 +171,7 @@ export class McpGateway {
       namer: this.#namer,
       hasUpstream: (s) => this.#upstreams.some((u) => u.name === s),
       timeoutMs: (s) =>
-        this.#upstreams.find((u) => u.name === s)?.config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        this.#upstreams.find((u) => u.name === s)?.config.timeoutMs ?? UPSTREAM_TIMEOUT_MS,
       get log() {
         return log();
       },
@@ -313,7 +310,7 @@ export class McpGateway {
           ),
         );
     } else if (req.method === 'POST' && isInitializeRequest(body)) {
-      if (this.#sessions.size >= (this.#settings.gateway.maxSessions ?? DEFAULT_MAX_SESSIONS))
+      if (this.#sessions.size >= this.#settings.gateway.maxSessions)
         return writeJson(res, 503, rpcError(-32000, 'too many mcp sessions; try again later'), {
           'retry-after': '30',
         });
@@ -475,7 +472,7 @@ export class McpGateway {
   /** Closes sessions idle too long or whose latest token was revoked (with their upstream connections). */
   async #sweepSessions(): Promise<void> {
     const now = this.#host.clock.now();
-    const idleMs = (this.#settings.gateway.sessionIdleSeconds ?? DEFAULT_IDLE_SECONDS) * 1000;
+    const idleMs = this.#settings.gateway.sessionIdleSeconds * 1000;
     await this.#closeWhere((s) => now - s.lastSeen > idleMs, 'idle');
     await this.#closeWhere((s) => this.#pipeline.revoked(s.principal) !== null, 'revoked');
   }

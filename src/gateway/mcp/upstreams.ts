@@ -119,7 +119,7 @@ export class Upstream {
       this.#scheduleRetry();
     };
     await client.connect(await this.#transport(() => systemCaller(this.#deps.nowSeconds()), true), {
-      timeout: this.config.timeoutMs ?? 30_000,
+      timeout: this.config.timeoutMs,
     });
     if (this.#closed) {
       await client.close();
@@ -152,7 +152,7 @@ export class Upstream {
       let cursor: string | undefined;
       for (let page = 0; page < MAX_PAGES; page++) {
         const r = await client.listTools(cursor === undefined ? {} : { cursor }, {
-          timeout: this.config.timeoutMs ?? 30_000,
+          timeout: this.config.timeoutMs,
         });
         tools.push(...r.tools);
         cursor = r.nextCursor;
@@ -178,7 +178,7 @@ export class Upstream {
       link.forwardNotification(this.name, notification);
     client.onclose = () => link.closed(this.name);
     await client.connect(await this.#transport(link.caller), {
-      timeout: this.config.timeoutMs ?? 30_000,
+      timeout: this.config.timeoutMs,
     });
     return client;
   }

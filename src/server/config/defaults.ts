@@ -279,21 +279,21 @@ export const settings = {
     schema: z.unknown().transform(parseGatewayConfig),
     expected:
       'an object (in the config file), JSON text, or a path to a JSON file, as docs/gateway.md describes',
-    doc: 'The MCP gateway at /mcp: its upstream MCP servers (`upstreams`), `resource`, DPoP, origins and session limits. Unset: no gateway (/mcp answers 404).',
+    doc: 'The MCP gateway at /mcp: its upstream MCP servers (`upstreams`), `resource`, DPoP, origins and session limits (each field and its default below). Unset: no gateway (/mcp answers 404).',
   }),
   proxy: setting<ProxyConfig>({
     default: undefined,
     schema: z.unknown().transform(parseProxyConfig),
     expected:
       'an object (in the config file), JSON text, or a path to a JSON file, as docs/proxy.md describes',
-    doc: "The HTTP proxy for plain APIs at /proxy/<service>/...: each service's `upstream`, brokered `credential`, allowed `routes` (method + path → catalog tool), per-agent `rateLimit` and `timeoutMs`. Unset: no proxy (/proxy answers 404).",
+    doc: "The HTTP proxy for plain APIs at /proxy/<service>/...: each service's `upstream`, brokered `credential`, allowed `routes` (method + path → catalog tool), per-agent `rateLimit` and `timeoutMs` (each field and its default below). Unset: no proxy (/proxy answers 404).",
   }),
   signals: setting<SignalsConfig>({
     default: undefined,
     schema: z.unknown().transform(parseSignalsConfig),
     expected:
       'an object (in the config file), JSON text, or a path to a JSON file, as docs/signals.md describes',
-    doc: "Risk signals: the built-in detectors (`detectors`: thresholds, risk, extra responses, lifetime), the risk `ladder` of responses, per-agent response `rules`, the tools each task `purposes` declares (a task gets its agent's registered purpose or a narrowing listed here), outside signal `sources` (name and token SHA-256), the bounds of the signal book (`maxSignalsPerSubject` 64, `maxSubjects` 10000, `maxTaskSubjectsPerAgent` 100, `maxSubjectsPerSource` 1000: nothing in force is ever dropped for room, a signal beyond is refused or folded), and `refuseTokensAtRisk` (80: no token exchange while the new token's calls would be at that risk; null: never). Unset: the built-in detectors are off, and `POST /v1/signals` (admin token) answers with the default ladder, bounds and `refuseTokensAtRisk`; `{}` turns the detectors on with their defaults.",
+    doc: "Risk signals: the built-in detectors (`detectors`: thresholds, risk, extra responses, lifetime), the risk `ladder` of responses, per-agent response `rules`, the tools each task `purposes` declares (a task gets its agent's registered purpose or a narrowing listed here), outside signal `sources` (name and token SHA-256), the bounds of the signal book (`maxSignalsPerSubject`, `maxSubjects`, `maxTaskSubjectsPerAgent`, `maxSubjectsPerSource`: nothing in force is ever dropped for room, a signal beyond is refused or folded), and `refuseTokensAtRisk` (no token exchange while the new token's calls would be at that risk; null: never); each field and its default below. Unset: the built-in detectors are off, and `POST /v1/signals` (admin token) answers with the default ladder, bounds and `refuseTokensAtRisk`; `{}` turns the detectors on with their defaults.",
   }),
   oidcIssuer: setting({
     default: undefined,
