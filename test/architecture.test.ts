@@ -23,6 +23,7 @@ const DOMAINS = [
   'inventory',
   'ssf',
   'humans',
+  'clients',
 ];
 type Layer = 'core' | 'domain' | 'storage' | 'server' | 'gateway' | 'sdk' | 'cli' | 'root';
 
