@@ -28,7 +28,7 @@ import { Agent, request } from 'node:http';
 import { ManualClock } from '../src/core/clock.js';
 import { RevocationRegistry, type RevocableToken } from '../src/revocation/registry.js';
 import { RevocationSet } from '../src/sdk/revocation-set.js';
-import type { Principal } from '../src/sdk/token-verifier-claims.js';
+import type { Principal } from '../src/protocol/principal.js';
 import { attestedAgent } from '../test/e2e/helpers/agents.js';
 import {
   startRemoteGateway,

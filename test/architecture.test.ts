@@ -6,7 +6,9 @@ import ts from 'typescript';
 
 /**
  * Dependency direction (STYLE.md habit 15): core ← domains ← storage / server ← cli.
- * Domains never import a web framework or a database driver; the SDK stands alone.
+ * Domains never import a web framework or a database driver; the SDK stands alone. The protocol
+ * module (RFC 6750 / 9068 / 9449 checks, the revocation check over a chain) imports only itself,
+ * `jose` and the platform, so every layer may use it: each protocol operation exists once.
  */
 const SRC = 'src';
 const DOMAINS = [
@@ -25,10 +27,12 @@ const DOMAINS = [
   'humans',
   'clients',
 ];
-type Layer = 'core' | 'domain' | 'storage' | 'server' | 'gateway' | 'sdk' | 'cli' | 'root';
+type Layer =
+  'protocol' | 'core' | 'domain' | 'storage' | 'server' | 'gateway' | 'sdk' | 'cli' | 'root';
 
 function layerOf(path: string): Layer {
   const top = relative(SRC, path).split('/')[0] ?? '';
+  if (top === 'protocol') return 'protocol';
   if (top === 'core') return 'core';
   if (DOMAINS.includes(top)) return 'domain';
   if (top === 'storage' || top === 'server' || top === 'gateway' || top === 'sdk' || top === 'cli')
@@ -37,17 +41,19 @@ function layerOf(path: string): Layer {
 }
 
 const ALLOWED: Record<Layer, Layer[]> = {
-  core: ['core'],
-  domain: ['core', 'domain'],
-  storage: ['core', 'domain', 'storage'],
-  gateway: ['core', 'domain', 'gateway', 'sdk'],
-  server: ['core', 'domain', 'storage', 'server', 'gateway'],
-  sdk: ['sdk'],
-  cli: ['core', 'domain', 'storage', 'server', 'gateway', 'sdk', 'cli'],
-  root: ['core', 'domain', 'storage', 'server', 'gateway', 'sdk', 'cli', 'root'],
+  protocol: ['protocol'],
+  core: ['protocol', 'core'],
+  domain: ['protocol', 'core', 'domain'],
+  storage: ['protocol', 'core', 'domain', 'storage'],
+  gateway: ['protocol', 'core', 'domain', 'gateway'],
+  server: ['protocol', 'core', 'domain', 'storage', 'server', 'gateway'],
+  sdk: ['protocol', 'sdk'],
+  cli: ['protocol', 'core', 'domain', 'storage', 'server', 'gateway', 'sdk', 'cli'],
+  root: ['protocol', 'core', 'domain', 'storage', 'server', 'gateway', 'sdk', 'cli', 'root'],
 };
 
 const FORBIDDEN_PACKAGES: Partial<Record<Layer, RegExp>> = {
+  protocol: /^(fastify|better-sqlite3|pg|commander|pino|prom-client)$/,
   core: /^(fastify|better-sqlite3|pg|commander|pino)$/,
   domain: /^(fastify|better-sqlite3|pg|commander)$/,
   storage: /^(fastify|commander)$/,

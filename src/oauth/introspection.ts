@@ -1,31 +1,6 @@
-import { decodeProtectedHeader } from 'jose';
-import { actorsOf } from '../delegation/chain.js';
-import type { RevocableToken, RevocationRegistry } from '../revocation/registry.js';
-import type { OwnTokenVerifier, TaskTokenClaims } from './task-token.js';
-
-/** Agents on a token's chain whose suspension kills it: the subject when it is an agent, and every actor. */
-export function chainAgents(c: TaskTokenClaims): string[] {
-  return [...(c.grant_id ? [] : [c.sub]), ...actorsOf(c.act)];
-}
-
-/**
- * What the revocation registry checks of a task token `OwnTokenVerifier` verified: its jti,
- * ancestors, task, agents on the chain, grant, issue time, and the key that signed it (a revoked
- * key kills its tokens even while a verifier still holds it in its key cache).
- */
-export function revocableOf(c: TaskTokenClaims, token: string): RevocableToken {
-  // INVARIANT: the token verified, so its header decodes.
-  const kid = decodeProtectedHeader(token).kid;
-  return {
-    jti: c.jti,
-    task_id: c.task_id,
-    ancestors: c.ancestors,
-    agents: chainAgents(c),
-    grant_id: c.grant_id,
-    iat: c.iat,
-    kid,
-  };
-}
+import { revocableOf } from '../protocol/revocation.js';
+import type { RevocationRegistry } from '../revocation/registry.js';
+import type { OwnTokenVerifier, VerifiedTaskToken } from './task-token.js';
 
 /**
  * RFC 7662: `{active: false}` and nothing else for anything unknown, expired, revoked (the
@@ -36,13 +11,14 @@ export async function introspect(
   revocations: RevocationRegistry,
   token: string,
 ): Promise<Record<string, unknown>> {
-  let c: TaskTokenClaims;
+  let verified: VerifiedTaskToken;
   try {
-    c = await tokens.verify(token);
+    verified = await tokens.verify(token);
   } catch {
     return { active: false };
   }
-  if (revocations.check(revocableOf(c, token))) return { active: false };
+  if (revocations.check(revocableOf(verified))) return { active: false };
+  const c = verified.claims;
   return {
     active: true,
     token_type: c.cnf ? 'DPoP' : 'Bearer',

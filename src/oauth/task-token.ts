@@ -1,16 +1,12 @@
-import {
-  createLocalJWKSet,
-  decodeProtectedHeader,
-  jwtVerify,
-  SignJWT,
-  type JSONWebKeySet,
-  type JWTPayload,
-} from 'jose';
+import { createLocalJWKSet, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Clock } from '../core/clock.js';
 import { MandateError } from '../core/errors.js';
 import type { ActClaim } from '../delegation/chain.js';
 import type { ToolAccessDetail } from '../delegation/authorization-details.js';
-import type { ActiveKey, KeyManager } from '../identity/keys/key-manager.js';
+import type { ActiveKey, KeyManager, PublishedKey } from '../identity/keys/key-manager.js';
+import { verifyAccessToken } from '../protocol/access-token.js';
+import { TokenVerificationError } from '../protocol/errors.js';
+import { principalOf, type Principal } from '../protocol/principal.js';
 
 /**
  * How far past `exp` (or before `iat`) Mandate's own verifiers accept its task tokens: the
@@ -60,98 +56,81 @@ export async function signTaskToken(key: ActiveKey, claims: TaskTokenClaims): Pr
     .sign(key.privateKey);
 }
 
+/** A task token this server verified: the principal, with its claims typed as Mandate signs them. */
+export type VerifiedTaskToken = Principal & { claims: TaskTokenClaims };
+
+/**
+ * The trust domain's published `token` keys as a jose key resolver, read again at most every
+ * 10 s and at once when an unknown `kid` shows up (a key just rotated in). A revoked key is
+ * refused by the revocation check (`kid`), not by dropping it here.
+ */
+export function publishedKeyResolver(
+  published: () => Promise<PublishedKey[]>,
+  clock: Clock,
+): { getKey: JWTVerifyGetKey; algorithms: () => Promise<string[]> } {
+  let cache: { getKey: JWTVerifyGetKey; kids: Set<string>; algs: string[]; at: number } | undefined;
+  const load = async (kid?: string) => {
+    const now = clock.now();
+    if (cache && now - cache.at < 10_000 && (!kid || cache.kids.has(kid))) return cache;
+    const keys = await published();
+    cache = {
+      getKey: createLocalJWKSet({
+        keys: keys.map((k) => ({ ...k.jwk, kid: k.kid, alg: k.alg, use: 'sig' })),
+      }),
+      kids: new Set(keys.map((k) => k.kid)),
+      algs: [...new Set(keys.map((k) => k.alg))],
+      at: now,
+    };
+    return cache;
+  };
+  return {
+    getKey: async (header, token) => (await load(header.kid)).getKey(header, token),
+    algorithms: async () => (await load()).algs,
+  };
+}
+
 /**
  * Verifies a task token this server issued, for its own endpoints (token exchange,
- * introspection, revocation, task end): signature by a published `token` key, `typ`, issuer,
- * time. Audience is not checked: the server is not the token's audience but its issuer.
- * Revocation is the caller's next step.
+ * introspection, revocation, task end): the protocol module's RFC 9068 checks and task-token
+ * claims (src/protocol/access-token.ts, principal.ts) over the published `token` keys, with the
+ * local clock tolerance. Audience is not checked: the server is not the token's audience but its
+ * issuer. Revocation is the caller's next step.
  */
 export class OwnTokenVerifier {
-  private cache:
-    | {
-        jwks: JSONWebKeySet;
-        getKey: ReturnType<typeof createLocalJWKSet>;
-        kids: Set<string>;
-        at: number;
-      }
-    | undefined;
+  readonly #keys: ReturnType<typeof publishedKeyResolver>;
 
   constructor(
-    private readonly keys: KeyManager,
+    keys: KeyManager,
     private readonly clock: Clock,
     private readonly issuer: string,
     private readonly clockToleranceSeconds = LOCAL_CLOCK_TOLERANCE_SECONDS,
-  ) {}
-
-  /** Throws `invalid_token` with a `reason`; never echoes the token. */
-  async verify(token: string): Promise<TaskTokenClaims> {
-    const fail = (message: string, reason: string): never => {
-      throw new MandateError('invalid_token', message, { reason });
-    };
-    if (typeof token !== 'string' || token.length === 0 || token.length > 16_384)
-      fail('token is missing or too long', 'malformed');
-    let header;
-    try {
-      header = decodeProtectedHeader(token);
-    } catch {
-      return fail('token is not a JWT', 'malformed');
-    }
-    if (typeof header.typ !== 'string' || !/^(application\/)?at\+jwt$/i.test(header.typ))
-      fail('token is not a task token (typ must be at+jwt)', 'wrong_type');
-    const { jwks, getKey } = await this.keySet(header.kid);
-    try {
-      const { payload } = await jwtVerify(token, getKey, {
-        algorithms: [...new Set(jwks.keys.map((k) => k.alg!))],
-        issuer: this.issuer,
-        currentDate: new Date(this.clock.now()),
-        clockTolerance: this.clockToleranceSeconds,
-        requiredClaims: ['exp', 'iat', 'jti', 'sub', 'aud'],
-      });
-      const c = payload as TaskTokenClaims;
-      if (
-        typeof c.task_id !== 'string' ||
-        !Number.isInteger(c.depth) ||
-        !Array.isArray(c.ancestors) ||
-        c.ancestors.length !== c.depth ||
-        typeof c.client_id !== 'string'
-      ) {
-        fail('token lacks a consistent task chain', 'bad_chain');
-      }
-      return c;
-    } catch (err) {
-      if (err instanceof MandateError) throw err;
-      const code = (err as { code?: string }).code;
-      if (code === 'ERR_JWT_EXPIRED') return fail('token has expired', 'expired');
-      if (code === 'ERR_JOSE_ALG_NOT_ALLOWED')
-        return fail('token uses an algorithm this server does not sign with', 'alg_not_allowed');
-      if (code === 'ERR_JWKS_NO_MATCHING_KEY')
-        return fail('token is signed with an unknown key', 'unknown_kid');
-      if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED')
-        return fail('token has an invalid signature', 'bad_signature');
-      if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED')
-        return fail(
-          `token has an invalid \`${(err as { claim?: string }).claim}\` claim`,
-          'invalid_claim',
-        );
-      return fail('token cannot be verified', 'malformed');
-    }
+  ) {
+    this.#keys = publishedKeyResolver(() => keys.published('token'), clock);
   }
 
-  /** The published token keys, cached briefly and reloaded when an unknown `kid` shows up. */
-  private async keySet(
-    kid: string | undefined,
-  ): Promise<{ jwks: JSONWebKeySet; getKey: ReturnType<typeof createLocalJWKSet> }> {
-    const now = this.clock.now();
-    if (this.cache && now - this.cache.at < 10_000 && (!kid || this.cache.kids.has(kid)))
-      return this.cache;
-    const published = await this.keys.published('token');
-    const jwks = { keys: published.map((k) => ({ ...k.jwk, kid: k.kid, alg: k.alg, use: 'sig' })) };
-    this.cache = {
-      jwks,
-      getKey: createLocalJWKSet(jwks),
-      kids: new Set(published.map((k) => k.kid)),
-      at: now,
-    };
-    return this.cache;
+  /** Throws `TokenVerificationError`, as every verifier of the protocol module does. */
+  async principal(token: string): Promise<VerifiedTaskToken> {
+    const verified = await verifyAccessToken(
+      token,
+      this.#keys.getKey,
+      {
+        issuer: this.issuer,
+        audiences: null,
+        algorithms: await this.#keys.algorithms(),
+        toleranceSeconds: this.clockToleranceSeconds,
+      },
+      this.clock.now() / 1000,
+    );
+    return principalOf(verified, token) as VerifiedTaskToken;
+  }
+
+  /** Throws `invalid_token` with the protocol's `reason`; never echoes the token. */
+  async verify(token: string): Promise<VerifiedTaskToken> {
+    try {
+      return await this.principal(token);
+    } catch (err) {
+      if (!(err instanceof TokenVerificationError)) throw err;
+      throw new MandateError('invalid_token', err.message, { reason: err.reason }, { cause: err });
+    }
   }
 }

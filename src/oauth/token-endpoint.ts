@@ -3,7 +3,8 @@ import type { RequestContext } from '../core/context.js';
 import { MandateError } from '../core/errors.js';
 import type { Store } from '../core/store/index.js';
 import type { ClientAuthenticator, PeerVerifier } from './client-auth.js';
-import type { DpopVerifier } from './dpop.js';
+import type { DpopVerifier, VerifiedDpop } from '../protocol/dpop/verifier.js';
+import { DpopProofError, ReplayCacheFullError } from '../protocol/errors.js';
 import {
   exchange,
   parseTokenExchange,
@@ -49,15 +50,7 @@ export async function tokenEndpoint(
     const client = await deps.clientAuth.authenticate(form, peer);
     clientId = client.clientId;
     const request = parseTokenExchange(form);
-    const proof =
-      dpopHeader === undefined
-        ? null
-        : await deps.dpop.verify({
-            proof: dpopHeader,
-            method: 'POST',
-            url: deps.url,
-            requireNonce: deps.dpopNonce,
-          });
+    const proof = dpopHeader === undefined ? null : await verifyProof(deps, dpopHeader);
     await deps.clientAuth.consumeAssertion(client);
     return await exchange(deps.exchange, {
       client,
@@ -68,6 +61,32 @@ export async function tokenEndpoint(
   } catch (err) {
     if (!(err instanceof MandateError && err.code === 'use_dpop_nonce'))
       await auditRefusal(deps, form, clientId ?? ctx.actor, err, ctx);
+    throw err;
+  }
+}
+
+/** RFC 9449 §5: the proof of a token request, its refusal as the OAuth error of that name. */
+async function verifyProof(
+  deps: TokenEndpointDeps,
+  proof: string | string[],
+): Promise<VerifiedDpop> {
+  try {
+    return await deps.dpop.verify({
+      proof,
+      method: 'POST',
+      url: deps.url,
+      requireNonce: deps.dpopNonce,
+    });
+  } catch (err) {
+    if (err instanceof DpopProofError)
+      throw new MandateError(
+        err.code,
+        err.message,
+        err.nonce === undefined ? undefined : { nonce: err.nonce },
+        { cause: err },
+      );
+    if (err instanceof ReplayCacheFullError)
+      throw new MandateError('unavailable', err.message, undefined, { cause: err });
     throw err;
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Principal } from '../sdk/token-verifier.js';
+import type { Principal } from '../protocol/principal.js';
 import { chainFromToken, toCedar, type TokenFacts } from './request.js';
 import { ALPHA, BETA, callRequest, tool } from './testing.js';
 

@@ -16,11 +16,8 @@ import type {
  */
 export const MAX_TOKEN_LIFETIME_MS = 86_400_000;
 
-/**
- * Verifiers accept a token up to their clock tolerance (at most 300 s) past its `exp`, so an
- * entry is compacted only that long after its expiry.
- */
-export const EXPIRY_GRACE_MS = 300_000;
+/** How long past its expiry a revocation is kept (the verifiers' clock tolerance). */
+export { EXPIRY_GRACE_MS } from '../protocol/revocation.js';
 
 /**
  * An agent's status change: suspended or retired agents stay revoked (never moot); an agent made

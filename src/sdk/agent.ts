@@ -1,4 +1,4 @@
-import { DpopKey } from './dpop-proof.js';
+import { DpopKey } from '../protocol/dpop/proof.js';
 import type { DelegateInput, StartTaskInput, TaskToken, ToolAccessDetail } from './agent-types.js';
 import { apiError, MandateAgentError, MandateApiError } from './errors.js';
 import {

@@ -2,8 +2,10 @@
  * Mandate SDK (`mandate/sdk`): the agent side (`MandateAgent`: attest, start, delegate and end
  * tasks, `taskFetch` for MCP and HTTP tools, in-process `authorize`), the tool-server side
  * (`TokenVerifier`, `verifyRequest` with RFC 9449 DPoP, and Fastify / Express / Hono middleware)
- * and the admin client the CLI uses. Depends only on the platform (`fetch`, Web Crypto) and `jose`;
- * the middleware is typed structurally, so no web framework is imported. See docs/sdk.md.
+ * and the admin client the CLI uses. Depends only on the platform (`fetch`, Web Crypto), `jose` and
+ * Mandate's protocol module (src/protocol/, the RFC 9068 / RFC 9449 checks every Mandate
+ * enforcement point runs); the middleware is typed structurally, so no web framework is imported.
+ * See docs/sdk.md.
  *
  * @example
  * ```ts
@@ -66,13 +68,11 @@ export { attest } from './agent-client.js';
 export type { AttestRequest, AttestResponse } from './agent-client.js';
 export { MandateAgentError, MandateApiError } from './errors.js';
 export type { MandateAgentErrorCode } from './errors.js';
-export { TokenVerifier, TokenVerificationError } from './token-verifier.js';
-export type {
-  Principal,
-  RevocationCheck,
-  TokenVerificationReason,
-  TokenVerifierOptions,
-} from './token-verifier.js';
+export { TokenVerifier } from '../protocol/token-verifier.js';
+export type { RevocationCheck, TokenVerifierOptions } from '../protocol/token-verifier.js';
+export type { Principal } from '../protocol/principal.js';
+export { TokenVerificationError, RequestVerificationError } from '../protocol/errors.js';
+export type { TokenVerificationReason, RequestVerificationCode } from '../protocol/errors.js';
 export { RevocationFeed } from './revocation-feed.js';
 export type {
   CredentialSource,
@@ -87,13 +87,11 @@ export type {
   MandateRequestContext,
   VerifyRequestOptions,
 } from './verify-request.js';
-export { RequestVerificationError } from './request-verification-error.js';
-export type { RequestVerificationCode } from './request-verification-error.js';
-export { DPOP_ALGORITHMS } from './dpop-verify.js';
-export { DpopReplayCache } from './dpop-replay-cache.js';
-export type { DpopReplayStore } from './dpop-replay-cache.js';
-export { RotatingDpopNonces } from './dpop-nonce.js';
-export type { DpopNonceSource } from './dpop-nonce.js';
+export { DPOP_ALGORITHMS } from '../protocol/jws-algorithms.js';
+export { DpopReplayCache } from '../protocol/dpop/replay-cache.js';
+export type { DpopReplayStore } from '../protocol/dpop/replay-cache.js';
+export { RotatingDpopNonces } from '../protocol/dpop/nonce.js';
+export type { DpopNonceSource } from '../protocol/dpop/nonce.js';
 export { mandateExpress } from './middleware/express.js';
 export type { NodeRequestLike, NodeResponseLike } from './middleware/express.js';
 export { mandateFastify } from './middleware/fastify.js';

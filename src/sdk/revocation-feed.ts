@@ -1,6 +1,6 @@
 import { parseRevocationEvent, parseRevocationSnapshot, RevocationSet } from './revocation-set.js';
 import { SseParser, type SseEvent } from './sse-parser.js';
-import type { Principal } from './token-verifier-claims.js';
+import type { Principal } from '../protocol/principal.js';
 
 /** A credential, or a function called for a fresh one at each (re)connect. */
 export type CredentialSource = string | (() => string | Promise<string>);

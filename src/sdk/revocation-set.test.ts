@@ -6,7 +6,8 @@ import type { RevocationEventRecord } from '../core/store/index.js';
 import { eventJson } from '../revocation/events.js';
 import { RevocationRegistry } from '../revocation/registry.js';
 import { parseRevocationEvent, parseRevocationSnapshot, RevocationSet } from './revocation-set.js';
-import type { Principal } from './token-verifier-claims.js';
+import type { Principal } from '../protocol/principal.js';
+import { revocableOf } from '../protocol/revocation.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const ids = ['a', 'b', 'c', 'd'];
@@ -43,17 +44,6 @@ const principal: fc.Arbitrary<Principal> = fc
   })
   .map((p) => ({ ...p, actor: p.actors[0] ?? p.subject }) as unknown as Principal);
 
-/** The server registry's view of a principal (as the gateways build it). */
-const revocable = (p: Principal) => ({
-  jti: p.jti,
-  task_id: p.taskId,
-  ancestors: p.ancestors,
-  agents: [...(p.grantId ? [] : [p.subject]), ...p.actors],
-  grant_id: p.grantId ?? undefined,
-  iat: p.issuedAt,
-  kid: p.keyId ?? undefined,
-});
-
 describe('RevocationSet', () => {
   test('answers exactly like the server registry, from events and from a snapshot over the wire, before and after compaction', () => {
     fc.assert(
@@ -77,15 +67,15 @@ describe('RevocationSet', () => {
             ),
           );
           for (const p of principals) {
-            assert.equal(fromEvents.check(p), registry.check(revocable(p)));
-            assert.equal(fromSnapshot.check(p), registry.check(revocable(p)));
+            assert.equal(fromEvents.check(p), registry.check(revocableOf(p)));
+            assert.equal(fromSnapshot.check(p), registry.check(revocableOf(p)));
             assert.equal(fromEvents.checkApproval(p.jti), registry.checkApproval(p.jti));
           }
           clock.advance(later);
           assert.equal(fromEvents.compact(clock.now()), registry.compact());
           assert.equal(fromEvents.size, registry.size);
           for (const p of principals)
-            assert.equal(fromEvents.check(p), registry.check(revocable(p)));
+            assert.equal(fromEvents.check(p), registry.check(revocableOf(p)));
         },
       ),
       { numRuns: 300 },

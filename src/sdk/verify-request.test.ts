@@ -1,5 +1,5 @@
 // verifyRequest and its parts with a controlled clock: tokens signed here with jose and verified by
-// a real TokenVerifier over a local JWKS; proofs of every allowed algorithm; the challenge strings;
+// a real TokenVerifier over a local JWKS; proofs of every allowed algorithm;
 // the replay cache's bounds (full of live proofs → the request fails closed); nonce rotation.
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
@@ -13,11 +13,10 @@ import {
   type CryptoKey,
   type JWK,
 } from 'jose';
-import { RotatingDpopNonces } from './dpop-nonce.js';
-import { DpopReplayCache } from './dpop-replay-cache.js';
-import { normalizeHtu } from './dpop-verify.js';
-import { challenge, RequestVerificationError } from './request-verification-error.js';
-import { TokenVerifier } from './token-verifier.js';
+import { RotatingDpopNonces } from '../protocol/dpop/nonce.js';
+import { DpopReplayCache } from '../protocol/dpop/replay-cache.js';
+import { RequestVerificationError } from '../protocol/errors.js';
+import { TokenVerifier } from '../protocol/token-verifier.js';
 import {
   resolveVerifyOptions,
   verifyRequest,
@@ -338,90 +337,7 @@ describe('verifyRequest: DPoP proofs', () => {
   });
 });
 
-describe('challenges', () => {
-  const base = { dpopAlgorithms: ['ES256', 'EdDSA'], requireDpop: false };
-
-  test('no credentials: every scheme, no error code (RFC 6750 §3.1)', () => {
-    assert.equal(challenge(base), 'Bearer, DPoP algs="ES256 EdDSA"');
-    assert.equal(
-      challenge(base, { scheme: 'Bearer', code: 'missing_token', description: 'x' }),
-      'Bearer, DPoP algs="ES256 EdDSA"',
-    );
-    assert.equal(challenge({ ...base, requireDpop: true }), 'DPoP algs="ES256 EdDSA"');
-  });
-
-  test('the error goes in the challenge of the scheme the request used, or the DPoP one when only DPoP is offered', () => {
-    assert.equal(
-      challenge(
-        { ...base, realm: 'r' },
-        { scheme: 'DPoP', code: 'invalid_dpop_proof', description: 'bad' },
-      ),
-      'Bearer realm="r", DPoP realm="r", error="invalid_dpop_proof", error_description="bad", algs="ES256 EdDSA"',
-    );
-    assert.equal(
-      challenge(
-        { ...base, requireDpop: true },
-        { scheme: 'Bearer', code: 'invalid_token', description: 'bad' },
-      ),
-      'DPoP error="invalid_token", error_description="bad", algs="ES256 EdDSA"',
-    );
-    assert.equal(
-      challenge(
-        { ...base, resourceMetadata: 'https://t.example/.well-known/oauth-protected-resource' },
-        { scheme: 'Bearer', code: 'insufficient_scope', description: 'needs `a`', scope: 'a b' },
-      ),
-      'Bearer error="insufficient_scope", error_description="needs `a`", scope="a b", resource_metadata="https://t.example/.well-known/oauth-protected-resource", DPoP resource_metadata="https://t.example/.well-known/oauth-protected-resource", algs="ES256 EdDSA"',
-    );
-  });
-
-  test('quoting: configured values are escaped; descriptions keep only RFC 6750 characters', () => {
-    assert.equal(
-      challenge({ ...base, realm: 'a "b" \\ c' }),
-      'Bearer realm="a \\"b\\" \\\\ c", DPoP realm="a \\"b\\" \\\\ c", algs="ES256 EdDSA"',
-    );
-    assert.equal(
-      challenge(base, { scheme: 'Bearer', code: 'invalid_token', description: 'say "hi"\\ … \n' }),
-      'Bearer error="invalid_token", error_description="say ?hi?? ? ?", DPoP algs="ES256 EdDSA"',
-    );
-  });
-});
-
 describe('parts', () => {
-  test('normalizeHtu: scheme and host case, default port, dot segments, unreserved escapes; query and fragment dropped', () => {
-    assert.equal(
-      normalizeHtu('HTTPS://Tools.Example.ORG:443/a/./b/../c?x=1#f'),
-      'https://tools.example.org/a/c',
-    );
-    assert.equal(normalizeHtu('https://tools.example.org'), 'https://tools.example.org/');
-    assert.equal(
-      normalizeHtu('https://tools.example.org/%7euser/%2f'),
-      'https://tools.example.org/~user/%2F',
-    );
-    assert.equal(
-      normalizeHtu('https://tools.example.org:8443/x'),
-      'https://tools.example.org:8443/x',
-    );
-    for (const bad of ['ftp://x/', 'not a url', 'https://x/\n', '/relative'])
-      assert.equal(normalizeHtu(bad), undefined, bad);
-  });
-
-  test('RotatingDpopNonces: the previous nonce is honoured one lifetime, not two', () => {
-    const clock = { now: T0 };
-    const nonces = new RotatingDpopNonces({ lifetimeSeconds: 10, now: () => clock.now });
-    const first = nonces.issue();
-    assert.equal(nonces.issue(), first);
-    clock.now += 10_000;
-    const second = nonces.issue();
-    assert.notEqual(second, first);
-    assert.ok(nonces.check(first) && nonces.check(second));
-    clock.now += 25_000;
-    assert.ok(
-      !nonces.check(first) && !nonces.check(second),
-      'idle for two lifetimes: both are stale',
-    );
-    assert.ok(!nonces.check(''));
-  });
-
   test('options are checked when resolved', () => {
     const verifier = verifierAt({ now: T0 });
     assert.throws(

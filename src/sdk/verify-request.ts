@@ -1,18 +1,15 @@
-import type { DpopNonceSource } from './dpop-nonce.js';
-import { DpopReplayCache, type DpopReplayStore } from './dpop-replay-cache.js';
-import { DPOP_ALGORITHMS, DpopProofError, normalizeHtu, verifyDpopProof } from './dpop-verify.js';
 import {
-  challenge,
-  RequestVerificationError,
-  type ChallengeOptions,
-  type RequestVerificationCode,
-} from './request-verification-error.js';
-import { TokenVerificationError, type Principal, type TokenVerifier } from './token-verifier.js';
+  RequestAuthenticator,
+  type Authenticated,
+  type AuthenticationRequest,
+} from '../protocol/authenticate.js';
+import type { DpopNonceSource } from '../protocol/dpop/nonce.js';
+import { DpopReplayCache, type DpopReplayStore } from '../protocol/dpop/replay-cache.js';
+import { DpopVerifier } from '../protocol/dpop/verifier.js';
+import { DPOP_ALGORITHMS } from '../protocol/jws-algorithms.js';
+import type { TokenVerifier } from '../protocol/token-verifier.js';
 
-export {
-  RequestVerificationError,
-  type RequestVerificationCode,
-} from './request-verification-error.js';
+export { RequestVerificationError, type RequestVerificationCode } from '../protocol/errors.js';
 
 /**
  * The parts of an HTTP request that `verifyRequest` reads.
@@ -20,13 +17,7 @@ export {
  * @example
  * const request: HttpRequestLike = { method: req.method, url: `https://tools.example.org${req.url}`, headers: req.headersDistinct };
  */
-export interface HttpRequestLike {
-  method: string;
-  /** The absolute URL the client addressed (the DPoP `htu` is checked against it), e.g. `https://tools.example.org/mcp?x=1`. */
-  url: string;
-  /** A fetch `Headers`, or a record such as Node's `req.headers` / `req.headersDistinct` (names in any case). */
-  headers: Headers | Record<string, string | readonly string[] | undefined>;
-}
+export type HttpRequestLike = AuthenticationRequest;
 
 /**
  * How `verifyRequest` checks a request; every field is optional.
@@ -63,34 +54,16 @@ export interface VerifyRequestOptions {
  * @example
  * const { principal, chain } = req.mandate!; // chain: ['spiffe://td/agent/helper', 'spiffe://td/agent/planner']
  */
-export interface MandateRequestContext {
-  principal: Principal;
-  /**
-   * The delegation chain, current actor first, ending with the task's root agent (the subject,
-   * unless the task acts on behalf of a human, who is `principal.onBehalfOf`).
-   */
-  chain: string[];
-  scheme: 'Bearer' | 'DPoP';
-  /** The RFC 7638 thumbprint of the proof key for a DPoP request, else null. */
-  dpopJkt: string | null;
-}
+export type MandateRequestContext = Authenticated;
 
-/** Options resolved and checked once (middleware does it when it is built). */
+/** Options resolved and checked once (middleware does it when it is built): the authenticator they make. */
 export interface ResolvedVerifyOptions {
-  requiredScopes: readonly string[];
-  requireDpop: boolean;
-  dpopAlgorithms: readonly string[];
+  authenticator: RequestAuthenticator;
+  /** Where proof `jti`s are remembered: the one given, or the verifier's default cache. */
   replayCache: DpopReplayStore;
-  nonce: DpopNonceSource | undefined;
-  proofMaxAgeSeconds: number;
-  clockSkewSeconds: number;
-  challenge: ChallengeOptions;
-  now: () => number;
 }
 
 const defaultCaches = new WeakMap<TokenVerifier, DpopReplayCache>();
-const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
-const AUTHORIZATION = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(?: +(.*))?$/;
 
 /**
  * Checks `VerifyRequestOptions` for `verifier` once (the middleware does it when built); throws a
@@ -118,30 +91,39 @@ export function resolveVerifyOptions(
   const scopes = options.requiredScopes ?? [];
   if (!scopes.every((s) => typeof s === 'string' && /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s)))
     throw new TypeError('requiredScopes must be RFC 6749 scope tokens');
-  let replayCache = options.replayCache ?? defaultCaches.get(verifier);
-  if (replayCache === undefined) {
+  let replay = options.replayCache ?? defaultCaches.get(verifier);
+  if (replay === undefined) {
     const cache = new DpopReplayCache({ ...(options.now ? { now: options.now } : {}) });
     defaultCaches.set(verifier, cache);
-    replayCache = cache;
+    replay = cache;
   }
-  const requireDpop = options.requireDpop === true;
-  return {
-    requiredScopes: [...scopes],
-    requireDpop,
-    dpopAlgorithms: [...new Set(algorithms)],
-    replayCache,
-    nonce: options.nonce,
-    proofMaxAgeSeconds: maxAge,
+  const dpop = new DpopVerifier({
+    replay,
+    nonces: options.nonce,
+    algorithms,
+    maxAgeSeconds: maxAge,
     clockSkewSeconds: skew,
-    challenge: {
+    now: options.now,
+  });
+  return {
+    replayCache: replay,
+    authenticator: new RequestAuthenticator({
+      verifier,
+      dpop,
+      requireDpop: options.requireDpop === true,
+      requireNonce: options.nonce !== undefined,
+      requiredScopes: scopes,
       realm: options.realm,
       resourceMetadata: options.resourceMetadata,
-      dpopAlgorithms: [...new Set(algorithms)],
-      requireDpop,
-    },
-    now: options.now ?? Date.now,
+    }),
   };
 }
+
+const resolved = (
+  verifier: TokenVerifier,
+  options: VerifyRequestOptions | ResolvedVerifyOptions,
+): ResolvedVerifyOptions =>
+  'authenticator' in options ? options : resolveVerifyOptions(verifier, options);
 
 /**
  * Verifies a request to a protected resource that carries a Mandate task token: exactly one
@@ -152,7 +134,8 @@ export function resolveVerifyOptions(
  * when demanded, `jti` not replayed); then `requiredScopes`. A bound token sent as Bearer, or an
  * unbound one sent as DPoP, is refused. Throws `RequestVerificationError` with the status and the
  * `WWW-Authenticate` value to answer; other errors (a revocation hook failing, a full replay
- * cache) propagate, so the request fails closed.
+ * cache) propagate, so the request fails closed. The same authenticator runs in Mandate's own
+ * gateway and proxy, so a refusal reads the same there.
  *
  * @example
  * const verifier = new TokenVerifier({ issuer, audience: 'https://tools.example.org', jwksUri: `${issuer}/.well-known/jwks.json` });
@@ -167,99 +150,9 @@ export async function verifyRequest(
   verifier: TokenVerifier,
   options: VerifyRequestOptions | ResolvedVerifyOptions = {},
 ): Promise<MandateRequestContext> {
-  const opts = 'challenge' in options ? options : resolveVerifyOptions(verifier, options);
-  const refuse = (
-    code: RequestVerificationCode,
-    message: string,
-    scheme: 'Bearer' | 'DPoP',
-    extra: { scope?: string; nonce?: string; cause?: unknown } = {},
-  ): RequestVerificationError =>
-    new RequestVerificationError(
-      code,
-      message,
-      challenge(opts.challenge, {
-        scheme,
-        code,
-        description: message,
-        ...(extra.scope ? { scope: extra.scope } : {}),
-      }),
-      extra.nonce,
-      extra.cause === undefined ? undefined : { cause: extra.cause },
-    );
-
-  const { scheme, token } = readAuthorization(request.headers, refuse);
-  if (opts.requireDpop && scheme === 'Bearer')
-    throw refuse(
-      'invalid_token',
-      'this resource accepts only dpop-bound tokens: send `Authorization: DPoP` with a proof',
-      scheme,
-    );
-  let principal: Principal;
-  try {
-    principal = await verifier.verify(token);
-  } catch (err) {
-    if (err instanceof TokenVerificationError)
-      throw refuse('invalid_token', err.message, scheme, { cause: err });
-    throw err;
-  }
-
-  let dpopJkt: string | null = null;
-  if (principal.cnfJkt === null) {
-    if (opts.requireDpop)
-      throw refuse('invalid_token', 'this resource accepts only dpop-bound tokens', scheme);
-    if (scheme === 'DPoP')
-      throw refuse(
-        'invalid_token',
-        'the token is not dpop-bound: send it with `Authorization: Bearer`',
-        scheme,
-      );
-  } else {
-    // RFC 9449 §7.2: a resource that knows DPoP never accepts a bound token as a bearer token.
-    if (scheme === 'Bearer')
-      throw refuse(
-        'invalid_token',
-        'the token is dpop-bound: send it with `Authorization: DPoP` and a proof',
-        scheme,
-      );
-    const url = normalizeHtu(request.url);
-    if (url === undefined)
-      throw new TypeError('verifyRequest needs the absolute http(s) url of the request');
-    try {
-      ({ jkt: dpopJkt } = await verifyDpopProof({
-        proof: headerValues(request.headers, 'dpop'),
-        method: request.method.toUpperCase(),
-        url,
-        accessToken: token,
-        expectedJkt: principal.cnfJkt,
-        algorithms: opts.dpopAlgorithms,
-        now: opts.now(),
-        maxAgeSeconds: opts.proofMaxAgeSeconds,
-        clockSkewSeconds: opts.clockSkewSeconds,
-        replay: opts.replayCache,
-        ...(opts.nonce ? { nonce: opts.nonce } : {}),
-      }));
-    } catch (err) {
-      if (err instanceof DpopProofError)
-        throw refuse(
-          err.code,
-          err.message,
-          'DPoP',
-          err.nonce === undefined ? {} : { nonce: err.nonce },
-        );
-      throw err;
-    }
-  }
-
-  const missing = opts.requiredScopes.filter((s) => !principal.scopes.includes(s));
-  if (missing.length > 0) {
-    throw refuse(
-      'insufficient_scope',
-      `the token lacks the scope ${missing.map((s) => `\`${s}\``).join(', ')}`,
-      scheme,
-      { scope: opts.requiredScopes.join(' ') },
-    );
-  }
-  return { principal, chain: chainOf(principal), scheme, dpopJkt };
+  const result = await resolved(verifier, options).authenticator.authenticate(request);
+  if ('refusal' in result) throw result.refusal;
+  return result;
 }
 
 /**
@@ -273,67 +166,5 @@ export function authenticateChallenge(
   verifier: TokenVerifier,
   options: VerifyRequestOptions | ResolvedVerifyOptions = {},
 ): string {
-  const opts = 'challenge' in options ? options : resolveVerifyOptions(verifier, options);
-  return challenge(opts.challenge);
-}
-
-type Refuse = (
-  code: RequestVerificationCode,
-  message: string,
-  scheme: 'Bearer' | 'DPoP',
-) => RequestVerificationError;
-
-/** RFC 7235 §2.1 credentials: one header, `<scheme> <token68>`; schemes compare case-insensitively. */
-function readAuthorization(
-  headers: HttpRequestLike['headers'],
-  refuse: Refuse,
-): { scheme: 'Bearer' | 'DPoP'; token: string } {
-  const values = headerValues(headers, 'authorization');
-  if (values.length === 0)
-    throw refuse(
-      'missing_token',
-      'no access token was sent: use `Authorization: Bearer <token>` or `Authorization: DPoP <token>`',
-      'Bearer',
-    );
-  if (values.length > 1)
-    throw refuse('invalid_request', 'more than one authorization header', 'Bearer');
-  const m = AUTHORIZATION.exec(values[0]!.trim());
-  const name = m?.[1]?.toLowerCase();
-  if (name !== 'bearer' && name !== 'dpop')
-    throw refuse('missing_token', 'the authorization scheme is neither bearer nor dpop', 'Bearer');
-  const scheme = name === 'dpop' ? 'DPoP' : 'Bearer';
-  const token = m?.[2]?.trim() ?? '';
-  if (token.includes(','))
-    throw refuse('invalid_request', 'more than one authorization header', scheme);
-  if (!TOKEN68.test(token))
-    throw refuse(
-      'invalid_request',
-      `the authorization header is not \`${scheme} <token>\``,
-      scheme,
-    );
-  return { scheme, token };
-}
-
-/** Every value of a header, by case-insensitive name; a fetch `Headers` already joined repeats with ", ". */
-function headerValues(headers: HttpRequestLike['headers'], name: string): string[] {
-  if (typeof Headers !== 'undefined' && headers instanceof Headers) {
-    const value = headers.get(name);
-    return value === null ? [] : [value];
-  }
-  const values: string[] = [];
-  for (const [key, value] of Object.entries(
-    headers as Record<string, string | readonly string[] | undefined>,
-  )) {
-    if (key.toLowerCase() !== name || value === undefined) continue;
-    if (typeof value === 'string') values.push(value);
-    else values.push(...value.filter((v): v is string => typeof v === 'string'));
-  }
-  return values;
-}
-
-/** Current actor first, then earlier actors, then the root agent (the subject, unless it is a human). */
-function chainOf(p: Principal): string[] {
-  const chain = [...p.actors];
-  if (p.onBehalfOf === null && !chain.includes(p.subject)) chain.push(p.subject);
-  return chain;
+  return resolved(verifier, options).authenticator.challenge();
 }

@@ -26,7 +26,9 @@ import { Slots } from './slots.js';
 import { hkdfSync } from 'node:crypto';
 import { JwtSvidVerifier } from '../identity/jwt-svid-verifier.js';
 import { ClientAuthenticator } from '../oauth/client-auth.js';
-import { createDpopNonces, DpopVerifier, MemoryReplayCache } from '../oauth/dpop.js';
+import { createDpopNonces } from '../protocol/dpop/hmac-nonce.js';
+import { DpopReplayCache } from '../protocol/dpop/replay-cache.js';
+import { DpopVerifier } from '../protocol/dpop/verifier.js';
 import { OwnTokenVerifier } from '../oauth/task-token.js';
 import type { ExchangeDeps } from '../oauth/token-exchange/index.js';
 import type { TokenEndpointDeps } from '../oauth/token-endpoint.js';
@@ -217,14 +219,17 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       issuer: config.issuer,
       maxAssertionLifetimeSeconds: config.clientAssertionMaxLifetime,
     });
+    const now = () => clock.now();
+    // One verifier for the server: a proof's jti is spent wherever it was first used (token
+    // endpoint, task-token routes, the MCP gateway, the HTTP proxy).
     const dpop = new DpopVerifier({
-      clock,
-      replay: new MemoryReplayCache(clock),
+      now,
+      replay: new DpopReplayCache({ now }),
       nonces: createDpopNonces({
         secret: Buffer.from(
           hkdfSync('sha256', master.key, Buffer.alloc(0), 'mandate dpop nonce', 32),
         ),
-        clock,
+        now,
       }),
     });
     const tasks = new TaskService(store, clock);

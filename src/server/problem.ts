@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isMandateError, MandateError, statusOf } from '../core/errors.js';
-import { quotedDescription } from './auth-param.js';
+import { quotedDescription } from '../protocol/auth-param.js';
 
 /** RFC 9457 problem details, with Mandate's stable `code`. */
 export interface Problem {

@@ -3,8 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import type { ApprovalService } from '../../delegation/approvals.js';
 import type { CallerContext, CredentialBinding, InjectedCredential } from '../../broker/broker.js';
 import type { AuthorizeInput, AuthorizeResult } from '../../policy/decision-service.js';
-import type { ResolvedVerifyOptions } from '../../sdk/verify-request.js';
-import type { TokenVerifier } from '../../sdk/token-verifier.js';
+import type { RequestAuthenticator } from '../../protocol/authenticate.js';
 import type { Principal } from '../task-token-verifier.js';
 import type { ServiceConfig } from './config.js';
 import type { Outcome, ProxyMetrics } from './metrics.js';
@@ -36,8 +35,8 @@ export interface ProxyService {
   metadataUrl: string;
   upstream: URL;
   routes: CompiledRoute[];
-  verifier: TokenVerifier;
-  verifyOptions: ResolvedVerifyOptions;
+  /** Authenticates requests for this service's resource (audience, revocation, DPoP). */
+  auth: RequestAuthenticator;
   agent: HttpAgent;
   timeoutMs: number;
   maxJsonBytes: number;

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ManualClock } from '../../core/clock.js';
 import { ToolCatalog } from '../../policy/tool-catalog.js';
+import { DpopReplayCache } from '../../protocol/dpop/replay-cache.js';
+import { DpopVerifier } from '../../protocol/dpop/verifier.js';
 import { parseProxyConfig } from './config.js';
 import { HttpProxy, type ProxyHost } from './proxy.js';
 
@@ -15,6 +17,7 @@ function host(
     decisions: { authorize: () => Promise.reject(new Error('not in these tests')) },
     revocations: { check: () => null },
     keys: { published: async () => [] },
+    dpop: new DpopVerifier({ replay: new DpopReplayCache() }),
     catalog: {
       sync: async (server, tools, opts) =>
         catalog.upsertServerTools(server, tools, opts?.annotations ?? {}),

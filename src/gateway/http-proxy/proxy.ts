@@ -1,22 +1,19 @@
 import { Agent as HttpAgent, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { performance } from 'node:perf_hooks';
-import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../../core/clock.js';
 import { MandateError } from '../../core/errors.js';
 import type { PublishedKey } from '../../identity/keys/key-manager.js';
 import type { McpToolDescription, ToolAnnotation } from '../../policy/tool-catalog.js';
-import type { RevocableToken } from '../../revocation/registry.js';
-import { DpopReplayCache } from '../../sdk/dpop-replay-cache.js';
-import { DPOP_ALGORITHMS } from '../../sdk/dpop-verify.js';
-import { TokenVerifier } from '../../sdk/token-verifier.js';
-import { resolveVerifyOptions } from '../../sdk/verify-request.js';
+import { RequestAuthenticator } from '../../protocol/authenticate.js';
+import type { DpopVerifier } from '../../protocol/dpop/verifier.js';
+import { revocableOf, type RevocableToken } from '../../protocol/revocation.js';
 import {
   protectedResourceMetadata,
   type ProtectedResourceMetadata,
 } from '../protected-resource.js';
-import { LOCAL_CLOCK_TOLERANCE_SECONDS, revocableOf } from '../task-token-verifier.js';
+import { LocalTaskTokenVerifiers } from '../task-token-verifier.js';
 import { serviceTools } from './catalog.js';
 import type { ProxyConfig, ServiceConfig } from './config.js';
 import type {
@@ -50,6 +47,8 @@ export interface ProxyHost {
   readonly decisions: { authorize(input: AuthorizeInput): Promise<AuthorizeResult> };
   readonly revocations: { check(t: RevocableToken): string | null };
   readonly keys: { published(purpose: 'token'): Promise<PublishedKey[]> };
+  /** The server's DPoP verifier: one replay cache for every enforcement point. */
+  readonly dpop: DpopVerifier;
   readonly approvals?: ApprovalPort | undefined;
   readonly broker?: BrokerPort | undefined;
   readonly catalog?:
@@ -90,16 +89,14 @@ export class HttpProxy {
     this.#buckets = new TokenBuckets(host.clock);
     this.#metrics = host.metrics ? new ProxyMetrics(host.metrics.registry) : undefined;
     this.#dpopRequired = settings.proxy.dpopRequired ?? settings.dpopRequired;
-    const keys: JWTVerifyGetKey = async (header, token) => {
-      const published = await host.keys.published('token');
-      return createLocalJWKSet({
-        keys: published.map((k) => ({ ...k.jwk, kid: k.kid, alg: k.alg })),
-      })(header, token);
-    };
-    // One replay cache for every service: a proof's jti is spent wherever it was first used.
-    const replayCache = new DpopReplayCache({ now: () => host.clock.now() });
+    const verifiers = new LocalTaskTokenVerifiers({
+      issuer: settings.issuer,
+      clock: host.clock,
+      publishedKeys: () => host.keys.published('token'),
+      revoked: (t) => host.revocations.check(t),
+    });
     for (const config of settings.proxy.services)
-      this.#services.set(config.name, this.#compile(config, keys, replayCache));
+      this.#services.set(config.name, this.#compile(config, verifiers));
   }
 
   /** Builds the proxy and puts every service's routes into the tool catalog. Throws `invalid_config` naming the service. */
@@ -144,7 +141,7 @@ export class HttpProxy {
       issuer: this.#settings.issuer,
       scopes: [...new Set(s.routes.map((r) => `tool:${r.toolId}`))],
       dpopRequired: this.#dpopRequired,
-      dpopAlgs: s.verifyOptions.dpopAlgorithms,
+      dpopAlgs: s.auth.challengeOptions.dpopAlgorithms,
     });
   }
 
@@ -185,30 +182,16 @@ export class HttpProxy {
     for (const s of this.#services.values()) s.agent.destroy();
   }
 
-  #compile(
-    config: ServiceConfig,
-    keys: JWTVerifyGetKey,
-    replayCache: DpopReplayCache,
-  ): ProxyService {
+  #compile(config: ServiceConfig, verifiers: LocalTaskTokenVerifiers): ProxyService {
     const { issuer } = this.#settings;
-    const host = this.#host;
     const resource = `${issuer}/proxy/${config.name}`;
     const metadataUrl = `${issuer}${METADATA_PREFIX}${config.name}`;
     const upstream = new URL(config.upstream);
-    const verifier = new TokenVerifier({
-      issuer,
-      audience: resource,
-      keys,
-      now: () => host.clock.now(),
-      clockToleranceSeconds: LOCAL_CLOCK_TOLERANCE_SECONDS,
-      revocation: (p) => host.revocations.check(revocableOf(p)),
-    });
-    const verifyOptions = resolveVerifyOptions(verifier, {
+    const auth = new RequestAuthenticator({
+      verifier: verifiers.for(resource),
+      dpop: this.#host.dpop,
       requireDpop: this.#dpopRequired,
       resourceMetadata: metadataUrl,
-      replayCache,
-      dpopAlgorithms: DPOP_ALGORITHMS,
-      now: () => host.clock.now(),
     });
     const routes: CompiledRoute[] = config.routes.map((r) => {
       const template = parseTemplate(r.path);
@@ -234,8 +217,7 @@ export class HttpProxy {
       metadataUrl,
       upstream,
       routes,
-      verifier,
-      verifyOptions,
+      auth,
       agent:
         upstream.protocol === 'https:' ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions),
       timeoutMs: config.timeoutMs,

@@ -12,11 +12,12 @@ import {
 import { every, type CancelTimer, type Clock } from '../../core/clock.js';
 import type { Store } from '../../core/store/index.js';
 import type { PublishedKey } from '../../identity/keys/key-manager.js';
-import type { DpopVerifier } from '../../oauth/dpop.js';
-import type { RevocableToken } from '../../revocation/registry.js';
+import { RequestAuthenticator } from '../../protocol/authenticate.js';
+import type { DpopVerifier } from '../../protocol/dpop/verifier.js';
+import { revocableOf, type RevocableToken } from '../../protocol/revocation.js';
 import type { AuthorizeResult } from '../../policy/decision-service.js';
 import type { McpToolDescription, ToolAnnotation } from '../../policy/tool-catalog.js';
-import { LocalTaskTokenVerifiers, revocableOf, type Principal } from '../task-token-verifier.js';
+import { LocalTaskTokenVerifiers, type Principal } from '../task-token-verifier.js';
 import type { PipelineDeps } from '../pipeline/context.js';
 import { DECISION_META, POLICY_REFUSED } from '../pipeline/results.js';
 import {
@@ -24,7 +25,6 @@ import {
   grantedByScopes,
   serverActionScope,
 } from '../pipeline/server-action.js';
-import { GatewayAuthenticator } from './auth.js';
 import { UPSTREAM_TIMEOUT_MS, type GatewayConfig } from './config.js';
 import { exposeToolResult } from './expose.js';
 import { downstreamCapabilities, registerHandlers, type HandlerDeps } from './handlers.js';
@@ -111,7 +111,7 @@ export class McpGateway {
   readonly #host: GatewayHost;
   readonly #upstreams: Upstream[];
   readonly #namer: Namer;
-  readonly #auth: GatewayAuthenticator;
+  readonly #auth: RequestAuthenticator;
   readonly #sessions = new Map<string, GatewaySession>();
   /** The MCP protocol each session negotiated at initialize (what its later requests are held to). */
   readonly #protocols = new WeakMap<GatewaySession, string>();
@@ -153,13 +153,14 @@ export class McpGateway {
       publishedKeys: () => host.keys.published('token'),
       revoked: (t) => host.revocations.check(t),
     });
-    this.#auth = new GatewayAuthenticator({
-      verifiers,
+    // Every request, initialize included: a task token for the gateway's resource (RFC 8707 /
+    // RFC 9068), revocation checked each time, DPoP (RFC 9449 §7) for a bound token; refusals
+    // carry RFC 9728 `resource_metadata` so a client can discover where to get a token.
+    this.#auth = new RequestAuthenticator({
+      verifier: verifiers.for(this.resource),
       dpop: host.dpop,
-      resource: this.resource,
-      endpoint: this.endpoint,
-      resourceMetadataUrl: this.metadataUrl,
-      dpopRequired: this.#dpopRequired,
+      requireDpop: this.#dpopRequired,
+      resourceMetadata: this.metadataUrl,
     });
     this.#metrics = host.metrics ? new GatewayMetrics(host.metrics.registry) : undefined;
     const log = () => this.#log;
@@ -282,15 +283,29 @@ export class McpGateway {
         403,
         rpcError(-32000, `origin \`${origin.slice(0, 200)}\` is not allowed`),
       );
-    const authn = await this.#auth.authenticate(req.method ?? 'GET', req.headers);
-    if ('refusal' in authn) {
-      const r = authn.refusal;
+    let authn;
+    try {
+      authn = await this.#auth.authenticate({
+        method: req.method ?? 'GET',
+        url: this.endpoint,
+        headers: req.headersDistinct,
+      });
+    } catch (err) {
+      // A revocation check or the replay cache failing: fail closed.
+      this.#log.error(
+        { err: err instanceof Error ? err.message : String(err) },
+        'mcp gateway could not verify a task token; failing closed',
+      );
       return writeJson(
         res,
-        r.status,
-        { error: r.error ?? 'unauthorized', error_description: r.description },
-        r.headers,
+        503,
+        rpcError(-32000, 'mandate could not verify the task token, and the gateway fails closed'),
+        { 'retry-after': '1' },
       );
+    }
+    if ('refusal' in authn) {
+      const r = authn.refusal;
+      return writeJson(res, r.status, r.body(), r.headers());
     }
     const principal = authn.principal;
     const now = this.#host.clock.now();
@@ -363,7 +378,12 @@ export class McpGateway {
             })
           : answer(calls[0]!);
         return writeJson(res, 403, payload, {
-          'www-authenticate': this.#auth.insufficientScope([...new Set(calls.map((c) => c.scope))]),
+          'www-authenticate': this.#auth.challenge({
+            scheme: authn.scheme,
+            code: 'insufficient_scope',
+            description: "the token's scopes do not grant this tool",
+            scope: [...new Set(calls.map((c) => c.scope))].join(' '),
+          }),
         });
       }
       decided = checked.decided;

@@ -1,4 +1,4 @@
-import { RequestVerificationError } from '../request-verification-error.js';
+import { RequestVerificationError } from '../../protocol/errors.js';
 import { verifyRequest, type MandateRequestContext } from '../verify-request.js';
 import { absoluteUrl, buildOptions, type MandateMiddlewareOptions } from './options.js';
 

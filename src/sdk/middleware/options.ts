@@ -1,4 +1,4 @@
-import type { TokenVerifier } from '../token-verifier.js';
+import type { TokenVerifier } from '../../protocol/token-verifier.js';
 import {
   resolveVerifyOptions,
   type ResolvedVerifyOptions,

@@ -4,7 +4,7 @@ import type { ApprovalRecord, ApprovalStatus } from '../../core/store/index.js';
 import { signedIn } from '../human-auth.js';
 import type { Mandate } from '../mandate.js';
 import { route } from '../route.js';
-import { authenticateTaskToken, refuse } from '../task-token-auth.js';
+import { authenticateTaskToken, refuse, taskTokenAuthenticator } from '../task-token-auth.js';
 
 /**
  * Per-call approvals (src/delegation/approvals.ts). Operators list and answer them with the
@@ -157,13 +157,16 @@ export const approvalStatus = route({
     404: "No such approval for this token: the same answer whether the id is unknown or the token is not one of the call's task",
   },
   async handler({ mandate, params, request, reply }) {
+    const statusUrl = `${mandate.config.issuer}/v1/approvals/${params.id}/status`;
     if ((request.raw.headersDistinct.authorization ?? []).length === 0)
-      return refuse(mandate, reply, {
-        status: 401,
-        error: 'missing_token',
-        description: 'send the task token the call was made with',
-        scheme: 'Bearer',
-      });
+      return refuse(
+        reply,
+        taskTokenAuthenticator(mandate, null).refusal(
+          'missing_token',
+          'send the task token the call was made with',
+          'Bearer',
+        ),
+      );
     const a = await mandate.approvals.get(params.id);
     // One answer for an unknown id, a token that does not verify for the call's resource, and a
     // token of another task: the status endpoint tells nothing to anyone but the task's holder.
@@ -171,11 +174,12 @@ export const approvalStatus = route({
       ? await authenticateTaskToken(mandate, request, {
           audience: a.audience,
           method: 'GET',
-          url: `${mandate.config.issuer}/v1/approvals/${params.id}/status`,
+          url: statusUrl,
         })
       : undefined;
-    if (who && 'error' in who && who.error === 'use_dpop_nonce') return refuse(mandate, reply, who);
-    if (!a || !who || 'error' in who || who.taskId !== a.taskId)
+    if (who && 'refusal' in who && who.refusal.code === 'use_dpop_nonce')
+      return refuse(reply, who.refusal);
+    if (!a || !who || 'refusal' in who || who.principal.taskId !== a.taskId)
       throw new MandateError('not_found', `no approval \`${params.id}\` for this task`, {
         id: params.id,
       });

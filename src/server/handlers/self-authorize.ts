@@ -38,9 +38,9 @@ export const selfAuthorize = route({
       method: 'POST',
       url: `${mandate.config.issuer}${PATH}`,
     });
-    if ('error' in who) return refuse(mandate, reply, who);
+    if ('refusal' in who) return refuse(reply, who.refusal);
     const r = await mandate.decisions.authorize({
-      principal: who,
+      principal: who.principal,
       toolId: body.tool,
       arguments: body.arguments ?? {},
       approved: false,

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { MandateError } from '../../core/errors.js';
 import type { TaskRecord, TaskTokenRecord } from '../../core/store/index.js';
-import { revocableOf } from '../../oauth/introspection.js';
+import { bearerToken } from '../../protocol/authorization-header.js';
 import { route } from '../route.js';
-import { refuse } from '../task-token-auth.js';
+import { authenticateTaskToken, refuse } from '../task-token-auth.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -96,65 +96,23 @@ export const endTask = route({
     404: 'No such task',
   },
   async handler({ mandate, params, request, reply, ctx }) {
-    const header = request.headers.authorization;
-    const m = typeof header === 'string' ? /^(Bearer|DPoP)\s+(\S+)$/i.exec(header) : null;
-    if (!m?.[2])
-      throw new MandateError(
-        'unauthorized',
-        'send the admin token or the task token: `Authorization: Bearer <token>`',
-      );
-    if (m[1]!.toLowerCase() === 'bearer' && (await mandate.adminToken.check(m[2]))) {
+    const bearer = bearerToken(request.headers.authorization);
+    if (bearer !== undefined && (await mandate.adminToken.check(bearer))) {
       return taskJson(await mandate.tasks.end(params.id, 'admin', { ...ctx, actor: 'admin' }));
     }
-    let claims;
-    try {
-      claims = await mandate.ownTokens.verify(m[2]);
-    } catch (err) {
-      throw new MandateError(
-        'unauthorized',
-        err instanceof MandateError ? err.message : 'invalid token',
-      );
-    }
-    if (mandate.revocations.check(revocableOf(claims, m[2]))) {
-      throw new MandateError('unauthorized', 'the task token is no longer valid');
-    }
-    if (claims.cnf) {
-      if (m[1]!.toLowerCase() !== 'dpop')
-        throw new MandateError(
-          'unauthorized',
-          'this task token is dpop-bound: use `Authorization: DPoP` with a proof',
-        );
-      try {
-        await mandate.dpop.verify({
-          proof: request.headers.dpop,
-          method: 'POST',
-          url: `${mandate.config.issuer}/v1/tasks/${params.id}/end`,
-          accessToken: m[2],
-          expectedJkt: claims.cnf.jkt,
-          requireNonce: mandate.config.dpopNonce,
-        });
-      } catch (err) {
-        // RFC 9449 §7.1, §9: at a protected resource a proof error is a 401 DPoP challenge (with the nonce to use).
-        if (
-          err instanceof MandateError &&
-          (err.code === 'invalid_dpop_proof' || err.code === 'use_dpop_nonce')
-        ) {
-          const nonce = typeof err.details?.nonce === 'string' ? err.details.nonce : undefined;
-          return refuse(mandate, reply, {
-            status: 401,
-            error: err.code,
-            description: err.message,
-            scheme: 'DPoP',
-            ...(nonce ? { nonce } : {}),
-          });
-        }
-        throw err;
-      }
-    }
+    // Any task token of this server's (its audience is a resource, not the server), checked as at
+    // every enforcement point: revocation, and for a bound token the DPoP scheme and a proof.
+    const who = await authenticateTaskToken(mandate, request, {
+      audience: null,
+      method: 'POST',
+      url: `${mandate.config.issuer}/v1/tasks/${params.id}/end`,
+    });
+    if ('refusal' in who) return refuse(reply, who.refusal);
+    const { principal } = who;
     const task = await mandate.tasks.find(params.id);
-    if (!task || claims.task_id !== task.id)
+    if (!task || principal.taskId !== task.id)
       throw new MandateError('forbidden', 'this token belongs to another task');
-    const actor = claims.act?.sub ?? claims.sub;
+    const actor = principal.actor;
     if (actor !== task.agent)
       throw new MandateError(
         'forbidden',

@@ -209,7 +209,10 @@ describe('mcp gateway: DPoP-bound tokens', () => {
       authorization: `Bearer ${task.accessToken}`,
     });
     assert.equal(asBearer.status, 401);
-    assert.match(asBearer.headers.get('www-authenticate') ?? '', /^DPoP .*error="invalid_token"/);
+    assert.match(
+      asBearer.headers.get('www-authenticate') ?? '',
+      /^Bearer resource_metadata="[^"]+", error="invalid_token"/,
+    );
     const noProof = await rawPost(env, INITIALIZE, { authorization: `DPoP ${task.accessToken}` });
     assert.equal(noProof.status, 401);
     assert.match(noProof.headers.get('www-authenticate') ?? '', /error="invalid_dpop_proof"/);

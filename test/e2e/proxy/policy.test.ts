@@ -31,7 +31,7 @@ describe('http proxy: decisions, approvals, rate limits', () => {
     assert.match(p.detail as string, /scopes do not grant `tool:items\/list_items`/);
     assert.match(
       String(r.headers['www-authenticate']),
-      /error="insufficient_scope", error_description="[^"]*", scope="tool:items\/list_items", resource_metadata=/,
+      /resource_metadata="[^"]+", error="insufficient_scope", error_description="[^"]*", scope="tool:items\/list_items"/,
     );
     assert.equal(env.upstream.requests.length, before);
     const audited = (await auditEvents(env)).find(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { RevocationFeed } from '../../../src/sdk/revocation-feed.js';
-import { TokenVerifier, TokenVerificationError } from '../../../src/sdk/token-verifier.js';
+import { TokenVerifier, TokenVerificationError } from '../../../src/sdk/index.js';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
 import { adminOk, registerAgent, RESOURCE, revoke, startTask, svid } from '../oauth/helpers.js';
 import { TcpProxy, waitFor } from './helpers.js';

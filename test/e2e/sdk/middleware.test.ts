@@ -5,9 +5,9 @@
 // runs against every framework, so they all behave alike.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { RotatingDpopNonces } from '../../../src/sdk/dpop-nonce.js';
+import { RotatingDpopNonces } from '../../../src/sdk/index.js';
 import type { MandateAgent, TaskToken } from '../../../src/sdk/agent.js';
-import { TokenVerifier, type Principal } from '../../../src/sdk/token-verifier.js';
+import { TokenVerifier, type Principal } from '../../../src/sdk/index.js';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
 import { attestedAgent, GATEWAY, introspect, spiffeIdOf } from '../helpers/agents.js';
 import {
@@ -277,7 +277,7 @@ describe('tool-server middleware with real task tokens', () => {
       test('a DPoP-bound token sent as Bearer: 401 invalid_token in the Bearer challenge', async () => {
         const r = await call(echo, { authorization: `Bearer ${dpop.accessToken}` });
         refused(r, 401, 'invalid_token', /dpop-bound/);
-        assert.match(r.challenge, /^Bearer realm="tools", error="invalid_token"/);
+        assert.match(r.challenge, /^Bearer realm="tools", resource_metadata="[^"]+", error="invalid_token"/);
         const withProof = await call(echo, {
           authorization: `Bearer ${bound.accessToken}`,
           dpop: await proofFor(key, 'GET', echo, bound.accessToken),
@@ -291,7 +291,7 @@ describe('tool-server middleware with real task tokens', () => {
           dpop: await proofFor(key, 'GET', echo, bearer.accessToken),
         });
         refused(r, 401, 'invalid_token', /not dpop-bound/);
-        assert.match(r.challenge, /DPoP realm="tools", error="invalid_token"/);
+        assert.match(r.challenge, /DPoP realm="tools", resource_metadata="[^"]+", error="invalid_token"/);
         assert.doesNotMatch(r.challenge, /^Bearer[^,]*error=/);
       });
 
@@ -403,7 +403,7 @@ describe('tool-server middleware with real task tokens', () => {
           }),
           401,
           'invalid_dpop_proof',
-          /not the key the token is bound to/,
+          /does not match the key the token is bound to/,
         );
         // The header names one key and the signature is another's.
         refused(

@@ -1,6 +1,5 @@
 import { covers } from '../../../delegation/scope.js';
 import type { AuthorizeResult } from '../../../policy/decision-service.js';
-import { challenge } from '../../../sdk/request-verification-error.js';
 import type { ProxyCall, Refusal, Step } from '../context.js';
 import { decideCall, decisionPointUnavailable } from './decide.js';
 
@@ -33,7 +32,7 @@ function denied(call: ProxyCall, d: AuthorizeResult): { refuse: Refusal } {
   const headers = granted
     ? undefined
     : {
-        'www-authenticate': challenge(call.service.verifyOptions.challenge, {
+        'www-authenticate': call.service.auth.challenge({
           scheme: p.cnfJkt === null ? 'Bearer' : 'DPoP',
           code: 'insufficient_scope',
           description: "the token's scopes do not grant this route's tool",

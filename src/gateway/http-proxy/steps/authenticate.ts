@@ -1,4 +1,3 @@
-import { RequestVerificationError, verifyRequest } from '../../../sdk/verify-request.js';
 import type { Step } from '../context.js';
 import { rawPathOf } from '../request-target.js';
 
@@ -12,30 +11,27 @@ import { rawPathOf } from '../request-target.js';
 export const authenticate: Step = async (call, deps) => {
   const { req, service } = call;
   try {
-    const ctx = await verifyRequest(
-      {
-        method: req.method ?? 'GET',
-        url: `${deps.issuer}${rawPathOf(req.url ?? '/')}`,
-        headers: req.headersDistinct,
-      },
-      service.verifier,
-      service.verifyOptions,
-    );
-    call.principal = ctx.principal;
-    return undefined;
-  } catch (err) {
-    if (err instanceof RequestVerificationError) {
+    const authn = await service.auth.authenticate({
+      method: req.method ?? 'GET',
+      url: `${deps.issuer}${rawPathOf(req.url ?? '/')}`,
+      headers: req.headersDistinct,
+    });
+    if ('refusal' in authn) {
+      const r = authn.refusal;
       return {
         refuse: {
-          status: err.status,
-          code: err.code,
-          detail: err.message,
+          status: r.status,
+          code: r.code,
+          detail: r.message,
           outcome: 'unauthenticated',
           reason: 'token',
-          headers: err.headers(),
+          headers: r.headers(),
         },
       };
     }
+    call.principal = authn.principal;
+    return undefined;
+  } catch (err) {
     deps.log.error(
       { err: err instanceof Error ? err.message : String(err), service: service.name },
       'proxy could not verify a task token; failing closed',

@@ -1,4 +1,3 @@
-import { challenge } from '../../../sdk/request-verification-error.js';
 import type { Step } from '../context.js';
 
 /**
@@ -19,7 +18,7 @@ export const revocation: Step = async (call, deps) => {
       outcome: 'unauthenticated',
       reason: 'revoked',
       headers: {
-        'www-authenticate': challenge(call.service.verifyOptions.challenge, {
+        'www-authenticate': call.service.auth.challenge({
           scheme,
           code: 'invalid_token',
           description: detail,

@@ -1,9 +1,10 @@
 import { base64url } from 'jose';
 
 /**
- * Server-provided DPoP nonces at a resource server (RFC 9449 §9): when given to `verifyRequest`,
- * every proof must carry a nonce that `check` accepts, or the request is answered 401
- * `use_dpop_nonce` with `issue()` in the `DPoP-Nonce` header.
+ * Server-provided DPoP nonces (RFC 9449 §8, §9): when nonces are required, every proof must carry
+ * a nonce that `check` accepts, or the request is answered `use_dpop_nonce` with `issue()` in the
+ * `DPoP-Nonce` header; a nonce a client sends unasked must pass `check` too (§11.3).
+ * `RotatingDpopNonces` (one process) and `createDpopNonces` (stateless, shared secret) are two.
  *
  * @example
  * const nonces: DpopNonceSource = { issue: () => current, check: (n) => n === current || n === previous };

@@ -1,4 +1,82 @@
-import { quotedDescription, quotedString } from './auth-param.js';
+/**
+ * Every error the protocol module throws. Each class has a stable `code` (the RFC 6750 / RFC 9449
+ * error code where there is one), so callers `switch (err.code)`; messages are one lowercase line
+ * and never contain a token.
+ */
+
+/** Why a task token was refused. Stable: callers may `switch` on it. */
+export type TokenVerificationReason =
+  | 'malformed'
+  | 'alg_not_allowed'
+  | 'unknown_kid'
+  | 'bad_signature'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'wrong_issuer'
+  | 'wrong_audience'
+  | 'wrong_type'
+  | 'missing_claim'
+  | 'bad_chain'
+  | 'revoked'
+  | 'jwks_unavailable';
+
+/**
+ * A refused task token. `code` is always the RFC 6750 §3.1 error code `invalid_token`, so a
+ * resource server can answer `WWW-Authenticate: Bearer error="invalid_token"`; `reason` says
+ * which check failed. The message never contains the token.
+ *
+ * @example
+ * try {
+ *   await verifier.verify(token);
+ * } catch (err) {
+ *   if (err instanceof TokenVerificationError) reply(401, err.reason);
+ *   else throw err;
+ * }
+ */
+export class TokenVerificationError extends Error {
+  readonly code = 'invalid_token' as const;
+
+  constructor(
+    readonly reason: TokenVerificationReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'TokenVerificationError';
+  }
+}
+
+/**
+ * A refused DPoP proof (RFC 9449 §4.3): `invalid_dpop_proof`, or `use_dpop_nonce` with the
+ * `nonce` to send in the `DPoP-Nonce` header (§8, §9).
+ *
+ * @example
+ * if (err instanceof DpopProofError && err.code === 'use_dpop_nonce') reply.header('dpop-nonce', err.nonce);
+ */
+export class DpopProofError extends Error {
+  constructor(
+    readonly code: 'invalid_dpop_proof' | 'use_dpop_nonce',
+    message: string,
+    readonly nonce?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DpopProofError';
+  }
+}
+
+/**
+ * A replay cache full of live entries: it refuses rather than forget one, since a forgotten
+ * `jti` could be replayed. Not a refusal of the request but a failure: the request fails closed.
+ */
+export class ReplayCacheFullError extends Error {
+  readonly code = 'unavailable' as const;
+
+  constructor() {
+    super('the dpop replay cache is full of live proofs; refusing rather than forgetting one');
+    this.name = 'ReplayCacheFullError';
+  }
+}
 
 /**
  * Why a request to a protected resource was refused. Stable: callers may `switch` on it.
@@ -20,19 +98,7 @@ export type RequestVerificationCode =
   | 'use_dpop_nonce'
   | 'insufficient_scope';
 
-/** How a resource server describes itself in its `WWW-Authenticate` challenges. */
-export interface ChallengeOptions {
-  /** RFC 6750 §3 `realm`. */
-  realm?: string;
-  /** RFC 9728 §5.1: the URL of this resource's protected resource metadata. */
-  resourceMetadata?: string;
-  /** RFC 9449 §7.1 `algs`: the DPoP proof algorithms accepted. */
-  dpopAlgorithms: readonly string[];
-  /** When true, only the DPoP challenge is offered. */
-  requireDpop: boolean;
-}
-
-const STATUS: Record<RequestVerificationCode, number> = {
+const STATUS: Record<RequestVerificationCode, 400 | 401 | 403> = {
   missing_token: 401,
   invalid_request: 400,
   invalid_token: 401,
@@ -56,7 +122,7 @@ const STATUS: Record<RequestVerificationCode, number> = {
  */
 export class RequestVerificationError extends Error {
   /** 400, 401 or 403. */
-  readonly status: number;
+  readonly status: 400 | 401 | 403;
 
   constructor(
     readonly code: RequestVerificationCode,
@@ -84,44 +150,4 @@ export class RequestVerificationError extends Error {
   body(): { error: RequestVerificationCode; error_description: string } {
     return { error: this.code, error_description: this.message };
   }
-}
-
-/** What a refusal puts in the challenge of the scheme the request used. */
-export interface ChallengeError {
-  scheme: 'Bearer' | 'DPoP';
-  code: RequestVerificationCode;
-  description: string;
-  /** RFC 6750 §3 `scope`, with `insufficient_scope`. */
-  scope?: string;
-}
-
-/**
- * The `WWW-Authenticate` value: a Bearer challenge (unless DPoP is required) and a DPoP
- * challenge with `algs`; the error goes in the challenge of the scheme the request used.
- * RFC 6750 §3.1: a request without credentials gets challenges without an error code.
- *
- * @example
- * challenge({ dpopAlgorithms: ['ES256'], requireDpop: false }) // 'Bearer, DPoP algs="ES256"'
- */
-export function challenge(opts: ChallengeOptions, error?: ChallengeError): string {
-  const schemes: ('Bearer' | 'DPoP')[] = opts.requireDpop ? ['DPoP'] : ['Bearer', 'DPoP'];
-  // With DPoP required there is no Bearer challenge to carry an error about a Bearer request.
-  const target = opts.requireDpop ? 'DPoP' : error?.scheme;
-  return schemes
-    .map((scheme) => {
-      const params: string[] = [];
-      if (opts.realm !== undefined) params.push(`realm=${quotedString(opts.realm)}`);
-      if (error && target === scheme && error.code !== 'missing_token') {
-        params.push(
-          `error="${error.code}"`,
-          `error_description=${quotedDescription(error.description)}`,
-        );
-        if (error.scope !== undefined) params.push(`scope=${quotedString(error.scope)}`);
-      }
-      if (opts.resourceMetadata !== undefined)
-        params.push(`resource_metadata=${quotedString(opts.resourceMetadata)}`);
-      if (scheme === 'DPoP') params.push(`algs=${quotedString(opts.dpopAlgorithms.join(' '))}`);
-      return params.length === 0 ? scheme : `${scheme} ${params.join(', ')}`;
-    })
-    .join(', ');
 }

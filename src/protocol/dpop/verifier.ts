@@ -1,51 +1,36 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import {
+  base64url,
   calculateJwkThumbprint,
   decodeProtectedHeader,
   EmbeddedJWK,
-  errors,
   jwtVerify,
+  type JWK,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type ProtectedHeaderParameters,
 } from 'jose';
-import type { JWK, JWTPayload, JWTVerifyGetKey, ProtectedHeaderParameters } from 'jose';
-import type { Clock } from '../core/clock.js';
-import { MandateError } from '../core/errors.js';
-import type { DpopNonces } from './dpop-nonce.js';
-import type { ReplayCache } from './dpop-replay.js';
+import { DpopProofError } from '../errors.js';
+import { joseFailure } from '../jose-errors.js';
+import { DPOP_ALGORITHMS } from '../jws-algorithms.js';
+import { quote } from '../quote.js';
+import { normalizeHtu } from './htu.js';
+import type { DpopNonceSource } from './nonce.js';
+import type { DpopReplayStore } from './replay-cache.js';
 
-export { createDpopNonces } from './dpop-nonce.js';
-export type { DpopNonceOptions, DpopNonces } from './dpop-nonce.js';
-export { MemoryReplayCache } from './dpop-replay.js';
-export type { ReplayCache } from './dpop-replay.js';
-
-/** Asymmetric JWS algorithms a DPoP proof may use (RFC 9449 §4.2); `Ed25519` is what oauth4webapi sends. */
-export const DPOP_ALGS = [
-  'ES256',
-  'ES384',
-  'ES512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'EdDSA',
-  'Ed25519',
-] as const;
-
-/** One request's proof and what it must match. */
+/** One request's proof and what it must match (RFC 9449 §4.3, §7.1). */
 export interface DpopCheck {
-  /** Raw `DPoP` header value(s). Whether a proof is required at all is the caller's decision. */
-  proof: string | string[] | undefined;
+  /** The `DPoP` header value(s) as received. Whether a proof is required at all is the caller's decision. */
+  proof: string | readonly string[] | null | undefined;
   /** The request method, compared with `htm`. */
   method: string;
-  /** The endpoint's public URL; `htu` must equal it after normalization, ignoring query and fragment. */
+  /** The URL the client addressed; `htu` must equal it after normalization, ignoring query and fragment. */
   url: string;
-  /** When present, `ath` must equal base64url(SHA-256(accessToken)). */
-  accessToken?: string;
+  /** When present, `ath` must equal base64url(SHA-256(accessToken)) (§4.3 step 12). */
+  accessToken?: string | undefined;
   /** When present, the proof key's RFC 7638 thumbprint must equal it (the token's `cnf.jkt`). */
-  expectedJkt?: string;
-  /** When true, a proof without a valid nonce gets `use_dpop_nonce`. */
-  requireNonce?: boolean;
+  expectedJkt?: string | undefined;
+  /** When true, a proof without a valid nonce gets `use_dpop_nonce` (needs `nonces`). */
+  requireNonce?: boolean | undefined;
 }
 
 export interface VerifiedDpop {
@@ -59,16 +44,18 @@ export interface VerifiedDpop {
 }
 
 export interface DpopVerifierOptions {
-  clock: Clock;
-  replay: ReplayCache;
+  /** Where proof `jti`s are remembered. */
+  replay: DpopReplayStore;
   /** Needed for `requireNonce`; a proof that carries a nonce is also checked against it. */
-  nonces?: DpopNonces;
-  /** How old a proof's `iat` may be. Default 60. */
-  maxAgeSeconds?: number;
-  /** How far in the future a proof's `iat` may be. Default 5. */
-  clockSkewSeconds?: number;
-  /** A subset of DPOP_ALGS. Default all of them. */
-  algorithms?: readonly string[];
+  nonces?: DpopNonceSource | undefined;
+  /** A subset of DPOP_ALGORITHMS. Default all of them. */
+  algorithms?: readonly string[] | undefined;
+  /** How old a proof's `iat` may be, at most 600. Default 60. */
+  maxAgeSeconds?: number | undefined;
+  /** How far in the future a proof's `iat` may be, at most 300. Default 5. */
+  clockSkewSeconds?: number | undefined;
+  /** Epoch milliseconds. Default `Date.now`. */
+  now?: (() => number) | undefined;
 }
 
 const MAX_PROOF_LENGTH = 8192;
@@ -77,65 +64,68 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 /** RFC 7518 §6.2.2, §6.3.2, §6.4 and the AKP `priv`: none may appear in a proof's `jwk`. */
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'];
 
+const invalid = (message: string, cause?: unknown): DpopProofError =>
+  new DpopProofError(
+    'invalid_dpop_proof',
+    message,
+    undefined,
+    cause === undefined ? undefined : { cause },
+  );
+
 /**
- * Verifies DPoP proofs (RFC 9449 §4.3) at the token endpoint and at resource servers.
+ * Verifies DPoP proofs (RFC 9449 §4.3) at the token endpoint and at every protected resource:
+ * one `DPoP` header holding a compact JWS, `typ` `dpop+jwt`, an allowed asymmetric `alg`, a
+ * public `jwk` that verifies the signature, `jti`, `htm`, normalized `htu`, `iat` within the
+ * window, `ath` and the key thumbprint when a token is presented, the nonce, and — last — the
+ * `jti` not seen before. Throws `DpopProofError` (`invalid_dpop_proof` or `use_dpop_nonce` with a
+ * fresh nonce); options are checked when it is built (TypeError).
  *
  * @example
  * ```ts
- * const dpop = new DpopVerifier({ clock: systemClock, replay: new MemoryReplayCache(systemClock) });
+ * const dpop = new DpopVerifier({ replay: new DpopReplayCache() });
  * const { jkt } = await dpop.verify({ proof: req.headers.dpop, method: 'POST', url: tokenEndpoint });
  * ```
  */
 export class DpopVerifier {
   /** The accepted algorithms, for `dpop_signing_alg_values_supported` and `WWW-Authenticate` `algs`. */
   readonly algorithms: readonly string[];
-  private readonly clock: Clock;
-  private readonly replay: ReplayCache;
-  private readonly nonces: DpopNonces | undefined;
+  private readonly replay: DpopReplayStore;
+  private readonly nonces: DpopNonceSource | undefined;
   private readonly maxAge: number;
   private readonly skew: number;
+  private readonly now: () => number;
 
   constructor(opts: DpopVerifierOptions) {
-    this.clock = opts.clock;
     this.replay = opts.replay;
     this.nonces = opts.nonces;
     this.maxAge = opts.maxAgeSeconds ?? 60;
     this.skew = opts.clockSkewSeconds ?? 5;
-    if (!Number.isFinite(this.maxAge) || this.maxAge <= 0)
-      throw new MandateError(
-        'invalid_config',
-        'the dpop proof max age must be a positive number of seconds',
-      );
-    if (!Number.isFinite(this.skew) || this.skew < 0)
-      throw new MandateError('invalid_config', 'the dpop clock skew must be zero or more seconds');
-    const algorithms = opts.algorithms ?? DPOP_ALGS;
-    if (algorithms.length === 0)
-      throw new MandateError('invalid_config', 'at least one dpop algorithm must be allowed');
+    this.now = opts.now ?? Date.now;
+    if (!Number.isFinite(this.maxAge) || this.maxAge <= 0 || this.maxAge > 600)
+      throw new TypeError('the dpop proof max age must be more than 0 and at most 600 seconds');
+    if (!Number.isFinite(this.skew) || this.skew < 0 || this.skew > 300)
+      throw new TypeError('the dpop clock skew must be from 0 to 300 seconds');
+    const algorithms = opts.algorithms ?? DPOP_ALGORITHMS;
+    if (algorithms.length === 0) throw new TypeError('at least one dpop algorithm must be allowed');
     for (const alg of algorithms) {
-      if (!(DPOP_ALGS as readonly string[]).includes(alg))
-        throw new MandateError('invalid_config', `dpop algorithm ${quote(alg)} is not supported`);
+      if (!DPOP_ALGORITHMS.includes(alg))
+        throw new TypeError(`dpop algorithm ${quote(alg)} is not supported`);
     }
     this.algorithms = Object.freeze([...new Set(algorithms)]);
   }
 
-  /** Checks a proof and, as the very last step, records its `jti`. Throws `invalid_dpop_proof` or `use_dpop_nonce`. */
+  /** Checks a proof and, as the very last step, records its `jti`. */
   async verify(check: DpopCheck): Promise<VerifiedDpop> {
     const endpoint = normalizeHtu(check.url);
     if (endpoint === undefined)
-      throw new MandateError(
-        'internal',
-        `the dpop endpoint url ${quote(check.url)} is not an http(s) url`,
-      );
+      throw new TypeError(`the dpop endpoint url ${quote(check.url)} is not an http(s) url`);
     if (check.requireNonce && !this.nonces)
-      throw new MandateError(
-        'internal',
-        'dpop nonces are required but no nonce source is configured',
-      );
+      throw new TypeError('dpop nonces are required but no nonce source is configured');
 
     const proof = singleProof(check.proof);
     const { alg, jwk } = this.checkHeader(proof);
     const claims = await this.checkSignature(proof, alg);
-    const now = this.clock.now();
+    const now = this.now();
 
     const { jti, htm, htu, iat, ath, nonce } = claims;
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH)
@@ -154,14 +144,11 @@ export class DpopVerifier {
     // RFC 9449 §11.1: accept only proofs created within a short window around now.
     if (now / 1000 - iat > this.maxAge) throw invalid('dpop proof is too old');
     if (iat - now / 1000 > this.skew) throw invalid('dpop proof `iat` is in the future');
+    // RFC 9449 §4.3 step 12: a proof sent with an access token must be bound to it.
     if (check.accessToken !== undefined) {
       if (ath === undefined) throw invalid('dpop proof has no `ath`');
-      if (
-        typeof ath !== 'string' ||
-        !sameString(ath, createHash('sha256').update(check.accessToken).digest('base64url'))
-      ) {
+      if (typeof ath !== 'string' || ath !== (await sha256(check.accessToken)))
         throw invalid('dpop proof `ath` does not match the access token');
-      }
     }
     if (nonce !== undefined && typeof nonce !== 'string')
       throw invalid('dpop proof `nonce` must be a string');
@@ -172,10 +159,12 @@ export class DpopVerifier {
 
     // RFC 9449 §8: a nonce the client sends must be ours and fresh even when not required (§11.3).
     if (this.nonces && (check.requireNonce || nonce !== undefined)) {
-      if (nonce === undefined || this.nonces.check(nonce) !== 'valid') {
-        throw new MandateError('use_dpop_nonce', 'a fresh dpop nonce is required', {
-          nonce: this.nonces.issue(),
-        });
+      if (nonce === undefined || !(await this.nonces.check(nonce))) {
+        throw new DpopProofError(
+          'use_dpop_nonce',
+          'a fresh dpop nonce is required',
+          await this.nonces.issue(),
+        );
       }
     }
 
@@ -213,7 +202,7 @@ export class DpopVerifier {
   }
 
   private async checkSignature(proof: string, alg: string): Promise<JWTPayload> {
-    const badKey = (cause: unknown): MandateError =>
+    const badKey = (cause: unknown): DpopProofError =>
       invalid(`dpop proof \`jwk\` is not a usable ${quote(alg)} public key`, cause);
     const embedded: JWTVerifyGetKey = async (header, token) => {
       try {
@@ -225,43 +214,38 @@ export class DpopVerifier {
     try {
       const { payload } = await jwtVerify(proof, embedded, {
         algorithms: [alg],
-        currentDate: new Date(this.clock.now()),
+        currentDate: new Date(this.now()),
       });
       return payload;
     } catch (err) {
-      if (err instanceof MandateError) throw err;
-      if (err instanceof errors.JWSSignatureVerificationFailed)
-        throw invalid('dpop proof signature is invalid', err);
-      if (err instanceof errors.JWTExpired)
-        throw invalid(`dpop proof \`${err.claim}\` has passed`, err);
-      if (err instanceof errors.JWTClaimValidationFailed)
-        throw invalid(`dpop proof claim \`${err.claim}\` is invalid`, err);
-      if (err instanceof errors.JOSEError)
-        throw invalid('dpop proof is not a well-formed jwt', err);
-      // What is left comes from importing or checking the key in WebCrypto (a bad curve point,
-      // an RSA modulus under 2048 bits).
-      throw badKey(err);
+      if (err instanceof DpopProofError) throw err;
+      const failure = joseFailure(err);
+      switch (failure.kind) {
+        case 'bad_signature':
+          throw invalid('dpop proof signature is invalid', err);
+        case 'expired':
+          throw invalid(`dpop proof \`${failure.claim}\` has passed`, err);
+        case 'claim':
+          throw invalid(`dpop proof claim \`${failure.claim}\` is invalid`, err);
+        case 'other':
+          // WebCrypto refusing the key (a bad curve point, an RSA modulus under 2048 bits).
+          throw badKey(err);
+        default:
+          throw invalid('dpop proof is not a well-formed jwt', err);
+      }
     }
   }
 }
 
-function invalid(message: string, cause?: unknown): MandateError {
-  return new MandateError(
-    'invalid_dpop_proof',
-    message,
-    undefined,
-    cause === undefined ? undefined : { cause },
-  );
-}
-
-/** RFC 9449 §4.3 step 1: exactly one `DPoP` header. */
-function singleProof(proof: string | string[] | undefined): string {
-  const values = proof === undefined ? [] : Array.isArray(proof) ? proof : [proof];
+/** RFC 9449 §4.3 step 1: exactly one `DPoP` header holding one JWT. */
+function singleProof(proof: DpopCheck['proof']): string {
+  const values =
+    proof === undefined || proof === null ? [] : typeof proof === 'string' ? [proof] : proof;
   if (values.length === 0) throw invalid('no dpop proof was sent');
   if (values.length > 1) throw invalid('more than one dpop header');
   const value = values[0];
   if (typeof value !== 'string') throw invalid('dpop proof is not a jwt');
-  // Node joins repeated headers it does not know with ", "; a JWT never holds a comma.
+  // Node and Headers join repeated headers with ", "; a JWT never holds a comma.
   if (value.includes(',')) throw invalid('more than one dpop header');
   if (value.length > MAX_PROOF_LENGTH)
     throw invalid(`dpop proof is longer than ${MAX_PROOF_LENGTH} characters`);
@@ -269,38 +253,11 @@ function singleProof(proof: string | string[] | undefined): string {
   return value;
 }
 
-/**
- * An http(s) URL without query and fragment, normalized per RFC 3986 §6.2.2–§6.2.3 (RFC 9449
- * §4.3 step 9); undefined when the value is not one. WHATWG URL parsing lowercases scheme and
- * host, drops a default port, removes dot segments and turns an empty path into `/`; percent
- * escapes are left to us.
- */
-function normalizeHtu(value: string): string | undefined {
-  // WHATWG parsing would silently strip these; a URI cannot contain them.
-  if (/[\s\p{Cc}]/u.test(value)) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return undefined;
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
-  url.search = '';
-  url.hash = '';
-  return url.href.replace(/%[0-9A-Fa-f]{2}/g, (escape) => {
-    const char = String.fromCharCode(parseInt(escape.slice(1), 16));
-    return /[A-Za-z0-9\-._~]/.test(char) ? char : escape.toUpperCase();
-  });
-}
-
-function sameString(a: string, b: string): boolean {
-  const ba = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ba.length === bb.length && timingSafeEqual(ba, bb);
-}
-
-/** User input for a message: in backticks, one line, bounded. */
-function quote(value: string): string {
-  const line = value.replace(/[\p{Cc}`]/gu, '?');
-  return `\`${line.length > 80 ? `${line.slice(0, 80)}…` : line}\``;
+/** base64url(SHA-256(text)) with Web Crypto, so the SDK needs nothing of Node. */
+async function sha256(text: string): Promise<string> {
+  return base64url.encode(
+    new Uint8Array(
+      await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)),
+    ),
+  );
 }

@@ -1,22 +1,14 @@
+import type { JWTVerifyGetKey } from 'jose';
 import {
-  compactVerify,
-  decodeProtectedHeader,
-  errors,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  type ProtectedHeaderParameters,
-} from 'jose';
-import { VerifiedTokenCache } from './token-verifier-cache.js';
-import {
-  principalFromClaims,
-  type ClaimExpectations,
-  type Principal,
-} from './token-verifier-claims.js';
-import { quote, TokenVerificationError } from './token-verifier-error.js';
-import { checkAlgorithms, DEFAULT_ALGORITHMS, keyResolver } from './token-verifier-keys.js';
-
-export type { Principal } from './token-verifier-claims.js';
-export { TokenVerificationError, type TokenVerificationReason } from './token-verifier-error.js';
+  checkAlgorithms,
+  verifyAccessToken,
+  type AccessTokenExpectations,
+} from './access-token.js';
+import { TokenVerificationError } from './errors.js';
+import { DEFAULT_ACCESS_TOKEN_ALGORITHMS } from './jws-algorithms.js';
+import { keyResolver } from './key-resolver.js';
+import { principalOf, type Principal } from './principal.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 /**
  * Says whether a verified token may still be used: a reason string when it is revoked (the
@@ -53,17 +45,6 @@ export interface TokenVerifierOptions {
   fetch?: typeof fetch;
 }
 
-const AT_JWT = new Set(['at+jwt', 'application/at+jwt']);
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function malformed(message: string, cause?: unknown): TokenVerificationError {
-  return new TokenVerificationError(
-    'malformed',
-    message,
-    cause === undefined ? undefined : { cause },
-  );
-}
-
 /** Freezes the principal handed out from the cache, so one caller cannot change what the next one sees. */
 function deepFreeze<T extends object>(root: T): T {
   const stack: object[] = [root];
@@ -77,26 +58,12 @@ function deepFreeze<T extends object>(root: T): T {
   return root;
 }
 
-/** Maps a jose failure during signature verification to a reason. */
-function signatureFailure(err: unknown): TokenVerificationError {
-  if (err instanceof TokenVerificationError) return err;
-  if (err instanceof errors.JWSSignatureVerificationFailed)
-    return new TokenVerificationError('bad_signature', 'the token signature is invalid');
-  if (err instanceof errors.JOSEAlgNotAllowed)
-    return new TokenVerificationError('alg_not_allowed', 'the token algorithm is not allowed');
-  if (err instanceof errors.JWSInvalid || err instanceof errors.JOSENotSupported)
-    return malformed('the token is not a valid compact JWS', err);
-  return new TokenVerificationError('bad_signature', 'the token signature could not be verified', {
-    cause: err,
-  });
-}
-
 /**
  * Verifies Mandate task tokens (RFC 9068 JWT access tokens) for a resource server, gateway or
- * tool server: header `typ` and algorithm allowlist before any key lookup, signature against the
- * issuer's keys, `iss`/`aud`/`exp`/`nbf`/`iat` with bounded skew, Mandate's claims and the
- * delegation chain's consistency, then the revocation hook. A verified token is cached until its
- * `exp`; a cache hit still checks expiry and revocation.
+ * tool server: RFC 9068 validation (./access-token.ts), Mandate's claims and the delegation
+ * chain's consistency (./principal.ts), then the revocation hook. A verified token is cached
+ * until its `exp`; a cache hit still checks expiry and revocation. Every Mandate enforcement
+ * point runs this class, the SDK's users too.
  *
  * @example
  * const verifier = new TokenVerifier({
@@ -109,8 +76,7 @@ function signatureFailure(err: unknown): TokenVerificationError {
  * if (!principal.scopes.includes('tickets:read')) deny();
  */
 export class TokenVerifier {
-  private readonly expect: ClaimExpectations;
-  private readonly algorithms: string[];
+  private readonly expect: AccessTokenExpectations;
   private readonly getKey: JWTVerifyGetKey;
   private readonly cache: VerifiedTokenCache<Principal>;
   private readonly revocation: RevocationCheck | undefined;
@@ -136,8 +102,12 @@ export class TokenVerifier {
     const cooldown = opts.jwksCooldownSeconds ?? 30;
     if (!Number.isFinite(cooldown) || cooldown < 0)
       throw new TypeError('jwksCooldownSeconds must be at least 0');
-    this.expect = { issuer: opts.issuer, audiences: [...audiences], toleranceSeconds: tolerance };
-    this.algorithms = checkAlgorithms(opts.algorithms ?? DEFAULT_ALGORITHMS);
+    this.expect = {
+      issuer: opts.issuer,
+      audiences: [...audiences],
+      algorithms: checkAlgorithms(opts.algorithms ?? DEFAULT_ACCESS_TOKEN_ALGORITHMS),
+      toleranceSeconds: tolerance,
+    };
     this.getKey = keyResolver({
       jwksUri: opts.jwksUri,
       keys: opts.keys,
@@ -151,7 +121,8 @@ export class TokenVerifier {
 
   /** Verifies a task token; throws `TokenVerificationError` (never with the token in its message). */
   async verify(token: string): Promise<Principal> {
-    if (typeof token !== 'string') throw malformed('the token is not a string');
+    if (typeof token !== 'string')
+      throw new TokenVerificationError('malformed', 'the token is not a string');
     const nowSeconds = this.now() / 1000;
     const cached = this.cache.get(token);
     if (cached !== undefined) {
@@ -162,7 +133,8 @@ export class TokenVerifier {
       await this.checkRevocation(cached);
       return cached;
     }
-    const principal = await this.verifyFirstSight(token, nowSeconds);
+    const verified = await verifyAccessToken(token, this.getKey, this.expect, nowSeconds);
+    const principal = deepFreeze(principalOf(verified, token));
     await this.checkRevocation(principal);
     this.cache.set(
       token,
@@ -171,59 +143,6 @@ export class TokenVerifier {
       nowSeconds,
     );
     return principal;
-  }
-
-  private async verifyFirstSight(token: string, nowSeconds: number): Promise<Principal> {
-    const header = this.checkHeader(token);
-    let payload: Uint8Array;
-    try {
-      ({ payload } = await compactVerify(token, this.getKey, { algorithms: this.algorithms }));
-    } catch (err) {
-      throw signatureFailure(err);
-    }
-    let claims: unknown;
-    try {
-      claims = JSON.parse(utf8.decode(payload));
-    } catch (err) {
-      throw malformed('the token payload is not JSON', err);
-    }
-    if (typeof claims !== 'object' || claims === null || Array.isArray(claims))
-      throw malformed('the token payload is not a JSON object');
-    const principal = {
-      ...principalFromClaims(claims as JWTPayload, this.expect, nowSeconds),
-      keyId: typeof header.kid === 'string' ? header.kid : null,
-    } as Principal;
-    Object.defineProperty(principal, 'token', { value: token, enumerable: false });
-    return deepFreeze(principal);
-  }
-
-  /** Header checks that need no key, so junk and downgrade attempts never reach a JWKS lookup. */
-  private checkHeader(token: string): ProtectedHeaderParameters {
-    if (token.split('.').length !== 3)
-      throw malformed('the token is not a compact JWS of three parts');
-    let header: ProtectedHeaderParameters;
-    try {
-      header = decodeProtectedHeader(token);
-    } catch (err) {
-      throw malformed('the token header is not base64url JSON', err);
-    }
-    if (typeof header.alg !== 'string') throw malformed('the token header has no `alg`');
-    // RFC 8725 §3.1: the allowlist is checked before any key is chosen, so `none` and HS256 keyed with a public key never get that far.
-    if (!this.algorithms.includes(header.alg))
-      throw new TokenVerificationError(
-        'alg_not_allowed',
-        `algorithm ${quote(header.alg)} is not allowed`,
-      );
-    // RFC 9068 §4: `typ` must be at+jwt, which is what keeps a JWT-SVID or an ID token from passing as an access token.
-    if (typeof header.typ !== 'string' || !AT_JWT.has(header.typ.toLowerCase())) {
-      throw new TokenVerificationError(
-        'wrong_type',
-        `the token type ${quote(header.typ ?? '')} is not at+jwt`,
-      );
-    }
-    // RFC 7797 unencoded payloads are not JWTs (RFC 7519 §7.2).
-    if (header.b64 !== undefined) throw malformed('the token header has `b64`');
-    return header;
   }
 
   private async checkRevocation(principal: Principal): Promise<void> {

@@ -1,46 +1,13 @@
 import {
   createRemoteJWKSet,
   customFetch,
-  errors,
   type FetchImplementation,
   type JWTVerifyGetKey,
 } from 'jose';
-import { quote, TokenVerificationError } from './token-verifier-error.js';
-
-/** Asymmetric JWS algorithms a verifier may accept. HMAC and `none` are never on it (RFC 9068 §4, RFC 8725 §3.1). */
-const ASYMMETRIC = new Set([
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-  'ML-DSA-44',
-  'ML-DSA-65',
-  'ML-DSA-87',
-]);
-
-/** RS256 is on it because RFC 9068 §4 says resource servers MUST support it. */
-export const DEFAULT_ALGORITHMS: readonly string[] = ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'];
-
-/** Checks an algorithm allowlist when a verifier is built; throws a TypeError naming the first bad entry. */
-export function checkAlgorithms(algorithms: readonly string[]): string[] {
-  if (!Array.isArray(algorithms) || algorithms.length === 0)
-    throw new TypeError('algorithms must be a non-empty list');
-  for (const alg of algorithms) {
-    if (typeof alg !== 'string' || !ASYMMETRIC.has(alg)) {
-      throw new TypeError(
-        `algorithm ${quote(alg)} is not allowed: only asymmetric signature algorithms (${[...ASYMMETRIC].join(', ')}), never none or HMAC`,
-      );
-    }
-  }
-  return [...new Set(algorithms)];
-}
+import { TokenVerificationError } from './errors.js';
+import { joseFailure } from './jose-errors.js';
+import { quote } from './quote.js';
+import { unknownKey } from './access-token.js';
 
 export interface KeySource {
   jwksUri?: string;
@@ -84,15 +51,8 @@ export function keyResolver(source: KeySource): JWTVerifyGetKey {
     try {
       return await resolve(header, input);
     } catch (err) {
-      if (
-        err instanceof errors.JWKSNoMatchingKey ||
-        err instanceof errors.JWKSMultipleMatchingKeys
-      ) {
-        throw new TokenVerificationError(
-          'unknown_kid',
-          `no signing key matches \`kid\` ${quote(header.kid ?? '')} and \`alg\` ${quote(header.alg)}`,
-        );
-      }
+      const { kind } = joseFailure(err);
+      if (kind === 'unknown_kid' || kind === 'ambiguous_kid') throw unknownKey(header);
       throw new TokenVerificationError('jwks_unavailable', 'the signing keys could not be loaded', {
         cause: err,
       });

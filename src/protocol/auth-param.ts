@@ -1,7 +1,8 @@
 /**
  * Values of `WWW-Authenticate` auth-params (RFC 9110 §11.2), built so that no input can add a
  * parameter, end the challenge or make the header unsendable. Every challenge Mandate builds
- * (the SDK's, the MCP gateway's, the HTTP proxy's) quotes its values through here.
+ * (./challenge.ts at every enforcement point, the OAuth endpoints' `invalid_token`) quotes its
+ * values through here.
  *
  * Node refuses to send a header holding a character above U+00FF or a control (an HTTP 500
  * where the header is built from a caller's input), and a `"` left unescaped ends the value

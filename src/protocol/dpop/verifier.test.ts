@@ -11,12 +11,13 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { JWK } from 'jose';
-import { ManualClock } from '../core/clock.js';
-import type { CryptoKey } from '../core/webcrypto.js';
-import { MandateError } from '../core/errors.js';
-import type { ErrorCode } from '../core/errors.js';
-import { createDpopNonces, DPOP_ALGS, DpopVerifier, MemoryReplayCache } from './dpop.js';
-import type { DpopCheck, DpopNonces } from './dpop.js';
+import { ManualClock } from '../../core/clock.js';
+import type { CryptoKey } from '../../core/webcrypto.js';
+import { DpopProofError, ReplayCacheFullError } from '../errors.js';
+import { DPOP_ALGORITHMS } from '../jws-algorithms.js';
+import { createDpopNonces, type DpopNonces } from './hmac-nonce.js';
+import { DpopReplayCache } from './replay-cache.js';
+import { DpopVerifier, type DpopCheck } from './verifier.js';
 
 const ENDPOINT = 'https://as.example.com/token';
 
@@ -84,10 +85,11 @@ async function proof(clock: ManualClock, s: Signer, opts: ProofOptions = {}): Pr
 
 function setup(opts: { algorithms?: readonly string[]; withNonces?: boolean } = {}) {
   const clock = new ManualClock();
-  const replay = new MemoryReplayCache(clock);
-  const nonces = opts.withNonces ? createDpopNonces({ secret: randomBytes(32), clock }) : undefined;
+  const now = () => clock.now();
+  const replay = new DpopReplayCache({ now });
+  const nonces = opts.withNonces ? createDpopNonces({ secret: randomBytes(32), now }) : undefined;
   const verifier = new DpopVerifier({
-    clock,
+    now,
     replay,
     ...(nonces ? { nonces } : {}),
     ...(opts.algorithms ? { algorithms: opts.algorithms } : {}),
@@ -99,16 +101,16 @@ function setup(opts: { algorithms?: readonly string[]; withNonces?: boolean } = 
 
 async function rejects(
   promise: Promise<unknown>,
-  code: ErrorCode,
+  code: DpopProofError['code'],
   message: RegExp,
-): Promise<MandateError> {
+): Promise<DpopProofError> {
   let caught: unknown;
   try {
     await promise;
   } catch (err) {
     caught = err;
   }
-  assert.ok(caught instanceof MandateError, `expected a MandateError, got ${String(caught)}`);
+  assert.ok(caught instanceof DpopProofError, `expected a DpopProofError, got ${String(caught)}`);
   assert.equal(caught.code, code, caught.message);
   assert.match(caught.message, message);
   return caught;
@@ -497,9 +499,9 @@ describe('DpopVerifier: nonces', () => {
       'use_dpop_nonce',
       /^a fresh dpop nonce is required$/,
     );
-    const nonce = err.details?.['nonce'];
+    const nonce = err.nonce;
     assert.equal(typeof nonce, 'string');
-    assert.equal(nonces?.check(nonce as string), 'valid');
+    assert.equal(nonces?.status(nonce as string), 'valid');
     // The refused proof's jti was not recorded, so even the same jti may be used on the retry.
     const result = await check(await proof(clock, es256, { claims: { jti: 'first', nonce } }), {
       requireNonce: true,
@@ -523,12 +525,12 @@ describe('DpopVerifier: nonces', () => {
       'use_dpop_nonce',
       /nonce/,
     );
-    assert.notEqual(err.details?.['nonce'], nonce);
+    assert.notEqual(err.nonce, nonce);
   });
 
   test('a forged nonce → use_dpop_nonce', async () => {
     const { clock, check } = setup({ withNonces: true });
-    const foreign = createDpopNonces({ secret: randomBytes(32), clock }).issue();
+    const foreign = createDpopNonces({ secret: randomBytes(32), now: () => clock.now() }).issue();
     for (const nonce of [foreign, 'made-up', randomBytes(40).toString('base64url'), '']) {
       await rejects(
         check(await proof(clock, es256, { claims: { nonce } }), { requireNonce: true }),
@@ -566,36 +568,30 @@ describe('DpopVerifier: nonces', () => {
 
   test('requireNonce without a nonce source is a programming error', async () => {
     const { clock, check } = setup();
-    await rejects(
-      check(await proof(clock, es256), { requireNonce: true }),
-      'internal',
-      /no nonce source/,
-    );
+    await assert.rejects(check(await proof(clock, es256), { requireNonce: true }), {
+      name: 'TypeError',
+      message: /no nonce source/,
+    });
   });
 });
 
 describe('DpopVerifier: options', () => {
-  test('refuses algorithms outside DPOP_ALGS and bad windows', () => {
-    const clock = new ManualClock();
-    const replay = new MemoryReplayCache(clock);
+  test('refuses algorithms outside DPOP_ALGORITHMS and bad windows', () => {
+    const replay = new DpopReplayCache();
     for (const algorithms of [['HS256'], ['none'], ['ES256', 'RS1'], []]) {
-      assert.throws(
-        () => new DpopVerifier({ clock, replay, algorithms }),
-        (e: unknown) => e instanceof MandateError && e.code === 'invalid_config',
-      );
+      assert.throws(() => new DpopVerifier({ replay, algorithms }), TypeError);
     }
-    assert.throws(() => new DpopVerifier({ clock, replay, maxAgeSeconds: 0 }), /max age/);
-    assert.throws(() => new DpopVerifier({ clock, replay, clockSkewSeconds: -1 }), /clock skew/);
-    assert.deepEqual(new DpopVerifier({ clock, replay }).algorithms, [...DPOP_ALGS]);
+    assert.throws(() => new DpopVerifier({ replay, maxAgeSeconds: 0 }), /max age/);
+    assert.throws(() => new DpopVerifier({ replay, clockSkewSeconds: -1 }), /clock skew/);
+    assert.deepEqual(new DpopVerifier({ replay }).algorithms, [...DPOP_ALGORITHMS]);
   });
 
   test('an endpoint url that is not http(s) is a programming error', async () => {
     const { clock, check } = setup();
-    await rejects(
-      check(await proof(clock, es256), { url: 'not a url' }),
-      'internal',
-      /is not an http\(s\) url/,
-    );
+    await assert.rejects(check(await proof(clock, es256), { url: 'not a url' }), {
+      name: 'TypeError',
+      message: /is not an http\(s\) url/,
+    });
   });
 });
 
@@ -604,50 +600,53 @@ describe('createDpopNonces', () => {
 
   test('valid within the lifetime, stale after, invalid when not ours', () => {
     const clock = new ManualClock();
-    const nonces = createDpopNonces({ secret, clock, lifetimeSeconds: 10 });
+    const now = () => clock.now();
+    const nonces = createDpopNonces({ secret, now, lifetimeSeconds: 10 });
     const nonce = nonces.issue();
     assert.match(nonce, /^[A-Za-z0-9_-]+$/);
-    assert.equal(nonces.check(nonce), 'valid');
+    assert.equal(nonces.status(nonce), 'valid');
+    assert.equal(nonces.check(nonce), true);
     clock.advance(10_000);
-    assert.equal(nonces.check(nonce), 'valid');
+    assert.equal(nonces.status(nonce), 'valid');
     clock.advance(1_000);
-    assert.equal(nonces.check(nonce), 'stale');
-    assert.equal(createDpopNonces({ secret: randomBytes(32), clock }).check(nonce), 'invalid');
+    assert.equal(nonces.status(nonce), 'stale');
+    assert.equal(nonces.check(nonce), false);
+    assert.equal(createDpopNonces({ secret: randomBytes(32), now }).status(nonce), 'invalid');
   });
 
   test('a tampered time, a non-canonical spelling or garbage is invalid', () => {
     const clock = new ManualClock();
-    const nonces = createDpopNonces({ secret, clock });
+    const nonces = createDpopNonces({ secret, now: () => clock.now() });
     const raw = Buffer.from(nonces.issue(), 'base64url');
     raw.writeUInt8(raw.readUInt8(7) ^ 1, 7);
-    assert.equal(nonces.check(raw.toString('base64url')), 'invalid');
+    assert.equal(nonces.status(raw.toString('base64url')), 'invalid');
     const good = nonces.issue();
     const last = good.at(-1) as string;
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     // 40 bytes in 54 characters leave 4 unused bits in the last character.
     const sibling = alphabet[alphabet.indexOf(last) ^ 1] as string;
-    assert.equal(nonces.check(good.slice(0, -1) + sibling), 'invalid');
+    assert.equal(nonces.status(good.slice(0, -1) + sibling), 'invalid');
     for (const value of ['', 'x', good + 'A', good.slice(1), ' '.repeat(54)])
-      assert.equal(nonces.check(value), 'invalid');
+      assert.equal(nonces.status(value), 'invalid');
   });
 
   test('a nonce from well ahead of this clock is invalid', () => {
     const clock = new ManualClock();
-    const ahead = createDpopNonces({ secret, clock: { now: () => clock.now() + 60_000 } }).issue();
-    assert.equal(createDpopNonces({ secret, clock }).check(ahead), 'invalid');
+    const ahead = createDpopNonces({ secret, now: () => clock.now() + 60_000 }).issue();
+    assert.equal(createDpopNonces({ secret, now: () => clock.now() }).status(ahead), 'invalid');
   });
 
   test('refuses a short secret or a bad lifetime', () => {
-    const clock = new ManualClock();
-    assert.throws(() => createDpopNonces({ secret: randomBytes(16), clock }), /at least 32 bytes/);
-    assert.throws(() => createDpopNonces({ secret, clock, lifetimeSeconds: 0 }), /lifetime/);
+    const now = () => 0;
+    assert.throws(() => createDpopNonces({ secret: randomBytes(16), now }), /at least 32 bytes/);
+    assert.throws(() => createDpopNonces({ secret, now, lifetimeSeconds: 0 }), /lifetime/);
   });
 });
 
-describe('MemoryReplayCache', () => {
+describe('DpopReplayCache', () => {
   test('records, refuses while live, forgets after expiry', async () => {
     const clock = new ManualClock();
-    const cache = new MemoryReplayCache(clock);
+    const cache = new DpopReplayCache({ now: () => clock.now() });
     const expiresAt = clock.now() + 1_000;
     assert.equal(await cache.checkAndRecord('k', expiresAt), true);
     assert.equal(await cache.checkAndRecord('k', expiresAt), false);
@@ -659,14 +658,14 @@ describe('MemoryReplayCache', () => {
 
   test('is bounded: full of live keys it refuses, and makes room as keys expire', async () => {
     const clock = new ManualClock();
-    const cache = new MemoryReplayCache(clock, 3);
+    const cache = new DpopReplayCache({ now: () => clock.now(), maxEntries: 3 });
     // Out of expiry order, so only the full sweep can find the expired one.
     await cache.checkAndRecord('a', clock.now() + 5_000);
     await cache.checkAndRecord('b', clock.now() + 1_000);
     await cache.checkAndRecord('c', clock.now() + 5_000);
     await assert.rejects(
-      cache.checkAndRecord('d', clock.now() + 5_000),
-      (e: unknown) => e instanceof MandateError && e.code === 'unavailable',
+      async () => cache.checkAndRecord('d', clock.now() + 5_000),
+      (e: unknown) => e instanceof ReplayCacheFullError && e.code === 'unavailable',
     );
     assert.equal(await cache.checkAndRecord('a', clock.now() + 5_000), false);
     clock.advance(1_001);
@@ -679,15 +678,15 @@ describe('MemoryReplayCache', () => {
 });
 
 describe('DpopVerifier: arbitrary input', () => {
-  const onlyMandateErrors = async (run: () => Promise<unknown>): Promise<void> => {
+  const onlyProofErrors = async (run: () => Promise<unknown>): Promise<void> => {
     try {
       await run();
     } catch (err) {
-      assert.ok(err instanceof MandateError, `threw ${String(err)}`);
+      assert.ok(err instanceof DpopProofError, `threw ${String(err)}`);
     }
   };
 
-  test('arbitrary strings as the proof throw nothing but MandateError', async () => {
+  test('arbitrary strings as the proof throw nothing but DpopProofError', async () => {
     const { check } = setup({ withNonces: true });
     await fc.assert(
       fc.asyncProperty(
@@ -696,25 +695,25 @@ describe('DpopVerifier: arbitrary input', () => {
           fc.string({ unit: 'binary' }),
           fc.array(fc.string(), { maxLength: 3 }),
         ),
-        (p) => onlyMandateErrors(() => check(p, { requireNonce: true, accessToken: 'at' })),
+        (p) => onlyProofErrors(() => check(p, { requireNonce: true, accessToken: 'at' })),
       ),
       { numRuns: 500 },
     );
   });
 
-  test('arbitrary JSON header and payload with any signature throw nothing but MandateError', async () => {
+  test('arbitrary JSON header and payload with any signature throw nothing but DpopProofError', async () => {
     const { check } = setup();
     const header = fc.oneof(
       fc.jsonValue(),
       fc.record({
-        alg: fc.constantFrom(...DPOP_ALGS, 'none', 'HS256'),
+        alg: fc.constantFrom(...DPOP_ALGORITHMS, 'none', 'HS256'),
         typ: fc.constant('dpop+jwt'),
         jwk: fc.jsonValue(),
       }),
     );
     await fc.assert(
       fc.asyncProperty(header, fc.jsonValue(), fc.base64String(), (h, p, sig) =>
-        onlyMandateErrors(() =>
+        onlyProofErrors(() =>
           check(
             `${b64(h)}.${b64(p)}.${sig.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')}`,
           ),
@@ -723,7 +722,7 @@ describe('DpopVerifier: arbitrary input', () => {
     );
   });
 
-  test('validly signed proofs with arbitrary claims throw nothing but MandateError', async () => {
+  test('validly signed proofs with arbitrary claims throw nothing but DpopProofError', async () => {
     const { clock, check } = setup({ withNonces: true });
     const member = fc.constantFrom('jti', 'htm', 'htu', 'iat', 'ath', 'nonce', 'exp', 'nbf');
     const headerMember = fc.constantFrom('typ', 'crit', 'b64', 'kid', 'jwk', 'x5c');
@@ -732,7 +731,7 @@ describe('DpopVerifier: arbitrary input', () => {
         fc.dictionary(member, fc.jsonValue()),
         fc.dictionary(headerMember, fc.jsonValue()),
         (claims, header) =>
-          onlyMandateErrors(async () =>
+          onlyProofErrors(async () =>
             check(await proof(clock, es256, { claims, header }), {
               accessToken: 'at',
               requireNonce: true,

@@ -17,13 +17,9 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
-import {
-  TokenVerificationError,
-  TokenVerifier,
-  type Principal,
-  type TokenVerificationReason,
-  type TokenVerifierOptions,
-} from './token-verifier.js';
+import { TokenVerificationError, type TokenVerificationReason } from './errors.js';
+import type { Principal } from './principal.js';
+import { TokenVerifier, type TokenVerifierOptions } from './token-verifier.js';
 
 const ISS = 'https://mandate.test';
 const AUD = 'https://gateway.test';

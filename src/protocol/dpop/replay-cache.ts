@@ -1,3 +1,5 @@
+import { ReplayCacheFullError } from '../errors.js';
+
 /**
  * Remembers DPoP proof `jti`s (RFC 9449 §11.1) until a replay could no longer pass the proof's
  * `iat` window. Implement it over a shared store (Redis `SET NX PX`) when several replicas
@@ -17,8 +19,9 @@ export interface DpopReplayStore {
 
 /**
  * An in-process `DpopReplayStore` holding at most `maxEntries` live keys (default 100,000).
- * Expired keys are dropped as it goes. When every slot holds a live key it throws rather than
- * forget one, since a forgotten key could be replayed: the request fails closed.
+ * Expired keys are dropped as it goes. When every slot holds a live key it throws
+ * `ReplayCacheFullError` rather than forget one, since a forgotten key could be replayed: the
+ * request fails closed.
  *
  * @example
  * const replay = new DpopReplayCache({ maxEntries: 50_000 });
@@ -27,6 +30,8 @@ export interface DpopReplayStore {
 export class DpopReplayCache implements DpopReplayStore {
   /** key → expiresAt (epoch ms), in insertion order. */
   private readonly entries = new Map<string, number>();
+  /** A lower bound on the earliest expiresAt held; a full sweep before it would find nothing. */
+  private earliest = Infinity;
   private readonly maxEntries: number;
   private readonly now: () => number;
 
@@ -43,24 +48,38 @@ export class DpopReplayCache implements DpopReplayStore {
   }
 
   checkAndRecord(key: string, expiresAt: number): boolean {
+    if (!Number.isFinite(expiresAt))
+      throw new TypeError('a replay cache expiry must be a finite epoch-ms time');
     const now = this.now();
     const seen = this.entries.get(key);
-    // INVARIANT: a key is live through its expiresAt inclusive.
+    // INVARIANT: a key is live through its expiresAt inclusive; DpopVerifier sizes expiresAt so
+    // that it covers the last instant at which the same proof would still pass its iat check.
     if (seen !== undefined && now <= seen) return false;
-    this.entries.delete(key);
-    // Entries mostly arrive in expiry order, so dropping from the front is usually enough.
-    for (const [k, until] of this.entries) {
-      if (now <= until) break;
-      this.entries.delete(k);
-    }
-    if (this.entries.size >= this.maxEntries) {
-      for (const [k, until] of this.entries) if (now > until) this.entries.delete(k);
-    }
-    if (this.entries.size >= this.maxEntries)
-      throw new Error(
-        'the dpop replay cache is full of live proofs; refusing rather than forgetting one',
-      );
+    if (seen !== undefined) this.entries.delete(key);
+    this.dropExpiredFront(now);
+    if (this.entries.size >= this.maxEntries) this.sweep(now);
+    if (this.entries.size >= this.maxEntries) throw new ReplayCacheFullError();
     this.entries.set(key, expiresAt);
+    this.earliest = Math.min(this.earliest, expiresAt);
     return true;
+  }
+
+  /** Cheap and usually enough: entries mostly arrive in expiry order. */
+  private dropExpiredFront(now: number): void {
+    for (const [key, expiresAt] of this.entries) {
+      if (now <= expiresAt) return;
+      this.entries.delete(key);
+    }
+  }
+
+  /** A full pass, only when the cache is full and something may have expired since the last one. */
+  private sweep(now: number): void {
+    if (now <= this.earliest) return;
+    let earliest = Infinity;
+    for (const [key, expiresAt] of this.entries) {
+      if (now > expiresAt) this.entries.delete(key);
+      else earliest = Math.min(earliest, expiresAt);
+    }
+    this.earliest = earliest;
   }
 }

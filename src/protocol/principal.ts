@@ -1,5 +1,6 @@
 import type { JWTPayload } from 'jose';
-import { quote, TokenVerificationError } from './token-verifier-error.js';
+import { requireString, type VerifiedAccessToken } from './access-token.js';
+import { TokenVerificationError } from './errors.js';
 
 /**
  * A verified task token (RFC 9068 JWT access token with Mandate's claims), read for authorization.
@@ -42,13 +43,6 @@ export interface Principal {
   claims: JWTPayload;
 }
 
-/** What the verifier expects of every token; fixed when the verifier is built. */
-export interface ClaimExpectations {
-  issuer: string;
-  audiences: readonly string[];
-  toleranceSeconds: number;
-}
-
 /** Longer act chains than this are refused before walking them; far above any depth limit. */
 const MAX_ACTORS = 64;
 
@@ -56,59 +50,8 @@ function missing(message: string): TokenVerificationError {
   return new TokenVerificationError('missing_claim', message);
 }
 
-function requireString(claims: JWTPayload, name: string): string {
-  const value = claims[name];
-  if (typeof value !== 'string' || value.length === 0)
-    throw missing(`the token has no \`${name}\` string`);
-  return value;
-}
-
-function requireNumber(claims: JWTPayload, name: string): number {
-  const value = claims[name];
-  if (typeof value !== 'number' || !Number.isFinite(value))
-    throw missing(`the token has no numeric \`${name}\``);
-  return value;
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** RFC 9068 §4: `iss` exact, `aud` contains an expected value, `exp`/`nbf`/`iat` with bounded skew. */
-function checkRegistered(
-  claims: JWTPayload,
-  expect: ClaimExpectations,
-  nowSeconds: number,
-): { audience: string[]; exp: number; iat: number } {
-  const iss = requireString(claims, 'iss');
-  if (iss !== expect.issuer)
-    throw new TokenVerificationError(
-      'wrong_issuer',
-      `the token's issuer ${quote(iss)} is not the expected issuer`,
-    );
-  const aud = claims.aud;
-  const audience = typeof aud === 'string' ? [aud] : aud;
-  if (
-    !Array.isArray(audience) ||
-    audience.length === 0 ||
-    !audience.every((a) => typeof a === 'string')
-  ) {
-    throw missing('the token has no `aud` string or array of strings');
-  }
-  if (!audience.some((a) => expect.audiences.includes(a)))
-    throw new TokenVerificationError('wrong_audience', 'the token is not meant for this audience');
-  const exp = requireNumber(claims, 'exp');
-  if (exp <= nowSeconds - expect.toleranceSeconds)
-    throw new TokenVerificationError('expired', 'the token has expired');
-  const iat = requireNumber(claims, 'iat');
-  if (iat > nowSeconds + expect.toleranceSeconds)
-    throw new TokenVerificationError('not_yet_valid', 'the token was issued in the future');
-  if (claims.nbf !== undefined) {
-    const nbf = requireNumber(claims, 'nbf');
-    if (nbf > nowSeconds + expect.toleranceSeconds)
-      throw new TokenVerificationError('not_yet_valid', 'the token is not valid yet');
-  }
-  return { audience: [...audience], exp, iat };
 }
 
 /** RFC 8693 §4.1: the outermost `act` is the current actor; nested `act`s are the earlier ones. */
@@ -189,15 +132,15 @@ function readCnfJkt(cnf: unknown): string | null {
 }
 
 /**
- * Checks a signature-verified claims set against RFC 9068 and Mandate's task-token claims and
- * reads it into a principal (without `token` and `keyId`, which the verifier attaches).
+ * Reads an access token that passed RFC 9068 (./access-token.ts) as a principal: Mandate's
+ * task-token claims and the delegation chain's consistency. The token string itself is attached
+ * non-enumerable, so logging or serializing the principal leaves it out.
+ *
+ * @example
+ * const principal = principalOf(await verifyAccessToken(token, getKey, expect, now), token);
  */
-export function principalFromClaims(
-  claims: JWTPayload,
-  expect: ClaimExpectations,
-  nowSeconds: number,
-): Omit<Principal, 'token' | 'keyId'> {
-  const { audience, exp, iat } = checkRegistered(claims, expect, nowSeconds);
+export function principalOf(verified: VerifiedAccessToken, token: string): Principal {
+  const { claims, audience, exp, iat, header } = verified;
   const jti = requireString(claims, 'jti');
   const subject = requireString(claims, 'sub');
   const clientId = requireString(claims, 'client_id');
@@ -215,9 +158,9 @@ export function principalFromClaims(
   const cnfJkt = readCnfJkt(claims.cnf);
   const actors = readActors(claims.act);
   checkChain(jti, depth, ancestors as string[], actors, grantId !== null);
-  return {
+  const principal = {
     jti,
-    issuer: expect.issuer,
+    issuer: claims.iss as string,
     subject,
     clientId,
     audience,
@@ -231,8 +174,23 @@ export function principalFromClaims(
     onBehalfOf: actors.length > 0 && grantId !== null ? subject : null,
     grantId,
     cnfJkt,
+    keyId: typeof header.kid === 'string' ? header.kid : null,
     issuedAt: iat,
     expiresAt: exp,
     claims,
-  };
+  } as Principal;
+  Object.defineProperty(principal, 'token', { value: token, enumerable: false });
+  return principal;
+}
+
+/**
+ * The delegation chain of a principal: the current actor first, then the earlier actors, then
+ * the task's root agent (the subject, unless the task acts for a human).
+ *
+ * @example chainOf(principal) // ['spiffe://td/agent/helper', 'spiffe://td/agent/planner']
+ */
+export function chainOf(p: Principal): string[] {
+  const chain = [...p.actors];
+  if (p.onBehalfOf === null && !chain.includes(p.subject)) chain.push(p.subject);
+  return chain;
 }
