@@ -277,7 +277,10 @@ describe('tool-server middleware with real task tokens', () => {
       test('a DPoP-bound token sent as Bearer: 401 invalid_token in the Bearer challenge', async () => {
         const r = await call(echo, { authorization: `Bearer ${dpop.accessToken}` });
         refused(r, 401, 'invalid_token', /dpop-bound/);
-        assert.match(r.challenge, /^Bearer realm="tools", resource_metadata="[^"]+", error="invalid_token"/);
+        assert.match(
+          r.challenge,
+          /^Bearer realm="tools", resource_metadata="[^"]+", error="invalid_token"/,
+        );
         const withProof = await call(echo, {
           authorization: `Bearer ${bound.accessToken}`,
           dpop: await proofFor(key, 'GET', echo, bound.accessToken),
@@ -291,7 +294,10 @@ describe('tool-server middleware with real task tokens', () => {
           dpop: await proofFor(key, 'GET', echo, bearer.accessToken),
         });
         refused(r, 401, 'invalid_token', /not dpop-bound/);
-        assert.match(r.challenge, /DPoP realm="tools", resource_metadata="[^"]+", error="invalid_token"/);
+        assert.match(
+          r.challenge,
+          /DPoP realm="tools", resource_metadata="[^"]+", error="invalid_token"/,
+        );
         assert.doesNotMatch(r.challenge, /^Bearer[^,]*error=/);
       });
 
