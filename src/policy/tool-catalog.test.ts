@@ -4,6 +4,7 @@ import { canonicalDigest } from '../core/canonical-json.js';
 import { MandateError } from '../core/errors.js';
 import { extractContext } from './argument-extractors.js';
 import {
+  checkServerTools,
   classificationRank,
   DEFAULTS,
   parseToolId,
@@ -324,6 +325,87 @@ describe('validation', () => {
       '::1',
       '10.0.0.1',
     ]);
+  });
+});
+
+describe('checkServerTools', () => {
+  test('checks each tool and annotation on its own: `{ tool, ok }` or `{ tool, problems }`', () => {
+    const check = checkServerTools(
+      'mail',
+      [
+        send,
+        { ...search, name: 'has space' },
+        { name: 'no_schema' } as McpToolDescription,
+        send,
+        search,
+        { description: 'nameless' } as McpToolDescription,
+      ],
+      {
+        send_email: { sideEffect: 'write' },
+        search: { sideEffect: 'sometimes' } as never,
+        'files.read': { sideEffect: 'read' },
+        'has space': { sideEffect: 'read' },
+      },
+    );
+    assert.deepEqual(check.tools, [
+      { tool: 'send_email', ok: true },
+      {
+        tool: 'has space',
+        problems: [
+          '`tools[1].name` must be 1-128 printable ascii characters without space, `"`, `\\` or `*`',
+        ],
+      },
+      {
+        tool: 'no_schema',
+        problems: ['`tools[2].inputSchema` invalid input: expected object, received undefined'],
+      },
+      { tool: 'send_email', problems: ['`tools[3].name` duplicates `send_email`'] },
+      { tool: 'search', ok: true },
+      {
+        tool: 'tools[5]',
+        problems: [
+          '`tools[5].name` invalid input: expected string, received undefined',
+          '`tools[5].inputSchema` invalid input: expected object, received undefined',
+        ],
+      },
+    ]);
+    assert.deepEqual(
+      check.annotations.map((a) => a.tool),
+      ['send_email', 'search', 'files.read', 'has space'],
+    );
+    assert.deepEqual(check.annotations[0], { tool: 'send_email', ok: true });
+    assert.match(
+      (check.annotations[1] as { problems: string[] }).problems[0]!,
+      /^`annotations\.search\.sideEffect` invalid option/,
+    );
+    assert.deepEqual(check.annotations.slice(2), [
+      { tool: 'files.read', problems: ["`annotations.files.read` names no tool in `mail`'s list"] },
+      { tool: 'has space', problems: ["`annotations.has space` names no tool in `mail`'s list"] },
+    ]);
+    // What it accepts, the catalog takes whole.
+    assert.deepEqual(check.accepted, {
+      tools: [send, search],
+      annotations: { send_email: { sideEffect: 'write' } },
+    });
+    const catalog = new ToolCatalog();
+    catalog.upsertServerTools('mail', check.accepted.tools, check.accepted.annotations);
+    assert.deepEqual(
+      catalog.list().map((t) => [t.id, t.sideEffect]),
+      [
+        ['mail/search', 'destructive'],
+        ['mail/send_email', 'write'],
+      ],
+    );
+  });
+
+  test('what makes the whole list unusable is still refused whole', () => {
+    rejects(() => checkServerTools('a/b', [send]), 'invalid_request', 'server', 'must be');
+    rejects(
+      () => checkServerTools('mail', {} as never),
+      'invalid_request',
+      'tools',
+      'must be an array',
+    );
   });
 });
 

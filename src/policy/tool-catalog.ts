@@ -189,29 +189,139 @@ interface Entry {
   readonly tool: CatalogTool;
 }
 
-/** Parses or throws `invalid_request` naming the first bad field as `prefix.key[index]...`. */
-function parseField<S extends z.ZodType>(schema: S, input: unknown, prefix: string): z.output<S> {
-  const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path = [
-    ...(issue?.path ?? []),
-    ...(issue?.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : []),
-  ];
-  const field = path.reduce<string>(
-    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${String(p)}`),
-    prefix,
-  );
-  throw invalid(
-    field,
-    issue?.code === 'unrecognized_keys'
-      ? 'is not a known field'
-      : (issue?.message.toLowerCase() ?? 'is invalid'),
-  );
+/** A bad field, named as `prefix.key[index]...`, and what is wrong with it. */
+interface Problem {
+  field: string;
+  message: string;
 }
 
+type Checked<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
+
+/** Parses, or names every bad field as `prefix.key[index]...`. */
+function checkField<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  prefix: string,
+): Checked<z.output<S>> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return {
+    ok: false,
+    problems: parsed.error.issues.map((issue) => ({
+      field: [
+        ...issue.path,
+        ...(issue.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : []),
+      ].reduce<string>(
+        (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${String(p)}`),
+        prefix,
+      ),
+      message:
+        issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message.toLowerCase(),
+    })),
+  };
+}
+
+/** The value, or `invalid_request` naming the first bad field. */
+function orThrow<T>(checked: Checked<T>): T {
+  if (checked.ok) return checked.value;
+  const first = checked.problems[0];
+  throw invalid(first?.field ?? 'tools', first?.message ?? 'is invalid');
+}
+
+const problemText = (p: Problem) => `\`${p.field}\` ${p.message}`;
+
 function invalid(field: string, message: string): MandateError {
-  return new MandateError('invalid_request', `\`${field}\` ${message}`, { field });
+  return new MandateError('invalid_request', problemText({ field, message }), { field });
+}
+
+/** The `i`th tool of a list: parsed and detached, or what is wrong with it. */
+function checkDefinition(input: unknown, i: number): Checked<Definition> {
+  const parsed = checkField(mcpToolSchema, input, `tools[${i}]`);
+  if (!parsed.ok) return parsed;
+  return detach(parsed.value, `tools[${i}]`);
+}
+
+/** What is wrong with a list as a whole (then nothing of it is taken): throws `invalid_request`. */
+function checkList(server: string, tools: readonly unknown[], annotations: unknown): void {
+  if (typeof server !== 'string' || !SERVER_NAME.test(server))
+    throw invalid('server', SERVER_NAME_RULE);
+  if (!Array.isArray(tools)) throw invalid('tools', 'must be an array');
+  if (typeof annotations !== 'object' || annotations === null || Array.isArray(annotations))
+    throw invalid('annotations', 'must be an object keyed by tool name');
+  if (tools.length > MAX_TOOLS_PER_SERVER)
+    throw invalid('tools', `must have at most ${MAX_TOOLS_PER_SERVER} tools`);
+}
+
+/** What the catalog says of one listed tool, or of one operator annotation: taken, or why not. */
+export type ToolCheck = { tool: string; ok: true } | { tool: string; problems: string[] };
+
+/** Each tool of a server's list and each annotation, checked on its own. */
+export interface ServerToolsCheck {
+  /** One per listed tool, in list order; `tool` is its name, or `tools[i]` when it has none. */
+  tools: ToolCheck[];
+  /** One per annotation given, by tool name; one for a tool the list does not give (or that is refused) is refused. */
+  annotations: ToolCheck[];
+  /** What the catalog takes: the tools and the annotations checked ok, for `upsertServerTools`. */
+  accepted: { tools: McpToolDescription[]; annotations: Record<string, ToolAnnotation> };
+}
+
+/**
+ * Checks each tool of `server`'s `tools/list` and each operator annotation on its own, with the
+ * rules of `upsertServerTools`, so that an enforcement point can take the good ones and report
+ * the others by name. Throws `invalid_request` only for what makes the whole list unusable (the
+ * server name, a list that is not an array, more than MAX_TOOLS_PER_SERVER tools).
+ *
+ * @example
+ * const check = checkServerTools('mail', [send, { name: 'bad name', inputSchema: { type: 'object' } }]);
+ * check.tools // [{ tool: 'send', ok: true }, { tool: 'bad name', problems: ['`tools[1].name` must be …'] }]
+ * catalog.upsertServerTools('mail', check.accepted.tools, check.accepted.annotations);
+ */
+export function checkServerTools(
+  server: string,
+  tools: readonly McpToolDescription[],
+  annotations: Record<string, ToolAnnotation> = {},
+): ServerToolsCheck {
+  checkList(server, tools, annotations);
+  const taken = new Set<string>();
+  const result: ServerToolsCheck = {
+    tools: [],
+    annotations: [],
+    accepted: { tools: [], annotations: {} },
+  };
+  tools.forEach((input, i) => {
+    const name: unknown = (input as { name?: unknown } | null)?.name;
+    const label = typeof name === 'string' ? name : `tools[${i}]`;
+    const def = checkDefinition(input, i);
+    if (!def.ok)
+      return void result.tools.push({ tool: label, problems: def.problems.map(problemText) });
+    if (taken.has(def.value.name))
+      return void result.tools.push({
+        tool: label,
+        problems: [
+          problemText({ field: `tools[${i}].name`, message: `duplicates \`${def.value.name}\`` }),
+        ],
+      });
+    taken.add(def.value.name);
+    result.tools.push({ tool: def.value.name, ok: true });
+    result.accepted.tools.push(input);
+  });
+  for (const [name, annotation] of Object.entries(annotations)) {
+    const checked: Checked<unknown> = taken.has(name)
+      ? checkField(annotationSchema, annotation, `annotations.${name}`)
+      : {
+          ok: false,
+          problems: [
+            { field: `annotations.${name}`, message: `names no tool in \`${server}\`'s list` },
+          ],
+        };
+    if (!checked.ok)
+      result.annotations.push({ tool: name, problems: checked.problems.map(problemText) });
+    else {
+      result.annotations.push({ tool: name, ok: true });
+      result.accepted.annotations[name] = annotation;
+    }
+  }
+  return result;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -278,23 +388,17 @@ export class ToolCatalog {
     tools: readonly McpToolDescription[],
     annotations: Record<string, ToolAnnotation> = {},
   ): ToolChange[] {
-    if (typeof server !== 'string' || !SERVER_NAME.test(server))
-      throw invalid('server', SERVER_NAME_RULE);
-    if (!Array.isArray(tools)) throw invalid('tools', 'must be an array');
-    if (typeof annotations !== 'object' || annotations === null || Array.isArray(annotations))
-      throw invalid('annotations', 'must be an object keyed by tool name');
-    if (tools.length > MAX_TOOLS_PER_SERVER)
-      throw invalid('tools', `must have at most ${MAX_TOOLS_PER_SERVER} tools`);
+    checkList(server, tools, annotations);
     const previous = this.#servers.get(server) ?? new Map<string, Entry>();
     const next = new Map<string, Entry>();
     const changes: ToolChange[] = [];
     tools.forEach((input, i) => {
-      const def = detach(parseField(mcpToolSchema, input, `tools[${i}]`), `tools[${i}]`);
+      const def = orThrow(checkDefinition(input, i));
       if (next.has(def.name)) throw invalid(`tools[${i}].name`, `duplicates \`${def.name}\``);
       const digest = canonicalDigest(def);
       const before = previous.get(def.name);
       const given = Object.hasOwn(annotations, def.name)
-        ? parseField(annotationSchema, annotations[def.name], `annotations.${def.name}`)
+        ? orThrow(checkField(annotationSchema, annotations[def.name], `annotations.${def.name}`))
         : {};
       const operator = { ...before?.operator, ...given };
       next.set(def.name, { definition: def, operator, tool: build(server, def, operator, digest) });
@@ -353,7 +457,7 @@ export class ToolCatalog {
       });
     const operator = {
       ...entry.operator,
-      ...parseField(annotationSchema, annotation, 'annotation'),
+      ...orThrow(checkField(annotationSchema, annotation, 'annotation')),
     };
     const tool = build(id.server, entry.definition, operator, entry.tool.digest);
     this.#servers.get(id.server)?.set(id.name, { ...entry, operator, tool });
@@ -414,14 +518,17 @@ export class ToolCatalog {
 }
 
 /** A detached copy of a parsed definition (zod keeps the caller's nested objects), size-checked. */
-function detach(def: Definition, field: string): Definition {
+function detach(def: Definition, field: string): Checked<Definition> {
   let json: string;
   try {
     json = canonicalJson(def);
   } catch {
-    throw invalid(field, 'is not json');
+    return { ok: false, problems: [{ field, message: 'is not json' }] };
   }
   if (Buffer.byteLength(json) > MAX_DEFINITION_BYTES)
-    throw invalid(field, `definition exceeds ${MAX_DEFINITION_BYTES} bytes`);
-  return JSON.parse(json) as Definition;
+    return {
+      ok: false,
+      problems: [{ field, message: `definition exceeds ${MAX_DEFINITION_BYTES} bytes` }],
+    };
+  return { ok: true, value: JSON.parse(json) as Definition };
 }

@@ -16,7 +16,11 @@ import { RequestAuthenticator } from '../../protocol/authenticate.js';
 import type { DpopVerifier } from '../../protocol/dpop/verifier.js';
 import { revocableOf, type RevocableToken } from '../../protocol/revocation.js';
 import type { AuthorizeResult } from '../../policy/decision-service.js';
-import type { McpToolDescription, ToolAnnotation } from '../../policy/tool-catalog.js';
+import {
+  checkServerTools,
+  type McpToolDescription,
+  type ToolAnnotation,
+} from '../../policy/tool-catalog.js';
 import { LocalTaskTokenVerifiers, type Principal } from '../task-token-verifier.js';
 import type { PipelineDeps } from '../pipeline/context.js';
 import { DECISION_META, POLICY_REFUSED } from '../pipeline/results.js';
@@ -516,36 +520,29 @@ export class McpGateway {
 
   /**
    * Puts an upstream's tools into the catalog. A tool the catalog refuses (a name or schema it
-   * does not accept) is left out, logged, and the rest go in; annotations for tools not listed
-   * are dropped the same way.
+   * does not accept) is left out and logged by name, and the rest go in; so is an annotation the
+   * catalog refuses (its tool keeps the restrictive defaults) or one for a tool not listed.
    */
   async #syncCatalog(
     server: string,
     tools: McpToolDescription[],
     annotations: Record<string, ToolAnnotation>,
   ): Promise<void> {
-    let list = [...tools];
-    let notes = { ...annotations };
-    for (let attempt = 0; attempt <= tools.length + Object.keys(annotations).length; attempt++) {
-      try {
-        if (this.#host.catalog)
-          await this.#host.catalog.sync(server, list, { annotations: notes, actor: 'system' });
-        else this.#host.decisions.catalog.upsertServerTools(server, list, notes);
-        return;
-      } catch (err) {
-        const field = String((err as { details?: { field?: unknown } }).details?.field ?? '');
-        const bad = /^tools\[(\d+)\]/.exec(field);
-        const note = /^annotations\.(.+?)(\.|$)/.exec(field);
-        this.#log.warn(
-          { upstream: server, field, err: err instanceof Error ? err.message : String(err) },
-          'mcp upstream tool left out of the catalog',
-        );
-        if (bad) list = list.filter((_, i) => i !== Number(bad[1]));
-        else if (note && note[1] !== undefined && Object.hasOwn(notes, note[1]))
-          notes = Object.fromEntries(Object.entries(notes).filter(([k]) => k !== note[1]));
-        else throw err;
-      }
-    }
+    const check = checkServerTools(server, tools, annotations);
+    for (const [what, results] of [
+      ['tool', check.tools],
+      ['tool annotation', check.annotations],
+    ] as const)
+      for (const r of results)
+        if ('problems' in r)
+          this.#log.warn(
+            { upstream: server, tool: r.tool, problems: r.problems },
+            `mcp upstream ${what} left out of the catalog`,
+          );
+    const { tools: list, annotations: notes } = check.accepted;
+    if (this.#host.catalog)
+      await this.#host.catalog.sync(server, list, { annotations: notes, actor: 'system' });
+    else this.#host.decisions.catalog.upsertServerTools(server, list, notes);
   }
 
   /** Ends every session (their SSE streams included), so the HTTP server can close. */

@@ -10,6 +10,7 @@ import {
   auditEvents,
   eventually,
   gatewayTask,
+  MAIL_ANNOTATIONS,
   mcpClient,
   startGateway,
   type GatewayEnv,
@@ -141,5 +142,47 @@ describe('mcp gateway: tools', () => {
       (err: Error & { code?: number }) => err.code === -32602 && /unknown tool/.test(err.message),
     );
     await client.close();
+  });
+});
+
+describe('mcp gateway: tools and annotations the catalog refuses', () => {
+  let env: GatewayEnv;
+
+  before(async () => {
+    env = await startGateway({
+      mailUpstream: {
+        annotations: {
+          ...MAIL_ANNOTATIONS,
+          // Not a side effect the catalog knows: refused, the tool keeps the restrictive defaults.
+          read_inbox: { sideEffect: 'sometimes' },
+          // Names no tool of the list (and has a `.`, which reading the refusal's field name
+          // back out of its text once took for `send`): refused, every other tool still goes in.
+          'send.email': { sideEffect: 'read' },
+        },
+      },
+    });
+  });
+  after(() => env.stop());
+
+  test('each refused annotation is left out on its own; the whole list still goes in', async () => {
+    const res = await fetch(`${env.server.url}/v1/tools?server=mail`, {
+      headers: { authorization: `Bearer ${env.server.adminToken}` },
+    });
+    const tools = ((await res.json()) as { tools: Json[] }).tools;
+    assert.deepEqual(
+      tools.map((t) => t.id),
+      [
+        'mail/ask_name',
+        'mail/count',
+        'mail/list_roots',
+        'mail/read_inbox',
+        'mail/send_email',
+        'mail/summarize',
+        'mail/wait',
+      ],
+    );
+    const inbox = tools.find((t) => t.id === 'mail/read_inbox');
+    assert.equal(inbox?.side_effect, 'destructive');
+    assert.equal(tools.find((t) => t.id === 'mail/send_email')?.side_effect, 'write');
   });
 });
