@@ -42,7 +42,7 @@ export const ERROR_CODES = {
   invalid_config: {
     status: 400,
     title: 'Invalid configuration',
-    usedBy: 'admin API: a policy set, catalog, binding or setting that does not validate',
+    usedBy: 'configuration: a setting, key, CA, binding or provider that does not validate',
   },
   not_found: {
     status: 404,
@@ -87,7 +87,7 @@ export const ERROR_CODES = {
   invalid_spiffe_id: {
     status: 400,
     title: 'Invalid SPIFFE ID',
-    usedBy: 'REST API: agents, trust rules, federation',
+    usedBy: 'wherever a SPIFFE ID is read: agents, trust rules, federation, SVIDs',
   },
   invalid_csr: {
     status: 400,
@@ -102,7 +102,7 @@ export const ERROR_CODES = {
   agent_inactive: {
     status: 403,
     title: 'Agent not active',
-    usedBy: 'attestation, SVID renewal, token exchange',
+    usedBy: 'attestation, token endpoint',
   },
   // audit
   audit_chain_broken: {
@@ -115,19 +115,19 @@ export const ERROR_CODES = {
     status: 401,
     title: 'Invalid client',
     standard: { error: 'invalid_client', rfc: RFC6749 },
-    usedBy: 'token endpoint: client authentication',
+    usedBy: 'token endpoint and every endpoint an agent calls with its SVID',
   },
   invalid_grant: {
     status: 400,
     title: 'Invalid grant',
     standard: { error: 'invalid_grant', rfc: RFC6749 },
-    usedBy: 'token endpoint',
+    usedBy: 'token endpoint: a task refused for its risk or purpose',
   },
   invalid_scope: {
     status: 400,
     title: 'Invalid scope',
     standard: { error: 'invalid_scope', rfc: RFC6749 },
-    usedBy: 'token endpoint, grants',
+    usedBy: 'token endpoint, grants and grant requests',
   },
   invalid_target: {
     status: 400,
@@ -139,7 +139,7 @@ export const ERROR_CODES = {
     status: 400,
     title: 'Unauthorized client',
     standard: { error: 'unauthorized_client', rfc: RFC6749 },
-    usedBy: 'token endpoint',
+    usedBy: 'token endpoint, grant requests',
   },
   unsupported_grant_type: {
     status: 400,
@@ -151,7 +151,7 @@ export const ERROR_CODES = {
     status: 400,
     title: 'Unsupported token type',
     standard: { error: 'unsupported_token_type', rfc: 'RFC 8693 §2.2.2' },
-    usedBy: 'token endpoint, revocation endpoint',
+    usedBy: 'reserved for the token endpoint (RFC 8693 token types); not sent today',
   },
   invalid_dpop_proof: {
     status: 401,

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isMandateError, MandateError, statusOf } from '../core/errors.js';
+import { oauthErrorOf, statusOf, titleOf } from '../core/error-codes.js';
+import { isMandateError, MandateError } from '../core/errors.js';
 import { quotedDescription } from '../protocol/auth-param.js';
 
 /** RFC 9457 problem details, with Mandate's stable `code`. */
@@ -13,22 +14,6 @@ export interface Problem {
   [extra: string]: unknown;
 }
 
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
-
 /** Maps any thrown value to a problem document; internal errors say nothing about internals. */
 export function toProblem(err: unknown, requestId: string): Problem {
   const mapped = normalize(err);
@@ -37,7 +22,7 @@ export function toProblem(err: unknown, requestId: string): Problem {
   return {
     ...(mapped.details ?? {}),
     type: `https://mandate.dev/problems/${mapped.code}`,
-    title: TITLES[status] ?? 'Error',
+    title: titleOf(mapped.code),
     status,
     detail: mapped.message,
     code: mapped.code,
@@ -75,20 +60,6 @@ export function sendProblem(
   return reply.status(problem.status).type('application/problem+json').send(problem);
 }
 
-const OAUTH_CODES = new Set([
-  'invalid_request',
-  'invalid_client',
-  'invalid_grant',
-  'invalid_scope',
-  'invalid_target',
-  'unauthorized_client',
-  'unsupported_grant_type',
-  'unsupported_token_type',
-  'invalid_dpop_proof',
-  'use_dpop_nonce',
-  'invalid_token',
-]);
-
 /** RFC 6749 §5.2 error response for the OAuth endpoints. */
 export function sendOAuthError(
   reply: FastifyReply,
@@ -96,25 +67,9 @@ export function sendOAuthError(
   err: unknown,
 ): FastifyReply {
   const e = normalize(err);
-  const override = typeof e.details?.oauthError === 'string' ? e.details.oauthError : undefined;
-  let error =
-    override ??
-    (OAUTH_CODES.has(e.code)
-      ? e.code
-      : e.code === 'unavailable'
-        ? 'temporarily_unavailable'
-        : e.code === 'internal'
-          ? 'server_error'
-          : 'invalid_request');
-  if (e.code === 'unauthorized' || e.code === 'forbidden') error = 'invalid_client';
-  const status =
-    error === 'invalid_client' || error === 'invalid_token'
-      ? 401
-      : error === 'server_error'
-        ? 500
-        : error === 'temporarily_unavailable'
-          ? 503
-          : 400;
+  const { error: standard, status } = oauthErrorOf(e.code);
+  // RFC 9396 §5: `invalid_authorization_details` is an `invalid_request` of its own name.
+  const error = typeof e.details?.oauthError === 'string' ? e.details.oauthError : standard;
   if (e.code === 'use_dpop_nonce' && typeof e.details?.nonce === 'string')
     reply.header('dpop-nonce', e.details.nonce);
   if (status === 503) reply.header('retry-after', '1');

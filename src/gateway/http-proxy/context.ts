@@ -1,5 +1,6 @@
 import type { Agent as HttpAgent, IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../core/clock.js';
+import type { ErrorCode } from '../../core/error-codes.js';
 import type { ApprovalService } from '../../delegation/approvals.js';
 import type { CallerContext, CredentialBinding, InjectedCredential } from '../../broker/broker.js';
 import type { AuthorizeInput, AuthorizeResult } from '../../policy/decision-service.js';
@@ -70,9 +71,8 @@ export interface ProxyCall {
 
 /** A request refused before (or instead of) reaching the upstream: answered as problem+json. */
 export interface Refusal {
-  status: number;
-  /** Stable problem `code`. */
-  code: string;
+  /** Stable problem `code`; its status and title are the registry's (src/core/error-codes.ts). */
+  code: ErrorCode;
   /** One lowercase line. */
   detail: string;
   outcome: Outcome;

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { statusOf } from '../../core/error-codes.js';
 import type { ProxyCall, ProxyDeps, Refusal, Step } from './context.js';
 import { writeProblem } from './problem.js';
 import { approval } from './steps/approval.js';
@@ -48,7 +49,6 @@ export async function proxyRequest(call: ProxyCall, deps: ProxyDeps): Promise<vo
       'proxy request failed',
     );
     refusal = {
-      status: 502,
       code: 'proxy_error',
       detail: 'the proxy failed to handle the request; nothing more was forwarded',
       outcome: 'upstream_error',
@@ -76,7 +76,7 @@ function record(call: ProxyCall, deps: ProxyDeps, refusal: Refusal | undefined):
     service: service.name,
     route: label,
     outcome,
-    status: refusal?.status ?? call.upstreamStatus,
+    status: refusal ? statusOf(refusal.code) : call.upstreamStatus,
     ...(refusal ? { code: refusal.code } : {}),
     ...(principal ? { agent: principal.actor, task: principal.taskId } : {}),
     // A path that smuggles the token is not repeated into the log.

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { statusOf, titleOf } from '../../core/error-codes.js';
 import type { Refusal } from './context.js';
 
 /**
@@ -7,39 +8,26 @@ import type { Refusal } from './context.js';
  * members: decision id, reasons, approval, what is allowed).
  */
 
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
-
 export function writeProblem(
   res: ServerResponse,
   requestId: string,
-  r: Pick<Refusal, 'status' | 'code' | 'detail' | 'headers' | 'extra'>,
+  r: Pick<Refusal, 'code' | 'detail' | 'headers' | 'extra'>,
 ): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
+  const status = statusOf(r.code);
   const body = JSON.stringify({
     type: `https://mandate.dev/problems/${r.code}`,
-    title: TITLES[r.status] ?? 'Error',
-    status: r.status,
+    title: titleOf(r.code),
+    status,
     detail: r.detail,
     code: r.code,
     request_id: requestId,
     ...r.extra,
   });
-  res.writeHead(r.status, {
+  res.writeHead(status, {
     'content-type': 'application/problem+json',
     'cache-control': 'no-store',
     'x-request-id': requestId,

@@ -156,7 +156,6 @@ export class HttpProxy {
     const service = name === undefined ? undefined : this.#services.get(name);
     if (!service) {
       writeProblem(res, opts.requestId, {
-        status: 404,
         code: 'not_found',
         detail: `no proxy service \`${(name ?? '').slice(0, 64)}\``,
       });

@@ -10,6 +10,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { every, type CancelTimer, type Clock } from '../../core/clock.js';
+import { statusOf } from '../../core/error-codes.js';
 import type { Store } from '../../core/store/index.js';
 import type { PublishedKey } from '../../identity/keys/key-manager.js';
 import { RequestAuthenticator } from '../../protocol/authenticate.js';
@@ -278,13 +279,18 @@ export class McpGateway {
     body: unknown,
     requestId: string,
   ): Promise<void> {
-    if (this.#closing) return writeJson(res, 503, rpcError(-32000, 'the gateway is shutting down'));
+    if (this.#closing)
+      return writeJson(
+        res,
+        statusOf('unavailable'),
+        rpcError(-32000, 'the gateway is shutting down'),
+      );
     // MCP transport security: refuse browser requests from other origins (DNS rebinding).
     const origin = req.headers.origin;
     if (typeof origin === 'string' && !this.#origins.has(origin))
       return writeJson(
         res,
-        403,
+        statusOf('forbidden'),
         rpcError(-32000, `origin \`${origin.slice(0, 200)}\` is not allowed`),
       );
     let authn;
@@ -302,14 +308,14 @@ export class McpGateway {
       );
       return writeJson(
         res,
-        503,
+        statusOf('unavailable'),
         rpcError(-32000, 'mandate could not verify the task token, and the gateway fails closed'),
         { 'retry-after': '1' },
       );
     }
     if ('refusal' in authn) {
       const r = authn.refusal;
-      return writeJson(res, r.status, r.body(), r.headers());
+      return writeJson(res, statusOf(r.code), r.body(), r.headers());
     }
     const principal = authn.principal;
     const now = this.#host.clock.now();
@@ -318,11 +324,15 @@ export class McpGateway {
     if (typeof sid === 'string') {
       session = this.#sessions.get(sid);
       if (!session)
-        return writeJson(res, 404, rpcError(-32001, 'session not found; initialize a new session'));
+        return writeJson(
+          res,
+          statusOf('not_found'),
+          rpcError(-32001, 'session not found; initialize a new session'),
+        );
       if (!session.admits(principal))
         return writeJson(
           res,
-          403,
+          statusOf('forbidden'),
           rpcError(
             -32000,
             'this session is bound to another task or agent; initialize a new session with this token',
@@ -330,15 +340,18 @@ export class McpGateway {
         );
     } else if (req.method === 'POST' && isInitializeRequest(body)) {
       if (this.#sessions.size >= this.#settings.gateway.maxSessions)
-        return writeJson(res, 503, rpcError(-32000, 'too many mcp sessions; try again later'), {
-          'retry-after': '30',
-        });
+        return writeJson(
+          res,
+          statusOf('unavailable'),
+          rpcError(-32000, 'too many mcp sessions; try again later'),
+          { 'retry-after': '30' },
+        );
       session = this.#newSession(principal, body.params.clientInfo, requestId);
       this.#protocols.set(session, negotiatedProtocol(body.params.protocolVersion));
     } else {
       return writeJson(
         res,
-        400,
+        statusOf('invalid_request'),
         rpcError(-32000, 'bad request: an mcp-session-id header is required (initialize first)'),
       );
     }
@@ -352,7 +365,11 @@ export class McpGateway {
         this.#preflight,
       );
       if ('invalid' in checked)
-        return writeJson(res, 400, rpcError(checked.invalid.code, checked.invalid.message));
+        return writeJson(
+          res,
+          statusOf('invalid_request'),
+          rpcError(checked.invalid.code, checked.invalid.message),
+        );
       if ('unknown' in checked) {
         const { id, name, ids } = checked.unknown;
         const unknown = rpcError(
@@ -381,7 +398,7 @@ export class McpGateway {
               return c ? answer(c) : notRun(i);
             })
           : answer(calls[0]!);
-        return writeJson(res, 403, payload, {
+        return writeJson(res, statusOf('insufficient_scope'), payload, {
           'www-authenticate': this.#auth.challenge({
             scheme: authn.scheme,
             code: 'insufficient_scope',

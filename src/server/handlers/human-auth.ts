@@ -5,6 +5,7 @@ import { LOGIN_TTL_SECONDS } from '../compose-delegation.js';
 import { clientKey } from '../failure-limiter.js';
 import { clearCookie, cookieNames, readCookie, setCookie } from '../human-auth.js';
 import type { Mandate } from '../mandate.js';
+import { sendProblem } from '../problem.js';
 import { route } from '../route.js';
 
 /**
@@ -138,18 +139,15 @@ export const localSignIn = route<URLSearchParams>({
     const client = clientKey(request.ip);
     const wait = failures.retryAfter(client);
     if (wait > 0) {
-      return reply
-        .status(429)
-        .header('retry-after', String(wait))
-        .type('application/problem+json')
-        .send({
-          type: 'https://mandate.dev/problems/too_many_requests',
-          title: 'Too Many Requests',
-          status: 429,
-          detail: `too many wrong admin tokens from this address; try again in ${wait} s`,
-          code: 'too_many_requests',
-          request_id: ctx.requestId,
-        });
+      reply.header('retry-after', String(wait));
+      return sendProblem(
+        reply,
+        request,
+        new MandateError(
+          'too_many_requests',
+          `too many wrong admin tokens from this address; try again in ${wait} s`,
+        ),
+      );
     }
     const token = body.get('token') ?? '';
     // INVARIANT: counted before the (asynchronous) check, so a burst of concurrent guesses is

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MandateError } from '../../core/errors.js';
 import type { Mandate } from '../mandate.js';
+import { toProblem } from '../problem.js';
 import { route, type HandlerInput, type Method } from '../route.js';
 
 /**
@@ -31,20 +32,15 @@ async function serveProxy({
   } catch (err) {
     request.log.error({ err }, 'proxy request failed');
     if (!reply.raw.headersSent) {
-      reply.raw.writeHead(500, {
-        'content-type': 'application/problem+json',
-        'x-request-id': String(request.id),
-      });
-      reply.raw.end(
-        JSON.stringify({
-          type: 'https://mandate.dev/problems/internal',
-          title: 'Internal Server Error',
-          status: 500,
-          detail: 'internal error; the request id is in the server log',
-          code: 'internal',
-          request_id: String(request.id),
-        }),
+      const problem = toProblem(
+        new MandateError('internal', 'internal error; the request id is in the server log'),
+        String(request.id),
       );
+      reply.raw.writeHead(problem.status, {
+        'content-type': 'application/problem+json',
+        'x-request-id': problem.request_id,
+      });
+      reply.raw.end(JSON.stringify(problem));
     } else if (!reply.raw.writableEnded) reply.raw.destroy();
   }
   return undefined;

@@ -1,5 +1,6 @@
+import { statusOf } from '../../core/error-codes.js';
 import { MandateError } from '../../core/errors.js';
-import { SetError } from '../../ssf/receiver.js';
+import { SetError, type SetErrorCode } from '../../ssf/receiver.js';
 import { route } from '../route.js';
 
 /** A pushed SET larger than this is refused unread. */
@@ -31,8 +32,8 @@ export const receiveSet = route({
       throw new MandateError('not_found', 'no ssf receiver is configured (`ssfReceiverIssuer`)');
     const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const body = await readBody(request.raw);
-    const refuse = (err: string, description: string) =>
-      reply.code(400).type('application/json').send({ err, description });
+    const refuse = (err: SetErrorCode, description: string) =>
+      reply.code(statusOf(err)).type('application/json').send({ err, description });
     if (type !== 'application/secevent+jwt')
       return refuse('invalid_request', 'send one set as `application/secevent+jwt`');
     if (body === null) return refuse('invalid_request', `the set exceeds ${MAX_SET_BYTES} bytes`);

@@ -52,6 +52,13 @@ describe('mcp gateway: authentication', () => {
     assert.doesNotMatch(challenge.split(', DPoP')[0]!, /error=/);
   });
 
+  test('a malformed authorization header: 400 invalid_request, as at every protected resource (RFC 6750 §3.1)', async () => {
+    const res = await rawPost(env, INITIALIZE, { authorization: 'Bearer two tokens' });
+    assert.equal(res.status, 400);
+    assert.equal(((await res.json()) as Json).error, 'invalid_request');
+    assert.match(res.headers.get('www-authenticate') ?? '', /error="invalid_request"/);
+  });
+
   test('a token for another audience: 401 invalid_token with the resource metadata', async () => {
     const t = await agent.startTask({
       resource: GATEWAY,

@@ -38,6 +38,20 @@ describe('http proxy: method and path allowlist', () => {
     assert.equal(env.upstream.requests.length, before);
   });
 
+  test("a refusal's problem document has the error registry's status and title for its code", async () => {
+    const r = await raw(env, 'GET', '/proxy/items/admin/users', { token });
+    const p = r.json();
+    assert.deepEqual(
+      { type: p.type, title: p.title, status: p.status, code: p.code },
+      {
+        type: 'https://mandate.dev/problems/route_not_allowed',
+        title: 'Route not allowed',
+        status: 403,
+        code: 'route_not_allowed',
+      },
+    );
+  });
+
   test('a method the path is not allowed for: 405 with Allow', async () => {
     const before = env.upstream.requests.length;
     const r = await raw(env, 'PATCH', '/proxy/items/items/1', {

@@ -41,7 +41,6 @@ function denied(call: ProxyCall, d: AuthorizeResult): { refuse: Refusal } {
       };
   return {
     refuse: {
-      status: 403,
       code: granted ? 'denied' : 'insufficient_scope',
       detail,
       outcome: 'denied',
@@ -56,7 +55,6 @@ function approvalUnavailable(call: ProxyCall, d: AuthorizeResult): { refuse: Ref
   const { toolId } = call.route!;
   return {
     refuse: {
-      status: 403,
       code: 'approval_unavailable',
       detail: `mandate requires approval for \`${toolId}\` ${because(d.reasons)} (decision ${d.decisionId}) but approvals are not available, so the request is refused`,
       outcome: 'denied',
@@ -116,7 +114,6 @@ export const approval: Step = async (call, deps) => {
   const expires = new Date(ticket.expiresAt).toISOString();
   return {
     refuse: {
-      status: 403,
       code: 'approval_required',
       detail: `mandate needs a human's approval for \`${toolId}\` ${because(d.reasons)} (decision ${d.decisionId}, approval ${ticket.id}); once approved at ${ticket.approveUrl}, make the same request again before ${expires}`,
       outcome: 'approval_required',

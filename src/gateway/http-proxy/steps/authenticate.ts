@@ -20,7 +20,6 @@ export const authenticate: Step = async (call, deps) => {
       const r = authn.refusal;
       return {
         refuse: {
-          status: r.status,
           code: r.code,
           detail: r.message,
           outcome: 'unauthenticated',
@@ -38,7 +37,6 @@ export const authenticate: Step = async (call, deps) => {
     );
     return {
       refuse: {
-        status: 503,
         code: 'unavailable',
         detail:
           'mandate could not verify the task token, and the proxy fails closed: nothing was forwarded',

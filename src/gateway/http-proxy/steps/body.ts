@@ -38,7 +38,6 @@ export const body: Step = async (call) => {
   if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
     return {
       refuse: {
-        status: 415,
         code: 'unsupported_content_encoding',
         detail: `send ${form ? 'form' : 'json'} request bodies without a content-encoding: mandate reads them`,
         outcome: 'bad_request',
@@ -53,7 +52,6 @@ export const body: Step = async (call) => {
     if (size > service.maxJsonBytes) {
       return {
         refuse: {
-          status: 413,
           code: 'body_too_large',
           detail: `${form ? 'form' : 'json'} request bodies to \`${service.name}\` are limited to ${service.maxJsonBytes} bytes`,
           outcome: 'bad_request',
@@ -85,7 +83,6 @@ export const body: Step = async (call) => {
   } catch {
     return {
       refuse: {
-        status: 400,
         code: 'invalid_json',
         detail: 'the request says it is json but its body does not parse as utf-8 json',
         outcome: 'bad_request',
@@ -98,7 +95,6 @@ export const body: Step = async (call) => {
   if (dup)
     return {
       refuse: {
-        status: 400,
         code: 'invalid_json',
         detail: `the json body has the key \`${dup.key.slice(0, 80)}\` twice in \`${dup.path.slice(0, 200)}\`; a body with duplicate keys has more than one reading`,
         outcome: 'bad_request',

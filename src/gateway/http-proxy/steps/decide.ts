@@ -46,8 +46,7 @@ export async function decideCall(
 
 export const decisionPointUnavailable = (toolId: string) => ({
   refuse: {
-    status: 503,
-    code: 'decision_point_unavailable',
+    code: 'decision_point_unavailable' as const,
     detail: `mandate could not decide \`${toolId}\`: the decision point is unavailable, and the proxy fails closed, so nothing was forwarded`,
     outcome: 'unavailable' as const,
     headers: { 'retry-after': '1' },

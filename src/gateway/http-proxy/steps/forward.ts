@@ -100,14 +100,12 @@ export const forward: Step = (call, deps) =>
       done({
         refuse: timeout
           ? {
-              status: 504,
               code: 'upstream_timeout',
               detail: `\`${service.name}\` did not answer within ${service.timeoutMs} ms`,
               outcome: 'upstream_timeout',
               headers: { connection: 'close' },
             }
           : {
-              status: 502,
               code: 'upstream_unavailable',
               detail: `\`${service.name}\` could not be reached`,
               outcome: 'upstream_error',

@@ -58,7 +58,6 @@ export const inject: Step = async (call, deps) => {
     );
     return {
       refuse: {
-        status: 502,
         code: 'credential_unavailable',
         detail,
         outcome: 'credential_unavailable',
@@ -70,7 +69,6 @@ export const inject: Step = async (call, deps) => {
   if (clash !== undefined)
     return {
       refuse: {
-        status: 400,
         code: 'reserved_query_parameter',
         detail: `the query parameter \`${clash}\` is set by the proxy for \`${service.name}\`; do not send it`,
         outcome: 'bad_request',

@@ -13,7 +13,6 @@ export const match: Step = async (call) => {
   if ('error' in target)
     return {
       refuse: {
-        status: 400,
         code: 'invalid_path',
         detail: `mandate refused the path: ${target.error}`,
         outcome: 'bad_request',
@@ -26,7 +25,6 @@ export const match: Step = async (call) => {
   if (m === undefined) {
     return {
       refuse: {
-        status: 403,
         code: 'route_not_allowed',
         detail: `\`${method} ${target.path.slice(0, 200)}\` is not an allowed route of \`${service.name}\``,
         outcome: 'route_not_allowed',
@@ -38,7 +36,6 @@ export const match: Step = async (call) => {
   if ('methods' in m) {
     return {
       refuse: {
-        status: 405,
         code: 'method_not_allowed',
         detail: `\`${method}\` is not allowed on \`${target.path.slice(0, 200)}\` of \`${service.name}\`; allowed: ${m.methods.join(', ')}`,
         outcome: 'method_not_allowed',

@@ -26,7 +26,6 @@ export const METHOD_PARAM = '_method';
 
 export function overrideRefusal(where: string): Refusal {
   return {
-    status: 400,
     code: 'method_override',
     detail: `mandate refused ${where}: a request is decided and forwarded as the method and path it was sent with, never as another`,
     outcome: 'bad_request',

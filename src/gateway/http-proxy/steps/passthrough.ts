@@ -17,7 +17,6 @@ export const passthrough: Step = async (call) => {
   if (carries(signature, headers, target!.query) || inBody || target!.path.includes(signature)) {
     return {
       refuse: {
-        status: 400,
         code: 'token_passthrough',
         detail:
           "the request carries the task token outside the authorization header; mandate never passes an agent's token upstream",
@@ -33,7 +32,6 @@ export const passthrough: Step = async (call) => {
   if (param !== undefined && new URLSearchParams(target!.query).has(param)) {
     return {
       refuse: {
-        status: 400,
         code: 'reserved_query_parameter',
         detail: `the query parameter \`${param}\` is set by the proxy for \`${call.service.name}\`; do not send it`,
         outcome: 'bad_request',

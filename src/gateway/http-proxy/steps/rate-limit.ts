@@ -10,7 +10,6 @@ export const rateLimit: Step = async (call, deps) => {
   deps.metrics?.rateLimited(call.service.name);
   return {
     refuse: {
-      status: 429,
       code: 'rate_limited',
       detail: `\`${agent}\` is over the rate limit of \`${call.service.name}\` (${limit.perMinute} a minute, bursts of ${limit.burst}); retry after ${r.retryAfterSeconds}s`,
       outcome: 'rate_limited',

@@ -12,7 +12,6 @@ export const revocation: Step = async (call, deps) => {
   const scheme = call.principal!.cnfJkt === null ? 'Bearer' : 'DPoP';
   return {
     refuse: {
-      status: 401,
       code: 'invalid_token',
       detail,
       outcome: 'unauthenticated',
