@@ -17,7 +17,7 @@ describe('BatchedAuditAppender (group commit)', () => {
 
   const event = (i: number) => ({
     actor: 'spiffe://example.org/agent/a',
-    action: 'decision',
+    action: 'decision' as const,
     target: `t/${i}`,
     outcome: 'success' as const,
     requestId: null,

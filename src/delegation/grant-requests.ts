@@ -294,7 +294,7 @@ export class GrantRequestService {
   private async mayAnswer(
     id: string,
     by: Human,
-    action: string,
+    action: 'grant_request.approve' | 'grant_request.deny',
     ctx: RequestContext,
   ): Promise<void> {
     const r = await this.store.read.grantRequests.get(id);

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { AuditAction } from '../core/audit-actions.js';
 import type { Store } from '../core/store/index.js';
 import {
   ToolCatalog,
@@ -147,7 +148,7 @@ export class CatalogService {
     server: string,
     apply: (scratch: ToolCatalog) => T,
     changed: (r: T) => boolean,
-    event: (r: T) => { action: string; target: string; details: Record<string, unknown> },
+    event: (r: T) => { action: AuditAction; target: string; details: Record<string, unknown> },
     opts: Omit<CatalogChangeOptions, 'annotations'>,
   ): Promise<T> {
     const run = this.#queue.then(async () => {

@@ -1,3 +1,5 @@
+import type { AuditAction } from '../audit-actions.js';
+
 /**
  * The persisted shape of every aggregate. Plain data: no methods, no SQL. Times are epoch
  * milliseconds. These are the ports' vocabulary: domains read and write them through the
@@ -109,7 +111,7 @@ export type AuditOutcome = 'success' | 'failure' | 'denied';
 /** What a caller supplies to append an event. */
 export interface AuditEventInput {
   actor: string;
-  action: string;
+  action: AuditAction;
   target: string;
   outcome: AuditOutcome;
   requestId: string | null;

@@ -484,7 +484,7 @@ export function retentionConformance(dialect: string, withStore: WithStore): voi
             await s.transaction((tx) =>
               tx.audit.append({
                 actor: 'test',
-                action: 'test.write',
+                action: 'decision',
                 target: `t${i}`,
                 outcome: 'success',
                 requestId: null,
@@ -530,7 +530,7 @@ export function retentionConformance(dialect: string, withStore: WithStore): voi
         const next = await s.transaction((tx) =>
           tx.audit.append({
             actor: 'test',
-            action: 'test.write',
+            action: 'decision',
             target: 't11',
             outcome: 'success',
             requestId: null,
