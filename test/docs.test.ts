@@ -3,6 +3,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { NESTED_PAGES, renderConfigDocs, renderNestedPage } from '../scripts/gen-config-docs.js';
+import { renderErrorDocs } from '../scripts/gen-error-docs.js';
+import { AUDIT_ACTIONS } from '../src/core/audit-actions.js';
 
 test('docs/configuration.md matches the settings table (run: node --import tsx scripts/gen-config-docs.ts)', () => {
   assert.equal(readFileSync('docs/configuration.md', 'utf8'), renderConfigDocs());
@@ -21,6 +23,29 @@ test('a nested table that no longer says what its schema says is stale', () => {
   assert.notEqual(edited, page);
   assert.notEqual(renderNestedPage('docs/gateway.md', edited), edited);
   assert.match(renderConfigDocs(), /\| `maxSessions` \| `1000` \|/);
+});
+
+test('docs/errors.md matches the error registry (run: node --import tsx scripts/gen-error-docs.ts)', () => {
+  assert.equal(readFileSync('docs/errors.md', 'utf8'), renderErrorDocs());
+});
+
+test('the AuditAction union and docs/audit.md name the same events', () => {
+  const doc = readFileSync('docs/audit.md', 'utf8');
+  const section = doc.slice(doc.indexOf('## Event names'));
+  const documented = new Set(
+    section
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .flatMap((line) => [...line.split('|')[1]!.matchAll(/`([a-z_.]+)`/g)].map((m) => m[1]!)),
+  );
+  assert.deepEqual(
+    AUDIT_ACTIONS.filter((a) => !documented.has(a)),
+    [],
+  );
+  assert.deepEqual(
+    [...documented].filter((a) => !(AUDIT_ACTIONS as readonly string[]).includes(a)),
+    [],
+  );
 });
 
 test('every audit action written in src/ is documented in docs/audit.md', () => {
