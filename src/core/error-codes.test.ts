@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { RequestVerificationError, type RequestVerificationCode } from '../protocol/errors.js';
 import {
   ERROR_CODES,
   isErrorCode,
@@ -61,5 +62,20 @@ describe('error registry', () => {
     ];
     for (const [code, error, status] of cases)
       assert.deepEqual(oauthErrorOf(code), { error, status }, code);
+  });
+
+  test("the protocol module's refusals (which the SDK uses without core) have the registry's statuses", () => {
+    // Every code of the union, or this does not typecheck.
+    const all: Record<RequestVerificationCode, true> = {
+      missing_token: true,
+      invalid_request: true,
+      invalid_token: true,
+      invalid_dpop_proof: true,
+      use_dpop_nonce: true,
+      insufficient_scope: true,
+    };
+    const codes = Object.keys(all) as RequestVerificationCode[];
+    for (const code of codes)
+      assert.equal(new RequestVerificationError(code, 'x', 'Bearer').status, statusOf(code), code);
   });
 });
