@@ -17,6 +17,7 @@ import type { Mandate } from './mandate.js';
 import { sendOAuthError, sendProblem } from './problem.js';
 import type { RouteDef } from './route.js';
 import { routes as allRoutes } from './routes.js';
+import { bearerToken } from '../protocol/authorization-header.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -222,13 +223,12 @@ function parse(schema: RouteDef['body'], value: unknown, where: string): unknown
 }
 
 async function requireAdmin(mandate: Mandate, request: FastifyRequest): Promise<void> {
-  const header = request.headers.authorization;
-  const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  if (!match?.[1])
+  const token = bearerToken(request.headers.authorization);
+  if (token === undefined)
     throw new MandateError(
       'unauthorized',
       'admin token required: send `Authorization: Bearer <token>`',
     );
-  if (!(await mandate.adminToken.check(match[1])))
+  if (!(await mandate.adminToken.check(token)))
     throw new MandateError('unauthorized', 'admin token is not valid');
 }

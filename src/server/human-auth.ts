@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MandateError } from '../core/errors.js';
 import { ADMIN, type Human } from '../humans/human.js';
 import type { Mandate } from './mandate.js';
+import { bearerToken } from '../protocol/authorization-header.js';
 
 /**
  * Cookies and the `human` route auth. A human's session is an opaque id in an HttpOnly,
@@ -75,8 +76,8 @@ export function clearCookie(reply: FastifyReply, issuer: string, name: string): 
 export async function requireHuman(mandate: Mandate, request: FastifyRequest): Promise<Human> {
   const header = request.headers.authorization;
   if (typeof header === 'string') {
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!m?.[1] || !(await mandate.adminToken.check(m[1])))
+    const token = bearerToken(header);
+    if (token === undefined || !(await mandate.adminToken.check(token)))
       throw new MandateError(
         'unauthorized',
         'the Authorization header does not carry a valid admin token; humans sign in at /auth/login',

@@ -487,8 +487,13 @@ export const settings = {
   }),
   adminToken: setting({
     default: undefined,
-    schema: z.string().min(16),
-    expected: 'at least 16 characters',
+    // RFC 6750 §2.1 b64token: what `Authorization: Bearer` can carry (src/protocol/authorization-header.ts).
+    schema: z
+      .string()
+      .min(16)
+      .regex(/^[A-Za-z0-9\-._~+/]+=*$/),
+    expected:
+      'at least 16 characters, each a letter, a digit or one of - . _ ~ + / (trailing = allowed)',
     doc: 'Bearer token for the admin API. Default: generated into <dataDir>/admin-token (0600) at first start.',
     secret: true,
   }),

@@ -257,5 +257,18 @@ describe('loadConfig', () => {
       const m2 = assertInvalid({ file }, 'adminToken', /is <hidden>/);
       assert.ok(!m2.includes(secret));
     });
+
+    it('an admin token that `Authorization: Bearer` cannot carry (RFC 6750 b64token) is refused at start', () => {
+      for (const secret of ['sixteen chars ok!', 'long-enough-but,comma', 'long-enough-with"quote'])
+        assertInvalid(
+          { env: { MANDATE_ADMIN_TOKEN: secret } },
+          'adminToken',
+          /expected at least 16 characters, each a letter, a digit or one of/,
+        );
+      assert.equal(
+        loadConfig({ env: { MANDATE_ADMIN_TOKEN: 'madm_Ab-._~+/09xyz==' } }).adminToken,
+        'madm_Ab-._~+/09xyz==',
+      );
+    });
   });
 });

@@ -4,6 +4,7 @@ import type { BusMessage, StreamStart } from '../../revocation/bus.js';
 import { eventJson } from '../../revocation/events.js';
 import type { Mandate } from '../mandate.js';
 import { route } from '../route.js';
+import { bearerToken } from '../../protocol/authorization-header.js';
 
 /**
  * `GET /v1/events`: the revocation feed as server-sent events (WHATWG HTML §9.2), for remote
@@ -66,13 +67,12 @@ function formatStart(start: StreamStart): string {
 
 /** Who is listening: `admin`, or the enforcement point's SPIFFE ID. */
 async function authenticate(mandate: Mandate, header: string | undefined): Promise<string> {
-  const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  if (!match?.[1])
+  const token = bearerToken(header);
+  if (token === undefined)
     throw new MandateError(
       'unauthorized',
       "send the admin token or an enforcement point's jwt-svid: `Authorization: Bearer <token>`",
     );
-  const token = match[1];
   if (await mandate.adminToken.check(token)) return 'admin';
   if (token.split('.').length !== 3)
     throw new MandateError(

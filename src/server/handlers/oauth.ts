@@ -9,6 +9,7 @@ import { tokenEndpoint } from '../../oauth/token-endpoint.js';
 import { TOKEN_TYPE } from '../../oauth/token-exchange/index.js';
 import type { Mandate } from '../mandate.js';
 import { route } from '../route.js';
+import { bearerToken } from '../../protocol/authorization-header.js';
 
 export const token = route<URLSearchParams>({
   method: 'POST',
@@ -55,8 +56,8 @@ async function caller(
 ): Promise<Revoker> {
   const header = request.headers.authorization;
   if (typeof header === 'string') {
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (m?.[1] && (await mandate.adminToken.check(m[1]))) return { kind: 'admin' };
+    const token = bearerToken(header);
+    if (token !== undefined && (await mandate.adminToken.check(token))) return { kind: 'admin' };
     throw new MandateError(
       'invalid_token',
       'the Authorization header does not carry a valid admin token',

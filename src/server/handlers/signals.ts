@@ -6,6 +6,7 @@ import { signalDetails } from '../../session/signal-service.js';
 import type { Signal } from '../../session/signals.js';
 import type { Mandate } from '../mandate.js';
 import { route } from '../route.js';
+import { bearerToken } from '../../protocol/authorization-header.js';
 
 /**
  * Risk signals: outside detectors (guardrails, an LLM judge, EDR) report about a task or an agent
@@ -27,15 +28,14 @@ async function caller(
   mandate: Mandate,
   request: FastifyRequest,
 ): Promise<{ actor: string; source: string | null }> {
-  const header = request.headers.authorization;
-  const m = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  if (!m?.[1])
+  const token = bearerToken(request.headers.authorization);
+  if (token === undefined)
     throw new MandateError(
       'unauthorized',
       "send the admin token or a signal source's token: `Authorization: Bearer <token>`",
     );
-  if (await mandate.adminToken.check(m[1])) return { actor: 'admin', source: null };
-  const digest = sha256Hex(m[1]);
+  if (await mandate.adminToken.check(token)) return { actor: 'admin', source: null };
+  const digest = sha256Hex(token);
   const source = mandate.signals.config.sources.find((s) => digestsEqual(digest, s.tokenSha256));
   if (!source)
     throw new MandateError(

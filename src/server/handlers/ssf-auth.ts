@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { MandateError } from '../../core/errors.js';
 import type { Mandate } from '../mandate.js';
 import type { BearerAuth } from '../route.js';
+import { bearerToken } from '../../protocol/authorization-header.js';
 
 /**
  * Who may use one stream's receiver routes (poll, status read, verification, configuration read):
@@ -32,17 +33,16 @@ async function authorizeStreamReceiver(
   request: FastifyRequest,
   streamId: string | undefined,
 ): Promise<string> {
-  const header = request.headers.authorization;
-  const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  if (!match?.[1])
+  const token = bearerToken(request.headers.authorization);
+  if (token === undefined)
     throw new MandateError(
       'unauthorized',
       "send the admin token or the stream's receiver token: `Authorization: Bearer <token>`",
     );
-  if (await mandate.adminToken.check(match[1])) return 'admin';
+  if (await mandate.adminToken.check(token)) return 'admin';
   // No stream named (the list of all streams): the admin's alone.
   if (streamId === undefined) throw new MandateError('unauthorized', 'admin token is not valid');
-  if (!(await mandate.ssf.streams.isReceiverToken(streamId, match[1])))
+  if (!(await mandate.ssf.streams.isReceiverToken(streamId, token)))
     throw new MandateError(
       'unauthorized',
       "the bearer token is neither the admin token nor this stream's receiver token",
