@@ -10,6 +10,8 @@ import type { Clock } from '../core/clock.js';
 import { MandateError } from '../core/errors.js';
 import { parseSpiffeId } from '../core/spiffe-id.js';
 import type { StoreReader } from '../core/store/index.js';
+import { joseFailure } from '../protocol/jose-errors.js';
+import { JWT_SVID_ALGORITHMS } from '../protocol/jws-algorithms.js';
 import type { KeyManager } from './keys/key-manager.js';
 
 /** A verified JWT-SVID. */
@@ -23,7 +25,7 @@ export interface VerifiedSvid {
 }
 
 /** RS/ES/PS 256–512 (JWT-SVID spec §3); never none, HMAC or EdDSA. */
-const SVID_ALGS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512'];
+const SVID_ALGS = [...JWT_SVID_ALGORITHMS];
 
 /**
  * Verifies JWT-SVIDs of this trust domain and of federated ones. The key set is chosen by the
@@ -114,22 +116,27 @@ export class JwtSvidVerifier {
       };
     } catch (err) {
       if (err instanceof MandateError) throw err;
-      const c = (err as { code?: string }).code;
-      if (c === 'ERR_JWT_EXPIRED') return fail('has expired', 'expired');
-      if (c === 'ERR_JWT_CLAIM_VALIDATION_FAILED') {
-        const claim = (err as { claim?: string }).claim;
-        if (claim === 'aud') return fail(`is not for audience \`${audience}\``, 'wrong_audience');
-        if (claim === 'nbf' || claim === 'iat') return fail('is not valid yet', 'not_yet_valid');
-        return fail(`has an invalid \`${claim}\` claim`, 'missing_claim');
+      const failure = joseFailure(err);
+      switch (failure.kind) {
+        case 'expired':
+          return fail('has expired', 'expired');
+        case 'claim':
+          if (failure.claim === 'aud')
+            return fail(`is not for audience \`${audience}\``, 'wrong_audience');
+          if (failure.claim === 'nbf' || failure.claim === 'iat')
+            return fail('is not valid yet', 'not_yet_valid');
+          return fail(`has an invalid \`${failure.claim}\` claim`, 'missing_claim');
+        case 'unknown_kid':
+        case 'ambiguous_kid':
+          return fail(
+            `is signed with a key \`${String(header.kid)}\` that trust domain \`${trustDomain}\` does not publish`,
+            'unknown_kid',
+          );
+        case 'bad_signature':
+          return fail('has an invalid signature', 'bad_signature');
+        default:
+          return fail('cannot be verified', 'malformed');
       }
-      if (c === 'ERR_JWKS_NO_MATCHING_KEY' || c === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS')
-        return fail(
-          `is signed with a key \`${String(header.kid)}\` that trust domain \`${trustDomain}\` does not publish`,
-          'unknown_kid',
-        );
-      if (c === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED')
-        return fail('has an invalid signature', 'bad_signature');
-      return fail('cannot be verified', 'malformed');
     }
   }
 

@@ -11,7 +11,8 @@ import { errors } from 'jose';
  * - `unknown_kid` / `ambiguous_kid`: no key, or more than one, in the key set matches;
  * - `jwks_timeout` / `jwks_invalid`: a remote key set timed out or is not a key set;
  * - `not_supported`: jose cannot use this algorithm or key;
- * - `malformed`: not a well-formed JWS / JWT (any other jose error);
+ * - `malformed`: not a well-formed JWS / JWT;
+ * - `jose`: any other jose error;
  * - `other`: not a jose error (WebCrypto refusing a key, a network error, a hook's own error).
  *
  * @example
@@ -31,6 +32,7 @@ export type JoseFailure =
         | 'jwks_invalid'
         | 'not_supported'
         | 'malformed'
+        | 'jose'
         | 'other';
     };
 
@@ -46,6 +48,8 @@ export function joseFailure(err: unknown): JoseFailure {
   if (err instanceof errors.JWKSInvalid || err instanceof errors.JWKInvalid)
     return { kind: 'jwks_invalid' };
   if (err instanceof errors.JOSENotSupported) return { kind: 'not_supported' };
-  if (err instanceof errors.JOSEError) return { kind: 'malformed' };
+  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid)
+    return { kind: 'malformed' };
+  if (err instanceof errors.JOSEError) return { kind: 'jose' };
   return { kind: 'other' };
 }

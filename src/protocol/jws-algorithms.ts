@@ -18,6 +18,19 @@ export const SIGNATURE_ALGORITHMS: readonly string[] = [
   'EdDSA',
 ];
 
+/** SPIFFE JWT-SVID §3: the algorithms a JWT-SVID may be signed with (client assertions included). */
+export const JWT_SVID_ALGORITHMS: readonly string[] = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'PS256',
+  'PS384',
+  'PS512',
+];
+
 /** What an access-token verifier may be configured to accept: the above, the fully specified `Ed25519`, and ML-DSA. */
 export const ACCESS_TOKEN_ALGORITHMS: readonly string[] = [
   ...SIGNATURE_ALGORITHMS,

@@ -1,7 +1,9 @@
-import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Clock } from '../core/clock.js';
 import type { RequestContext } from '../core/context.js';
 import type { GrantRecord, Store } from '../core/store/index.js';
+import { joseFailure } from '../protocol/jose-errors.js';
+import { SIGNATURE_ALGORITHMS } from '../protocol/jws-algorithms.js';
 import { CAEP, type SubjectId } from './caep.js';
 import { SET_TYP } from './set.js';
 
@@ -36,18 +38,6 @@ export interface ReceiverOptions {
   maxAgeSeconds?: number;
 }
 
-const ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-];
 const MAX_SEEN = 100_000;
 
 /** What a received SET did. */
@@ -127,7 +117,7 @@ export class SsfReceiver {
         issuer: this.opts.issuer,
         audience: this.opts.audience,
         typ: SET_TYP,
-        algorithms: this.opts.algorithms ?? ALGORITHMS,
+        algorithms: this.opts.algorithms ?? [...SIGNATURE_ALGORITHMS],
         currentDate: new Date(this.opts.clock.now()),
         requiredClaims: ['iat', 'jti'],
         maxTokenAge: this.opts.maxAgeSeconds ?? 300,
@@ -179,29 +169,30 @@ export class SsfReceiver {
 }
 
 function refusal(err: unknown): SetError {
-  if (err instanceof errors.JWTClaimValidationFailed) {
-    if (err.claim === 'iss')
-      return new SetError('invalid_issuer', 'the set is not from the configured issuer');
-    if (err.claim === 'aud')
-      return new SetError('invalid_audience', 'the set is not for this receiver');
-    if (err.claim === 'typ')
-      return new SetError('invalid_request', "the set's `typ` is not `secevent+jwt`");
-    return new SetError(
-      'invalid_request',
-      `the set's \`${err.claim}\` is not acceptable (${err.reason})`,
-    );
+  const failure = joseFailure(err);
+  switch (failure.kind) {
+    case 'claim':
+      if (failure.claim === 'iss')
+        return new SetError('invalid_issuer', 'the set is not from the configured issuer');
+      if (failure.claim === 'aud')
+        return new SetError('invalid_audience', 'the set is not for this receiver');
+      if (failure.claim === 'typ')
+        return new SetError('invalid_request', "the set's `typ` is not `secevent+jwt`");
+      return new SetError(
+        'invalid_request',
+        `the set's \`${failure.claim}\` is not acceptable (${failure.reason})`,
+      );
+    case 'expired':
+      return new SetError('invalid_request', 'the set is too old');
+    case 'bad_signature':
+    case 'unknown_kid':
+      return new SetError(
+        'invalid_key',
+        "the set's signature does not verify with the issuer's keys",
+      );
+    case 'alg_not_allowed':
+      return new SetError('invalid_request', "the set's algorithm is not allowed");
+    default:
+      return new SetError('invalid_request', 'the set is not a well-formed signed jwt');
   }
-  if (err instanceof errors.JWTExpired)
-    return new SetError('invalid_request', 'the set is too old');
-  if (
-    err instanceof errors.JWSSignatureVerificationFailed ||
-    err instanceof errors.JWKSNoMatchingKey
-  )
-    return new SetError(
-      'invalid_key',
-      "the set's signature does not verify with the issuer's keys",
-    );
-  if (err instanceof errors.JOSEAlgNotAllowed)
-    return new SetError('invalid_request', "the set's algorithm is not allowed");
-  return new SetError('invalid_request', 'the set is not a well-formed signed jwt');
 }

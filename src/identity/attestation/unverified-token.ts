@@ -3,6 +3,7 @@
  * (unverified) issuer used to find the trusted issuer record. Nothing read here is trusted
  * until the signature is verified; it only decides which keys to verify with.
  */
+import { SIGNATURE_ALGORITHMS } from '../../protocol/jws-algorithms.js';
 import { attestationFailed, quoted } from './attestation-error.js';
 
 /**
@@ -10,18 +11,7 @@ import { attestationFailed, quoted } from './attestation-error.js';
  * refused: an HMAC "verified" with an issuer's public key is the classic algorithm-confusion
  * forgery.
  */
-export const ALLOWED_ALGORITHMS: readonly string[] = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-];
+export const ALLOWED_ALGORITHMS: readonly string[] = SIGNATURE_ALGORITHMS;
 
 /** Attestation tokens are a few KiB; anything far larger is refused before parsing. */
 export const MAX_TOKEN_LENGTH = 16 * 1024;

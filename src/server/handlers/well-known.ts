@@ -1,5 +1,6 @@
 import { TOOL_ACCESS_TYPE } from '../../delegation/authorization-details.js';
 import { TOKEN_EXCHANGE_GRANT } from '../../oauth/token-exchange/index.js';
+import { JWT_SVID_ALGORITHMS } from '../../protocol/jws-algorithms.js';
 import { route } from '../route.js';
 
 export const JWKS_PATH = '/.well-known/jwks.json';
@@ -30,17 +31,7 @@ export const authorizationServerMetadata = route({
       token_endpoint_auth_methods_supported: mandate.config.tlsCert
         ? ['spiffe_jwt', 'spiffe_x509']
         : ['spiffe_jwt'],
-      token_endpoint_auth_signing_alg_values_supported: [
-        'RS256',
-        'RS384',
-        'RS512',
-        'ES256',
-        'ES384',
-        'ES512',
-        'PS256',
-        'PS384',
-        'PS512',
-      ],
+      token_endpoint_auth_signing_alg_values_supported: [...JWT_SVID_ALGORITHMS],
       introspection_endpoint_auth_methods_supported: ['spiffe_jwt', 'bearer'],
       revocation_endpoint_auth_methods_supported: ['spiffe_jwt', 'bearer'],
       dpop_signing_alg_values_supported: [...mandate.dpop.algorithms],
