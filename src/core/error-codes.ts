@@ -153,6 +153,18 @@ export const ERROR_CODES = {
     standard: { error: 'unsupported_token_type', rfc: 'RFC 8693 §2.2.2' },
     usedBy: 'reserved for the token endpoint (RFC 8693 token types); not sent today',
   },
+  invalid_redirect_uri: {
+    status: 400,
+    title: 'Invalid redirect URI',
+    standard: { error: 'invalid_redirect_uri', rfc: 'RFC 7591 §3.2.2' },
+    usedBy: 'client registration: a redirect uri that is not https or loopback http',
+  },
+  invalid_client_metadata: {
+    status: 400,
+    title: 'Invalid client metadata',
+    standard: { error: 'invalid_client_metadata', rfc: 'RFC 7591 §3.2.2' },
+    usedBy: 'client registration: a metadata field that is malformed or not supported',
+  },
   invalid_dpop_proof: {
     status: 401,
     title: 'Invalid DPoP proof',

@@ -1,6 +1,6 @@
 /**
  * Quoting user input into one-line error messages (Cedar style: user input in backticks).
- * Internal to the delegation domain.
+ * Used by the delegation and clients domains.
  */
 
 const MAX_SHOWN = 80;

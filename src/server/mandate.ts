@@ -50,6 +50,9 @@ import { SessionStates } from '../session/session-states.js';
 import { signalOf, signalRecord } from '../session/signals.js';
 import { ApprovalService } from '../delegation/approvals.js';
 import { composeDelegation, type DelegationServices } from './compose-delegation.js';
+import { composeClients } from './compose-clients.js';
+import type { ClientService } from '../clients/directory.js';
+import type { ClientRegistration } from '../clients/registration.js';
 import { McpGateway } from '../gateway/mcp/gateway.js';
 import { HttpProxy } from '../gateway/http-proxy/proxy.js';
 import { composeSsf, type SsfServices } from '../ssf/index.js';
@@ -111,6 +114,10 @@ export interface Mandate {
   signals: SignalService;
   /** Human sign-in, grant requests, grants humans narrow and revoke, who may approve, webhooks (docs/delegation.md). */
   delegation: DelegationServices;
+  /** The authorization server's OAuth clients (MCP hosts): resolving, consent, inventory, revocation (docs/clients.md). */
+  clients: ClientService;
+  /** RFC 7591 registration at POST /oauth/register and its initial access tokens (the `registration` setting). */
+  clientRegistration: ClientRegistration;
   /** The MCP gateway at /mcp, or null when no `gateway` is configured. */
   gateway: McpGateway | null;
   /** The HTTP proxy for plain APIs at /proxy/<service>, or null when no `proxy` is configured. */
@@ -241,10 +248,8 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     await catalog.load();
     const metrics = new Metrics();
     // Risk signals (docs/signals.md): their risk and restrictions count in every decision; the built-in detectors run after each one.
-    const agentName = (spiffeId: string): string | undefined =>
-      spiffeId.startsWith(`spiffe://${config.trustDomain}/agent/`)
-        ? spiffeId.slice(`spiffe://${config.trustDomain}/agent/`.length)
-        : undefined;
+    // By SPIFFE ID: an agent's (`/agent/<name>`) or an OAuth client's (`/client/<id>`) identity.
+    const agentBySpiffeId = (spiffeId: string) => store.read.agents.getBySpiffeId(spiffeId);
     // The SSF transmitter is composed later; a risk-level change before then has no stream to reach.
     const ssfRef: { current?: SsfServices } = {};
     // Changes that are not revocations (risk, a grant's narrowed claims, a broker secret) are told to the SSF streams after they commit, in the background.
@@ -270,8 +275,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       federated: async (domain) => (await store.read.federation.get(domain)) !== undefined,
       onRefused: (r) => metrics.signalsRefused.inc({ reason: r.reason }),
       agentLabels: async (spiffeId) => {
-        const name = agentName(spiffeId);
-        const a = name === undefined ? undefined : await store.read.agents.get(name);
+        const a = await agentBySpiffeId(spiffeId);
         return a
           ? Object.entries(a.labels).map(([k, v]) => (v === '' ? k : `${k}:${v}`))
           : undefined;
@@ -282,13 +286,13 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
         ),
       endTask: (id, by, ctx) => tasks.end(id, by, ctx),
       suspendAgent: async (spiffeId, by, ctx) => {
-        const name = agentName(spiffeId);
-        if (name === undefined)
+        const a = await agentBySpiffeId(spiffeId);
+        if (a === undefined)
           throw new MandateError(
             'not_found',
             `agent \`${spiffeId}\` is not registered in this trust domain`,
           );
-        return agents.suspend(name, ctx, by);
+        return agents.suspend(a.name, ctx, by);
       },
     }).start();
     await signals.restore(
@@ -309,10 +313,7 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
           }
         : {}),
       agentFacts: async (spiffeId) => {
-        const name = spiffeId.startsWith(`spiffe://${config.trustDomain}/agent/`)
-          ? spiffeId.slice(`spiffe://${config.trustDomain}/agent/`.length)
-          : undefined;
-        const a = name === undefined ? undefined : await store.read.agents.get(name);
+        const a = await agentBySpiffeId(spiffeId);
         return a
           ? {
               owner: a.owner,
@@ -347,6 +348,14 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
           ttlSeconds: config.approvalTtl,
           onChange,
         }),
+    });
+    const clients = composeClients({
+      config,
+      store,
+      clock,
+      agents,
+      grants: delegation.grants,
+      lookupHost: deps.lookupHost,
     });
     const secrets = new SecretStore(store, new Envelope(master.key), clock, (change) =>
       tell(secretCredentialChangeOf(change)),
@@ -428,6 +437,8 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
       decisions,
       approvals,
       delegation,
+      clients: clients.directory,
+      clientRegistration: clients.registration,
       signals,
       tokenEndpoint: {
         store,

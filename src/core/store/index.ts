@@ -31,6 +31,7 @@ import type {
   SignalRecord,
   SsfStreamRecord,
 } from './feed-records.js';
+import type { OAuthClientRecord, RegistrationTokenRecord } from './client-records.js';
 import type { RetentionWriter } from './retention.js';
 import type { TaskSessionReader, TaskSessionWriter } from './session-records.js';
 
@@ -39,6 +40,7 @@ export type * from './feed-records.js';
 export type * from './retention.js';
 export { PRUNABLE_KINDS } from './retention.js';
 export type * from './session-records.js';
+export type * from './client-records.js';
 
 /**
  * The storage port. One repository per aggregate; every method is async so that a network
@@ -81,6 +83,8 @@ export interface StoreReader {
   ssfStreams: SsfStreamReader;
   signals: SignalReader;
   taskSessions: TaskSessionReader;
+  oauthClients: OAuthClientReader;
+  registrationTokens: RegistrationTokenReader;
 }
 
 export interface StoreTx {
@@ -108,6 +112,8 @@ export interface StoreTx {
   ssfStreams: SsfStreamReader & SsfStreamWriter;
   signals: SignalReader & SignalWriter;
   taskSessions: TaskSessionReader & TaskSessionWriter;
+  oauthClients: OAuthClientReader & OAuthClientWriter;
+  registrationTokens: RegistrationTokenReader & RegistrationTokenWriter;
   /** Deletes what is over and past its retention (docs/operations.md). */
   retention: RetentionWriter;
 }
@@ -415,4 +421,41 @@ export interface SignalWriter {
   insert(signal: SignalRecord): Promise<void>;
   /** Deletes the signals expired by `now`; returns how many. */
   deleteExpired(now: number): Promise<number>;
+}
+
+export interface OAuthClientReader {
+  get(clientId: string): Promise<OAuthClientRecord | undefined>;
+  /** By the id of its SPIFFE ID (`spiffe://<td>/client/<id>`). */
+  getById(id: string): Promise<OAuthClientRecord | undefined>;
+  /** Oldest first. */
+  list(filter?: {
+    status?: OAuthClientRecord['status'];
+    owner?: string;
+    kind?: OAuthClientRecord['kind'];
+  }): Promise<OAuthClientRecord[]>;
+}
+export interface OAuthClientWriter {
+  /** Throws `conflict` when the client_id or the id exists. */
+  insert(client: OAuthClientRecord): Promise<void>;
+  /** Replaces everything but the client_id, id, kind and creation time. */
+  update(client: OAuthClientRecord): Promise<void>;
+  /**
+   * Deletes at most `limit` registered clients nobody has consented to (no owner), created
+   * before `before`, oldest first; returns how many.
+   */
+  deleteUnclaimed(before: number, limit: number): Promise<number>;
+}
+
+export interface RegistrationTokenReader {
+  get(hash: string): Promise<RegistrationTokenRecord | undefined>;
+}
+export interface RegistrationTokenWriter {
+  insert(token: RegistrationTokenRecord): Promise<void>;
+  /**
+   * Takes one use of a token that is unexpired at `now` and has uses left, atomically; returns
+   * the token as it is after, or undefined when it was unknown, expired or used up.
+   */
+  consume(hash: string, now: number): Promise<RegistrationTokenRecord | undefined>;
+  /** Deletes tokens that expired before `before`; returns how many. */
+  deleteExpired(before: number): Promise<number>;
 }

@@ -424,6 +424,24 @@ export const settings = {
     expected: 'an http(s) URL without query or fragment',
     doc: 'Where delegation events are POSTed (a grant request or an approval waiting for a human, their answers, grants narrowed or revoked), signed with `webhookSecret` (docs/delegation.md); retried with backoff, never blocking a request. Unset: no webhook.',
   }),
+  registration: setting<'off' | 'open' | 'initial-access-token'>({
+    default: 'open',
+    schema: z.enum(['off', 'open', 'initial-access-token']),
+    expected: 'off, open or initial-access-token',
+    doc: 'RFC 7591 dynamic client registration at POST /oauth/register, for MCP hosts that have no client ID metadata document (docs/clients.md). `open`: anyone may register a public client whose redirect URIs are https or http on a loopback address; a client nobody consented to within a day is deleted. `initial-access-token`: registration needs a bearer token an admin created (`mandate clients registration-token`), and private-use scheme redirect URIs (`com.example.app:/callback`) are accepted too. `off`: no registration (404, and the metadata names no `registration_endpoint`).',
+  }),
+  clientMetadataDocuments: setting({
+    default: true,
+    schema: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
+    expected: 'true or false',
+    doc: 'Accept OAuth client ID metadata documents: a `client_id` that is an https URL names the JSON document there, which Mandate fetches (at most 64 KiB, within 5 s, no redirects, never from an internal address unless `allowedInternalDestinations` allows it) and caches as its HTTP caching headers say, from 1 minute to 1 day (docs/clients.md).',
+  }),
+  clientMetadataCa: setting({
+    default: undefined,
+    schema: z.string().min(1),
+    expected: 'a path to a PEM file of CA certificates, or the PEM text',
+    doc: "CA certificates trusted for fetching client ID metadata documents, besides the public roots: a private PKI's, or a test server's on loopback.",
+  }),
   ssfQueueSize: setting({
     default: 10_000,
     schema: int(1, 1_000_000),

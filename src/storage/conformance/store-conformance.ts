@@ -2,6 +2,7 @@ import type { Store } from '../../core/store/index.js';
 import { agentConformance } from './agent-conformance.js';
 import { approvalConformance } from './approval-conformance.js';
 import { auditConformance } from './audit-conformance.js';
+import { clientConformance } from './client-conformance.js';
 import { feedConformance } from './feed-conformance.js';
 import { humanConformance } from './human-conformance.js';
 import { keyConformance } from './key-conformance.js';
@@ -41,4 +42,5 @@ export function storeConformance(dialect: string, open: () => Promise<Store>): v
   feedConformance(dialect, withStore);
   sessionConformance(dialect, withStore);
   retentionConformance(dialect, withStore);
+  clientConformance(dialect, withStore);
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '../../core/clock.js';
 import type { Store, StoreReader, StoreTx } from '../../core/store/index.js';
 import { MemoryApprovals } from './approval-repositories.js';
+import { MemoryOAuthClients, MemoryRegistrationTokens } from './client-repositories.js';
 import { MemoryGrantRequests, MemoryHumanSessions } from './human-repositories.js';
 import { MemoryPolicySets, MemoryToolServers } from './policy-repositories.js';
 import {
@@ -61,6 +62,8 @@ function repositories(v: View, clock: Clock): StoreTx {
     signals: new MemorySignals(v),
     retention: new MemoryRetention(v),
     taskSessions: new MemoryTaskSessions(v),
+    oauthClients: new MemoryOAuthClients(v),
+    registrationTokens: new MemoryRegistrationTokens(v),
   };
 }
 

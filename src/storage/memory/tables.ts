@@ -11,7 +11,9 @@ import type {
   GrantRequestRecord,
   HumanSessionRecord,
   JoinTokenRecord,
+  OAuthClientRecord,
   PolicySetRecord,
+  RegistrationTokenRecord,
   RevocationEventRecord,
   SecretRecord,
   SecretVersionRecord,
@@ -86,6 +88,9 @@ export interface Tables {
   ssfStreams: Table<string, SsfStreamRecord>;
   signals: Table<string, SignalRecord>;
   taskSessions: Table<string, TaskSessionRecord>;
+  /** By client_id. */
+  oauthClients: Table<string, OAuthClientRecord>;
+  registrationTokens: Table<string, RegistrationTokenRecord>;
   /**
    * Counters that only grow, like SQLite's `sqlite_sequence`: `revocations`, the highest seq
    * handed out; `audit`, the seq of the newest event (the chain's head).
@@ -126,6 +131,8 @@ export function emptyTables(): Tables {
     ssfStreams: t(),
     signals: t(),
     taskSessions: t(),
+    oauthClients: t(),
+    registrationTokens: t(),
     sequences: t(),
   };
 }

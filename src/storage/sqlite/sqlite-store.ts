@@ -22,6 +22,7 @@ import { SqliteSignals } from './signal-repositories.js';
 import { SqliteSsfStreams } from './ssf-repositories.js';
 import { SqliteTaskSessions } from './session-repositories.js';
 import { SqliteRetention } from './retention-repositories.js';
+import { SqliteOAuthClients, SqliteRegistrationTokens } from './client-repositories.js';
 import { Statements } from './statements.js';
 import {
   SqliteFederation,
@@ -65,6 +66,8 @@ function repositories(s: Statements, clock: Clock): StoreTx {
     signals: new SqliteSignals(s),
     retention: new SqliteRetention(s),
     taskSessions: new SqliteTaskSessions(s),
+    oauthClients: new SqliteOAuthClients(s),
+    registrationTokens: new SqliteRegistrationTokens(s),
   };
 }
 

@@ -18,6 +18,7 @@ import { migration as m0010 } from './0010-ssf-stream-receiver-tokens.js';
 import { migration as m0011 } from './0011-risk-signals.js';
 import { migration as m0012 } from './0012-task-sessions.js';
 import { migration as m0013 } from './0013-retention-indexes.js';
+import { migration as m0014 } from './0014-oauth-clients.js';
 
 export type { Migration } from './migration.js';
 
@@ -35,4 +36,5 @@ export const migrations: readonly Migration[] = [
   m0011,
   m0012,
   m0013,
+  m0014,
 ];

@@ -40,6 +40,7 @@ const RELEASED: [version: number, name: string, sqlSha256: string][] = [
   [11, 'risk signals', '8110edf42d5c7094e1f1cfc8e0baced83e9c47aa54b4810a8ccef89c0a438853'],
   [12, 'task sessions', 'd5fcb659985517b1c00cf85f06cb6bfcc0a9de1cd7411012625374b59edb7924'],
   [13, 'retention indexes', '25139ebd63d53accb6c4bdc16380c75be3ac7ef156d3d164ddb019b19ca94a59'],
+  [14, 'oauth clients', '711b910695a1a369bd9e6b3c0a9422318d29359a14a0d8fc5caecbe7db2ff523'],
 ];
 
 test('migrations: the folder holds NNNN-<name>.ts numbered 1..N without gaps, each exporting its own version', async () => {
