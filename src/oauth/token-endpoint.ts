@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { RequestContext } from '../core/context.js';
 import { MandateError } from '../core/errors.js';
 import type { Store } from '../core/store/index.js';
-import type { ClientAuthenticator, PeerVerifier } from './client-auth.js';
+import type { AuthenticatedClient, ClientAuthenticator, PeerVerifier } from './client-auth.js';
 import type { DpopVerifier, VerifiedDpop } from '../protocol/dpop/verifier.js';
 import { DpopProofError, ReplayCacheFullError } from '../protocol/errors.js';
 import {
@@ -12,6 +12,34 @@ import {
   type ExchangeDeps,
   type IssuedTaskToken,
 } from './token-exchange/index.js';
+
+/** What a grant runs with once the client is authenticated, its proof checked and its assertion spent. */
+export interface GrantCall {
+  client: AuthenticatedClient;
+  dpopJkt: string | null;
+  ctx: RequestContext;
+}
+
+/**
+ * A grant type: checks its own parameters (before the DPoP proof is verified and anything is
+ * spent) and returns the step that issues the token.
+ */
+type Grant = (
+  form: URLSearchParams,
+) => (deps: ExchangeDeps, call: GrantCall) => Promise<IssuedTaskToken>;
+
+/** Every grant the token endpoint answers, by `grant_type` (the metadata's `grant_types_supported`). */
+const GRANTS = new Map<string, Grant>([
+  [
+    TOKEN_EXCHANGE_GRANT,
+    (form) => {
+      const request = parseTokenExchange(form);
+      return (deps, call) => exchange(deps, { ...call, request });
+    },
+  ],
+]);
+
+export const GRANT_TYPES: readonly string[] = [...GRANTS.keys()];
 
 export interface TokenEndpointDeps {
   store: Store;
@@ -25,9 +53,10 @@ export interface TokenEndpointDeps {
 }
 
 /**
- * POST /oauth/token. The order matters: authenticate the client, check the DPoP proof
- * (which may ask for a nonce), only then spend the single-use client assertion, then run the
- * grant. Every issuance and every refusal is audited; a refusal changes nothing else.
+ * POST /oauth/token. The order matters: the grant type, authenticate the client, the grant's
+ * parameters, check the DPoP proof (which may ask for a nonce), only then spend the single-use
+ * client assertion, then run the grant. Every issuance and every refusal is audited; a refusal
+ * changes nothing else.
  */
 export async function tokenEndpoint(
   deps: TokenEndpointDeps,
@@ -42,20 +71,20 @@ export async function tokenEndpoint(
     if (!grantType) throw new MandateError('invalid_request', '`grant_type` is required');
     if (form.getAll('grant_type').length > 1)
       throw new MandateError('invalid_request', 'parameter `grant_type` must not repeat');
-    if (grantType !== TOKEN_EXCHANGE_GRANT)
+    const grant = GRANTS.get(grantType);
+    if (!grant)
       throw new MandateError(
         'unsupported_grant_type',
-        `grant type \`${grantType.slice(0, 100)}\` is not supported; use ${TOKEN_EXCHANGE_GRANT}`,
+        `grant type \`${grantType.slice(0, 100)}\` is not supported; use ${GRANT_TYPES.join(' or ')}`,
       );
     const client = await deps.clientAuth.authenticate(form, peer);
     clientId = client.clientId;
-    const request = parseTokenExchange(form);
+    const issue = grant(form);
     const proof = dpopHeader === undefined ? null : await verifyProof(deps, dpopHeader);
     await deps.clientAuth.consumeAssertion(client);
-    return await exchange(deps.exchange, {
+    return await issue(deps.exchange, {
       client,
       dpopJkt: proof?.jkt ?? null,
-      request,
       ctx: { ...ctx, actor: client.clientId },
     });
   } catch (err) {
@@ -103,7 +132,7 @@ async function auditRefusal(
     tx.audit.append({
       actor,
       action: 'token.exchange',
-      target: form.get('subject_token_type') ?? 'unknown',
+      target: form.get('subject_token_type') ?? form.get('grant_type') ?? 'unknown',
       outcome: e && e.code !== 'internal' && e.code !== 'unavailable' ? 'denied' : 'failure',
       requestId: ctx.requestId,
       details: {

@@ -7,6 +7,7 @@ import type { KeyManager } from '../../identity/keys/key-manager.js';
 import type { RevocationRegistry } from '../../revocation/registry.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import type { OwnTokenVerifier } from '../task-token.js';
+import type { TaskTokenParams } from '../task-params.js';
 import type { TokenExchangeRequest } from './request.js';
 import type { ExchangeSignals } from './signal-check.js';
 
@@ -26,12 +27,12 @@ export interface ExchangeDeps {
   signals?: ExchangeSignals;
 }
 
-/** One exchange: who asks, with which proof key, for what. */
-export interface Exchange {
+/** One token request: who asks, with which proof key, for what (an RFC 8693 exchange by default). */
+export interface Exchange<R extends TaskTokenParams = TokenExchangeRequest> {
   client: AuthenticatedClient;
   /** Thumbprint of this request's DPoP proof key, when a proof was sent. */
   dpopJkt: string | null;
-  request: TokenExchangeRequest;
+  request: R;
   ctx: RequestContext;
 }
 

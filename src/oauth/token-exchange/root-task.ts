@@ -4,6 +4,7 @@ import type { AgentRecord, TaskRecord } from '../../core/store/index.js';
 import type { ToolAccessDetail } from '../../delegation/authorization-details.js';
 import type { ActClaim } from '../../delegation/chain.js';
 import { formatScope } from '../../delegation/scope.js';
+import type { TaskTokenParams } from '../task-params.js';
 import type { TaskTokenClaims } from '../task-token.js';
 import type { Exchange, ExchangeDeps, IssuedTaskToken } from './context.js';
 import { issueTaskToken } from './issue.js';
@@ -31,7 +32,7 @@ export interface RootTask {
  */
 export async function issueRootTask(
   deps: ExchangeDeps,
-  x: Exchange,
+  x: Exchange<TaskTokenParams>,
   t: RootTask,
 ): Promise<IssuedTaskToken> {
   if (x.request.dpopJkt !== undefined) {

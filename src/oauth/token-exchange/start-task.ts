@@ -1,6 +1,9 @@
 import { MandateError } from '../../core/errors.js';
+import type { AgentRecord } from '../../core/store/index.js';
 import { detailsToScopes } from '../../delegation/authorization-details.js';
 import { isSubset, narrow } from '../../delegation/scope.js';
+import type { AuthenticatedClient } from '../client-auth.js';
+import type { TaskTokenParams } from '../task-params.js';
 import type { Exchange, ExchangeDeps, IssuedTaskToken } from './context.js';
 import { issueRootTask } from './root-task.js';
 import { refuseRisky, taskPurpose } from './signal-check.js';
@@ -18,12 +21,7 @@ export async function startTask(deps: ExchangeDeps, x: Exchange): Promise<Issued
       'invalid_request',
       'to start a task send no `actor_token`; to delegate, the subject_token is the parent task token',
     );
-  const agent = client.agent;
-  if (!agent)
-    throw new MandateError(
-      'unauthorized_client',
-      'only agents registered in this trust domain can start tasks',
-    );
+  const agent = localAgent(client);
   const svid = await deps.svids.verify(
     request.subjectToken,
     deps.issuer,
@@ -35,7 +33,31 @@ export async function startTask(deps: ExchangeDeps, x: Exchange): Promise<Issued
       'invalid_request',
       "subject_token is not the authenticated agent's own jwt-svid",
     );
+  return startAgentTask(deps, x, agent, {});
+}
 
+/** The registered agent behind the client: only agents of this trust domain start tasks. */
+export function localAgent(client: AuthenticatedClient): AgentRecord {
+  if (!client.agent)
+    throw new MandateError(
+      'unauthorized_client',
+      'only agents registered in this trust domain can start tasks',
+    );
+  return client.agent;
+}
+
+/**
+ * A new task of the authenticated agent, for itself (start-task, client_credentials): scopes and
+ * details ⊆ the agent's allowed scopes, the registered purpose or a narrowing of it, no token at
+ * the refusing risk.
+ */
+export function startAgentTask(
+  deps: ExchangeDeps,
+  x: Exchange<TaskTokenParams>,
+  agent: AgentRecord,
+  auditDetails: Record<string, unknown>,
+): Promise<IssuedTaskToken> {
+  const { request } = x;
   const targets = requireTargets(request.targets);
   const details = request.details ?? [];
   const requested = request.scopes ?? (request.details ? [] : undefined);
@@ -66,6 +88,6 @@ export async function startTask(deps: ExchangeDeps, x: Exchange): Promise<Issued
     details,
     targets,
     purpose,
-    auditDetails: {},
+    auditDetails,
   });
 }

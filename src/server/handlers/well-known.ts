@@ -1,5 +1,5 @@
 import { TOOL_ACCESS_TYPE } from '../../delegation/authorization-details.js';
-import { TOKEN_EXCHANGE_GRANT } from '../../oauth/token-exchange/index.js';
+import { GRANT_TYPES } from '../../oauth/token-endpoint.js';
 import { JWT_SVID_ALGORITHMS } from '../../protocol/jws-algorithms.js';
 import { route } from '../route.js';
 
@@ -26,7 +26,7 @@ export const authorizationServerMetadata = route({
       token_endpoint: mandate.endpoints.token,
       introspection_endpoint: mandate.endpoints.introspection,
       revocation_endpoint: mandate.endpoints.revocation,
-      grant_types_supported: [TOKEN_EXCHANGE_GRANT],
+      grant_types_supported: [...GRANT_TYPES],
       // draft-ietf-oauth-spiffe-client-auth-02 §4: JWT-SVID client authentication.
       token_endpoint_auth_methods_supported: mandate.config.tlsCert
         ? ['spiffe_jwt', 'spiffe_x509']
