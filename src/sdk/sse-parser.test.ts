@@ -70,7 +70,8 @@ describe('SSE parser (WHATWG HTML §9.2.6)', () => {
           const expected: SseEvent[] = [];
           let lastEventId = '';
           for (const m of messages) {
-            if (m.id !== undefined) lastEventId = m.id;
+            // An id in a block without data is dropped with the block (eventsource-parser).
+            if (m.id !== undefined && m.data !== undefined) lastEventId = m.id;
             if (m.data !== undefined)
               expected.push({
                 type: m.event || 'message',
@@ -140,6 +141,9 @@ describe('SSE parser (WHATWG HTML §9.2.6)', () => {
       ['a\nb'],
       'empty chunks in between change nothing',
     );
+    const now: string[] = [];
+    new SseParser({ onEvent: (e) => now.push(e.data) }).push('data: now\r\r');
+    assert.deepEqual(now, ['now'], 'a CR ending the chunk dispatches without waiting for more');
   });
 
   test('an event that grows past the bound throws, whether as one unended line or as many data lines, and the parser goes on after it', () => {

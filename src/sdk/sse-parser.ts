@@ -1,12 +1,13 @@
+import { createParser, type EventSourceParser } from 'eventsource-parser';
+
 /**
- * A server-sent events parser per the WHATWG HTML standard, §9.2.6 "Interpreting an event
- * stream": UTF-8 decoding with one leading BOM stripped, lines ended by CRLF, LF or CR (a CR at
- * the end of one chunk and an LF at the start of the next are one line end), comments, fields
- * without a colon, one leading space stripped from a value, `data` lines joined with LF, `id`
- * with a NULL ignored, `retry` only when all ASCII digits, and an event dispatched on a blank
- * line only when it has data. Bytes may arrive split anywhere, inside a UTF-8 sequence too.
+ * Server-sent events (WHATWG HTML §9.2.6) read with `eventsource-parser`, plus what it leaves to
+ * its caller: bytes decoded as one UTF-8 stream (split anywhere, inside a sequence too) with one
+ * leading BOM stripped, the last event id kept across events, `message` as the default type, a
+ * CR ending one chunk dispatched at once rather than when the next chunk arrives, and a clear
+ * error when an event outgrows its bound.
  *
- * Internal to the SDK (`RevocationFeed` uses it).
+ * Internal to the SDK (`RevocationFeed` and `EventsAdmin` use it).
  */
 
 /** One dispatched event. */
@@ -14,7 +15,11 @@ export interface SseEvent {
   /** The `event` field, or `message`. */
   type: string;
   data: string;
-  /** The last `id` seen on the stream so far (it persists across events). */
+  /**
+   * The last `id` seen on the stream so far (it persists across events). An `id` in a block
+   * without `data` is not seen: eventsource-parser drops such a block whole, and Mandate's
+   * server never sends one.
+   */
   lastEventId: string;
 }
 
@@ -34,24 +39,34 @@ export interface SseHandlers {
 export const MAX_EVENT_CHARS = 256 * 1024 * 1024;
 
 export class SseParser {
-  readonly #handlers: SseHandlers;
-  readonly #decoder = new TextDecoder('utf-8');
-  /** Per parser: a handler may feed another parser while this one is mid-chunk. */
-  readonly #lineEnd = /[\r\n]/g;
-  /** Pieces of the line not ended yet (kept as pieces so a huge line costs O(length)). */
-  #partial: string[] = [];
-  #partialChars = 0;
-  #dataChars = 0;
+  // ignoreBOM: the BOM is stripped below, once, whether the first text came as bytes or as a string.
+  readonly #decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  readonly #parser: EventSourceParser;
   readonly #maxEventChars: number;
-  #afterCr = false;
   #started = false;
-  #data: string[] = [];
-  #type = '';
+  #afterCr = false;
+  #overflow = false;
   #lastEventId = '';
 
   constructor(handlers: SseHandlers, opts: { maxEventChars?: number } = {}) {
-    this.#handlers = handlers;
     this.#maxEventChars = opts.maxEventChars ?? MAX_EVENT_CHARS;
+    this.#parser = createParser({
+      maxBufferSize: this.#maxEventChars,
+      onEvent: (m) => {
+        if (m.id !== undefined) this.#lastEventId = m.id;
+        handlers.onEvent({
+          type: m.event ?? 'message',
+          data: m.data,
+          lastEventId: this.#lastEventId,
+        });
+      },
+      onRetry: handlers.onRetry && ((ms) => handlers.onRetry?.(ms)),
+      onComment: handlers.onComment && ((text) => handlers.onComment?.(text)),
+      onError: (err) => {
+        // Unknown fields and retries that are not all digits are ignored, as the standard says.
+        if (err.type === 'max-buffer-size-exceeded') this.#overflow = true;
+      },
+    });
   }
 
   get lastEventId(): string {
@@ -61,110 +76,32 @@ export class SseParser {
   /** Feeds bytes (decoded as a UTF-8 stream) or already-decoded text. */
   push(chunk: Uint8Array | string): void {
     let text = typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true });
-    if (!this.#started && text.length > 0) {
+    // An empty chunk between a CR and its LF must not end the wait for the LF.
+    if (text === '') return;
+    if (!this.#started) {
       this.#started = true;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
-    this.#lines(text);
-  }
-
-  /** The stream ended: an event without its blank line is discarded, as the standard says. */
-  end(): void {
-    const rest = this.#decoder.decode();
-    if (rest) this.push(rest);
-    this.#partial = [];
-    this.#partialChars = 0;
-    this.#data = [];
-    this.#dataChars = 0;
-    this.#type = '';
-    this.#afterCr = false;
-  }
-
-  #lines(text: string): void {
-    // An empty chunk between a CR and its LF must not end the wait for the LF.
-    if (text === '') return;
-    let start = 0;
-    if (this.#afterCr) {
-      this.#afterCr = false;
-      if (text.charCodeAt(0) === 0x0a) start = 1;
-    }
-    this.#lineEnd.lastIndex = start;
-    for (let m = this.#lineEnd.exec(text); m !== null; m = this.#lineEnd.exec(text)) {
-      const end = m.index;
-      const line =
-        this.#partial.length > 0
-          ? this.#partial.join('') + text.slice(start, end)
-          : text.slice(start, end);
-      this.#partial = [];
-      this.#partialChars = 0;
-      start = end + 1;
-      if (m[0] === '\r') {
-        if (start === text.length) this.#afterCr = true;
-        else if (text.charCodeAt(start) === 0x0a) start++;
-        this.#lineEnd.lastIndex = start;
-      }
-      this.#line(line);
-    }
-    if (start < text.length) {
-      this.#partial.push(text.slice(start));
-      this.#partialChars += text.length - start;
-      this.#bound();
-    }
-  }
-
-  #bound(): void {
-    if (this.#partialChars + this.#dataChars > this.#maxEventChars) {
-      this.#partial = [];
-      this.#partialChars = 0;
-      this.#data = [];
-      this.#dataChars = 0;
+    if (this.#afterCr && text.charCodeAt(0) === 0x0a) text = text.slice(1);
+    // A CR ending the chunk is a line end whatever follows (CR LF is one line end too): end it
+    // now as CR LF, and drop the LF if the next chunk starts with one.
+    this.#afterCr = text.charCodeAt(text.length - 1) === 0x0d;
+    if (this.#afterCr) text += '\n';
+    this.#parser.feed(text);
+    if (this.#overflow) {
+      this.#overflow = false;
+      this.#parser.reset();
       throw new Error(
         `the event stream sent more than ${this.#maxEventChars} characters without ending an event`,
       );
     }
   }
 
-  #line(line: string): void {
-    if (line === '') return this.#dispatch();
-    const colon = line.indexOf(':');
-    if (colon === 0) {
-      this.#handlers.onComment?.(line.slice(1).replace(/^ /, ''));
-      return;
-    }
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.charCodeAt(0) === 0x20) value = value.slice(1);
-    switch (field) {
-      case 'event':
-        this.#type = value;
-        break;
-      case 'data':
-        this.#data.push(value);
-        this.#dataChars += value.length + 1;
-        this.#bound();
-        break;
-      case 'id':
-        if (!value.includes('\0')) this.#lastEventId = value;
-        break;
-      case 'retry':
-        if (/^[0-9]+$/.test(value)) this.#handlers.onRetry?.(Number(value));
-        break;
-      default:
-      // other fields are ignored
-    }
-  }
-
-  #dispatch(): void {
-    const type = this.#type;
-    this.#type = '';
-    if (this.#data.length === 0) return;
-    const data = this.#data.join('\n');
-    this.#data = [];
-    this.#dataChars = 0;
-    this.#handlers.onEvent({
-      type: type === '' ? 'message' : type,
-      data,
-      lastEventId: this.#lastEventId,
-    });
+  /** The stream ended: an event without its blank line is discarded, as the standard says. */
+  end(): void {
+    const rest = this.#decoder.decode();
+    if (rest) this.push(rest);
+    this.#parser.reset();
+    this.#afterCr = false;
   }
 }
