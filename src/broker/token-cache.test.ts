@@ -91,6 +91,19 @@ describe('token cache', () => {
     assert.ok(refetched, 'the oldest live entry was evicted');
   });
 
+  test('bounded by recency: a token served from the cache outlives one stored after it but not used since', async () => {
+    const cache = new TokenCache<string>(new ManualClock(0), 2);
+    const fetched: string[] = [];
+    const get = (k: string) =>
+      cache.get(k, async () => (fetched.push(k), { value: k, cacheUntil: 1000 }));
+    await get('a');
+    await get('b');
+    await get('a');
+    await get('c');
+    await get('a');
+    assert.deepEqual(fetched, ['a', 'b', 'c'], '`a` was used last, so `b` left for `c`');
+  });
+
   test('refreshAt: 30 s before expiry, or after 90% of a short lifetime', () => {
     assert.equal(refreshAt(0, 3_600_000), 3_570_000);
     assert.equal(refreshAt(0, 60_000), 54_000);

@@ -1,9 +1,11 @@
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../core/clock.js';
 
 /**
  * Upstream tokens, cached until shortly before they expire, with single flight: concurrent
  * callers asking for the same key while no usable entry exists share one upstream request.
- * Failures are never cached. Bounded: at capacity, expired entries go first, then the oldest.
+ * Failures are never cached. Bounded: at capacity, expired entries go first, then the least
+ * recently used. Expiry is read from the injected clock here; the LRU only bounds the count.
  */
 
 export interface Fetched<T> {
@@ -21,15 +23,17 @@ interface Entry<T> {
 }
 
 export class TokenCache<T> {
-  readonly #entries = new Map<string, Entry<T>>();
+  readonly #entries: LRUCache<string, Entry<T>>;
   readonly #inflight = new Map<string, Promise<T>>();
   /** Bumped by `forget`, so a request that started before it does not fill the cache after it. */
   #generation = 0;
 
   constructor(
     private readonly clock: Clock,
-    private readonly maxEntries = 1024,
-  ) {}
+    maxEntries = 1024,
+  ) {
+    this.#entries = new LRUCache({ max: maxEntries });
+  }
 
   get size(): number {
     return this.#entries.size;
@@ -63,17 +67,15 @@ export class TokenCache<T> {
   /** Drops every entry tagged `tag` (all entries when undefined). */
   forget(tag?: string): void {
     this.#generation++;
-    for (const [key, entry] of this.#entries)
+    for (const [key, entry] of [...this.#entries.entries()])
       if (tag === undefined || entry.tag === tag) this.#entries.delete(key);
   }
 
   #put(key: string, entry: Entry<T>): void {
-    this.#entries.delete(key);
-    if (this.#entries.size >= this.maxEntries) {
+    if (this.#entries.size >= this.#entries.max && !this.#entries.has(key)) {
       const now = this.clock.now();
-      for (const [k, e] of this.#entries) if (e.until <= now) this.#entries.delete(k);
-      while (this.#entries.size >= this.maxEntries)
-        this.#entries.delete(this.#entries.keys().next().value as string);
+      for (const [k, e] of [...this.#entries.entries()])
+        if (e.until <= now) this.#entries.delete(k);
     }
     this.#entries.set(key, entry);
   }

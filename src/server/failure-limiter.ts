@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../core/clock.js';
 import { ipv6Groups } from '../core/network.js';
 
@@ -23,16 +24,15 @@ export interface FailureLimiterOptions {
 export class FailureLimiter {
   readonly limit: number;
   readonly windowMs: number;
-  readonly #maxKeys: number;
   readonly #clock: Clock;
-  /** key → failure times (ms), oldest first; Map order = least recently failing first. */
-  readonly #failures = new Map<string, number[]>();
+  /** key → failure times (ms), oldest first; only `fail` sets, so the LRU order is by last failure. */
+  readonly #failures: LRUCache<string, number[]>;
 
   constructor(o: FailureLimiterOptions) {
     this.#clock = o.clock;
     this.limit = o.limit ?? 5;
     this.windowMs = o.windowMs ?? 60_000;
-    this.#maxKeys = o.maxKeys ?? 10_000;
+    this.#failures = new LRUCache({ max: o.maxKeys ?? 10_000 });
   }
 
   /** Seconds until `key` may try again (for `Retry-After`), or 0 when it may try now. */
@@ -53,15 +53,14 @@ export class FailureLimiter {
   fail(key: string): number {
     const now = this.#clock.now();
     const recent = [...this.#recent(key), now].slice(-this.limit);
-    this.#failures.delete(key);
-    if (this.#failures.size >= this.#maxKeys) this.#evict();
+    if (this.#failures.size >= this.#failures.max && !this.#failures.has(key)) this.#dropQuiet();
     this.#failures.set(key, recent);
     return now;
   }
 
   /** Takes back the attempt `fail` recorded at `at` (it succeeded). */
   forgive(key: string, at: number): void {
-    const times = this.#failures.get(key);
+    const times = this.#failures.peek(key);
     const i = times?.lastIndexOf(at) ?? -1;
     if (i < 0) return;
     times!.splice(i, 1);
@@ -74,16 +73,14 @@ export class FailureLimiter {
 
   #recent(key: string): number[] {
     const since = this.#clock.now() - this.windowMs;
-    return (this.#failures.get(key) ?? []).filter((t) => t > since);
+    return (this.#failures.peek(key) ?? []).filter((t) => t > since);
   }
 
-  #evict(): void {
+  /** Drops the keys whose failures have all left the window; the LRU then drops the least recently failing. */
+  #dropQuiet(): void {
     const since = this.#clock.now() - this.windowMs;
-    for (const [k, times] of this.#failures)
+    for (const [k, times] of [...this.#failures.entries()])
       if (times[times.length - 1]! <= since) this.#failures.delete(k);
-    // INVARIANT: Map iteration is insertion order, and `fail` re-inserts: the first key failed least recently.
-    while (this.#failures.size >= this.#maxKeys)
-      this.#failures.delete(this.#failures.keys().next().value!);
   }
 }
 

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { systemClock, type Clock } from '../core/clock.js';
 import { MandateError } from '../core/errors.js';
 import type { Store } from '../core/store/index.js';
@@ -57,11 +58,9 @@ function grows(before: SessionState, after: SessionState): boolean {
 
 export class SessionStates {
   readonly #store: SessionStatesOptions['store'];
-  readonly #capacity: number;
   readonly #flushDelayMs: number;
   readonly #clock: Clock;
-  /** Least recently used first. */
-  readonly #cache = new Map<string, SessionState>();
+  readonly #cache: LRUCache<string, SessionState>;
   /** Recorded, not yet written; kept until written even when the cache drops them. */
   readonly #dirty = new Map<string, SessionState>();
   readonly #deletes = new Set<string>();
@@ -81,7 +80,7 @@ export class SessionStates {
     if (!Number.isInteger(capacity) || capacity < 1)
       throw new TypeError('capacity must be a positive integer');
     this.#store = opts.store;
-    this.#capacity = capacity;
+    this.#cache = new LRUCache({ max: capacity });
     this.#flushDelayMs = opts.flushDelayMs ?? 1000;
     this.#clock = opts.clock ?? systemClock;
     this.#setTimer = opts.timer ?? unrefTimeout;
@@ -100,7 +99,7 @@ export class SessionStates {
   /** The task's session if it is in memory (marked most recently used), else undefined: then `load`. */
   get(taskId: string): SessionState | undefined {
     const state = this.#cache.get(taskId) ?? this.#dirty.get(taskId);
-    if (state !== undefined) this.#put(taskId, state);
+    if (state !== undefined) this.#cache.set(taskId, state);
     return state;
   }
 
@@ -136,7 +135,7 @@ export class SessionStates {
     // A call recorded while the row was being read is newer than the row.
     const current = this.get(taskId);
     if (current !== undefined) return current;
-    this.#put(taskId, state);
+    this.#cache.set(taskId, state);
     return state;
   }
 
@@ -147,7 +146,7 @@ export class SessionStates {
    */
   record(taskId: string, before: SessionState, after: SessionState): Promise<void> | null {
     if (this.#standIns.has(before)) return null;
-    this.#put(taskId, after);
+    this.#cache.set(taskId, after);
     if (!this.#store) return null;
     this.#dirty.set(taskId, after);
     // INVARIANT: no call is answered while a growth of its task is only in memory (a write that
@@ -183,13 +182,6 @@ export class SessionStates {
     this.#timer?.cancel();
     this.#timer = null;
     await this.flush();
-  }
-
-  #put(taskId: string, state: SessionState): void {
-    this.#cache.delete(taskId); // re-insert: Map order is least recently used first
-    this.#cache.set(taskId, state);
-    while (this.#cache.size > this.#capacity)
-      this.#cache.delete(this.#cache.keys().next().value as string);
   }
 
   #writeSoon(): Promise<void> {

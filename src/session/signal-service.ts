@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../core/clock.js';
 import type { RequestContext } from '../core/context.js';
 import { MandateError } from '../core/errors.js';
@@ -101,9 +102,9 @@ const messageOf = (err: unknown): string =>
 export class SignalService {
   readonly #deps: SignalServiceDeps;
   readonly #book: SignalBook;
-  /** Declarations of tasks seen recently (immutable once issued), least recently used first. */
-  readonly #tasks = new Map<string, SignalTask>();
-  readonly #labels = new Map<string, { labels: string[] | null; until: number }>();
+  /** Declarations of tasks seen recently (immutable once issued). */
+  readonly #tasks: LRUCache<string, SignalTask>;
+  readonly #labels: LRUCache<string, { labels: string[] | null; until: number }>;
   readonly #loading = new Map<string, Promise<unknown>>();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #detectorsOn: boolean;
@@ -118,6 +119,10 @@ export class SignalService {
       maxTaskSubjectsPerAgent: c.maxTaskSubjectsPerAgent,
       maxSubjectsPerSource: c.maxSubjectsPerSource,
     });
+    // Bounded by `maxSize` counting 1 an entry rather than by `max`, which allocates every slot
+    // up front: maxSubjects may be ten million.
+    this.#tasks = new LRUCache({ maxSize: c.maxSubjects, sizeCalculation: () => 1 });
+    this.#labels = new LRUCache({ maxSize: c.maxSubjects, sizeCalculation: () => 1 });
     this.#detectorsOn = DETECTORS.some((k) => deps.config.detectors[k].enabled);
     this.#risks = deps.onRiskChange
       ? new RiskChanges(this.#book, deps.clock, deps.onRiskChange, (err) => deps.onError?.(err))
@@ -492,7 +497,7 @@ export class SignalService {
     if (cached) return cached;
     const task = await this.#once(`task:${taskId}`, () => this.#deps.task(taskId));
     // Only active tasks are cached: their declaration does not change, and an ended task is forgotten.
-    if (task?.status === 'active') this.#remember(this.#tasks, taskId, task);
+    if (task?.status === 'active') this.#tasks.set(taskId, task);
     return task;
   }
 
@@ -501,7 +506,7 @@ export class SignalService {
     const hit = this.#labels.get(agent);
     if (hit && hit.until > this.#deps.clock.now()) return hit.labels ?? undefined;
     const labels = await this.#once(`agent:${agent}`, () => this.#deps.agentLabels(agent));
-    this.#remember(this.#labels, agent, {
+    this.#labels.set(agent, {
       labels: labels ?? null,
       until: this.#deps.clock.now() + LABELS_TTL_MS,
     });
@@ -515,11 +520,5 @@ export class SignalService {
     const p = load().finally(() => this.#loading.delete(key));
     this.#loading.set(key, p);
     return p;
-  }
-
-  #remember<V>(map: Map<string, V>, key: string, value: V): void {
-    map.delete(key);
-    map.set(key, value);
-    while (map.size > this.#deps.config.maxSubjects) map.delete(map.keys().next().value as string);
   }
 }

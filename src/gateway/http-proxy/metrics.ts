@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 /**
@@ -32,7 +33,8 @@ export class ProxyMetrics {
   readonly #denied: Counter<'service' | 'reason'>;
   readonly #firstSeen: Counter<'service' | 'route' | 'agent'>;
   readonly #duration: Histogram<'service' | 'outcome'>;
-  readonly #seen = new Set<string>();
+  /** Read with `has`, which leaves the order alone: the oldest is forgotten first. */
+  readonly #seen = new LRUCache<string, true>({ max: MAX_SEEN });
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -96,8 +98,7 @@ export class ProxyMetrics {
   allowed(service: string, route: string, agent: string): boolean {
     const key = `${service}\n${route}\n${agent}`;
     if (this.#seen.has(key)) return false;
-    this.#seen.add(key);
-    if (this.#seen.size > MAX_SEEN) this.#seen.delete(this.#seen.values().next().value as string);
+    this.#seen.set(key, true);
     this.#firstSeen.inc({ service, route, agent });
     return true;
   }

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../core/clock.js';
 
 /**
@@ -20,12 +21,11 @@ interface Bucket {
 
 export class TokenBuckets {
   readonly #clock: Clock;
-  readonly #max: number;
-  readonly #buckets = new Map<string, Bucket>();
+  readonly #buckets: LRUCache<string, Bucket>;
 
   constructor(clock: Clock, maxBuckets = 100_000) {
     this.#clock = clock;
-    this.#max = maxBuckets;
+    this.#buckets = new LRUCache({ max: maxBuckets });
   }
 
   /** Takes one token of `key`'s bucket: `{ ok: true }`, or the whole seconds to wait (at least 1). */
@@ -35,7 +35,6 @@ export class TokenBuckets {
     const held = this.#buckets.get(key);
     const elapsed = held ? Math.max(0, now - held.at) : 0;
     const tokens = held ? Math.min(limit.burst, held.tokens + elapsed * ratePerMs) : limit.burst;
-    this.#buckets.delete(key); // re-inserted below: Map order is least recently used first
     if (tokens < 1) {
       this.#buckets.set(key, { tokens, at: now });
       return {
@@ -44,8 +43,6 @@ export class TokenBuckets {
       };
     }
     this.#buckets.set(key, { tokens: tokens - 1, at: now });
-    while (this.#buckets.size > this.#max)
-      this.#buckets.delete(this.#buckets.keys().next().value as string);
     return { ok: true };
   }
 }

@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { LRUCache } from 'lru-cache';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { ipNetwork, type Network } from '../../core/network.js';
 import { isAllowed, type AllowList, type Destination, type DestinationRules } from './classify.js';
@@ -83,17 +84,16 @@ export class DestinationResolver {
   readonly #clock: Clock;
   readonly #timeoutMs: number;
   readonly #ttlMs: number;
-  readonly #maxEntries: number;
   readonly #timer: Timer;
-  // Insertion order is age: the first key is the oldest answer.
-  readonly #cache = new Map<string, { at: number; answer: Promise<readonly string[] | null> }>();
+  /** Read with `peek`, so that the order is the answers' age: the oldest leaves first. */
+  readonly #cache: LRUCache<string, { at: number; answer: Promise<readonly string[] | null> }>;
 
   constructor(opts: DestinationResolverOptions = {}) {
     this.#lookup = opts.lookup ?? systemLookup;
     this.#clock = opts.clock ?? systemClock;
     this.#timeoutMs = opts.timeoutMs ?? 2_000;
     this.#ttlMs = opts.ttlMs ?? 30_000;
-    this.#maxEntries = Math.max(1, opts.maxEntries ?? 10_000);
+    this.#cache = new LRUCache({ max: Math.max(1, opts.maxEntries ?? 10_000) });
     this.#timer = opts.timer ?? realTimer;
   }
 
@@ -105,13 +105,10 @@ export class DestinationResolver {
   /** The IP addresses `name` resolves to, or null when it resolves to none, fails or times out. Never rejects. */
   addresses(name: string): Promise<readonly string[] | null> {
     const now = this.#clock.now();
-    const hit = this.#cache.get(name);
+    const hit = this.#cache.peek(name);
     if (hit && now - hit.at < this.#ttlMs) return hit.answer;
-    this.#cache.delete(name);
     const answer = this.#ask(name);
     this.#cache.set(name, { at: now, answer });
-    while (this.#cache.size > this.#maxEntries)
-      this.#cache.delete(this.#cache.keys().next().value!);
     return answer;
   }
 
