@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { MandateError } from '../core/errors.js';
 import { jsonReadingProblem } from '../core/json-duplicates.js';
@@ -65,6 +66,9 @@ export function buildHttpServer(
     // client's spare pooled connection otherwise holds `close()` for over a minute).
     forceCloseConnections: 'idle',
   });
+
+  // Cookies are read by the human routes only (server/human-auth.ts), so no hook parses them on every request.
+  void app.register(fastifyCookie, { hook: false });
 
   // OAuth endpoints take forms (RFC 6749 §3.2); URLSearchParams keeps repeated keys (resource, audience).
   app.addContentTypeParser(

@@ -33,18 +33,22 @@ export function cookieNames(issuer: string): { session: string; login: string } 
     : { session: 'mandate-session', login: 'mandate-login' };
 }
 
-/** The value of cookie `name`, or undefined when absent or sent more than once (a tossed cookie is not guessed between). */
+/**
+ * The value of cookie `name`, or undefined when absent or sent more than once: a tossed cookie
+ * (a second one set by a sibling host or for a longer path) is not guessed between. Parsed by
+ * @fastify/cookie, which keeps the first of several, hence the count.
+ */
 export function readCookie(request: FastifyRequest, name: string): string | undefined {
   const header = request.headers.cookie;
   if (typeof header !== 'string' || header.length > 8192) return undefined;
-  const values: string[] = [];
-  for (const pair of header.split(';')) {
+  const sent = header.split(';').filter((pair) => {
     const eq = pair.indexOf('=');
-    if (eq > 0 && pair.slice(0, eq).trim() === name) values.push(pair.slice(eq + 1).trim());
-  }
-  return values.length === 1 ? values[0] : undefined;
+    return eq > 0 && pair.slice(0, eq).trim() === name;
+  }).length;
+  return sent === 1 ? request.server.parseCookie(header)[name] : undefined;
 }
 
+/** Sets cookie `name` (HttpOnly, SameSite=Lax, Path=/, Secure unless the issuer is http on loopback) for `maxAgeSeconds`. */
 export function setCookie(
   reply: FastifyReply,
   issuer: string,
@@ -52,18 +56,16 @@ export function setCookie(
   value: string,
   maxAgeSeconds: number,
 ): void {
-  // Cookie values here are base64url and dots only: nothing to escape.
-  const attrs = [
-    `${name}=${value}`,
-    'Path=/',
-    `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`,
-    'HttpOnly',
-    'SameSite=Lax',
-    ...(cookiesSecure(issuer) ? ['Secure'] : []),
-  ];
-  reply.header('set-cookie', attrs.join('; '));
+  reply.setCookie(name, value, {
+    path: '/',
+    maxAge: Math.max(0, Math.floor(maxAgeSeconds)),
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: cookiesSecure(issuer),
+  });
 }
 
+/** Removes cookie `name`: empty, Max-Age=0, with the attributes it was set with. */
 export function clearCookie(reply: FastifyReply, issuer: string, name: string): void {
   setCookie(reply, issuer, name, '', 0);
 }
