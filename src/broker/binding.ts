@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MandateError } from '../core/errors.js';
 import { normalizeHost } from '../core/host.js';
+import { firstIssue } from '../core/validation.js';
 import { SECRET_ID } from './secret-store.js';
 
 /**
@@ -174,11 +175,9 @@ export const credentialBindingSchema = z.discriminatedUnion('provider', [
 export function parseCredentialBinding(input: unknown): CredentialBinding {
   const parsed = credentialBindingSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path = ['credential', ...(issue?.path ?? []).map(String)].join('.');
-  throw new MandateError(
-    'invalid_config',
-    `invalid credential binding: \`${path}\` ${issue?.message.toLowerCase() ?? 'is invalid'}`,
-    { field: path, reason: 'bad_binding' },
-  );
+  const { field, problem } = firstIssue(parsed.error, 'credential');
+  throw new MandateError('invalid_config', `invalid credential binding: \`${field}\` ${problem}`, {
+    field,
+    reason: 'bad_binding',
+  });
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { canonicalDigest, canonicalJson } from '../core/canonical-json.js';
 import { MandateError } from '../core/errors.js';
 import { normalizeHost } from '../core/host.js';
+import { describeIssue } from '../core/validation.js';
 import {
   defaultExtractors,
   EXTRACTOR_KINDS,
@@ -207,17 +208,10 @@ function checkField<S extends z.ZodType>(
   if (parsed.success) return { ok: true, value: parsed.data };
   return {
     ok: false,
-    problems: parsed.error.issues.map((issue) => ({
-      field: [
-        ...issue.path,
-        ...(issue.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : []),
-      ].reduce<string>(
-        (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${String(p)}`),
-        prefix,
-      ),
-      message:
-        issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message.toLowerCase(),
-    })),
+    problems: parsed.error.issues.map((issue) => {
+      const { field, problem } = describeIssue(issue, prefix);
+      return { field, message: problem };
+    }),
   };
 }
 

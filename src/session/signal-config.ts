@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { MandateError } from '../core/errors.js';
+import { firstIssue } from '../core/validation.js';
 import { scopeTokenProblem } from '../delegation/scope.js';
 
 /**
@@ -306,15 +307,11 @@ export function parseSignalsConfig(raw: unknown): SignalsConfig {
   }
   const parsed = signalsConfigSchema.safeParse(value);
   if (parsed.success) return resolve(parsed.data);
-  const issue = parsed.error.issues[0];
-  const path = (issue?.path ?? []).reduce<string>(
-    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${String(p)}`),
-    'signals',
-  );
+  const { field, problem } = firstIssue(parsed.error, 'signals');
   throw new MandateError(
     'invalid_config',
-    `invalid configuration: \`${path}\` ${issue?.message.toLowerCase() ?? 'is invalid'}; see docs/signals.md`,
-    { key: 'signals', field: path },
+    `invalid configuration: \`${field}\` ${problem}; see docs/signals.md`,
+    { key: 'signals', field },
   );
 }
 

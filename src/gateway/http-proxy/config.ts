@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { credentialBindingSchema } from '../../broker/binding.js';
 import { MandateError } from '../../core/errors.js';
 import { normalizeHost } from '../../core/host.js';
+import { firstIssue } from '../../core/validation.js';
 import { EXTRACTOR_KINDS } from '../../policy/argument-extractors.js';
 import { CLASSIFICATIONS } from '../../policy/classification.js';
 import { SIDE_EFFECTS } from '../../policy/tool-catalog.js';
@@ -233,15 +234,11 @@ export function parseProxyConfig(raw: unknown): ProxyConfig {
   }
   const parsed = proxyConfigSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path = (issue?.path ?? []).reduce<string>(
-    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${String(p)}`),
-    'proxy',
-  );
+  const { field, problem } = firstIssue(parsed.error, 'proxy');
   throw new MandateError(
     'invalid_config',
-    `invalid configuration: \`${path}\` ${issue?.message.toLowerCase() ?? 'is invalid'}; see docs/proxy.md`,
-    { key: 'proxy', field: path },
+    `invalid configuration: \`${field}\` ${problem}; see docs/proxy.md`,
+    { key: 'proxy', field },
   );
 }
 

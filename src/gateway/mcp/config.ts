@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { credentialBindingSchema } from '../../broker/binding.js';
 import { MandateError } from '../../core/errors.js';
+import { firstIssue } from '../../core/validation.js';
 
 /**
  * The `gateway` setting: the MCP gateway's resource identifier, its failure mode and the upstream
@@ -186,15 +187,11 @@ export function parseGatewayConfig(raw: unknown): GatewayConfig {
   }
   const parsed = gatewayConfigSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path = (issue?.path ?? []).reduce<string>(
-    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${String(p)}`),
-    'gateway',
-  );
+  const { field, problem } = firstIssue(parsed.error, 'gateway');
   throw new MandateError(
     'invalid_config',
-    `invalid configuration: \`${path}\` ${issue?.message.toLowerCase() ?? 'is invalid'}; see docs/gateway.md`,
-    { key: 'gateway', field: path },
+    `invalid configuration: \`${field}\` ${problem}; see docs/gateway.md`,
+    { key: 'gateway', field },
   );
 }
 
