@@ -67,8 +67,8 @@ export function buildHttpServer(
     forceCloseConnections: 'idle',
   });
 
-  // Cookies are read by the human routes only (server/human-auth.ts), so no hook parses them on every request.
-  void app.register(fastifyCookie, { hook: false });
+  // `request.cookies` and `reply.setCookie` for the human routes (server/human-auth.ts).
+  void app.register(fastifyCookie);
 
   // OAuth endpoints take forms (RFC 6749 §3.2); URLSearchParams keeps repeated keys (resource, audience).
   app.addContentTypeParser(

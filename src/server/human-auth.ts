@@ -45,7 +45,7 @@ export function readCookie(request: FastifyRequest, name: string): string | unde
     const eq = pair.indexOf('=');
     return eq > 0 && pair.slice(0, eq).trim() === name;
   }).length;
-  return sent === 1 ? request.server.parseCookie(header)[name] : undefined;
+  return sent === 1 ? request.cookies[name] : undefined;
 }
 
 /** Sets cookie `name` (HttpOnly, SameSite=Lax, Path=/, Secure unless the issuer is http on loopback) for `maxAgeSeconds`. */
