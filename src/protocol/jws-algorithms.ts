@@ -4,32 +4,15 @@
  * algorithm-confusion forgery).
  */
 
-/** RFC 7518 §3.1's asymmetric algorithms and RFC 8037 `EdDSA`: for tokens from issuers outside Mandate (attestation, SETs, client assertions). */
-export const SIGNATURE_ALGORITHMS: readonly string[] = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-];
+const RSA = ['RS256', 'RS384', 'RS512'];
+const RSA_PSS = ['PS256', 'PS384', 'PS512'];
+const ECDSA = ['ES256', 'ES384', 'ES512'];
+
+/** RFC 7518 §3.1's asymmetric algorithms and RFC 8037 `EdDSA`: for tokens from issuers outside Mandate (attestation, SETs). */
+export const SIGNATURE_ALGORITHMS: readonly string[] = [...RSA, ...RSA_PSS, ...ECDSA, 'EdDSA'];
 
 /** SPIFFE JWT-SVID §3: the algorithms a JWT-SVID may be signed with (client assertions included). */
-export const JWT_SVID_ALGORITHMS: readonly string[] = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'PS256',
-  'PS384',
-  'PS512',
-];
+export const JWT_SVID_ALGORITHMS: readonly string[] = [...RSA, ...ECDSA, ...RSA_PSS];
 
 /** What an access-token verifier may be configured to accept: the above, the fully specified `Ed25519`, and ML-DSA. */
 export const ACCESS_TOKEN_ALGORITHMS: readonly string[] = [
@@ -57,15 +40,9 @@ export const DEFAULT_ACCESS_TOKEN_ALGORITHMS: readonly string[] = [
  * mandateExpress({ verifier, dpopAlgorithms: DPOP_ALGORITHMS.filter((a) => a.startsWith('ES')) });
  */
 export const DPOP_ALGORITHMS: readonly string[] = [
-  'ES256',
-  'ES384',
-  'ES512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'RS256',
-  'RS384',
-  'RS512',
+  ...ECDSA,
+  ...RSA_PSS,
+  ...RSA,
   'EdDSA',
   'Ed25519',
 ];

@@ -45,6 +45,8 @@ const principal: fc.Arbitrary<Principal> = fc
   .map((p) => ({ ...p, actor: p.actors[0] ?? p.subject }) as unknown as Principal);
 
 describe('RevocationSet', () => {
+  // Both hold protocol/revocation.ts's RevocationState: what this checks is that the wire (events and
+  // snapshots as GET /v1/events sends them) carries everything the one check reads.
   test('answers exactly like the server registry, from events and from a snapshot over the wire, before and after compaction', () => {
     fc.assert(
       fc.property(
