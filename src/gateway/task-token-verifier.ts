@@ -21,8 +21,11 @@ export interface LocalVerifierDeps {
   issuer: string;
   clock: Clock;
   publishedKeys: () => Promise<PublishedKey[]>;
-  /** A reason when revoked, else null (RevocationRegistry.check). */
-  revoked: (t: RevocableToken) => string | null;
+  /**
+   * A reason when revoked, else null (RevocationRegistry.check). None: the caller checks
+   * revocation itself, as the gateway's enforcement core does in a step of its own.
+   */
+  revoked?: ((t: RevocableToken) => string | null) | undefined;
 }
 
 const MAX_AUDIENCES = 64;
@@ -64,7 +67,7 @@ export class LocalTaskTokenVerifiers {
         keys: this.#keys.getKey,
         now: () => clock.now(),
         clockToleranceSeconds: LOCAL_CLOCK_TOLERANCE_SECONDS,
-        revocation: (p: Principal) => revoked(revocableOf(p)),
+        ...(revoked ? { revocation: (p: Principal) => revoked(revocableOf(p)) } : {}),
       });
       this.#byAudience.set(audience, v);
     }

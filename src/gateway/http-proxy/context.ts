@@ -1,11 +1,10 @@
 import type { Agent as HttpAgent, IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../core/clock.js';
 import type { ErrorCode } from '../../core/error-codes.js';
-import type { ApprovalService } from '../../delegation/approvals.js';
 import type { CallerContext, CredentialBinding, InjectedCredential } from '../../broker/broker.js';
-import type { AuthorizeInput, AuthorizeResult } from '../../policy/decision-service.js';
 import type { RequestAuthenticator } from '../../protocol/authenticate.js';
-import type { Principal } from '../task-token-verifier.js';
+import type { Allowed, Authenticated, Incoming, ToolTarget } from '../core/call.js';
+import type { Authentication, CoreDeps } from '../core/ports.js';
 import type { ServiceConfig } from './config.js';
 import type { Outcome, ProxyMetrics } from './metrics.js';
 import type { BucketLimit, TokenBuckets } from './rate-limit.js';
@@ -13,8 +12,9 @@ import type { RequestTarget } from './request-target.js';
 import type { RouteTemplate } from './template.js';
 
 /**
- * The state of one proxied request as it goes through the steps (./pipeline.ts). Each step reads
- * what the steps before it set and either lets the request go on or refuses it.
+ * The contexts of one proxied request as it goes through the steps (./pipeline.ts), growing from
+ * the request as it arrived to the forwarded one: the enforcement core's (../core/call.ts) plus
+ * what the proxy needs to check and forward a plain HTTP request.
  */
 
 export interface CompiledRoute {
@@ -44,34 +44,46 @@ export interface ProxyService {
   rateLimit: BucketLimit | undefined;
 }
 
-export interface ProxyCall {
-  req: IncomingMessage;
-  res: ServerResponse;
-  requestId: string;
+/** A request to a service, as it arrived. */
+export interface ProxyRequest extends Incoming {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly requestId: string;
   /** `performance.now()` when the request arrived. */
-  startedAt: number;
-  service: ProxyService;
-  /** Set by `authenticate`. */
-  principal?: Principal;
-  /** Set by `match`. */
-  target?: RequestTarget;
-  route?: CompiledRoute;
-  params?: Record<string, string>;
-  /** Set by `body` for a JSON body or a url-encoded form: its bytes (forwarded as they came) and, for JSON, its value (for the decision). */
-  json?: { bytes: Buffer; value: unknown };
-  /** Set by `decide`: what the decision point and the approval are bound to. */
-  arguments?: Record<string, unknown>;
-  decision?: AuthorizeResult;
-  /** Set by `inject`. */
-  injected?: { headers: Record<string, string>; query: Record<string, string> };
-  /** Set by `forward` once the upstream answered. */
-  upstreamStatus?: number;
-  outcome?: Outcome;
+  readonly startedAt: number;
+  readonly service: ProxyService;
+}
+
+/** Authenticated, and its path matched to one of the service's allowed routes. */
+export interface Matched extends ProxyRequest, Authenticated {
+  readonly requestId: string;
+  readonly target: RequestTarget;
+  readonly route: CompiledRoute;
+  readonly params: Record<string, string>;
+  readonly tool: ToolTarget;
+}
+
+/** With the body read when it is JSON or a form: its bytes (forwarded as they came) and, for JSON, its value (for the decision). */
+export interface Read extends Matched {
+  readonly json: { readonly bytes: Buffer; readonly value: unknown } | undefined;
+}
+
+/** Allowed, with what the upstream gets besides the agent's own request. */
+export interface Injected extends Read, Allowed {
+  readonly requestId: string;
+  readonly injected: { headers: Record<string, string>; query: Record<string, string> };
+}
+
+/** Forwarded: the upstream answered (its body may still have been cut short). */
+export interface Forwarded extends Injected {
+  readonly upstreamStatus: number;
 }
 
 /** A request refused before (or instead of) reaching the upstream: answered as problem+json. */
 export interface Refusal {
-  /** Stable problem `code`; its status and title are the registry's (src/core/error-codes.ts). */
+  /** Never set: what tells a proxy refusal from the enforcement core's (../core/outcome.ts), which all have a `kind`. */
+  readonly kind?: undefined;
+  /** Stable problem `code`; its status and title are the error registry's (src/core/error-codes.ts). */
   code: ErrorCode;
   /** One lowercase line. */
   detail: string;
@@ -83,17 +95,12 @@ export interface Refusal {
   extra?: Record<string, unknown>;
 }
 
-export type StepOutcome = { refuse: Refusal } | undefined;
-
 /** The pino subset the proxy logs through (the request's logger). */
 export interface ProxyLog {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
-
-/** The approvals service (src/delegation/approvals.ts) as the proxy uses it. */
-export type ApprovalPort = Pick<ApprovalService, 'request' | 'consume'>;
 
 /** The credential broker (src/broker/broker.ts) as the proxy uses it. */
 export interface BrokerPort {
@@ -105,18 +112,14 @@ export interface BrokerPort {
   identityAssertion(audience: string, caller: CallerContext): Promise<string>;
 }
 
-export interface ProxyDeps {
+export interface ProxyDeps extends CoreDeps {
   /** Mandate's public base URL: a DPoP proof's `htu` is `<issuer>/proxy/<service>/...`. */
   issuer: string;
   clock: Clock;
-  decisions: { authorize(input: AuthorizeInput): Promise<AuthorizeResult> };
-  approvals: ApprovalPort | undefined;
+  /** The request's task token for its service (./steps/authenticate.ts), revocation left to the next step. */
+  authenticate(call: ProxyRequest): Promise<Authentication>;
   broker: BrokerPort | undefined;
-  /** A reason when the token (or its task, agent, grant, an ancestor) is revoked, else null. */
-  revoked(p: Principal): string | null;
   buckets: TokenBuckets;
   metrics: ProxyMetrics | undefined;
   log: ProxyLog;
 }
-
-export type Step = (call: ProxyCall, deps: ProxyDeps) => Promise<StepOutcome>;

@@ -5,7 +5,8 @@ import type { Refusal } from './context.js';
 /**
  * A refusal as RFC 9457 problem details, in the shape the rest of Mandate answers with
  * (`type`, `title`, `status`, `detail`, a stable `code`, `request_id`, then the refusal's own
- * members: decision id, reasons, approval, what is allowed).
+ * members: decision id, reasons, approval, what is allowed). A code's status and title are the
+ * error registry's.
  */
 
 export function writeProblem(

@@ -16,16 +16,11 @@ import {
 import { LocalTaskTokenVerifiers } from '../task-token-verifier.js';
 import { serviceTools } from './catalog.js';
 import type { ProxyConfig, ServiceConfig } from './config.js';
-import type {
-  ApprovalPort,
-  BrokerPort,
-  CompiledRoute,
-  ProxyDeps,
-  ProxyLog,
-  ProxyService,
-} from './context.js';
+import type { ApprovalPort } from '../core/ports.js';
+import type { BrokerPort, CompiledRoute, ProxyDeps, ProxyLog, ProxyService } from './context.js';
 import { ProxyMetrics } from './metrics.js';
 import { proxyRequest } from './pipeline.js';
+import { authenticateRequest } from './steps/authenticate.js';
 import { writeProblem } from './problem.js';
 import { TokenBuckets } from './rate-limit.js';
 import { serviceOf } from './request-target.js';
@@ -93,7 +88,7 @@ export class HttpProxy {
       issuer: settings.issuer,
       clock: host.clock,
       publishedKeys: () => host.keys.published('token'),
-      revoked: (t) => host.revocations.check(t),
+      // No revocation hook: revocation is each request's next step (../core/revocation.ts), checked once, there.
     });
     for (const config of settings.proxy.services)
       this.#services.set(config.name, this.#compile(config, verifiers));
@@ -162,18 +157,25 @@ export class HttpProxy {
       return;
     }
     const host = this.#host;
+    const log = opts.log ?? silent;
+    const issuer = this.#settings.issuer;
     const deps: ProxyDeps = {
-      issuer: this.#settings.issuer,
+      issuer,
       clock: host.clock,
-      decisions: host.decisions,
-      approvals: host.approvals,
+      // The request authenticator; revocation is left to the next step (see the service's `verifier`).
+      authenticate: (call) => authenticateRequest(call, issuer),
+      decisions: () => host.decisions,
+      approvals: () => host.approvals,
       broker: host.broker,
       revoked: (p) => host.revocations.check(revocableOf(p)),
       buckets: this.#buckets,
       metrics: this.#metrics,
-      log: opts.log ?? silent,
+      log,
     };
-    await proxyRequest({ req, res, requestId: opts.requestId, startedAt, service }, deps);
+    await proxyRequest(
+      { req, res, requestId: opts.requestId, startedAt, service, resource: service.resource },
+      deps,
+    );
   }
 
   /** Closes the upstream connections kept alive. */

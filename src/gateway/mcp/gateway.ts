@@ -16,31 +16,19 @@ import type { PublishedKey } from '../../identity/keys/key-manager.js';
 import { RequestAuthenticator } from '../../protocol/authenticate.js';
 import type { DpopVerifier } from '../../protocol/dpop/verifier.js';
 import { revocableOf, type RevocableToken } from '../../protocol/revocation.js';
-import type { AuthorizeResult } from '../../policy/decision-service.js';
 import {
   checkServerTools,
   type McpToolDescription,
   type ToolAnnotation,
 } from '../../policy/tool-catalog.js';
+import type { Revoked, Unauthenticated, Unavailable } from '../core/outcome.js';
 import { LocalTaskTokenVerifiers, type Principal } from '../task-token-verifier.js';
-import type { PipelineDeps } from '../pipeline/context.js';
-import { DECISION_META, POLICY_REFUSED } from '../pipeline/results.js';
-import {
-  authorizeServerAction,
-  grantedByScopes,
-  serverActionScope,
-} from '../pipeline/server-action.js';
 import { UPSTREAM_TIMEOUT_MS, type GatewayConfig } from './config.js';
 import { exposeToolResult } from './expose.js';
 import { downstreamCapabilities, registerHandlers, type HandlerDeps } from './handlers.js';
 import { GatewayMetrics, type MetricsRegistry } from './metrics.js';
 import { Namer } from './naming.js';
-import {
-  negotiatedProtocol,
-  preflight,
-  type PreflightDeps,
-  type RefusedCall,
-} from './preflight.js';
+import { negotiatedProtocol, preflight } from './preflight.js';
 import type { ApprovalPort, BrokerPort, CatalogPort, DecisionPort, GatewayLog } from './ports.js';
 import { silentLog } from './ports.js';
 import {
@@ -48,13 +36,17 @@ import {
   protectedResourceMetadata,
   type ProtectedResourceMetadata,
 } from '../protected-resource.js';
+import { authorizeServerAction, grantedByScopes, serverActionScope } from './server-action.js';
 import { GatewaySession, type SessionEndReason } from './session.js';
+import type { Admitted, McpDeps } from './tool-call/context.js';
+import { DECISION_META, POLICY_REFUSED, scopeChallengeFacts } from './tool-call/results.js';
+import { REQUEST } from './tool-call/tool-call.js';
 import { Upstream } from './upstreams.js';
 
 /**
  * The MCP gateway: Streamable HTTP at /mcp in front, the configured upstream MCP servers
- * behind, every request authenticated, every tool call through the pipeline
- * (../pipeline/call-tool.ts). The HTTP route hands it the raw request and response
+ * behind, every request authenticated, every tool call through the enforcement core in the
+ * order of ./tool-call/tool-call.ts. The HTTP route hands it the raw request and response
  * (src/server/handlers/gateway.ts).
  */
 
@@ -120,8 +112,7 @@ export class McpGateway {
   readonly #sessions = new Map<string, GatewaySession>();
   /** The MCP protocol each session negotiated at initialize (what its later requests are held to). */
   readonly #protocols = new WeakMap<GatewaySession, string>();
-  readonly #preflight: PreflightDeps;
-  readonly #pipeline: PipelineDeps;
+  readonly #deps: McpDeps;
   readonly #handlerDeps: HandlerDeps;
   readonly #metrics: GatewayMetrics | undefined;
   readonly #dpopRequired: boolean;
@@ -156,26 +147,32 @@ export class McpGateway {
       issuer: settings.issuer,
       clock: host.clock,
       publishedKeys: () => host.keys.published('token'),
-      revoked: (t) => host.revocations.check(t),
+      // No revocation hook: revocation is every request's next step (../core/revocation.ts), checked once, there.
     });
     // Every request, initialize included: a task token for the gateway's resource (RFC 8707 /
-    // RFC 9068), revocation checked each time, DPoP (RFC 9449 §7) for a bound token; refusals
-    // carry RFC 9728 `resource_metadata` so a client can discover where to get a token.
-    this.#auth = new RequestAuthenticator({
+    // RFC 9068), DPoP (RFC 9449 §7) for a bound token; refusals carry RFC 9728
+    // `resource_metadata` so a client can discover where to get a token.
+    const auth = new RequestAuthenticator({
       verifier: verifiers.for(this.resource),
       dpop: host.dpop,
       requireDpop: this.#dpopRequired,
       resourceMetadata: this.metadataUrl,
     });
+    this.#auth = auth;
     this.#metrics = host.metrics ? new GatewayMetrics(host.metrics.registry) : undefined;
     const log = () => this.#log;
-    this.#pipeline = {
-      resource: this.resource,
+    this.#deps = {
+      // The request authenticator; revocation is left to the next step (see `verifiers`).
+      authenticate: (r) =>
+        auth.authenticate({ method: r.method, url: this.endpoint, headers: r.headers }),
       decisions: () => host.decisions,
       approvals: () => host.approvals,
       revoked: (p) => host.revocations.check(revocableOf(p)),
       namer: this.#namer,
-      hasUpstream: (s) => this.#upstreams.some((u) => u.name === s),
+      // Exposed as tools/list would show it: listed by its upstream and taken into the catalog (whose names are header-safe).
+      lists: (server, tool) =>
+        this.#upstreams.some((u) => u.name === server && u.tools.some((t) => t.name === tool)) &&
+        host.decisions.catalog.get(`${server}/${tool}`) !== undefined,
       timeoutMs: (s) =>
         this.#upstreams.find((u) => u.name === s)?.config.timeoutMs ?? UPSTREAM_TIMEOUT_MS,
       get log() {
@@ -183,23 +180,15 @@ export class McpGateway {
       },
       exposeResult: (server, r: CallToolResult) => exposeToolResult(this.#namer, server, r),
     };
-    this.#preflight = {
-      namer: this.#namer,
-      // Exposed as tools/list would show it: listed by its upstream and taken into the catalog (whose names are header-safe).
-      lists: (server, tool) =>
-        this.#upstreams.some((u) => u.name === server && u.tools.some((t) => t.name === tool)) &&
-        host.decisions.catalog.get(`${server}/${tool}`) !== undefined,
-      decide: (input) => host.decisions.authorize(input),
-    };
     this.#handlerDeps = {
       namer: this.#namer,
       upstreams: () => this.#upstreams,
-      pipeline: this.#pipeline,
+      enforcement: this.#deps,
       visibleTools: (p) => this.visibleTools(p),
       mayList: (p, kind, server, target) =>
         grantedByScopes(p.scopes, serverActionScope(kind, server, target)),
       authorizeServerAction: (principal, action, server, target, requestId, args) =>
-        authorizeServerAction(this.#pipeline, {
+        authorizeServerAction(this.#deps, {
           principal,
           action,
           server,
@@ -293,31 +282,17 @@ export class McpGateway {
         statusOf('forbidden'),
         rpcError(-32000, `origin \`${origin.slice(0, 200)}\` is not allowed`),
       );
-    let authn;
-    try {
-      authn = await this.#auth.authenticate({
+    const caller = await REQUEST.run(
+      {
+        resource: this.resource,
+        requestId,
         method: req.method ?? 'GET',
-        url: this.endpoint,
         headers: req.headersDistinct,
-      });
-    } catch (err) {
-      // A revocation check or the replay cache failing: fail closed.
-      this.#log.error(
-        { err: err instanceof Error ? err.message : String(err) },
-        'mcp gateway could not verify a task token; failing closed',
-      );
-      return writeJson(
-        res,
-        statusOf('unavailable'),
-        rpcError(-32000, 'mandate could not verify the task token, and the gateway fails closed'),
-        { 'retry-after': '1' },
-      );
-    }
-    if ('refusal' in authn) {
-      const r = authn.refusal;
-      return writeJson(res, statusOf(r.code), r.body(), r.headers());
-    }
-    const principal = authn.principal;
+      },
+      this.#deps,
+    );
+    if ('end' in caller) return this.#refuse(res, caller.end);
+    const principal = caller.next.principal;
     const now = this.#host.clock.now();
     const sid = req.headers['mcp-session-id'];
     let session: GatewaySession | undefined;
@@ -355,14 +330,13 @@ export class McpGateway {
         rpcError(-32000, 'bad request: an mcp-session-id header is required (initialize first)'),
       );
     }
-    let decided: Map<unknown, { name: string; result: AuthorizeResult }> | undefined;
+    let admitted: Map<unknown, Admitted> | undefined;
     if (req.method === 'POST') {
       const checked = await preflight(
         body,
         this.#protocols.get(session) ?? DEFAULT_NEGOTIATED_PROTOCOL_VERSION,
-        principal,
-        requestId,
-        this.#preflight,
+        caller.next,
+        this.#deps,
       );
       if ('invalid' in checked)
         return writeJson(
@@ -383,14 +357,14 @@ export class McpGateway {
           Array.isArray(body) ? ids.map((i) => (i === id ? unknown : notRun(i))) : unknown,
         );
       }
-      if ('refused' in checked) {
-        const { calls, ids } = checked.refused;
-        const answer = (c: RefusedCall) =>
+      if ('challenged' in checked) {
+        const { calls, ids } = checked.challenged;
+        const answer = (c: (typeof calls)[number]) =>
           rpcError(
             POLICY_REFUSED,
-            `mandate denied \`${c.scope.slice(5)}\`: the task token's scopes do not grant it (decision ${c.facts.decision_id ?? 'none'})`,
-            c.id ?? null,
-            { [DECISION_META]: c.facts },
+            `mandate denied \`${c.denied.tool.toolId}\`: the task token's scopes do not grant it (decision ${c.denied.decision.decisionId})`,
+            c.id,
+            { [DECISION_META]: scopeChallengeFacts(c.denied) },
           );
         const payload = Array.isArray(body)
           ? ids.map((i) => {
@@ -400,14 +374,14 @@ export class McpGateway {
           : answer(calls[0]!);
         return writeJson(res, statusOf('insufficient_scope'), payload, {
           'www-authenticate': this.#auth.challenge({
-            scheme: authn.scheme,
+            scheme: caller.next.scheme,
             code: 'insufficient_scope',
             description: "the token's scopes do not grant this tool",
-            scope: [...new Set(calls.map((c) => c.scope))].join(' '),
+            scope: [...new Set(calls.map((c) => c.denied.tool.scope))].join(' '),
           }),
         });
       }
-      decided = checked.decided;
+      admitted = checked.admitted;
     }
     session.touch(principal, requestId, now);
     const auth = {
@@ -415,9 +389,27 @@ export class McpGateway {
       clientId: principal.clientId,
       scopes: principal.scopes,
       expiresAt: principal.expiresAt,
-      extra: { principal, requestId, predecided: decided },
+      // The SDK's channel from the HTTP front to the handlers: who is calling, and each tools/call as the front decided it.
+      extra: { principal, requestId, admitted },
     };
     await session.transport.handleRequest(Object.assign(req, { auth }), res, body);
+  }
+
+  /** A request refused before anything else: no usable token (401), a revoked one (401), or none could be checked (503). */
+  #refuse(res: ServerResponse, r: Unauthenticated | Revoked | Unavailable): void {
+    if (r.kind === 'unavailable')
+      return writeJson(
+        res,
+        statusOf('unavailable'),
+        rpcError(-32000, 'mandate could not verify the task token, and the gateway fails closed'),
+        { 'retry-after': '1' },
+      );
+    // A revoked token is refused as the authenticator words it: the same refusal at every enforcement point.
+    const e =
+      r.kind === 'unauthenticated'
+        ? r.refusal
+        : this.#auth.refusal('invalid_token', `the token is revoked: ${r.reason}`, r.scheme);
+    writeJson(res, statusOf(e.code), e.body(), e.headers());
   }
 
   #newSession(
@@ -515,7 +507,7 @@ export class McpGateway {
     const now = this.#host.clock.now();
     const idleMs = this.#settings.gateway.sessionIdleSeconds * 1000;
     await this.#closeWhere((s) => now - s.lastSeen > idleMs, 'idle');
-    await this.#closeWhere((s) => this.#pipeline.revoked(s.principal) !== null, 'revoked');
+    await this.#closeWhere((s) => this.#deps.revoked(s.principal) !== null, 'revoked');
   }
 
   #refreshTools(name: string): void {

@@ -24,26 +24,26 @@ import {
   type ServerCapabilities,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { AuthorizeResult } from '../../policy/decision-service.js';
 import type { Principal } from '../task-token-verifier.js';
-import { callTool } from '../pipeline/call-tool.js';
-import type { InflightRoute, PipelineDeps, ToolCall } from '../pipeline/context.js';
 import { exposePromptResult, exposeReadResult } from './expose.js';
 import type { Namer } from './naming.js';
 import type { GatewaySession } from './session.js';
+import type { Admitted, Downstream, InflightRoute, McpDeps } from './tool-call/context.js';
+import { callTool } from './tool-call/tool-call.js';
 import type { Upstream } from './upstreams.js';
 
 /**
  * The MCP methods a downstream session answers. Tools come from the catalog the gateway keeps
  * (listed once per upstream, filtered per caller); resources and prompts are listed through the
  * session's own upstream connections (they may differ per caller), filtered by the caller's
- * scopes, and every read or get is decided by policy (./server-actions.ts).
+ * scopes, and every read or get is decided by policy (./server-action.ts). A tools/call goes on
+ * from where the HTTP front left it (./tool-call/tool-call.ts).
  */
 
 export interface HandlerDeps {
   namer: Namer;
   upstreams(): readonly Upstream[];
-  pipeline: PipelineDeps;
+  enforcement: McpDeps;
   /** The tools the caller may call now (allow or approval_required), in their exposed form. */
   visibleTools(principal: Principal): Promise<Tool[]>;
   /** Whether a list may show the caller this resource or prompt (its scopes grant it). */
@@ -85,13 +85,15 @@ function callerOf(extra: Extra): { principal: Principal; requestId: string | nul
   return { principal, requestId: (extra.authInfo?.extra?.requestId as string | undefined) ?? null };
 }
 
-/** A decision the HTTP front already made for this call (./preflight.ts), only ever for the tool it was made for. */
-function predecidedFor(extra: Extra, name: string): AuthorizeResult | undefined {
-  const d = (
-    extra.authInfo?.extra?.predecided as
-      Map<unknown, { name: string; result: AuthorizeResult }> | undefined
-  )?.get(extra.requestId);
-  return d?.name === name ? d.result : undefined;
+/** The call as the HTTP front admitted it (./preflight.ts): decided, or refused. */
+function admittedOf(extra: Extra, name: string): Admitted {
+  const a = (extra.authInfo?.extra?.admitted as Map<unknown, Admitted> | undefined)?.get(
+    extra.requestId,
+  );
+  // INVARIANT: the front admits every tools/call of a body the transport dispatches, by its id.
+  if (a?.name !== name)
+    throw new McpError(ErrorCode.InvalidRequest, 'the call was not checked by the gateway');
+  return a;
 }
 
 const routeOf = (extra: Extra): InflightRoute => ({
@@ -149,7 +151,7 @@ export function registerHandlers(
     const lists = await Promise.all(
       offering(capability).map((u) =>
         fn(u).catch((err: unknown) => {
-          deps.pipeline.log.warn(
+          deps.enforcement.log.warn(
             { upstream: u.name, err: err instanceof Error ? err.message : String(err) },
             `mcp upstream ${capability} listing failed`,
           );
@@ -180,17 +182,13 @@ export function registerHandlers(
 
   server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
     const started = process.hrtime.bigint();
-    const { principal, requestId } = callerOf(extra);
+    const admitted = admittedOf(extra, req.params.name);
     const progressToken = req.params._meta?.progressToken;
-    const call: ToolCall = {
-      principal,
+    const downstream: Downstream = {
       session,
-      exposedName: req.params.name,
-      arguments: req.params.arguments ?? {},
+      route: routeOf(extra),
       meta: req.params._meta as Record<string, unknown> | undefined,
-      requestId,
       signal: extra.signal,
-      predecided: predecidedFor(extra, req.params.name),
       onProgress:
         progressToken === undefined
           ? undefined
@@ -204,7 +202,7 @@ export function registerHandlers(
     };
     let outcome = 'error';
     try {
-      const result = await callTool(call, deps.pipeline, routeOf(extra));
+      const result = await callTool(admitted, downstream, deps.enforcement);
       outcome =
         result.isError &&
         (result._meta as Record<string, unknown> | undefined)?.['mandate/decision']
@@ -266,7 +264,7 @@ export function registerHandlers(
         client.request(
           { method: 'resources/read', params: { ...req.params, uri } },
           ReadResourceResultSchema,
-          { signal: extra.signal, timeout: deps.pipeline.timeoutMs(upstream) },
+          { signal: extra.signal, timeout: deps.enforcement.timeoutMs(upstream) },
         ),
       );
       return exposeReadResult(namer, upstream, result);
@@ -325,7 +323,7 @@ export function registerHandlers(
         client.request(
           { method: 'prompts/get', params: { ...req.params, name } },
           GetPromptResultSchema,
-          { signal: extra.signal, timeout: deps.pipeline.timeoutMs(upstream) },
+          { signal: extra.signal, timeout: deps.enforcement.timeoutMs(upstream) },
         ),
       );
       return exposePromptResult(namer, upstream, result);

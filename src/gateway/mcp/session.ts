@@ -10,7 +10,7 @@ import {
   type Result,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Principal } from '../task-token-verifier.js';
-import type { CallSession, InflightRoute } from '../pipeline/context.js';
+import type { CallSession, InflightRoute } from './tool-call/context.js';
 import type { Namer } from './naming.js';
 import type { CallerContext, GatewayLog } from './ports.js';
 import type { SessionLink, Upstream } from './upstreams.js';

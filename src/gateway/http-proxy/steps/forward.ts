@@ -1,11 +1,12 @@
 import { request as httpRequest, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream';
-import type { ProxyCall, Step, StepOutcome } from '../context.js';
+import { end, next, type End, type Next } from '../../core/steps.js';
+import type { Forwarded, Injected, ProxyDeps, Refusal } from '../context.js';
 import { downstreamHeaders, upstreamHeaders } from '../headers.js';
 
 /**
- * Step 10: the allowed request goes to the upstream and its answer comes back, both bodies
+ * `forward`: the allowed request goes to the upstream and its answer comes back, both bodies
  * streamed (a JSON body was read for the decision and goes out as the same bytes). The upstream
  * sees the canonical path that was matched, the agent's query with the credential's parameters
  * after it, the agent's headers filtered (./headers.ts: never its Authorization, DPoP or Cookie),
@@ -24,14 +25,14 @@ const encodeQuery = (q: Record<string, string>): string =>
     .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
     .join('&');
 
-function upstreamRequest(call: ProxyCall): RequestOptions {
+function upstreamRequest(call: Injected): RequestOptions {
   const { req, service, target, injected } = call;
   const base = service.upstream.pathname.replace(/\/+$/, '');
-  const query = [target!.query, encodeQuery(injected!.query)].filter((q) => q.length > 0).join('&');
-  const reserved = new Set([...Object.keys(injected!.headers)].map((h) => h.toLowerCase()));
+  const query = [target.query, encodeQuery(injected.query)].filter((q) => q.length > 0).join('&');
+  const reserved = new Set([...Object.keys(injected.headers)].map((h) => h.toLowerCase()));
   const headers: OutgoingHttpHeaders = {
     ...upstreamHeaders(req.rawHeaders, req.headers, reserved),
-    ...injected!.headers,
+    ...injected.headers,
     'x-request-id': call.requestId,
   };
   if (call.json) headers['content-length'] = String(call.json.bytes.length);
@@ -42,17 +43,21 @@ function upstreamRequest(call: ProxyCall): RequestOptions {
     hostname: service.upstream.hostname.replace(/^\[|\]$/g, ''),
     port: service.upstream.port || undefined,
     method: req.method ?? 'GET',
-    path: `${base}${target!.path}${query ? `?${query}` : ''}`,
+    path: `${base}${target.path}${query ? `?${query}` : ''}`,
     headers,
     agent: service.agent,
   };
 }
 
-export const forward: Step = (call, deps) =>
-  new Promise<StepOutcome>((resolve) => {
-    const { req, res, service } = call;
+export const forward = <C extends Injected>(
+  call: C,
+  deps: Pick<ProxyDeps, 'metrics' | 'log'>,
+): Promise<Next<C & Forwarded> | End<Refusal>> =>
+  new Promise((resolve) => {
+    const { req, res, service, route } = call;
     let settled = false;
-    const done = (outcome: StepOutcome): void => {
+    let status = 502;
+    const done = (outcome: Next<C & Forwarded> | End<Refusal>): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -65,53 +70,53 @@ export const forward: Step = (call, deps) =>
 
     up.on('response', (answer) => {
       clearTimeout(timer);
-      const status = answer.statusCode ?? 502;
-      call.upstreamStatus = status;
-      call.outcome = 'forwarded';
-      deps.metrics?.upstreamStatus(service.name, call.route!.label, status);
+      status = answer.statusCode ?? 502;
+      deps.metrics?.upstreamStatus(service.name, route.label, status);
       res.writeHead(status, {
         ...downstreamHeaders(answer.rawHeaders, answer.headers),
         'x-request-id': call.requestId,
-        'x-mandate-decision-id': call.decision?.decisionId ?? '',
+        'x-mandate-decision-id': call.decision.decisionId,
       });
       pipeline(answer, res, (err) => {
         if (err && !res.writableFinished)
           deps.log.warn(
             {
               service: service.name,
-              route: call.route!.label,
+              route: route.label,
               err: err instanceof UpstreamTimeout ? 'upstream went silent' : err.message,
             },
             'proxy response cut short',
           );
-        done(undefined);
+        done(next({ ...call, upstreamStatus: status }));
       });
     });
     up.on('error', (err) => {
       if (res.headersSent) {
         res.destroy();
-        return done(undefined);
+        return done(next({ ...call, upstreamStatus: status }));
       }
       const timeout = err instanceof UpstreamTimeout;
       deps.log.warn(
-        { service: service.name, route: call.route!.label, err: timeout ? 'timeout' : err.message },
+        { service: service.name, route: route.label, err: timeout ? 'timeout' : err.message },
         'proxy upstream request failed',
       );
-      done({
-        refuse: timeout
-          ? {
-              code: 'upstream_timeout',
-              detail: `\`${service.name}\` did not answer within ${service.timeoutMs} ms`,
-              outcome: 'upstream_timeout',
-              headers: { connection: 'close' },
-            }
-          : {
-              code: 'upstream_unavailable',
-              detail: `\`${service.name}\` could not be reached`,
-              outcome: 'upstream_error',
-              headers: { connection: 'close' },
-            },
-      });
+      done(
+        end(
+          timeout
+            ? {
+                code: 'upstream_timeout',
+                detail: `\`${service.name}\` did not answer within ${service.timeoutMs} ms`,
+                outcome: 'upstream_timeout',
+                headers: { connection: 'close' },
+              }
+            : {
+                code: 'upstream_unavailable',
+                detail: `\`${service.name}\` could not be reached`,
+                outcome: 'upstream_error',
+                headers: { connection: 'close' },
+              },
+        ),
+      );
     });
     // The agent went away: stop the upstream request too.
     res.on('close', () => {

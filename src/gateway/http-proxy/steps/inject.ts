@@ -1,17 +1,19 @@
 import { MandateError } from '../../../core/errors.js';
 import type { CallerContext } from '../../../broker/broker.js';
-import type { ProxyCall, Step } from '../context.js';
+import type { Allowed } from '../../core/call.js';
+import { end, next, type End, type Next } from '../../core/steps.js';
+import type { Injected, ProxyDeps, ProxyRequest, Read, Refusal } from '../context.js';
 
 /**
- * Step 9: what the upstream gets besides the agent's own request: the credential the broker
+ * `inject`: what the upstream gets besides the agent's own request: the credential the broker
  * holds for this service (headers or query parameters; the agent never sees it) and, when
  * configured, a short-lived Mandate-signed assertion of who is calling. The broker's errors name
  * the service and the reason, never secret material. A query parameter the credential sets may
  * not come from the agent too (an upstream might read either).
  */
 
-export function callerOf(call: ProxyCall): CallerContext {
-  const p = call.principal!;
+function callerOf(call: ProxyRequest & Allowed): CallerContext {
+  const p = call.principal;
   return {
     agent: p.actor,
     subject: p.subject,
@@ -24,7 +26,10 @@ export function callerOf(call: ProxyCall): CallerContext {
   };
 }
 
-export const inject: Step = async (call, deps) => {
+export async function inject<C extends Read & Allowed>(
+  call: C,
+  deps: Pick<ProxyDeps, 'broker' | 'log'>,
+): Promise<Next<C & Injected> | End<Refusal>> {
   const { service } = call;
   const { credential, identity } = service.config;
   const injected = { headers: {} as Record<string, string>, query: {} as Record<string, string> };
@@ -56,25 +61,20 @@ export const inject: Step = async (call, deps) => {
       { service: service.name, reason: e?.details?.reason ?? 'internal' },
       'proxy credential unavailable',
     );
-    return {
-      refuse: {
-        code: 'credential_unavailable',
-        detail,
-        outcome: 'credential_unavailable',
-      },
-    };
+    return end({
+      code: 'credential_unavailable',
+      detail,
+      outcome: 'credential_unavailable',
+    });
   }
-  const agentKeys = new Set(new URLSearchParams(call.target!.query).keys());
+  const agentKeys = new Set(new URLSearchParams(call.target.query).keys());
   const clash = Object.keys(injected.query).find((k) => agentKeys.has(k));
   if (clash !== undefined)
-    return {
-      refuse: {
-        code: 'reserved_query_parameter',
-        detail: `the query parameter \`${clash}\` is set by the proxy for \`${service.name}\`; do not send it`,
-        outcome: 'bad_request',
-        reason: 'passthrough',
-      },
-    };
-  call.injected = injected;
-  return undefined;
-};
+    return end({
+      code: 'reserved_query_parameter',
+      detail: `the query parameter \`${clash}\` is set by the proxy for \`${service.name}\`; do not send it`,
+      outcome: 'bad_request',
+      reason: 'passthrough',
+    });
+  return next({ ...call, injected });
+}

@@ -1,4 +1,5 @@
-import type { Refusal, Step } from '../context.js';
+import { end, next, type End, type Next } from '../../core/steps.js';
+import type { Matched, Refusal } from '../context.js';
 
 /**
  * After `match`: no second reading of the request. Many frameworks let a request say it is another
@@ -76,14 +77,14 @@ function safeDecode(s: string): string {
   }
 }
 
-export const override: Step = async (call) => {
+export async function override<C extends Matched>(call: C): Promise<Next<C> | End<Refusal>> {
   const { req, target } = call;
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     // CGI-style servers (WSGI, PHP) read `X_HTTP_Method_Override` as `X-HTTP-Method-Override`.
     const name = req.rawHeaders[i]!.toLowerCase().replace(/_/g, '-');
-    if (OVERRIDE_HEADERS.has(name)) return { refuse: overrideRefusal(`the \`${name}\` header`) };
+    if (OVERRIDE_HEADERS.has(name)) return end(overrideRefusal(`the \`${name}\` header`));
   }
-  if (hasMethodParam(new URLSearchParams(target!.query)))
-    return { refuse: overrideRefusal(`the \`${METHOD_PARAM}\` query parameter`) };
-  return undefined;
-};
+  if (hasMethodParam(new URLSearchParams(target.query)))
+    return end(overrideRefusal(`the \`${METHOD_PARAM}\` query parameter`));
+  return next(call);
+}

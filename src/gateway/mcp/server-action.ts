@@ -1,14 +1,16 @@
 import { covers } from '../../delegation/scope.js';
 import type { Principal } from '../task-token-verifier.js';
-import type { PipelineDeps } from './context.js';
-import { refusedError } from './results.js';
+import type { DecisionPort, GatewayLog } from './ports.js';
+import { refusedError } from './tool-call/results.js';
 
 /**
  * Resources and prompts through policy: `resources/read` (and subscribe) is `read_resource` on
  * `resource:<server>/<uri>`, `prompts/get` is `get_prompt` on `prompt:<server>/<name>`, decided,
- * recorded in the task's session and audited by the decision service like a tool call. A failing
- * decision point refuses (fail closed); `approval_required` refuses too (a read has no call to
- * approve and retry). Lists are filtered by the token's scopes (`grantedByScopes`).
+ * recorded in the task's session and audited by the decision service like a tool call. The
+ * request's token was authenticated and checked for revocation at the HTTP front
+ * (./tool-call/tool-call.ts, REQUEST). A failing decision point refuses (fail closed);
+ * `approval_required` refuses too (a read has no call to approve and retry). Lists are filtered
+ * by the token's scopes (`grantedByScopes`).
  */
 
 export function serverActionScope(
@@ -36,13 +38,18 @@ export interface ServerAction {
   requestId: string | null;
 }
 
+export interface ServerActionDeps {
+  decisions(): Pick<DecisionPort, 'authorizeServerAction'>;
+  readonly log: GatewayLog;
+}
+
 const none = { decision_id: null, reasons: [], policy_set_version: null } as const;
 
-export async function authorizeServerAction(deps: PipelineDeps, a: ServerAction): Promise<void> {
+export async function authorizeServerAction(
+  deps: ServerActionDeps,
+  a: ServerAction,
+): Promise<void> {
   const what = `${a.action === 'read_resource' ? 'resource' : 'prompt'} \`${a.exposed.slice(0, 200)}\``;
-  const revoked = deps.revoked(a.principal);
-  if (revoked !== null)
-    throw refusedError(what, { outcome: 'deny', ...none, reasons: [], error: 'revoked' });
   let r;
   try {
     r = await deps.decisions().authorizeServerAction(

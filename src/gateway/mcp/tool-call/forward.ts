@@ -1,15 +1,25 @@
-import { CallToolResultSchema, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import type { Step } from './context.js';
+import {
+  CallToolResultSchema,
+  ErrorCode,
+  McpError,
+  type CallToolResult,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { Allowed } from '../../core/call.js';
+import { next, type Next } from '../../core/steps.js';
+import type { HandledCall, McpDeps } from './context.js';
 
 /**
- * Step 6: the allowed call goes to the upstream over the session's connection, which carries
+ * `forward`: the allowed call goes to the upstream over the session's connection, which carries
  * the caller's brokered credential and nothing of the agent's own request. Progress is relayed
  * under the agent's progress token, cancellation follows the downstream request's signal, and
  * the upstream's answer (result or JSON-RPC error) comes back unchanged but for its resource
  * URIs, exposed in their namespaced form.
  */
-export const forward: Step = async (call, deps, route) => {
-  const { server, tool } = call.target!;
+export async function forward(
+  call: HandledCall & Allowed,
+  deps: Pick<McpDeps, 'log' | 'timeoutMs' | 'exposeResult'>,
+): Promise<Next<CallToolResult>> {
+  const { server, tool } = call.upstream;
   let client;
   try {
     client = await call.session.client(server);
@@ -27,7 +37,7 @@ export const forward: Step = async (call, deps, route) => {
     ...(Object.keys(meta).length > 0 ? { _meta: meta } : {}),
   };
   try {
-    const result = await call.session.inflight(server, route, () =>
+    const result = await call.session.inflight(server, call.route, () =>
       client.request({ method: 'tools/call', params }, CallToolResultSchema, {
         signal: call.signal,
         timeout: deps.timeoutMs(server),
@@ -35,7 +45,7 @@ export const forward: Step = async (call, deps, route) => {
         ...(call.onProgress ? { onprogress: call.onProgress } : {}),
       }),
     );
-    return { done: deps.exposeResult(server, result) };
+    return next(deps.exposeResult(server, result));
   } catch (err) {
     if (err instanceof McpError) throw err;
     deps.log.warn(
@@ -44,4 +54,4 @@ export const forward: Step = async (call, deps, route) => {
     );
     throw new McpError(ErrorCode.InternalError, `upstream \`${server}\` failed to answer`);
   }
-};
+}
