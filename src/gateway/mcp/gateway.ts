@@ -28,7 +28,7 @@ import { exposeToolResult } from './expose.js';
 import { downstreamCapabilities, registerHandlers, type HandlerDeps } from './handlers.js';
 import { GatewayMetrics, type MetricsRegistry } from './metrics.js';
 import { Namer } from './naming.js';
-import { negotiatedProtocol, preflight } from './preflight.js';
+import { negotiatedProtocol, preflight, type Challenged } from './preflight.js';
 import type { ApprovalPort, BrokerPort, CatalogPort, DecisionPort, GatewayLog } from './ports.js';
 import { silentLog } from './ports.js';
 import {
@@ -359,7 +359,7 @@ export class McpGateway {
       }
       if ('challenged' in checked) {
         const { calls, ids } = checked.challenged;
-        const answer = (c: (typeof calls)[number]) =>
+        const answer = (c: Challenged) =>
           rpcError(
             POLICY_REFUSED,
             `mandate denied \`${c.denied.tool.toolId}\`: the task token's scopes do not grant it (decision ${c.denied.decision.decisionId})`,
@@ -371,7 +371,7 @@ export class McpGateway {
               const c = calls.find((x) => x.id === i);
               return c ? answer(c) : notRun(i);
             })
-          : answer(calls[0]!);
+          : answer(calls[0]);
         return writeJson(res, statusOf('insufficient_scope'), payload, {
           'www-authenticate': this.#auth.challenge({
             scheme: caller.next.scheme,

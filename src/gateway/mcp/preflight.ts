@@ -49,9 +49,15 @@ export type Preflight =
   /** Answered with a JSON-RPC -32602 for the call naming it; nothing of the body runs. */
   | { unknown: { id: unknown; name: string; ids: unknown[] } }
   /** HTTP 403 `insufficient_scope` for these calls; nothing of the body runs. `ids` are every request's of the body. */
-  | { challenged: { calls: { id: RequestId; denied: Denied }[]; ids: unknown[] } }
+  | { challenged: { calls: [Challenged, ...Challenged[]]; ids: unknown[] } }
   /** Go on: each tools/call of the body, by JSON-RPC id, decided or refused. */
   | { admitted: Map<RequestId, Admitted> };
+
+/** A call answered with the scope challenge. */
+export interface Challenged {
+  id: RequestId;
+  denied: Denied;
+}
 
 const isRequest = (m: Json): boolean => typeof m.method === 'string' && 'id' in m;
 
@@ -102,7 +108,7 @@ export async function preflight(
     if ('end' in r) return { unknown: { id: r.end.id, name: r.end.name, ids: requestIds } };
     resolved.push(r.next);
   }
-  const challenged: { id: RequestId; denied: Denied }[] = [];
+  const challenged: Challenged[] = [];
   const ungrantedFirst = [
     ...resolved.filter((c) => !c.tool.granted),
     ...resolved.filter((c) => c.tool.granted),
@@ -114,6 +120,7 @@ export async function preflight(
       challenged.push({ id: c.id, denied: decided.end });
     else admitted.set(c.id, { name: c.name, decided });
   }
-  if (challenged.length > 0) return { challenged: { calls: challenged, ids: requestIds } };
+  const [first, ...rest] = challenged;
+  if (first) return { challenged: { calls: [first, ...rest], ids: requestIds } };
   return { admitted };
 }

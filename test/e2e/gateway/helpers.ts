@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Clock } from '../../../src/core/clock.js';
 import type { MandateAgent } from '../../../src/sdk/agent.js';
 import { startTestServer, type TestServer } from '../../fakes/server.js';
 import { startMailServer, type MailServer } from '../../fixtures/mcp-servers/mail.js';
@@ -40,11 +41,13 @@ export async function startGateway(
     flags?: Json;
     mailUpstream?: Json;
     logger?: Record<string, unknown>;
+    clock?: Clock;
   } = {},
 ): Promise<GatewayEnv> {
   const mail = await startMailServer();
   const server = await startTestServer({
     ...(opts.logger ? { logger: opts.logger } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
     flags: {
       ...opts.flags,
       gateway: {

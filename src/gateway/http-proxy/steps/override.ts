@@ -55,7 +55,7 @@ export function hasMethodPart(contentType: string, bytes: Buffer): boolean {
   const boundary = m?.[1] ?? m?.[2];
   if (!boundary) return false;
   for (const part of bytes.toString('latin1').split(`--${boundary}`)) {
-    const head = part.split(/\r?\n\r?\n/, 1)[0]!;
+    const head = part.split(/\r?\n\r?\n/, 1)[0] ?? '';
     for (const line of head.split(/\r?\n/)) {
       if (!/^\s*content-disposition\s*:/i.test(line)) continue;
       for (const p of line.matchAll(/;\s*name(\*?)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))/gi)) {
@@ -79,9 +79,10 @@ function safeDecode(s: string): string {
 
 export async function override<C extends Matched>(call: C): Promise<Next<C> | End<Refusal>> {
   const { req, target } = call;
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+  for (const [i, raw] of req.rawHeaders.entries()) {
+    if (i % 2 === 1) continue; // a value
     // CGI-style servers (WSGI, PHP) read `X_HTTP_Method_Override` as `X-HTTP-Method-Override`.
-    const name = req.rawHeaders[i]!.toLowerCase().replace(/_/g, '-');
+    const name = raw.toLowerCase().replace(/_/g, '-');
     if (OVERRIDE_HEADERS.has(name)) return end(overrideRefusal(`the \`${name}\` header`));
   }
   if (hasMethodParam(new URLSearchParams(target.query)))
