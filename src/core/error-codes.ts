@@ -222,11 +222,6 @@ export const ERROR_CODES = {
     title: 'Decision point unavailable',
     usedBy: 'MCP gateway, HTTP proxy: fail closed',
   },
-  revoked: {
-    status: 401,
-    title: 'Token revoked',
-    usedBy: 'MCP gateway tool results (the HTTP answer to a revoked token is `invalid_token`)',
-  },
   // the HTTP proxy
   token_passthrough: {
     status: 400,

@@ -136,11 +136,17 @@ describe('the core steps', () => {
     assert.deepEqual(failing, { end: { kind: 'unavailable', service: 'authentication' } });
   });
 
-  test('revocation: a revoked token ends the call with the reason', async () => {
+  test('revocation: a revoked token ends the call with the reason; a check that fails refuses it', async () => {
     const call = { ...incoming, principal, scheme: 'Bearer' as const };
-    assert.deepEqual(await revocation(call, { revoked: () => null }), { next: call });
-    assert.deepEqual(await revocation(call, { revoked: () => 'the task ended' }), {
+    assert.deepEqual(await revocation(call, { revoked: () => null, log: silent }), { next: call });
+    assert.deepEqual(await revocation(call, { revoked: () => 'the task ended', log: silent }), {
       end: { kind: 'revoked', scheme: 'Bearer', reason: 'the task ended' },
+    });
+    const failing = () => {
+      throw new Error('registry unavailable');
+    };
+    assert.deepEqual(await revocation(call, { revoked: failing, log: silent }), {
+      end: { kind: 'unavailable', service: 'authentication' },
     });
   });
 

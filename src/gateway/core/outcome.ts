@@ -44,7 +44,7 @@ export interface ApprovalRequested {
 export type Unavailable =
   AuthenticationUnavailable | DecisionPointUnavailable | ApprovalsUnavailable;
 
-/** The token could not be checked (a verifier or the DPoP replay cache failing). */
+/** The token could not be checked (its verifier, the DPoP replay cache or the revocation check failing). */
 export interface AuthenticationUnavailable {
   readonly kind: 'unavailable';
   readonly service: 'authentication';
