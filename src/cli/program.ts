@@ -4,6 +4,7 @@ import { MandateApiError } from '../sdk/errors.js';
 import { CliError, type CliIo } from './common.js';
 import { register as agent } from './commands/agent/index.js';
 import { register as audit } from './commands/audit.js';
+import { register as clients } from './commands/clients/index.js';
 import { register as delegation } from './commands/delegation.js';
 import { register as events } from './commands/events/index.js';
 import { register as approvals } from './commands/approvals/index.js';
@@ -54,6 +55,7 @@ export function buildProgram(io: CliIo = processIo()): Command {
   task(program, io);
   delegation(program, io);
   grants(program, io);
+  clients(program, io);
   approvals(program, io);
   policy(program, io);
   secret(program, io);

@@ -1,3 +1,4 @@
+import { ClientsAdmin } from './admin-clients.js';
 import { EventsAdmin } from './admin-events.js';
 import { SignalsAdmin } from './admin-signals.js';
 import { SsfAdmin } from './admin-ssf.js';
@@ -41,12 +42,15 @@ export class MandateAdminClient {
   readonly ssf: SsfAdmin;
   /** The revocation feed, watched as it happens (docs/revocation.md). */
   readonly events: EventsAdmin;
+  /** The authorization server's OAuth clients: MCP hosts (docs/clients.md). */
+  readonly clients: ClientsAdmin;
 
   constructor(options: HttpOptions & { token: string }) {
     this.http = new Http(options, { authorization: `Bearer ${options.token}` });
     this.signals = new SignalsAdmin(this.http);
     this.ssf = new SsfAdmin(this.http);
     this.events = new EventsAdmin(options);
+    this.clients = new ClientsAdmin(this.http);
   }
 
   registerAgent(input: RegisterAgentInput): Promise<Agent> {

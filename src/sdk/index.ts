@@ -49,6 +49,8 @@ export type {
   SsfStream,
   SsfStreamStatus,
 } from './admin-ssf.js';
+export { ClientsAdmin } from './admin-clients.js';
+export type { OAuthClient, RegistrationToken } from './admin-clients.js';
 export { EventsAdmin } from './admin-events.js';
 export type { FeedMessage, WatchOptions } from './admin-events.js';
 export { MandateAgent } from './agent.js';

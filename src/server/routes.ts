@@ -11,7 +11,19 @@ import { checkpointAudit, exportAudit, verifyAudit } from './handlers/audit.js';
 import { healthz, readyz } from './handlers/health.js';
 import { deleteIssuer, listIssuers, putIssuer } from './handlers/issuers.js';
 import { listKeys, rotateKeys } from './handlers/keys.js';
-import { authorizationServerMetadata, jwks, spiffeBundle } from './handlers/well-known.js';
+import {
+  authorizationServerMetadata,
+  jwks,
+  openidConfiguration,
+  spiffeBundle,
+} from './handlers/well-known.js';
+import {
+  createRegistrationToken,
+  listClients,
+  revokeClient,
+  showClient,
+} from './handlers/clients.js';
+import { registerClient } from './handlers/registration.js';
 import { metrics, openapi } from './handlers/operations.js';
 import type { RouteDef } from './route.js';
 import {
@@ -109,6 +121,7 @@ import { receiveSet } from './handlers/ssf-receiver.js';
 export const routes: RouteDef[] = [
   // discovery
   authorizationServerMetadata,
+  openidConfiguration,
   jwks,
   spiffeBundle,
   // attestation and SVIDs
@@ -122,6 +135,12 @@ export const routes: RouteDef[] = [
   token,
   introspection,
   revocation,
+  // OAuth clients of the authorization server: MCP hosts (docs/clients.md)
+  registerClient,
+  listClients,
+  createRegistrationToken,
+  showClient,
+  revokeClient,
   // tasks and delegation
   listTasks,
   showTask,

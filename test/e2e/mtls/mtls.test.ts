@@ -149,7 +149,11 @@ describe('X.509-SVID mutual TLS client authentication (draft-ietf-oauth-spiffe-c
         .on('error', reject)
         .end();
     });
-    assert.deepEqual(md.token_endpoint_auth_methods_supported, ['spiffe_jwt', 'spiffe_x509']);
+    assert.deepEqual(md.token_endpoint_auth_methods_supported, [
+      'none',
+      'spiffe_jwt',
+      'spiffe_x509',
+    ]);
   });
 
   test('an agent authenticates with its X.509-SVID and starts a task', async () => {

@@ -99,7 +99,11 @@ describe('oauth4webapi against a running server', () => {
     assert.equal(as.token_endpoint, `${server.config.issuer}/oauth/token`);
     assert.equal(as.introspection_endpoint, `${server.config.issuer}/oauth/introspect`);
     assert.equal(as.revocation_endpoint, `${server.config.issuer}/oauth/revoke`);
-    assert.deepEqual(as.grant_types_supported, [TOKEN_EXCHANGE]);
+    assert.deepEqual(as.grant_types_supported, [
+      'authorization_code',
+      'refresh_token',
+      TOKEN_EXCHANGE,
+    ]);
     assert.ok(as.token_endpoint_auth_methods_supported?.includes('spiffe_jwt'));
     assert.ok(as.dpop_signing_alg_values_supported?.includes('ES256'));
     assert.ok(Array.isArray(as.authorization_details_types_supported));
