@@ -18,6 +18,7 @@ import { register as serve } from './commands/serve.js';
 import { register as signal } from './commands/signal/index.js';
 import { register as ssf } from './commands/ssf/index.js';
 import { register as task } from './commands/task.js';
+import { register as tools } from './commands/tools/index.js';
 
 // Importing this module runs nothing: main.ts runs the program for the process, tests run it in
 // process with their own io. The command modules import only commander, the sdk's http client and
@@ -58,6 +59,7 @@ export function buildProgram(io: CliIo = processIo()): Command {
   clients(program, io);
   approvals(program, io);
   policy(program, io);
+  tools(program, io);
   secret(program, io);
   signal(program, io);
   ssf(program, io);

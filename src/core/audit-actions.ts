@@ -47,6 +47,8 @@ export const AUDIT_ACTIONS = [
   'policy.shadow',
   'tool_catalog.sync',
   'tool_catalog.annotate',
+  'tool_catalog.hint_change',
+  'tool_catalog.review',
   'approval.request',
   'approval.approve',
   'approval.deny',

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ManualClock } from '../core/clock.js';
 import { MemoryStore } from '../storage/memory/memory-store.js';
 import { CatalogService } from './catalog-service.js';
+import { ToolCatalog } from './tool-catalog.js';
 
 const schema = { type: 'object' as const, properties: { to: { type: 'string' } } };
 
@@ -145,5 +146,67 @@ describe('CatalogService', () => {
       svc.list().map((t) => [t.id, t.sideEffect]),
       [['mail/send', 'write']],
     );
+  });
+
+  it("audits a trusted server's changed hint and its review, and keeps the review across a restart", async () => {
+    const clock = new ManualClock(0);
+    const store = new MemoryStore({ clock });
+    const trusting = () =>
+      new CatalogService(store, clock, new ToolCatalog({ trustsHints: (s) => s === 'dict' }));
+    const lookup = (readOnlyHint: boolean) => [
+      {
+        name: 'lookup',
+        inputSchema: { type: 'object' as const },
+        annotations: { readOnlyHint, openWorldHint: false },
+      },
+    ];
+    const svc = trusting();
+    await svc.sync('dict', lookup(true), { actor: 'system' });
+    assert.equal(svc.get('dict/lookup')?.sideEffect, 'read');
+    await svc.sync('dict', lookup(false), { actor: 'system' });
+    assert.equal(svc.get('dict/lookup')?.source, 'hint-changed');
+    assert.equal(svc.get('dict/lookup')?.sideEffect, 'destructive');
+
+    // A restart: still held, from what the store kept.
+    const again = trusting();
+    await again.load();
+    assert.equal(again.get('dict/lookup')?.source, 'hint-changed');
+    const reviewed = await again.review('dict/lookup', { actor: 'admin' });
+    assert.equal(reviewed.sideEffect, 'destructive', 'readOnlyHint false: the default reading');
+    assert.equal(reviewed.source, 'upstream-hint', 'openWorldHint false applies again');
+    assert.deepEqual(reviewed.destinations, []);
+    await assert.rejects(again.review('nope/x'), /no tool `nope\/x`/);
+
+    const events = (await store.read.audit.list({ limit: 100 })).filter((e) =>
+      e.action.startsWith('tool_catalog.'),
+    );
+    assert.deepEqual(
+      events.map((e) => [e.action, e.target, e.actor]),
+      [
+        ['tool_catalog.sync', 'dict', 'system'],
+        ['tool_catalog.sync', 'dict', 'system'],
+        ['tool_catalog.hint_change', 'dict/lookup', 'system'],
+        ['tool_catalog.review', 'dict/lookup', 'admin'],
+      ],
+    );
+    assert.deepEqual(events[2]?.details, {
+      hints: { readOnlyHint: false, openWorldHint: false },
+      reviewed_hints: { readOnlyHint: true, openWorldHint: false },
+      held: ['sideEffect', 'destinations'],
+      side_effect: 'destructive',
+      destinations: ['*'],
+    });
+    assert.deepEqual(events[3]?.details.reviewed_hints, {
+      readOnlyHint: false,
+      openWorldHint: false,
+    });
+    assert.deepEqual(events[3]?.details.previous_reviewed_hints, {
+      readOnlyHint: true,
+      openWorldHint: false,
+    });
+    const third = trusting();
+    await third.load();
+    assert.equal(third.get('dict/lookup')?.hintChanged, false, 'the review was stored');
+    await store.close();
   });
 });

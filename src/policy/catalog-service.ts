@@ -17,7 +17,9 @@ import {
  * a restart.
  *
  * A changed definition of a listed tool (description, schemas, hints) is audited with the
- * fields that changed: the trace of a rug pull or tool poisoning at an upstream server.
+ * fields that changed: the trace of a rug pull or tool poisoning at an upstream server. A
+ * trusted server's changed hint holds its tool at the defaults until reviewed, audited on its
+ * own as `tool_catalog.hint_change`.
  */
 
 export interface CatalogChangeOptions {
@@ -88,19 +90,38 @@ export class CatalogService {
         return scratch.upsertServerTools(server, tools, merged);
       },
       (changes) => changes.length > 0,
-      (changes) => ({
-        action: 'tool_catalog.sync',
-        target: server,
-        details: {
-          changes: changes.map((c) => ({
-            type: c.type,
-            tool: c.toolId,
-            fields: c.fields,
-            digest: c.digest,
-            previous_digest: c.previousDigest,
-          })),
+      (changes, scratch) => [
+        {
+          action: 'tool_catalog.sync',
+          target: server,
+          details: {
+            changes: changes.map((c) => ({
+              type: c.type,
+              tool: c.toolId,
+              fields: c.fields,
+              digest: c.digest,
+              previous_digest: c.previousDigest,
+            })),
+          },
         },
-      }),
+        ...changes
+          .filter((c) => c.hintChanged)
+          .map((c) => scratch.get(c.toolId))
+          .filter((t) => t !== undefined)
+          .map((t) => ({
+            action: 'tool_catalog.hint_change' as const,
+            target: t.id,
+            details: {
+              hints: t.hints,
+              reviewed_hints: t.reviewedHints ?? null,
+              held: (['sideEffect', 'destinations'] as const).filter(
+                (k) => t.sources[k] === 'hint-changed',
+              ),
+              side_effect: t.sideEffect,
+              destinations: t.destinations,
+            },
+          })),
+      ],
       opts,
     );
   }
@@ -116,17 +137,39 @@ export class CatalogService {
       server,
       (scratch) => scratch.annotate(toolId, annotation),
       () => true,
-      (tool) => ({
-        action: 'tool_catalog.annotate',
-        target: tool.id,
-        details: {
-          side_effect: tool.sideEffect,
-          classification: tool.classification,
-          destinations: tool.destinations,
-          labels: tool.labels,
-          defaulted: tool.defaulted,
+      (tool) => [{ action: 'tool_catalog.annotate', target: tool.id, details: toolDetails(tool) }],
+      opts,
+    );
+  }
+
+  /**
+   * Accepts the hints a trusted server's tool lists now as reviewed (they set its attributes
+   * again after a change); audited as `tool_catalog.review`. Throws `invalid_request` for a tool
+   * of a server not trusted for hints, `not_found` for one not in the catalog.
+   */
+  async review(
+    toolId: string,
+    opts: Omit<CatalogChangeOptions, 'annotations'> = {},
+  ): Promise<CatalogTool> {
+    const server = toolId.slice(0, Math.max(0, toolId.indexOf('/')));
+    let previous: CatalogTool | undefined;
+    return this.#serially(
+      server,
+      (scratch) => {
+        previous = scratch.get(toolId);
+        return scratch.review(toolId);
+      },
+      () => true,
+      (tool) => [
+        {
+          action: 'tool_catalog.review',
+          target: tool.id,
+          details: {
+            ...toolDetails(tool),
+            previous_reviewed_hints: previous?.reviewedHints ?? null,
+          },
         },
-      }),
+      ],
       opts,
     );
   }
@@ -148,12 +191,15 @@ export class CatalogService {
     server: string,
     apply: (scratch: ToolCatalog) => T,
     changed: (r: T) => boolean,
-    event: (r: T) => { action: AuditAction; target: string; details: Record<string, unknown> },
+    events: (
+      r: T,
+      scratch: ToolCatalog,
+    ) => { action: AuditAction; target: string; details: Record<string, unknown> }[],
     opts: Omit<CatalogChangeOptions, 'annotations'>,
   ): Promise<T> {
     const run = this.#queue.then(async () => {
       const before = this.catalog.exportServer(server);
-      const scratch = new ToolCatalog();
+      const scratch = new ToolCatalog({ trustsHints: this.catalog.trustsHints });
       if (before.tools.length > 0)
         scratch.upsertServerTools(server, before.tools, before.annotations);
       const result = apply(scratch);
@@ -172,15 +218,15 @@ export class CatalogService {
             updatedAt: this.#clock.now(),
             updatedBy: actor,
           });
-        const e = event(result);
-        await tx.audit.append({
-          actor,
-          action: e.action,
-          target: e.target,
-          outcome: 'success',
-          requestId: opts.requestId ?? null,
-          details: e.details,
-        });
+        for (const e of events(result, scratch))
+          await tx.audit.append({
+            actor,
+            action: e.action,
+            target: e.target,
+            outcome: 'success',
+            requestId: opts.requestId ?? null,
+            details: e.details,
+          });
       });
       // INVARIANT: nothing awaits from here on, so no decision sees the server half swapped.
       this.catalog.upsertServerTools(server, [], {});
@@ -192,6 +238,19 @@ export class CatalogService {
     this.#queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** What an annotation or a review leaves a tool as, for its audit event. */
+function toolDetails(tool: CatalogTool): Record<string, unknown> {
+  return {
+    side_effect: tool.sideEffect,
+    classification: tool.classification,
+    destinations: tool.destinations,
+    labels: tool.labels,
+    defaulted: tool.defaulted,
+    source: tool.source,
+    ...(tool.hintsTrusted ? { reviewed_hints: tool.reviewedHints ?? null } : {}),
+  };
 }
 
 /** The annotations of the tools in `tools` (the catalog refuses annotations of unlisted tools). */

@@ -515,3 +515,165 @@ describe('catalog tools drive extraction', () => {
     );
   });
 });
+
+describe('hints from a server trusted for them', () => {
+  const lookup = (annotations?: Record<string, unknown>): McpToolDescription => ({
+    name: 'lookup',
+    description: 'Look a word up',
+    inputSchema: { type: 'object', properties: { word: { type: 'string' } } },
+    ...(annotations ? { annotations } : {}),
+  });
+  const READ_ONLY = { readOnlyHint: true, destructiveHint: false, openWorldHint: false };
+  const trusting = () => new ToolCatalog({ trustsHints: (s) => s === 'dict' });
+
+  test('set the side effect and destinations where the operator said nothing, never the classification', () => {
+    const catalog = trusting();
+    catalog.upsertServerTools('dict', [
+      lookup(READ_ONLY),
+      { ...search, annotations: { readOnlyHint: false, destructiveHint: false } },
+      { ...send, annotations: { destructiveHint: true, openWorldHint: true } },
+    ]);
+    const t = catalog.get('dict/lookup');
+    assert.equal(t?.sideEffect, 'read');
+    assert.deepEqual(t?.destinations, []);
+    assert.equal(t?.classification, 'confidential');
+    assert.deepEqual(t?.sources, {
+      sideEffect: 'upstream-hint',
+      classification: 'default',
+      destinations: 'upstream-hint',
+    });
+    assert.equal(t?.source, 'upstream-hint');
+    assert.deepEqual(t?.defaulted, ['classification', 'extractors']);
+    assert.deepEqual(t?.reviewedHints, READ_ONLY, 'reviewed on first listing');
+    assert.equal(catalog.get('dict/search')?.sideEffect, 'write');
+    assert.deepEqual(catalog.get('dict/search')?.sources.destinations, 'default');
+    assert.equal(catalog.get('dict/send_email')?.sideEffect, 'destructive');
+    assert.deepEqual(catalog.get('dict/send_email')?.destinations, ['*']);
+  });
+
+  test('a tool that declares no hints keeps the defaults', () => {
+    const catalog = trusting();
+    catalog.upsertServerTools('dict', [lookup()]);
+    const t = catalog.get('dict/lookup');
+    assert.equal(t?.sideEffect, 'destructive');
+    assert.equal(t?.source, 'default');
+    assert.deepEqual(t?.reviewedHints, {});
+  });
+
+  test("an untrusted server's hints set nothing, whatever they claim", () => {
+    const catalog = trusting();
+    catalog.upsertServerTools('rogue', [lookup(READ_ONLY)]);
+    const t = catalog.get('rogue/lookup');
+    assert.equal(t?.sideEffect, 'destructive');
+    assert.deepEqual(t?.destinations, ['*']);
+    assert.equal(t?.source, 'default');
+    assert.equal(t?.hintsTrusted, false);
+    assert.equal(t?.reviewedHints, undefined);
+    assert.deepEqual(t?.hints, READ_ONLY, 'shown all the same');
+  });
+
+  test('the operator overrides a hint, attribute by attribute', () => {
+    const catalog = trusting();
+    catalog.upsertServerTools('dict', [lookup(READ_ONLY)], {
+      lookup: { sideEffect: 'destructive' },
+    });
+    const t = catalog.get('dict/lookup');
+    assert.equal(t?.sideEffect, 'destructive');
+    assert.deepEqual(t?.destinations, []);
+    assert.deepEqual(
+      [t?.sources.sideEffect, t?.sources.destinations],
+      ['operator', 'upstream-hint'],
+    );
+    assert.deepEqual(t?.annotation, { sideEffect: 'destructive' });
+  });
+
+  test('a changed hint holds the tool at the defaults until reviewed; the operator still applies', () => {
+    const catalog = trusting();
+    catalog.upsertServerTools('dict', [lookup(READ_ONLY)], {
+      lookup: { classification: 'public' },
+    });
+    const flipped = { ...READ_ONLY, readOnlyHint: false };
+    const changes = catalog.upsertServerTools('dict', [lookup(flipped)]);
+    assert.deepEqual(
+      changes.map((c) => [c.type, c.fields, c.hintChanged]),
+      [['changed', ['annotations'], true]],
+    );
+    let t = catalog.get('dict/lookup');
+    assert.equal(t?.hintChanged, true);
+    assert.equal(t?.sideEffect, 'destructive');
+    assert.deepEqual(t?.destinations, ['*']);
+    assert.equal(t?.classification, 'public');
+    assert.deepEqual(t?.sources, {
+      sideEffect: 'hint-changed',
+      classification: 'operator',
+      destinations: 'hint-changed',
+    });
+    assert.equal(t?.source, 'hint-changed');
+    assert.deepEqual(t?.reviewedHints, READ_ONLY);
+    assert.deepEqual(
+      catalog.upsertServerTools('dict', [lookup(flipped)]),
+      [],
+      'the same list again: no new change',
+    );
+    // Even an undeclared hint where one was declared is a change.
+    const { openWorldHint: _o, ...fewer } = flipped;
+    assert.deepEqual(
+      catalog.upsertServerTools('dict', [lookup(fewer)]).map((c) => c.hintChanged),
+      [true],
+      'changed again while held: reported again',
+    );
+    t = catalog.review('dict/lookup');
+    assert.equal(t.hintChanged, false);
+    assert.deepEqual(t.reviewedHints, fewer);
+    assert.equal(t.sideEffect, 'write');
+    assert.deepEqual(t.destinations, ['*']);
+    assert.equal(t.source, 'upstream-hint');
+    assert.equal(catalog.get('dict/lookup'), t);
+  });
+
+  test('the reviewed hints coming back lift the hold; an annotation is a review', () => {
+    const catalog = trusting();
+    catalog.upsertServerTools('dict', [lookup(READ_ONLY)]);
+    catalog.upsertServerTools('dict', [lookup({ readOnlyHint: false })]);
+    assert.equal(catalog.get('dict/lookup')?.hintChanged, true);
+    catalog.upsertServerTools('dict', [lookup(READ_ONLY)]);
+    assert.equal(catalog.get('dict/lookup')?.sideEffect, 'read');
+    catalog.upsertServerTools('dict', [lookup({ readOnlyHint: false })]);
+    const t = catalog.annotate('dict/lookup', { labels: { reviewed: 'yes' } });
+    assert.equal(t.hintChanged, false);
+    assert.deepEqual(t.reviewedHints, { readOnlyHint: false });
+    assert.equal(t.sideEffect, 'destructive');
+    assert.equal(t.source, 'default');
+  });
+
+  test('the review survives export and replay, and a returning tool is compared with it', () => {
+    const catalog = trusting();
+    catalog.upsertServerTools('dict', [lookup(READ_ONLY)]);
+    const saved = catalog.exportServer('dict');
+    assert.deepEqual(saved.annotations, { lookup: { reviewedHints: READ_ONLY } });
+    const again = trusting();
+    again.upsertServerTools('dict', [lookup({ readOnlyHint: false })], saved.annotations);
+    const changed = again.upsertServerTools('dict', [lookup({ readOnlyHint: false })]);
+    assert.deepEqual(changed, []);
+    assert.equal(again.get('dict/lookup')?.hintChanged, true);
+    const fresh = trusting();
+    assert.deepEqual(
+      fresh
+        .upsertServerTools('dict', [lookup({ readOnlyHint: false })], saved.annotations)
+        .map((c) => [c.type, c.hintChanged]),
+      [['added', true]],
+    );
+  });
+
+  test('review refuses a server not trusted for hints and unknown tools', () => {
+    const catalog = trusting();
+    catalog.upsertServerTools('rogue', [lookup(READ_ONLY)]);
+    rejects(
+      () => catalog.review('rogue/lookup'),
+      'invalid_request',
+      undefined,
+      '`rogue` is not trusted for hints',
+    );
+    rejects(() => catalog.review('dict/nope'), 'not_found', undefined, 'no tool `dict/nope`');
+  });
+});

@@ -10,13 +10,23 @@ import {
   parseExtractorPath,
   type ArgumentExtractor,
 } from './argument-extractors.js';
+import {
+  attributesFromHints,
+  hintsOf,
+  sameHints,
+  toolHintsSchema,
+  toolSource,
+  type AttributeSource,
+  type ToolHints,
+} from './tool-hints.js';
 
 /**
  * The tool catalog: what each MCP server's `tools/list` says a tool is, plus what the operator
  * says about it. The server's word (name, description, schemas, MCP `annotations` hints) is
  * untrusted and only digested, so a changed definition shows up as a supply-chain signal; the
  * attributes policy relies on (side effect, classification, destinations) come from the operator,
- * and where the operator said nothing they take the most restrictive reading (see DEFAULTS).
+ * then, for a server the operator trusts with `trustHints`, from its hints as last reviewed
+ * (./tool-hints.ts), and otherwise take the most restrictive reading (see DEFAULTS).
  */
 
 export type SideEffect = 'read' | 'write' | 'destructive';
@@ -33,8 +43,9 @@ export { CLASSIFICATIONS, classificationRank, type Classification };
  * Attributes of an unannotated tool. Each is the reading under which a mistake costs an
  * approval or a denial rather than a leak:
  * - `sideEffect: 'destructive'`: MCP itself assumes `destructiveHint: true` when a server says
- *   nothing, and a server's hints are untrusted; so an unannotated tool meets the rules for
- *   destructive tools (the default pack asks for approval) until an operator says otherwise.
+ *   nothing, and a server's hints count only when the operator trusts it (./tool-hints.ts); so
+ *   an unannotated tool meets the rules for destructive tools (the default pack asks for
+ *   approval) until an operator, or a trusted server's reviewed hints, say otherwise.
  * - `classification: 'confidential'`: data of unknown sensitivity taints the task as
  *   confidential, so the default pack's "no external send after reading confidential data" holds
  *   for it. `restricted` stays reserved for data an operator designates as such.
@@ -128,6 +139,9 @@ const annotationSchema = z.strictObject({
     )
     .max(64)
     .optional(),
+  // The counted MCP hints accepted at the last review (./tool-hints.ts): written on a trusted
+  // server's first listing of the tool, by `review` and by `annotate`.
+  reviewedHints: toolHintsSchema.optional(),
 });
 
 /** What an operator says about a tool. Every field is optional; absent fields keep their value. */
@@ -145,6 +159,14 @@ export type ToolField = (typeof DEFINITION_FIELDS)[number];
 
 const DEFAULTED_FIELDS = ['sideEffect', 'classification', 'destinations', 'extractors'] as const;
 
+/** Where each policy attribute of a tool came from. */
+export interface AttributeSources {
+  readonly sideEffect: AttributeSource;
+  readonly classification: AttributeSource;
+  readonly destinations: AttributeSource;
+}
+export type { AttributeSource, ToolHints };
+
 /** A tool as policy sees it. Frozen. */
 export interface CatalogTool {
   /** `<server>/<tool>`. */
@@ -157,15 +179,28 @@ export interface CatalogTool {
   readonly description: string;
   readonly inputSchema: Readonly<Record<string, unknown>>;
   readonly outputSchema: Readonly<Record<string, unknown>> | undefined;
-  /** The server's MCP annotations (readOnlyHint, destructiveHint, ...): untrusted, shown, never used. */
+  /** The server's MCP annotations (readOnlyHint, destructiveHint, ...) as listed, shown whole. */
   readonly serverHints: Readonly<Record<string, unknown>> | undefined;
+  /** The hints that can set attributes (readOnlyHint, destructiveHint, openWorldHint), as declared now. */
+  readonly hints: ToolHints;
+  /** The operator trusts this server's hints (`trustHints`). */
+  readonly hintsTrusted: boolean;
+  /** The hints accepted at the last review; undefined until the server's hints are trusted. */
+  readonly reviewedHints: ToolHints | undefined;
+  /** Trusted, and `hints` differ from `reviewedHints`: the hints set nothing until reviewed. */
+  readonly hintChanged: boolean;
+  /** The operator's annotation (`annotate`, the `annotations` setting), without the review record. */
+  readonly annotation: Readonly<Omit<ToolAnnotation, 'reviewedHints'>>;
   readonly sideEffect: SideEffect;
   readonly classification: Classification;
   readonly destinations: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
   readonly extractors: readonly ArgumentExtractor[];
-  /** Attributes that hold DEFAULTS because the operator has not set them. */
+  /** Attributes that hold DEFAULTS because neither the operator nor a trusted hint set them. */
   readonly defaulted: readonly (typeof DEFAULTED_FIELDS)[number][];
+  readonly sources: AttributeSources;
+  /** One word for the whole tool (`toolSource` in ./tool-hints.ts). */
+  readonly source: AttributeSource;
   /** Lowercase hex SHA-256 of the RFC 8785 canonical JSON of the server's definition. */
   readonly digest: string;
 }
@@ -181,6 +216,8 @@ export interface ToolChange {
   readonly digest: string | null;
   readonly previousDigest: string | null;
   readonly fields: readonly (ToolField | 'operator')[];
+  /** Present when this listing holds the tool at its defaults for a trusted hint that changed since its review. */
+  readonly hintChanged?: true;
 }
 
 type Definition = z.output<typeof mcpToolSchema>;
@@ -336,8 +373,33 @@ export function parseToolId(toolId: string): { server: string; name: string } | 
     : undefined;
 }
 
-function build(server: string, def: Definition, op: ParsedAnnotation, digest: string): CatalogTool {
+function build(
+  server: string,
+  def: Definition,
+  op: ParsedAnnotation,
+  digest: string,
+  trusted: boolean,
+): CatalogTool {
   const id = `${server}/${def.name}`;
+  const hints = hintsOf(def.annotations);
+  const hintChanged =
+    trusted && op.reviewedHints !== undefined && !sameHints(hints, op.reviewedHints);
+  const hinted = trusted && !hintChanged ? attributesFromHints(hints) : {};
+  // Operator, then a trusted hint as reviewed, then the default; a changed hint sets nothing.
+  const sourceOf = (k: 'sideEffect' | 'classification' | 'destinations'): AttributeSource =>
+    op[k] !== undefined
+      ? 'operator'
+      : k !== 'classification' && hinted[k] !== undefined
+        ? 'upstream-hint'
+        : hintChanged && k !== 'classification'
+          ? 'hint-changed'
+          : 'default';
+  const sources = {
+    sideEffect: sourceOf('sideEffect'),
+    classification: sourceOf('classification'),
+    destinations: sourceOf('destinations'),
+  };
+  const { reviewedHints, ...annotation } = op;
   return deepFreeze({
     id,
     server,
@@ -348,12 +410,23 @@ function build(server: string, def: Definition, op: ParsedAnnotation, digest: st
     inputSchema: def.inputSchema,
     outputSchema: def.outputSchema,
     serverHints: def.annotations,
-    sideEffect: op.sideEffect ?? DEFAULTS.sideEffect,
+    hints,
+    hintsTrusted: trusted,
+    reviewedHints,
+    hintChanged,
+    annotation,
+    sideEffect: op.sideEffect ?? hinted.sideEffect ?? DEFAULTS.sideEffect,
     classification: op.classification ?? DEFAULTS.classification,
-    destinations: op.destinations ?? [...DEFAULTS.destinations],
+    destinations: op.destinations ?? hinted.destinations ?? [...DEFAULTS.destinations],
     labels: { ...op.labels },
     extractors: op.extractors ?? defaultExtractors(def.inputSchema),
-    defaulted: DEFAULTED_FIELDS.filter((k) => op[k] === undefined),
+    defaulted: DEFAULTED_FIELDS.filter((k) =>
+      k === 'extractors'
+        ? op.extractors === undefined
+        : sources[k] === 'default' || sources[k] === 'hint-changed',
+    ),
+    sources,
+    source: toolSource(Object.values(sources)),
     digest,
   });
 }
@@ -369,6 +442,12 @@ function build(server: string, def: Definition, op: ParsedAnnotation, digest: st
  */
 export class ToolCatalog {
   readonly #servers = new Map<string, Map<string, Entry>>();
+  /** Whether a server's MCP hints may set its tools' attributes (the gateway's `trustHints`). */
+  readonly trustsHints: (server: string) => boolean;
+
+  constructor(opts: { trustsHints?: (server: string) => boolean } = {}) {
+    this.trustsHints = opts.trustsHints ?? (() => false);
+  }
 
   /**
    * Replaces everything known about `server`'s tools with its current `tools/list`, applying
@@ -376,6 +455,10 @@ export class ToolCatalog {
    * (a given `labels` or `extractors` replaces the old one whole). Atomic: any invalid
    * tool or annotation throws `invalid_request` naming the field and changes nothing.
    * Returns the differences, sorted by tool id; an empty list removes the server.
+   *
+   * For a server whose hints are trusted, a tool without reviewed hints takes the ones it lists
+   * now as reviewed (trust on first use: the operator trusted the server); a tool whose hints
+   * differ from the reviewed ones is held at its defaults, reported as `hintChanged`.
    */
   upsertServerTools(
     server: string,
@@ -386,6 +469,7 @@ export class ToolCatalog {
     const previous = this.#servers.get(server) ?? new Map<string, Entry>();
     const next = new Map<string, Entry>();
     const changes: ToolChange[] = [];
+    const trusted = this.trustsHints(server);
     tools.forEach((input, i) => {
       const def = orThrow(checkDefinition(input, i));
       if (next.has(def.name)) throw invalid(`tools[${i}].name`, `duplicates \`${def.name}\``);
@@ -395,7 +479,16 @@ export class ToolCatalog {
         ? orThrow(checkField(annotationSchema, annotations[def.name], `annotations.${def.name}`))
         : {};
       const operator = { ...before?.operator, ...given };
-      next.set(def.name, { definition: def, operator, tool: build(server, def, operator, digest) });
+      if (trusted && operator.reviewedHints === undefined)
+        operator.reviewedHints = hintsOf(def.annotations);
+      const tool = build(server, def, operator, digest, trusted);
+      next.set(def.name, { definition: def, operator, tool });
+      // Held for a changed hint now, and it was not, or its hints changed again meanwhile.
+      const held =
+        tool.hintChanged &&
+        (before?.tool.hintChanged !== true || !sameHints(before.tool.hints, tool.hints))
+          ? { hintChanged: true as const }
+          : {};
       const fields: ToolChange['fields'][number][] = before
         ? DEFINITION_FIELDS.filter(
             (f) => canonicalJson(before.definition[f] ?? null) !== canonicalJson(def[f] ?? null),
@@ -410,6 +503,7 @@ export class ToolCatalog {
           digest,
           previousDigest: null,
           fields: [],
+          ...held,
         });
       else if (fields.length > 0)
         changes.push({
@@ -418,6 +512,7 @@ export class ToolCatalog {
           digest,
           previousDigest: before.tool.digest,
           fields,
+          ...held,
         });
     });
     const stray = Object.keys(annotations).find((name) => !next.has(name));
@@ -439,23 +534,47 @@ export class ToolCatalog {
   }
 
   /**
-   * Merges an operator annotation into a listed tool and returns the tool as it now is. Throws
+   * Merges an operator annotation into a listed tool and returns the tool as it now is. For a
+   * server whose hints are trusted it is also a review: the hints listed now become the
+   * reviewed ones (unless the annotation names `reviewedHints` itself). Throws
    * `invalid_request` for a bad annotation, `not_found` for a tool not in the catalog.
    */
   annotate(toolId: string, annotation: ToolAnnotation): CatalogTool {
+    const { id, entry } = this.#entry(toolId);
+    const given = orThrow(checkField(annotationSchema, annotation, 'annotation'));
+    const trusted = this.trustsHints(id.server);
+    const operator = { ...entry.operator, ...given };
+    if (trusted && given.reviewedHints === undefined)
+      operator.reviewedHints = hintsOf(entry.definition.annotations);
+    const tool = build(id.server, entry.definition, operator, entry.tool.digest, trusted);
+    this.#servers.get(id.server)?.set(id.name, { ...entry, operator, tool });
+    return tool;
+  }
+
+  /**
+   * Accepts the hints a tool lists now as reviewed, so they set its attributes again after a
+   * change. Throws `invalid_request` when the tool's server is not trusted for hints (there is
+   * nothing to review), `not_found` for a tool not in the catalog.
+   */
+  review(toolId: string): CatalogTool {
+    const { id } = this.#entry(toolId);
+    if (!this.trustsHints(id.server))
+      throw new MandateError(
+        'invalid_request',
+        `\`${id.server}\` is not trusted for hints (\`trustHints\`), so \`${toolId}\` has none to review; annotate it instead`,
+        { toolId },
+      );
+    return this.annotate(toolId, {});
+  }
+
+  #entry(toolId: string): { id: { server: string; name: string }; entry: Entry } {
     const id = parseToolId(toolId);
     const entry = id && this.#servers.get(id.server)?.get(id.name);
     if (!id || !entry)
       throw new MandateError('not_found', `no tool \`${toolId.slice(0, 80)}\` in the catalog`, {
         toolId,
       });
-    const operator = {
-      ...entry.operator,
-      ...orThrow(checkField(annotationSchema, annotation, 'annotation')),
-    };
-    const tool = build(id.server, entry.definition, operator, entry.tool.digest);
-    this.#servers.get(id.server)?.set(id.name, { ...entry, operator, tool });
-    return tool;
+    return { id, entry };
   }
 
   /**

@@ -2,6 +2,7 @@ import { ClientsAdmin } from './admin-clients.js';
 import { EventsAdmin } from './admin-events.js';
 import { SignalsAdmin } from './admin-signals.js';
 import { SsfAdmin } from './admin-ssf.js';
+import { ToolsAdmin } from './admin-tools.js';
 import { Http, type HttpOptions } from './http.js';
 import type {
   Agent,
@@ -44,6 +45,8 @@ export class MandateAdminClient {
   readonly events: EventsAdmin;
   /** The authorization server's OAuth clients: MCP hosts (docs/clients.md). */
   readonly clients: ClientsAdmin;
+  /** The tool catalog: list, annotate, review a trusted upstream's hints (docs/policy.md). */
+  readonly tools: ToolsAdmin;
 
   constructor(options: HttpOptions & { token: string }) {
     this.http = new Http(options, { authorization: `Bearer ${options.token}` });
@@ -51,6 +54,7 @@ export class MandateAdminClient {
     this.ssf = new SsfAdmin(this.http);
     this.events = new EventsAdmin(options);
     this.clients = new ClientsAdmin(this.http);
+    this.tools = new ToolsAdmin(this.http);
   }
 
   registerAgent(input: RegisterAgentInput): Promise<Agent> {

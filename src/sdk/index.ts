@@ -51,6 +51,13 @@ export type {
 } from './admin-ssf.js';
 export { ClientsAdmin } from './admin-clients.js';
 export type { OAuthClient, RegistrationToken } from './admin-clients.js';
+export { ToolsAdmin } from './admin-tools.js';
+export type {
+  CatalogToolInfo,
+  ToolAnnotationInput,
+  ToolAttributeSource,
+  ToolHints,
+} from './admin-tools.js';
 export { EventsAdmin } from './admin-events.js';
 export type { FeedMessage, WatchOptions } from './admin-events.js';
 export { MandateAgent } from './agent.js';

@@ -43,6 +43,7 @@ import { BatchedAuditAppender } from '../audit/batched-appender.js';
 import { DecisionService } from '../policy/decision-service.js';
 import { DestinationResolver, type HostLookup } from '../policy/destinations/resolve.js';
 import { CatalogService } from '../policy/catalog-service.js';
+import { ToolCatalog } from '../policy/tool-catalog.js';
 import { PolicyTrials } from '../policy/policy-trials.js';
 import { SIGNALS_DETECTORS_OFF } from '../session/signal-config.js';
 import { SignalService } from '../session/signal-service.js';
@@ -244,7 +245,15 @@ export async function createMandate(config: Config, deps: MandateDeps = {}): Pro
     const policyStore = new PolicyStore(store, clock);
     await policyStore.initialize(systemContext);
     const decisionAudit = new BatchedAuditAppender(store);
-    const catalog = new CatalogService(store, clock);
+    // A gateway upstream with `trustHints` has its MCP hints set its tools' attributes (as reviewed).
+    const hintsTrusted = new Set(
+      config.gateway?.upstreams.filter((u) => u.trustHints).map((u) => u.name) ?? [],
+    );
+    const catalog = new CatalogService(
+      store,
+      clock,
+      new ToolCatalog({ trustsHints: (server) => hintsTrusted.has(server) }),
+    );
     await catalog.load();
     const metrics = new Metrics();
     // Risk signals (docs/signals.md): their risk and restrictions count in every decision; the built-in detectors run after each one.

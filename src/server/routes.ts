@@ -44,10 +44,8 @@ import {
   accessEvaluations,
   authorize,
   authzenConfiguration,
-  annotateTool,
-  listTools,
-  putServerTools,
 } from './handlers/authorize.js';
+import { annotateTool, listTools, putServerTools, reviewTool } from './handlers/tools.js';
 import { selfAuthorize } from './handlers/self-authorize.js';
 import { introspection, revocation, token } from './handlers/oauth.js';
 import {
@@ -204,6 +202,7 @@ export const routes: RouteDef[] = [
   authzenConfiguration,
   putServerTools,
   annotateTool,
+  reviewTool,
   // approvals
   listApprovals,
   showApproval,

@@ -58,7 +58,11 @@ const common = {
   }),
   annotations: annotations.optional().meta({
     description:
-      'What the operator says about each tool, by the upstream\'s tool name (docs/policy.md, "Tool catalog"): `sideEffect`, `classification`, `destinations`, `labels`, `extractors`. A tool without one gets the restrictive defaults (destructive, confidential, any destination).',
+      'What the operator says about each tool, by the upstream\'s tool name (docs/policy.md, "Tool catalog"): `sideEffect`, `classification`, `destinations`, `labels`, `extractors`. A tool without one gets the restrictive defaults (destructive, confidential, any destination), or with `trustHints` what its hints say.',
+  }),
+  trustHints: z.boolean().default(false).meta({
+    description:
+      'Trust this upstream\'s MCP tool hints: `readOnlyHint`/`destructiveHint` set a tool\'s side effect and `openWorldHint: false` its destinations (none of its own) where `annotations` say nothing. The hints are reviewed on first listing; a hint that changes later sets nothing (the tool is held at the defaults) until `mandate tools review` or an annotation, and is audited (docs/policy.md, "Hints from trusted upstreams").',
   }),
   timeoutMs: z.number().int().min(100).max(3_600_000).default(UPSTREAM_TIMEOUT_MS).meta({
     description:

@@ -2,19 +2,13 @@ import { z } from 'zod';
 import type { AuthorizeResult } from '../../policy/decision-service.js';
 import type { Principal } from '../../gateway/task-token-verifier.js';
 import { taskTokenVerifiers } from '../task-token-auth.js';
-import type {
-  McpToolDescription,
-  ToolAnnotation,
-  CatalogTool,
-  ToolChange,
-} from '../../policy/tool-catalog.js';
 import type { Mandate } from '../mandate.js';
 import { route } from '../route.js';
 
 /**
  * The decision endpoints: Mandate's own `POST /v1/authorize`, the OpenID AuthZEN Authorization
  * API 1.0 (`POST /access/v1/evaluation`, `POST /access/v1/evaluations`, the PDP metadata at
- * `/.well-known/authzen-configuration`), and the tool catalog's admin API. Callers are
+ * `/.well-known/authzen-configuration`); the tool catalog's admin API is in ./tools.ts. Callers are
  * enforcement points authenticated with the admin token; the agent's task token travels in the
  * body and is verified here for the audience the caller enforces for.
  */
@@ -269,96 +263,5 @@ export const authzenConfiguration = route({
       access_evaluation_endpoint: `${base}/access/v1/evaluation`,
       access_evaluations_endpoint: `${base}/access/v1/evaluations`,
     };
-  },
-});
-
-// --- tool catalog --------------------------------------------------------------
-
-const toolJson = (t: CatalogTool) => ({
-  id: t.id,
-  server: t.server,
-  name: t.name,
-  scope: t.scope,
-  title: t.title ?? null,
-  description: t.description,
-  side_effect: t.sideEffect,
-  classification: t.classification,
-  destinations: t.destinations,
-  labels: t.labels,
-  extractors: t.extractors,
-  defaulted: t.defaulted,
-  digest: t.digest,
-});
-const changeJson = (c: ToolChange) => ({
-  type: c.type,
-  tool_id: c.toolId,
-  digest: c.digest,
-  previous_digest: c.previousDigest,
-  fields: c.fields,
-});
-
-export const putServerTools = route({
-  method: 'PUT',
-  url: '/v1/tools/:server',
-  auth: 'admin',
-  audit: 'tool_catalog.sync',
-  summary:
-    "Replace a tool server's tools with its MCP `tools/list` result, plus operator `annotations` by tool name; returns the changes",
-  tag: 'policy',
-  params: z.object({ server: z.string().max(64) }),
-  body: z.looseObject({
-    tools: z.array(z.unknown()),
-    annotations: z.record(z.string(), z.unknown()).optional(),
-  }),
-  responses: {
-    200: 'The changes, sorted by tool id',
-    400: 'An invalid tool or annotation (the field is named); nothing changed',
-  },
-  async handler({ mandate, params, body, ctx }) {
-    const changes = await mandate.catalog.sync(params.server, body.tools as McpToolDescription[], {
-      annotations: (body.annotations ?? {}) as Record<string, ToolAnnotation>,
-      actor: 'admin',
-      requestId: ctx.requestId,
-    });
-    return { changes: changes.map(changeJson) };
-  },
-});
-
-export const annotateTool = route({
-  method: 'PUT',
-  url: '/v1/tools/:server/:tool/annotation',
-  auth: 'admin',
-  audit: 'tool_catalog.annotate',
-  summary:
-    'Merge an operator annotation (`sideEffect`, `classification`, `destinations`, `labels`, `extractors`, as in `PUT /v1/tools/:server`) into a listed tool',
-  tag: 'policy',
-  params: z.object({ server: z.string().max(64), tool: z.string().max(128) }),
-  body: z.looseObject({}),
-  responses: {
-    200: 'The tool as it now is',
-    400: 'An invalid annotation (the field is named); nothing changed',
-    404: 'No such tool in the catalog',
-  },
-  async handler({ mandate, params, body, ctx }) {
-    return toolJson(
-      await mandate.catalog.annotate(`${params.server}/${params.tool}`, body as ToolAnnotation, {
-        actor: 'admin',
-        requestId: ctx.requestId,
-      }),
-    );
-  },
-});
-
-export const listTools = route({
-  method: 'GET',
-  url: '/v1/tools',
-  auth: 'admin',
-  audit: null,
-  summary: 'The tool catalog, sorted by id',
-  tag: 'policy',
-  query: z.object({ server: z.string().max(64).optional() }),
-  responses: { 200: 'Tools' },
-  async handler({ mandate, query }) {
-    return { tools: mandate.catalog.list(query.server).map(toolJson) };
   },
 });
