@@ -131,3 +131,20 @@ test("credential bindings are checked with the broker's schema, stdio ones with 
     /credential\.secret/,
   );
 });
+
+test("an upstream's hints are untrusted unless `trustHints: true`", () => {
+  const parsed = parseGatewayConfig({
+    upstreams: [http, { name: 'files', transport: 'stdio', command: 'node', trustHints: true }],
+  });
+  assert.deepEqual(
+    parsed.upstreams.map((u) => [u.name, u.trustHints]),
+    [
+      ['mail', false],
+      ['files', true],
+    ],
+  );
+  assert.match(
+    refusal({ upstreams: [{ ...http, trustHints: 'yes' }] }),
+    /`gateway\.upstreams\[0\]\.trustHints` invalid input: expected boolean/,
+  );
+});
