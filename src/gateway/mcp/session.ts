@@ -9,6 +9,7 @@ import {
   type Notification,
   type Result,
 } from '@modelcontextprotocol/sdk/types.js';
+import { callerOf } from '../core/caller.js';
 import type { Principal } from '../task-token-verifier.js';
 import type { CallSession, InflightRoute } from './tool-call/context.js';
 import type { Namer } from './naming.js';
@@ -153,17 +154,7 @@ export class GatewaySession implements CallSession {
   }
 
   caller(): CallerContext {
-    const p = this.principal;
-    return {
-      agent: p.actor,
-      subject: p.subject,
-      actors: p.actors,
-      taskId: p.taskId,
-      grantId: p.grantId,
-      scopes: p.scopes,
-      tokenExp: p.expiresAt,
-      requestId: this.requestId,
-    };
+    return callerOf(this.principal, this.requestId);
   }
 
   #link(): SessionLink {

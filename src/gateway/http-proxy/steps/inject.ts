@@ -1,8 +1,8 @@
 import { MandateError } from '../../../core/errors.js';
-import type { CallerContext } from '../../../broker/broker.js';
+import { callerOf } from '../../core/caller.js';
 import type { Allowed } from '../../core/call.js';
 import { end, next, type End, type Next } from '../../core/steps.js';
-import type { Injected, ProxyDeps, ProxyRequest, Read, Refusal } from '../context.js';
+import type { Injected, ProxyDeps, Read, Refusal } from '../context.js';
 
 /**
  * `inject`: what the upstream gets besides the agent's own request: the credential the broker
@@ -11,20 +11,6 @@ import type { Injected, ProxyDeps, ProxyRequest, Read, Refusal } from '../contex
  * the service and the reason, never secret material. A query parameter the credential sets may
  * not come from the agent too (an upstream might read either).
  */
-
-function callerOf(call: ProxyRequest & Allowed): CallerContext {
-  const p = call.principal;
-  return {
-    agent: p.actor,
-    subject: p.subject,
-    actors: p.actors,
-    taskId: p.taskId,
-    grantId: p.grantId,
-    scopes: p.scopes,
-    tokenExp: p.expiresAt,
-    requestId: call.requestId,
-  };
-}
 
 export async function inject<C extends Read & Allowed>(
   call: C,
@@ -41,7 +27,7 @@ export async function inject<C extends Read & Allowed>(
           `no credential for \`${service.name}\`: the credential broker is not available`,
           { service: service.name, reason: 'no_broker' },
         );
-      const caller = callerOf(call);
+      const caller = callerOf(call.principal, call.requestId);
       if (credential) {
         const c = await deps.broker.credentialFor(service.name, credential, caller);
         Object.assign(injected.headers, c.headers);
