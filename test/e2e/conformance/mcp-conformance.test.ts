@@ -189,13 +189,13 @@ describe('MCP conformance: through the MCP gateway', () => {
     );
   });
 
-  test('without a task token (the CLI straight at the gateway) nothing passes: unauthorized', async () => {
+  test('without a task token (the CLI straight at the gateway) nothing passes: missing_token (RFC 6750 §3.1: no error code in the challenge)', async () => {
     const { results: direct } = await runConformance(gatewayUrl(), {
       scenario: 'server-initialize',
     });
     const check = direct.get('server-initialize')?.checks[0];
     assert.equal(check?.status, 'FAILURE');
-    assert.match(check?.errorMessage ?? '', /"error":"unauthorized"/);
+    assert.match(check?.errorMessage ?? '', /"error":"missing_token"/);
   });
 
   test('a token that grants one tool: tools/list shows only it, and a call to another tool is refused', async () => {
