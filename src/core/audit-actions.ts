@@ -61,6 +61,7 @@ export const AUDIT_ACTIONS = [
   'secret.delete',
   'decision',
   'gateway.session_start',
+  'gateway.session_step_up',
   'gateway.session_end',
   'signal.received',
   'signal.detected',

@@ -27,6 +27,11 @@ export interface AuthenticationRequest {
   /** The absolute URL the client addressed (the DPoP `htu` is checked against it). */
   url: string;
   headers: HeaderSource;
+  /**
+   * RFC 6750 §3 `scope`: the scopes this request needs, sent in the challenge of any refusal
+   * (MCP 2025-11-25: the 401 names them, so a client asks for no more). Quoted at the challenge.
+   */
+  scope?: string | undefined;
 }
 
 /** A verified request: who is calling, through which chain, and how. */
@@ -124,7 +129,12 @@ export class RequestAuthenticator {
       message: string,
       scheme: AuthorizationScheme,
       extra: { scope?: string; nonce?: string; cause?: unknown } = {},
-    ) => ({ refusal: this.refusal(code, message, scheme, extra) });
+    ) => ({
+      refusal: this.refusal(code, message, scheme, {
+        ...(request.scope === undefined ? {} : { scope: request.scope }),
+        ...extra,
+      }),
+    });
 
     const credentials = readAuthorization(request.headers);
     if ('problem' in credentials)

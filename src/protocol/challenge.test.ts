@@ -15,6 +15,18 @@ describe('challenges', () => {
     assert.equal(challenge({ ...base, requireDpop: true }), 'DPoP algs="ES256 EdDSA"');
   });
 
+  test('no credentials with the scope the request needs: `scope` without an error code (RFC 6750 §3)', () => {
+    assert.equal(
+      challenge(base, {
+        scheme: 'Bearer',
+        code: 'missing_token',
+        description: 'x',
+        scope: 'tool:a/b "c"',
+      }),
+      'Bearer scope="tool:a/b \\"c\\"", DPoP algs="ES256 EdDSA"',
+    );
+  });
+
   test('the error goes in the challenge of the scheme the request used, or the DPoP one when only DPoP is offered', () => {
     assert.equal(
       challenge(

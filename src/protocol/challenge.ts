@@ -18,7 +18,7 @@ export interface ChallengeError {
   scheme: 'Bearer' | 'DPoP';
   code: RequestVerificationCode;
   description: string;
-  /** RFC 6750 §3 `scope`, with `insufficient_scope`. */
+  /** RFC 6750 §3 `scope`: the scopes the request needs (with `insufficient_scope`, or on a request without credentials). */
   scope?: string;
 }
 
@@ -26,7 +26,7 @@ export interface ChallengeError {
  * The `WWW-Authenticate` value every enforcement point sends: a Bearer challenge (unless DPoP is
  * required) and a DPoP challenge with `algs`; the error goes in the challenge of the scheme the
  * request used. RFC 6750 §3.1: a request without credentials gets challenges without an error
- * code. `resource_metadata` comes right after `realm`, before anything built from input: some
+ * code (with the `scope` it needs, when the resource says). `resource_metadata` comes right after `realm`, before anything built from input: some
  * clients take the first `resource_metadata=` they find, even inside another value.
  *
  * @example
@@ -42,11 +42,13 @@ export function challenge(opts: ChallengeOptions, error?: ChallengeError): strin
       if (opts.realm !== undefined) params.push(`realm=${quotedString(opts.realm)}`);
       if (opts.resourceMetadata !== undefined)
         params.push(`resource_metadata=${quotedString(opts.resourceMetadata)}`);
-      if (error && target === scheme && error.code !== 'missing_token') {
-        params.push(
-          `error="${error.code}"`,
-          `error_description=${quotedDescription(error.description)}`,
-        );
+      if (error && target === scheme) {
+        if (error.code !== 'missing_token')
+          params.push(
+            `error="${error.code}"`,
+            `error_description=${quotedDescription(error.description)}`,
+          );
+        // RFC 6750 §3: `scope` may come without an error code, e.g. on a request without credentials.
         if (error.scope !== undefined) params.push(`scope=${quotedString(error.scope)}`);
       }
       if (scheme === 'DPoP') params.push(`algs=${quotedString(opts.dpopAlgorithms.join(' '))}`);

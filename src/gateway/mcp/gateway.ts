@@ -24,6 +24,7 @@ import {
 import type { Revoked, Unauthenticated, Unavailable } from '../core/outcome.js';
 import { LocalTaskTokenVerifiers, type Principal } from '../task-token-verifier.js';
 import { UPSTREAM_TIMEOUT_MS, type GatewayConfig } from './config.js';
+import { boundedScope, requestScope } from './challenge-scope.js';
 import { exposeToolResult } from './expose.js';
 import { downstreamCapabilities, registerHandlers, type HandlerDeps } from './handlers.js';
 import { GatewayMetrics, type MetricsRegistry } from './metrics.js';
@@ -89,6 +90,8 @@ function writeJson(
   });
   res.end(JSON.stringify(body));
 }
+
+const scopeParam = (scope: string | undefined) => (scope === undefined ? {} : { scope });
 
 const rpcError = (code: number, message: string, id: unknown = null, data?: unknown) => ({
   jsonrpc: '2.0',
@@ -164,7 +167,12 @@ export class McpGateway {
     this.#deps = {
       // The request authenticator; revocation is left to the next step (see `verifiers`).
       authenticate: (r) =>
-        auth.authenticate({ method: r.method, url: this.endpoint, headers: r.headers }),
+        auth.authenticate({
+          method: r.method,
+          url: this.endpoint,
+          headers: r.headers,
+          scope: r.scope,
+        }),
       decisions: () => host.decisions,
       approvals: () => host.approvals,
       revoked: (p) => host.revocations.check(revocableOf(p)),
@@ -282,16 +290,18 @@ export class McpGateway {
         statusOf('forbidden'),
         rpcError(-32000, `origin \`${origin.slice(0, 200)}\` is not allowed`),
       );
+    const scope = this.#requestScope(body);
     const caller = await REQUEST.run(
       {
         resource: this.resource,
         requestId,
         method: req.method ?? 'GET',
         headers: req.headersDistinct,
+        scope,
       },
       this.#deps,
     );
-    if ('end' in caller) return this.#refuse(res, caller.end);
+    if ('end' in caller) return this.#refuse(res, caller.end, scope);
     const principal = caller.next.principal;
     const now = this.#host.clock.now();
     const sid = req.headers['mcp-session-id'];
@@ -304,7 +314,9 @@ export class McpGateway {
           statusOf('not_found'),
           rpcError(-32001, 'session not found; initialize a new session'),
         );
-      if (!session.admits(principal))
+      const previous = session.principal;
+      const admission = session.admit(principal);
+      if (admission === undefined)
         return writeJson(
           res,
           statusOf('forbidden'),
@@ -313,6 +325,12 @@ export class McpGateway {
             'this session is bound to another task or agent; initialize a new session with this token',
           ),
         );
+      if (admission === 'step_up')
+        await this.#audit('gateway.session_step_up', principal, session.id, requestId, {
+          from: { task: previous.taskId, jti: previous.jti, scopes: previous.scopes },
+          grant: principal.grantId,
+          scopes: principal.scopes,
+        });
     } else if (req.method === 'POST' && isInitializeRequest(body)) {
       if (this.#sessions.size >= this.#settings.gateway.maxSessions)
         return writeJson(
@@ -377,13 +395,14 @@ export class McpGateway {
             scheme: caller.next.scheme,
             code: 'insufficient_scope',
             description: "the token's scopes do not grant this tool",
-            scope: [...new Set(calls.map((c) => c.denied.tool.scope))].join(' '),
+            // RFC 6750 §3.1: the scopes of this request's refused calls, not those already granted (bounded).
+            ...scopeParam(boundedScope(calls.map((c) => c.denied.tool.scope))),
           }),
         });
       }
       admitted = checked.admitted;
     }
-    session.touch(principal, requestId, now);
+    session.touch(requestId, now);
     const auth = {
       token: '',
       clientId: principal.clientId,
@@ -395,8 +414,21 @@ export class McpGateway {
     await session.transport.handleRequest(Object.assign(req, { auth }), res, body);
   }
 
+  /** The scopes a request needs, for its 401 challenge (./challenge-scope.ts). */
+  #requestScope(body: unknown): string | undefined {
+    return requestScope(body, {
+      namer: this.#namer,
+      lists: this.#deps.lists,
+      upstreams: () => this.#upstreams.map((u) => u.name),
+    });
+  }
+
   /** A request refused before anything else: no usable token (401), a revoked one (401), or none could be checked (503). */
-  #refuse(res: ServerResponse, r: Unauthenticated | Revoked | Unavailable): void {
+  #refuse(
+    res: ServerResponse,
+    r: Unauthenticated | Revoked | Unavailable,
+    scope: string | undefined,
+  ): void {
     if (r.kind === 'unavailable')
       return writeJson(
         res,
@@ -408,7 +440,9 @@ export class McpGateway {
     const e =
       r.kind === 'unauthenticated'
         ? r.refusal
-        : this.#auth.refusal('invalid_token', `the token is revoked: ${r.reason}`, r.scheme);
+        : this.#auth.refusal('invalid_token', `the token is revoked: ${r.reason}`, r.scheme, {
+            ...scopeParam(scope),
+          });
     writeJson(res, statusOf(e.code), e.body(), e.headers());
   }
 
@@ -477,7 +511,7 @@ export class McpGateway {
   }
 
   async #audit(
-    action: 'gateway.session_start' | 'gateway.session_end',
+    action: 'gateway.session_start' | 'gateway.session_step_up' | 'gateway.session_end',
     p: Principal,
     sessionId: string,
     requestId: string | null,

@@ -18,10 +18,18 @@ import type { SessionLink, Upstream } from './upstreams.js';
 
 /**
  * One downstream MCP session: a low-level SDK `Server` on its own Streamable HTTP transport,
- * bound for its whole life to the task and acting agent of the token that initialized it, and
- * its connections to the upstreams it has used (opened on first use with the caller's
- * credential, closed with the session).
+ * bound to the client that opened it (`admit`), and its connections to the upstreams it has
+ * used (opened on first use with the caller's credential, closed with the session).
  */
+
+/** How many tokens a session remembers having moved on from (older ones are refused by `iat` too). */
+const MAX_SUPERSEDED = 64;
+
+const sameList = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** How a newer token was admitted: `refresh` (the same task) or `step_up` (another task of the same grant). */
+export type Admission = 'same' | 'refresh' | 'step_up';
 
 /** Ends the upstream's own session too (HTTP DELETE), so it does not wait for its idle timeout; a stdio child is stopped. */
 async function closeUpstream(client: Client): Promise<void> {
@@ -43,7 +51,6 @@ export interface SessionDeps {
 
 export class GatewaySession implements CallSession {
   readonly id: string;
-  readonly taskId: string;
   readonly agent: string;
   readonly server: Server;
   readonly transport: StreamableHTTPServerTransport;
@@ -55,6 +62,8 @@ export class GatewaySession implements CallSession {
   readonly #deps: SessionDeps;
   readonly #clients = new Map<string, Promise<Client>>();
   readonly #inflight = new Map<string, InflightRoute[]>();
+  /** jtis of the tokens this session moved on from, oldest first: never admitted again. */
+  readonly #superseded: string[] = [];
   #logLevel: LoggingLevel | undefined;
   #closed = false;
 
@@ -68,7 +77,6 @@ export class GatewaySession implements CallSession {
   }) {
     this.id = opts.id;
     this.principal = opts.principal;
-    this.taskId = opts.principal.taskId;
     this.agent = opts.principal.actor;
     this.server = opts.server;
     this.transport = opts.transport;
@@ -81,13 +89,45 @@ export class GatewaySession implements CallSession {
     return this.#closed;
   }
 
-  /** True when `p` may use this session: same task, same acting agent. */
-  admits(p: Principal): boolean {
-    return p.taskId === this.taskId && p.actor === this.agent;
+  /** The task of the session's latest token. */
+  get taskId(): string {
+    return this.principal.taskId;
   }
 
-  touch(p: Principal, requestId: string | null, now: number): void {
+  /**
+   * Whether `p` may use this session, and if so the session moves on to it (its scopes from
+   * then on). Admitted: the current token; a newer token of the same task and acting agent (a
+   * refresh); a newer token of another task when it is the same client (acting agent and actor
+   * chain) acting for the same human under the same grant — the MCP step-up, where a client
+   * re-authorizes after a 403 `insufficient_scope` and resends on the same session. Any other
+   * change of principal is refused. A session never goes back: a token it moved on from, or
+   * one issued before its current token, is refused, so one session is never used by two
+   * tokens in turn (and a narrowed or abandoned older token cannot take it back).
+   *
+   * @example if (session.admit(principal) === undefined) refuse403()
+   */
+  admit(p: Principal): Admission | undefined {
+    const current = this.principal;
+    if (p.jti === current.jti) return 'same';
+    if (p.actor !== this.agent || !sameList(p.actors, current.actors)) return undefined;
+    if (this.#superseded.includes(p.jti) || p.issuedAt < current.issuedAt) return undefined;
+    let how: Admission;
+    if (p.taskId === current.taskId) how = 'refresh';
+    else if (
+      current.grantId !== null &&
+      p.grantId === current.grantId &&
+      current.onBehalfOf !== null &&
+      p.onBehalfOf === current.onBehalfOf
+    )
+      how = 'step_up';
+    else return undefined;
+    this.#superseded.push(current.jti);
+    if (this.#superseded.length > MAX_SUPERSEDED) this.#superseded.shift();
     this.principal = p;
+    return how;
+  }
+
+  touch(requestId: string | null, now: number): void {
     this.requestId = requestId;
     this.lastSeen = now;
   }

@@ -17,6 +17,8 @@ import type { DecisionPort, GatewayLog } from '../ports.js';
 export interface McpRequest extends Incoming {
   readonly method: string;
   readonly headers: HeaderSource;
+  /** The scopes the request needs, for the challenge of a refusal (../challenge-scope.ts). */
+  readonly scope?: string | undefined;
 }
 
 /** One `tools/call` of an authenticated request's body, as the SDK's schema reads it. */
