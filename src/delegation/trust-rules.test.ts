@@ -232,7 +232,7 @@ describe('validateTrustRule', () => {
     invalid({ id: 'r', from: '*', to: '*', maxDepth: 0 }, 'maxDepth');
     invalid({ id: 'r', from: '*', to: '*', maxDepth: 1.5 }, 'maxDepth');
     invalid({ id: 'r', from: '*', to: '*', crossDomain: 'yes' }, 'crossDomain');
-    invalid({ id: 'r', from: '*', to: '*', effect: 'deny' }, 'body');
+    invalid({ id: 'r', from: '*', to: '*', effect: 'deny' }, 'effect');
     invalid(null, 'body');
   });
 });
